@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one small interface between the VirtIO GPIO device model and the things
+ * that own real (or simulated) lines.  A back-end knows nothing of VirtIO
+ * message formats; the device model knows nothing of ioctls.
+ *
+ * Line numbers passed in are always < ngpio (the device model checks them).
+ * Every op returns 0 or -errno; an error becomes status ERR for the guest.
+ */
+#ifndef VDG_GPIO_BACKEND_H
+#define VDG_GPIO_BACKEND_H
+
+#include <stdint.h>
+
+struct gpio_backend;
+
+enum gpio_direction {
+	GPIO_DIRECTION_NONE = 0, /* released: not requested from the chip */
+	GPIO_DIRECTION_OUT = 1,
+	GPIO_DIRECTION_IN = 2,
+};
+
+struct gpio_backend_ops {
+	/* Releases every line and frees the back-end. */
+	void (*destroy)(struct gpio_backend *be);
+	/*
+	 * Releases every line, as after a disconnect: interrupts off, every
+	 * line back to the direction it had before any guest configured it
+	 * (what get_direction then reports; NONE without that op).
+	 * Simulated input levels are not part of the guest's state and are
+	 * kept.
+	 */
+	void (*reset)(struct gpio_backend *be);
+	/*
+	 * Configures @line.  For GPIO_DIRECTION_OUT the line starts driving
+	 * @out_value (0 or 1) with no glitch to the other level.  NONE
+	 * releases the line.
+	 */
+	int (*set_direction)(struct gpio_backend *be, unsigned int line,
+			     enum gpio_direction dir, uint8_t out_value);
+	/* The level the guest would read: output value or input level. */
+	int (*get_value)(struct gpio_backend *be, unsigned int line,
+			 uint8_t *value);
+	/* Drives an output line (the device model only calls it on one). */
+	int (*set_value)(struct gpio_backend *be, unsigned int line,
+			 uint8_t value);
+	/*
+	 * Optional (may be NULL: lines then start as NONE).  The direction
+	 * @line has before the guest configures it.  The device model reads
+	 * it at creation and after reset only: Linux's gpio-virtio asks
+	 * GET_DIRECTION for every line at probe, turns NONE into -EINVAL,
+	 * and some gpiolib versions then warn per line or refuse the chip.
+	 * An error counts as NONE.
+	 */
+	int (*get_direction)(struct gpio_backend *be, unsigned int line,
+			     enum gpio_direction *dir);
+};
+
+struct gpio_backend {
+	const struct gpio_backend_ops *ops;
+	uint16_t ngpio;
+	/*
+	 * ngpio names owned by the back-end; an entry may be NULL or "" for an
+	 * unnamed line.  NULL array: no line has a name.
+	 */
+	char **names;
+};
+
+static inline void gpio_backend_destroy(struct gpio_backend *be)
+{
+	if (be)
+		be->ops->destroy(be);
+}
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A simulated GPIO chip: lines named "sim-0" .. "sim-<n-1>", every line an
+ * input at level 0 until something drives it.  Outputs read back what was
+ * driven; inputs read their simulated level, which the host side sets (as a
+ * pull resistor or an external signal would).
+ */
+#ifndef VDG_GPIO_SIM_H
+#define VDG_GPIO_SIM_H
+
+#include <stdint.h>
+
+#include "gpio_backend.h"
+
+/* Lines a simulated chip may have: the VirtIO gpio field is a le16. */
+#define GPIO_SIM_MAX_LINES 65535u
+
+/*
+ * Creates a chip with @nlines lines (1 .. GPIO_SIM_MAX_LINES).  Returns 0 and
+ * the back-end in *@out (freed with gpio_backend_destroy), -EINVAL or -ENOMEM.
+ */
+int gpio_sim_new(unsigned int nlines, struct gpio_backend **out);
+
+/*
+ * Sets the level that @line presents when it is an input (0 or 1).  Returns 0,
+ * -EINVAL for a bad line or level.  Safe to call whatever the line's direction:
+ * an output keeps driving its own value until it becomes an input again.
+ */
+int gpio_sim_set_input(struct gpio_backend *be, unsigned int line,
+		       uint8_t level);
+
+/* The current direction of @line, for host-side inspection. */
+enum gpio_direction gpio_sim_get_direction(struct gpio_backend *be,
+					   unsigned int line);
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhost-user message framing on a Unix stream socket: a 12-byte header, a
+ * payload of the size the header gives, and file descriptors passed as
+ * SCM_RIGHTS with the first bytes.  Nothing here knows what a request means.
+ */
+#ifndef VDG_VU_SOCKET_H
+#define VDG_VU_SOCKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VU_HEADER_SIZE 12
+/* Larger than any message a GPIO back-end accepts (GET_CONFIG: 12 + 256). */
+#define VU_MAX_PAYLOAD 4096
+/* VHOST_MEMORY_BASELINE_NREGIONS: the most fds one message can carry. */
+#define VU_MAX_FDS 8
+
+#define VU_FLAG_VERSION_MASK 0x3u
+#define VU_FLAG_VERSION	     0x1u
+#define VU_FLAG_REPLY	     (1u << 2)
+#define VU_FLAG_NEED_REPLY   (1u << 3)
+
+struct vu_msg {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size; /* payload bytes */
+	union {
+		uint8_t bytes[VU_MAX_PAYLOAD];
+		uint64_t u64;
+	} payload;
+	int fds[VU_MAX_FDS];
+	unsigned int nfds;
+};
+
+/*
+ * Reads one message from @fd.  Waits at most @timeout_ms for the rest of a
+ * message once its first byte has arrived, so a peer that stops half-way
+ * cannot hold the thread.  Received fds are close-on-exec and owned by @msg
+ * (vu_msg_close_fds); on any error none are left open.
+ * Returns 0, -ECONNRESET when the peer closed cleanly between messages,
+ * -EPROTO for a malformed frame (payload larger than VU_MAX_PAYLOAD, more
+ * fds than VU_MAX_FDS, fds after the first bytes), -ETIMEDOUT, or -errno.
+ */
+int vu_msg_recv(int fd, struct vu_msg *msg, int timeout_ms);
+
+/* Writes @msg (header, payload, and msg->nfds fds).  Returns 0 or -errno. */
+int vu_msg_send(int fd, const struct vu_msg *msg);
+
+/* Closes the fds @msg still owns and forgets them. */
+void vu_msg_close_fds(struct vu_msg *msg);
+
+/* Takes fd @index out of @msg (the caller owns it now), or -1 if absent. */
+int vu_msg_take_fd(struct vu_msg *msg, unsigned int index);
+
+#endif

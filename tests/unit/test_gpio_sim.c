@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/* The simulated chip through its back-end ops and its host-side calls. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gpio_sim.h"
+
+static struct gpio_backend *sim_new(unsigned int nlines)
+{
+	struct gpio_backend *be = NULL;
+
+	assert_int_equal(gpio_sim_new(nlines, &be), 0);
+	assert_non_null(be);
+	return be;
+}
+
+static uint8_t value_get(struct gpio_backend *be, unsigned int line)
+{
+	uint8_t value = 0xaa;
+
+	assert_int_equal(be->ops->get_value(be, line, &value), 0);
+	return value;
+}
+
+static void test_new_bad_sizes(void **state)
+{
+	struct gpio_backend *be = (void *)1;
+
+	assert_int_equal(gpio_sim_new(0, &be), -EINVAL);
+	assert_null(be);
+	be = (void *)1;
+	assert_int_equal(gpio_sim_new(GPIO_SIM_MAX_LINES + 1, &be), -EINVAL);
+	assert_null(be);
+	assert_int_equal(gpio_sim_new(~0u, &be), -EINVAL);
+}
+
+static void test_initial_state(void **state)
+{
+	struct gpio_backend *be = sim_new(3);
+	enum gpio_direction dir = GPIO_DIRECTION_NONE;
+	unsigned int i;
+
+	assert_int_equal(be->ngpio, 3);
+	assert_non_null(be->ops->get_direction);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(gpio_sim_get_direction(be, i),
+				 GPIO_DIRECTION_IN);
+		assert_int_equal(be->ops->get_direction(be, i, &dir), 0);
+		assert_int_equal(dir, GPIO_DIRECTION_IN);
+		/* An input nobody drove reads 0, not an error. */
+		assert_int_equal(value_get(be, i), 0);
+	}
+	gpio_backend_destroy(be);
+}
+
+static void test_names(void **state)
+{
+	struct gpio_backend *be = sim_new(12);
+
+	assert_non_null(be->names);
+	assert_string_equal(be->names[0], "sim-0");
+	assert_string_equal(be->names[9], "sim-9");
+	assert_string_equal(be->names[10], "sim-10");
+	assert_string_equal(be->names[11], "sim-11");
+	gpio_backend_destroy(be);
+}
+
+static void test_names_largest(void **state)
+{
+	struct gpio_backend *be = sim_new(GPIO_SIM_MAX_LINES);
+
+	assert_int_equal(be->ngpio, 65535);
+	assert_string_equal(be->names[0], "sim-0");
+	assert_string_equal(be->names[9999], "sim-9999");
+	assert_string_equal(be->names[65534], "sim-65534");
+	assert_int_equal(gpio_sim_get_direction(be, 65534), GPIO_DIRECTION_IN);
+	assert_int_equal(gpio_sim_set_input(be, 65534, 1), 0);
+	assert_int_equal(value_get(be, 65534), 1);
+	gpio_backend_destroy(be);
+}
+
+static void test_output_reads_driven_value(void **state)
+{
+	struct gpio_backend *be = sim_new(2);
+
+	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 0),
+			 0);
+	assert_int_equal(gpio_sim_get_direction(be, 0), GPIO_DIRECTION_OUT);
+	/* The output wins over the input level. */
+	assert_int_equal(value_get(be, 0), 0);
+	assert_int_equal(be->ops->set_value(be, 0, 1), 0);
+	assert_int_equal(value_get(be, 0), 1);
+	/* The host may change the level meanwhile; the output keeps its own. */
+	assert_int_equal(gpio_sim_set_input(be, 0, 0), 0);
+	assert_int_equal(value_get(be, 0), 1);
+
+	/* Starting as an output drives the given value at once. */
+	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 1),
+			 0);
+	assert_int_equal(value_get(be, 1), 1);
+	gpio_backend_destroy(be);
+}
+
+static void test_input_reads_level(void **state)
+{
+	struct gpio_backend *be = sim_new(2);
+
+	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 1),
+			 0);
+	assert_int_equal(gpio_sim_set_input(be, 1, 0), 0);
+	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_IN, 0),
+			 0);
+	assert_int_equal(gpio_sim_get_direction(be, 1), GPIO_DIRECTION_IN);
+	assert_int_equal(value_get(be, 1), 0);
+	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
+	assert_int_equal(value_get(be, 1), 1);
+	/* Inputs are not driven. */
+	assert_int_equal(be->ops->set_value(be, 1, 0), -EINVAL);
+	assert_int_equal(value_get(be, 1), 1);
+	gpio_backend_destroy(be);
+}
+
+static void test_released_line(void **state)
+{
+	struct gpio_backend *be = sim_new(1);
+	enum gpio_direction dir = GPIO_DIRECTION_IN;
+
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
+			 0);
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_NONE, 0),
+			 0);
+	assert_int_equal(gpio_sim_get_direction(be, 0), GPIO_DIRECTION_NONE);
+	assert_int_equal(be->ops->get_direction(be, 0, &dir), 0);
+	assert_int_equal(dir, GPIO_DIRECTION_NONE);
+	/* Nothing drives it any more: it shows its input level. */
+	assert_int_equal(value_get(be, 0), 0);
+	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
+	assert_int_equal(value_get(be, 0), 1);
+	assert_int_equal(be->ops->set_value(be, 0, 1), -EINVAL);
+	gpio_backend_destroy(be);
+}
+
+static void test_reset(void **state)
+{
+	struct gpio_backend *be = sim_new(3);
+
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
+			 0);
+	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_NONE, 0),
+			 0);
+	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
+	be->ops->reset(be);
+	/* Back to the power-on directions; the host's levels stay. */
+	assert_int_equal(gpio_sim_get_direction(be, 0), GPIO_DIRECTION_IN);
+	assert_int_equal(gpio_sim_get_direction(be, 1), GPIO_DIRECTION_IN);
+	assert_int_equal(gpio_sim_get_direction(be, 2), GPIO_DIRECTION_IN);
+	assert_int_equal(value_get(be, 0), 0);
+	assert_int_equal(value_get(be, 2), 1);
+	/* The old output value is not driven again. */
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 0),
+			 0);
+	assert_int_equal(value_get(be, 0), 0);
+	gpio_backend_destroy(be);
+}
+
+static void test_bad_args(void **state)
+{
+	struct gpio_backend *be = sim_new(2);
+	enum gpio_direction dir = GPIO_DIRECTION_OUT;
+	uint8_t value = 0xaa;
+
+	assert_int_equal(gpio_sim_set_input(be, 2, 0), -EINVAL);
+	assert_int_equal(gpio_sim_set_input(be, ~0u, 0), -EINVAL);
+	assert_int_equal(gpio_sim_set_input(be, 0, 2), -EINVAL);
+	assert_int_equal(gpio_sim_set_input(NULL, 0, 0), -EINVAL);
+	assert_int_equal(gpio_sim_get_direction(be, 2), GPIO_DIRECTION_NONE);
+	assert_int_equal(gpio_sim_get_direction(NULL, 0), GPIO_DIRECTION_NONE);
+
+	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_IN, 0),
+			 -EINVAL);
+	assert_int_equal(
+		be->ops->set_direction(be, 0, (enum gpio_direction)3, 0),
+		-EINVAL);
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 2),
+			 -EINVAL);
+	/* A refused request changes nothing. */
+	assert_int_equal(gpio_sim_get_direction(be, 0), GPIO_DIRECTION_IN);
+	assert_int_equal(be->ops->get_value(be, 2, &value), -EINVAL);
+	assert_int_equal(value, 0xaa);
+	assert_int_equal(be->ops->get_direction(be, 2, &dir), -EINVAL);
+	assert_int_equal(dir, GPIO_DIRECTION_OUT);
+
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 0),
+			 0);
+	assert_int_equal(be->ops->set_value(be, 0, 2), -EINVAL);
+	assert_int_equal(be->ops->set_value(be, 2, 1), -EINVAL);
+	assert_int_equal(value_get(be, 0), 0);
+	gpio_backend_destroy(be);
+}
+
+/* The host-side calls must not take another back-end for a simulated one. */
+static void test_other_backend_refused(void **state)
+{
+	static const struct gpio_backend_ops other_ops;
+	struct gpio_backend other = {.ops = &other_ops, .ngpio = 4};
+
+	assert_int_equal(gpio_sim_set_input(&other, 0, 1), -EINVAL);
+	assert_int_equal(gpio_sim_get_direction(&other, 0),
+			 GPIO_DIRECTION_NONE);
+	gpio_backend_destroy(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_new_bad_sizes),
+		cmocka_unit_test(test_initial_state),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_names_largest),
+		cmocka_unit_test(test_output_reads_driven_value),
+		cmocka_unit_test(test_input_reads_level),
+		cmocka_unit_test(test_released_line),
+		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_other_backend_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vhost-user protocol layer against a fake device, over a socketpair:
+ * what each request answers, what it refuses, and which refusals end the
+ * connection.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "event_loop.h"
+#include "vu_protocol.h"
+#include "vu_socket.h"
+
+#define DEVICE_FEATURES (1ull << 0)
+#define MEM_SIZE	(1u << 20)
+#define GPA_BASE	0x100000ull
+
+struct fixture {
+	struct event_loop *loop;
+	struct vu_dev dev;
+	int peer;
+	int memfd;
+	uint8_t *mem; /* the "VMM" mapping; uva = its address */
+	unsigned int kicks[VU_MAX_QUEUES];
+	unsigned int stops[VU_MAX_QUEUES];
+	unsigned int resets;
+	int baseline_fds;
+};
+
+static int fake_get_config(void *opaque, uint32_t offset, uint32_t size,
+			   uint8_t *out)
+{
+	static const uint8_t config[8] = {8, 0, 0, 0, 48, 0, 0, 0};
+
+	if (offset > sizeof(config) || size > sizeof(config) - offset)
+		return -EINVAL;
+	memcpy(out, config + offset, size);
+	return 0;
+}
+
+static void fake_kick(void *opaque, struct vu_dev *dev, unsigned int index)
+{
+	struct fixture *f = opaque;
+
+	f->kicks[index]++;
+}
+
+static void fake_stop(void *opaque, struct vu_dev *dev, unsigned int index)
+{
+	struct fixture *f = opaque;
+
+	f->stops[index]++;
+}
+
+static void fake_reset(void *opaque)
+{
+	struct fixture *f = opaque;
+
+	f->resets++;
+}
+
+static const struct vu_device_ops fake_ops = {
+	.device_features = DEVICE_FEATURES,
+	.get_config = fake_get_config,
+	.queue_kick = fake_kick,
+	.queue_stop = fake_stop,
+	.reset = fake_reset,
+};
+
+static int open_fd_count(void)
+{
+	int count = 0, fd;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			count++;
+	return count;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	int sv[2];
+
+	if (!f)
+		return -1;
+	f->baseline_fds = open_fd_count();
+	if (event_loop_new(&f->loop) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	vu_dev_init(&f->dev, f->loop, &fake_ops, f);
+	vu_dev_attach(&f->dev, sv[0]);
+	f->peer = sv[1];
+	f->memfd = memfd_create("guest", MFD_CLOEXEC);
+	if (f->memfd < 0 || ftruncate(f->memfd, MEM_SIZE) < 0)
+		return -1;
+	f->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      f->memfd, 0);
+	if (f->mem == MAP_FAILED)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	vu_dev_detach(&f->dev);
+	close(f->peer);
+	munmap(f->mem, MEM_SIZE);
+	close(f->memfd);
+	event_loop_free(f->loop);
+	/* Everything the protocol received was closed again. */
+	assert_int_equal(open_fd_count(), f->baseline_fds);
+	free(f);
+	return 0;
+}
+
+static void send_msg(struct fixture *f, uint32_t request, uint32_t flags,
+		     const void *payload, uint32_t size, const int *fds,
+		     unsigned int nfds)
+{
+	struct vu_msg msg = {.request = request,
+			     .flags = VU_FLAG_VERSION | flags,
+			     .size = size,
+			     .nfds = nfds};
+
+	memcpy(msg.payload.bytes, payload, size);
+	memcpy(msg.fds, fds, nfds * sizeof(int));
+	assert_int_equal(vu_msg_send(f->peer, &msg), 0);
+}
+
+/* Sends a request and has the protocol handle it; returns its verdict. */
+static int request(struct fixture *f, uint32_t request, uint32_t flags,
+		   const void *payload, uint32_t size)
+{
+	send_msg(f, request, flags, payload, size, NULL, 0);
+	return vu_dev_handle_message(&f->dev);
+}
+
+static int request_u64(struct fixture *f, uint32_t req, uint32_t flags,
+		       uint64_t value)
+{
+	return request(f, req, flags, &value, sizeof(value));
+}
+
+static void read_reply(struct fixture *f, uint32_t req, struct vu_msg *reply)
+{
+	assert_int_equal(vu_msg_recv(f->peer, reply, 1000), 0);
+	assert_int_equal(reply->request, req);
+	assert_int_equal(reply->flags, VU_FLAG_VERSION | VU_FLAG_REPLY);
+	assert_int_equal(reply->nfds, 0);
+}
+
+static uint64_t read_reply_u64(struct fixture *f, uint32_t req)
+{
+	struct vu_msg reply;
+
+	read_reply(f, req, &reply);
+	assert_int_equal(reply.size, 8);
+	return reply.payload.u64;
+}
+
+static void assert_no_reply(struct fixture *f)
+{
+	char byte;
+
+	assert_int_equal(recv(f->peer, &byte, 1, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+}
+
+static void test_get_features(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t expected = DEVICE_FEATURES | (1ull << VIRTIO_F_VERSION_1) |
+			    (1ull << VIRTIO_F_NOTIFY_ON_EMPTY) |
+			    (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
+			    (1ull << VIRTIO_RING_F_EVENT_IDX) |
+			    (1ull << VU_F_PROTOCOL_FEATURES);
+
+	assert_int_equal(request(f, VU_GET_FEATURES, 0, NULL, 0), 0);
+	assert_int_equal(read_reply_u64(f, VU_GET_FEATURES), expected);
+}
+
+static void test_set_features_sets_ring_options(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t features = (1ull << VIRTIO_F_VERSION_1) |
+			    (1ull << VIRTIO_RING_F_EVENT_IDX);
+
+	assert_int_equal(request_u64(f, VU_SET_FEATURES, 0, features), 0);
+	assert_no_reply(f);
+	assert_int_equal(f->dev.features, features);
+	assert_true(f->dev.queues[0].vq.event_idx);
+	assert_false(f->dev.queues[0].vq.notify_on_empty);
+}
+
+static void test_unoffered_feature_nacked(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(
+		request_u64(f, VU_SET_FEATURES, VU_FLAG_NEED_REPLY, 1ull << 5),
+		0);
+	assert_int_not_equal(read_reply_u64(f, VU_SET_FEATURES), 0);
+	assert_int_equal(f->dev.features, 0);
+}
+
+static void test_unoffered_feature_without_ack_closes(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(request_u64(f, VU_SET_FEATURES, 0, 1ull << 5),
+			 -EINVAL);
+}
+
+static void test_need_reply_acks_success(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(request(f, VU_SET_OWNER, VU_FLAG_NEED_REPLY, NULL, 0),
+			 0);
+	assert_int_equal(read_reply_u64(f, VU_SET_OWNER), 0);
+}
+
+static void test_wrong_size_is_protocol_error(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t four = 0;
+
+	assert_int_equal(request(f, VU_SET_FEATURES, VU_FLAG_NEED_REPLY, &four,
+				 sizeof(four)),
+			 -EPROTO);
+	assert_no_reply(f);
+}
+
+static void test_unexpected_fd_is_protocol_error(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t features = 0;
+	int fd = eventfd(0, EFD_CLOEXEC);
+
+	send_msg(f, VU_SET_FEATURES, 0, &features, 8, &fd, 1);
+	close(fd);
+	assert_int_equal(vu_dev_handle_message(&f->dev), -EPROTO);
+}
+
+static void test_bad_version_is_protocol_error(void **state)
+{
+	struct fixture *f = *state;
+	struct vu_msg msg = {.request = VU_GET_FEATURES, .flags = 2};
+
+	assert_int_equal(vu_msg_send(f->peer, &msg), 0);
+	assert_int_equal(vu_dev_handle_message(&f->dev), -EPROTO);
+	msg.flags = VU_FLAG_VERSION | VU_FLAG_REPLY;
+	assert_int_equal(vu_msg_send(f->peer, &msg), 0);
+	assert_int_equal(vu_dev_handle_message(&f->dev), -EPROTO);
+}
+
+static void test_unknown_request_refused_connection_kept(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(request(f, 999, VU_FLAG_NEED_REPLY, NULL, 0), 0);
+	assert_int_not_equal(read_reply_u64(f, 999), 0);
+	assert_int_equal(request(f, VU_SET_LOG_BASE, 0, NULL, 0), 0);
+	assert_no_reply(f);
+	/* Still serving. */
+	assert_int_equal(request(f, VU_GET_QUEUE_NUM, 0, NULL, 0), 0);
+	assert_int_equal(read_reply_u64(f, VU_GET_QUEUE_NUM), VU_MAX_QUEUES);
+}
+
+static void test_protocol_features(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t offered;
+
+	assert_int_equal(request(f, VU_GET_PROTOCOL_FEATURES, 0, NULL, 0), 0);
+	offered = read_reply_u64(f, VU_GET_PROTOCOL_FEATURES);
+	assert_int_equal(offered,
+			 (1ull << VU_PROTOCOL_F_MQ) |
+				 (1ull << VU_PROTOCOL_F_REPLY_ACK) |
+				 (1ull << VU_PROTOCOL_F_CONFIG) |
+				 (1ull << VU_PROTOCOL_F_RESET_DEVICE) |
+				 (1ull << VU_PROTOCOL_F_CONFIGURE_MEM_SLOTS) |
+				 (1ull << VU_PROTOCOL_F_STATUS));
+	assert_int_equal(request_u64(f, VU_SET_PROTOCOL_FEATURES,
+				     VU_FLAG_NEED_REPLY, offered),
+			 0);
+	assert_int_equal(read_reply_u64(f, VU_SET_PROTOCOL_FEATURES), 0);
+	assert_int_equal(request_u64(f, VU_SET_PROTOCOL_FEATURES,
+				     VU_FLAG_NEED_REPLY, 1ull << 1),
+			 0);
+	assert_int_not_equal(read_reply_u64(f, VU_SET_PROTOCOL_FEATURES), 0);
+}
+
+static void test_max_mem_slots(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(request(f, VU_GET_MAX_MEM_SLOTS, 0, NULL, 0), 0);
+	assert_int_equal(read_reply_u64(f, VU_GET_MAX_MEM_SLOTS),
+			 GUEST_MEM_MAX_REGIONS);
+}
+
+static void test_get_config(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t header[3 + 2] = {2, 4, 0};
+	struct vu_msg reply;
+	const uint8_t expected[4] = {0, 0, 48, 0};
+
+	assert_int_equal(request(f, VU_GET_CONFIG, 0, header, 12 + 4), 0);
+	read_reply(f, VU_GET_CONFIG, &reply);
+	assert_int_equal(reply.size, 12 + 4);
+	assert_memory_equal(reply.payload.bytes, header, 12);
+	assert_memory_equal(reply.payload.bytes + 12, expected, 4);
+}
+
+static void test_get_config_out_of_range(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t header[3 + 2] = {6, 4, 0};
+	struct vu_msg reply;
+
+	/* offset + size past the 8 bytes: an empty reply says no. */
+	assert_int_equal(request(f, VU_GET_CONFIG, 0, header, 12 + 4), 0);
+	read_reply(f, VU_GET_CONFIG, &reply);
+	assert_int_equal(reply.size, 0);
+	/* A size that disagrees with the message size: the same. */
+	header[0] = 0;
+	header[1] = 8;
+	assert_int_equal(request(f, VU_GET_CONFIG, 0, header, 12 + 4), 0);
+	read_reply(f, VU_GET_CONFIG, &reply);
+	assert_int_equal(reply.size, 0);
+	/* An offset that wraps around. */
+	header[0] = 0xfffffffc;
+	header[1] = 4;
+	assert_int_equal(request(f, VU_GET_CONFIG, 0, header, 12 + 4), 0);
+	read_reply(f, VU_GET_CONFIG, &reply);
+	assert_int_equal(reply.size, 0);
+}
+
+static void test_set_config_refused(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t payload[4] = {0, 4, 0, 0};
+
+	assert_int_equal(
+		request(f, VU_SET_CONFIG, VU_FLAG_NEED_REPLY, payload, 16), 0);
+	assert_int_not_equal(read_reply_u64(f, VU_SET_CONFIG), 0);
+}
+
+static void test_vring_num_checks(void **state)
+{
+	struct fixture *f = *state;
+	static const uint32_t bad[] = {0, 3, 65536, 100};
+	uint32_t state_payload[2];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		state_payload[0] = 0;
+		state_payload[1] = bad[i];
+		assert_int_equal(request(f, VU_SET_VRING_NUM,
+					 VU_FLAG_NEED_REPLY, state_payload, 8),
+				 0);
+		assert_int_not_equal(read_reply_u64(f, VU_SET_VRING_NUM), 0);
+	}
+	state_payload[1] = 32768;
+	assert_int_equal(request(f, VU_SET_VRING_NUM, VU_FLAG_NEED_REPLY,
+				 state_payload, 8),
+			 0);
+	assert_int_equal(read_reply_u64(f, VU_SET_VRING_NUM), 0);
+	assert_int_equal(f->dev.queues[0].vq.num, 32768);
+	state_payload[0] = 255;
+	state_payload[1] = 8;
+	assert_int_equal(request(f, VU_SET_VRING_NUM, VU_FLAG_NEED_REPLY,
+				 state_payload, 8),
+			 0);
+	assert_int_not_equal(read_reply_u64(f, VU_SET_VRING_NUM), 0);
+}
+
+static void test_vring_enable_unconfigured_queue(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t payload[2] = {1, 1};
+
+	assert_int_equal(
+		request(f, VU_SET_VRING_ENABLE, VU_FLAG_NEED_REPLY, payload, 8),
+		0);
+	assert_int_equal(read_reply_u64(f, VU_SET_VRING_ENABLE), 0);
+	assert_int_equal(f->kicks[1], 0);
+}
+
+static void test_status_round_trip(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(request_u64(f, VU_SET_STATUS, 0, 0x0f), 0);
+	assert_int_equal(request(f, VU_GET_STATUS, 0, NULL, 0), 0);
+	assert_int_equal(read_reply_u64(f, VU_GET_STATUS), 0x0f);
+}
+
+static void send_mem_table(struct fixture *f, uint32_t nregions,
+			   unsigned int nfds)
+{
+	struct {
+		uint32_t nregions, padding;
+		uint64_t region[4];
+	} table = {nregions, 0, {GPA_BASE, MEM_SIZE, (uintptr_t)f->mem, 0}};
+	int fds[2] = {f->memfd, f->memfd};
+
+	send_msg(f, VU_SET_MEM_TABLE, VU_FLAG_NEED_REPLY, &table,
+		 8 + 32 * nregions > sizeof(table) ? sizeof(table)
+						   : 8 + 32 * nregions,
+		 fds, nfds);
+}
+
+static void test_mem_table_fd_count_mismatch(void **state)
+{
+	struct fixture *f = *state;
+
+	send_mem_table(f, 1, 2);
+	assert_int_equal(vu_dev_handle_message(&f->dev), -EPROTO);
+	assert_int_equal(f->dev.mem.nregions, 0);
+}
+
+/* Memory, one ring of 8 entries, ready to be kicked. */
+static int start_queue(struct fixture *f, int *kick_fd)
+{
+	uint32_t num[2] = {0, 8}, base[2] = {0, 5};
+	struct {
+		uint32_t index, flags;
+		uint64_t desc, used, avail, log;
+	} addr = {0,
+		  0,
+		  (uintptr_t)f->mem,
+		  (uintptr_t)f->mem + 4096,
+		  (uintptr_t)f->mem + 2048,
+		  0};
+	uint64_t kick = 0;
+
+	send_mem_table(f, 1, 1);
+	assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+	assert_int_equal(read_reply_u64(f, VU_SET_MEM_TABLE), 0);
+	assert_int_equal(request(f, VU_SET_VRING_NUM, 0, num, 8), 0);
+	assert_int_equal(request(f, VU_SET_VRING_BASE, 0, base, 8), 0);
+	assert_int_equal(request(f, VU_SET_VRING_ADDR, 0, &addr, 40), 0);
+	*kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	send_msg(f, VU_SET_VRING_KICK, 0, &kick, 8, kick_fd, 1);
+	return vu_dev_handle_message(&f->dev);
+}
+
+static void test_kick_reaches_device_once_enabled(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t one = 1, features = 1ull << VU_F_PROTOCOL_FEATURES;
+	uint32_t enable[2] = {0, 1};
+	int kick_fd;
+
+	assert_int_equal(request_u64(f, VU_SET_FEATURES, 0, features), 0);
+	assert_int_equal(start_queue(f, &kick_fd), 0);
+	/* With PROTOCOL_FEATURES a ring starts disabled. */
+	assert_null(vu_dev_ready_queue(&f->dev, 0));
+	assert_int_equal(f->kicks[0], 0);
+	assert_int_equal(request(f, VU_SET_VRING_ENABLE, 0, enable, 8), 0);
+	assert_non_null(vu_dev_ready_queue(&f->dev, 0));
+	assert_int_equal(f->kicks[0], 1);
+
+	assert_int_equal(write(kick_fd, &one, 8), 8);
+	assert_int_equal(event_loop_dispatch(f->loop, 1000), 1);
+	assert_int_equal(f->kicks[0], 2);
+	close(kick_fd);
+}
+
+static void test_get_vring_base_stops_queue(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t index[2] = {0, 0};
+	struct vu_msg reply;
+	uint64_t one = 1;
+	int kick_fd;
+
+	assert_int_equal(start_queue(f, &kick_fd), 0);
+	/* Without PROTOCOL_FEATURES the ring is enabled by its kick fd. */
+	assert_int_equal(f->kicks[0], 1);
+	assert_int_equal(request(f, VU_GET_VRING_BASE, 0, index, 8), 0);
+	read_reply(f, VU_GET_VRING_BASE, &reply);
+	assert_int_equal(reply.size, 8);
+	assert_memory_equal(reply.payload.bytes, ((uint32_t[]){0, 5}), 8);
+	assert_int_equal(f->stops[0], 1);
+	assert_null(vu_dev_ready_queue(&f->dev, 0));
+	/* The old kick fd is no longer watched. */
+	assert_int_equal(write(kick_fd, &one, 8), 8);
+	assert_int_equal(event_loop_dispatch(f->loop, 10), 0);
+	assert_int_equal(f->kicks[0], 1);
+	close(kick_fd);
+}
+
+static void test_ring_outside_memory_refused(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t num[2] = {0, 8};
+	struct {
+		uint32_t index, flags;
+		uint64_t desc, used, avail, log;
+	} addr = {0, 0, 0x10, 0x1000, 0x800, 0};
+
+	send_mem_table(f, 1, 1);
+	assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+	assert_int_equal(read_reply_u64(f, VU_SET_MEM_TABLE), 0);
+	assert_int_equal(request(f, VU_SET_VRING_NUM, 0, num, 8), 0);
+	assert_int_equal(
+		request(f, VU_SET_VRING_ADDR, VU_FLAG_NEED_REPLY, &addr, 40),
+		0);
+	assert_int_not_equal(read_reply_u64(f, VU_SET_VRING_ADDR), 0);
+}
+
+static void test_kick_fd_flag_mismatch(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t nofd = 1ull << 8;
+	int fd = eventfd(0, EFD_CLOEXEC);
+
+	send_msg(f, VU_SET_VRING_CALL, 0, &nofd, 8, &fd, 1);
+	close(fd);
+	assert_int_equal(vu_dev_handle_message(&f->dev), -EPROTO);
+}
+
+static void test_reset_device(void **state)
+{
+	struct fixture *f = *state;
+	int kick_fd;
+
+	assert_int_equal(start_queue(f, &kick_fd), 0);
+	assert_int_equal(
+		request(f, VU_RESET_DEVICE, VU_FLAG_NEED_REPLY, NULL, 0), 0);
+	assert_int_equal(read_reply_u64(f, VU_RESET_DEVICE), 0);
+	assert_int_equal(f->resets, 1);
+	assert_int_equal(f->stops[0], 1);
+	assert_int_equal(f->dev.queues[0].vq.num, 0);
+	assert_int_equal(f->dev.queues[0].kick_fd, -1);
+	close(kick_fd);
+}
+
+static void test_detach_resets_and_closes(void **state)
+{
+	struct fixture *f = *state;
+	int kick_fd;
+
+	assert_int_equal(start_queue(f, &kick_fd), 0);
+	vu_dev_detach(&f->dev);
+	assert_int_equal(f->resets, 1);
+	assert_int_equal(f->dev.mem.nregions, 0);
+	assert_int_equal(f->dev.conn_fd, -1);
+	close(kick_fd);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_get_features),
+		T(test_set_features_sets_ring_options),
+		T(test_unoffered_feature_nacked),
+		T(test_unoffered_feature_without_ack_closes),
+		T(test_need_reply_acks_success),
+		T(test_wrong_size_is_protocol_error),
+		T(test_unexpected_fd_is_protocol_error),
+		T(test_bad_version_is_protocol_error),
+		T(test_unknown_request_refused_connection_kept),
+		T(test_protocol_features),
+		T(test_max_mem_slots),
+		T(test_get_config),
+		T(test_get_config_out_of_range),
+		T(test_set_config_refused),
+		T(test_vring_num_checks),
+		T(test_vring_enable_unconfigured_queue),
+		T(test_status_round_trip),
+		T(test_mem_table_fd_count_mismatch),
+		T(test_kick_reaches_device_once_enabled),
+		T(test_get_vring_base_stops_queue),
+		T(test_ring_outside_memory_refused),
+		T(test_kick_fd_flag_mismatch),
+		T(test_reset_device),
+		T(test_detach_resets_and_closes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

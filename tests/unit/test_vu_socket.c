@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: MIT
+/* vhost-user framing: round trips, fd passing, and every malformed frame. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "vu_socket.h"
+
+struct pair {
+	int daemon;
+	int peer;
+};
+
+static int setup(void **state)
+{
+	static struct pair pair;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	pair.daemon = sv[0];
+	pair.peer = sv[1];
+	*state = &pair;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct pair *pair = *state;
+
+	close(pair->daemon);
+	if (pair->peer >= 0)
+		close(pair->peer);
+	return 0;
+}
+
+static int open_fd_count(void)
+{
+	int count = 0, fd;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			count++;
+	return count;
+}
+
+/* Sends raw bytes with @nfds fresh eventfds attached. */
+static void send_raw(int sock, const void *buf, size_t len, unsigned int nfds)
+{
+	char control[CMSG_SPACE(16 * sizeof(int))];
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	int fds[16];
+	unsigned int i;
+
+	assert_true(nfds <= 16);
+	if (nfds) {
+		struct cmsghdr *cmsg;
+
+		for (i = 0; i < nfds; i++)
+			fds[i] = eventfd(0, EFD_CLOEXEC);
+		memset(control, 0, sizeof(control));
+		mh.msg_control = control;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		cmsg = CMSG_FIRSTHDR(&mh);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cmsg), fds, nfds * sizeof(int));
+	}
+	assert_int_equal(sendmsg(sock, &mh, 0), (ssize_t)len);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+}
+
+static void test_round_trip_with_fds(void **state)
+{
+	struct pair *pair = *state;
+	struct vu_msg out = {.request = 5, .flags = VU_FLAG_VERSION, .size = 3};
+	struct vu_msg in;
+	uint64_t value = 7, got = 0;
+
+	memcpy(out.payload.bytes, "abc", 3);
+	out.fds[0] = eventfd(0, EFD_CLOEXEC);
+	out.nfds = 1;
+	assert_int_equal(vu_msg_send(pair->peer, &out), 0);
+	close(out.fds[0]);
+
+	assert_int_equal(vu_msg_recv(pair->daemon, &in, 100), 0);
+	assert_int_equal(in.request, 5);
+	assert_int_equal(in.flags, VU_FLAG_VERSION);
+	assert_int_equal(in.size, 3);
+	assert_memory_equal(in.payload.bytes, "abc", 3);
+	assert_int_equal(in.nfds, 1);
+	/* The fd really is the eventfd that was sent. */
+	assert_int_equal(write(in.fds[0], &value, 8), 8);
+	assert_int_equal(read(in.fds[0], &got, 8), 8);
+	assert_int_equal(got, 7);
+	assert_true(fcntl(in.fds[0], F_GETFD) & FD_CLOEXEC);
+	vu_msg_close_fds(&in);
+	assert_int_equal(in.nfds, 0);
+}
+
+static void test_empty_payload(void **state)
+{
+	struct pair *pair = *state;
+	struct vu_msg out = {.request = 1, .flags = VU_FLAG_VERSION};
+	struct vu_msg in;
+
+	assert_int_equal(vu_msg_send(pair->peer, &out), 0);
+	assert_int_equal(vu_msg_recv(pair->daemon, &in, 100), 0);
+	assert_int_equal(in.request, 1);
+	assert_int_equal(in.size, 0);
+	assert_int_equal(in.nfds, 0);
+}
+
+static void test_clean_close_is_connreset(void **state)
+{
+	struct pair *pair = *state;
+	struct vu_msg in;
+
+	close(pair->peer);
+	pair->peer = -1;
+	assert_int_equal(vu_msg_recv(pair->daemon, &in, 100), -ECONNRESET);
+}
+
+static void test_truncated_header_then_close(void **state)
+{
+	struct pair *pair = *state;
+	struct vu_msg in;
+
+	send_raw(pair->peer, "\x01\x00\x00\x00\x01", 5, 0);
+	close(pair->peer);
+	pair->peer = -1;
+	assert_int_equal(vu_msg_recv(pair->daemon, &in, 100), -EPROTO);
+}
+
+static void test_stalled_payload_times_out(void **state)
+{
+	struct pair *pair = *state;
+	uint32_t header[3] = {2, VU_FLAG_VERSION, 8};
+	struct vu_msg in;
+
+	send_raw(pair->peer, header, sizeof(header), 0);
+	send_raw(pair->peer, "1234", 4, 0);
+	assert_int_equal(vu_msg_recv(pair->daemon, &in, 50), -ETIMEDOUT);
+}
+
+static void test_oversized_payload_refused(void **state)
+{
+	struct pair *pair = *state;
+	uint32_t header[3] = {2, VU_FLAG_VERSION, 0xffffffffu};
+	struct vu_msg in;
+	int before = open_fd_count();
+
+	send_raw(pair->peer, header, sizeof(header), 2);
+	assert_int_equal(vu_msg_recv(pair->daemon, &in, 100), -EPROTO);
+	assert_int_equal(in.nfds, 0);
+	assert_int_equal(open_fd_count(), before);
+}
+
+static void test_too_many_fds_all_closed(void **state)
+{
+	struct pair *pair = *state;
+	uint32_t header[3] = {5, VU_FLAG_VERSION, 0};
+	struct vu_msg in;
+	int before = open_fd_count();
+
+	send_raw(pair->peer, header, sizeof(header), VU_MAX_FDS + 1);
+	assert_int_equal(vu_msg_recv(pair->daemon, &in, 100), -EPROTO);
+	assert_int_equal(in.nfds, 0);
+	assert_int_equal(open_fd_count(), before);
+}
+
+static void test_fds_inside_payload_refused(void **state)
+{
+	struct pair *pair = *state;
+	uint32_t header[3] = {2, VU_FLAG_VERSION, 8};
+	struct vu_msg in;
+	int before = open_fd_count();
+
+	send_raw(pair->peer, header, sizeof(header), 0);
+	send_raw(pair->peer, "12345678", 8, 1);
+	assert_int_equal(vu_msg_recv(pair->daemon, &in, 100), -EPROTO);
+	assert_int_equal(open_fd_count(), before);
+}
+
+static void test_take_fd(void **state)
+{
+	struct vu_msg msg = {.nfds = 2, .fds = {10, 11}};
+
+	assert_int_equal(vu_msg_take_fd(&msg, 1), 11);
+	assert_int_equal(msg.fds[1], -1);
+	assert_int_equal(vu_msg_take_fd(&msg, 2), -1);
+	msg.nfds = 0; /* the fds are made up: nothing to close */
+}
+
+static void test_send_refuses_bad_message(void **state)
+{
+	struct pair *pair = *state;
+	struct vu_msg out = {.request = 1, .size = VU_MAX_PAYLOAD + 1};
+
+	assert_int_equal(vu_msg_send(pair->peer, &out), -EINVAL);
+	out.size = 0;
+	out.nfds = VU_MAX_FDS + 1;
+	assert_int_equal(vu_msg_send(pair->peer, &out), -EINVAL);
+}
+
+static void test_send_to_closed_peer(void **state)
+{
+	struct pair *pair = *state;
+	struct vu_msg out = {.request = 1, .flags = VU_FLAG_VERSION};
+
+	close(pair->daemon);
+	pair->daemon = socket(AF_UNIX, SOCK_STREAM, 0);
+	/* No SIGPIPE: the error comes back as a value. */
+	assert_int_equal(vu_msg_send(pair->peer, &out), -EPIPE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip_with_fds, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_empty_payload, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_clean_close_is_connreset,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_truncated_header_then_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_payload_times_out,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversized_payload_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_fds_all_closed,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fds_inside_payload_refused,
+						setup, teardown),
+		cmocka_unit_test(test_take_fd),
+		cmocka_unit_test_setup_teardown(test_send_refuses_bad_message,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_to_closed_peer, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
