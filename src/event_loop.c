@@ -97,6 +97,30 @@ int event_loop_add(struct event_loop *loop, int fd, uint32_t events,
 	return 0;
 }
 
+int event_loop_modify(struct event_loop *loop, int fd, uint32_t events)
+{
+	struct event_source **link = find_source(loop, fd);
+	struct epoll_event ev = {.events = events};
+
+	if (!link)
+		return -ENOENT;
+	ev.data.ptr = *link;
+	return epoll_ctl(loop->epoll_fd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno
+								     : 0;
+}
+
+void *event_loop_remove_get(struct event_loop *loop, int fd)
+{
+	struct event_source **link = find_source(loop, fd);
+	void *opaque;
+
+	if (!link)
+		return NULL;
+	opaque = (*link)->opaque;
+	event_loop_remove(loop, fd);
+	return opaque;
+}
+
 int event_loop_remove(struct event_loop *loop, int fd)
 {
 	struct event_source **link = find_source(loop, fd);

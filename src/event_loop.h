@@ -25,8 +25,18 @@ void event_loop_free(struct event_loop *loop);
 int event_loop_add(struct event_loop *loop, int fd, uint32_t events,
 		   event_callback callback, void *opaque);
 
+/* Changes the events watched on @fd.  Returns 0, -ENOENT or -errno. */
+int event_loop_modify(struct event_loop *loop, int fd, uint32_t events);
+
 /* Stops watching @fd.  Returns 0 or -ENOENT. */
 int event_loop_remove(struct event_loop *loop, int fd);
+
+/*
+ * Stops watching @fd and returns the opaque pointer it was added with (NULL
+ * if it was not watched), for callers that allocated it.  The callback is
+ * not called again, even later in the current dispatch.
+ */
+void *event_loop_remove_get(struct event_loop *loop, int fd);
 
 /*
  * Waits up to @timeout_ms (-1: forever) and dispatches what fired.  Returns

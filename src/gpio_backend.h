@@ -54,6 +54,31 @@ struct gpio_backend_ops {
 	 */
 	int (*get_direction)(struct gpio_backend *be, unsigned int line,
 			     enum gpio_direction *dir);
+	/*
+	 * Optional.  Arms (or, for VIRTIO_GPIO_IRQ_TYPE_NONE, disarms) change
+	 * detection on @line for a VIRTIO_GPIO_IRQ_TYPE_* @type; a back-end
+	 * that reports every change anyway leaves it NULL.  Level types need
+	 * both edges reported.
+	 */
+	int (*set_irq_type)(struct gpio_backend *be, unsigned int line,
+			    uint8_t type);
+};
+
+/*
+ * Where a back-end reports that a line's level changed (an edge): set by the
+ * device model, called on the thread that serves the device.
+ */
+typedef void (*gpio_level_fn)(void *opaque, unsigned int line, uint8_t level);
+
+/*
+ * The event loop a back-end may put file descriptors in (a host chip's line
+ * request fds): set by the server before it serves the device.  @ready runs
+ * on the serving thread when @fd is readable (or hung up).
+ */
+struct gpio_fd_watcher {
+	int (*watch)(void *ctx, int fd, void (*ready)(void *arg), void *arg);
+	void (*unwatch)(void *ctx, int fd);
+	void *ctx;
 };
 
 struct gpio_backend {
@@ -64,7 +89,17 @@ struct gpio_backend {
 	 * unnamed line.  NULL array: no line has a name.
 	 */
 	char **names;
+	gpio_level_fn level_changed; /* NULL: nobody listens */
+	void *level_opaque;
+	const struct gpio_fd_watcher *watcher; /* NULL: none yet */
 };
+
+static inline void gpio_backend_report_level(struct gpio_backend *be,
+					     unsigned int line, uint8_t level)
+{
+	if (be->level_changed)
+		be->level_changed(be->level_opaque, line, level);
+}
 
 static inline void gpio_backend_destroy(struct gpio_backend *be)
 {

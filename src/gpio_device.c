@@ -26,8 +26,18 @@ struct gpio_line {
 	uint8_t direction;
 	/* Driven when the line is an output or becomes one (SET_VALUE). */
 	uint8_t out_value;
-	/* VIRTIO_GPIO_IRQ_TYPE_*: kept for the interrupt support to come. */
+	/* VIRTIO_GPIO_IRQ_TYPE_*: NONE while interrupts are disabled. */
 	uint8_t irq_type;
+	/* The driver's eventq pair is held: the line is unmasked. */
+	uint8_t irq_pending;
+	/* An edge of irq_type came while masked (edge types only). */
+	uint8_t irq_latched;
+	/* The back-end refused the guest's IRQ_TYPE: see
+	 * gpio_device_irq_unmask. */
+	uint8_t irq_refused;
+	uint16_t irq_token; /* identifies the held pair to the caller */
+	/* The guest set the direction (not just the back-end's report). */
+	uint8_t configured;
 };
 
 struct gpio_device {
@@ -35,7 +45,92 @@ struct gpio_device {
 	struct gpio_line *lines; /* be->ngpio entries */
 	char *names; /* the GET_NAMES block, names_size bytes; NULL if 0 */
 	uint32_t names_size;
+	bool irq_feature; /* VIRTIO_GPIO_F_IRQ negotiated */
+	gpio_irq_done_fn irq_done;
+	void *irq_opaque;
+	/* The guest's line state kept over a disconnect (gpio_device_suspend).
+	 */
+	struct gpio_line *suspended;
 };
+
+static bool irq_type_is_edge(uint8_t type)
+{
+	return type >= VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING &&
+	       type <= VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH;
+}
+
+static bool irq_type_is_level(uint8_t type)
+{
+	return type == VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH ||
+	       type == VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW;
+}
+
+/* Whether a change to @level is an edge that @type reacts to. */
+static bool irq_edge_matches(uint8_t type, uint8_t level)
+{
+	if (!irq_type_is_edge(type))
+		return false;
+	return level ? type & VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING
+		     : type & VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING;
+}
+
+static bool irq_level_matches(uint8_t type, uint8_t level)
+{
+	return (type == VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH && level) ||
+	       (type == VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW && !level);
+}
+
+/* Gives the held pair back; the line is masked until the next one. */
+static void irq_complete(struct gpio_device *dev, struct gpio_line *line,
+			 uint8_t status)
+{
+	line->irq_pending = 0;
+	if (dev->irq_done)
+		dev->irq_done(dev->irq_opaque, line->irq_token, status);
+}
+
+/* A level type fires whenever it is unmasked while the line is active. */
+static void irq_check_level(struct gpio_device *dev, unsigned int gpio)
+{
+	struct gpio_line *line = &dev->lines[gpio];
+	uint8_t level = 0;
+
+	if (!line->irq_pending || !irq_type_is_level(line->irq_type))
+		return;
+	if (dev->be->ops->get_value(dev->be, gpio, &level))
+		return;
+	if (irq_level_matches(line->irq_type, level))
+		irq_complete(dev, line, VIRTIO_GPIO_IRQ_STATUS_VALID);
+}
+
+/* Interrupts off: the spec wants a held pair back at once, latches gone. */
+static void irq_disable(struct gpio_device *dev, struct gpio_line *line)
+{
+	if (line->irq_pending)
+		irq_complete(dev, line, VIRTIO_GPIO_IRQ_STATUS_INVALID);
+	line->irq_type = VIRTIO_GPIO_IRQ_TYPE_NONE;
+	line->irq_latched = 0;
+	line->irq_refused = 0;
+}
+
+static void on_level_changed(void *opaque, unsigned int gpio, uint8_t level)
+{
+	struct gpio_device *dev = opaque;
+	struct gpio_line *line;
+
+	if (gpio >= dev->be->ngpio)
+		return;
+	line = &dev->lines[gpio];
+	if (irq_edge_matches(line->irq_type, level)) {
+		if (line->irq_pending)
+			irq_complete(dev, line, VIRTIO_GPIO_IRQ_STATUS_VALID);
+		else
+			line->irq_latched = 1;
+	} else if (line->irq_pending &&
+		   irq_level_matches(line->irq_type, level)) {
+		irq_complete(dev, line, VIRTIO_GPIO_IRQ_STATUS_VALID);
+	}
+}
 
 /*
  * Handles one request naming a line (gpio < ngpio already checked).  Returns
@@ -78,9 +173,11 @@ static uint8_t line_set_direction(struct gpio_device *dev, unsigned int gpio,
 
 	if (value == VIRTIO_GPIO_DIRECTION_NONE) {
 		/* Spec: the device discards all state of a released line. */
+		irq_disable(dev, line);
 		memset(line, 0, sizeof(*line));
 	}
 	line->direction = (uint8_t)value;
+	line->configured = value != VIRTIO_GPIO_DIRECTION_NONE;
 	*resp_value = 0;
 	return VIRTIO_GPIO_STATUS_OK;
 }
@@ -134,17 +231,36 @@ static bool irq_type_is_valid(uint32_t type)
 }
 
 /*
- * The spec allows IRQ_TYPE only once VIRTIO_GPIO_F_IRQ is negotiated, and
- * that feature is not offered yet (there is no eventq behind it), so every
- * IRQ_TYPE is refused.  Interrupt support adds a back-end op, calls it here
- * for a valid type and records the type in line->irq_type on success.
+ * IRQ_TYPE enables (or with NONE disables) the line's interrupt; the eventq
+ * pair unmasks it.  Only valid once VIRTIO_GPIO_F_IRQ is negotiated.
  */
 static uint8_t line_set_irq_type(struct gpio_device *dev, unsigned int gpio,
 				 uint32_t value, uint8_t *resp_value)
 {
-	if (!irq_type_is_valid(value))
+	struct gpio_backend *be = dev->be;
+	struct gpio_line *line = &dev->lines[gpio];
+	uint8_t type = (uint8_t)value;
+
+	if (!dev->irq_feature || !irq_type_is_valid(value))
 		return VIRTIO_GPIO_STATUS_ERR;
-	return VIRTIO_GPIO_STATUS_ERR;
+	if (be->ops->set_irq_type && be->ops->set_irq_type(be, gpio, type) &&
+	    type != VIRTIO_GPIO_IRQ_TYPE_NONE) {
+		irq_disable(dev, line);
+		line->irq_refused = 1;
+		return VIRTIO_GPIO_STATUS_ERR;
+	}
+	if (type == VIRTIO_GPIO_IRQ_TYPE_NONE) {
+		irq_disable(dev, line);
+	} else {
+		/* An edge latched for the old type means nothing to the new. */
+		if (type != line->irq_type)
+			line->irq_latched = 0;
+		line->irq_type = type;
+		line->irq_refused = 0;
+		irq_check_level(dev, gpio);
+	}
+	*resp_value = 0;
+	return VIRTIO_GPIO_STATUS_OK;
 }
 
 static const line_request_fn line_requests[] = {
@@ -293,6 +409,8 @@ int gpio_device_new(struct gpio_backend *be, struct gpio_device **out)
 	if (ret)
 		goto err_free_lines;
 	lines_init(dev);
+	be->level_changed = on_level_changed;
+	be->level_opaque = dev;
 
 	*out = dev;
 	return 0;
@@ -311,6 +429,7 @@ void gpio_device_free(struct gpio_device *dev)
 	if (!dev)
 		return;
 	gpio_backend_destroy(dev->be);
+	free(dev->suspended);
 	free(dev->names);
 	free(dev->lines);
 	free(dev);
@@ -318,8 +437,84 @@ void gpio_device_free(struct gpio_device *dev)
 
 void gpio_device_reset(struct gpio_device *dev)
 {
+	free(dev->suspended);
+	dev->suspended = NULL;
 	dev->be->ops->reset(dev->be);
 	lines_init(dev);
+}
+
+int gpio_device_suspend(struct gpio_device *dev)
+{
+	size_t size = dev->be->ngpio * sizeof(*dev->lines);
+	struct gpio_line *saved = dev->suspended;
+	unsigned int i;
+
+	/*
+	 * Already suspended (a front-end came and went without a session):
+	 * the lines hold nothing of the guest's, the kept copy does.
+	 */
+	if (saved) {
+		dev->suspended = NULL;
+		gpio_device_reset(dev);
+		dev->suspended = saved;
+		return 0;
+	}
+	saved = malloc(size);
+	if (saved) {
+		memcpy(saved, dev->lines, size);
+		/* Held pairs belong to the rings that went away. */
+		for (i = 0; i < dev->be->ngpio; i++)
+			saved[i].irq_pending = 0;
+	}
+	gpio_device_reset(dev);
+	dev->suspended = saved;
+	return saved ? 0 : -ENOMEM;
+}
+
+int gpio_device_resume(struct gpio_device *dev)
+{
+	struct gpio_backend *be = dev->be;
+	struct gpio_line *saved = dev->suspended;
+	unsigned int i, failed = 0;
+
+	if (!saved)
+		return -ENOENT;
+	dev->suspended = NULL;
+	for (i = 0; i < be->ngpio; i++) {
+		struct gpio_line *line = &saved[i];
+
+		/*
+		 * Put the line back as the guest left it; a line the back-end
+		 * cannot restore starts over as released.
+		 */
+		/*
+		 * Only what the guest configured: a direction the back-end
+		 * merely reported must not make us claim the line.
+		 */
+		if (line->configured &&
+		    be->ops->set_direction(be, i, line->direction,
+					   line->out_value)) {
+			memset(line, 0, sizeof(*line));
+			failed++;
+			continue;
+		}
+		if (line->irq_type != VIRTIO_GPIO_IRQ_TYPE_NONE &&
+		    be->ops->set_irq_type &&
+		    be->ops->set_irq_type(be, i, line->irq_type)) {
+			line->irq_type = VIRTIO_GPIO_IRQ_TYPE_NONE;
+			line->irq_latched = 0;
+			line->irq_refused = 1;
+			failed++;
+		}
+		dev->lines[i] = *line;
+	}
+	free(saved);
+	return failed ? -EIO : 0;
+}
+
+bool gpio_device_is_suspended(const struct gpio_device *dev)
+{
+	return dev->suspended != NULL;
 }
 
 uint16_t gpio_device_ngpio(const struct gpio_device *dev)
@@ -404,4 +599,66 @@ int gpio_device_handle_request(struct gpio_device *dev, const void *req,
 	out[1] = value;
 	*resp_len = sizeof(struct virtio_gpio_response);
 	return 0;
+}
+
+void gpio_device_set_irq_handler(struct gpio_device *dev, gpio_irq_done_fn done,
+				 void *opaque)
+{
+	dev->irq_done = done;
+	dev->irq_opaque = opaque;
+}
+
+void gpio_device_set_irq_feature(struct gpio_device *dev, bool negotiated)
+{
+	dev->irq_feature = negotiated;
+}
+
+void gpio_device_irq_unmask(struct gpio_device *dev, uint32_t gpio,
+			    uint16_t token)
+{
+	struct gpio_line *line;
+
+	if (gpio >= dev->be->ngpio) {
+		dev->irq_done(dev->irq_opaque, token,
+			      VIRTIO_GPIO_IRQ_STATUS_INVALID);
+		return;
+	}
+	line = &dev->lines[gpio];
+	/* One pair per line: the spec forbids a second, so it goes back. */
+	if (line->irq_pending || (line->irq_type == VIRTIO_GPIO_IRQ_TYPE_NONE &&
+				  !line->irq_refused)) {
+		dev->irq_done(dev->irq_opaque, token,
+			      VIRTIO_GPIO_IRQ_STATUS_INVALID);
+		return;
+	}
+	line->irq_pending = 1;
+	line->irq_token = token;
+	/*
+	 * The driver believes the refused interrupt enabled and would queue an
+	 * INVALID pair again at once, forever: hold it until IRQ_TYPE changes.
+	 */
+	if (line->irq_refused)
+		return;
+	if (line->irq_latched) {
+		line->irq_latched = 0;
+		irq_complete(dev, line, VIRTIO_GPIO_IRQ_STATUS_VALID);
+		return;
+	}
+	irq_check_level(dev, gpio);
+}
+
+void gpio_device_irq_flush(struct gpio_device *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->be->ngpio; i++)
+		if (dev->lines[i].irq_pending)
+			irq_complete(dev, &dev->lines[i],
+				     VIRTIO_GPIO_IRQ_STATUS_INVALID);
+}
+
+void gpio_device_set_fd_watcher(struct gpio_device *dev,
+				const struct gpio_fd_watcher *watcher)
+{
+	dev->be->watcher = watcher;
 }

@@ -8,6 +8,7 @@
 #ifndef VDG_GPIO_DEVICE_H
 #define VDG_GPIO_DEVICE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/virtio_gpio.h>
@@ -26,10 +27,41 @@ int gpio_device_new(struct gpio_backend *be, struct gpio_device **out);
 /* Frees the device and its back-end. */
 void gpio_device_free(struct gpio_device *dev);
 
-/* Back to the state a new guest sees: all lines released, values forgotten. */
+/*
+ * Back to the state a new guest sees: all lines released, values and
+ * interrupts forgotten.  Held pairs are dropped, not given back: flush them
+ * first while the eventq can still take them.
+ */
 void gpio_device_reset(struct gpio_device *dev);
 
+/*
+ * The front-end went away without resetting the device.  A VMM that
+ * reconnects to a running guest (QEMU's reconnect) replays only the
+ * vhost-user set-up, and the guest still believes its lines configured: this
+ * resets the device like gpio_device_reset() (the back-end releases every
+ * line) but keeps a copy of the guest's line state, minus held pairs, for
+ * gpio_device_resume().  Returns 0, or -ENOMEM (reset, nothing kept).
+ */
+int gpio_device_suspend(struct gpio_device *dev);
+
+/*
+ * The new front-end continues the old guest: configures the back-end's lines
+ * as the guest left them (directions, output values, interrupt types and
+ * latched edges).  Returns 0, -ENOENT if nothing was kept, or -EIO if some
+ * line could not be restored (it starts over released; a refused interrupt
+ * is held as after a refused IRQ_TYPE).  gpio_device_reset() forgets the
+ * kept state instead.
+ */
+int gpio_device_resume(struct gpio_device *dev);
+
+bool gpio_device_is_suspended(const struct gpio_device *dev);
+
 uint16_t gpio_device_ngpio(const struct gpio_device *dev);
+
+/* Lends the back-end an event loop for its file descriptors (@watcher is
+ * borrowed and must outlive the device). */
+void gpio_device_set_fd_watcher(struct gpio_device *dev,
+				const struct gpio_fd_watcher *watcher);
 
 /* The 8-byte config space, little-endian, as the guest reads it. */
 void gpio_device_get_config(const struct gpio_device *dev,
@@ -56,5 +88,36 @@ size_t gpio_device_max_response_size(const struct gpio_device *dev);
 int gpio_device_handle_request(struct gpio_device *dev, const void *req,
 			       size_t req_len, void *resp, size_t resp_cap,
 			       size_t *resp_len);
+
+/*
+ * Interrupts.  The caller owns the eventq: it hands each pair in with
+ * gpio_device_irq_unmask() and a token of its choice, and @done gives the
+ * pair back, with VIRTIO_GPIO_IRQ_STATUS_VALID when the interrupt fired or
+ * INVALID, either during that call or later (during a request, or when a
+ * back-end reports a level change).  Each token comes back exactly once,
+ * unless gpio_device_reset() drops it.
+ */
+typedef void (*gpio_irq_done_fn)(void *opaque, uint16_t token, uint8_t status);
+
+void gpio_device_set_irq_handler(struct gpio_device *dev, gpio_irq_done_fn done,
+				 void *opaque);
+
+/* Whether VIRTIO_GPIO_F_IRQ was negotiated: IRQ_TYPE is ERR without it. */
+void gpio_device_set_irq_feature(struct gpio_device *dev, bool negotiated);
+
+/*
+ * The driver queued a pair for @gpio: INVALID at once for a bad line, a line
+ * without an interrupt, or a line that already has a pair; otherwise held,
+ * and given back VALID at once for a latched edge or an active level.
+ * Needs an irq handler.
+ */
+void gpio_device_irq_unmask(struct gpio_device *dev, uint32_t gpio,
+			    uint16_t token);
+
+/*
+ * The eventq stops: every held pair goes back INVALID (the driver queues it
+ * again when the queue restarts).  Interrupt types and latches stay.
+ */
+void gpio_device_irq_flush(struct gpio_device *dev);
 
 #endif

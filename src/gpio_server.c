@@ -1,24 +1,29 @@
 // SPDX-License-Identifier: MIT
 #include "gpio_server.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <linux/virtio_gpio.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "control_socket.h"
 #include "event_loop.h"
 #include "log.h"
+#include "sim_control.h"
+#include "unix_socket.h"
 #include "vu_protocol.h"
 
 #define REQUEST_QUEUE 0
+#define EVENT_QUEUE   1
 
 struct gpio_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -31,7 +36,13 @@ struct gpio_server {
 	struct event_loop *loop;
 	struct vu_dev vu;
 	struct gpio_device *device;
-	uint8_t *response; /* room for the largest response */
+	struct gpio_backend *sim;	    /* the device's, if simulated */
+	struct control_socket *sim_control; /* PATH.sim for a simulated chip */
+	bool events_pushed;   /* eventq entries used since the last notify */
+	bool disconnecting;   /* the reset comes from a lost front-end */
+	bool session_started; /* a queue of this connection was served */
+	struct gpio_fd_watcher watcher; /* for the back-end's fds */
+	uint8_t *response;		/* room for the largest response */
 	size_t response_size;
 };
 
@@ -117,14 +128,141 @@ static void process_requests(struct gpio_server *server, struct virtqueue *vq)
 		log_warn("requestq: cannot notify the driver");
 }
 
+static void notify_events(struct gpio_server *server)
+{
+	if (!server->events_pushed)
+		return;
+	server->events_pushed = false;
+	if (vq_notify(&server->vu.queues[EVENT_QUEUE].vq) < 0)
+		log_warn("eventq: cannot notify the driver");
+}
+
+/*
+ * The device gives an eventq pair back.  Only its head was kept: the chain
+ * is read again now, so no pointer into guest memory outlives a memory
+ * table change.
+ */
+static void irq_done(void *opaque, uint16_t head, uint8_t status)
+{
+	struct gpio_server *server = opaque;
+	struct virtqueue *vq = &server->vu.queues[EVENT_QUEUE].vq;
+	struct vq_elem elem;
+
+	if (vq_read_chain(vq, &server->vu.mem, head, &elem) < 0) {
+		log_warn("eventq: pair %u cannot be returned", head);
+		return;
+	}
+	if (elem.in_len < 1) {
+		vq_push(vq, &elem, 0);
+	} else {
+		buf_to_iov(elem.in, elem.in_num, &status, 1);
+		vq_push(vq, &elem, 1);
+	}
+	server->events_pushed = true;
+	log_debug("eventq: pair %u returned %s", head,
+		  status == VIRTIO_GPIO_IRQ_STATUS_VALID ? "VALID" : "INVALID");
+}
+
+/* Each pair unmasks one line's interrupt until the device returns it. */
+static void process_events(struct gpio_server *server, struct virtqueue *vq)
+{
+	struct vq_elem elem;
+	bool more = true;
+	int ret = 0;
+
+	while (more) {
+		vq_disable_kicks(vq);
+		while ((ret = vq_pop(vq, &server->vu.mem, &elem)) == 1) {
+			uint16_t gpio;
+
+			if (elem.out_len < sizeof(gpio) || elem.in_len < 1) {
+				log_warn("eventq: malformed pair returned "
+					 "unanswered");
+				vq_push(vq, &elem, 0);
+				server->events_pushed = true;
+				continue;
+			}
+			iov_to_buf(elem.out, elem.out_num, &gpio, sizeof(gpio));
+			gpio_device_irq_unmask(server->device, le16toh(gpio),
+					       elem.head);
+		}
+		if (ret < 0) {
+			log_warn("eventq broken by the driver; it stays "
+				 "stopped until the device is reset");
+			break;
+		}
+		more = vq_enable_kicks(vq);
+	}
+	notify_events(server);
+}
+
+/*
+ * After a disconnect the device kept the guest's line state.  A front-end
+ * that continues the same guest (QEMU's reconnect) starts the rings where
+ * they were, a new guest at zero: that tells whether to restore the state.
+ */
+static void begin_session(struct gpio_server *server, struct vu_dev *dev)
+{
+	unsigned int i;
+	bool continues = false;
+	int ret;
+
+	server->session_started = true;
+	if (!gpio_device_is_suspended(server->device))
+		return;
+	for (i = 0; i < VU_MAX_QUEUES; i++) {
+		const struct virtqueue *vq = &dev->queues[i].vq;
+
+		if (vq->last_avail_idx || vq->used_idx)
+			continues = true;
+	}
+	if (!continues) {
+		gpio_device_reset(server->device);
+		return;
+	}
+	ret = gpio_device_resume(server->device);
+	if (ret < 0)
+		log_warn("the guest's lines could not all be restored");
+	else
+		log_info("front-end continues the running guest; line "
+			 "state restored");
+}
+
 static void on_queue_kick(void *opaque, struct vu_dev *dev, unsigned int index)
 {
 	struct gpio_server *server = opaque;
 	struct virtqueue *vq = vu_dev_ready_queue(dev, index);
 
-	/* The eventq has no use until interrupts are offered. */
-	if (index == REQUEST_QUEUE && vq)
+	if (!vq)
+		return;
+	if (!server->session_started)
+		begin_session(server, dev);
+	gpio_device_set_irq_feature(server->device,
+				    vu_dev_has_feature(dev, VIRTIO_GPIO_F_IRQ));
+	if (index == REQUEST_QUEUE) {
 		process_requests(server, vq);
+		/* IRQ_TYPE NONE gives held pairs back. */
+		notify_events(server);
+	} else if (index == EVENT_QUEUE &&
+		   vu_dev_has_feature(dev, VIRTIO_GPIO_F_IRQ)) {
+		process_events(server, vq);
+	}
+}
+
+/*
+ * The VMM stops the eventq (GET_VRING_BASE, RESET_DEVICE): held pairs go back
+ * INVALID so that none is lost inside the back-end; the driver queues them
+ * again.  Not when the front-end is gone: a reconnecting QEMU starts the ring
+ * at the used index and so hands the held pairs in again by itself.
+ */
+static void on_queue_stop(void *opaque, struct vu_dev *dev, unsigned int index)
+{
+	struct gpio_server *server = opaque;
+
+	if (index != EVENT_QUEUE || server->disconnecting)
+		return;
+	gpio_device_irq_flush(server->device);
+	notify_events(server);
 }
 
 static int get_config(void *opaque, uint32_t offset, uint32_t size,
@@ -144,26 +282,87 @@ static void reset_device(void *opaque)
 {
 	struct gpio_server *server = opaque;
 
-	gpio_device_reset(server->device);
+	server->session_started = false;
+	if (server->disconnecting)
+		gpio_device_suspend(server->device);
+	else
+		gpio_device_reset(server->device);
 }
 
 static const struct vu_device_ops gpio_vu_ops = {
-	.device_features = 0,
+	.device_features = 1ull << VIRTIO_GPIO_F_IRQ,
 	.get_config = get_config,
 	.queue_kick = on_queue_kick,
+	.queue_stop = on_queue_stop,
 	.reset = reset_device,
 };
+
+struct fd_watch {
+	struct gpio_server *server;
+	void (*ready)(void *arg);
+	void *arg;
+};
+
+static void on_backend_fd(void *opaque, uint32_t events)
+{
+	struct fd_watch *watch = opaque;
+
+	watch->ready(watch->arg);
+	/* A line event may have returned eventq pairs. */
+	notify_events(watch->server);
+}
+
+/*
+ * The event loop frees nothing of ours, so each watch is one allocation kept
+ * with the fd; the back-end unwatches before closing it.
+ */
+static int backend_watch(void *ctx, int fd, void (*ready)(void *arg), void *arg)
+{
+	struct gpio_server *server = ctx;
+	struct fd_watch *watch = malloc(sizeof(*watch));
+	int ret;
+
+	if (!watch)
+		return -ENOMEM;
+	watch->server = server;
+	watch->ready = ready;
+	watch->arg = arg;
+	ret = event_loop_add(server->loop, fd, EPOLLIN, on_backend_fd, watch);
+	if (ret < 0)
+		free(watch);
+	return ret;
+}
+
+static void backend_unwatch(void *ctx, int fd)
+{
+	struct gpio_server *server = ctx;
+	void *opaque = event_loop_remove_get(server->loop, fd);
+
+	free(opaque);
+}
+
+/* A line of the .sim control socket; its edges may return eventq pairs. */
+static int sim_command(void *opaque, const char *line, struct text_buf *out)
+{
+	struct gpio_server *server = opaque;
+	int ret = sim_control_execute(server->sim, line, out);
+
+	notify_events(server);
+	return ret;
+}
 
 static void on_listen(void *opaque, uint32_t events);
 
 static void disconnect(struct gpio_server *server)
 {
 	event_loop_remove(server->loop, server->vu.conn_fd);
+	server->disconnecting = true;
 	vu_dev_detach(&server->vu);
+	server->disconnecting = false;
 	if (event_loop_add(server->loop, server->listen_fd, EPOLLIN, on_listen,
 			   server) < 0)
 		log_error("cannot listen again; no more connections");
-	log_info("front-end disconnected; device reset");
+	log_info("front-end disconnected; lines released");
 }
 
 static void on_connection(void *opaque, uint32_t events)
@@ -224,61 +423,8 @@ static void *serve(void *opaque)
 	return NULL;
 }
 
-/*
- * Whether @path may be bound: free, or a socket nobody listens on any more.
- * Anything else is left alone: it is not ours to delete.
- */
-static int claim_path(const char *path)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	struct stat st;
-	int fd, ret;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	strcpy(addr.sun_path, path);
-	ret = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
-	close(fd);
-	if (ret == 0)
-		return -EADDRINUSE;
-	if (errno != ECONNREFUSED)
-		return -errno;
-	log_info("%s: replacing a stale socket file", path);
-	return unlink(path) < 0 ? -errno : 0;
-}
-
-static int listen_on(const char *path)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	mode_t old_umask;
-	int fd, ret;
-
-	ret = claim_path(path);
-	if (ret < 0)
-		return ret;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	strcpy(addr.sun_path, path);
-	/* Owner-only from the first instant: no window before a chmod. */
-	old_umask = umask(0077);
-	ret = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
-	umask(old_umask);
-	if (ret < 0 || listen(fd, 4) < 0) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
-
 int gpio_server_new(const char *path, struct gpio_device *device,
-		    struct gpio_server **out)
+		    struct gpio_backend *sim, struct gpio_server **out)
 {
 	struct gpio_server *server;
 	const char *slash;
@@ -292,6 +438,7 @@ int gpio_server_new(const char *path, struct gpio_device *device,
 	if (!server)
 		goto err_free_device;
 	server->device = device;
+	server->sim = sim;
 	server->listen_fd = -1;
 	strcpy(server->path, path);
 	slash = strrchr(server->path, '/');
@@ -309,11 +456,16 @@ int gpio_server_new(const char *path, struct gpio_device *device,
 	if (ret < 0)
 		goto err_close_stop;
 	vu_dev_init(&server->vu, server->loop, &gpio_vu_ops, server);
+	gpio_device_set_irq_handler(device, irq_done, server);
+	server->watcher.watch = backend_watch;
+	server->watcher.unwatch = backend_unwatch;
+	server->watcher.ctx = server;
+	gpio_device_set_fd_watcher(device, &server->watcher);
 	ret = event_loop_add(server->loop, server->stop_fd, EPOLLIN, on_stop,
 			     server);
 	if (ret < 0)
 		goto err_free_loop;
-	ret = listen_on(path);
+	ret = unix_socket_listen(path);
 	if (ret < 0)
 		goto err_free_loop;
 	server->listen_fd = ret;
@@ -321,6 +473,16 @@ int gpio_server_new(const char *path, struct gpio_device *device,
 			     on_listen, server);
 	if (ret < 0)
 		goto err_close_listen;
+	if (sim) {
+		char control_path[sizeof(server->path) + 4];
+
+		snprintf(control_path, sizeof(control_path), "%s.sim", path);
+		ret = control_socket_new(server->loop, control_path,
+					 sim_command, server,
+					 &server->sim_control);
+		if (ret < 0)
+			goto err_close_listen;
+	}
 	*out = server;
 	return 0;
 
@@ -361,6 +523,7 @@ void gpio_server_free(struct gpio_server *server)
 			log_error("cannot stop the thread of %s", server->path);
 		pthread_join(server->thread, NULL);
 	}
+	control_socket_free(server->sim_control);
 	close(server->listen_fd);
 	unlink(server->path);
 	event_loop_free(server->loop);

@@ -15,12 +15,14 @@ struct gpio_server;
 
 /*
  * Creates the socket at @path (bound and listening, but not yet served) for
- * @device, which the server owns from then on, also on failure.  A stale
- * socket file left by a dead process is replaced; a live socket or any other
- * file at @path is refused with -EADDRINUSE or -EEXIST.  Returns 0 or -errno.
+ * @device, which the server owns from then on, also on failure.  @sim, if
+ * not NULL, is @device's simulated chip: its control socket is @path.sim.  A
+ * stale socket file left by a dead process is replaced; a live socket or any
+ * other file at @path is refused with -EADDRINUSE or -EEXIST.  Returns 0 or
+ * -errno.
  */
 int gpio_server_new(const char *path, struct gpio_device *device,
-		    struct gpio_server **out);
+		    struct gpio_backend *sim, struct gpio_server **out);
 
 /* Starts the serving thread.  Returns 0 or -errno. */
 int gpio_server_start(struct gpio_server *server);

@@ -24,6 +24,25 @@ struct gpio_sim {
 
 static const struct gpio_backend_ops sim_ops;
 
+/* What the pin carries: its driven value as an output, else the input. */
+static uint8_t sim_line_level(const struct sim_line *l)
+{
+	return l->direction == GPIO_DIRECTION_OUT ? l->out_value : l->in_level;
+}
+
+/*
+ * Reports an edge if a change of @l's configuration or input moved its
+ * level away from @old_level: interrupts follow the pin, whatever drives it.
+ */
+static void sim_report_change(struct gpio_backend *be, unsigned int line,
+			      const struct sim_line *l, uint8_t old_level)
+{
+	uint8_t level = sim_line_level(l);
+
+	if (level != old_level)
+		gpio_backend_report_level(be, line, level);
+}
+
 static struct gpio_sim *to_sim(struct gpio_backend *be)
 {
 	return (struct gpio_sim *)be;
@@ -61,6 +80,7 @@ static void sim_destroy(struct gpio_backend *be)
 	free(sim);
 }
 
+/* Nobody listens during a reset: the device model is clearing its state. */
 static void sim_reset(struct gpio_backend *be)
 {
 	sim_lines_init(to_sim(be));
@@ -70,9 +90,11 @@ static int sim_set_direction(struct gpio_backend *be, unsigned int line,
 			     enum gpio_direction dir, uint8_t out_value)
 {
 	struct sim_line *l = sim_line_get(be, line);
+	uint8_t old_level;
 
 	if (!l || out_value > 1)
 		return -EINVAL;
+	old_level = sim_line_level(l);
 	switch (dir) {
 	case GPIO_DIRECTION_OUT:
 		l->out_value = out_value;
@@ -87,6 +109,7 @@ static int sim_set_direction(struct gpio_backend *be, unsigned int line,
 		return -EINVAL;
 	}
 	l->direction = (uint8_t)dir;
+	sim_report_change(be, line, l, old_level);
 	return 0;
 }
 
@@ -98,10 +121,7 @@ static int sim_get_value(struct gpio_backend *be, unsigned int line,
 	if (!l)
 		return -EINVAL;
 	/* An input nobody drove reads its level, 0 by default: no error. */
-	if (l->direction == GPIO_DIRECTION_OUT)
-		*value = l->out_value;
-	else
-		*value = l->in_level;
+	*value = sim_line_level(l);
 	return 0;
 }
 
@@ -110,9 +130,13 @@ static int sim_set_value(struct gpio_backend *be, unsigned int line,
 {
 	struct sim_line *l = sim_line_get(be, line);
 
+	uint8_t old_level;
+
 	if (!l || value > 1 || l->direction != GPIO_DIRECTION_OUT)
 		return -EINVAL;
+	old_level = sim_line_level(l);
 	l->out_value = value;
+	sim_report_change(be, line, l, old_level);
 	return 0;
 }
 
@@ -196,9 +220,13 @@ int gpio_sim_set_input(struct gpio_backend *be, unsigned int line,
 {
 	struct sim_line *l = sim_line_get(be, line);
 
+	uint8_t old_level;
+
 	if (!l || level > 1)
 		return -EINVAL;
+	old_level = sim_line_level(l);
 	l->in_level = level;
+	sim_report_change(be, line, l, old_level);
 	return 0;
 }
 

@@ -176,7 +176,7 @@ static int create_servers(const struct options *opts,
 
 	for (i = 0; i < list->count; i++) {
 		const struct device_spec *spec = &list->specs[i];
-		struct gpio_backend *backend;
+		struct gpio_backend *backend, *sim;
 		struct gpio_device *device;
 		char path[PATH_MAX], what[64];
 
@@ -188,13 +188,14 @@ static int create_servers(const struct options *opts,
 				  strerror(-ret));
 			break;
 		}
+		sim = spec->kind == DEVICE_KIND_SIMULATED ? backend : NULL;
 		ret = gpio_device_new(backend, &device);
 		if (ret < 0) {
 			log_error("%s: cannot create the device: %s", path,
 				  strerror(-ret));
 			break;
 		}
-		ret = gpio_server_new(path, device, &servers[i]);
+		ret = gpio_server_new(path, device, sim, &servers[i]);
 		if (ret < 0) {
 			log_error("%s: cannot create the socket: %s", path,
 				  ret == -EEXIST ? "a file that is not a "
@@ -230,7 +231,7 @@ int main(int argc, char **argv)
 			    "is %u",
 			    list.count, list.count == 1 ? "y" : "ies",
 			    opts.socket_count);
-	if (strlen(opts.socket_path) + 5 >=
+	if (strlen(opts.socket_path) + 9 >=
 	    sizeof(((struct sockaddr_un *)0)->sun_path))
 		usage_error("--socket-path is too long for a Unix socket");
 	for (i = 0; i < list.count; i++)

@@ -377,6 +377,28 @@ int vq_pop(struct virtqueue *vq, const struct guest_mem *mem,
 	return 1;
 }
 
+int vq_read_chain(struct virtqueue *vq, const struct guest_mem *mem,
+		  uint16_t head, struct vq_elem *elem)
+{
+	int ret;
+
+	if (vq->broken)
+		return -EIO;
+	if (!vq_mapped(vq) || head >= vq->num)
+		return -EINVAL;
+	elem->head = head;
+	elem->out_num = 0;
+	elem->in_num = 0;
+	elem->out_len = 0;
+	elem->in_len = 0;
+	ret = walk_chain(vq, mem, head, elem);
+	if (ret < 0) {
+		elem->out_num = 0;
+		elem->in_num = 0;
+	}
+	return ret;
+}
+
 void vq_push_head(struct virtqueue *vq, uint16_t head, uint32_t len)
 {
 	struct vring_used_elem *slot;

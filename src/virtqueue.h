@@ -91,6 +91,16 @@ bool vq_ready(const struct virtqueue *vq);
 int vq_pop(struct virtqueue *vq, const struct guest_mem *mem,
 	   struct vq_elem *elem);
 
+/*
+ * Walks the chain at @head again, with every check of vq_pop(), for a chain
+ * popped earlier and held (the driver must not touch it meanwhile).  Holding
+ * only the head keeps no pointer into guest memory across memory table
+ * changes.  Returns 0, -EINVAL if the queue is unmapped or @head out of
+ * range, or -EIO (queue broken).
+ */
+int vq_read_chain(struct virtqueue *vq, const struct guest_mem *mem,
+		  uint16_t head, struct vq_elem *elem);
+
 /* Returns @elem's chain to the driver with @len bytes written. */
 void vq_push(struct virtqueue *vq, const struct vq_elem *elem, uint32_t len);
 

@@ -474,6 +474,12 @@ static int handle_set_vring_kick(struct vu_dev *dev, struct vu_msg *msg,
 	}
 	q->kick_fd = fd;
 	q->started = true;
+	/*
+	 * The driver has seen every entry used before the start: only new
+	 * ones call for a notification, also when the call fd comes later.
+	 */
+	q->vq.signalled_used = q->vq.used_idx;
+	q->vq.signalled_used_valid = true;
 	log_debug("queue %u started (size %u)", q->index, q->vq.num);
 	kick_if_ready(dev, q->index);
 	return 0;
@@ -490,6 +496,12 @@ static int handle_set_vring_call(struct vu_dev *dev, struct vu_msg *msg,
 		return ret;
 	close_fd(&q->vq.call_fd);
 	q->vq.call_fd = fd;
+	/*
+	 * QEMU sends the call fd after the kick fd, so buffers used while the
+	 * queue started (a latched interrupt) are only announced now.
+	 */
+	if (q->started && vq_ready(&q->vq) && vq_notify(&q->vq) < 0)
+		log_warn("queue %u: cannot notify the driver", q->index);
 	return 0;
 }
 

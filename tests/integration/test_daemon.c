@@ -7,16 +7,10 @@
  * teardown checks that the daemon is still alive, then stops it with
  * SIGTERM and checks exit status 0 and that the socket files are gone.
  *
- * Environment:
- *   VDG_DAEMON_WRAPPER   command prefixed to the daemon, split on spaces,
- *                        e.g. "valgrind --error-exitcode=99 --leak-check=full"
- *   VDG_TIME_SCALE       multiplier for the "nothing happens within" waits
- *                        and start-up/exit timeouts (default 1, 10 with a
- *                        wrapper)
+ * The daemon process and the fixture live in fixture.c (shared with
+ * test_irq.c).  Environment: see fixture.h, plus
  *   VDG_RECONNECT_CYCLES cycles of the reconnect test (default 1000)
  *   VDG_RSS_SLACK_KB     allowed VmRSS growth in that test (default 1024)
- *   VDG_SHOW_LOG         print the daemon's stderr after every test
- *   VDG_TEST_FILTER      run only the tests matching this cmocka pattern
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,397 +34,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "vmm.h"
-
-#define MAX_SOCKETS 4
-#define MAX_VMMS    4
-#define MAX_ARGS    64
-
-static const char *g_daemon;
-static char *g_wrapper_buf;
-static char *g_wrapper[MAX_ARGS];
-static unsigned int g_nwrapper;
-static int g_scale = 1;
-
-/* ------------------------------------------------------------------ */
-/* Small utilities                                                      */
-/* ------------------------------------------------------------------ */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000,
-			      .tv_nsec = (long)(ms % 1000) * 1000000};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* A wait for "nothing happens", scaled for slow wrappers. */
-static int quiet_ms(int ms)
-{
-	return ms * g_scale;
-}
-
-#define OK(expr)                                                   \
-	do {                                                       \
-		int _r = (expr);                                   \
-		if (_r != 0)                                       \
-			fail_msg("%s returned %d (%s)", #expr, _r, \
-				 strerror(_r < 0 ? -_r : _r));     \
-	} while (0)
-
-#define EXPECT_RET(expr, want)                                               \
-	do {                                                                 \
-		int _r = (expr), _w = (want);                                \
-		if (_r != _w)                                                \
-			fail_msg("%s returned %d (%s), expected %d (%s)",    \
-				 #expr, _r, strerror(_r < 0 ? -_r : _r), _w, \
-				 strerror(_w < 0 ? -_w : _w));               \
-	} while (0)
-
-static const char *type_name(uint16_t type)
-{
-	switch (type) {
-	case VIRTIO_GPIO_MSG_GET_NAMES:
-		return "GET_NAMES";
-	case VIRTIO_GPIO_MSG_GET_DIRECTION:
-		return "GET_DIRECTION";
-	case VIRTIO_GPIO_MSG_SET_DIRECTION:
-		return "SET_DIRECTION";
-	case VIRTIO_GPIO_MSG_GET_VALUE:
-		return "GET_VALUE";
-	case VIRTIO_GPIO_MSG_SET_VALUE:
-		return "SET_VALUE";
-	case VIRTIO_GPIO_MSG_IRQ_TYPE:
-		return "IRQ_TYPE";
-	default:
-		return "unknown type";
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* The daemon process                                                   */
-/* ------------------------------------------------------------------ */
-
-struct daemon {
-	pid_t pid;
-	bool reaped;
-	int status;
-	unsigned int count;
-	char dir[64];
-	char base[128];
-	char log[64];
-};
-
-static void daemon_sock(const struct daemon *d, unsigned int i, char *buf,
-			size_t len)
-{
-	snprintf(buf, len, "%s%u", d->base, i);
-}
-
-/*
- * Starts wrapper + daemon + @args (NULL-terminated) with stdout and stderr
- * going to d->log.  d->dir and d->log must be set.
- */
-static pid_t spawn(struct daemon *d, const char *const *args)
-{
-	const char *argv[MAX_ARGS + 8];
-	unsigned int n = 0, i;
-	pid_t pid;
-
-	for (i = 0; i < g_nwrapper; i++)
-		argv[n++] = g_wrapper[i];
-	argv[n++] = g_daemon;
-	for (i = 0; args[i] && n < MAX_ARGS; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-
-	pid = fork();
-	if (pid == 0) {
-		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			close(fd);
-		}
-		fd = open("/dev/null", O_RDONLY);
-		if (fd >= 0) {
-			dup2(fd, STDIN_FILENO);
-			close(fd);
-		}
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static void daemon_prepare(struct daemon *d)
-{
-	int fd;
-
-	memset(d, 0, sizeof(*d));
-	strcpy(d->dir, "/tmp/vdg-it-XXXXXX");
-	assert_non_null(mkdtemp(d->dir));
-	snprintf(d->base, sizeof(d->base), "%s/gpio.sock", d->dir);
-	strcpy(d->log, "/tmp/vdg-it-log-XXXXXX");
-	fd = mkstemp(d->log);
-	assert_true(fd >= 0);
-	close(fd);
-}
-
-static void print_log(const struct daemon *d, const char *why)
-{
-	char buf[4096];
-	FILE *f;
-	size_t n;
-
-	f = fopen(d->log, "r");
-	if (!f)
-		return;
-	fprintf(stderr, "---- daemon stderr (%s) ----\n", why);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, stderr);
-	fprintf(stderr, "---- end of daemon stderr ----\n");
-	fclose(f);
-}
-
-static bool daemon_alive(struct daemon *d)
-{
-	pid_t r;
-
-	if (d->reaped)
-		return false;
-	r = waitpid(d->pid, &d->status, WNOHANG);
-	if (r == d->pid) {
-		d->reaped = true;
-		return false;
-	}
-	return true;
-}
-
-/* Waits for the daemon to exit; returns false on timeout. */
-static bool daemon_wait_exit(struct daemon *d, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-
-	while (daemon_alive(d)) {
-		if (now_ms() >= deadline)
-			return false;
-		sleep_ms(5);
-	}
-	return true;
-}
-
-static void daemon_kill(struct daemon *d)
-{
-	if (daemon_alive(d)) {
-		kill(d->pid, SIGKILL);
-		waitpid(d->pid, &d->status, 0);
-		d->reaped = true;
-	}
-}
-
-static bool socket_exists(const struct daemon *d, unsigned int i)
-{
-	char path[160];
-	struct stat st;
-
-	daemon_sock(d, i, path, sizeof(path));
-	return stat(path, &st) == 0;
-}
-
-/* Number of entries left in the socket directory. */
-static int dir_entries(const char *dir)
-{
-	struct dirent *e;
-	int n = 0;
-	DIR *dp = opendir(dir);
-
-	if (!dp)
-		return -1;
-	while ((e = readdir(dp)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			n++;
-	closedir(dp);
-	return n;
-}
-
-static void daemon_remove_files(struct daemon *d)
-{
-	char path[160];
-	unsigned int i;
-
-	for (i = 0; i < MAX_SOCKETS; i++) {
-		daemon_sock(d, i, path, sizeof(path));
-		unlink(path);
-	}
-	rmdir(d->dir);
-	unlink(d->log);
-}
-
-/* Spawns the daemon with @args and waits for its d->count sockets. */
-static void daemon_spawn_wait(struct daemon *d, const char *const *args)
-{
-	int64_t deadline;
-	unsigned int i;
-
-	d->pid = spawn(d, args);
-	assert_true(d->pid > 0);
-	deadline = now_ms() + 10000 * g_scale;
-	for (i = 0; i < d->count; i++) {
-		while (!socket_exists(d, i)) {
-			if (!daemon_alive(d) || now_ms() > deadline) {
-				print_log(d, "start-up failed");
-				daemon_kill(d);
-				daemon_remove_files(d);
-				fail_msg("daemon did not create socket %u", i);
-			}
-			sleep_ms(2);
-		}
-	}
-}
-
-/* Starts a daemon serving @count sockets with @list, waits for them. */
-static void daemon_start(struct daemon *d, unsigned int count, const char *list)
-{
-	char a_path[192], a_count[32], a_list[128];
-	const char *args[] = {a_path, a_count, a_list, NULL};
-
-	daemon_prepare(d);
-	d->count = count;
-	snprintf(a_path, sizeof(a_path), "--socket-path=%s", d->base);
-	snprintf(a_count, sizeof(a_count), "--socket-count=%u", count);
-	snprintf(a_list, sizeof(a_list), "--device-list=%s", list);
-	daemon_spawn_wait(d, args);
-}
-
-/*
- * SIGTERM, then checks: exited by itself with status 0, and every socket
- * file removed.  Returns a description of the first problem, or NULL.
- */
-static const char *daemon_stop(struct daemon *d, char *why, size_t len)
-{
-	unsigned int i;
-
-	if (!daemon_alive(d)) {
-		snprintf(why, len,
-			 "daemon died before the end of the test (%s %d)",
-			 WIFSIGNALED(d->status) ? "signal" : "exit status",
-			 WIFSIGNALED(d->status) ? WTERMSIG(d->status)
-						: WEXITSTATUS(d->status));
-		return why;
-	}
-	kill(d->pid, SIGTERM);
-	if (!daemon_wait_exit(d, 5000 * g_scale)) {
-		daemon_kill(d);
-		snprintf(why, len,
-			 "daemon did not exit within %d ms of SIGTERM",
-			 5000 * g_scale);
-		return why;
-	}
-	if (!WIFEXITED(d->status) || WEXITSTATUS(d->status) != 0) {
-		snprintf(why, len, "daemon ended by SIGTERM with %s %d",
-			 WIFSIGNALED(d->status) ? "signal" : "exit status",
-			 WIFSIGNALED(d->status) ? WTERMSIG(d->status)
-						: WEXITSTATUS(d->status));
-		return why;
-	}
-	for (i = 0; i < d->count; i++) {
-		if (socket_exists(d, i)) {
-			snprintf(why, len, "socket file %u left after SIGTERM",
-				 i);
-			return why;
-		}
-	}
-	return NULL;
-}
-
-static int proc_fd_count(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *dp;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	dp = opendir(path);
-	if (!dp)
-		return -errno;
-	while ((e = readdir(dp)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(dp);
-	return n;
-}
-
-static long proc_rss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-/* Waits until the daemon has exactly @want fds open; returns the last count. */
-static int wait_fd_count(pid_t pid, int want, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	int n;
-
-	for (;;) {
-		n = proc_fd_count(pid);
-		if (n == want || now_ms() >= deadline)
-			return n;
-		sleep_ms(10);
-	}
-}
+#include "fixture.h"
 
 /* ------------------------------------------------------------------ */
 /* Fixtures                                                             */
 /* ------------------------------------------------------------------ */
-
-struct fx {
-	struct daemon d;
-	bool have_daemon;
-	struct vmm *v[MAX_VMMS];
-};
-
-static struct fx *fx_new(void)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	assert_non_null(fx);
-	return fx;
-}
-
-static int setup_with(void **state, unsigned int count, const char *list)
-{
-	struct fx *fx = fx_new();
-
-	*state = fx;
-	daemon_start(&fx->d, count, list);
-	fx->have_daemon = true;
-	return 0;
-}
 
 static int setup_s8(void **state)
 {
@@ -458,111 +66,6 @@ static int setup_none(void **state)
 	*state = fx_new();
 	return 0;
 }
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-	const char *problem = NULL;
-	char why[256];
-	unsigned int i;
-
-	if (!fx)
-		return 0;
-	for (i = 0; i < MAX_VMMS; i++)
-		vmm_free(fx->v[i]);
-	if (fx->have_daemon) {
-		problem = daemon_stop(&fx->d, why, sizeof(why));
-		if (problem)
-			print_log(&fx->d, problem);
-		else if (getenv("VDG_SHOW_LOG"))
-			print_log(&fx->d, "VDG_SHOW_LOG");
-		daemon_remove_files(&fx->d);
-	}
-	free(fx);
-	*state = NULL;
-	if (problem) {
-		print_message("teardown: %s\n", problem);
-		return -1;
-	}
-	return 0;
-}
-
-/* A vmm in slot @slot (replacing any), with @opts (NULL: defaults). */
-static struct vmm *fx_vmm(struct fx *fx, unsigned int slot,
-			  const struct vmm_options *opts)
-{
-	struct vmm *v;
-
-	vmm_free(fx->v[slot]);
-	fx->v[slot] = NULL;
-	OK(vmm_new(opts, &v));
-	fx->v[slot] = v;
-	return v;
-}
-
-static void fx_connect(struct fx *fx, struct vmm *v, unsigned int sock)
-{
-	char path[160];
-
-	daemon_sock(&fx->d, sock, path, sizeof(path));
-	OK(vmm_connect(v, path, 5000 * g_scale));
-}
-
-/* Connects @v to socket @sock and negotiates with @nopts (NULL: defaults). */
-static void fx_session(struct fx *fx, struct vmm *v, unsigned int sock,
-		       const struct vmm_negotiate_options *nopts)
-{
-	fx_connect(fx, v, sock);
-	OK(vmm_negotiate(v, nopts));
-}
-
-/* A fresh vmm in slot @slot, connected and negotiated with defaults. */
-static struct vmm *fx_default_session(struct fx *fx, unsigned int slot,
-				      unsigned int sock)
-{
-	struct vmm *v = fx_vmm(fx, slot, NULL);
-
-	fx_session(fx, v, sock, NULL);
-	return v;
-}
-
-/* ------------------------------------------------------------------ */
-/* GPIO request checks                                                  */
-/* ------------------------------------------------------------------ */
-
-static void req_expect(struct vmm *v, uint16_t type, uint16_t gpio,
-		       uint32_t value, uint8_t want_status, uint8_t want_value,
-		       int line)
-{
-	struct vmm_gpio_res res = {0};
-	int ret = vmm_gpio_request(v, type, gpio, value, &res);
-
-	if (ret)
-		fail_msg("line %d: %s(gpio %u, value %u): round trip failed: "
-			 "%d (%s)",
-			 line, type_name(type), gpio, value, ret,
-			 strerror(-ret));
-	if (res.status != want_status || res.value != want_value ||
-	    res.used_len != 2)
-		fail_msg("line %d: %s(gpio %u, value %u): expected status %u "
-			 "value %u used_len 2, got status %u value %u "
-			 "used_len %u",
-			 line, type_name(type), gpio, value, want_status,
-			 want_value, res.status, res.value, res.used_len);
-}
-
-#define REQ_OK(v, type, gpio, value, want) \
-	req_expect(v, type, gpio, value, VIRTIO_GPIO_STATUS_OK, want, __LINE__)
-#define REQ_ERR(v, type, gpio, value) \
-	req_expect(v, type, gpio, value, VIRTIO_GPIO_STATUS_ERR, 0, __LINE__)
-
-#define GET_DIR	 VIRTIO_GPIO_MSG_GET_DIRECTION
-#define SET_DIR	 VIRTIO_GPIO_MSG_SET_DIRECTION
-#define GET_VAL	 VIRTIO_GPIO_MSG_GET_VALUE
-#define SET_VAL	 VIRTIO_GPIO_MSG_SET_VALUE
-#define DIR_NONE VIRTIO_GPIO_DIRECTION_NONE
-#define DIR_OUT	 VIRTIO_GPIO_DIRECTION_OUT
-#define DIR_IN	 VIRTIO_GPIO_DIRECTION_IN
 
 /* The direction a line reports before anyone touched it. */
 static uint8_t get_direction(struct vmm *v, uint16_t gpio)
@@ -1112,11 +615,9 @@ static void test_bad_requests(void **state)
 	REQ_ERR(v, SET_VAL, 1, 2);
 	REQ_ERR(v, SET_VAL, 1, 0x100);
 	REQ_ERR(v, SET_VAL, 1, 0xffffffff);
-	/* IRQ_TYPE without VIRTIO_GPIO_F_IRQ, every value. */
-	REQ_ERR(v, VIRTIO_GPIO_MSG_IRQ_TYPE, 1, 0);
-	REQ_ERR(v, VIRTIO_GPIO_MSG_IRQ_TYPE, 1, 1);
-	REQ_ERR(v, VIRTIO_GPIO_MSG_IRQ_TYPE, 1, 3);
-	REQ_ERR(v, VIRTIO_GPIO_MSG_IRQ_TYPE, 1, 8);
+	/* Bad IRQ_TYPE values (and IRQ_TYPE without F_IRQ: test_irq.c). */
+	REQ_ERR(v, VIRTIO_GPIO_MSG_IRQ_TYPE, 1, 5);
+	REQ_ERR(v, VIRTIO_GPIO_MSG_IRQ_TYPE, 1, 0xffffffff);
 	/* Failed requests changed nothing. */
 	REQ_OK(v, GET_DIR, 1, 0, get_direction(v, 0));
 	REQ_OK(v, GET_VAL, 1, 0, 0);
@@ -1642,6 +1143,18 @@ static void wait_used_idx(struct vmm *v, uint16_t idx)
 	}
 }
 
+/*
+ * A request's reply can be popped before its notification arrives (the
+ * daemon publishes the used entry first): let late notifications land and
+ * consume them, so that a later check for "no notification" sees only its
+ * own.
+ */
+static void settle_calls(struct vmm *v)
+{
+	while (vmm_queue_wait_call(v, 0, quiet_ms(50)) == 1)
+		;
+}
+
 static void test_event_idx_suppression(void **state)
 {
 	struct fx *fx = *state;
@@ -1652,6 +1165,7 @@ static void test_event_idx_suppression(void **state)
 	assert_true(vmm_acked_features(v) & VMM_BIT(VMM_F_EVENT_IDX));
 	assert_false(vmm_acked_features(v) & VMM_BIT(VMM_F_NOTIFY_ON_EMPTY));
 	REQ_OK(v, GET_VAL, 0, 0, 0);
+	settle_calls(v);
 	/* Ask for a notification only once used idx passes last + 3. */
 	vmm_queue_set_used_event(v, 0, vmm_queue_last_used(v, 0) + 3);
 	for (i = 0; i < 4; i++) {
@@ -1690,6 +1204,7 @@ static void no_interrupt_run(struct fx *fx, bool notify_on_empty)
 		no.features |= VMM_BIT(VMM_F_NOTIFY_ON_EMPTY);
 	fx_session(fx, v, 0, &no);
 	REQ_OK(v, GET_VAL, 0, 0, 0);
+	settle_calls(v);
 	vmm_queue_set_no_interrupt(v, 0, true);
 	add_get_value(v);
 	wait_used_idx(v, vmm_queue_last_used(v, 0) + 1);
@@ -2994,13 +2509,6 @@ static void test_state_reset_on_reconnect(void **state)
 	REQ_OK(v, GET_VAL, 5, 0, 0);
 }
 
-static int env_int(const char *name, int def)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? atoi(s) : def;
-}
-
 static void test_reconnect_cycles(void **state)
 {
 	struct fx *fx = *state;
@@ -3207,7 +2715,7 @@ static void test_bad_command_lines(void **state)
 			args[k] = bufs[k];
 		}
 		args[k] = NULL;
-		fx->d.pid = spawn(&fx->d, args);
+		fx->d.pid = daemon_spawn(&fx->d, args);
 		assert_true(fx->d.pid > 0);
 		if (!daemon_wait_exit(&fx->d, 5000 * g_scale)) {
 			daemon_kill(&fx->d);
@@ -3253,21 +2761,6 @@ static void test_bad_command_lines(void **state)
 }
 
 /* ------------------------------------------------------------------ */
-
-static void parse_wrapper(void)
-{
-	const char *w = getenv("VDG_DAEMON_WRAPPER");
-	char *tok, *save = NULL;
-
-	if (!w || !*w)
-		return;
-	g_wrapper_buf = strdup(w);
-	for (tok = strtok_r(g_wrapper_buf, " \t", &save);
-	     tok && g_nwrapper < MAX_ARGS - 8;
-	     tok = strtok_r(NULL, " \t", &save))
-		g_wrapper[g_nwrapper++] = tok;
-	g_scale = 10;
-}
 
 #define T(f)  cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
 #define TM(f) cmocka_unit_test_setup_teardown(f, setup_multi, teardown)
@@ -3374,15 +2867,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s DAEMON-BINARY\n", argv[0]);
 		return 2;
 	}
-	g_daemon = argv[1];
-	parse_wrapper();
-	g_scale = env_int("VDG_TIME_SCALE", g_scale);
-	if (g_scale < 1)
-		g_scale = 1;
-	signal(SIGPIPE, SIG_IGN);
-	if (getenv("VDG_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("VDG_TEST_FILTER"));
+	fixture_init(argv[1]);
 	ret = cmocka_run_group_tests_name("daemon", tests, NULL, NULL);
-	free(g_wrapper_buf);
+	fixture_done();
 	return ret;
 }

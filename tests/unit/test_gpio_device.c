@@ -29,6 +29,7 @@ enum fake_op {
 	FAKE_GET_VALUE,
 	FAKE_SET_VALUE,
 	FAKE_GET_DIRECTION,
+	FAKE_SET_IRQ_TYPE,
 };
 
 struct fake_call {
@@ -47,6 +48,7 @@ struct fake {
 	int get_value_ret;
 	int set_value_ret;
 	int get_direction_ret;
+	int set_irq_type_ret;
 	/* What get_value and get_direction report. */
 	uint8_t level;
 	enum gpio_direction initial_dir;
@@ -124,6 +126,23 @@ static const struct gpio_backend_ops fake_ops = {
 	.set_direction = fake_set_direction,
 	.get_value = fake_get_value,
 	.set_value = fake_set_value,
+};
+
+/* Records the type in the value field. */
+static int fake_set_irq_type(struct gpio_backend *be, unsigned int line,
+			     uint8_t type)
+{
+	fake_record(be, FAKE_SET_IRQ_TYPE, line, 0, type);
+	return to_fake(be)->set_irq_type_ret;
+}
+
+static const struct gpio_backend_ops fake_ops_with_irq = {
+	.destroy = fake_destroy,
+	.reset = fake_reset,
+	.set_direction = fake_set_direction,
+	.get_value = fake_get_value,
+	.set_value = fake_set_value,
+	.set_irq_type = fake_set_irq_type,
 };
 
 static const struct gpio_backend_ops fake_ops_with_dir = {
@@ -943,6 +962,1068 @@ static void test_over_simulated_chip(void **state)
 	gpio_device_free(dev);
 }
 
+/*
+ * Interrupts.  The device gives every eventq pair back through a callback:
+ * the log keeps those calls in order.
+ */
+#define VALID	VIRTIO_GPIO_IRQ_STATUS_VALID
+#define INVALID VIRTIO_GPIO_IRQ_STATUS_INVALID
+
+struct irq_done_log {
+	struct {
+		uint16_t token;
+		uint8_t status;
+	} calls[32];
+	unsigned int ncalls;
+};
+
+static void on_irq_done(void *opaque, uint16_t token, uint8_t status)
+{
+	struct irq_done_log *log = opaque;
+
+	assert_true(log->ncalls < sizeof(log->calls) / sizeof(log->calls[0]));
+	log->calls[log->ncalls].token = token;
+	log->calls[log->ncalls].status = status;
+	log->ncalls++;
+}
+
+static void assert_irq_done(const struct irq_done_log *log, unsigned int i,
+			    uint16_t token, uint8_t status)
+{
+	assert_true(i < log->ncalls);
+	assert_int_equal(log->calls[i].token, token);
+	assert_int_equal(log->calls[i].status, status);
+}
+
+/*
+ * A 4-line device over a fake with set_irq_type, VIRTIO_GPIO_F_IRQ
+ * negotiated, pairs logged in @log; calls recorded so far dropped.
+ */
+static struct gpio_device *irq_device_new(struct fake **fake,
+					  struct irq_done_log *log)
+{
+	struct gpio_device *dev;
+	struct fake *f = fake_new(4, NULL);
+
+	f->be.ops = &fake_ops_with_irq;
+	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
+	memset(log, 0, sizeof(*log));
+	gpio_device_set_irq_handler(dev, on_irq_done, log);
+	gpio_device_set_irq_feature(dev, true);
+	f->ncalls = 0;
+	*fake = f;
+	return dev;
+}
+
+/* The fake's lines now read @level, and it reports the change on @line. */
+static void fake_report(struct fake *f, unsigned int line, uint8_t level)
+{
+	f->level = level;
+	gpio_backend_report_level(&f->be, line, level);
+}
+
+static void irq_type_ok(struct gpio_device *dev, uint16_t gpio, uint32_t type)
+{
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, gpio, type),
+			 REPLY(OK, 0));
+}
+
+static const uint32_t irq_types_valid[] = {
+	VIRTIO_GPIO_IRQ_TYPE_NONE,	   VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING,
+	VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH,
+	VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH,   VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW,
+};
+
+#define NTYPES (sizeof(irq_types_valid) / sizeof(irq_types_valid[0]))
+
+static void test_irq_type_feature_withdrawn(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+	unsigned int i;
+
+	gpio_device_set_irq_feature(dev, false);
+	for (i = 0; i < NTYPES; i++)
+		assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 1,
+					 irq_types_valid[i]),
+				 REPLY(ERR, 0));
+	assert_int_equal(f->ncalls, 0);
+	/* Nothing got enabled: a pair comes straight back. */
+	gpio_device_irq_unmask(dev, 1, 7);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 7, INVALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_type_valid_types(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+	unsigned int i;
+
+	for (i = 0; i < NTYPES; i++) {
+		irq_type_ok(dev, 1, irq_types_valid[i]);
+		assert_call(f, i, FAKE_SET_IRQ_TYPE, 1, 0,
+			    (uint8_t)irq_types_valid[i]);
+	}
+	assert_int_equal(f->ncalls, NTYPES);
+	assert_int_equal(log.ncalls, 0);
+	gpio_device_free(dev);
+}
+
+static void test_irq_type_invalid_values(void **state)
+{
+	/* 0x101 and 0x104 would pass if only the low byte were checked. */
+	static const uint32_t types[] = {5,  6,	    7,	   9,
+					 16, 0x101, 0x104, 0xffffffff};
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+	unsigned int i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		assert_int_equal(
+			request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 0, types[i]),
+			REPLY(ERR, 0));
+		assert_int_equal(
+			request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 1, types[i]),
+			REPLY(ERR, 0));
+	}
+	assert_int_equal(f->ncalls, 0);
+
+	/* Line 0 stays without an interrupt: its pair comes back. */
+	gpio_device_irq_unmask(dev, 0, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, INVALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_type_invalid_keeps_old_type(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 0, 5),
+			 REPLY(ERR, 0));
+	gpio_device_irq_unmask(dev, 0, 1);
+	assert_int_equal(log.ncalls, 0);
+	fake_report(f, 0, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	gpio_device_free(dev);
+}
+
+/* A back-end that reports every change anyway has no set_irq_type. */
+static void test_irq_type_without_backend_op(void **state)
+{
+	struct irq_done_log log = {0};
+	struct fake *f;
+	struct gpio_device *dev = device_new(&f);
+
+	gpio_device_set_irq_handler(dev, on_irq_done, &log);
+	gpio_device_set_irq_feature(dev, true);
+	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
+	assert_int_equal(f->ncalls, 0);
+	gpio_device_irq_unmask(dev, 2, 9);
+	fake_report(f, 2, 0);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 9, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_unmask_without_irq_type(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	gpio_device_irq_unmask(dev, 2, 5);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 5, INVALID);
+	/* Nothing is held that an edge could fire. */
+	fake_report(f, 2, 1);
+	fake_report(f, 2, 0);
+	assert_int_equal(log.ncalls, 1);
+	gpio_device_free(dev);
+}
+
+static void test_irq_unmask_twice(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 0, 1);
+	assert_int_equal(log.ncalls, 0);
+	gpio_device_irq_unmask(dev, 0, 2);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 2, INVALID);
+	/* The first pair is still the one held. */
+	fake_report(f, 0, 1);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 1, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_unmask_bad_gpio(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	/* Line 0 is enabled: 0x10000 must not be taken for it. */
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 4, 10);
+	gpio_device_irq_unmask(dev, 0xffff, 11);
+	gpio_device_irq_unmask(dev, 0x10000, 12);
+	gpio_device_irq_unmask(dev, 0xffffffff, 13);
+	assert_int_equal(log.ncalls, 4);
+	assert_irq_done(&log, 0, 10, INVALID);
+	assert_irq_done(&log, 1, 11, INVALID);
+	assert_irq_done(&log, 2, 12, INVALID);
+	assert_irq_done(&log, 3, 13, INVALID);
+	/* Line 0 has no pair: this one is held, not a second one. */
+	gpio_device_irq_unmask(dev, 0, 14);
+	assert_int_equal(log.ncalls, 4);
+	gpio_device_free(dev);
+}
+
+static void test_irq_edge_rising(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 0, 1);
+	fake_report(f, 0, 0);
+	assert_int_equal(log.ncalls, 0);
+	fake_report(f, 0, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	/* A falling edge while masked is not one to latch. */
+	fake_report(f, 0, 0);
+	gpio_device_irq_unmask(dev, 0, 2);
+	assert_int_equal(log.ncalls, 1);
+	fake_report(f, 0, 1);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 2, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_edge_falling(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
+	gpio_device_irq_unmask(dev, 1, 1);
+	fake_report(f, 1, 1);
+	assert_int_equal(log.ncalls, 0);
+	fake_report(f, 1, 0);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	/* A rising edge while masked is not one to latch. */
+	fake_report(f, 1, 1);
+	gpio_device_irq_unmask(dev, 1, 2);
+	assert_int_equal(log.ncalls, 1);
+	fake_report(f, 1, 0);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 2, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_edge_both(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 3, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	gpio_device_irq_unmask(dev, 3, 1);
+	fake_report(f, 3, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	gpio_device_irq_unmask(dev, 3, 2);
+	assert_int_equal(log.ncalls, 1);
+	fake_report(f, 3, 0);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 2, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_edge_only_on_its_line(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	gpio_device_irq_unmask(dev, 0, 100);
+	gpio_device_irq_unmask(dev, 1, 101);
+	fake_report(f, 1, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 101, VALID);
+	/* Line 2 has no interrupt and line 0 must not see line 2's edge. */
+	fake_report(f, 2, 0);
+	assert_int_equal(log.ncalls, 1);
+	fake_report(f, 0, 0);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 100, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_edge_latched_while_masked(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 0, 1);
+	fake_report(f, 0, 1);
+	assert_int_equal(log.ncalls, 1);
+	/* Masked now: two rising edges, one interrupt. */
+	fake_report(f, 0, 0);
+	fake_report(f, 0, 1);
+	fake_report(f, 0, 0);
+	fake_report(f, 0, 1);
+	assert_int_equal(log.ncalls, 1);
+	gpio_device_irq_unmask(dev, 0, 2);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 2, VALID);
+	/* The latch is used up: the next pair waits for a new edge. */
+	gpio_device_irq_unmask(dev, 0, 3);
+	assert_int_equal(log.ncalls, 2);
+	fake_report(f, 0, 0);
+	fake_report(f, 0, 1);
+	assert_int_equal(log.ncalls, 3);
+	assert_irq_done(&log, 2, 3, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_edge_before_irq_type_not_latched(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	fake_report(f, 0, 1);
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 0, 1);
+	assert_int_equal(log.ncalls, 0);
+	gpio_device_free(dev);
+}
+
+static void test_irq_level_high_active_at_unmask(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	f->level = 1;
+	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	/* Nothing to fire before a pair is queued. */
+	assert_int_equal(log.ncalls, 0);
+	f->ncalls = 0;
+	gpio_device_irq_unmask(dev, 2, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	assert_int_equal(f->ncalls, 1);
+	assert_call(f, 0, FAKE_GET_VALUE, 2, 0, 0);
+	/* Still high: it fires again at every unmask. */
+	gpio_device_irq_unmask(dev, 2, 2);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 2, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_level_low_active_at_unmask(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	f->level = 0;
+	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW);
+	gpio_device_irq_unmask(dev, 2, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_level_high_becomes_active(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	f->level = 0;
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	gpio_device_irq_unmask(dev, 1, 1);
+	assert_int_equal(log.ncalls, 0);
+	fake_report(f, 1, 0);
+	assert_int_equal(log.ncalls, 0);
+	fake_report(f, 1, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_level_low_becomes_active(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	f->level = 1;
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW);
+	gpio_device_irq_unmask(dev, 1, 1);
+	assert_int_equal(log.ncalls, 0);
+	fake_report(f, 1, 1);
+	assert_int_equal(log.ncalls, 0);
+	fake_report(f, 1, 0);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_level_not_latched(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	f->level = 0;
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	/* Active and inactive again while masked: nothing to deliver. */
+	fake_report(f, 0, 1);
+	fake_report(f, 0, 0);
+	gpio_device_irq_unmask(dev, 0, 1);
+	assert_int_equal(log.ncalls, 0);
+	gpio_device_free(dev);
+}
+
+static void test_irq_level_unreadable_at_unmask(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	f->level = 1;
+	f->get_value_ret = -EIO;
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	/* Neither fired nor bounced: held until the level is known. */
+	gpio_device_irq_unmask(dev, 0, 1);
+	assert_int_equal(log.ncalls, 0);
+	fake_report(f, 0, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_type_change_to_active_level(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 0, 1);
+	gpio_device_irq_unmask(dev, 1, 2);
+	/* Both lines high, no edge seen. */
+	f->level = 1;
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	/* Inactive for LEVEL_LOW: the pair stays held. */
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW);
+	assert_int_equal(log.ncalls, 1);
+	fake_report(f, 1, 0);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 2, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_type_none_returns_held_pair(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	gpio_device_irq_unmask(dev, 0, 1);
+	f->ncalls = 0;
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
+	assert_call(f, 0, FAKE_SET_IRQ_TYPE, 0, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, INVALID);
+	fake_report(f, 0, 1);
+	assert_int_equal(log.ncalls, 1);
+	gpio_device_irq_unmask(dev, 0, 2);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 2, INVALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_type_none_drops_latch(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	fake_report(f, 0, 1);
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 0, 1);
+	assert_int_equal(log.ncalls, 0);
+	gpio_device_free(dev);
+}
+
+/* Disabling works whatever the back-end says: nothing fires any more. */
+static void test_irq_type_none_backend_failure(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 0, 1);
+	f->set_irq_type_ret = -EIO;
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, INVALID);
+	gpio_device_irq_unmask(dev, 0, 2);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 2, INVALID);
+	gpio_device_free(dev);
+}
+
+static void test_set_direction_none_returns_held_pair(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 1, 1);
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
+				 VIRTIO_GPIO_DIRECTION_NONE),
+			 REPLY(OK, 0));
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, INVALID);
+	/* The type is back to NONE: no edge fires, a new pair bounces. */
+	fake_report(f, 1, 1);
+	assert_int_equal(log.ncalls, 1);
+	gpio_device_irq_unmask(dev, 1, 2);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 2, INVALID);
+	gpio_device_free(dev);
+}
+
+static void test_set_direction_keeps_held_pair(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 1, 1);
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
+				 VIRTIO_GPIO_DIRECTION_IN),
+			 REPLY(OK, 0));
+	/* A release the back-end refuses changes nothing either. */
+	f->set_direction_ret = -EBUSY;
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
+				 VIRTIO_GPIO_DIRECTION_NONE),
+			 REPLY(ERR, 0));
+	assert_int_equal(log.ncalls, 0);
+	fake_report(f, 1, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	gpio_device_free(dev);
+}
+
+/*
+ * Linux's driver ignores a failed IRQ_TYPE, believes the interrupt enabled
+ * and queues the pair again as soon as it comes back INVALID: bouncing it
+ * would make a busy loop with the guest.  So the pair is held (and never
+ * fires) until the guest sets another type.
+ */
+static void test_irq_type_refused_holds_pair(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	f->set_irq_type_ret = -EOPNOTSUPP;
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 2,
+				 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
+			 REPLY(ERR, 0));
+	assert_call(f, 0, FAKE_SET_IRQ_TYPE, 2, 0,
+		    VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 2, 1);
+	assert_int_equal(log.ncalls, 0);
+	fake_report(f, 2, 1);
+	assert_int_equal(log.ncalls, 0);
+	/* Still one pair per line. */
+	gpio_device_irq_unmask(dev, 2, 2);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 2, INVALID);
+
+	f->set_irq_type_ret = 0;
+	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_NONE);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 1, INVALID);
+	/* Disabled for real now: pairs bounce. */
+	gpio_device_irq_unmask(dev, 2, 3);
+	assert_int_equal(log.ncalls, 3);
+	assert_irq_done(&log, 2, 3, INVALID);
+	gpio_device_free(dev);
+}
+
+/* The old type is gone with the refusal, and its held pair with it. */
+static void test_irq_type_refused_returns_held_pair(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 0, 1);
+	f->set_irq_type_ret = -EINVAL;
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 0,
+				 VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH),
+			 REPLY(ERR, 0));
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, INVALID);
+	/* The re-queued pair is held, and the old edge type is off. */
+	gpio_device_irq_unmask(dev, 0, 2);
+	fake_report(f, 0, 1);
+	assert_int_equal(log.ncalls, 1);
+	gpio_device_free(dev);
+}
+
+static void test_irq_type_refused_then_accepted(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	f->set_irq_type_ret = -EOPNOTSUPP;
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 3,
+				 VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
+			 REPLY(ERR, 0));
+	gpio_device_irq_unmask(dev, 3, 1);
+	f->set_irq_type_ret = 0;
+	irq_type_ok(dev, 3, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
+	assert_int_equal(log.ncalls, 0);
+	/* The held pair now serves the accepted type. */
+	fake_report(f, 3, 1);
+	assert_int_equal(log.ncalls, 0);
+	fake_report(f, 3, 0);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_flush_returns_held_pairs(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	irq_type_ok(dev, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	f->level = 0;
+	gpio_device_irq_unmask(dev, 3, 30);
+	gpio_device_irq_unmask(dev, 0, 10);
+	gpio_device_irq_unmask(dev, 1, 11);
+	assert_int_equal(log.ncalls, 0);
+	gpio_device_irq_flush(dev);
+	assert_int_equal(log.ncalls, 3);
+	assert_irq_done(&log, 0, 10, INVALID);
+	assert_irq_done(&log, 1, 11, INVALID);
+	assert_irq_done(&log, 2, 30, INVALID);
+	/* Nothing is held any more (a level type latches nothing). */
+	gpio_device_irq_flush(dev);
+	fake_report(f, 3, 1);
+	fake_report(f, 3, 0);
+	assert_int_equal(log.ncalls, 3);
+	/* Types stay: a new pair is held and fires. */
+	gpio_device_irq_unmask(dev, 1, 12);
+	assert_int_equal(log.ncalls, 3);
+	fake_report(f, 1, 1);
+	assert_int_equal(log.ncalls, 4);
+	assert_irq_done(&log, 3, 12, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_flush_keeps_latch(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
+	gpio_device_irq_unmask(dev, 1, 1);
+	fake_report(f, 0, 0);
+	gpio_device_irq_flush(dev);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, INVALID);
+	gpio_device_irq_unmask(dev, 0, 2);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 2, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_reset_drops_held_pairs(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	f->level = 0;
+	gpio_device_irq_unmask(dev, 0, 1);
+	gpio_device_irq_unmask(dev, 1, 2);
+	fake_report(f, 2, 1); /* latched on line 2 */
+	f->ncalls = 0;
+	gpio_device_reset(dev);
+	assert_int_equal(log.ncalls, 0);
+	assert_int_equal(f->ncalls, 1);
+	assert_call(f, 0, FAKE_RESET, 0, 0, 0);
+	/* Nothing held, nothing enabled. */
+	fake_report(f, 0, 0);
+	fake_report(f, 1, 1);
+	assert_int_equal(log.ncalls, 0);
+	gpio_device_irq_unmask(dev, 0, 3);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 3, INVALID);
+	/* Line 2's latch went too. */
+	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 2, 4);
+	assert_int_equal(log.ncalls, 1);
+	gpio_device_free(dev);
+}
+
+static void test_irq_type_change_between_edges_drops_latch(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	fake_report(f, 0, 1);
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 0, 1);
+	assert_int_equal(log.ncalls, 0);
+	gpio_device_free(dev);
+}
+
+/* Linux may send the same type again (irq_bus_sync_unlock): no news. */
+static void test_irq_type_same_type_keeps_latch(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	fake_report(f, 0, 1);
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 0, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_irq_report_bad_line_ignored(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 0, 1);
+	fake_report(f, 4, 1);
+	fake_report(f, 0x10000, 1);
+	fake_report(f, ~0u, 1);
+	assert_int_equal(log.ncalls, 0);
+	gpio_device_free(dev);
+}
+
+/* The simulated chip's input changes reach the device's interrupts. */
+static void test_irq_over_simulated_chip(void **state)
+{
+	struct irq_done_log log = {0};
+	struct gpio_backend *be;
+	struct gpio_device *dev;
+
+	assert_int_equal(gpio_sim_new(2, &be), 0);
+	assert_int_equal(gpio_device_new(be, &dev), 0);
+	gpio_device_set_irq_handler(dev, on_irq_done, &log);
+	gpio_device_set_irq_feature(dev, true);
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 1, 5);
+	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
+	assert_int_equal(log.ncalls, 0);
+	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 5, VALID);
+	gpio_device_free(dev);
+}
+
+/*
+ * Suspend and resume across a front-end reconnect.  The guest state used by
+ * these tests: line 0 EDGE_RISING, line 1 an output driving 1, line 2 an
+ * input, line 3 LEVEL_HIGH.
+ */
+static void guest_state_set(struct gpio_device *dev)
+{
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 1),
+			 REPLY(OK, 0));
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
+				 VIRTIO_GPIO_DIRECTION_OUT),
+			 REPLY(OK, 0));
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 2,
+				 VIRTIO_GPIO_DIRECTION_IN),
+			 REPLY(OK, 0));
+	irq_type_ok(dev, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+}
+
+/* The back-end calls a resume of that state makes, in line order. */
+static void assert_guest_state_restored(const struct fake *f)
+{
+	assert_int_equal(f->ncalls, 4);
+	assert_call(f, 0, FAKE_SET_IRQ_TYPE, 0, 0,
+		    VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	assert_call(f, 1, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 1);
+	assert_call(f, 2, FAKE_SET_DIRECTION, 2, GPIO_DIRECTION_IN, 0);
+	assert_call(f, 3, FAKE_SET_IRQ_TYPE, 3, 0,
+		    VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+}
+
+static void test_suspend_resets_device(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	guest_state_set(dev);
+	f->level = 0;
+	gpio_device_irq_unmask(dev, 0, 1);
+	gpio_device_irq_unmask(dev, 3, 2);
+	f->ncalls = 0;
+	assert_false(gpio_device_is_suspended(dev));
+	assert_int_equal(gpio_device_suspend(dev), 0);
+	assert_true(gpio_device_is_suspended(dev));
+	assert_int_equal(f->ncalls, 1);
+	assert_call(f, 0, FAKE_RESET, 0, 0, 0);
+	/* Held pairs are dropped, not given back. */
+	assert_int_equal(log.ncalls, 0);
+	/* Meanwhile the device is as new. */
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
+			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
+	fake_report(f, 0, 1);
+	assert_int_equal(log.ncalls, 0);
+	gpio_device_irq_unmask(dev, 0, 3);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 3, INVALID);
+	gpio_device_free(dev);
+}
+
+static void test_resume_restores_lines(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	guest_state_set(dev);
+	assert_int_equal(gpio_device_suspend(dev), 0);
+	f->ncalls = 0;
+	assert_int_equal(gpio_device_resume(dev), 0);
+	assert_false(gpio_device_is_suspended(dev));
+	assert_guest_state_restored(f);
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
+			 REPLY(OK, VIRTIO_GPIO_DIRECTION_OUT));
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 2, 0),
+			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
+	/* The interrupts work as before. */
+	f->level = 1;
+	gpio_device_irq_unmask(dev, 3, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	gpio_device_irq_unmask(dev, 0, 2);
+	fake_report(f, 0, 0);
+	fake_report(f, 0, 1);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 2, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_resume_restores_latch(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	fake_report(f, 0, 1);
+	assert_int_equal(gpio_device_suspend(dev), 0);
+	assert_int_equal(gpio_device_resume(dev), 0);
+	gpio_device_irq_unmask(dev, 0, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, VALID);
+	gpio_device_free(dev);
+}
+
+/* The new front-end hands the held pair in again: it is not a second one. */
+static void test_resume_forgets_held_pair(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 0, 1);
+	assert_int_equal(gpio_device_suspend(dev), 0);
+	assert_int_equal(gpio_device_resume(dev), 0);
+	gpio_device_irq_unmask(dev, 0, 2);
+	assert_int_equal(log.ncalls, 0);
+	fake_report(f, 0, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 2, VALID);
+	gpio_device_free(dev);
+}
+
+static void test_resume_without_suspend(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	assert_int_equal(gpio_device_resume(dev), -ENOENT);
+	assert_int_equal(gpio_device_suspend(dev), 0);
+	assert_int_equal(gpio_device_resume(dev), 0);
+	f->ncalls = 0;
+	assert_int_equal(gpio_device_resume(dev), -ENOENT);
+	assert_int_equal(f->ncalls, 0);
+	gpio_device_free(dev);
+}
+
+static void test_reset_forgets_suspended_state(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	guest_state_set(dev);
+	assert_int_equal(gpio_device_suspend(dev), 0);
+	gpio_device_reset(dev);
+	assert_false(gpio_device_is_suspended(dev));
+	f->ncalls = 0;
+	assert_int_equal(gpio_device_resume(dev), -ENOENT);
+	assert_int_equal(f->ncalls, 0);
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
+			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
+	gpio_device_free(dev);
+}
+
+/*
+ * A front-end may connect and go again before it starts a session (a
+ * reconnect that fails half-way, a second daemon probing the socket): that
+ * second suspend must not replace the guest's state with the blank one.
+ */
+static void test_suspend_twice_keeps_guest_state(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	guest_state_set(dev);
+	assert_int_equal(gpio_device_suspend(dev), 0);
+	f->ncalls = 0;
+	assert_int_equal(gpio_device_suspend(dev), 0);
+	assert_true(gpio_device_is_suspended(dev));
+	assert_int_equal(f->ncalls, 1);
+	assert_call(f, 0, FAKE_RESET, 0, 0, 0);
+	f->ncalls = 0;
+	assert_int_equal(gpio_device_resume(dev), 0);
+	assert_guest_state_restored(f);
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
+			 REPLY(OK, VIRTIO_GPIO_DIRECTION_OUT));
+	gpio_device_free(dev);
+}
+
+static void test_resume_direction_refused(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 1),
+			 REPLY(OK, 0));
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
+				 VIRTIO_GPIO_DIRECTION_OUT),
+			 REPLY(OK, 0));
+	assert_int_equal(gpio_device_suspend(dev), 0);
+	f->set_direction_ret = -EBUSY;
+	f->ncalls = 0;
+	assert_int_equal(gpio_device_resume(dev), -EIO);
+	assert_false(gpio_device_is_suspended(dev));
+	/* The line starts over released: no type, no remembered value. */
+	assert_int_equal(f->ncalls, 1);
+	assert_call(f, 0, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 1);
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
+			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
+	gpio_device_irq_unmask(dev, 1, 1);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, INVALID);
+	f->set_direction_ret = 0;
+	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
+				 VIRTIO_GPIO_DIRECTION_OUT),
+			 REPLY(OK, 0));
+	assert_call(f, 1, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 0);
+	gpio_device_free(dev);
+}
+
+/* As after a refused IRQ_TYPE: the pair is held, not bounced. */
+static void test_resume_irq_type_refused(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
+	assert_int_equal(gpio_device_suspend(dev), 0);
+	f->set_irq_type_ret = -EIO;
+	assert_int_equal(gpio_device_resume(dev), -EIO);
+	gpio_device_irq_unmask(dev, 2, 1);
+	fake_report(f, 2, 1);
+	fake_report(f, 2, 0);
+	assert_int_equal(log.ncalls, 0);
+	f->set_irq_type_ret = 0;
+	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_NONE);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 1, INVALID);
+	gpio_device_free(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -977,6 +2058,52 @@ int main(void)
 		cmocka_unit_test(test_reset_without_get_direction),
 		cmocka_unit_test(test_largest_simulated_chip),
 		cmocka_unit_test(test_over_simulated_chip),
+		cmocka_unit_test(test_irq_type_feature_withdrawn),
+		cmocka_unit_test(test_irq_type_valid_types),
+		cmocka_unit_test(test_irq_type_invalid_values),
+		cmocka_unit_test(test_irq_type_invalid_keeps_old_type),
+		cmocka_unit_test(test_irq_type_without_backend_op),
+		cmocka_unit_test(test_irq_unmask_without_irq_type),
+		cmocka_unit_test(test_irq_unmask_twice),
+		cmocka_unit_test(test_irq_unmask_bad_gpio),
+		cmocka_unit_test(test_irq_edge_rising),
+		cmocka_unit_test(test_irq_edge_falling),
+		cmocka_unit_test(test_irq_edge_both),
+		cmocka_unit_test(test_irq_edge_only_on_its_line),
+		cmocka_unit_test(test_irq_edge_latched_while_masked),
+		cmocka_unit_test(test_irq_edge_before_irq_type_not_latched),
+		cmocka_unit_test(test_irq_level_high_active_at_unmask),
+		cmocka_unit_test(test_irq_level_low_active_at_unmask),
+		cmocka_unit_test(test_irq_level_high_becomes_active),
+		cmocka_unit_test(test_irq_level_low_becomes_active),
+		cmocka_unit_test(test_irq_level_not_latched),
+		cmocka_unit_test(test_irq_level_unreadable_at_unmask),
+		cmocka_unit_test(test_irq_type_change_to_active_level),
+		cmocka_unit_test(test_irq_type_none_returns_held_pair),
+		cmocka_unit_test(test_irq_type_none_drops_latch),
+		cmocka_unit_test(test_irq_type_none_backend_failure),
+		cmocka_unit_test(test_set_direction_none_returns_held_pair),
+		cmocka_unit_test(test_set_direction_keeps_held_pair),
+		cmocka_unit_test(test_irq_type_refused_holds_pair),
+		cmocka_unit_test(test_irq_type_refused_returns_held_pair),
+		cmocka_unit_test(test_irq_type_refused_then_accepted),
+		cmocka_unit_test(test_irq_flush_returns_held_pairs),
+		cmocka_unit_test(test_irq_flush_keeps_latch),
+		cmocka_unit_test(test_irq_reset_drops_held_pairs),
+		cmocka_unit_test(
+			test_irq_type_change_between_edges_drops_latch),
+		cmocka_unit_test(test_irq_type_same_type_keeps_latch),
+		cmocka_unit_test(test_irq_report_bad_line_ignored),
+		cmocka_unit_test(test_irq_over_simulated_chip),
+		cmocka_unit_test(test_suspend_resets_device),
+		cmocka_unit_test(test_resume_restores_lines),
+		cmocka_unit_test(test_resume_restores_latch),
+		cmocka_unit_test(test_resume_forgets_held_pair),
+		cmocka_unit_test(test_resume_without_suspend),
+		cmocka_unit_test(test_reset_forgets_suspended_state),
+		cmocka_unit_test(test_suspend_twice_keeps_guest_state),
+		cmocka_unit_test(test_resume_direction_refused),
+		cmocka_unit_test(test_resume_irq_type_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -218,6 +218,203 @@ static void test_other_backend_refused(void **state)
 	gpio_backend_destroy(NULL);
 }
 
+/*
+ * Level reports: what the device model hears through be->level_changed.
+ * The listener logs (line, level) in order.
+ */
+struct level_log {
+	struct {
+		unsigned int line;
+		uint8_t level;
+	} calls[16];
+	unsigned int ncalls;
+};
+
+static void on_level(void *opaque, unsigned int line, uint8_t level)
+{
+	struct level_log *log = opaque;
+
+	assert_true(log->ncalls < sizeof(log->calls) / sizeof(log->calls[0]));
+	log->calls[log->ncalls].line = line;
+	log->calls[log->ncalls].level = level;
+	log->ncalls++;
+}
+
+static void assert_level(const struct level_log *log, unsigned int i,
+			 unsigned int line, uint8_t level)
+{
+	assert_true(i < log->ncalls);
+	assert_int_equal(log->calls[i].line, line);
+	assert_int_equal(log->calls[i].level, level);
+}
+
+static struct gpio_backend *sim_new_listened(unsigned int nlines,
+					     struct level_log *log)
+{
+	struct gpio_backend *be = sim_new(nlines);
+
+	memset(log, 0, sizeof(*log));
+	be->level_changed = on_level;
+	be->level_opaque = log;
+	return be;
+}
+
+static void test_report_input_change(void **state)
+{
+	struct level_log log;
+	struct gpio_backend *be = sim_new_listened(3, &log);
+
+	assert_int_equal(gpio_sim_set_input(be, 2, 0), 0);
+	assert_int_equal(log.ncalls, 0);
+	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
+	assert_int_equal(log.ncalls, 1);
+	assert_level(&log, 0, 2, 1);
+	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
+	assert_int_equal(log.ncalls, 1);
+	assert_int_equal(gpio_sim_set_input(be, 2, 0), 0);
+	assert_int_equal(log.ncalls, 2);
+	assert_level(&log, 1, 2, 0);
+	gpio_backend_destroy(be);
+}
+
+/* A released line is not driven: its input level shows and is reported. */
+static void test_report_released_input_change(void **state)
+{
+	struct level_log log;
+	struct gpio_backend *be = sim_new_listened(1, &log);
+
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_NONE, 0),
+			 0);
+	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
+	assert_int_equal(log.ncalls, 1);
+	assert_level(&log, 0, 0, 1);
+	gpio_backend_destroy(be);
+}
+
+static void test_report_none_for_driven_output(void **state)
+{
+	struct level_log log;
+	struct gpio_backend *be = sim_new_listened(2, &log);
+
+	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 0),
+			 0);
+	assert_int_equal(log.ncalls, 0);
+	/* The pin carries the output, whatever the input side does. */
+	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
+	assert_int_equal(gpio_sim_set_input(be, 1, 0), 0);
+	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
+	assert_int_equal(log.ncalls, 0);
+	gpio_backend_destroy(be);
+}
+
+static void test_report_output_back_to_input(void **state)
+{
+	struct level_log log;
+	struct gpio_backend *be = sim_new_listened(2, &log);
+
+	/* Line 0 drives 0 while its input is 1. */
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 0),
+			 0);
+	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_IN, 0),
+			 0);
+	assert_int_equal(log.ncalls, 1);
+	assert_level(&log, 0, 0, 1);
+	/* Line 1 drives 1 and its input is 1 too: no edge. */
+	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
+	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 1),
+			 0);
+	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_IN, 0),
+			 0);
+	assert_int_equal(log.ncalls, 2);
+	assert_level(&log, 1, 1, 1);
+	gpio_backend_destroy(be);
+}
+
+static void test_report_set_value(void **state)
+{
+	struct level_log log;
+	struct gpio_backend *be = sim_new_listened(2, &log);
+
+	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 0),
+			 0);
+	assert_int_equal(be->ops->set_value(be, 1, 1), 0);
+	assert_int_equal(log.ncalls, 1);
+	assert_level(&log, 0, 1, 1);
+	assert_int_equal(be->ops->set_value(be, 1, 1), 0);
+	assert_int_equal(log.ncalls, 1);
+	assert_int_equal(be->ops->set_value(be, 1, 0), 0);
+	assert_int_equal(log.ncalls, 2);
+	assert_level(&log, 1, 1, 0);
+	/* Refused calls report nothing. */
+	assert_int_equal(be->ops->set_value(be, 1, 2), -EINVAL);
+	assert_int_equal(be->ops->set_value(be, 0, 1), -EINVAL);
+	assert_int_equal(log.ncalls, 2);
+	gpio_backend_destroy(be);
+}
+
+static void test_report_set_direction_out(void **state)
+{
+	struct level_log log;
+	struct gpio_backend *be = sim_new_listened(3, &log);
+
+	/* Input at 0, driven to 1. */
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
+			 0);
+	assert_int_equal(log.ncalls, 1);
+	assert_level(&log, 0, 0, 1);
+	/* Input at 0, driven to 0: no edge. */
+	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 0),
+			 0);
+	assert_int_equal(log.ncalls, 1);
+	/* Input at 1, driven to 0. */
+	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
+	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 0),
+			 0);
+	assert_int_equal(log.ncalls, 3);
+	assert_level(&log, 1, 2, 1);
+	assert_level(&log, 2, 2, 0);
+	/* A refused direction reports nothing. */
+	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 2),
+			 -EINVAL);
+	assert_int_equal(log.ncalls, 3);
+	gpio_backend_destroy(be);
+}
+
+static void test_report_release_output(void **state)
+{
+	struct level_log log;
+	struct gpio_backend *be = sim_new_listened(1, &log);
+
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
+			 0);
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_NONE, 0),
+			 0);
+	assert_int_equal(log.ncalls, 2);
+	assert_level(&log, 1, 0, 0);
+	gpio_backend_destroy(be);
+}
+
+static void test_report_none_on_reset(void **state)
+{
+	struct level_log log;
+	struct gpio_backend *be = sim_new_listened(2, &log);
+
+	/* Line 0 drives 1 over an input of 0; line 1 drives 0 over 1. */
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
+			 0);
+	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
+	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 0),
+			 0);
+	log.ncalls = 0;
+	be->ops->reset(be);
+	assert_int_equal(log.ncalls, 0);
+	/* The levels did change. */
+	assert_int_equal(value_get(be, 0), 0);
+	assert_int_equal(value_get(be, 1), 1);
+	gpio_backend_destroy(be);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +428,14 @@ int main(void)
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_other_backend_refused),
+		cmocka_unit_test(test_report_input_change),
+		cmocka_unit_test(test_report_released_input_change),
+		cmocka_unit_test(test_report_none_for_driven_output),
+		cmocka_unit_test(test_report_output_back_to_input),
+		cmocka_unit_test(test_report_set_value),
+		cmocka_unit_test(test_report_set_direction_out),
+		cmocka_unit_test(test_report_release_output),
+		cmocka_unit_test(test_report_none_on_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,8 @@
 /* Bytes after each batch response, pre-filled and checked afterwards. */
 #define RESP_GUARD 2u
 #define FILL_BYTE  0xee
+/* An interrupt pair's slot: readable part, then writable part. */
+#define IRQ_SLOT (2 * VMM_GPIO_IRQ_PART_MAX)
 
 struct vmm_region_map {
 	uint64_t gpa;
@@ -56,6 +58,10 @@ struct vmm_queue {
 	bool call_seen;
 	uint16_t *next;	     /* our copy of each descriptor's next */
 	uint16_t *chain_len; /* descriptors of each outstanding head, 0 */
+	/* GPIO interrupt pairs: one IRQ_SLOT-byte slot per head, or NULL. */
+	uint8_t *irq_slots;
+	uint64_t irq_gpa;
+	uint16_t *irq_gpio; /* the line of each head's pair */
 };
 
 struct vmm {
@@ -255,6 +261,7 @@ void vmm_queue_teardown(struct vmm *vmm, unsigned int q)
 	close_fd(&vq->call_fd);
 	free(vq->next);
 	free(vq->chain_len);
+	free(vq->irq_gpio);
 	queue_init(vq);
 }
 
@@ -1704,4 +1711,109 @@ int vmm_gpio_get_names(struct vmm *vmm, void *names, uint32_t names_cap,
 		memcpy(names, rp + 1, names_cap);
 	vmm_mem_release(vmm, mark);
 	return ret;
+}
+
+/* ---- GPIO interrupts ---- */
+
+int vmm_gpio_irq_add_raw(struct vmm *vmm, uint16_t gpio, uint32_t req_len,
+			 uint32_t resp_len, uint16_t *head_out)
+{
+	struct vmm_queue *vq = get_queue(vmm, VMM_GPIO_EVENTQ);
+	struct vmm_sg out, in;
+	uint8_t *slot;
+	uint16_t head, le;
+	void *p;
+	int ret;
+
+	if (!vq || req_len > VMM_GPIO_IRQ_PART_MAX ||
+	    resp_len > VMM_GPIO_IRQ_PART_MAX || (!req_len && !resp_len))
+		return -EINVAL;
+	if (!vq->irq_slots) {
+		vq->irq_gpio = calloc(vq->num, sizeof(*vq->irq_gpio));
+		if (!vq->irq_gpio)
+			return -ENOMEM;
+		ret = vmm_mem_alloc(vmm, (uint64_t)IRQ_SLOT * vq->num, 8,
+				    &vq->irq_gpa, &p);
+		if (ret < 0) {
+			free(vq->irq_gpio);
+			vq->irq_gpio = NULL;
+			return ret;
+		}
+		vq->irq_slots = p;
+	}
+	/* Each pair takes one descriptor at least: the head vmm_queue_add
+	 * will use is the free head, so its slot is ready before the pair
+	 * is published. */
+	if (!vq->num_free)
+		return -ENOSPC;
+	head = vq->free_head;
+	slot = vq->irq_slots + (size_t)IRQ_SLOT * head;
+	memset(slot, 0, VMM_GPIO_IRQ_PART_MAX);
+	le = htole16(gpio);
+	memcpy(slot, &le, sizeof(le));
+	memset(slot + VMM_GPIO_IRQ_PART_MAX, VMM_GPIO_IRQ_UNWRITTEN,
+	       VMM_GPIO_IRQ_PART_MAX);
+	vq->irq_gpio[head] = gpio;
+	out = (struct vmm_sg){vq->irq_gpa + (uint64_t)IRQ_SLOT * head, req_len};
+	in = (struct vmm_sg){out.gpa + VMM_GPIO_IRQ_PART_MAX, resp_len};
+	ret = vmm_queue_add(vmm, VMM_GPIO_EVENTQ, &out, req_len ? 1 : 0, &in,
+			    resp_len ? 1 : 0, VMM_CHAIN_DEFAULT, &head);
+	if (ret < 0)
+		return ret;
+	if (head_out)
+		*head_out = head;
+	return 0;
+}
+
+int vmm_gpio_irq_add(struct vmm *vmm, uint16_t gpio, uint16_t *head)
+{
+	return vmm_gpio_irq_add_raw(
+		vmm, gpio, sizeof(struct virtio_gpio_irq_request),
+		sizeof(struct virtio_gpio_irq_response), head);
+}
+
+int vmm_gpio_irq_unmask(struct vmm *vmm, uint16_t gpio, uint16_t *head)
+{
+	int ret = vmm_gpio_irq_add(vmm, gpio, head);
+
+	if (ret < 0)
+		return ret;
+	ret = vmm_queue_kick(vmm, VMM_GPIO_EVENTQ);
+	return ret < 0 ? ret : 0;
+}
+
+int vmm_gpio_irq_pop(struct vmm *vmm, struct vmm_gpio_irq *ev)
+{
+	struct vmm_queue *vq = get_queue(vmm, VMM_GPIO_EVENTQ);
+	struct vmm_used u;
+	int ret;
+
+	if (!vq)
+		return -EINVAL;
+	ret = vmm_queue_pop_used(vmm, VMM_GPIO_EVENTQ, &u);
+	if (ret == 0 || (ret < 0 && ret != -EPROTO))
+		return ret;
+	ev->head = (uint16_t)u.id;
+	ev->used_len = u.len;
+	if (ret < 0 || !vq->irq_slots) {
+		ev->gpio = 0xffff;
+		ev->status = VMM_GPIO_IRQ_UNWRITTEN;
+		return -EPROTO;
+	}
+	ev->gpio = vq->irq_gpio[u.id];
+	ev->status =
+		vq->irq_slots[(size_t)IRQ_SLOT * u.id + VMM_GPIO_IRQ_PART_MAX];
+	return 1;
+}
+
+int vmm_gpio_irq_wait(struct vmm *vmm, struct vmm_gpio_irq *ev, int timeout_ms)
+{
+	int ret = vmm_queue_wait_used(vmm, VMM_GPIO_EVENTQ, timeout_ms);
+
+	if (ret < 0)
+		return ret;
+	ret = vmm_gpio_irq_pop(vmm, ev);
+	if (ret == 0)
+		return -EPROTO;
+	return ret < 0 ? ret : 0;
 }

@@ -21,7 +21,8 @@
  *     eventfds, EVENT_IDX and indirect descriptors, and raw access to the
  *     rings for tests that write hostile descriptors;
  *   - vmm_negotiate(): the whole set-up QEMU performs;
- *   - GPIO helpers: requests, batches, names and config.
+ *   - GPIO helpers: requests, batches, names and config, and interrupt
+ *     pairs on the eventq.
  *
  * Every function returns 0 (or a documented positive value) or -errno and
  * never prints or exits.  Every wait has a timeout (vmm_options.timeout_ms
@@ -614,5 +615,60 @@ int vmm_gpio_get_names(struct vmm *vmm, void *names, uint32_t names_cap,
 /* GET_CONFIG of the 8-byte GPIO config, converted to host order. */
 int vmm_gpio_read_config(struct vmm *vmm, uint16_t *ngpio,
 			 uint32_t *names_size);
+
+/* ---- VirtIO GPIO interrupts (on queue 1, the eventq) ---- */
+
+#define VMM_GPIO_EVENTQ 1
+/* What an irq response byte holds until the device writes it. */
+#define VMM_GPIO_IRQ_UNWRITTEN 0xee
+/* Most bytes vmm_gpio_irq_add_raw() puts in each part of a pair. */
+#define VMM_GPIO_IRQ_PART_MAX 8
+
+/* One pair the device returned. */
+struct vmm_gpio_irq {
+	uint16_t gpio;	   /* the line it was queued for */
+	uint16_t head;	   /* its descriptor head */
+	uint8_t status;	   /* VIRTIO_GPIO_IRQ_STATUS_*, or
+			      VMM_GPIO_IRQ_UNWRITTEN */
+	uint32_t used_len; /* as the device returned it */
+};
+
+/*
+ * Unmasks line @gpio the way the Linux driver does: queues on the eventq a
+ * 2-byte device-readable {le16 gpio} and a 1-byte device-writable {u8
+ * status} (pre-filled with VMM_GPIO_IRQ_UNWRITTEN), and publishes it
+ * without kicking.  The buffers live in a table of one slot per descriptor
+ * head, taken from the bump allocator at the first call on that queue set-up,
+ * so pairs may stay pending for as long as the test wants.  Returns 0 and
+ * the head in *@head (may be NULL), -EINVAL when the eventq is not set up,
+ * -ENOSPC, -ENOMEM.  Do not mix with vmm_queue_add() on the eventq.
+ */
+int vmm_gpio_irq_add(struct vmm *vmm, uint16_t gpio, uint16_t *head);
+
+/*
+ * The same with @req_len readable bytes (gpio in the first two, zeros
+ * after) and @resp_len writable bytes, each 0..VMM_GPIO_IRQ_PART_MAX; a part
+ * of length 0 is left out of the chain (not both).  For malformed pairs.
+ */
+int vmm_gpio_irq_add_raw(struct vmm *vmm, uint16_t gpio, uint32_t req_len,
+			 uint32_t resp_len, uint16_t *head);
+
+/* vmm_gpio_irq_add() then vmm_queue_kick() on the eventq. */
+int vmm_gpio_irq_unmask(struct vmm *vmm, uint16_t gpio, uint16_t *head);
+
+/*
+ * Takes the next returned pair without waiting: 1 and *@ev, 0 if none, or
+ * -EPROTO when the device returned a head that is not an outstanding pair
+ * (*@ev then has head and used_len, gpio 0xffff).
+ */
+int vmm_gpio_irq_pop(struct vmm *vmm, struct vmm_gpio_irq *ev);
+
+/*
+ * Waits for the next returned pair and its call notification (as
+ * vmm_queue_wait_used) for up to @timeout_ms (<0: the vmm's timeout), then
+ * takes it.  Returns 0 and *@ev, -ETIMEDOUT, -ENOMSG (returned without a
+ * notification), -EPROTO.
+ */
+int vmm_gpio_irq_wait(struct vmm *vmm, struct vmm_gpio_irq *ev, int timeout_ms);
 
 #endif

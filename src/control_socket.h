@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A line-oriented control socket served from an event loop: each complete
+ * line a client sends is handed to a command callback, whose reply is sent
+ * back in order.  Several clients may be connected; a client that sends an
+ * over-long line gets an error for it and stays connected.
+ */
+#ifndef VDG_CONTROL_SOCKET_H
+#define VDG_CONTROL_SOCKET_H
+
+#include "event_loop.h"
+#include "text_buf.h"
+
+/* Longest command line, without its newline. */
+#define CONTROL_SOCKET_MAX_LINE 256
+
+struct control_socket;
+
+/* Appends the reply to @line (no newline) to @out; 0 or -ENOMEM. */
+typedef int (*control_command_fn)(void *opaque, const char *line,
+				  struct text_buf *out);
+
+/*
+ * Listens on @path (see unix_socket_listen) and serves it on @loop.
+ * Returns 0 or -errno.
+ */
+int control_socket_new(struct event_loop *loop, const char *path,
+		       control_command_fn command, void *opaque,
+		       struct control_socket **out);
+
+/* Disconnects every client, closes and removes the socket file. */
+void control_socket_free(struct control_socket *cs);
+
+#endif

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vhost-device-gpio-sim: sends one command to a simulated chip's control
+ * socket and prints the reply, so nobody needs socat to drive an input.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define EXIT_REPLY_ERROR 1
+#define EXIT_USAGE	 2
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: vhost-device-gpio-sim SOCKET COMMAND [ARG...]\n"
+		     "\n"
+		     "Drives a simulated chip of vhost-device-gpio through its "
+		     "control\n"
+		     "socket (the device's socket path followed by \".sim\").\n"
+		     "\n"
+		     "Commands:\n"
+		     "  get LINE       print \"LINE DIRECTION VALUE\" "
+		     "(none|in|out, 0|1)\n"
+		     "  set LINE 0|1   set the level the line presents as an "
+		     "input\n"
+		     "  list           print every line, then \"end\"\n"
+		     "\n"
+		     "Example: vhost-device-gpio-sim /tmp/vhost-gpio.sock0.sim "
+		     "set 5 1\n"
+		     "Exit status: 0 done, 1 the daemon answered an error, "
+		     "2 usage or connection error.\n");
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+static int send_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char command[512] = "";
+	bool multi_line, error_seen = false, done = false;
+	size_t len = 0;
+	FILE *replies;
+	char line[512];
+	int fd, i;
+
+	if (argc == 2 &&
+	    (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	if (argc == 2 &&
+	    (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))) {
+		printf("vhost-device-gpio-sim %s\n", VDG_VERSION);
+		return EXIT_SUCCESS;
+	}
+	if (argc < 3) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 2; i < argc; i++) {
+		int n = snprintf(command + len, sizeof(command) - len, "%s%s",
+				 i > 2 ? " " : "", argv[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(command) - len - 1) {
+			fprintf(stderr, "vhost-device-gpio-sim: command too "
+					"long\n");
+			return EXIT_USAGE;
+		}
+		len += (size_t)n;
+	}
+	multi_line = !strcmp(argv[2], "list");
+	command[len++] = '\n';
+
+	fd = connect_to(argv[1]);
+	if (fd < 0) {
+		fprintf(stderr,
+			"vhost-device-gpio-sim: cannot connect to %s: "
+			"%s\n",
+			argv[1], strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (send_all(fd, command, len) < 0) {
+		fprintf(stderr, "vhost-device-gpio-sim: cannot send: %s\n",
+			strerror(errno));
+		close(fd);
+		return EXIT_USAGE;
+	}
+	replies = fdopen(fd, "r");
+	if (!replies) {
+		close(fd);
+		return EXIT_USAGE;
+	}
+	while (!done && fgets(line, sizeof(line), replies)) {
+		fputs(line, stdout);
+		if (!strncmp(line, "error", 5))
+			error_seen = done = true;
+		else if (!multi_line || !strcmp(line, "end\n"))
+			done = true;
+	}
+	fclose(replies);
+	if (!done) {
+		fprintf(stderr, "vhost-device-gpio-sim: the daemon closed the "
+				"connection without a reply\n");
+		return EXIT_USAGE;
+	}
+	return error_seen ? EXIT_REPLY_ERROR : EXIT_SUCCESS;
+}

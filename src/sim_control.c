@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+#include "sim_control.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpio_sim.h"
+
+#define MAX_WORDS 4
+
+static const char *const direction_names[] = {
+	[GPIO_DIRECTION_NONE] = "none",
+	[GPIO_DIRECTION_OUT] = "out",
+	[GPIO_DIRECTION_IN] = "in",
+};
+
+/* Splits @line in place at blanks; returns the number of words. */
+static unsigned int split_words(char *line, char **words)
+{
+	unsigned int n = 0;
+	char *save = NULL, *word;
+
+	for (word = strtok_r(line, " \t\r", &save); word;
+	     word = strtok_r(NULL, " \t\r", &save)) {
+		if (n == MAX_WORDS)
+			return MAX_WORDS + 1;
+		words[n++] = word;
+	}
+	return n;
+}
+
+/* Decimal without sign, spaces or leading zeros; false if not below @limit. */
+static bool parse_number(const char *text, unsigned long limit,
+			 unsigned long *value)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (!*text || (text[0] == '0' && text[1]))
+		return false;
+	for (p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v >= limit)
+			return false;
+	}
+	*value = v;
+	return true;
+}
+
+static int reply_line_state(struct gpio_backend *sim, unsigned int line,
+			    struct text_buf *out)
+{
+	enum gpio_direction dir = gpio_sim_get_direction(sim, line);
+	uint8_t value = 0;
+
+	if (sim->ops->get_value(sim, line, &value) < 0)
+		return text_buf_printf(out, "error cannot read line %u\n",
+				       line);
+	return text_buf_printf(out, "%u %s %u\n", line, direction_names[dir],
+			       value);
+}
+
+static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
+			 struct text_buf *out)
+{
+	unsigned long line, level;
+	unsigned int i;
+	int ret;
+
+	if (n == 0)
+		return text_buf_printf(out, "error empty command\n");
+	if (!strcmp(words[0], "list")) {
+		if (n != 1)
+			return text_buf_printf(out, "error usage: list\n");
+		for (i = 0; i < sim->ngpio; i++) {
+			ret = reply_line_state(sim, i, out);
+			if (ret < 0)
+				return ret;
+		}
+		return text_buf_printf(out, "end\n");
+	}
+	if (!strcmp(words[0], "get")) {
+		if (n != 2)
+			return text_buf_printf(out, "error usage: get LINE\n");
+		if (!parse_number(words[1], sim->ngpio, &line))
+			return text_buf_printf(
+				out, "error no line \"%.16s\" (0..%u)\n",
+				words[1], sim->ngpio - 1u);
+		return reply_line_state(sim, (unsigned int)line, out);
+	}
+	if (!strcmp(words[0], "set")) {
+		if (n != 3)
+			return text_buf_printf(out,
+					       "error usage: set LINE 0|1\n");
+		if (!parse_number(words[1], sim->ngpio, &line))
+			return text_buf_printf(
+				out, "error no line \"%.16s\" (0..%u)\n",
+				words[1], sim->ngpio - 1u);
+		if (!parse_number(words[2], 2, &level))
+			return text_buf_printf(out,
+					       "error level must be 0 or 1\n");
+		if (gpio_sim_set_input(sim, (unsigned int)line,
+				       (uint8_t)level) < 0)
+			return text_buf_printf(out, "error cannot set line\n");
+		return text_buf_printf(out, "ok\n");
+	}
+	return text_buf_printf(out,
+			       "error unknown command \"%.16s\" "
+			       "(get, set, list)\n",
+			       words[0]);
+}
+
+int sim_control_execute(struct gpio_backend *sim, const char *command,
+			struct text_buf *out)
+{
+	char line[SIM_CONTROL_MAX_LINE + 1];
+	char *words[MAX_WORDS];
+	size_t len = strlen(command);
+	unsigned int n;
+
+	if (len > SIM_CONTROL_MAX_LINE)
+		return text_buf_printf(out, "error line too long\n");
+	memcpy(line, command, len + 1);
+	n = split_words(line, words);
+	if (n > MAX_WORDS)
+		return text_buf_printf(out, "error too many words\n");
+	return execute_words(sim, words, n, out);
+}

@@ -1,0 +1,496 @@
+#!/usr/bin/env bash
+# End-to-end test of guest interrupts: the daemon serves a simulated GPIO chip
+# to a Linux guest booted by QEMU 10 (Debian 13's, run from a cached trixie
+# root with chroot, TCG), which passes VIRTIO_GPIO_F_IRQ through. The host
+# drives the chip's input lines with the control client while the guest
+# watches them with gpiomon, and reads back the output the guest drives.
+# Prints TAP on stdout (the host's checks made during the run, the guest's
+# results renumbered, the host's final checks, then the plan); progress goes
+# to stderr.
+#
+# Usage: run-qemu10.sh [OPTIONS] DAEMON_BINARY SIM_CLIENT_BINARY
+#        run-qemu10.sh [OPTIONS] --no-device
+# Options:
+#   --guest-script FILE  in-guest test script (default: guest-gpio-irq.sh)
+#   --append WORDS       extra kernel command line words; NAME=value words
+#                        become environment variables of the guest script
+#   --keep               keep the run directory (logs, console) inside the
+#                        root and print its path; also VDG_E2E_KEEP=1
+#   --no-device          debugging only: no daemon and no vhost-user device;
+#                        the guest script tests an in-guest gpio-sim chip and
+#                        plays the host's part itself; the host only follows
+#                        the sync points, which checks the guest, QEMU 10 and
+#                        this harness
+# Environment: VDG_QEMU_TIMEOUT (seconds, default 180), VDG_EDGE_GAP (seconds
+# between two host-made edges, default 0.5), VDG_CACHE_DIR (see
+# build-guest.sh), VDG_KERNEL and VDG_INITRD (debugging: use these files
+# instead of build-guest.sh's).
+#
+# How host and guest meet: the guest prints "VDG-SYNC <name>" (brackets
+# included) on its serial console when it is ready for the host (e.g. gpiomon holds the interrupt);
+# QEMU writes the console to a file, which this script polls every 0.1 s
+# while QEMU runs, acting on each new sync point in turn (see
+# guest-gpio-irq.sh for the list). The guest bounds its own waits, so a
+# missing host action fails a check, never hangs; QEMU runs under timeout.
+set -euo pipefail
+shopt -s inherit_errexit
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+guest_script=$here/guest-gpio-irq.sh
+extra_append=""
+keep=${VDG_E2E_KEEP:-0}
+no_device=0
+daemon=""
+sim_client=""
+qemu_timeout=${VDG_QEMU_TIMEOUT:-180}
+edge_gap=${VDG_EDGE_GAP:-0.5}
+# The sync points the default guest script must reach, in order; a script
+# given with --guest-script may use any of them or none.
+sync_points=(out3-held out3-released mon1-armed mon2-armed mon3-armed)
+
+usage() {
+  echo "usage: $0 [--guest-script FILE] [--append WORDS] [--keep]" \
+    "DAEMON_BINARY SIM_CLIENT_BINARY | --no-device" >&2
+  exit 2
+}
+
+positional=()
+while (($#)); do
+  case $1 in
+  --guest-script)
+    (($# >= 2)) || usage
+    guest_script=$2
+    sync_points=()
+    shift 2
+    ;;
+  --append)
+    (($# >= 2)) || usage
+    extra_append=$2
+    shift 2
+    ;;
+  --keep)
+    keep=1
+    shift
+    ;;
+  --no-device)
+    no_device=1
+    shift
+    ;;
+  -*) usage ;;
+  *)
+    positional+=("$1")
+    shift
+    ;;
+  esac
+done
+if ((no_device)); then
+  ((${#positional[@]} == 0)) || usage
+  extra_append="VDG_SELFTEST=gpio-sim $extra_append"
+else
+  ((${#positional[@]} == 2)) || usage
+  daemon=$(realpath "${positional[0]}")
+  sim_client=$(realpath "${positional[1]}")
+fi
+
+# --- TAP output ---
+tap_n=0
+tap_failures=0
+
+tap_ok() {
+  tap_n=$((tap_n + 1))
+  echo "ok $tap_n - $1"
+}
+
+tap_not_ok() {
+  tap_n=$((tap_n + 1))
+  tap_failures=$((tap_failures + 1))
+  echo "not ok $tap_n - $1"
+}
+
+# tap_check DESC CMD...: ok if CMD succeeds.
+tap_check() {
+  local desc=$1
+  shift
+  if "$@"; then tap_ok "$desc"; else tap_not_ok "$desc"; fi
+}
+
+# Show the last N lines of a file as TAP diagnostics.
+tap_diag_tail() {
+  local file=$1 lines=$2 label=$3
+  echo "# last $lines lines of $label:"
+  if [[ -s $file ]]; then
+    tail -n "$lines" "$file" | tr -d '\r' | sed 's/^/#   /'
+  else
+    echo "#   (empty)"
+  fi
+}
+
+bail_out() {
+  echo "Bail out! $*"
+  exit 1
+}
+
+# --- the Debian 13 root with QEMU 10, the guest kernel and initramfs ---
+root=$("$here/debian13-root.sh") ||
+  bail_out "could not build the Debian 13 root (see stderr)"
+if [[ -n ${VDG_KERNEL:-} || -n ${VDG_INITRD:-} ]]; then
+  kernel=${VDG_KERNEL:-}
+  initrd=${VDG_INITRD:-}
+else
+  guest=$("$here/build-guest.sh") ||
+    bail_out "could not build the guest (see stderr)"
+  kernel=$(sed -n 's/^KERNEL=//p' <<<"$guest")
+  initrd=$(sed -n 's/^INITRD=//p' <<<"$guest")
+fi
+[[ -f $kernel && -f $initrd ]] || bail_out "no guest kernel/initrd"
+
+# --- the run directory, inside the root so that QEMU in the chroot sees it ---
+# $run is its path on the host, $grun the same directory seen from the root.
+run=$(mktemp -d "$root/run/vdg-XXXXXX")
+grun=/run/${run##*/}
+console=$run/console.log
+host_log=$run/host.log
+daemon_pid=""
+qemu_pid=""
+
+cleanup() {
+  # QEMU runs under timeout(1) (chroot execs QEMU): TERM reaches QEMU
+  # through it, KILL would orphan QEMU.
+  if [[ -n $qemu_pid ]]; then
+    kill -TERM "$qemu_pid" 2>/dev/null || true
+    wait "$qemu_pid" 2>/dev/null || true
+  fi
+  if [[ -n $daemon_pid ]]; then
+    kill -KILL "$daemon_pid" 2>/dev/null || true
+    wait "$daemon_pid" 2>/dev/null || true
+  fi
+  if [[ $keep == 1 ]]; then
+    echo "# kept $run"
+  else
+    rm -rf "$run"
+  fi
+}
+trap cleanup EXIT
+# Turn signals into a normal exit so the EXIT trap runs.
+trap 'echo "Bail out! interrupted by a signal"; exit 130' INT TERM HUP
+
+# True while process $1 exists and is not a zombie.
+process_alive() {
+  [[ -e /proc/$1 ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+start_time=$SECONDS
+# The host's timeline, shown when something fails.
+hlog() {
+  printf '+%3d s  %s\n' "$((SECONDS - start_time))" "$*" >>"$host_log"
+}
+
+# The kernel unpacks concatenated cpio archives in order, so appending a tiny
+# archive with /test.sh adds the scenario without rebuilding the cached one.
+mkdir "$run/extra"
+install -m 0755 "$guest_script" "$run/extra/test.sh"
+(cd "$run/extra" && echo test.sh | cpio -o -H newc -R 0:0 --quiet) >"$run/extra.cpio"
+cat "$initrd" "$run/extra.cpio" >"$run/initrd.cpio"
+cp "$kernel" "$run/bzImage"
+
+# --- daemon ---
+sock=$run/gpio.sock0
+sim_sock=$sock.sim
+# sun_path holds 107 bytes and a NUL.
+((${#sim_sock} <= 107)) ||
+  bail_out "socket path too long (${#sim_sock} > 107): $sim_sock; set VDG_CACHE_DIR to a shorter directory"
+if ((!no_device)); then
+  "$daemon" --socket-path="$run/gpio.sock" --socket-count=1 \
+    --device-list=s8 </dev/null >"$run/daemon.log" 2>&1 &
+  daemon_pid=$!
+  # Bounded wait (10 s) for the socket; stop early if the daemon died.
+  for _ in $(seq 100); do
+    [[ -S $sock ]] && break
+    process_alive "$daemon_pid" || break
+    sleep 0.1
+  done
+  if [[ -S $sock ]]; then
+    tap_ok "daemon created socket gpio.sock0"
+  else
+    tap_not_ok "daemon created socket gpio.sock0"
+    if ! process_alive "$daemon_pid"; then
+      rc=0
+      wait "$daemon_pid" || rc=$?
+      daemon_pid=""
+      echo "# the daemon exited with status $rc"
+    fi
+    tap_diag_tail "$run/daemon.log" 40 "the daemon log"
+    bail_out "no daemon socket, cannot boot the guest"
+  fi
+  # Made with the vhost-user socket; allow 2 s more. Without it the host
+  # cannot act; the guest still runs and shows what works.
+  for _ in $(seq 20); do
+    [[ -S $sim_sock ]] && break
+    sleep 0.1
+  done
+  tap_check "daemon created the control socket gpio.sock0.sim" test -S "$sim_sock"
+fi
+
+# --- control client ---
+# sim ARGS...: run the control client; its output (stdout and stderr, one
+# line) is left in $sim_out, its status is returned. A poll repeating the
+# previous `get` and its answer is not logged again.
+sim_out=""
+sim_last=""
+sim() {
+  local rc=0 entry
+  sim_out=$(timeout 10 "$sim_client" "$sim_sock" "$@" 2>&1) || rc=$?
+  sim_out=${sim_out//$'\n'/ | }
+  entry="sim $* -> [$sim_out] status $rc"
+  [[ $1 == get && $entry == "$sim_last" ]] || hlog "$entry"
+  sim_last=$entry
+  return "$rc"
+}
+
+# sim_set LINE VALUE: drive a simulated input; it must answer "ok".
+sim_sets=0
+sim_set_errors=()
+sim_set() {
+  sim_sets=$((sim_sets + 1))
+  if ! sim set "$1" "$2" || [[ $sim_out != ok ]]; then
+    sim_set_errors+=("set $1 $2: [$sim_out]")
+  fi
+}
+
+# sim_get_until LINE REGEX SECONDS: poll `get LINE` every 0.1 s until its
+# output matches REGEX.
+sim_get_until() {
+  local line=$1 re=$2 tries=$(($3 * 10))
+  while ((tries-- > 0)); do
+    sim get "$line" && [[ $sim_out =~ $re ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# edges LINE VALUE [LINE VALUE...]: drive the lines in turn, $edge_gap apart.
+edges() {
+  while (($# >= 2)); do
+    sim_set "$1" "$2"
+    shift 2
+    sleep "$edge_gap"
+  done
+}
+
+# The host's part at each sync point.
+host_action() {
+  case $1 in
+  out3-held)
+    # The guest holds line 3 high until we answer on line 7.
+    if sim_get_until 3 '^3 out 1$' 5; then
+      tap_ok "control client reads '3 out 1' while the guest drives line 3"
+    else
+      tap_not_ok "control client reads '3 out 1' while the guest drives line 3"
+      echo "# last answer to 'get 3': [$sim_out]"
+    fi
+    sim_set 7 1
+    ;;
+  out3-released)
+    # gpio-virtio's free() sets the direction to NONE when gpioset exits.
+    if sim_get_until 3 '^3 none [01]$' 5; then
+      tap_ok "control client reads line 3 as released ('none') after gpioset exits"
+    else
+      tap_not_ok "control client reads line 3 as released ('none') after gpioset exits"
+      echo "# last answer to 'get 3': [$sim_out]"
+    fi
+    sim_set 7 0
+    ;;
+  mon1-armed | mon2-armed) edges 1 1 1 0 1 1 1 0 ;;
+  mon3-armed) edges 2 1 5 1 2 0 5 0 ;;
+  *) echo "# no host action for sync point $1" ;;
+  esac
+}
+
+# follow_sync: until QEMU exits (bounded by its own timeout), pick up every
+# new "VDG-SYNC <NAME>" on the console, in order, report it and act on it.
+# grep -o finds a marker even if a kernel message shares its line; the
+# closing bracket is required because QEMU writes the console a byte at a
+# time, so the file can end in the middle of a name.
+synced=()
+follow_sync() {
+  local marks i name alive=1
+  while ((alive)); do
+    process_alive "$qemu_pid" || alive=0
+    mapfile -t marks < <(grep -ao 'VDG-SYNC <[A-Za-z0-9_-]*>' "$console" 2>/dev/null)
+    for ((i = ${#synced[@]}; i < ${#marks[@]}; i++)); do
+      name=${marks[i]#VDG-SYNC <}
+      name=${name%>}
+      synced+=("$name")
+      hlog "guest reached sync point $name"
+      tap_ok "guest reached sync point $name"
+      if ((!alive)); then
+        echo "# QEMU had exited: no host action for $name"
+      elif ((!no_device)); then
+        host_action "$name"
+      fi
+    done
+    ((alive)) && sleep 0.1
+  done
+  return 0
+}
+
+# --- guest run ---
+# shellcheck disable=SC2054 # the commas are inside QEMU option values
+qemu_args=(
+  -accel tcg
+  -machine q35,memory-backend=mem
+  -object memory-backend-memfd,id=mem,size=256M,share=on
+  -m 256M
+  -nodefaults -no-user-config -display none
+  -serial "file:$grun/console.log"
+  -no-reboot
+  -kernel "$grun/bzImage"
+  -initrd "$grun/initrd.cpio"
+  -append "console=ttyS0 quiet panic=-1 oops=panic $extra_append"
+)
+if ((!no_device)); then
+  # shellcheck disable=SC2054 # as above
+  qemu_args+=(
+    -chardev "socket,id=gpio0,path=$grun/gpio.sock0"
+    -device vhost-user-gpio-pci,chardev=gpio0,id=gpio0
+  )
+fi
+
+echo "booting the guest with $(chroot "$root" qemu-system-x86_64 --version |
+  head -n 1) (timeout ${qemu_timeout} s)" >&2
+hlog "starting QEMU"
+boot_start=$SECONDS
+# Never KVM: TCG only (KVM hangs on these machines).
+timeout "$qemu_timeout" chroot "$root" qemu-system-x86_64 "${qemu_args[@]}" \
+  </dev/null >"$run/qemu.log" 2>&1 &
+qemu_pid=$!
+
+follow_sync
+# The default scenario must have gone through all its sync points in order.
+if ((${#sync_points[@]})); then
+  if [[ ${synced[*]} == "${sync_points[*]}" ]]; then
+    tap_ok "guest went through the sync points ${sync_points[*]}"
+  else
+    tap_not_ok "guest went through the sync points ${sync_points[*]}"
+    echo "# seen: ${synced[*]:-none}"
+  fi
+fi
+
+qemu_rc=0
+wait "$qemu_pid" || qemu_rc=$?
+qemu_pid=""
+hlog "QEMU exited with $qemu_rc"
+echo "QEMU exited with $qemu_rc after $((SECONDS - boot_start)) s" >&2
+
+if ((!no_device)); then
+  if ((${#sim_set_errors[@]} == 0)); then
+    tap_ok "control client answered 'ok' to all $sim_sets set commands"
+  else
+    tap_not_ok "control client answered 'ok' to all $sim_sets set commands"
+    printf '# %s\n' "${sim_set_errors[@]}"
+  fi
+fi
+
+# --- the guest's results, from the serial console ---
+# Between the init's begin and end markers: TAP results are renumbered into
+# ours, the plan is remembered, comments pass through, sync points are
+# dropped. Any other console line becomes a comment: with `quiet` those are
+# kernel errors and warnings.
+guest_plan=""
+guest_results=0
+guest_failures=0
+guest_end=""
+in_guest=0
+while IFS= read -r line || [[ -n $line ]]; do
+  line=${line%$'\r'}
+  if ((!in_guest)); then
+    if [[ $line == VDG-E2E-BEGIN ]]; then
+      in_guest=1
+    elif [[ -n $line ]]; then
+      echo "# console: $line"
+    fi
+    continue
+  fi
+  if [[ $line =~ ^VDG-E2E-END\ rc=([0-9]+) ]]; then
+    guest_end=${BASH_REMATCH[1]}
+    break
+  fi
+  if [[ $line =~ ^(not\ ok|ok)([[:space:]]+[0-9]+)?([[:space:]]+-)?[[:space:]]*(.*)$ ]]; then
+    guest_results=$((guest_results + 1))
+    if [[ ${BASH_REMATCH[1]} == ok ]]; then
+      tap_ok "guest: ${BASH_REMATCH[4]}"
+    else
+      tap_not_ok "guest: ${BASH_REMATCH[4]}"
+      guest_failures=$((guest_failures + 1))
+    fi
+  elif [[ $line =~ ^1\.\.([0-9]+) ]]; then
+    guest_plan=${BASH_REMATCH[1]}
+  elif [[ $line == VDG-SYNC\ * ]]; then
+    :
+  elif [[ $line == \#* ]]; then
+    echo "$line"
+  elif [[ -n $line ]]; then
+    echo "# console: $line"
+  fi
+done < <(cat "$console" 2>/dev/null)
+
+if [[ -n $guest_end ]]; then
+  tap_ok "guest finished"
+else
+  tap_not_ok "guest finished"
+  if ((qemu_rc == 124)); then
+    echo "# QEMU was killed after ${qemu_timeout} s"
+  else
+    echo "# QEMU exited with $qemu_rc before the guest's end marker"
+  fi
+  tap_diag_tail "$run/qemu.log" 10 "QEMU's output"
+fi
+
+# A guest that printed nothing must not pass quietly.
+if ((guest_results == 0)); then
+  tap_not_ok "guest reported test results"
+  echo "# THE GUEST PRINTED NO TAP RESULTS: its script did not run or died"
+elif [[ $guest_plan != "$guest_results" ]]; then
+  tap_not_ok "guest reported all planned results (${guest_results} of ${guest_plan:-no plan})"
+else
+  tap_ok "guest reported all planned results ($guest_results)"
+fi
+# A script that exits non-zero with every result ok hides a failure somewhere.
+if [[ -n $guest_end && $guest_end != 0 ]]; then
+  echo "# the guest script exited with status $guest_end"
+  ((guest_failures)) || tap_not_ok "guest script exited 0"
+fi
+
+# --- daemon after the guest ---
+if ((!no_device)); then
+  tap_check "daemon still running after guest exit" process_alive "$daemon_pid"
+  kill -TERM "$daemon_pid" 2>/dev/null || true
+  # Bounded wait (5 s), then SIGKILL so that a stuck daemon fails, not hangs.
+  for _ in $(seq 50); do
+    process_alive "$daemon_pid" || break
+    sleep 0.1
+  done
+  if process_alive "$daemon_pid"; then
+    kill -KILL "$daemon_pid" 2>/dev/null || true
+  fi
+  daemon_rc=0
+  wait "$daemon_pid" || daemon_rc=$?
+  daemon_pid=""
+  if ((daemon_rc == 0)); then
+    tap_ok "daemon exited 0 on SIGTERM"
+  else
+    tap_not_ok "daemon exited 0 on SIGTERM"
+    echo "# exit status $daemon_rc (137: killed after 5 s)"
+  fi
+  tap_check "socket files gpio.sock0 and gpio.sock0.sim removed" \
+    test ! -e "$sock" -a ! -e "$sim_sock"
+fi
+
+if ((tap_failures)); then
+  tap_diag_tail "$console" 40 "the console"
+  tap_diag_tail "$host_log" 40 "the host's timeline"
+  ((no_device)) || tap_diag_tail "$run/daemon.log" 40 "the daemon log"
+fi
+
+echo "1..$tap_n"
+((tap_failures == 0))

@@ -1,0 +1,1885 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Integration tests of interrupts: the real daemon (argv[1]) with a
+ * simulated chip, driven as a guest through the VMM stand-in (IRQ_TYPE on
+ * the requestq, unmask pairs on the eventq) and as the host through the
+ * chip's control socket (PATH<i>.sim) and its client binary (argv[2]).
+ *
+ * Every test starts its own daemon (fixture.c); teardown checks that it is
+ * alive and exits 0 on SIGTERM with its sockets, control sockets included,
+ * removed.  Every interrupt check is exact: the line, the status, used
+ * length 1, a call notification, and nothing else on the eventq for a
+ * while afterwards.
+ *
+ * Environment: see fixture.h, plus
+ *   VDG_LATENCY_ITERATIONS  samples of the latency measurement (default 200)
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "fixture.h"
+
+#define IRQ_TYPE VIRTIO_GPIO_MSG_IRQ_TYPE
+#define T_NONE	 VIRTIO_GPIO_IRQ_TYPE_NONE
+#define T_RISE	 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING
+#define T_FALL	 VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING
+#define T_BOTH	 VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH
+#define T_HIGH	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH
+#define T_LOW	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW
+#define VALID	 VIRTIO_GPIO_IRQ_STATUS_VALID
+#define INVALID	 VIRTIO_GPIO_IRQ_STATUS_INVALID
+#define EVQ	 VMM_GPIO_EVENTQ
+
+/* How long "nothing more comes" is watched, before scaling. */
+#define QUIET_MS 100
+/* How long an expected event may take, before scaling. */
+#define EVENT_MS 2000
+
+static const char *g_client;
+
+/* ------------------------------------------------------------------ */
+/* The control socket                                                   */
+/* ------------------------------------------------------------------ */
+
+struct ctl {
+	int fd;
+	size_t len;
+	char buf[8192];
+};
+
+/* Remembers @fd in the fixture so that teardown closes it. */
+static void fx_own_fd(struct fx *fx, int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_FX_FDS; i++) {
+		if (fx->fds[i] < 0) {
+			fx->fds[i] = fd;
+			return;
+		}
+	}
+	close(fd);
+	fail_msg("too many fds for the fixture");
+}
+
+static void fx_close_fd(struct fx *fx, int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_FX_FDS; i++)
+		if (fx->fds[i] == fd)
+			fx->fds[i] = -1;
+	close(fd);
+}
+
+/* Connects @c to socket @sock's control socket, waiting for it to exist. */
+static void ctl_open(struct fx *fx, unsigned int sock, struct ctl *c)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int64_t deadline = now_ms() + 5000 * g_scale;
+	char path[256];
+	int fd;
+
+	daemon_sim_sock(&fx->d, sock, path, sizeof(path));
+	if (strlen(path) >= sizeof(sa.sun_path))
+		fail_msg("control socket path too long: %s", path);
+	strcpy(sa.sun_path, path);
+	for (;;) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(fd >= 0);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			break;
+		close(fd);
+		if (now_ms() > deadline)
+			fail_msg("cannot connect to %s: %s", sa.sun_path,
+				 strerror(errno));
+		sleep_ms(5);
+	}
+	fx_own_fd(fx, fd);
+	c->fd = fd;
+	c->len = 0;
+}
+
+static void ctl_close(struct fx *fx, struct ctl *c)
+{
+	fx_close_fd(fx, c->fd);
+	c->fd = -1;
+}
+
+static void ctl_send(struct ctl *c, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+
+	while (off < len) {
+		ssize_t n = send(c->fd, text + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fail_msg("control socket send: %s", strerror(errno));
+		off += (size_t)n;
+	}
+}
+
+/*
+ * Reads one reply line (without its newline) into @line within @timeout_ms.
+ * Returns 0, -ETIMEDOUT, -ECONNRESET (closed), -E2BIG (line too long).
+ */
+static int ctl_read_line(struct ctl *c, char *line, size_t cap, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		char *nl = memchr(c->buf, '\n', c->len);
+		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+		int64_t left;
+		ssize_t n;
+
+		if (nl) {
+			size_t l = (size_t)(nl - c->buf);
+
+			if (l >= cap)
+				return -E2BIG;
+			memcpy(line, c->buf, l);
+			line[l] = 0;
+			c->len -= l + 1;
+			memmove(c->buf, nl + 1, c->len);
+			return 0;
+		}
+		if (c->len == sizeof(c->buf))
+			return -E2BIG;
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -ECONNRESET;
+		c->len += (size_t)n;
+	}
+}
+
+/* Sends @cmd (a newline is added) and returns its one reply line. */
+static void ctl_cmd_at(struct ctl *c, const char *cmd, char *reply, size_t cap,
+		       int line)
+{
+	char text[1024];
+	int ret;
+
+	snprintf(text, sizeof(text), "%s\n", cmd);
+	ctl_send(c, text);
+	ret = ctl_read_line(c, reply, cap, EVENT_MS * g_scale);
+	if (ret)
+		fail_msg("line %d: control command \"%s\": no reply line (%s)",
+			 line, cmd, strerror(-ret));
+}
+
+static void ctl_expect_at(struct ctl *c, const char *cmd, const char *want,
+			  int line)
+{
+	char reply[512];
+
+	ctl_cmd_at(c, cmd, reply, sizeof(reply), line);
+	if (strcmp(reply, want))
+		fail_msg("line %d: control command \"%s\": expected \"%s\", "
+			 "got \"%s\"",
+			 line, cmd, want, reply);
+}
+
+/* The next reply line must be "error REASON" with a non-empty REASON. */
+static void ctl_expect_error_line(struct ctl *c, const char *what, int line)
+{
+	char reply[512];
+	int ret = ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale);
+
+	if (ret)
+		fail_msg("line %d: %s: no reply line (%s)", line, what,
+			 strerror(-ret));
+	if (strncmp(reply, "error ", 6) || !reply[6])
+		fail_msg("line %d: %s: expected \"error REASON\", got \"%s\"",
+			 line, what, reply);
+}
+
+#define CTL_EXPECT(c, cmd, want) ctl_expect_at(c, cmd, want, __LINE__)
+
+/* No further reply line within a short while. */
+static void ctl_expect_silent_at(struct ctl *c, int line)
+{
+	char reply[512];
+	int ret = ctl_read_line(c, reply, sizeof(reply), quiet_ms(QUIET_MS));
+
+	if (ret != -ETIMEDOUT)
+		fail_msg("line %d: unexpected control output: %s", line,
+			 ret ? strerror(-ret) : reply);
+}
+
+/* The test's default control connection, to socket 0's chip. */
+static struct ctl g_ctl;
+
+static struct ctl *ctl0(struct fx *fx)
+{
+	if (g_ctl.fd < 0)
+		ctl_open(fx, 0, &g_ctl);
+	return &g_ctl;
+}
+
+/* Sets simulated input level @val on @gpio through the control socket. */
+static void sim_set_at(struct fx *fx, unsigned int gpio, unsigned int val,
+		       int line)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "set %u %u", gpio, val);
+	ctl_expect_at(ctl0(fx), cmd, "ok", line);
+}
+
+#define SIM_SET(fx, gpio, val) sim_set_at(fx, gpio, val, __LINE__)
+
+/* ------------------------------------------------------------------ */
+/* Fixtures and guest helpers                                           */
+/* ------------------------------------------------------------------ */
+
+static int setup_irq(void **state, unsigned int count, const char *list)
+{
+	g_ctl.fd = -1;
+	g_ctl.len = 0;
+	return setup_with(state, count, list);
+}
+
+static int setup_s8(void **state)
+{
+	return setup_irq(state, 1, "s8");
+}
+
+static int setup_s4_s8(void **state)
+{
+	return setup_irq(state, 2, "s4:s8");
+}
+
+static int setup_s1024(void **state)
+{
+	return setup_irq(state, 1, "s1024");
+}
+
+/* A guest with both queues of @size (indirect descriptors), F_IRQ acked. */
+static struct vmm *irq_session_sized(struct fx *fx, unsigned int slot,
+				     unsigned int size)
+{
+	struct vmm_negotiate_options no;
+	struct vmm *v = fx_vmm(fx, slot, NULL);
+
+	vmm_negotiate_options_init(&no);
+	no.nqueues = 2;
+	no.queue.size = size;
+	no.queue.indirect = true;
+	no.queue.indirect_max = 2;
+	fx_session(fx, v, 0, &no);
+	if (!(vmm_acked_features(v) & VMM_BIT(VMM_F_GPIO_IRQ)))
+		fail_msg("VIRTIO_GPIO_F_IRQ not offered (features 0x%llx)",
+			 (unsigned long long)vmm_offered_features(v));
+	return v;
+}
+
+static struct vmm *irq_session(struct fx *fx)
+{
+	return irq_session_sized(fx, 0, 256);
+}
+
+#define ARM(v, gpio, type) REQ_OK(v, IRQ_TYPE, gpio, type, 0)
+
+static uint16_t unmask_at(struct vmm *v, uint16_t gpio, int line)
+{
+	uint16_t head;
+	int ret = vmm_gpio_irq_unmask(v, gpio, &head);
+
+	if (ret)
+		fail_msg("line %d: queuing the pair for gpio %u: %d (%s)", line,
+			 gpio, ret, strerror(-ret));
+	return head;
+}
+
+#define UNMASK(v, gpio) unmask_at(v, gpio, __LINE__)
+
+static const char *irq_status_name(uint8_t status)
+{
+	switch (status) {
+	case VALID:
+		return "VALID";
+	case INVALID:
+		return "INVALID";
+	case VMM_GPIO_IRQ_UNWRITTEN:
+		return "unwritten";
+	default:
+		return "bad status";
+	}
+}
+
+/*
+ * The next returned pair must be @gpio's (and @head's, unless -1) with
+ * @status and used length @len, notified within EVENT_MS.
+ */
+static void expect_irq_at(struct vmm *v, uint16_t gpio, int head,
+			  uint8_t status, uint32_t len, int line)
+{
+	struct vmm_gpio_irq ev;
+	int ret = vmm_gpio_irq_wait(v, &ev, EVENT_MS * g_scale);
+
+	if (ret == -ENOMSG) {
+		int r = vmm_gpio_irq_pop(v, &ev);
+
+		fail_msg("line %d: expected gpio %u's pair back %s; got gpio "
+			 "%u's %s (0x%02x) with used length %u (pop %d) "
+			 "but no call notification",
+			 line, gpio, irq_status_name(status), ev.gpio,
+			 irq_status_name(ev.status), ev.status, ev.used_len, r);
+	}
+	if (ret)
+		fail_msg("line %d: expected gpio %u's pair back %s, got "
+			 "nothing: %d (%s)",
+			 line, gpio, irq_status_name(status), ret,
+			 strerror(-ret));
+	if (ev.gpio != gpio || (head >= 0 && ev.head != head) ||
+	    ev.used_len != len || (len && ev.status != status))
+		fail_msg("line %d: expected gpio %u's pair (head %d) back %s "
+			 "with used length %u, got gpio %u's (head %u) %s "
+			 "(0x%02x) with used length %u",
+			 line, gpio, head, irq_status_name(status), len,
+			 ev.gpio, ev.head, irq_status_name(ev.status),
+			 ev.status, ev.used_len);
+}
+
+#define EXPECT_IRQ(v, gpio, status) \
+	expect_irq_at(v, gpio, -1, status, 1, __LINE__)
+#define EXPECT_VALID(v, gpio)	EXPECT_IRQ(v, gpio, VALID)
+#define EXPECT_INVALID(v, gpio) EXPECT_IRQ(v, gpio, INVALID)
+
+/* Nothing comes back on the eventq, notified or not, for a while. */
+static void expect_quiet_at(struct vmm *v, int ms, int line)
+{
+	struct vmm_gpio_irq ev = {0};
+	int called = vmm_queue_wait_call(v, EVQ, quiet_ms(ms));
+
+	if (vmm_queue_device_used_idx(v, EVQ) != vmm_queue_last_used(v, EVQ)) {
+		int r = vmm_gpio_irq_pop(v, &ev);
+
+		fail_msg("line %d: unexpected completion on the eventq%s: "
+			 "gpio %u's pair %s (0x%02x), used length %u (pop %d)",
+			 line, called ? "" : " (without notification)", ev.gpio,
+			 irq_status_name(ev.status), ev.status, ev.used_len, r);
+	}
+	if (called)
+		fail_msg("line %d: eventq call notification without a used "
+			 "entry",
+			 line);
+}
+
+#define EXPECT_QUIET(v) expect_quiet_at(v, QUIET_MS, __LINE__)
+
+/*
+ * After a request's reply: the pair must already be in the used ring (the
+ * device returns it before, or at the latest with, the reply).
+ */
+static void expect_returned_by_now_at(struct vmm *v, uint16_t gpio,
+				      uint16_t head, uint8_t status,
+				      const char *request, int line)
+{
+	if (vmm_queue_device_used_idx(v, EVQ) == vmm_queue_last_used(v, EVQ))
+		fail_msg("line %d: gpio %u's pending pair was not returned by "
+			 "the time %s's reply arrived",
+			 line, gpio, request);
+	expect_irq_at(v, gpio, head, status, 1, line);
+}
+
+#define EXPECT_RETURNED_BY_NOW(v, gpio, head, status, request) \
+	expect_returned_by_now_at(v, gpio, head, status, request, __LINE__)
+
+/* ------------------------------------------------------------------ */
+/* Feature and IRQ_TYPE requests                                        */
+/* ------------------------------------------------------------------ */
+
+static void test_irq_feature_offered(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	assert_true(vmm_offered_features(v) & VMM_BIT(VMM_F_GPIO_IRQ));
+	assert_int_equal(vmm_queue_num(v), 2);
+	ARM(v, 0, T_NONE);
+	ARM(v, 0, T_RISE);
+	ARM(v, 0, T_NONE);
+	EXPECT_QUIET(v);
+}
+
+static void test_irq_type_values(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	static const uint32_t good[] = {T_NONE, T_RISE, T_FALL, T_BOTH,
+					T_HIGH, T_NONE, T_LOW,	T_NONE};
+	static const uint32_t bad[] = {
+		5,    6,     7,	      9,     10,     12,	 16,
+		0xff, 0x100, 0x10001, 0x104, 0x8000, 0x80000001, 0xffffffff};
+	unsigned int i, line;
+
+	/* Line 0 stays an input, line 1 becomes an output, line 2 none. */
+	REQ_OK(v, SET_DIR, 1, DIR_OUT, 0);
+	REQ_OK(v, SET_DIR, 2, DIR_NONE, 0);
+	for (line = 0; line < 3; line++) {
+		for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+			/* Changing the type goes through NONE. */
+			ARM(v, line, good[i]);
+			if (good[i] != T_NONE)
+				ARM(v, line, T_NONE);
+		}
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			REQ_ERR(v, IRQ_TYPE, line, bad[i]);
+	}
+	/* Lines beyond ngpio. */
+	REQ_ERR(v, IRQ_TYPE, 8, T_RISE);
+	REQ_ERR(v, IRQ_TYPE, 8, T_NONE);
+	REQ_ERR(v, IRQ_TYPE, 0xffff, T_BOTH);
+	/* A refused value leaves the line disabled. */
+	REQ_ERR(v, IRQ_TYPE, 3, 5);
+	UNMASK(v, 3);
+	EXPECT_INVALID(v, 3);
+	EXPECT_QUIET(v);
+}
+
+static void test_irq_type_without_feature(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = fx_vmm(fx, 0, NULL);
+	struct vmm_negotiate_options no;
+	static const uint32_t vals[] = {T_NONE, T_RISE, T_FALL, T_BOTH,
+					T_HIGH, T_LOW,	5};
+	unsigned int i;
+
+	vmm_negotiate_options_init(&no);
+	no.features &= ~VMM_BIT(VMM_F_GPIO_IRQ);
+	fx_session(fx, v, 0, &no);
+	assert_false(vmm_acked_features(v) & VMM_BIT(VMM_F_GPIO_IRQ));
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		REQ_ERR(v, IRQ_TYPE, 1, vals[i]);
+	/* The rest still works. */
+	REQ_OK(v, SET_DIR, 1, DIR_OUT, 0);
+	REQ_OK(v, SET_VAL, 1, 1, 0);
+	REQ_OK(v, GET_VAL, 1, 0, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Edge interrupts                                                      */
+/* ------------------------------------------------------------------ */
+
+static void test_edge_rising(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	ARM(v, 0, T_RISE);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 1);
+	EXPECT_VALID(v, 0);
+	EXPECT_QUIET(v);
+	/* Unmasked while high: no edge, nothing. */
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	/* Same level again: no edge.  Falling: ignored. */
+	SIM_SET(fx, 0, 1);
+	SIM_SET(fx, 0, 0);
+	SIM_SET(fx, 0, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 1);
+	EXPECT_VALID(v, 0);
+	EXPECT_QUIET(v);
+}
+
+static void test_edge_falling(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	/* Enabled while high: enabling is not an edge. */
+	SIM_SET(fx, 0, 1);
+	ARM(v, 0, T_FALL);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 0);
+	EXPECT_VALID(v, 0);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 0);
+	SIM_SET(fx, 0, 1);
+	SIM_SET(fx, 0, 1);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 0);
+	EXPECT_VALID(v, 0);
+	EXPECT_QUIET(v);
+}
+
+static void test_edge_both(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	ARM(v, 0, T_BOTH);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 1);
+	EXPECT_VALID(v, 0);
+	UNMASK(v, 0);
+	SIM_SET(fx, 0, 1);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 0);
+	EXPECT_VALID(v, 0);
+	UNMASK(v, 0);
+	SIM_SET(fx, 0, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 1);
+	EXPECT_VALID(v, 0);
+	EXPECT_QUIET(v);
+}
+
+/* Edges on one line reach only that line's pair. */
+static void test_lines_independent(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	uint16_t heads[8];
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		ARM(v, i, T_BOTH);
+	for (i = 0; i < 8; i++)
+		OK(vmm_gpio_irq_add(v, i, &heads[i]));
+	assert_true(vmm_queue_kick(v, EVQ) >= 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 3, 1);
+	expect_irq_at(v, 3, heads[3], VALID, 1, __LINE__);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 6, 1);
+	expect_irq_at(v, 6, heads[6], VALID, 1, __LINE__);
+	SIM_SET(fx, 3, 0); /* masked: latched for 3 */
+	EXPECT_QUIET(v);
+	for (i = 0; i < 8; i++) {
+		if (i == 3 || i == 6)
+			continue;
+		SIM_SET(fx, i, 1);
+		expect_irq_at(v, i, heads[i], VALID, 1, __LINE__);
+	}
+	EXPECT_QUIET(v);
+	UNMASK(v, 3);
+	EXPECT_VALID(v, 3);
+	EXPECT_QUIET(v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Edge latching while masked                                           */
+/* ------------------------------------------------------------------ */
+
+static void test_edge_latch_rising(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	/* An edge before the interrupt is enabled is not latched. */
+	SIM_SET(fx, 0, 1);
+	SIM_SET(fx, 0, 0);
+	ARM(v, 0, T_RISE);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 1);
+	EXPECT_VALID(v, 0);
+	/* Masked: only falling edges, nothing to deliver. */
+	SIM_SET(fx, 0, 0);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 1);
+	EXPECT_VALID(v, 0);
+	/* Masked: two rising edges make one latch, delivered at once. */
+	SIM_SET(fx, 0, 0);
+	SIM_SET(fx, 0, 1);
+	SIM_SET(fx, 0, 0);
+	SIM_SET(fx, 0, 1);
+	SIM_SET(fx, 0, 0);
+	EXPECT_QUIET(v);
+	UNMASK(v, 0);
+	EXPECT_VALID(v, 0);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	/* And the line still works. */
+	SIM_SET(fx, 0, 1);
+	EXPECT_VALID(v, 0);
+	EXPECT_QUIET(v);
+}
+
+static void test_edge_latch_falling(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	ARM(v, 0, T_FALL);
+	/* Masked (never unmasked yet): a rising edge is not latched. */
+	SIM_SET(fx, 0, 1);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 0);
+	EXPECT_VALID(v, 0);
+	/* Masked: two falling edges, one latch. */
+	SIM_SET(fx, 0, 1);
+	SIM_SET(fx, 0, 0);
+	SIM_SET(fx, 0, 1);
+	SIM_SET(fx, 0, 0);
+	EXPECT_QUIET(v);
+	UNMASK(v, 0);
+	EXPECT_VALID(v, 0);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	/* Masked before the first unmask: a falling edge is latched. */
+	ARM(v, 1, T_FALL);
+	SIM_SET(fx, 1, 1);
+	SIM_SET(fx, 1, 0);
+	UNMASK(v, 1);
+	EXPECT_VALID(v, 1);
+	EXPECT_QUIET(v);
+}
+
+static void test_edge_latch_both(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	ARM(v, 0, T_BOTH);
+	SIM_SET(fx, 0, 1); /* rising, latched */
+	EXPECT_QUIET(v);
+	UNMASK(v, 0);
+	EXPECT_VALID(v, 0);
+	SIM_SET(fx, 0, 0); /* falling, latched */
+	UNMASK(v, 0);
+	EXPECT_VALID(v, 0);
+	/* Several edges while masked: one latch. */
+	SIM_SET(fx, 0, 1);
+	SIM_SET(fx, 0, 0);
+	SIM_SET(fx, 0, 1);
+	UNMASK(v, 0);
+	EXPECT_VALID(v, 0);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 0);
+	EXPECT_VALID(v, 0);
+	EXPECT_QUIET(v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Level interrupts                                                     */
+/* ------------------------------------------------------------------ */
+
+static void test_level_high(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	ARM(v, 0, T_HIGH);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 1);
+	EXPECT_VALID(v, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 0);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 1);
+	EXPECT_VALID(v, 0);
+	EXPECT_QUIET(v);
+}
+
+static void test_level_low(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	/* The line is low: the pair comes back as soon as it is queued. */
+	ARM(v, 0, T_LOW);
+	UNMASK(v, 0);
+	EXPECT_VALID(v, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 1);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 1);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 0);
+	EXPECT_VALID(v, 0);
+	EXPECT_QUIET(v);
+}
+
+/* Unmasked again while still active: fires again, every time. */
+static void test_level_refire_while_active(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	unsigned int i;
+
+	SIM_SET(fx, 0, 1);
+	ARM(v, 0, T_HIGH);
+	ARM(v, 1, T_LOW);
+	for (i = 0; i < 5; i++) {
+		UNMASK(v, 0);
+		EXPECT_VALID(v, 0);
+		EXPECT_QUIET(v);
+		UNMASK(v, 1);
+		EXPECT_VALID(v, 1);
+		EXPECT_QUIET(v);
+	}
+	/* Inactive, then active again while masked: active at unmask. */
+	SIM_SET(fx, 0, 0);
+	SIM_SET(fx, 0, 1);
+	UNMASK(v, 0);
+	EXPECT_VALID(v, 0);
+	EXPECT_QUIET(v);
+}
+
+/* Nothing is latched for level types while masked. */
+static void test_level_not_latched(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	ARM(v, 0, T_HIGH);
+	SIM_SET(fx, 0, 1);
+	SIM_SET(fx, 0, 0);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	/* After a delivery too. */
+	SIM_SET(fx, 0, 1);
+	EXPECT_VALID(v, 0);
+	SIM_SET(fx, 0, 0);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+
+	SIM_SET(fx, 1, 1);
+	ARM(v, 1, T_LOW);
+	SIM_SET(fx, 1, 0);
+	SIM_SET(fx, 1, 1);
+	UNMASK(v, 1);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 1, 0);
+	EXPECT_VALID(v, 1);
+	SIM_SET(fx, 1, 1);
+	UNMASK(v, 1);
+	EXPECT_QUIET(v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Disabling                                                            */
+/* ------------------------------------------------------------------ */
+
+/* IRQ_TYPE NONE returns the pending pair INVALID, whatever the type. */
+static void test_disarm_returns_pending_pair(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	static const uint32_t types[] = {T_RISE, T_FALL, T_BOTH, T_HIGH, T_LOW};
+	unsigned int i;
+
+	/* Lines 0..3 low, 4 high: no type is active at unmask. */
+	SIM_SET(fx, 4, 1);
+	for (i = 0; i < 5; i++) {
+		uint16_t line = (uint16_t)i;
+		uint16_t head;
+
+		ARM(v, line, types[i]);
+		head = UNMASK(v, line);
+		EXPECT_QUIET(v);
+		ARM(v, line, T_NONE);
+		EXPECT_RETURNED_BY_NOW(v, line, head, INVALID, "IRQ_TYPE NONE");
+		EXPECT_QUIET(v);
+		/* Disabled: an event gives nothing, a new pair bounces. */
+		SIM_SET(fx, line, i == 4 ? 0 : 1);
+		EXPECT_QUIET(v);
+		UNMASK(v, line);
+		EXPECT_INVALID(v, line);
+	}
+	/* IRQ_TYPE NONE with no pair pending: nothing on the eventq. */
+	ARM(v, 6, T_BOTH);
+	ARM(v, 6, T_NONE);
+	ARM(v, 7, T_NONE);
+	EXPECT_QUIET(v);
+}
+
+/* IRQ_TYPE NONE drops a latched edge. */
+static void test_disarm_drops_latch(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	static const uint32_t types[] = {T_RISE, T_FALL, T_BOTH};
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		uint16_t line = (uint16_t)i;
+
+		if (types[i] == T_FALL)
+			SIM_SET(fx, line, 1);
+		ARM(v, line, types[i]);
+		SIM_SET(fx, line, types[i] == T_FALL ? 0 : 1); /* latched */
+		ARM(v, line, T_NONE);
+		EXPECT_QUIET(v);
+		ARM(v, line, types[i]);
+		UNMASK(v, line);
+		EXPECT_QUIET(v);
+		/* The line works again. */
+		SIM_SET(fx, line, types[i] == T_FALL ? 1 : 0);
+		SIM_SET(fx, line, types[i] == T_FALL ? 0 : 1);
+		EXPECT_VALID(v, line);
+		EXPECT_QUIET(v);
+	}
+	/* A latch made after a delivery is dropped too. */
+	ARM(v, 5, T_BOTH);
+	SIM_SET(fx, 5, 1);
+	UNMASK(v, 5);
+	EXPECT_VALID(v, 5);
+	SIM_SET(fx, 5, 0); /* latched */
+	UNMASK(v, 6);	   /* line 6 disabled: bounces */
+	EXPECT_INVALID(v, 6);
+	ARM(v, 5, T_NONE);
+	ARM(v, 5, T_BOTH);
+	UNMASK(v, 5);
+	EXPECT_QUIET(v);
+}
+
+/* SET_DIRECTION NONE with a pending pair: INVALID, and the type is gone. */
+static void test_direction_none_returns_pending_pair(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	uint16_t head;
+
+	ARM(v, 3, T_BOTH);
+	head = UNMASK(v, 3);
+	EXPECT_QUIET(v);
+	REQ_OK(v, SET_DIR, 3, DIR_NONE, 0);
+	EXPECT_RETURNED_BY_NOW(v, 3, head, INVALID, "SET_DIRECTION NONE");
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 3, 1);
+	EXPECT_QUIET(v);
+	UNMASK(v, 3);
+	EXPECT_INVALID(v, 3);
+	EXPECT_QUIET(v);
+
+	/* A latched edge is dropped too. */
+	ARM(v, 4, T_RISE);
+	SIM_SET(fx, 4, 1);
+	REQ_OK(v, SET_DIR, 4, DIR_NONE, 0);
+	REQ_OK(v, SET_DIR, 4, DIR_IN, 0);
+	ARM(v, 4, T_RISE);
+	UNMASK(v, 4);
+	EXPECT_QUIET(v);
+	/* Other directions keep the interrupt. */
+	REQ_OK(v, SET_DIR, 4, DIR_IN, 0);
+	SIM_SET(fx, 4, 0);
+	SIM_SET(fx, 4, 1);
+	EXPECT_VALID(v, 4);
+	EXPECT_QUIET(v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pairs the device refuses                                             */
+/* ------------------------------------------------------------------ */
+
+static void test_pair_for_disabled_line(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		uint16_t head = UNMASK(v, (uint16_t)i);
+
+		expect_irq_at(v, (uint16_t)i, head, INVALID, 1, __LINE__);
+	}
+	EXPECT_QUIET(v);
+	/* Disabled after having been enabled. */
+	ARM(v, 2, T_RISE);
+	ARM(v, 2, T_NONE);
+	UNMASK(v, 2);
+	EXPECT_INVALID(v, 2);
+	EXPECT_QUIET(v);
+}
+
+static void test_second_pair_same_line(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	uint16_t first, second;
+
+	ARM(v, 1, T_RISE);
+	first = UNMASK(v, 1);
+	EXPECT_QUIET(v);
+	second = UNMASK(v, 1);
+	expect_irq_at(v, 1, second, INVALID, 1, __LINE__);
+	EXPECT_QUIET(v);
+	/* The first one is still pending and fires. */
+	SIM_SET(fx, 1, 1);
+	expect_irq_at(v, 1, first, VALID, 1, __LINE__);
+	EXPECT_QUIET(v);
+	/* Both queued in one kick: the later one bounces. */
+	OK(vmm_gpio_irq_add(v, 1, &first));
+	OK(vmm_gpio_irq_add(v, 1, &second));
+	assert_true(vmm_queue_kick(v, EVQ) >= 0);
+	expect_irq_at(v, 1, second, INVALID, 1, __LINE__);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 1, 0);
+	SIM_SET(fx, 1, 1);
+	expect_irq_at(v, 1, first, VALID, 1, __LINE__);
+	EXPECT_QUIET(v);
+}
+
+static void test_pair_bad_gpio(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	static const uint16_t bad[] = {8, 9, 255, 256, 0x8000, 0xffff};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint16_t head = UNMASK(v, bad[i]);
+
+		expect_irq_at(v, bad[i], head, INVALID, 1, __LINE__);
+	}
+	EXPECT_QUIET(v);
+	/* The eventq still works. */
+	ARM(v, 7, T_RISE);
+	UNMASK(v, 7);
+	SIM_SET(fx, 7, 1);
+	EXPECT_VALID(v, 7);
+	EXPECT_QUIET(v);
+}
+
+static void test_pair_malformed(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	static const struct {
+		uint32_t req, resp;
+	} bad[] = {{1, 1}, {2, 0}, {0, 1}, {1, 0}, {0, 8}, {8, 0}};
+	unsigned int i;
+
+	/* Enabled and active: a good pair would fire at once. */
+	ARM(v, 1, T_LOW);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint16_t head;
+
+		OK(vmm_gpio_irq_add_raw(v, 1, bad[i].req, bad[i].resp, &head));
+		assert_true(vmm_queue_kick(v, EVQ) >= 0);
+		expect_irq_at(v, 1, head, INVALID, 0, __LINE__);
+	}
+	EXPECT_QUIET(v);
+	/* The eventq still works. */
+	UNMASK(v, 1);
+	EXPECT_VALID(v, 1);
+	EXPECT_QUIET(v);
+}
+
+/* Buffers larger than needed are fine: used length is still 1. */
+static void test_pair_larger_buffers(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	uint16_t head;
+
+	OK(vmm_gpio_irq_add_raw(v, 2, 8, 8, &head));
+	assert_true(vmm_queue_kick(v, EVQ) >= 0);
+	expect_irq_at(v, 2, head, INVALID, 1, __LINE__);
+	ARM(v, 2, T_RISE);
+	OK(vmm_gpio_irq_add_raw(v, 2, 4, 2, &head));
+	assert_true(vmm_queue_kick(v, EVQ) >= 0);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 2, 1);
+	expect_irq_at(v, 2, head, VALID, 1, __LINE__);
+	EXPECT_QUIET(v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Queue life: stop/restart, disconnect                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Enables lines 0..3 (EDGE_RISING) and 5 (LEVEL_HIGH), queues pairs for 0..3,
+ * then stops the eventq (GET_VRING_BASE): the four pairs must be back,
+ * INVALID, by the time of the reply.  Returns the ring base.
+ */
+static uint32_t stop_eventq_with_pairs(struct fx *fx, struct vmm *v)
+{
+	struct vmm_gpio_irq ev;
+	unsigned int i, seen = 0;
+	uint32_t base;
+
+	for (i = 0; i < 4; i++) {
+		ARM(v, i, T_RISE);
+		OK(vmm_gpio_irq_add(v, (uint16_t)i, NULL));
+	}
+	ARM(v, 5, T_HIGH);
+	/* Line 7 is disabled: its pair bounces, proving the four before it
+	 * were taken. */
+	UNMASK(v, 7);
+	EXPECT_INVALID(v, 7);
+	EXPECT_QUIET(v);
+
+	OK(vmm_get_vring_base(v, EVQ, &base));
+	assert_int_equal(base, 5);
+	if (vmm_queue_device_used_idx(v, EVQ) !=
+	    (uint16_t)(vmm_queue_last_used(v, EVQ) + 4))
+		fail_msg("%u of the 4 pending pairs returned by the time "
+			 "GET_VRING_BASE's reply arrived",
+			 (uint16_t)(vmm_queue_device_used_idx(v, EVQ) -
+				    vmm_queue_last_used(v, EVQ)));
+	for (i = 0; i < 4; i++) {
+		EXPECT_RET(vmm_gpio_irq_pop(v, &ev), 1);
+		if (ev.gpio > 3 || (seen & (1u << ev.gpio)) ||
+		    ev.status != INVALID || ev.used_len != 1)
+			fail_msg("after GET_VRING_BASE: gpio %u's pair %s "
+				 "used length %u",
+				 ev.gpio, irq_status_name(ev.status),
+				 ev.used_len);
+		seen |= 1u << ev.gpio;
+	}
+	vmm_queue_wait_call(v, EVQ, 0); /* a notification is allowed */
+	return base;
+}
+
+/* Restarts the eventq where it stopped, as QEMU does. */
+static void restart_eventq(struct vmm *v, uint32_t base)
+{
+	OK(vmm_queue_start(v, EVQ, (uint16_t)base));
+	OK(vmm_set_vring_enable(v, EVQ, true));
+	OK(vmm_queue_kick_force(v, EVQ));
+}
+
+static void test_eventq_stop_restart(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	uint32_t base = stop_eventq_with_pairs(fx, v);
+
+	/* Stopped: edges are latched for the masked lines. */
+	SIM_SET(fx, 0, 1);
+	EXPECT_QUIET(v);
+
+	/* Restarted: types and latches are still there. */
+	restart_eventq(v, base);
+	EXPECT_QUIET(v);
+	UNMASK(v, 0);
+	EXPECT_VALID(v, 0);
+	UNMASK(v, 1);
+	UNMASK(v, 2);
+	UNMASK(v, 3);
+	UNMASK(v, 5);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 1, 1);
+	EXPECT_VALID(v, 1);
+	SIM_SET(fx, 3, 1);
+	EXPECT_VALID(v, 3);
+	SIM_SET(fx, 5, 1);
+	EXPECT_VALID(v, 5);
+	SIM_SET(fx, 2, 1);
+	EXPECT_VALID(v, 2);
+	EXPECT_QUIET(v);
+	OK(vmm_get_vring_base(v, EVQ, &base));
+	assert_int_equal(base, 10);
+}
+
+/*
+ * A pair queued (and kicked) while the eventq is stopped is not taken then;
+ * on restart it is, and a latched edge returns it VALID with a call
+ * notification even though SET_VRING_CALL comes after SET_VRING_KICK.
+ */
+static void test_eventq_pair_queued_while_stopped(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	uint32_t base = stop_eventq_with_pairs(fx, v);
+
+	OK(vmm_gpio_irq_add(v, 2, NULL));
+	OK(vmm_queue_kick_force(v, EVQ));
+	SIM_SET(fx, 2, 1);
+	EXPECT_QUIET(v);
+	restart_eventq(v, base);
+	EXPECT_VALID(v, 2);
+	EXPECT_QUIET(v);
+	UNMASK(v, 1);
+	SIM_SET(fx, 1, 1);
+	EXPECT_VALID(v, 1);
+	EXPECT_QUIET(v);
+}
+
+static void test_disconnect_with_pending_pairs(void **state)
+{
+	struct fx *fx = *state;
+	static const uint32_t types[] = {T_RISE, T_FALL, T_BOTH, T_HIGH, T_LOW};
+	struct vmm *v = irq_session(fx);
+	char reply[64];
+	unsigned int i, cycle;
+	int fds0, fds1;
+
+	/* Line 4 high so LEVEL_LOW stays pending; line 6 high for later. */
+	SIM_SET(fx, 4, 1);
+	SIM_SET(fx, 6, 1);
+	for (i = 0; i < 5; i++) {
+		ARM(v, i, types[i]);
+		UNMASK(v, (uint16_t)i);
+	}
+	ARM(v, 5, T_RISE);
+	SIM_SET(fx, 5, 1); /* latched */
+	EXPECT_QUIET(v);
+	vmm_disconnect(v);
+	/* Edges with nobody connected. */
+	SIM_SET(fx, 0, 1);
+	SIM_SET(fx, 3, 1);
+	assert_true(daemon_alive(&fx->d));
+
+	/* A new guest finds every interrupt disabled and no latch. */
+	v = irq_session(fx);
+	for (i = 0; i < 8; i++) {
+		UNMASK(v, (uint16_t)i);
+		EXPECT_INVALID(v, (uint16_t)i);
+	}
+	EXPECT_QUIET(v);
+	/* The simulated levels are host state: kept. */
+	REQ_OK(v, GET_VAL, 6, 0, 1);
+	REQ_OK(v, GET_VAL, 7, 0, 0);
+	ctl_cmd_at(ctl0(fx), "get 6", reply, sizeof(reply), __LINE__);
+	assert_string_equal(reply, "6 in 1");
+
+	/* Cycles of leaving with pairs pending leak nothing. */
+	vmm_disconnect(v);
+	fds0 = wait_fd_count(fx->d.pid, -1, quiet_ms(300));
+	for (cycle = 0; cycle < 20; cycle++) {
+		v = irq_session(fx);
+		for (i = 0; i < 8; i++) {
+			ARM(v, i, T_BOTH);
+			OK(vmm_gpio_irq_add(v, (uint16_t)i, NULL));
+		}
+		assert_true(vmm_queue_kick(v, EVQ) >= 0);
+		if (cycle % 2)
+			REQ_OK(v, GET_VAL, 0, 0, 1);
+		vmm_disconnect(v);
+	}
+	fds1 = wait_fd_count(fx->d.pid, fds0, 3000 * g_scale);
+	if (fds1 != fds0)
+		fail_msg("daemon fd count %d after 20 reconnects with pending "
+			 "pairs, %d before",
+			 fds1, fds0);
+	v = irq_session(fx);
+	UNMASK(v, 0);
+	EXPECT_INVALID(v, 0);
+	ARM(v, 0, T_FALL);
+	UNMASK(v, 0);
+	SIM_SET(fx, 0, 0);
+	EXPECT_VALID(v, 0);
+	EXPECT_QUIET(v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Outputs                                                              */
+/* ------------------------------------------------------------------ */
+
+/* An output's level is its driven value: driving it makes edges. */
+static void test_output_driven_edges(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	REQ_OK(v, SET_DIR, 4, DIR_OUT, 0);
+	ARM(v, 4, T_RISE);
+	UNMASK(v, 4);
+	EXPECT_QUIET(v);
+	REQ_OK(v, SET_VAL, 4, 1, 0);
+	EXPECT_VALID(v, 4);
+	CTL_EXPECT(ctl0(fx), "get 4", "4 out 1");
+	UNMASK(v, 4);
+	REQ_OK(v, SET_VAL, 4, 1, 0);
+	REQ_OK(v, SET_VAL, 4, 0, 0);
+	EXPECT_QUIET(v);
+	REQ_OK(v, SET_VAL, 4, 1, 0);
+	EXPECT_VALID(v, 4);
+
+	ARM(v, 4, T_NONE);
+	ARM(v, 4, T_FALL);
+	UNMASK(v, 4);
+	EXPECT_QUIET(v);
+	REQ_OK(v, SET_VAL, 4, 0, 0);
+	EXPECT_VALID(v, 4);
+	/* Latched while masked, as for inputs. */
+	REQ_OK(v, SET_VAL, 4, 1, 0);
+	REQ_OK(v, SET_VAL, 4, 0, 0);
+	UNMASK(v, 4);
+	EXPECT_VALID(v, 4);
+
+	/* Level: driven high, active at once. */
+	ARM(v, 4, T_NONE);
+	ARM(v, 4, T_HIGH);
+	REQ_OK(v, SET_VAL, 4, 1, 0);
+	UNMASK(v, 4);
+	EXPECT_VALID(v, 4);
+	EXPECT_QUIET(v);
+}
+
+/* The simulated input level does not move an output's level. */
+static void test_output_ignores_sim_input(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	REQ_OK(v, SET_VAL, 5, 1, 0);
+	REQ_OK(v, SET_DIR, 5, DIR_OUT, 0);
+	ARM(v, 5, T_BOTH);
+	UNMASK(v, 5);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 5, 0);
+	SIM_SET(fx, 5, 1);
+	SIM_SET(fx, 5, 0);
+	EXPECT_QUIET(v);
+	CTL_EXPECT(ctl0(fx), "get 5", "5 out 1");
+	REQ_OK(v, GET_VAL, 5, 0, 1);
+	REQ_OK(v, SET_VAL, 5, 0, 0);
+	EXPECT_VALID(v, 5);
+	EXPECT_QUIET(v);
+}
+
+/*
+ * A direction change that changes the line's level is an edge: an input at
+ * 0 becoming an output driven 1 rises, and back to input falls.
+ */
+static void test_direction_change_edges(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	ARM(v, 2, T_RISE);
+	UNMASK(v, 2);
+	/* Linux's direction_output: SET_VALUE first, then SET_DIRECTION. */
+	REQ_OK(v, SET_VAL, 2, 1, 0);
+	EXPECT_QUIET(v);
+	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
+	EXPECT_VALID(v, 2);
+	CTL_EXPECT(ctl0(fx), "get 2", "2 out 1");
+	ARM(v, 2, T_NONE);
+	ARM(v, 2, T_BOTH);
+	UNMASK(v, 2);
+	EXPECT_QUIET(v);
+	REQ_OK(v, SET_DIR, 2, DIR_IN, 0);
+	EXPECT_VALID(v, 2);
+	CTL_EXPECT(ctl0(fx), "get 2", "2 in 0");
+	/* Same level across the change: no edge. */
+	SIM_SET(fx, 2, 1);
+	UNMASK(v, 2);
+	EXPECT_VALID(v, 2); /* the rising edge latched by the set */
+	UNMASK(v, 2);
+	REQ_OK(v, SET_VAL, 2, 1, 0);
+	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
+	EXPECT_QUIET(v);
+}
+
+/* ------------------------------------------------------------------ */
+/* The control socket                                                   */
+/* ------------------------------------------------------------------ */
+
+static void test_ctl_get_set_list(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	struct ctl *c = ctl0(fx);
+	char reply[64], want[64];
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		char cmd[32];
+
+		snprintf(cmd, sizeof(cmd), "get %u", i);
+		snprintf(want, sizeof(want), "%u in 0", i);
+		CTL_EXPECT(c, cmd, want);
+	}
+	CTL_EXPECT(c, "set 5 1", "ok");
+	CTL_EXPECT(c, "get 5", "5 in 1");
+	REQ_OK(v, GET_VAL, 5, 0, 1);
+	CTL_EXPECT(c, "set 5 0", "ok");
+	REQ_OK(v, GET_VAL, 5, 0, 0);
+	CTL_EXPECT(c, "set 5 1", "ok");
+	CTL_EXPECT(c, "set 5 1", "ok");
+	/* The guest's side: an output shows its driven value. */
+	REQ_OK(v, SET_DIR, 3, DIR_OUT, 0);
+	REQ_OK(v, SET_VAL, 3, 1, 0);
+	CTL_EXPECT(c, "get 3", "3 out 1");
+	REQ_OK(v, SET_VAL, 3, 0, 0);
+	CTL_EXPECT(c, "get 3", "3 out 0");
+	CTL_EXPECT(c, "set 2 1", "ok");
+	REQ_OK(v, SET_DIR, 2, DIR_NONE, 0);
+	CTL_EXPECT(c, "get 2", "2 none 1");
+	CTL_EXPECT(c, "get 7", "7 in 0");
+
+	ctl_send(c, "list\n");
+	for (i = 0; i < 8; i++) {
+		static const char *const lines[] = {
+			"0 in 0", "1 in 0", "2 none 1", "3 out 0",
+			"4 in 0", "5 in 1", "6 in 0",	"7 in 0"};
+
+		OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+		assert_string_equal(reply, lines[i]);
+	}
+	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	assert_string_equal(reply, "end");
+	ctl_expect_silent_at(c, __LINE__);
+
+	/* Several commands in one write: one reply each, in order. */
+	ctl_send(c, "set 0 1\nget 0\nset 0 0\nget 0\n");
+	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	assert_string_equal(reply, "ok");
+	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	assert_string_equal(reply, "0 in 1");
+	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	assert_string_equal(reply, "ok");
+	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	assert_string_equal(reply, "0 in 0");
+	/* A command split across writes. */
+	ctl_send(c, "se");
+	sleep_ms(20);
+	ctl_send(c, "t 1 1");
+	sleep_ms(20);
+	ctl_send(c, "\n");
+	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	assert_string_equal(reply, "ok");
+	CTL_EXPECT(c, "get 1", "1 in 1");
+	ctl_expect_silent_at(c, __LINE__);
+}
+
+static void test_ctl_errors(void **state)
+{
+	struct fx *fx = *state;
+	struct ctl *c = ctl0(fx);
+	static const char *const bad[] = {
+		"set 99 1", "set 1 2",	"bogus",    "",	     "get 8",
+		"get",	    "set 1",	"set",	    "get x", "set x 1",
+		"set -1 1", "set 1 -1", "get 65536"};
+	char long_line[302];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[64], what[80];
+
+		snprintf(text, sizeof(text), "%s\n", bad[i]);
+		snprintf(what, sizeof(what), "command \"%s\"", bad[i]);
+		ctl_send(c, text);
+		ctl_expect_error_line(c, what, __LINE__);
+		/* The connection is kept, and the next reply is the next
+		 * command's. */
+		CTL_EXPECT(c, "get 1", "1 in 0");
+	}
+	/* A 300-character line: one error, connection kept. */
+	memset(long_line, 'a', 300);
+	long_line[300] = '\n';
+	long_line[301] = 0;
+	ctl_send(c, long_line);
+	ctl_expect_error_line(c, "300-character line", __LINE__);
+	CTL_EXPECT(c, "set 1 1", "ok");
+	CTL_EXPECT(c, "get 1", "1 in 1");
+	/* A 300-character line that starts like a good command. */
+	memset(long_line, ' ', 300);
+	memcpy(long_line, "set 1 0", 7);
+	ctl_send(c, long_line);
+	ctl_expect_error_line(c, "\"set 1 0\" padded to 300 characters",
+			      __LINE__);
+	CTL_EXPECT(c, "get 1", "1 in 1");
+	ctl_expect_silent_at(c, __LINE__);
+	/* Nothing above changed a line. */
+	CTL_EXPECT(c, "get 0", "0 in 0");
+	assert_true(daemon_alive(&fx->d));
+}
+
+static void test_ctl_two_clients(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	struct ctl a, b;
+	char reply[64];
+
+	ctl_open(fx, 0, &a);
+	ctl_open(fx, 0, &b);
+	ARM(v, 6, T_BOTH);
+	UNMASK(v, 6);
+	CTL_EXPECT(&a, "set 6 1", "ok");
+	EXPECT_VALID(v, 6);
+	CTL_EXPECT(&b, "get 6", "6 in 1");
+	UNMASK(v, 6);
+	CTL_EXPECT(&b, "set 6 0", "ok");
+	EXPECT_VALID(v, 6);
+	CTL_EXPECT(&a, "get 6", "6 in 0");
+	/* Interleaved partial commands do not mix. */
+	ctl_send(&a, "get ");
+	ctl_send(&b, "set 6 ");
+	ctl_send(&a, "6\n");
+	OK(ctl_read_line(&a, reply, sizeof(reply), EVENT_MS * g_scale));
+	assert_string_equal(reply, "6 in 0");
+	ctl_send(&b, "1\n");
+	OK(ctl_read_line(&b, reply, sizeof(reply), EVENT_MS * g_scale));
+	assert_string_equal(reply, "ok");
+	CTL_EXPECT(&a, "get 6", "6 in 1");
+	/* An error on one does not disturb the other. */
+	ctl_send(&a, "bogus\n");
+	ctl_expect_error_line(&a, "bogus", __LINE__);
+	CTL_EXPECT(&b, "get 6", "6 in 1");
+	/* One leaves; the other stays served. */
+	ctl_close(fx, &a);
+	CTL_EXPECT(&b, "get 0", "0 in 0");
+	ctl_open(fx, 0, &a);
+	CTL_EXPECT(&a, "get 6", "6 in 1");
+	ctl_expect_silent_at(&b, __LINE__);
+}
+
+/* One control socket per simulated chip, owner-only, removed on exit. */
+static void test_ctl_socket_per_chip(void **state)
+{
+	struct fx *fx = *state;
+	struct ctl c0, c1;
+	char path[200], reply[64];
+	unsigned int i;
+	struct stat st;
+
+	ctl_open(fx, 0, &c0);
+	ctl_open(fx, 1, &c1);
+	for (i = 0; i < 2; i++) {
+		daemon_sim_sock(&fx->d, i, path, sizeof(path));
+		assert_int_equal(lstat(path, &st), 0);
+		if (!S_ISSOCK(st.st_mode) || (st.st_mode & 0077) ||
+		    (st.st_mode & 0600) != 0600)
+			fail_msg("%s: mode 0%o, expected an owner-only socket",
+				 path, st.st_mode);
+	}
+	ctl_send(&c0, "list\n");
+	for (i = 0; i < 4; i++)
+		OK(ctl_read_line(&c0, reply, sizeof(reply),
+				 EVENT_MS * g_scale));
+	assert_string_equal(reply, "3 in 0");
+	OK(ctl_read_line(&c0, reply, sizeof(reply), EVENT_MS * g_scale));
+	assert_string_equal(reply, "end");
+	ctl_send(&c1, "list\n");
+	for (i = 0; i < 8; i++)
+		OK(ctl_read_line(&c1, reply, sizeof(reply),
+				 EVENT_MS * g_scale));
+	assert_string_equal(reply, "7 in 0");
+	OK(ctl_read_line(&c1, reply, sizeof(reply), EVENT_MS * g_scale));
+	assert_string_equal(reply, "end");
+	ctl_send(&c0, "get 4\n");
+	ctl_expect_error_line(&c0, "get 4 on a 4-line chip", __LINE__);
+	CTL_EXPECT(&c1, "set 4 1", "ok");
+	CTL_EXPECT(&c1, "get 4", "4 in 1");
+	CTL_EXPECT(&c0, "get 3", "3 in 0");
+	/* Stopping the daemon removes both (checked by teardown). */
+}
+
+/* Runs the client with @args; returns its exit status (-1: not exited). */
+static int run_client(const char *const *args, char *out, size_t cap)
+{
+	const char *argv[16];
+	int pipefd[2], status;
+	int64_t deadline = now_ms() + 10000 * g_scale;
+	unsigned int n = 0;
+	size_t len = 0;
+	pid_t pid;
+
+	argv[n++] = g_client;
+	while (*args && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		struct pollfd pfd = {.fd = pipefd[0], .events = POLLIN};
+		ssize_t r;
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			break;
+		r = read(pipefd[0], out + len, cap - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len == cap - 1)
+			break;
+	}
+	out[len] = 0;
+	close(pipefd[0]);
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (now_ms() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		sleep_ms(5);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void client_expect_at(const char *const *args, int want_status,
+			     const char *want_out, int line)
+{
+	char out[4096];
+	int st = run_client(args, out, sizeof(out));
+
+	if (st != want_status || (want_out && strcmp(out, want_out) != 0))
+		fail_msg("line %d: client %s %s: exit %d, expected %d; output "
+			 "\"%s\"%s%s%s",
+			 line, args[0] ? args[0] : "",
+			 args[0] && args[1] ? args[1] : "", st, want_status,
+			 out, want_out ? ", expected \"" : "",
+			 want_out ? want_out : "", want_out ? "\"" : "");
+}
+
+#define CLIENT_EXPECT(want_status, want_out, ...)                      \
+	do {                                                           \
+		const char *const _a[] = {__VA_ARGS__, NULL};          \
+		client_expect_at(_a, want_status, want_out, __LINE__); \
+	} while (0)
+
+static void test_client_binary(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	char sock[200], list[256], out[4096];
+	unsigned int i;
+
+	daemon_sim_sock(&fx->d, 0, sock, sizeof(sock));
+	ARM(v, 5, T_RISE);
+	UNMASK(v, 5);
+	CLIENT_EXPECT(0, "ok\n", sock, "set", "5", "1");
+	EXPECT_VALID(v, 5);
+	CLIENT_EXPECT(0, "5 in 1\n", sock, "get", "5");
+	list[0] = 0;
+	for (i = 0; i < 8; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%u in %u\n", i, i == 5);
+	strcat(list, "end\n");
+	CLIENT_EXPECT(0, list, sock, "list");
+	/* The daemon's errors: exit 1, and the reply is shown. */
+	{
+		const char *const a[] = {sock, "set", "99", "1", NULL};
+
+		assert_int_equal(run_client(a, out, sizeof(out)), 1);
+		if (!strstr(out, "error "))
+			fail_msg("client set 99 1: output \"%s\" lacks the "
+				 "error reply",
+				 out);
+	}
+	CLIENT_EXPECT(1, NULL, sock, "set", "1", "2");
+	CLIENT_EXPECT(1, NULL, sock, "bogus");
+	/* Usage errors and no daemon: exit 2. */
+	{
+		const char *const a[] = {NULL};
+
+		assert_int_equal(run_client(a, out, sizeof(out)), 2);
+	}
+	CLIENT_EXPECT(2, NULL, sock);
+	CLIENT_EXPECT(2, NULL, "/nonexistent/vdg-test.sock0.sim", "get", "0");
+	{
+		char notsock[200];
+		int fd;
+
+		snprintf(notsock, sizeof(notsock), "%s/not-a-socket",
+			 fx->d.dir);
+		fd = open(notsock, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		assert_true(fd >= 0);
+		close(fd);
+		i = (unsigned int)run_client(
+			(const char *const[]){notsock, "get", "0", NULL}, out,
+			sizeof(out));
+		unlink(notsock);
+		if (i != 2)
+			fail_msg("client on a regular file: exit %d, expected "
+				 "2; output \"%s\"",
+				 (int)i, out);
+	}
+	/* Nothing above moved a line but 5. */
+	CLIENT_EXPECT(0, "1 in 0\n", sock, "get", "1");
+	EXPECT_QUIET(v);
+	assert_true(daemon_alive(&fx->d));
+}
+
+/* ------------------------------------------------------------------ */
+/* Scale: 1024 lines all armed                                          */
+/* ------------------------------------------------------------------ */
+
+static int proc_thread_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *dp;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dp = opendir(path);
+	if (!dp)
+		return -1;
+	while ((e = readdir(dp)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(dp);
+	return n;
+}
+
+/* voluntary_ctxt_switches summed over @pid's threads. */
+static long long proc_voluntary_switches(pid_t pid)
+{
+	char path[320], line[256];
+	struct dirent *e;
+	long long sum = 0;
+	DIR *dp;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dp = opendir(path);
+	if (!dp)
+		return -1;
+	while ((e = readdir(dp))) {
+		FILE *f;
+		long long n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
+			 (int)pid, e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "voluntary_ctxt_switches: %lld", &n) ==
+			    1)
+				sum += n;
+		fclose(f);
+	}
+	closedir(dp);
+	return sum;
+}
+
+static void test_1024_lines_all_armed(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session_sized(fx, 0, 1024);
+	static struct vmm_gpio_req reqs[1024];
+	static struct vmm_gpio_res res[1024];
+	long long sw0, sw1;
+	int threads0, threads1;
+	unsigned int i;
+	uint16_t last_head = 0;
+
+	ctl0(fx);
+	REQ_OK(v, GET_VAL, 0, 0, 0);
+	sleep_ms(quiet_ms(100));
+	threads0 = proc_thread_count(fx->d.pid);
+	for (i = 0; i < 1024; i++)
+		reqs[i] = (struct vmm_gpio_req){IRQ_TYPE, (uint16_t)i, T_BOTH};
+	OK(vmm_gpio_submit(v, reqs, 1024, res));
+	for (i = 0; i < 1024; i++)
+		if (res[i].status != VIRTIO_GPIO_STATUS_OK ||
+		    res[i].used_len != 2)
+			fail_msg("IRQ_TYPE EDGE_BOTH on line %u: status %u "
+				 "used length %u",
+				 i, res[i].status, res[i].used_len);
+	for (i = 0; i < 1024; i++)
+		OK(vmm_gpio_irq_add(v, (uint16_t)i, &last_head));
+	assert_int_equal(vmm_queue_free_descs(v, EVQ), 0);
+	assert_true(vmm_queue_kick(v, EVQ) >= 0);
+	EXPECT_QUIET(v);
+	sleep_ms(quiet_ms(200));
+	threads1 = proc_thread_count(fx->d.pid);
+	if (threads1 != threads0)
+		fail_msg("daemon threads: %d before arming 1024 lines, %d "
+			 "after",
+			 threads0, threads1);
+	sw0 = proc_voluntary_switches(fx->d.pid);
+	sleep_ms(1000);
+	sw1 = proc_voluntary_switches(fx->d.pid);
+	print_message("# 1024 lines armed: %d threads, %lld voluntary "
+		      "context switches in 1 s idle\n",
+		      threads1, sw1 - sw0);
+	if (sw1 != sw0)
+		fail_msg("daemon woke up %lld times in 1 s of idleness with "
+			 "1024 interrupts armed",
+			 sw1 - sw0);
+	SIM_SET(fx, 1023, 1);
+	expect_irq_at(v, 1023, last_head, VALID, 1, __LINE__);
+	EXPECT_QUIET(v);
+	SIM_SET(fx, 0, 1);
+	EXPECT_VALID(v, 0);
+	EXPECT_QUIET(v);
+	assert_int_equal(proc_thread_count(fx->d.pid), threads0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Latency                                                              */
+/* ------------------------------------------------------------------ */
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* From `set` on the control socket to the used entry on the eventq. */
+static void test_irq_latency(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	struct ctl *c = ctl0(fx);
+	int n = env_int("VDG_LATENCY_ITERATIONS", 200), i;
+	int64_t *samples;
+	char reply[64];
+
+	if (n < 1)
+		n = 1;
+	samples = calloc((size_t)n, sizeof(*samples));
+	assert_non_null(samples);
+	ARM(v, 0, T_BOTH);
+	for (i = 0; i < n; i++) {
+		struct vmm_gpio_irq ev;
+		char cmd[32];
+		int64_t t0;
+		int ret;
+
+		UNMASK(v, 0);
+		/* A round trip so that the daemon has seen the pair. */
+		ctl_cmd_at(c, "get 1", reply, sizeof(reply), __LINE__);
+		snprintf(cmd, sizeof(cmd), "set 0 %d\n", (i + 1) % 2);
+		t0 = now_ns();
+		ctl_send(c, cmd);
+		ret = vmm_gpio_irq_wait(v, &ev, EVENT_MS * g_scale);
+		samples[i] = now_ns() - t0;
+		if (ret || ev.gpio != 0 || ev.status != VALID ||
+		    ev.used_len != 1) {
+			free(samples);
+			fail_msg("iteration %d: ret %d gpio %u status %u used "
+				 "length %u",
+				 i, ret, ev.gpio, ev.status, ev.used_len);
+		}
+		ret = ctl_read_line(c, reply, sizeof(reply),
+				    EVENT_MS * g_scale);
+		if (ret || strcmp(reply, "ok")) {
+			free(samples);
+			fail_msg("iteration %d: set replied \"%s\" (%d)", i,
+				 ret ? "" : reply, ret);
+		}
+	}
+	EXPECT_QUIET(v);
+	qsort(samples, (size_t)n, sizeof(*samples), cmp_i64);
+	print_message("# irq latency (set on the control socket -> used "
+		      "eventq entry): %d iterations, median %.1f us, p99 "
+		      "%.1f us, min %.1f us, max %.1f us\n",
+		      n, samples[n / 2] / 1e3, samples[(n * 99) / 100] / 1e3,
+		      samples[0] / 1e3, samples[n - 1] / 1e3);
+	free(samples);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define T(f)   cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
+#define T2(f)  cmocka_unit_test_setup_teardown(f, setup_s4_s8, teardown)
+#define T1K(f) cmocka_unit_test_setup_teardown(f, setup_s1024, teardown)
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		/* feature and IRQ_TYPE */
+		T(test_irq_feature_offered),
+		T(test_irq_type_values),
+		T(test_irq_type_without_feature),
+		/* edges */
+		T(test_edge_rising),
+		T(test_edge_falling),
+		T(test_edge_both),
+		T(test_lines_independent),
+		T(test_edge_latch_rising),
+		T(test_edge_latch_falling),
+		T(test_edge_latch_both),
+		/* levels */
+		T(test_level_high),
+		T(test_level_low),
+		T(test_level_refire_while_active),
+		T(test_level_not_latched),
+		/* disabling */
+		T(test_disarm_returns_pending_pair),
+		T(test_disarm_drops_latch),
+		T(test_direction_none_returns_pending_pair),
+		/* refused pairs */
+		T(test_pair_for_disabled_line),
+		T(test_second_pair_same_line),
+		T(test_pair_bad_gpio),
+		T(test_pair_malformed),
+		T(test_pair_larger_buffers),
+		/* queue life */
+		T(test_eventq_stop_restart),
+		T(test_eventq_pair_queued_while_stopped),
+		T(test_disconnect_with_pending_pairs),
+		/* outputs */
+		T(test_output_driven_edges),
+		T(test_output_ignores_sim_input),
+		T(test_direction_change_edges),
+		/* control socket and client */
+		T(test_ctl_get_set_list),
+		T(test_ctl_errors),
+		T(test_ctl_two_clients),
+		T2(test_ctl_socket_per_chip),
+		T(test_client_binary),
+		/* scale and latency */
+		T1K(test_1024_lines_all_armed),
+		T(test_irq_latency),
+	};
+	int ret;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s DAEMON-BINARY SIM-CLIENT-BINARY\n",
+			argv[0]);
+		return 2;
+	}
+	g_client = argv[2];
+	fixture_init(argv[1]);
+	ret = cmocka_run_group_tests_name("irq", tests, NULL, NULL);
+	fixture_done();
+	return ret;
+}

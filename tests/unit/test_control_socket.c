@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The control socket on a real event loop and a Unix socket in a temporary
+ * directory.  Clients and server run on this one thread: a client writes,
+ * the loop is pumped, the client reads.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "control_socket.h"
+#include "event_loop.h"
+#include "gpio_sim.h"
+#include "sim_control.h"
+
+/* The "big" reply: 131072 lines of 8 bytes. */
+#define BIG_LINES  131072u
+#define BIG_SIZE   (BIG_LINES * 8u)
+#define MAX_CLIENT 16
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct event_loop *loop;
+	struct gpio_backend *sim;
+	struct control_socket *cs;
+	unsigned int ncommands;
+};
+
+static int big_reply(struct text_buf *out)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < BIG_LINES; i++) {
+		ret = text_buf_printf(out, "%07u\n", i);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * "echo TEXT" replies "[TEXT]" so a test sees the exact line that arrived,
+ * "big" replies BIG_SIZE bytes; the rest goes to the simulated chip.
+ */
+static int on_command(void *opaque, const char *line, struct text_buf *out)
+{
+	struct fixture *fx = opaque;
+
+	fx->ncommands++;
+	if (!strncmp(line, "echo ", 5))
+		return text_buf_printf(out, "[%s]\n", line + 5);
+	if (!strcmp(line, "big"))
+		return big_reply(out);
+	return sim_control_execute(fx->sim, line, out);
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	strcpy(fx->dir, "/tmp/vdg-control-socket-XXXXXX");
+	if (!mkdtemp(fx->dir))
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/control", fx->dir);
+	/* A 3-line chip whose line 2 reads 1. */
+	if (event_loop_new(&fx->loop) || gpio_sim_new(3, &fx->sim) ||
+	    gpio_sim_set_input(fx->sim, 2, 1) ||
+	    control_socket_new(fx->loop, fx->path, on_command, fx, &fx->cs))
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	control_socket_free(fx->cs);
+	event_loop_free(fx->loop);
+	gpio_backend_destroy(fx->sim);
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* Runs the loop until nothing is ready. */
+static void pump(struct fixture *fx)
+{
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < 1000; i++) {
+		n = event_loop_dispatch(fx->loop, 0);
+		assert_true(n >= 0);
+		if (n == 0)
+			return;
+	}
+	fail_msg("event loop never went idle");
+}
+
+/* A connected client, already accepted by the server. */
+static int client_new(struct fixture *fx)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	strcpy(addr.sun_path, fx->path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)),
+			 0);
+	pump(fx);
+	return fd;
+}
+
+static void client_send(int fd, const char *text)
+{
+	size_t len = strlen(text);
+
+	assert_int_equal(send(fd, text, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* Asserts that nothing more is to be read on @fd (and no EOF either). */
+static void assert_nothing_more(struct fixture *fx, int fd)
+{
+	char c;
+
+	pump(fx);
+	assert_int_equal(recv(fd, &c, 1, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+}
+
+/* Reads exactly @expect from @fd, pumping the loop meanwhile. */
+static void expect_reply(struct fixture *fx, int fd, const char *expect)
+{
+	size_t len = strlen(expect), got = 0;
+	char *buf = malloc(len + 1);
+	unsigned int i;
+	ssize_t n;
+
+	assert_non_null(buf);
+	for (i = 0; i < 1000 && got < len; i++) {
+		pump(fx);
+		n = recv(fd, buf + got, len - got, MSG_DONTWAIT);
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			continue;
+		}
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	assert_string_equal(buf, expect);
+	free(buf);
+	assert_nothing_more(fx, fd);
+}
+
+/* Asserts that the server closed @fd's connection. */
+static void expect_closed(struct fixture *fx, int fd)
+{
+	char c;
+
+	pump(fx);
+	assert_int_equal(recv(fd, &c, 1, MSG_DONTWAIT), 0);
+}
+
+static unsigned int count_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	unsigned int n = 0;
+
+	assert_non_null(dir);
+	while (readdir(dir))
+		n++;
+	closedir(dir);
+	return n;
+}
+
+static void test_get_reply(void **state)
+{
+	struct fixture *fx = *state;
+	int fd = client_new(fx);
+
+	client_send(fd, "get 0\n");
+	expect_reply(fx, fd, "0 in 0\n");
+	assert_int_equal(fx->ncommands, 1);
+	close(fd);
+}
+
+static void test_two_commands_one_write(void **state)
+{
+	struct fixture *fx = *state;
+	int fd = client_new(fx);
+
+	client_send(fd, "get 2\nget 0\n");
+	expect_reply(fx, fd, "2 in 1\n0 in 0\n");
+	assert_int_equal(fx->ncommands, 2);
+	close(fd);
+}
+
+static void test_command_split_across_writes(void **state)
+{
+	struct fixture *fx = *state;
+	int fd = client_new(fx);
+
+	client_send(fd, "echo ab");
+	pump(fx);
+	assert_int_equal(fx->ncommands, 0);
+	client_send(fd, "cd");
+	pump(fx);
+	assert_int_equal(fx->ncommands, 0);
+	client_send(fd, "\necho x");
+	expect_reply(fx, fd, "[abcd]\n");
+	client_send(fd, "y\n");
+	expect_reply(fx, fd, "[xy]\n");
+	close(fd);
+}
+
+static void test_crlf_line_end(void **state)
+{
+	struct fixture *fx = *state;
+	int fd = client_new(fx);
+
+	client_send(fd, "echo a\r\necho b\n");
+	expect_reply(fx, fd, "[a]\n[b]\n");
+	/* Only a \r just before the newline goes. */
+	client_send(fd, "echo \rc\r\r\n");
+	expect_reply(fx, fd, "[\rc\r]\n");
+	close(fd);
+}
+
+static void test_empty_lines(void **state)
+{
+	struct fixture *fx = *state;
+	int fd = client_new(fx);
+
+	client_send(fd, "\n\r\n");
+	expect_reply(fx, fd, "error empty command\nerror empty command\n");
+	close(fd);
+}
+
+static void test_longest_line(void **state)
+{
+	struct fixture *fx = *state;
+	char line[CONTROL_SOCKET_MAX_LINE + 2];
+	char expect[CONTROL_SOCKET_MAX_LINE];
+	int fd = client_new(fx);
+
+	/* "echo " and 251 characters: exactly the limit. */
+	memset(line, 'z', CONTROL_SOCKET_MAX_LINE);
+	memcpy(line, "echo ", 5);
+	line[CONTROL_SOCKET_MAX_LINE] = '\n';
+	line[CONTROL_SOCKET_MAX_LINE + 1] = '\0';
+	snprintf(expect, sizeof(expect), "[%.*s]\n",
+		 CONTROL_SOCKET_MAX_LINE - 5, line + 5);
+	client_send(fd, line);
+	expect_reply(fx, fd, expect);
+	close(fd);
+}
+
+static void test_line_too_long(void **state)
+{
+	struct fixture *fx = *state;
+	char line[302];
+	int fd = client_new(fx);
+
+	memset(line, 'x', 300);
+	line[300] = '\n';
+	line[301] = '\0';
+	client_send(fd, line);
+	client_send(fd, "get 2\n");
+	expect_reply(fx, fd, "error line too long\n2 in 1\n");
+	/* The long line never reached the command callback. */
+	assert_int_equal(fx->ncommands, 1);
+	/* One character over the limit is too long as well. */
+	memset(line, 'x', CONTROL_SOCKET_MAX_LINE + 1);
+	memcpy(line, "echo ", 5);
+	line[CONTROL_SOCKET_MAX_LINE + 1] = '\n';
+	line[CONTROL_SOCKET_MAX_LINE + 2] = '\0';
+	client_send(fd, line);
+	client_send(fd, "echo ok\n");
+	expect_reply(fx, fd, "error line too long\n[ok]\n");
+	close(fd);
+}
+
+/* A line many times the limit, in pieces: one error, nothing left over. */
+static void test_very_long_line_in_pieces(void **state)
+{
+	struct fixture *fx = *state;
+	char piece[201];
+	unsigned int i;
+	int fd = client_new(fx);
+
+	memset(piece, 'y', 200);
+	piece[200] = '\0';
+	for (i = 0; i < 10; i++) {
+		client_send(fd, piece);
+		pump(fx);
+	}
+	client_send(fd, "\necho after\n");
+	expect_reply(fx, fd, "error line too long\n[after]\n");
+	assert_int_equal(fx->ncommands, 1);
+	close(fd);
+}
+
+static void test_clients_are_independent(void **state)
+{
+	struct fixture *fx = *state;
+	int a = client_new(fx);
+	int b = client_new(fx);
+
+	client_send(a, "echo from");
+	client_send(b, "echo other\n");
+	expect_reply(fx, b, "[other]\n");
+	client_send(a, " a\n");
+	expect_reply(fx, a, "[from a]\n");
+	close(a);
+	close(b);
+}
+
+static void test_seventeenth_client_refused(void **state)
+{
+	struct fixture *fx = *state;
+	int fds[MAX_CLIENT], extra, i;
+
+	for (i = 0; i < MAX_CLIENT; i++) {
+		fds[i] = client_new(fx);
+		client_send(fds[i], "get 0\n");
+		expect_reply(fx, fds[i], "0 in 0\n");
+	}
+	extra = client_new(fx);
+	expect_closed(fx, extra);
+	close(extra);
+	/* The others are still served. */
+	client_send(fds[0], "get 2\n");
+	expect_reply(fx, fds[0], "2 in 1\n");
+	client_send(fds[MAX_CLIENT - 1], "get 2\n");
+	expect_reply(fx, fds[MAX_CLIENT - 1], "2 in 1\n");
+	/* A client leaving makes room for a new one. */
+	close(fds[3]);
+	pump(fx);
+	fds[3] = client_new(fx);
+	client_send(fds[3], "get 1\n");
+	expect_reply(fx, fds[3], "1 in 0\n");
+	for (i = 0; i < MAX_CLIENT; i++)
+		close(fds[i]);
+}
+
+static void test_disconnect_mid_line(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned int before = count_fds();
+	int fd = client_new(fx);
+
+	/* Our end and the server's. */
+	assert_int_equal(count_fds(), before + 2);
+	client_send(fd, "get");
+	pump(fx);
+	close(fd);
+	pump(fx);
+	assert_int_equal(count_fds(), before);
+	assert_int_equal(fx->ncommands, 0);
+}
+
+static void test_disconnect_with_reply_pending(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned int before = count_fds();
+	int fd = client_new(fx);
+
+	client_send(fd, "big\n");
+	pump(fx);
+	close(fd);
+	pump(fx);
+	assert_int_equal(count_fds(), before);
+}
+
+/* A client that sends commands and never reads is dropped past 8 MiB. */
+static void test_reader_that_never_reads_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned int before = count_fds();
+	int fd = client_new(fx);
+
+	client_send(fd, "big\nbig\nbig\nbig\nbig\nbig\nbig\n");
+	pump(fx);
+	/* 7 MiB pending: still connected. */
+	assert_int_equal(count_fds(), before + 2);
+	client_send(fd, "big\nbig\n");
+	pump(fx);
+	assert_int_equal(count_fds(), before + 1);
+	close(fd);
+}
+
+static void test_large_reply_slow_reader(void **state)
+{
+	struct fixture *fx = *state;
+	char *buf = malloc(BIG_SIZE);
+	char expect[9];
+	size_t got = 0;
+	unsigned int i;
+	int fd = client_new(fx), queued = -1;
+	ssize_t n;
+
+	assert_non_null(buf);
+	client_send(fd, "big\n");
+	assert_true(event_loop_dispatch(fx->loop, 0) == 1);
+	/* The socket cannot take it all: the rest waits for EPOLLOUT. */
+	assert_int_equal(ioctl(fd, FIONREAD, &queued), 0);
+	assert_true(queued > 0);
+	assert_true((size_t)queued < BIG_SIZE);
+	for (i = 0; i < 100000 && got < BIG_SIZE; i++) {
+		n = recv(fd, buf + got,
+			 4096 < BIG_SIZE - got ? 4096 : BIG_SIZE - got,
+			 MSG_DONTWAIT);
+		if (n > 0)
+			got += (size_t)n;
+		else
+			assert_int_equal(errno, EAGAIN);
+		assert_true(event_loop_dispatch(fx->loop, 0) >= 0);
+	}
+	assert_int_equal(got, BIG_SIZE);
+	for (i = 0; i < BIG_LINES; i++) {
+		snprintf(expect, sizeof(expect), "%07u\n", i);
+		assert_memory_equal(buf + 8 * i, expect, 8);
+	}
+	free(buf);
+	assert_nothing_more(fx, fd);
+	/* Still usable afterwards. */
+	client_send(fd, "get 0\n");
+	expect_reply(fx, fd, "0 in 0\n");
+	close(fd);
+}
+
+static void test_free_removes_socket_and_clients(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned int before;
+	struct stat st;
+	int fd = client_new(fx);
+
+	before = count_fds();
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	control_socket_free(fx->cs);
+	fx->cs = NULL;
+	assert_int_equal(lstat(fx->path, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	/* The listening fd and the client's server end are closed. */
+	assert_int_equal(count_fds(), before - 2);
+	assert_int_equal(event_loop_dispatch(fx->loop, 0), 0);
+	expect_closed(fx, fd);
+	close(fd);
+}
+
+static void test_new_refuses_regular_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct control_socket *cs = NULL;
+	char path[160];
+	unsigned int before;
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/file", fx->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fclose(f), 0);
+	before = count_fds();
+	assert_int_equal(
+		control_socket_new(fx->loop, path, on_command, fx, &cs),
+		-EEXIST);
+	assert_int_equal(count_fds(), before);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(unlink(path), 0);
+}
+
+static void test_new_refuses_live_socket(void **state)
+{
+	struct fixture *fx = *state;
+	struct control_socket *cs = NULL;
+	int fd;
+
+	assert_int_equal(
+		control_socket_new(fx->loop, fx->path, on_command, fx, &cs),
+		-EADDRINUSE);
+	/* The first one's socket is left alone and still serves. */
+	fd = client_new(fx);
+	client_send(fd, "get 0\n");
+	expect_reply(fx, fd, "0 in 0\n");
+	close(fd);
+}
+
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(test_get_reply),
+		TEST(test_two_commands_one_write),
+		TEST(test_command_split_across_writes),
+		TEST(test_crlf_line_end),
+		TEST(test_empty_lines),
+		TEST(test_longest_line),
+		TEST(test_line_too_long),
+		TEST(test_very_long_line_in_pieces),
+		TEST(test_clients_are_independent),
+		TEST(test_seventeenth_client_refused),
+		TEST(test_disconnect_mid_line),
+		TEST(test_disconnect_with_reply_pending),
+		TEST(test_reader_that_never_reads_dropped),
+		TEST(test_large_reply_slow_reader),
+		TEST(test_free_removes_socket_and_clients),
+		TEST(test_new_refuses_regular_file),
+		TEST(test_new_refuses_live_socket),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

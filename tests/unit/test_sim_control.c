@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+/* The simulated chip's control language: exact replies and every error. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gpio_sim.h"
+#include "sim_control.h"
+
+/* A 3-line chip: line 0 released, line 1 an input, line 2 driving 1. */
+static struct gpio_backend *chip_new(void)
+{
+	struct gpio_backend *be = NULL;
+
+	assert_int_equal(gpio_sim_new(3, &be), 0);
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_NONE, 0),
+			 0);
+	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 1),
+			 0);
+	return be;
+}
+
+/* The whole content of @out, which need not be NUL-terminated. */
+static void assert_text(const struct text_buf *out, const char *expect)
+{
+	assert_int_equal(out->len, strlen(expect));
+	assert_memory_equal(out->data, expect, out->len);
+}
+
+/* Runs @command on a fresh chip and checks the whole reply. */
+static void check_reply(const char *command, const char *expect)
+{
+	struct gpio_backend *be = chip_new();
+	struct text_buf out = {0};
+
+	assert_int_equal(sim_control_execute(be, command, &out), 0);
+	assert_text(&out, expect);
+	assert_int_equal(out.sent, 0);
+	text_buf_free(&out);
+	gpio_backend_destroy(be);
+}
+
+static void test_get_each_direction(void **state)
+{
+	check_reply("get 0", "0 none 0\n");
+	check_reply("get 1", "1 in 0\n");
+	check_reply("get 2", "2 out 1\n");
+}
+
+static void test_list(void **state)
+{
+	check_reply("list", "0 none 0\n1 in 0\n2 out 1\nend\n");
+}
+
+static void test_blanks_around_words(void **state)
+{
+	check_reply("  get\t 1 \r", "1 in 0\n");
+	check_reply("\tlist ", "0 none 0\n1 in 0\n2 out 1\nend\n");
+}
+
+static void test_set_reaches_chip(void **state)
+{
+	struct gpio_backend *be = chip_new();
+	struct text_buf out = {0};
+	uint8_t value = 0xaa;
+
+	assert_int_equal(sim_control_execute(be, "set 1 1", &out), 0);
+	assert_text(&out, "ok\n");
+	assert_int_equal(gpio_sim_get_direction(be, 1), GPIO_DIRECTION_IN);
+	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
+	assert_int_equal(value, 1);
+	/* Replies are appended. */
+	assert_int_equal(sim_control_execute(be, "get 1", &out), 0);
+	assert_text(&out, "ok\n1 in 1\n");
+	assert_int_equal(sim_control_execute(be, "set 1 0", &out), 0);
+	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
+	assert_int_equal(value, 0);
+	text_buf_free(&out);
+	gpio_backend_destroy(be);
+}
+
+/* An output keeps driving: `set` changes the level it shows later. */
+static void test_set_on_output(void **state)
+{
+	struct gpio_backend *be = chip_new();
+	struct text_buf out = {0};
+	uint8_t value = 0xaa;
+
+	assert_int_equal(sim_control_execute(be, "set 2 0", &out), 0);
+	assert_int_equal(sim_control_execute(be, "get 2", &out), 0);
+	assert_text(&out, "ok\n2 out 1\n");
+	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_IN, 0),
+			 0);
+	assert_int_equal(be->ops->get_value(be, 2, &value), 0);
+	assert_int_equal(value, 0);
+	text_buf_free(&out);
+	gpio_backend_destroy(be);
+}
+
+struct level_log {
+	unsigned int calls;
+	unsigned int line;
+	uint8_t level;
+};
+
+static void on_level(void *opaque, unsigned int line, uint8_t level)
+{
+	struct level_log *log = opaque;
+
+	log->calls++;
+	log->line = line;
+	log->level = level;
+}
+
+static void test_set_reports_level(void **state)
+{
+	struct gpio_backend *be = chip_new();
+	struct level_log log = {0};
+	struct text_buf out = {0};
+
+	be->level_changed = on_level;
+	be->level_opaque = &log;
+	assert_int_equal(sim_control_execute(be, "set 0 1", &out), 0);
+	assert_int_equal(log.calls, 1);
+	assert_int_equal(log.line, 0);
+	assert_int_equal(log.level, 1);
+	/* No change, no report. */
+	assert_int_equal(sim_control_execute(be, "set 0 1", &out), 0);
+	assert_int_equal(log.calls, 1);
+	assert_int_equal(sim_control_execute(be, "get 0", &out), 0);
+	assert_int_equal(sim_control_execute(be, "list", &out), 0);
+	assert_int_equal(log.calls, 1);
+	text_buf_free(&out);
+	gpio_backend_destroy(be);
+}
+
+static void test_error_unknown_command(void **state)
+{
+	check_reply("status", "error unknown command \"status\" "
+			      "(get, set, list)\n");
+	/* Case matters. */
+	check_reply("GET 0", "error unknown command \"GET\" "
+			     "(get, set, list)\n");
+	/* The echo is cut at 16 characters. */
+	check_reply("abcdefghijklmnopqrstuvwxyz",
+		    "error unknown command \"abcdefghijklmnop\" "
+		    "(get, set, list)\n");
+}
+
+static void test_error_empty_line(void **state)
+{
+	check_reply("", "error empty command\n");
+	check_reply(" \t\r", "error empty command\n");
+}
+
+static void test_error_word_count(void **state)
+{
+	check_reply("get", "error usage: get LINE\n");
+	check_reply("get 0 1", "error usage: get LINE\n");
+	check_reply("set", "error usage: set LINE 0|1\n");
+	check_reply("set 1", "error usage: set LINE 0|1\n");
+	check_reply("set 1 1 1", "error usage: set LINE 0|1\n");
+	check_reply("list all", "error usage: list\n");
+}
+
+static void test_error_too_many_words(void **state)
+{
+	check_reply("set 1 1 1 1", "error too many words\n");
+	check_reply("a b c d e f g h", "error too many words\n");
+}
+
+static void test_error_bad_level(void **state)
+{
+	check_reply("set 1 2", "error level must be 0 or 1\n");
+	check_reply("set 1 01", "error level must be 0 or 1\n");
+	check_reply("set 1 -0", "error level must be 0 or 1\n");
+	check_reply("set 1 high", "error level must be 0 or 1\n");
+}
+
+static void test_error_bad_line(void **state)
+{
+	check_reply("set 99 1", "error no line \"99\" (0..2)\n");
+	check_reply("get 3", "error no line \"3\" (0..2)\n");
+	check_reply("get 007", "error no line \"007\" (0..2)\n");
+	check_reply("get -1", "error no line \"-1\" (0..2)\n");
+	check_reply("get +1", "error no line \"+1\" (0..2)\n");
+	check_reply("get 1x", "error no line \"1x\" (0..2)\n");
+	check_reply("get 0x1", "error no line \"0x1\" (0..2)\n");
+	/* Far past any limit, and echoed cut at 16 characters. */
+	check_reply("get 99999999999999999999999",
+		    "error no line \"9999999999999999\" (0..2)\n");
+}
+
+static void test_error_bad_line_leaves_chip(void **state)
+{
+	struct gpio_backend *be = chip_new();
+	struct text_buf out = {0};
+	uint8_t value = 0xaa;
+
+	assert_int_equal(sim_control_execute(be, "set 01 1", &out), 0);
+	assert_int_equal(sim_control_execute(be, "set 1 2", &out), 0);
+	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
+	assert_int_equal(value, 0);
+	text_buf_free(&out);
+	gpio_backend_destroy(be);
+}
+
+static void test_line_length_limit(void **state)
+{
+	char line[SIM_CONTROL_MAX_LINE + 2];
+
+	/* "get 1" padded with blanks to exactly the limit is fine. */
+	memset(line, ' ', sizeof(line));
+	memcpy(line, "get 1", 5);
+	line[SIM_CONTROL_MAX_LINE] = '\0';
+	check_reply(line, "1 in 0\n");
+	/* One more character is not, blanks or not. */
+	line[SIM_CONTROL_MAX_LINE] = ' ';
+	line[SIM_CONTROL_MAX_LINE + 1] = '\0';
+	assert_int_equal(strlen(line), 257);
+	check_reply(line, "error line too long\n");
+}
+
+/* The largest chip: line numbers up to 65534. */
+static void test_largest_chip_numbers(void **state)
+{
+	struct gpio_backend *be = NULL;
+	struct text_buf out = {0};
+
+	assert_int_equal(gpio_sim_new(GPIO_SIM_MAX_LINES, &be), 0);
+	assert_int_equal(sim_control_execute(be, "set 65534 1", &out), 0);
+	assert_int_equal(sim_control_execute(be, "get 65534", &out), 0);
+	assert_int_equal(sim_control_execute(be, "get 65535", &out), 0);
+	assert_text(&out, "ok\n65534 in 1\n"
+			  "error no line \"65535\" (0..65534)\n");
+	text_buf_free(&out);
+	gpio_backend_destroy(be);
+}
+
+/* Another back-end: reads that fail and lines that cannot be set. */
+static void other_destroy(struct gpio_backend *be)
+{
+}
+
+static int other_get_value(struct gpio_backend *be, unsigned int line,
+			   uint8_t *value)
+{
+	return -EIO;
+}
+
+static void test_errors_from_backend(void **state)
+{
+	static const struct gpio_backend_ops ops = {
+		.destroy = other_destroy,
+		.get_value = other_get_value,
+	};
+	struct gpio_backend be = {.ops = &ops, .ngpio = 2};
+	struct text_buf out = {0};
+
+	assert_int_equal(sim_control_execute(&be, "get 1", &out), 0);
+	assert_int_equal(sim_control_execute(&be, "set 1 1", &out), 0);
+	assert_int_equal(sim_control_execute(&be, "list", &out), 0);
+	assert_text(&out, "error cannot read line 1\n"
+			  "error cannot set line\n"
+			  "error cannot read line 0\n"
+			  "error cannot read line 1\n"
+			  "end\n");
+	text_buf_free(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_get_each_direction),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_blanks_around_words),
+		cmocka_unit_test(test_set_reaches_chip),
+		cmocka_unit_test(test_set_on_output),
+		cmocka_unit_test(test_set_reports_level),
+		cmocka_unit_test(test_error_unknown_command),
+		cmocka_unit_test(test_error_empty_line),
+		cmocka_unit_test(test_error_word_count),
+		cmocka_unit_test(test_error_too_many_words),
+		cmocka_unit_test(test_error_bad_level),
+		cmocka_unit_test(test_error_bad_line),
+		cmocka_unit_test(test_error_bad_line_leaves_chip),
+		cmocka_unit_test(test_line_length_limit),
+		cmocka_unit_test(test_largest_chip_numbers),
+		cmocka_unit_test(test_errors_from_backend),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+/* The growable reply buffer: appends, growth and dropping what was sent. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "text_buf.h"
+
+static void assert_text(const struct text_buf *buf, const char *expect)
+{
+	assert_int_equal(buf->len, strlen(expect));
+	assert_memory_equal(buf->data, expect, buf->len);
+}
+
+static void test_printf_appends(void **state)
+{
+	struct text_buf buf = {0};
+
+	assert_int_equal(text_buf_printf(&buf, "%s %u", "line", 7u), 0);
+	assert_text(&buf, "line 7");
+	assert_int_equal(text_buf_printf(&buf, "|%c|%02x\n", 'x', 10), 0);
+	assert_text(&buf, "line 7|x|0a\n");
+	assert_int_equal(buf.sent, 0);
+	assert_true(buf.cap > buf.len);
+	text_buf_free(&buf);
+}
+
+static void test_printf_empty_text(void **state)
+{
+	struct text_buf buf = {0};
+
+	assert_int_equal(text_buf_printf(&buf, "%s", ""), 0);
+	assert_int_equal(buf.len, 0);
+	assert_int_equal(text_buf_printf(&buf, "ab"), 0);
+	assert_int_equal(text_buf_printf(&buf, "%s", ""), 0);
+	assert_text(&buf, "ab");
+	text_buf_free(&buf);
+}
+
+/* One append larger than any first allocation. */
+static void test_printf_one_large_append(void **state)
+{
+	static char big[5000];
+	struct text_buf buf = {0};
+
+	memset(big, 'q', sizeof(big) - 1);
+	assert_int_equal(text_buf_printf(&buf, "<%s>", big), 0);
+	assert_int_equal(buf.len, sizeof(big) + 1);
+	assert_int_equal(buf.data[0], '<');
+	assert_memory_equal(buf.data + 1, big, sizeof(big) - 1);
+	assert_int_equal(buf.data[sizeof(big)], '>');
+	assert_true(buf.cap > buf.len);
+	text_buf_free(&buf);
+}
+
+static void test_grows_over_many_appends(void **state)
+{
+	struct text_buf buf = {0};
+	char expect[8];
+	unsigned int i;
+
+	for (i = 0; i < 10000; i++)
+		assert_int_equal(text_buf_printf(&buf, "%05u\n", i), 0);
+	assert_int_equal(buf.len, 60000);
+	assert_true(buf.cap > buf.len);
+	for (i = 0; i < 10000; i++) {
+		snprintf(expect, sizeof(expect), "%05u\n", i);
+		assert_memory_equal(buf.data + 6 * i, expect, 6);
+	}
+	text_buf_free(&buf);
+}
+
+static void test_compact_drops_sent_prefix(void **state)
+{
+	struct text_buf buf = {0};
+
+	assert_int_equal(text_buf_printf(&buf, "hello world"), 0);
+	buf.sent = 6;
+	text_buf_compact(&buf);
+	assert_int_equal(buf.sent, 0);
+	assert_text(&buf, "world");
+	assert_int_equal(text_buf_printf(&buf, "!"), 0);
+	assert_text(&buf, "world!");
+	text_buf_free(&buf);
+}
+
+static void test_compact_nothing_sent(void **state)
+{
+	struct text_buf buf = {0};
+
+	/* An empty buffer has nothing to move. */
+	text_buf_compact(&buf);
+	assert_int_equal(buf.len, 0);
+	assert_null(buf.data);
+	assert_int_equal(text_buf_printf(&buf, "abc"), 0);
+	text_buf_compact(&buf);
+	assert_text(&buf, "abc");
+	text_buf_free(&buf);
+}
+
+static void test_compact_all_sent(void **state)
+{
+	struct text_buf buf = {0};
+
+	assert_int_equal(text_buf_printf(&buf, "abc"), 0);
+	buf.sent = 3;
+	text_buf_compact(&buf);
+	assert_int_equal(buf.len, 0);
+	assert_int_equal(buf.sent, 0);
+	assert_int_equal(text_buf_printf(&buf, "d"), 0);
+	assert_text(&buf, "d");
+	text_buf_free(&buf);
+}
+
+static void test_free_resets(void **state)
+{
+	struct text_buf buf = {0};
+
+	assert_int_equal(text_buf_printf(&buf, "abc"), 0);
+	buf.sent = 1;
+	text_buf_free(&buf);
+	assert_null(buf.data);
+	assert_int_equal(buf.len, 0);
+	assert_int_equal(buf.sent, 0);
+	assert_int_equal(buf.cap, 0);
+	/* Usable again, and freeing twice is harmless. */
+	assert_int_equal(text_buf_printf(&buf, "x"), 0);
+	assert_text(&buf, "x");
+	text_buf_free(&buf);
+	text_buf_free(&buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_printf_appends),
+		cmocka_unit_test(test_printf_empty_text),
+		cmocka_unit_test(test_printf_one_large_append),
+		cmocka_unit_test(test_grows_over_many_appends),
+		cmocka_unit_test(test_compact_drops_sent_prefix),
+		cmocka_unit_test(test_compact_nothing_sent),
+		cmocka_unit_test(test_compact_all_sent),
+		cmocka_unit_test(test_free_resets),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+/* Listening sockets: permissions, and which files at the path are replaced. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "unix_socket.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	strcpy(fx->dir, "/tmp/vdg-unix-socket-XXXXXX");
+	if (!mkdtemp(fx->dir)) {
+		free(fx);
+		return -1;
+	}
+	snprintf(fx->path, sizeof(fx->path), "%s/sock", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	unlink(fx->path);
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* A plain socket bound to @path, then closed without unlinking the file. */
+static void leave_stale_socket(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	strcpy(addr.sun_path, path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(close(fd), 0);
+}
+
+/* Whether something accepts connections at @path. */
+static int try_connect(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int ret;
+
+	assert_true(fd >= 0);
+	strcpy(addr.sun_path, path);
+	ret = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+	ret = ret < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static void test_listen_creates_private_socket(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+	int fd = unix_socket_listen(fx->path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(try_connect(fx->path), 0);
+	close(fd);
+}
+
+/* The process umask is put back after the bind. */
+static void test_listen_restores_umask(void **state)
+{
+	struct fixture *fx = *state;
+	mode_t old = umask(0022);
+	int fd = unix_socket_listen(fx->path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(umask(old), 0022);
+	close(fd);
+}
+
+static void test_listen_fd_flags(void **state)
+{
+	struct fixture *fx = *state;
+	int fd = unix_socket_listen(fx->path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, O_NONBLOCK);
+	/* Non-blocking: nobody waiting is EAGAIN, not a hang. */
+	assert_int_equal(accept(fd, NULL, NULL), -1);
+	assert_int_equal(errno, EAGAIN);
+	close(fd);
+}
+
+static void test_listen_refuses_regular_file(void **state)
+{
+	struct fixture *fx = *state;
+	static const char content[] = "not a socket\n";
+	char back[sizeof(content)] = "";
+	struct stat st;
+	FILE *f = fopen(fx->path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(content, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+
+	assert_int_equal(unix_socket_listen(fx->path), -EEXIST);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	f = fopen(fx->path, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(back, 1, sizeof(back), f), sizeof(content) - 1);
+	fclose(f);
+	assert_string_equal(back, content);
+}
+
+static void test_listen_refuses_directory(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+
+	assert_int_equal(mkdir(fx->path, 0700), 0);
+	assert_int_equal(unix_socket_listen(fx->path), -EEXIST);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(rmdir(fx->path), 0);
+}
+
+static void test_listen_refuses_live_socket(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat before, after;
+	int fd = unix_socket_listen(fx->path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(lstat(fx->path, &before), 0);
+	assert_int_equal(unix_socket_listen(fx->path), -EADDRINUSE);
+	/* The first socket keeps its file and still works. */
+	assert_int_equal(lstat(fx->path, &after), 0);
+	assert_int_equal(after.st_ino, before.st_ino);
+	assert_int_equal(try_connect(fx->path), 0);
+	close(fd);
+}
+
+static void test_listen_replaces_stale_socket(void **state)
+{
+	struct fixture *fx = *state;
+	int fd;
+
+	leave_stale_socket(fx->path);
+	assert_int_equal(try_connect(fx->path), -ECONNREFUSED);
+	fd = unix_socket_listen(fx->path);
+	assert_true(fd >= 0);
+	assert_int_equal(try_connect(fx->path), 0);
+	close(fd);
+}
+
+/* After a listener died without removing its file, the next one starts. */
+static void test_listen_after_listener_closed(void **state)
+{
+	struct fixture *fx = *state;
+	int fd = unix_socket_listen(fx->path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	fd = unix_socket_listen(fx->path);
+	assert_true(fd >= 0);
+	assert_int_equal(try_connect(fx->path), 0);
+	close(fd);
+}
+
+static void test_listen_path_too_long(void **state)
+{
+	char path[201];
+
+	memset(path, 'a', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	assert_int_equal(unix_socket_listen(path), -ENAMETOOLONG);
+}
+
+/* sun_path is 108 bytes: 107 characters and the NUL fit, 108 do not. */
+static void test_listen_path_length_limit(void **state)
+{
+	struct fixture *fx = *state;
+	struct sockaddr_un addr;
+	char path[sizeof(addr.sun_path) + 1];
+	size_t dir_len = strlen(fx->dir);
+	int fd;
+
+	memcpy(path, fx->dir, dir_len);
+	path[dir_len] = '/';
+	memset(path + dir_len + 1, 'a', sizeof(path) - dir_len - 1);
+	path[sizeof(addr.sun_path)] = '\0';
+	assert_int_equal(unix_socket_listen(path), -ENAMETOOLONG);
+	path[sizeof(addr.sun_path) - 1] = '\0';
+	fd = unix_socket_listen(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(unlink(path), 0);
+}
+
+static void test_listen_missing_directory(void **state)
+{
+	struct fixture *fx = *state;
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/no-such-dir/sock", fx->dir);
+	assert_int_equal(unix_socket_listen(path), -ENOENT);
+}
+
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(test_listen_creates_private_socket),
+		TEST(test_listen_restores_umask),
+		TEST(test_listen_fd_flags),
+		TEST(test_listen_refuses_regular_file),
+		TEST(test_listen_refuses_directory),
+		TEST(test_listen_refuses_live_socket),
+		TEST(test_listen_replaces_stale_socket),
+		TEST(test_listen_after_listener_closed),
+		TEST(test_listen_path_too_long),
+		TEST(test_listen_path_length_limit),
+		TEST(test_listen_missing_directory),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
