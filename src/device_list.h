@@ -1,24 +1,65 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The --device-list argument: one entry per socket, colon-separated.
- *   K    host GPIO chip /dev/gpiochipK
- *   sM   a simulated chip with M lines
- * Later syntax (line selections) extends struct device_spec, not its callers.
+ *
+ *   entry := chip [ "[" item ("," item)* "]" ] [ "(ro)" ]  |  "s" N
+ *   chip  := N             /dev/gpiochipN
+ *          | /PATH         an absolute path (/dev/gpiochip3, a udev link)
+ *          | @LABEL        the chip whose label is LABEL
+ *   item  := N | N-M | NAME, each optionally followed by "(ro)"
+ *
+ * Guest line i is the i-th selected host line, in the order written; no
+ * selection means every line of the chip.  "(ro)" marks a line (or, after
+ * the entry, every line) read-only.  In paths, labels and names a backslash
+ * takes the next character literally ("\:" for a colon, "\," for a comma);
+ * an item made only of digits and "-" is an offset or a range, anything else
+ * (or anything with a backslash) a line name.
+ *
+ * Parsing is pure syntax: whether the chip exists, the offsets are on it, the
+ * names are known and no two entries share a line is decided with the chip
+ * open (gpio_cdev.c, main.c).
  */
 #ifndef VDG_DEVICE_LIST_H
 #define VDG_DEVICE_LIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* Lines a guest may have: the VirtIO gpio field is a le16. */
+#define DEVICE_LIST_MAX_LINES 65535u
 
 enum device_kind {
 	DEVICE_KIND_HOST_CHIP,
 	DEVICE_KIND_SIMULATED,
 };
 
+/* How a host chip is named. */
+enum chip_ref {
+	CHIP_REF_NUMBER, /* chip_index: /dev/gpiochipN */
+	CHIP_REF_PATH,	 /* chip_name: an absolute path */
+	CHIP_REF_LABEL,	 /* chip_name: the label GPIO_GET_CHIPINFO reports */
+};
+
+/* One item of a line selection. */
+struct line_item {
+	char *name;	    /* a host line name, or NULL: offsets first..last */
+	unsigned int first; /* host offsets, first <= last */
+	unsigned int last;
+	bool read_only;
+};
+
 struct device_spec {
 	enum device_kind kind;
-	unsigned int chip_index; /* DEVICE_KIND_HOST_CHIP */
-	unsigned int sim_lines;	 /* DEVICE_KIND_SIMULATED */
+	unsigned int number;	/* the entry's position, from 1 */
+	char *text;		/* the entry as written, for messages */
+	unsigned int sim_lines; /* DEVICE_KIND_SIMULATED */
+	/* DEVICE_KIND_HOST_CHIP: */
+	enum chip_ref chip_ref;
+	unsigned int chip_index; /* CHIP_REF_NUMBER */
+	char *chip_name;	 /* CHIP_REF_PATH or _LABEL, unescaped */
+	struct line_item *items; /* NULL: every line of the chip */
+	unsigned int nitems;
+	bool read_only; /* "(ro)" after the entry: every line */
 };
 
 struct device_list {
@@ -32,12 +73,27 @@ struct device_list {
  * human sentence into @err (no trailing newline), e.g. "entry 2 \"s0\": a
  * simulated chip needs 1 to 65535 lines".  Rejects: empty text or entries,
  * unknown forms, numbers with signs, spaces, leading zeros or leading
- * garbage, host chips above 4095, s0, more than 65535 lines, and the same
- * host chip twice.
+ * garbage, host chips above 4095, s0, more than 65535 lines, offsets above
+ * 65535, descending ranges, empty selections, items or labels, unknown
+ * markers, control characters, unescaped spaces and a trailing backslash.
  */
 int device_list_parse(const char *text, struct device_list *list, char *err,
 		      size_t err_size);
 
 void device_list_free(struct device_list *list);
+
+/*
+ * Whether resolving @spec needs the names of the chip's lines (it selects
+ * some line by name).
+ */
+bool device_spec_has_names(const struct device_spec *spec);
+
+/*
+ * Writes "entry N \"TEXT\": " and then @fmt into @err, with TEXT shortened
+ * and stripped of control bytes, as the parser's own messages are.
+ */
+void device_spec_error(const struct device_spec *spec, char *err,
+		       size_t err_size, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif

@@ -89,6 +89,14 @@ struct gpio_backend {
 	 * unnamed line.  NULL array: no line has a name.
 	 */
 	char **names;
+	/*
+	 * ngpio flags owned by the back-end: a non-zero entry is a read-only
+	 * line, which the guest may read and monitor (inputs, GET_VALUE,
+	 * interrupts) but never drive: the device model answers SET_DIRECTION
+	 * OUT and SET_VALUE with ERR without calling the back-end.  NULL: no
+	 * line is read-only.
+	 */
+	uint8_t *read_only;
 	gpio_level_fn level_changed; /* NULL: nobody listens */
 	void *level_opaque;
 	const struct gpio_fd_watcher *watcher; /* NULL: none yet */

@@ -146,6 +146,12 @@ static uint8_t line_get_direction(struct gpio_device *dev, unsigned int gpio,
 	return VIRTIO_GPIO_STATUS_OK;
 }
 
+/* The operator gave the guest this line to read, never to drive. */
+static bool line_is_read_only(const struct gpio_device *dev, unsigned int gpio)
+{
+	return dev->be->read_only && dev->be->read_only[gpio];
+}
+
 static uint8_t line_set_direction(struct gpio_device *dev, unsigned int gpio,
 				  uint32_t value, uint8_t *resp_value)
 {
@@ -155,6 +161,8 @@ static uint8_t line_set_direction(struct gpio_device *dev, unsigned int gpio,
 
 	switch (value) {
 	case VIRTIO_GPIO_DIRECTION_OUT:
+		if (line_is_read_only(dev, gpio))
+			return VIRTIO_GPIO_STATUS_ERR;
 		/* Spec: a value set before the line was an output applies now.
 		 */
 		out_value = line->out_value;
@@ -201,7 +209,8 @@ static uint8_t line_set_value(struct gpio_device *dev, unsigned int gpio,
 	struct gpio_backend *be = dev->be;
 	struct gpio_line *line = &dev->lines[gpio];
 
-	if (value > 1)
+	/* Refused even before the line is an output: it never will be. */
+	if (value > 1 || line_is_read_only(dev, gpio))
 		return VIRTIO_GPIO_STATUS_ERR;
 	/*
 	 * Not an output yet: only remember the value (Linux sends SET_VALUE

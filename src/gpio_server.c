@@ -526,9 +526,10 @@ void gpio_server_free(struct gpio_server *server)
 	control_socket_free(server->sim_control);
 	close(server->listen_fd);
 	unlink(server->path);
+	/* The back-end may still have fds in the loop: free it first. */
+	gpio_device_free(server->device);
 	event_loop_free(server->loop);
 	close(server->stop_fd);
 	free(server->response);
-	gpio_device_free(server->device);
 	free(server);
 }

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "device_list.h"
+#include "gpio_cdev.h"
 #include "gpio_device.h"
 #include "gpio_server.h"
 #include "gpio_sim.h"
@@ -34,29 +35,44 @@ struct options {
 
 static void print_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: vhost-device-gpio -s PATH [-c N] -l LIST [-v]\n"
-		"\n"
-		"Serve VirtIO GPIO devices to virtual machines over "
-		"vhost-user.\n"
-		"\n"
-		"  -s, --socket-path=PATH   socket files are PATH0 .. "
-		"PATH<N-1>\n"
-		"  -c, --socket-count=N     number of sockets/devices "
-		"(default 1)\n"
-		"  -l, --device-list=LIST   one entry per socket, separated "
-		"by ':'\n"
-		"                             K   host chip /dev/gpiochipK\n"
-		"                             sM  simulated chip with M "
-		"lines (1..65535)\n"
-		"  -v, --verbose            log every request (debug level)\n"
-		"  -h, --help               show this help and exit\n"
-		"  -V, --version            show the version and exit\n"
-		"      --print-capabilities print the vhost-user back-end "
-		"capabilities (JSON)\n"
-		"\n"
-		"Example: vhost-device-gpio -s /tmp/gpio.sock -c 2 -l "
-		"s8:s16\n");
+	fputs("Usage: vhost-device-gpio -s PATH [-c N] -l LIST [-v]\n"
+	      "\n"
+	      "Serve VirtIO GPIO devices to virtual machines over vhost-user.\n"
+	      "\n"
+	      "  -s, --socket-path=PATH   socket files are PATH0 .. PATH<N-1>\n"
+	      "  -c, --socket-count=N     number of sockets/devices "
+	      "(default 1)\n"
+	      "  -l, --device-list=LIST   one entry per socket, separated by "
+	      "':'\n"
+	      "  -v, --verbose            log every request (debug level)\n"
+	      "  -h, --help               show this help and exit\n"
+	      "  -V, --version            show the version and exit\n"
+	      "      --print-capabilities print the vhost-user back-end "
+	      "capabilities (JSON)\n"
+	      "\n"
+	      "Device-list entries:\n"
+	      "  sM              a simulated chip with M lines (1..65535)\n"
+	      "  CHIP            every line of a host GPIO chip\n"
+	      "  CHIP[ITEM,...]  only these host lines: guest line i is the "
+	      "i-th one listed\n"
+	      "  ENTRY(ro)       a host entry whose lines are all read-only\n"
+	      "CHIP is N (/dev/gpiochipN), an absolute path (/dev/gpiochip3, "
+	      "a udev link)\n"
+	      "or @LABEL (the chip labelled LABEL).  ITEM is a host line "
+	      "offset N, a range\n"
+	      "N-M or a host line name; ITEM(ro) makes that line read-only: "
+	      "the guest may\n"
+	      "read and monitor it but never drive it.  In paths, labels and "
+	      "names a\n"
+	      "backslash takes the next character literally (\"\\:\" for "
+	      "a colon).  No two\n"
+	      "entries may share a host line.\n"
+	      "\n"
+	      "Examples:\n"
+	      "  vhost-device-gpio -s /tmp/gpio.sock -c 2 -l s8:s16\n"
+	      "  vhost-device-gpio -s /tmp/gpio.sock -c 3 \\\n"
+	      "    -l '0[3,5-7]:@gpio-sim.0-node0[LED_A,BTN_1(ro)]:s8'\n",
+	      out);
 }
 
 __attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt,
@@ -145,50 +161,139 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		usage_error("--device-list is required");
 }
 
-static int create_backend(const struct device_spec *spec,
-			  struct gpio_backend **out)
+/* A start-up failure that is not a usage error: one line, exit 2. */
+__attribute__((format(printf, 1, 2))) static void startup_error(const char *fmt,
+								...)
 {
-	switch (spec->kind) {
-	case DEVICE_KIND_SIMULATED:
-		return gpio_sim_new(spec->sim_lines, out);
-	case DEVICE_KIND_HOST_CHIP:
-		break;
+	va_list ap;
+
+	fputs("vhost-device-gpio: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_USAGE);
+}
+
+static void socket_path(const struct options *opts, unsigned int i, char *buf,
+			size_t size)
+{
+	snprintf(buf, size, "%s%u", opts->socket_path, i);
+}
+
+static void backends_free(struct gpio_backend **backends, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		gpio_backend_destroy(backends[i]);
+	free(backends);
+}
+
+/*
+ * Opens every entry's chip and resolves its lines, before any socket
+ * exists: a chip that is missing or not a GPIO chip, a selection that does
+ * not fit the chip or lines shared by two entries end the daemon with one
+ * line and status 2.
+ */
+static struct gpio_backend **create_backends(const struct options *opts,
+					     const struct device_list *list)
+{
+	struct gpio_backend **backends = calloc(list->count, sizeof(*backends));
+	unsigned int i, j, line_i, line_j;
+	char path[PATH_MAX], err[512];
+	char consumer[GPIO_MAX_NAME_SIZE];
+	uint32_t offset;
+	int ret = 0;
+
+	if (!backends)
+		goto err_nomem;
+	for (i = 0; i < list->count; i++) {
+		const struct device_spec *spec = &list->specs[i];
+
+		if (spec->kind == DEVICE_KIND_SIMULATED) {
+			ret = gpio_sim_new(spec->sim_lines, &backends[i]);
+			if (ret < 0)
+				goto err_nomem;
+			continue;
+		}
+		socket_path(opts, i, path, sizeof(path));
+		gpio_cdev_consumer(path, consumer);
+		ret = gpio_cdev_new(spec, consumer, &backends[i], err,
+				    sizeof(err));
+		if (ret == -ENOMEM)
+			goto err_nomem;
+		if (ret < 0) {
+			backends_free(backends, list->count);
+			startup_error("--device-list: %s", err);
+		}
 	}
-	return -EOPNOTSUPP;
+	for (j = 1; j < list->count; j++) {
+		for (i = 0; i < j; i++) {
+			if (!gpio_cdev_shares_line(backends[i], backends[j],
+						   &line_i, &line_j, &offset))
+				continue;
+			device_spec_error(&list->specs[j], err, sizeof(err),
+					  "host line %u of %s is already "
+					  "entry %u's guest line %u",
+					  offset,
+					  gpio_cdev_chip_path(backends[j]),
+					  i + 1, line_i);
+			backends_free(backends, list->count);
+			startup_error("--device-list: %s", err);
+		}
+	}
+	/* Only now: a start-up error is the one line printed. */
+	for (i = 0; i < list->count; i++)
+		gpio_cdev_warn_unnamed(backends[i]);
+	return backends;
+
+err_nomem:
+	log_error("out of memory");
+	if (backends)
+		backends_free(backends, list->count);
+	return NULL;
 }
 
-static void describe(const struct device_spec *spec, char *buf, size_t size)
+static void describe(const struct gpio_backend *be, char *buf, size_t size)
 {
-	if (spec->kind == DEVICE_KIND_SIMULATED)
-		snprintf(buf, size, "simulated chip, %u lines",
-			 spec->sim_lines);
-	else
-		snprintf(buf, size, "/dev/gpiochip%u", spec->chip_index);
+	unsigned int i, ro = 0;
+
+	if (!gpio_cdev_is(be)) {
+		snprintf(buf, size, "simulated chip, %u lines", be->ngpio);
+		return;
+	}
+	for (i = 0; be->read_only && i < be->ngpio; i++)
+		ro += be->read_only[i] != 0;
+	snprintf(buf, size, "host chip %s, %u line%s%s",
+		 gpio_cdev_chip_path(be), be->ngpio, be->ngpio == 1 ? "" : "s",
+		 ro == be->ngpio ? ", read-only"
+		 : ro		 ? ", some read-only"
+				 : "");
 }
 
-/* Builds every server; on failure frees those built and returns -errno. */
+/*
+ * Builds every server from its back-end (each taken over, also on failure);
+ * on failure frees those built and returns -errno.
+ */
 static int create_servers(const struct options *opts,
 			  const struct device_list *list,
+			  struct gpio_backend **backends,
 			  struct gpio_server **servers)
 {
 	unsigned int i;
 	int ret = 0;
 
 	for (i = 0; i < list->count; i++) {
-		const struct device_spec *spec = &list->specs[i];
-		struct gpio_backend *backend, *sim;
+		struct gpio_backend *backend = backends[i], *sim;
 		struct gpio_device *device;
-		char path[PATH_MAX], what[64];
+		char path[PATH_MAX], what[PATH_MAX + 64];
 
-		snprintf(path, sizeof(path), "%s%u", opts->socket_path, i);
-		describe(spec, what, sizeof(what));
-		ret = create_backend(spec, &backend);
-		if (ret < 0) {
-			log_error("%s: cannot open the %s: %s", path, what,
-				  strerror(-ret));
-			break;
-		}
-		sim = spec->kind == DEVICE_KIND_SIMULATED ? backend : NULL;
+		backends[i] = NULL;
+		socket_path(opts, i, path, sizeof(path));
+		describe(backend, what, sizeof(what));
+		sim = list->specs[i].kind == DEVICE_KIND_SIMULATED ? backend
+								   : NULL;
 		ret = gpio_device_new(backend, &device);
 		if (ret < 0) {
 			log_error("%s: cannot create the device: %s", path,
@@ -217,6 +322,7 @@ int main(int argc, char **argv)
 {
 	struct options opts = {0};
 	struct device_list list;
+	struct gpio_backend **backends;
 	struct gpio_server **servers;
 	char err[256];
 	sigset_t stop_signals;
@@ -234,12 +340,11 @@ int main(int argc, char **argv)
 	if (strlen(opts.socket_path) + 9 >=
 	    sizeof(((struct sockaddr_un *)0)->sun_path))
 		usage_error("--socket-path is too long for a Unix socket");
-	for (i = 0; i < list.count; i++)
-		if (list.specs[i].kind == DEVICE_KIND_HOST_CHIP)
-			usage_error("entry %u: host GPIO chips are not "
-				    "supported yet; use sN for a simulated "
-				    "chip",
-				    i + 1);
+	backends = create_backends(&opts, &list);
+	if (!backends) {
+		device_list_free(&list);
+		return EXIT_FAILURE;
+	}
 
 	/*
 	 * Every thread inherits this mask, so the signals reach only the
@@ -254,9 +359,12 @@ int main(int argc, char **argv)
 	servers = calloc(list.count, sizeof(*servers));
 	if (!servers) {
 		log_error("out of memory");
+		backends_free(backends, list.count);
+		device_list_free(&list);
 		return EXIT_FAILURE;
 	}
-	ret = create_servers(&opts, &list, servers);
+	ret = create_servers(&opts, &list, backends, servers);
+	backends_free(backends, list.count);
 	if (ret < 0)
 		goto out_free;
 	for (i = 0; i < list.count; i++) {

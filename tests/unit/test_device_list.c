@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -147,26 +148,39 @@ static void test_host_chip_rejected(void **state)
 	check_rejected("007", "entry 1 \"007\": numbers are written without "
 			      "leading zeros");
 	check_rejected("00", NULL);
-	check_rejected("3x", "entry 1 \"3x\": unexpected text after the chip "
-			     "number");
-	check_rejected("3 ", NULL);
+	check_rejected("3x", "entry 1 \"3x\": unexpected \"x\" after the "
+			     "chip number");
+	check_rejected("3 ", "entry 1 \"3 \": unexpected \" \" after the "
+			     "chip number");
 	check_rejected("0x3", NULL);
-	check_rejected("-1", "entry 1 \"-1\": expected a host chip number or "
-			     "\"s\" followed by a number of lines");
+	check_rejected("-1", "entry 1 \"-1\": expected a chip number, an "
+			     "absolute path, @LABEL or \"s\" followed by a "
+			     "number of lines");
 	check_rejected("+1", NULL);
 	check_rejected(" 1", NULL);
 	check_rejected("x", NULL);
 	check_rejected("gpiochip0", NULL);
-	check_rejected("/dev/gpiochip0", NULL);
-	/* Later syntax is refused until it is implemented. */
-	check_rejected("0[3,5-7]", NULL);
+	check_rejected("dev/gpiochip0", NULL);
+	check_rejected("3]", "entry 1 \"3]\": unexpected \"]\" after the "
+			     "chip number");
 }
 
-static void test_duplicate_host_chip(void **state)
+/* Whether entries share lines is decided with the chips open. */
+static void test_same_chip_twice_parses(void **state)
 {
-	check_rejected("0:0", "entry 2 \"0\": host chip 0 is already entry 1");
-	check_rejected("s4:12:s4:12",
-		       "entry 4 \"12\": host chip 12 is already entry 2");
+	struct device_list list;
+	char err[128];
+
+	assert_int_equal(device_list_parse("0:0", &list, err, sizeof(err)), 0);
+	assert_int_equal(list.count, 2);
+	assert_int_equal(list.specs[0].chip_index, 0);
+	assert_int_equal(list.specs[1].chip_index, 0);
+	device_list_free(&list);
+	assert_int_equal(
+		device_list_parse("s4:12[1]:s4:12[2]", &list, err, sizeof(err)),
+		0);
+	assert_int_equal(list.count, 4);
+	device_list_free(&list);
 }
 
 static void test_error_names_first_bad_entry(void **state)
@@ -178,13 +192,342 @@ static void test_error_names_first_bad_entry(void **state)
 static void test_error_quotes_safely(void **state)
 {
 	/* Control bytes are not copied into the message. */
-	check_rejected("1:\x1b[2J", "entry 2 \"?[2J\": expected a host chip "
-				    "number or \"s\" followed by a number of "
-				    "lines");
+	check_rejected("1:\x1b[2J",
+		       "entry 2 \"?[2J\": expected a chip number, "
+		       "an absolute path, @LABEL or \"s\" followed "
+		       "by a number of lines");
 	/* A long entry is shortened. */
 	check_rejected("0123456789012345678901234567890123456789",
 		       "entry 1 \"01234567890123456789012345678901...\": "
 		       "numbers are written without leading zeros");
+}
+
+/* Parses @text, which must succeed with one entry; returns that spec. */
+static struct device_spec *parse_one(struct device_list *list, const char *text)
+{
+	char err[256] = "";
+
+	assert_int_equal(device_list_parse(text, list, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(list->count, 1);
+	return &list->specs[0];
+}
+
+static void check_item(const struct line_item *item, const char *name,
+		       unsigned int first, unsigned int last, bool read_only)
+{
+	if (name) {
+		assert_non_null(item->name);
+		assert_string_equal(item->name, name);
+	} else {
+		assert_null(item->name);
+		assert_int_equal(item->first, first);
+		assert_int_equal(item->last, last);
+	}
+	assert_int_equal(item->read_only, read_only);
+}
+
+static void test_whole_chip_defaults(void **state)
+{
+	struct device_list list;
+	struct device_spec *spec = parse_one(&list, "7");
+
+	assert_int_equal(spec->kind, DEVICE_KIND_HOST_CHIP);
+	assert_int_equal(spec->chip_ref, CHIP_REF_NUMBER);
+	assert_int_equal(spec->chip_index, 7);
+	assert_null(spec->chip_name);
+	assert_null(spec->items);
+	assert_int_equal(spec->nitems, 0);
+	assert_false(spec->read_only);
+	assert_int_equal(spec->number, 1);
+	assert_string_equal(spec->text, "7");
+	assert_false(device_spec_has_names(spec));
+	device_list_free(&list);
+}
+
+static void test_offsets_and_ranges(void **state)
+{
+	struct device_list list;
+	struct device_spec *spec = parse_one(&list, "0[3,5-7,0,65535,9-9]");
+
+	assert_int_equal(spec->chip_index, 0);
+	assert_int_equal(spec->nitems, 5);
+	check_item(&spec->items[0], NULL, 3, 3, false);
+	check_item(&spec->items[1], NULL, 5, 7, false);
+	check_item(&spec->items[2], NULL, 0, 0, false);
+	check_item(&spec->items[3], NULL, 65535, 65535, false);
+	check_item(&spec->items[4], NULL, 9, 9, false);
+	assert_false(device_spec_has_names(spec));
+	device_list_free(&list);
+}
+
+static void test_names(void **state)
+{
+	struct device_list list;
+	struct device_spec *spec =
+		parse_one(&list, "2[LED_A,3V3_EN,led-b,x.y/z,\\7,a\\ b,"
+				 "c\\,d,e\\]f,g\\(ro\\),h\\\\i,7-8]");
+
+	assert_int_equal(spec->nitems, 11);
+	check_item(&spec->items[0], "LED_A", 0, 0, false);
+	/* Not only digits and "-": a name. */
+	check_item(&spec->items[1], "3V3_EN", 0, 0, false);
+	check_item(&spec->items[2], "led-b", 0, 0, false);
+	check_item(&spec->items[3], "x.y/z", 0, 0, false);
+	/* A backslash makes even digits a name. */
+	check_item(&spec->items[4], "7", 0, 0, false);
+	check_item(&spec->items[5], "a b", 0, 0, false);
+	check_item(&spec->items[6], "c,d", 0, 0, false);
+	check_item(&spec->items[7], "e]f", 0, 0, false);
+	check_item(&spec->items[8], "g(ro)", 0, 0, false);
+	check_item(&spec->items[9], "h\\i", 0, 0, false);
+	check_item(&spec->items[10], NULL, 7, 8, false);
+	assert_true(device_spec_has_names(spec));
+	device_list_free(&list);
+}
+
+static void test_read_only_markers(void **state)
+{
+	struct device_list list;
+	struct device_spec *spec;
+
+	spec = parse_one(&list, "0[1(ro),2-4(ro),LED(ro),5]");
+	assert_false(spec->read_only);
+	check_item(&spec->items[0], NULL, 1, 1, true);
+	check_item(&spec->items[1], NULL, 2, 4, true);
+	check_item(&spec->items[2], "LED", 0, 0, true);
+	check_item(&spec->items[3], NULL, 5, 5, false);
+	device_list_free(&list);
+
+	spec = parse_one(&list, "0(ro)");
+	assert_true(spec->read_only);
+	assert_null(spec->items);
+	device_list_free(&list);
+
+	spec = parse_one(&list, "0[1,2(ro)](ro)");
+	assert_true(spec->read_only);
+	check_item(&spec->items[0], NULL, 1, 1, false);
+	check_item(&spec->items[1], NULL, 2, 2, true);
+	device_list_free(&list);
+
+	spec = parse_one(&list, "/dev/gpiochip1(ro)");
+	assert_true(spec->read_only);
+	assert_string_equal(spec->chip_name, "/dev/gpiochip1");
+	device_list_free(&list);
+}
+
+static void test_paths_and_labels(void **state)
+{
+	struct device_list list;
+	struct device_spec *spec;
+
+	spec = parse_one(&list, "/dev/gpiochip3");
+	assert_int_equal(spec->chip_ref, CHIP_REF_PATH);
+	assert_string_equal(spec->chip_name, "/dev/gpiochip3");
+	assert_null(spec->items);
+	device_list_free(&list);
+
+	/* A udev link with colons in it. */
+	spec = parse_one(&list, "/dev/gpio/by-path/pci-0000\\:00\\:1f.0[1]");
+	assert_int_equal(spec->chip_ref, CHIP_REF_PATH);
+	assert_string_equal(spec->chip_name,
+			    "/dev/gpio/by-path/pci-0000:00:1f.0");
+	assert_int_equal(spec->nitems, 1);
+	device_list_free(&list);
+
+	spec = parse_one(&list, "@gpio-sim.0-node0");
+	assert_int_equal(spec->chip_ref, CHIP_REF_LABEL);
+	assert_string_equal(spec->chip_name, "gpio-sim.0-node0");
+	device_list_free(&list);
+
+	spec = parse_one(&list, "@INTC1056\\:00[LED\\ 1(ro)](ro)");
+	assert_int_equal(spec->chip_ref, CHIP_REF_LABEL);
+	assert_string_equal(spec->chip_name, "INTC1056:00");
+	check_item(&spec->items[0], "LED 1", 0, 0, true);
+	assert_true(spec->read_only);
+	device_list_free(&list);
+}
+
+static void test_brief_example(void **state)
+{
+	struct device_list list;
+	char err[128] = "";
+
+	assert_int_equal(
+		device_list_parse(
+			"0[3,5-7]:@gpio-sim.0-node0[LED_A,BTN_1(ro)]:s8", &list,
+			err, sizeof(err)),
+		0);
+	assert_int_equal(list.count, 3);
+	assert_int_equal(list.specs[0].kind, DEVICE_KIND_HOST_CHIP);
+	assert_int_equal(list.specs[0].chip_ref, CHIP_REF_NUMBER);
+	assert_int_equal(list.specs[0].nitems, 2);
+	check_item(&list.specs[0].items[0], NULL, 3, 3, false);
+	check_item(&list.specs[0].items[1], NULL, 5, 7, false);
+	assert_int_equal(list.specs[1].chip_ref, CHIP_REF_LABEL);
+	assert_string_equal(list.specs[1].chip_name, "gpio-sim.0-node0");
+	check_item(&list.specs[1].items[0], "LED_A", 0, 0, false);
+	check_item(&list.specs[1].items[1], "BTN_1", 0, 0, true);
+	assert_int_equal(list.specs[1].number, 2);
+	assert_string_equal(list.specs[1].text,
+			    "@gpio-sim.0-node0[LED_A,BTN_1(ro)]");
+	assert_int_equal(list.specs[2].kind, DEVICE_KIND_SIMULATED);
+	assert_int_equal(list.specs[2].sim_lines, 8);
+	device_list_free(&list);
+}
+
+static void test_line_count_limit(void **state)
+{
+	struct device_list list;
+	struct device_spec *spec;
+
+	spec = parse_one(&list, "0[0-65534]");
+	check_item(&spec->items[0], NULL, 0, 65534, false);
+	device_list_free(&list);
+	spec = parse_one(&list, "0[1-65535]");
+	device_list_free(&list);
+
+	check_rejected("0[0-65535]",
+		       "entry 1 \"0[0-65535]\": selects more than 65535 lines");
+	check_rejected("0[0-65534,A]",
+		       "entry 1 \"0[0-65534,A]\": selects more than 65535 "
+		       "lines");
+	check_rejected("0[0-40000,0-40000]", NULL);
+}
+
+static void test_selection_rejected(void **state)
+{
+	check_rejected("0[", "entry 1 \"0[\": missing \"]\" at the end of the "
+			     "line selection");
+	check_rejected("0[1", "entry 1 \"0[1\": missing \"]\" at the end of "
+			      "the line selection");
+	check_rejected("0[1(ro)", "entry 1 \"0[1(ro)\": missing \"]\" at the "
+				  "end of the line selection");
+	check_rejected("0[]", "entry 1 \"0[]\": the line selection is empty");
+	check_rejected("0[1,]", "entry 1 \"0[1,]\": an empty item in the line "
+				"selection");
+	check_rejected("0[,1]", NULL);
+	check_rejected("0[1,,2]", NULL);
+	check_rejected("0[(ro)]", "entry 1 \"0[(ro)]\": an empty item in the "
+				  "line selection");
+	check_rejected("0[1]x", "entry 1 \"0[1]x\": unexpected \"x\" after the "
+				"line selection");
+	check_rejected("0[1][2]", "entry 1 \"0[1][2]\": unexpected \"[\" after "
+				  "the line selection");
+	check_rejected("0[1[2]]", "entry 1 \"0[1[2]]\": unexpected \"[\" in "
+				  "the line selection");
+	check_rejected("0[1)]", "entry 1 \"0[1)]\": unexpected \")\" in the "
+				"line selection");
+	check_rejected("0[1(ro)x]", "entry 1 \"0[1(ro)x]\": unexpected \"x\" "
+				    "in the line selection");
+}
+
+static void test_items_rejected(void **state)
+{
+	check_rejected("0[5-3]", "entry 1 \"0[5-3]\": range \"5-3\" goes "
+				 "downwards; write \"3-5\"");
+	check_rejected("0[3-]", "entry 1 \"0[3-]\": \"3-\" is neither a line "
+				"offset nor a range N-M");
+	check_rejected("0[-3]", NULL);
+	check_rejected("0[-]", NULL);
+	check_rejected("0[1-2-3]", "entry 1 \"0[1-2-3]\": \"1-2-3\" is neither "
+				   "a line offset nor a range N-M");
+	check_rejected("0[03]", "entry 1 \"0[03]\": numbers are written "
+				"without leading zeros");
+	check_rejected("0[1-07]", NULL);
+	check_rejected("0[00]", NULL);
+	check_rejected("0[65536]", "entry 1 \"0[65536]\": line \"65536\": "
+				   "offsets are 0 to 65535");
+	check_rejected("0[1-99999999999999999999]", NULL);
+}
+
+static void test_markers_rejected(void **state)
+{
+	check_rejected("0[1(rw)]", "entry 1 \"0[1(rw)]\": unknown marker "
+				   "\"(rw)\": only \"(ro)\" is known");
+	check_rejected("0[1(RO)]", NULL);
+	check_rejected("0[1(ro]", "entry 1 \"0[1(ro]\": unknown marker "
+				  "\"(ro]\": only \"(ro)\" is known");
+	check_rejected("0(rw)", "entry 1 \"0(rw)\": unknown marker \"(rw)\": "
+				"only \"(ro)\" is known");
+	check_rejected("0(", "entry 1 \"0(\": unknown marker \"(\": only "
+			     "\"(ro)\" is known");
+	check_rejected("0(ro)x", "entry 1 \"0(ro)x\": unexpected \"x\" after "
+				 "\"(ro)\"");
+	check_rejected("0(ro)(ro)", "entry 1 \"0(ro)(ro)\": unexpected \"(\" "
+				    "after \"(ro)\"");
+	check_rejected("0(ro)[1]", "entry 1 \"0(ro)[1]\": unexpected \"[\" "
+				   "after \"(ro)\"");
+	/* Simulated chips have neither selections nor markers. */
+	check_rejected("s8(ro)", "entry 1 \"s8(ro)\": expected \"s\" followed "
+				 "by a number of lines");
+	check_rejected("s8[1]", NULL);
+}
+
+static void test_words_rejected(void **state)
+{
+	check_rejected("0[a b]", "entry 1 \"0[a b]\": unexpected space (write "
+				 "\"\\ \" for a space in a name)");
+	check_rejected("0[1, 2]", NULL);
+	check_rejected("/dev/gpio chip", NULL);
+	check_rejected("0[a\x01]", "entry 1 \"0[a?]\": control characters are "
+				   "not allowed");
+	check_rejected("0[a\\\x7f]", NULL);
+	check_rejected("0[a\\", "entry 1 \"0[a\\\": a backslash must be "
+				"followed by the character it escapes");
+	check_rejected("/dev/x\\", NULL);
+	check_rejected("@", "entry 1 \"@\": expected a chip label after "
+			    "\"@\"");
+	check_rejected("@[1]", "entry 1 \"@[1]\": expected a chip label after "
+			       "\"@\"");
+	check_rejected("@(ro)", NULL);
+	check_rejected("/dev/x]", "entry 1 \"/dev/x]\": unexpected \"]\" after "
+				  "the chip");
+	check_rejected("@lbl)", "entry 1 \"@lbl)\": unexpected \")\" after the "
+				"chip");
+}
+
+static void test_colons(void **state)
+{
+	struct device_list list;
+	char err[256];
+
+	/* An unescaped colon always ends an entry, even inside brackets. */
+	check_rejected("0[1:2]", "entry 1 \"0[1\": missing \"]\" at the end of "
+				 "the line selection");
+	assert_int_equal(device_list_parse("@a\\:b:@c\\:d[x\\:y]:s1", &list,
+					   err, sizeof(err)),
+			 0);
+	assert_int_equal(list.count, 3);
+	assert_string_equal(list.specs[0].chip_name, "a:b");
+	assert_string_equal(list.specs[0].text, "@a\\:b");
+	assert_string_equal(list.specs[1].chip_name, "c:d");
+	check_item(&list.specs[1].items[0], "x:y", 0, 0, false);
+	assert_int_equal(list.specs[2].sim_lines, 1);
+	device_list_free(&list);
+	/* A trailing backslash does not escape the separator after it. */
+	check_rejected("@a\\", "entry 1 \"@a\\\": a backslash must be "
+			       "followed by the character it escapes");
+}
+
+static void test_spec_error(void **state)
+{
+	struct device_list list;
+	struct device_spec *spec;
+	char err[128];
+
+	/* Quoted shortened, like the parser's own messages. */
+	spec = parse_one(&list, "@ab-0123456789012345678901234567890");
+	device_spec_error(spec, err, sizeof(err), "line %u is %s", 3, "bad");
+	assert_string_equal(err, "entry 1 \"@ab-0123456789012345678901234567"
+				 "...\": line 3 is bad");
+	device_list_free(&list);
+	spec = parse_one(&list, "0[1]");
+	memset(err, 'x', sizeof(err));
+	device_spec_error(spec, err, 12, "whatever");
+	assert_string_equal(err, "entry 1 \"0[");
+	device_spec_error(spec, NULL, 0, "nothing");
+	device_list_free(&list);
 }
 
 int main(void)
@@ -196,7 +539,20 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_simulated_rejected),
 		cmocka_unit_test(test_host_chip_rejected),
-		cmocka_unit_test(test_duplicate_host_chip),
+		cmocka_unit_test(test_same_chip_twice_parses),
+		cmocka_unit_test(test_whole_chip_defaults),
+		cmocka_unit_test(test_offsets_and_ranges),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_read_only_markers),
+		cmocka_unit_test(test_paths_and_labels),
+		cmocka_unit_test(test_brief_example),
+		cmocka_unit_test(test_line_count_limit),
+		cmocka_unit_test(test_selection_rejected),
+		cmocka_unit_test(test_items_rejected),
+		cmocka_unit_test(test_markers_rejected),
+		cmocka_unit_test(test_words_rejected),
+		cmocka_unit_test(test_colons),
+		cmocka_unit_test(test_spec_error),
 		cmocka_unit_test(test_error_names_first_bad_entry),
 		cmocka_unit_test(test_error_quotes_safely),
 	};

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host GPIO lines through the Linux GPIO character device, uAPI v2
+ * (<linux/gpio.h>), behind the gpio_backend ops.
+ *
+ * A back-end serves the lines one device-list entry selects from one chip:
+ * guest line i is host line offsets[i].  Each line the guest uses is one line
+ * request (consumer "vhost-gpio:<socket>"), made when the guest first needs
+ * the line and released on SET_DIRECTION NONE and on reset; edges come from
+ * the request fd, which sits in the serving thread's event loop while edge
+ * detection is on.  Lines outside the selection are never requested,
+ * configured or read (their line info is read only to resolve line names
+ * the selection gives).
+ *
+ * Failures while serving (a line busy with another consumer, a chip that
+ * went away, any ioctl error) return -errno, so the guest sees ERR, and log
+ * one warning naming the chip, the host offset, the guest line and why.
+ */
+#ifndef VDG_GPIO_CDEV_H
+#define VDG_GPIO_CDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <linux/gpio.h>
+
+#include "device_list.h"
+#include "gpio_backend.h"
+
+/*
+ * Opens the chip @spec names (a DEVICE_KIND_HOST_CHIP entry), resolves its
+ * line selection and returns the back-end in *@out (freed with
+ * gpio_backend_destroy).  @consumer labels the line requests; it is cut to
+ * fit GPIO_MAX_NAME_SIZE.  Nothing is requested yet.
+ *
+ * On failure returns -errno and writes one sentence into @err starting with
+ * "entry N \"TEXT\": ": -ENOENT (no such chip, no chip with that label),
+ * -ENOTTY (not a GPIO chip), -EINVAL (the selection does not fit the chip:
+ * offset out of range, unknown or ambiguous name, a line twice, too many
+ * lines), -ENOMEM, or what open(2) or an ioctl said (-EACCES, ...).
+ */
+int gpio_cdev_new(const struct device_spec *spec, const char *consumer,
+		  struct gpio_backend **out, char *err, size_t err_size);
+
+/* "vhost-gpio:" and the last path component of @socket_path, cut to fit. */
+void gpio_cdev_consumer(const char *socket_path,
+			char consumer[GPIO_MAX_NAME_SIZE]);
+
+/*
+ * Logs one warning per selected line whose host name the guest does not see
+ * (empty, not printable ASCII, or a later duplicate: see
+ * gpio_cdev_guest_names).  gpio_cdev_new() logs nothing so that a start-up
+ * error stays the only line printed; call this once start-up succeeded.
+ */
+void gpio_cdev_warn_unnamed(const struct gpio_backend *be);
+
+/* Whether @be is a character-device back-end. */
+bool gpio_cdev_is(const struct gpio_backend *be);
+
+/* The chip's path as opened (for messages); NULL if @be is not one. */
+const char *gpio_cdev_chip_path(const struct gpio_backend *be);
+
+/*
+ * Whether @a and @b (character-device back-ends) serve a common host line:
+ * the same chip device (st_rdev) and offset.  If so, *@line_a and *@line_b
+ * are the guest lines it is in each, and *@offset the host offset.
+ */
+bool gpio_cdev_shares_line(const struct gpio_backend *a,
+			   const struct gpio_backend *b, unsigned int *line_a,
+			   unsigned int *line_b, uint32_t *offset);
+
+/*
+ * The pure layer below the ioctls, exposed for the unit tests.
+ */
+
+/* A selection resolved against a chip. */
+struct gpio_cdev_selection {
+	unsigned int count;
+	uint32_t *offsets;  /* guest line i is host line offsets[i] */
+	uint8_t *read_only; /* count flags, or NULL: none is read-only */
+};
+
+/*
+ * Resolves @spec's selection against a chip called @chip (for messages)
+ * with @nlines lines.  @names holds the host names of all @nlines lines
+ * (NULL entries or "" for unnamed ones); it may be NULL when
+ * !device_spec_has_names(@spec).  Returns 0 and fills @sel (freed with
+ * gpio_cdev_selection_free), -EINVAL with a message in @err, or -ENOMEM.
+ */
+int gpio_cdev_select(const struct device_spec *spec, const char *chip,
+		     uint32_t nlines, const char *const *names,
+		     struct gpio_cdev_selection *sel, char *err,
+		     size_t err_size);
+
+void gpio_cdev_selection_free(struct gpio_cdev_selection *sel);
+
+/*
+ * Whether @a and @b have a host offset in common; if so *@ia and *@ib are
+ * its indexes (guest lines) in each, the lowest such offset's.
+ */
+bool gpio_cdev_selections_overlap(const struct gpio_cdev_selection *a,
+				  const struct gpio_cdev_selection *b,
+				  unsigned int *ia, unsigned int *ib);
+
+/*
+ * The names the guest sees for lines whose host names are @host (@count
+ * entries, NULL or "" for unnamed): copies, except that an empty name, a
+ * name with bytes outside printable ASCII and every later duplicate of a
+ * name become NULL (unnamed); with @warn, each but the empty ones is logged
+ * as a warning naming @chip, the host offset (@offsets) and the guest line.
+ * Returns the array (@count strings or NULL, freed with
+ * gpio_cdev_names_free), or NULL when out of memory.
+ */
+char **gpio_cdev_guest_names(const char *chip, const char *const *host,
+			     const uint32_t *offsets, unsigned int count,
+			     bool warn);
+
+void gpio_cdev_names_free(char **names, unsigned int count);
+
+/*
+ * The line configuration for one line the guest wants as @dir (NONE: "as
+ * is", no direction flag), driving @out_value when an output, with edge
+ * detection for the VIRTIO_GPIO_IRQ_TYPE_* @irq_type: rising or falling or
+ * both for the edge types, both for the level types (the device model
+ * builds levels from edges and the current value).  Edges need an input:
+ * an IN or "as is" line with edges is requested as an input; an output with
+ * edges gets both flags and the kernel refuses it.
+ */
+void gpio_cdev_line_config(enum gpio_direction dir, uint8_t out_value,
+			   uint8_t irq_type, struct gpio_v2_line_config *cfg);
+
+/*
+ * The system calls the back-end makes, replaceable by the unit tests (which
+ * have no kernel GPIO chip).  Each returns what the libc call does (-1 with
+ * errno set on failure).  @dev_dir is where numbered and labelled chips are
+ * looked for: "/dev".
+ */
+struct gpio_cdev_sys {
+	int (*open)(const char *path, int flags);
+	int (*close)(int fd);
+	int (*ioctl)(int fd, unsigned long request, void *arg);
+	ssize_t (*read)(int fd, void *buf, size_t count);
+	int (*fstat)(int fd, struct stat *st);
+	int (*set_nonblock)(int fd);
+	const char *dev_dir;
+};
+
+/*
+ * Makes back-ends created from now on use @sys (NULL: the real system
+ * calls).  For tests only; not thread-safe.
+ */
+void gpio_cdev_set_sys(const struct gpio_cdev_sys *sys);
+
+#endif

@@ -1,0 +1,260 @@
+#!/bin/sh
+# Guest side of the "hostchip" test, run by the guest's /init (busybox sh) as
+# /test.sh; tests/e2e/run-hostchip.sh boots the guest.
+#
+# The guest kernel has gpio-sim, which the host has not: here the daemon's
+# host character-device back-end meets real kernel GPIO chips. The host's
+# root is shared read-only over 9p (mount tag "hostroot"); this script mounts
+# it on /mnt, makes the gpio-sim chips through configfs, mounts proc, sysfs,
+# devtmpfs, configfs and a tmpfs inside it and runs the project's test program
+# (tests/integration/test_cdev.c) in a chroot there, so the host's build and
+# shared libraries are used unchanged. It prints one TAP stream: its own
+# set-up checks, then the test program's results renumbered (prefixed
+# "cdev: "), then the plan.
+#
+# The chips (test_cdev.c finds them by label and checks names and sizes):
+#   vdg-hc-a  8 lines named hc-a0 .. hc-a7, except line 6 (unnamed)
+#   vdg-hc-b  4 lines named LED_A, BTN_1, LED_B, BTN_2
+#
+# Environment (NAME=value words on the kernel command line):
+#   VDG_HC_DAEMON  absolute host path of the daemon binary
+#   VDG_HC_TEST    absolute host path of the test_cdev binary
+#   VDG_HC_FILTER  optional cmocka test filter (e.g. "test_busy*")
+#   VDG_TIME_SCALE optional, passed to the test program (fixture.h)
+#   VDG_HC_TIMEOUT seconds the test program may run (default 240)
+#
+# The two binaries are copied into the guest's tmpfs before it is mounted on
+# /mnt/tmp: a build directory under the host's /tmp would be hidden by it.
+#
+# Only `set -u`: a failed check must print "not ok" and go on.
+set -u
+
+n=0
+failures=0
+
+ok() {
+  n=$((n + 1))
+  echo "ok $n - $1"
+}
+
+not_ok() {
+  n=$((n + 1))
+  failures=$((failures + 1))
+  echo "not ok $n - $1"
+}
+
+diag() {
+  printf '%s\n' "$1" | sed 's/^/#   /'
+}
+
+# check DESC CMD...: ok if CMD succeeds, else its output as diagnostics.
+check() {
+  desc=$1
+  shift
+  if out=$("$@" 2>&1); then
+    ok "$desc"
+  else
+    not_ok "$desc"
+    diag "\$ $*"
+    diag "$out"
+  fi
+}
+
+finish() {
+  echo "1..$n"
+  [ "$failures" -eq 0 ]
+  exit
+}
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+root=/mnt
+bin=/tmp/vdg-hc-bin
+cfg=/sys/kernel/config/gpio-sim
+echo "# guest-hostchip: start at uptime $(uptime_s) s"
+
+# --- the host's root over 9p ---
+mount_host() {
+  mkdir -p "$root" &&
+    mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro \
+      hostroot "$root"
+}
+check "host root mounted read-only over 9p on $root" mount_host
+if [ ! -d "$root/usr/lib" ]; then
+  echo "# nothing to test without the host's root"
+  finish
+fi
+
+daemon=${VDG_HC_DAEMON:-}
+prog=${VDG_HC_TEST:-}
+binaries_visible() {
+  if [ -z "$daemon" ] || [ -z "$prog" ]; then
+    echo "VDG_HC_DAEMON or VDG_HC_TEST not set"
+    return 1
+  fi
+  [ -f "$root$daemon" ] || {
+    echo "no $daemon under $root"
+    return 1
+  }
+  [ -f "$root$prog" ] || {
+    echo "no $prog under $root"
+    return 1
+  }
+}
+check "daemon and test program visible through 9p" binaries_visible
+
+# --- the gpio-sim chips, through configfs ---
+# make_chip DIR LABEL NAME...: one bank, one line per NAME ("-" = unnamed).
+make_chip() {
+  d=$cfg/$1
+  label=$2
+  shift 2
+  mkdir "$d" "$d/gpio-bank0" || return 1
+  echo $# >"$d/gpio-bank0/num_lines" || return 1
+  echo "$label" >"$d/gpio-bank0/label" || return 1
+  i=0
+  for name in "$@"; do
+    if [ "$name" != - ]; then
+      mkdir "$d/gpio-bank0/line$i" &&
+        echo "$name" >"$d/gpio-bank0/line$i/name" || return 1
+    fi
+    i=$((i + 1))
+  done
+  echo 1 >"$d/live" || return 1
+  # The device and chip it became: /sys/devices/platform/DEV/CHIP.
+  echo "$label: $(cat "$d/dev_name")/$(cat "$d/gpio-bank0/chip_name")"
+}
+make_chips() {
+  make_chip hc-a vdg-hc-a hc-a0 hc-a1 hc-a2 hc-a3 hc-a4 hc-a5 - hc-a7 &&
+    make_chip hc-b vdg-hc-b LED_A BTN_1 LED_B BTN_2
+}
+if out=$(make_chips 2>&1); then
+  ok "gpio-sim chips vdg-hc-a (8 lines) and vdg-hc-b (4 lines) created"
+  diag "$out"
+else
+  not_ok "gpio-sim chips vdg-hc-a (8 lines) and vdg-hc-b (4 lines) created"
+  diag "$out"
+fi
+# gpiodetect prints "gpiochipN [label] (N lines)".
+chips_listed() {
+  out=$(gpiodetect) || return 1
+  echo "$out"
+  echo "$out" | grep -q '\[vdg-hc-a\] (8 lines)' &&
+    echo "$out" | grep -q '\[vdg-hc-b\] (4 lines)'
+}
+check "gpiodetect lists both chips" chips_listed
+# Every simulated line has its pull and value attributes in sysfs.
+sim_attrs() {
+  count=0
+  for a in /sys/bus/gpio/devices/gpiochip*/sim_gpio*; do
+    if [ ! -w "$a/pull" ] || [ ! -r "$a/value" ]; then
+      echo "$a: no pull/value"
+      return 1
+    fi
+    count=$((count + 1))
+  done
+  [ "$count" = 12 ] || {
+    echo "$count sim_gpio* directories"
+    return 1
+  }
+}
+check "sysfs has pull and value for the 12 simulated lines" sim_attrs
+
+# --- the chroot ---
+prepare_root() {
+  # Copies first: the tmpfs mounted on $root/tmp hides the host's /tmp.
+  mkdir -p "$bin" &&
+    cp "$root$daemon" "$bin/vhost-device-gpio" &&
+    cp "$root$prog" "$bin/test_cdev" &&
+    mount -t proc proc "$root/proc" &&
+    mount -t sysfs sysfs "$root/sys" &&
+    mount -t configfs configfs "$root/sys/kernel/config" &&
+    mount -t devtmpfs devtmpfs "$root/dev" &&
+    mount -t tmpfs -o mode=1777 tmpfs "$root/tmp" &&
+    mkdir -p "$root$bin" &&
+    cp "$bin/vhost-device-gpio" "$bin/test_cdev" "$root$bin/"
+}
+check "proc, sysfs, configfs, devtmpfs and tmpfs mounted in $root" prepare_root
+chroot_works() {
+  chroot "$root" /bin/sh -c \
+    "$bin/vhost-device-gpio --version && test -c /dev/gpiochip0 &&
+     test -d /sys/kernel/config/gpio-sim/hc-a && test -w /tmp"
+}
+check "chroot into the host root runs the daemon" chroot_works
+# The host's own libgpiod tools, through the chroot, see the chips too.
+check "gpioinfo in the chroot sees both chips" \
+  chroot "$root" sh -c 'gpioinfo vdg-hc-a >/dev/null && gpioinfo vdg-hc-b >/dev/null'
+echo "# guest-hostchip: set-up done at uptime $(uptime_s) s"
+
+# --- afterwards: nothing left behind ---
+leftover_daemons() {
+  for p in /proc/[0-9]*; do
+    if [ "$(cat "$p/comm" 2>/dev/null)" = vhost-device-gp ]; then
+      echo "daemon still running: pid ${p#/proc/}"
+      return 1
+    fi
+  done
+}
+lines_free() {
+  out=$(gpioinfo vdg-hc-a && gpioinfo vdg-hc-b) || return 1
+  if echo "$out" | grep -q '"vhost-gpio\|"vdg-test'; then
+    echo "$out"
+    return 1
+  fi
+}
+
+# --- the test program ---
+# Its TAP lines are renumbered into ours; its plan is remembered; anything
+# else (cmocka's error lines, the daemon logs printed on failure) becomes a
+# comment. The pipeline's last stage does all the counting, and the program's
+# exit status comes through a file.
+# Bounded below QEMU's timeout, so that a hang still ends with a summary.
+limit=${VDG_HC_TIMEOUT:-240}
+start=$(uptime_s)
+status_file=/tmp/vdg-hc-status
+rm -f "$status_file"
+{
+  chroot "$root" /usr/bin/timeout -k 5 "$limit" \
+    /usr/bin/env CMOCKA_MESSAGE_OUTPUT=TAP \
+    VDG_TIME_SCALE="${VDG_TIME_SCALE:-1}" \
+    ${VDG_HC_FILTER:+VDG_TEST_FILTER="$VDG_HC_FILTER"} \
+    "$bin/test_cdev" "$bin/vhost-device-gpio" 2>&1
+  echo $? >"$status_file"
+} | {
+  plan="" results=0
+  while IFS= read -r line; do
+    case $line in
+    "ok "* | "not ok "*)
+      results=$((results + 1))
+      # "ok 3 - name rest" -> "name rest"
+      rest=$(printf '%s\n' "$line" | sed 's/^\(not \)\{0,1\}ok [0-9]* *-\{0,1\} *//')
+      case $line in
+      ok*) ok "cdev: $rest" ;;
+      *) not_ok "cdev: $rest" ;;
+      esac
+      ;;
+    1..*) plan=${line#1..} ;;
+    "#"*) echo "$line" ;;
+    "") ;;
+    *) echo "# $line" ;;
+    esac
+  done
+  status=$(cat "$status_file" 2>/dev/null || echo "?")
+  if [ -n "$plan" ] && [ "$plan" = "$results" ]; then
+    ok "test program reported all $plan planned results"
+  else
+    not_ok "test program reported all planned results ($results of ${plan:-no plan})"
+  fi
+  if [ "$status" = 0 ]; then
+    ok "test program exited 0"
+  else
+    not_ok "test program exited 0 (status $status)"
+    [ "$status" = 124 ] && echo "# killed after $limit s (VDG_HC_TIMEOUT)"
+  fi
+  echo "# guest-hostchip: test program ran $(awk "BEGIN { print $(uptime_s) - $start }") s"
+
+  check "no daemon process left running" leftover_daemons
+  check "gpioinfo shows no line left requested" lines_free
+  echo "# guest-hostchip: end at uptime $(uptime_s) s"
+  finish
+}
