@@ -1135,6 +1135,50 @@ static void test_eventq_pair_queued_while_stopped(void **state)
 	EXPECT_QUIET(v);
 }
 
+/*
+ * QEMU's reconnect: the connection drops while the guest runs with pairs
+ * held; the new connection replays the set-up with each ring's base at its
+ * used index, so the held pairs come in again.  The guest never re-sends its
+ * IRQ_TYPEs or directions: the daemon must keep them for it.
+ */
+static void test_reconnect_continues_guest(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	struct vmm_negotiate_options no;
+
+	ARM(v, 0, T_RISE);
+	ARM(v, 1, T_BOTH);
+	ARM(v, 4, T_HIGH);
+	REQ_OK(v, SET_VAL, 2, 1, 0);
+	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
+	UNMASK(v, 0);
+	UNMASK(v, 1);
+	EXPECT_QUIET(v);
+	vmm_drop_connection(v);
+
+	vmm_negotiate_options_init(&no);
+	no.nqueues = 2;
+	no.queue.size = 256;
+	no.queue.indirect = true;
+	no.queue.indirect_max = 2;
+	no.resume_at_used = true;
+	fx_session(fx, v, 0, &no);
+	/* The held pairs are taken again, and nothing fires by itself. */
+	EXPECT_QUIET(v);
+	REQ_OK(v, GET_DIR, 2, 0, DIR_OUT);
+	REQ_OK(v, GET_VAL, 2, 0, 1);
+	SIM_SET(fx, 0, 1);
+	EXPECT_VALID(v, 0);
+	SIM_SET(fx, 1, 1);
+	EXPECT_VALID(v, 1);
+	/* A level type armed before the drop fires on its first unmask. */
+	SIM_SET(fx, 4, 1);
+	UNMASK(v, 4);
+	EXPECT_VALID(v, 4);
+	EXPECT_QUIET(v);
+}
+
 static void test_disconnect_with_pending_pairs(void **state)
 {
 	struct fx *fx = *state;
@@ -1855,6 +1899,7 @@ int main(int argc, char **argv)
 		/* queue life */
 		T(test_eventq_stop_restart),
 		T(test_eventq_pair_queued_while_stopped),
+		T(test_reconnect_continues_guest),
 		T(test_disconnect_with_pending_pairs),
 		/* outputs */
 		T(test_output_driven_edges),

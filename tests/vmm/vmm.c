@@ -279,6 +279,15 @@ void vmm_disconnect(struct vmm *vmm)
 	memset(&vmm->config, 0, sizeof(vmm->config));
 }
 
+void vmm_drop_connection(struct vmm *vmm)
+{
+	close_fd(&vmm->sock);
+	vmm->offered = vmm->offered_proto = 0;
+	vmm->acked = vmm->acked_proto = 0;
+	vmm->queue_num = 0;
+	memset(&vmm->config, 0, sizeof(vmm->config));
+}
+
 bool vmm_connected(const struct vmm *vmm)
 {
 	return vmm->sock >= 0;
@@ -1512,7 +1521,11 @@ int vmm_negotiate(struct vmm *vmm, const struct vmm_negotiate_options *opts)
 			return ret;
 	}
 	for (q = 0; q < opts->nqueues; q++) {
-		ret = vmm_queue_start(vmm, q, vmm->queues[q].avail_idx);
+		uint16_t base = opts->resume_at_used
+					? device_used_idx(&vmm->queues[q])
+					: vmm->queues[q].avail_idx;
+
+		ret = vmm_queue_start(vmm, q, base);
 		if (ret < 0)
 			return ret;
 	}

@@ -226,6 +226,13 @@ void vmm_free(struct vmm *vmm);
 int vmm_connect(struct vmm *vmm, const char *path, int timeout_ms);
 
 /*
+ * Closes the connection only, as when a VMM's socket breaks while the guest
+ * runs: rings, their contents and eventfds stay for the next connection
+ * (negotiate with resume_at_used to continue them).
+ */
+void vmm_drop_connection(struct vmm *vmm);
+
+/*
  * Closes the connection and the queues' eventfds, forgets the queues and
  * negotiated features and empties the bump allocator (guest memory itself
  * stays mapped).  Safe to call when not connected.
@@ -547,6 +554,10 @@ struct vmm_negotiate_options {
 	bool set_status;	    /* SET_STATUS ...DRIVER_OK if STATUS was
 				       negotiated; default true */
 	enum vmm_ack_mode ack_mode; /* default VMM_ACK_QEMU */
+	bool resume_at_used;	    /* kept queues restart at the device's used
+				       index, as QEMU's reconnect does, so buffers
+				       the old back-end held come again; default
+				       false: at the avail index */
 };
 
 /*
