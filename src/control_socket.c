@@ -24,6 +24,7 @@ struct control_client {
 	size_t line_len;
 	bool line_too_long; /* discarding until the next newline */
 	struct text_buf reply;
+	uint32_t events; /* what the event loop watches for */
 	struct control_client *next;
 };
 
@@ -81,6 +82,10 @@ static int client_flush(struct control_client *client)
 	if (reply->len > MAX_PENDING_REPLY)
 		return -ENOBUFS;
 	want = EPOLLIN | (reply->len ? EPOLLOUT : 0);
+	/* Most replies go out at once: no system call to watch the same. */
+	if (want == client->events)
+		return 0;
+	client->events = want;
 	return event_loop_modify(client->cs->loop, client->fd, want);
 }
 
@@ -171,6 +176,7 @@ static void on_listen(void *opaque, uint32_t events)
 	}
 	client->cs = cs;
 	client->fd = fd;
+	client->events = EPOLLIN;
 	if (event_loop_add(cs->loop, fd, EPOLLIN, on_client, client) < 0) {
 		close(fd);
 		free(client);
