@@ -335,6 +335,26 @@ static int walk_chain(struct virtqueue *vq, const struct guest_mem *mem,
 	}
 }
 
+/* Walks the chain at @head (< num) into @elem.  Returns 0 or -EIO. */
+static int fill_elem(struct virtqueue *vq, const struct guest_mem *mem,
+		     uint16_t head, struct vq_elem *elem)
+{
+	int ret;
+
+	elem->head = head;
+	elem->out_num = 0;
+	elem->in_num = 0;
+	elem->out_len = 0;
+	elem->in_len = 0;
+	ret = walk_chain(vq, mem, head, elem);
+	if (ret < 0) {
+		/* Leave no half-mapped chain for a careless caller to use. */
+		elem->out_num = 0;
+		elem->in_num = 0;
+	}
+	return ret;
+}
+
 int vq_pop(struct virtqueue *vq, const struct guest_mem *mem,
 	   struct vq_elem *elem)
 {
@@ -361,18 +381,9 @@ int vq_pop(struct virtqueue *vq, const struct guest_mem *mem,
 	if (head >= vq->num)
 		return vq_break(vq, "head %u beyond ring of %u", head, vq->num);
 
-	elem->head = head;
-	elem->out_num = 0;
-	elem->in_num = 0;
-	elem->out_len = 0;
-	elem->in_len = 0;
-	ret = walk_chain(vq, mem, head, elem);
-	if (ret < 0) {
-		/* Leave no half-mapped chain for a careless caller to use. */
-		elem->out_num = 0;
-		elem->in_num = 0;
+	ret = fill_elem(vq, mem, head, elem);
+	if (ret < 0)
 		return ret;
-	}
 	vq->last_avail_idx++;
 	return 1;
 }
@@ -380,23 +391,11 @@ int vq_pop(struct virtqueue *vq, const struct guest_mem *mem,
 int vq_read_chain(struct virtqueue *vq, const struct guest_mem *mem,
 		  uint16_t head, struct vq_elem *elem)
 {
-	int ret;
-
 	if (vq->broken)
 		return -EIO;
 	if (!vq_mapped(vq) || head >= vq->num)
 		return -EINVAL;
-	elem->head = head;
-	elem->out_num = 0;
-	elem->in_num = 0;
-	elem->out_len = 0;
-	elem->in_len = 0;
-	ret = walk_chain(vq, mem, head, elem);
-	if (ret < 0) {
-		elem->out_num = 0;
-		elem->in_num = 0;
-	}
-	return ret;
+	return fill_elem(vq, mem, head, elem);
 }
 
 void vq_push_head(struct virtqueue *vq, uint16_t head, uint32_t len)
