@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,15 +14,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdarg.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "config.h"
+#if HAVE_VALGRIND_H
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+/*
+ * AddressSanitizer's leak checker stops the world at exit with a ptrace()ing
+ * helper process: no system-call filter can allow that and still mean
+ * something, so a sanitizer build (a test build, never shipped) runs
+ * without one.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZER_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZER_BUILD 1
+#endif
+#endif
+#ifndef SANITIZER_BUILD
+#define SANITIZER_BUILD 0
+#endif
 #include "device_list.h"
 #include "gpio_cdev.h"
 #include "gpio_device.h"
 #include "gpio_server.h"
 #include "gpio_sim.h"
 #include "log.h"
+#include "sandbox.h"
+#include "unix_socket.h"
 
 /* Exit status for a command line or device list we cannot accept. */
 #define EXIT_USAGE  2
@@ -31,11 +57,14 @@ struct options {
 	const char *socket_path;
 	unsigned int socket_count;
 	const char *device_list;
+	mode_t socket_mode;
+	gid_t socket_group;
+	bool seccomp;
 };
 
 static void print_usage(FILE *out)
 {
-	fputs("Usage: vhost-device-gpio -s PATH [-c N] -l LIST [-v]\n"
+	fputs("Usage: vhost-device-gpio -s PATH [-c N] -l LIST [OPTION...]\n"
 	      "\n"
 	      "Serve VirtIO GPIO devices to virtual machines over vhost-user.\n"
 	      "\n"
@@ -44,6 +73,12 @@ static void print_usage(FILE *out)
 	      "(default 1)\n"
 	      "  -l, --device-list=LIST   one entry per socket, separated by "
 	      "':'\n"
+	      "      --socket-mode=OCTAL  permissions of the socket files "
+	      "(default 0600)\n"
+	      "      --socket-group=GROUP group of the socket files (a name "
+	      "or a number)\n"
+	      "      --no-seccomp         no system-call filter (for "
+	      "debugging)\n"
 	      "  -v, --verbose            log every request (debug level)\n"
 	      "  -h, --help               show this help and exit\n"
 	      "  -V, --version            show the version and exit\n"
@@ -103,9 +138,46 @@ static unsigned int parse_count(const char *text)
 	return (unsigned int)value;
 }
 
+static mode_t parse_mode(const char *text)
+{
+	unsigned long value;
+	char *end;
+
+	errno = 0;
+	value = strtoul(text, &end, 8);
+	if (errno || end == text || *end || text[0] == '-' || text[0] == '+' ||
+	    value > 0777)
+		usage_error("--socket-mode must be octal permissions from 0 to "
+			    "0777 (such as 0660), not \"%s\"",
+			    text);
+	return (mode_t)value;
+}
+
+static gid_t parse_group(const char *text)
+{
+	unsigned long value;
+	struct group *gr;
+	char *end;
+
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	if (*text >= '0' && *text <= '9' && !errno && !*end &&
+	    value < (gid_t)-1)
+		return (gid_t)value;
+	gr = getgrnam(text);
+	if (!gr)
+		usage_error("--socket-group: no group \"%s\"", text);
+	return gr->gr_gid;
+}
+
 static void parse_options(int argc, char **argv, struct options *opts)
 {
-	enum { OPT_PRINT_CAPABILITIES = 0x100 };
+	enum {
+		OPT_PRINT_CAPABILITIES = 0x100,
+		OPT_SOCKET_MODE,
+		OPT_SOCKET_GROUP,
+		OPT_NO_SECCOMP,
+	};
 	static const struct option long_options[] = {
 		{"socket-path", required_argument, NULL, 's'},
 		{"socket-count", required_argument, NULL, 'c'},
@@ -115,11 +187,17 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		{"version", no_argument, NULL, 'V'},
 		{"print-capabilities", no_argument, NULL,
 		 OPT_PRINT_CAPABILITIES},
+		{"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
+		{"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
+		{"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
 		{0},
 	};
 	int c;
 
 	opts->socket_count = 1;
+	opts->socket_mode = UNIX_SOCKET_DEFAULT_MODE;
+	opts->socket_group = UNIX_SOCKET_NO_GROUP;
+	opts->seccomp = true;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":s:c:l:vhV", long_options,
 				NULL)) != -1) {
@@ -142,6 +220,15 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		case 'V':
 			printf("vhost-device-gpio %s\n", VDG_VERSION);
 			exit(EXIT_SUCCESS);
+		case OPT_SOCKET_MODE:
+			opts->socket_mode = parse_mode(optarg);
+			break;
+		case OPT_SOCKET_GROUP:
+			opts->socket_group = parse_group(optarg);
+			break;
+		case OPT_NO_SECCOMP:
+			opts->seccomp = false;
+			break;
 		case OPT_PRINT_CAPABILITIES:
 			printf("{\n  \"type\": \"gpio\"\n}\n");
 			exit(EXIT_SUCCESS);
@@ -307,7 +394,9 @@ static int create_servers(const struct options *opts,
 						   "socket is in the way"
 				  : ret == -EADDRINUSE
 					  ? "another process serves it"
-					  : strerror(-ret));
+				  : ret == -EPERM ? "cannot give it that group "
+						    "(not a member of it)"
+						  : strerror(-ret));
 			break;
 		}
 		log_info("%s: serving a %s", path, what);
@@ -363,7 +452,9 @@ int main(int argc, char **argv)
 		device_list_free(&list);
 		return EXIT_FAILURE;
 	}
-	ret = create_servers(&opts, &list, backends, servers);
+	ret = unix_socket_set_permissions(opts.socket_mode, opts.socket_group);
+	if (ret == 0)
+		ret = create_servers(&opts, &list, backends, servers);
 	backends_free(backends, list.count);
 	if (ret < 0)
 		goto out_free;
@@ -373,6 +464,22 @@ int main(int argc, char **argv)
 			log_error("cannot start a thread: %s", strerror(-ret));
 			break;
 		}
+	}
+	/*
+	 * Sockets bound, chips open, threads running: from here on only the
+	 * calls serving needs (src/sandbox.c), on every thread at once.
+	 */
+	if (ret == 0 && opts.seccomp && RUNNING_ON_VALGRIND) {
+		/* It does not implement seccomp(): the filter cannot go in. */
+		log_warn("running under valgrind: no system-call filter");
+	} else if (ret == 0 && opts.seccomp && SANITIZER_BUILD) {
+		log_warn("AddressSanitizer build: no system-call filter");
+	} else if (ret == 0 && opts.seccomp) {
+		ret = sandbox_install();
+		if (ret < 0)
+			log_error("cannot install the system-call filter: %s "
+				  "(--no-seccomp runs without it)",
+				  strerror(-ret));
 	}
 	if (ret == 0) {
 		sigwait(&stop_signals, &sig);

@@ -2,6 +2,10 @@
 #include "unix_socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -9,6 +13,18 @@
 #include <unistd.h>
 
 #include "log.h"
+
+static mode_t g_mode = UNIX_SOCKET_DEFAULT_MODE;
+static gid_t g_gid = UNIX_SOCKET_NO_GROUP;
+
+int unix_socket_set_permissions(mode_t mode, gid_t gid)
+{
+	if (mode & ~(mode_t)0777)
+		return -EINVAL;
+	g_mode = mode;
+	g_gid = gid;
+	return 0;
+}
 
 static int fill_address(struct sockaddr_un *addr, const char *path)
 {
@@ -46,27 +62,21 @@ static int claim_path(const struct sockaddr_un *addr)
 	return unlink(addr->sun_path) < 0 ? -errno : 0;
 }
 
-int unix_socket_listen(const char *path)
+/*
+ * A socket bound to @addr, born with @mode: a socket file is created
+ * 0777 & ~umask, so umask ~mode leaves exactly @mode (no chmod, no window).
+ * The umask is process-wide: this runs at start-up, before any thread.
+ */
+static int bind_with_mode(const struct sockaddr_un *addr, mode_t mode)
 {
-	struct sockaddr_un addr;
 	mode_t old_umask;
 	int fd, ret;
 
-	ret = fill_address(&addr, path);
-	if (ret < 0)
-		return ret;
-	ret = claim_path(&addr);
-	if (ret < 0)
-		return ret;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	/*
-	 * Owner-only from the first instant: no window before a chmod.  A
-	 * socket is created 0777 & ~umask, so 0177 leaves exactly 0600.
-	 */
-	old_umask = umask(0177);
-	ret = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	old_umask = umask(~mode & 0777);
+	ret = bind(fd, (const struct sockaddr *)addr, sizeof(*addr));
 	umask(old_umask);
 	if (ret < 0 || listen(fd, 8) < 0) {
 		ret = -errno;
@@ -74,4 +84,93 @@ int unix_socket_listen(const char *path)
 		return ret;
 	}
 	return fd;
+}
+
+/* Moves @from to @to unless something is at @to (then -EEXIST). */
+static int move_no_replace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	/* A file system without RENAME_NOREPLACE: link() never replaces. */
+	if (link(from, to) < 0)
+		return -errno;
+	unlink(from);
+	return 0;
+}
+
+/*
+ * With a group to give, the socket is made in a private directory (0700,
+ * next to @addr so that the move stays on one file system), given its
+ * group and mode there where nobody else can reach it, and only then moved
+ * to @addr.
+ */
+static int listen_private_then_move(const struct sockaddr_un *addr, mode_t mode,
+				    gid_t gid)
+{
+	char dir[sizeof(addr->sun_path) + 16], tmp[sizeof(dir) + 2];
+	struct sockaddr_un tmp_addr;
+	const char *slash = strrchr(addr->sun_path, '/');
+	int fd, ret;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".vdg-XXXXXX");
+	else
+		snprintf(dir, sizeof(dir), "%.*s/.vdg-XXXXXX",
+			 (int)(slash - addr->sun_path), addr->sun_path);
+	if (!mkdtemp(dir)) /* mkdtemp makes it 0700 */
+		return -errno;
+	snprintf(tmp, sizeof(tmp), "%s/s", dir);
+	ret = fill_address(&tmp_addr, tmp);
+	if (ret < 0)
+		goto out_rmdir;
+	fd = bind_with_mode(&tmp_addr, mode);
+	if (fd < 0) {
+		ret = fd;
+		goto out_rmdir;
+	}
+	if (fchownat(AT_FDCWD, tmp, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fchmodat(AT_FDCWD, tmp, mode, 0) < 0) {
+		ret = -errno;
+		goto out_close;
+	}
+	ret = claim_path(addr);
+	if (ret < 0)
+		goto out_close;
+	ret = move_no_replace(tmp, addr->sun_path);
+	if (ret < 0)
+		goto out_close;
+	rmdir(dir);
+	return fd;
+
+out_close:
+	close(fd);
+	unlink(tmp);
+out_rmdir:
+	rmdir(dir);
+	return ret;
+}
+
+int unix_socket_listen_with(const char *path, mode_t mode, gid_t gid)
+{
+	struct sockaddr_un addr;
+	int ret;
+
+	if (mode & ~(mode_t)0777)
+		return -EINVAL;
+	ret = fill_address(&addr, path);
+	if (ret < 0)
+		return ret;
+	if (gid != UNIX_SOCKET_NO_GROUP)
+		return listen_private_then_move(&addr, mode, gid);
+	ret = claim_path(&addr);
+	if (ret < 0)
+		return ret;
+	return bind_with_mode(&addr, mode);
+}
+
+int unix_socket_listen(const char *path)
+{
+	return unix_socket_listen_with(path, g_mode, g_gid);
 }

@@ -3,12 +3,33 @@
 #ifndef VDG_UNIX_SOCKET_H
 #define VDG_UNIX_SOCKET_H
 
+#include <sys/types.h>
+
+/* The default permissions of a socket file: owner only. */
+#define UNIX_SOCKET_DEFAULT_MODE 0600
+/* "No group change": the socket keeps the daemon's group. */
+#define UNIX_SOCKET_NO_GROUP ((gid_t)-1)
+
 /*
- * Binds and listens on @path (non-blocking, close-on-exec, mode 0600 from
- * the start).  A stale socket file nobody listens on is replaced; a live
- * socket is -EADDRINUSE, any other file -EEXIST, a path too long for
- * sun_path -ENAMETOOLONG.  Returns the fd or -errno.
+ * The permissions unix_socket_listen() gives every socket file from then on:
+ * @mode (permission bits only, at most 0777) and, unless @gid is
+ * UNIX_SOCKET_NO_GROUP, group @gid.  Set once at start-up, before any
+ * socket is created (and before threads exist).  Returns 0 or -EINVAL.
+ */
+int unix_socket_set_permissions(mode_t mode, gid_t gid);
+
+/*
+ * Binds and listens on @path (non-blocking, close-on-exec) with the
+ * permissions set above (default 0600, the daemon's group).  The file has
+ * its final mode and group from the instant it appears at @path: no window
+ * in which anyone else may connect.  A stale socket file nobody listens on
+ * is replaced; a live socket is -EADDRINUSE, any other file -EEXIST, a path
+ * too long for sun_path -ENAMETOOLONG, a group the daemon may not give
+ * -EPERM.  Returns the fd or -errno.
  */
 int unix_socket_listen(const char *path);
+
+/* The same with explicit permissions (the settings above are ignored). */
+int unix_socket_listen_with(const char *path, mode_t mode, gid_t gid);
 
 #endif

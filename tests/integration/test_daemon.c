@@ -2657,6 +2657,21 @@ static const struct cmdline_case cmdline_cases[] = {
 	 {"--socket-path=%s", "--socket-count=1", "--device-list=s8", "extra"},
 	 2,
 	 true},
+	{"--socket-mode not octal",
+	 {"--socket-path=%s", "--socket-count=1", "--device-list=s8",
+	  "--socket-mode=0999"},
+	 2,
+	 true},
+	{"--socket-mode beyond 0777",
+	 {"--socket-path=%s", "--socket-count=1", "--device-list=s8",
+	  "--socket-mode=4660"},
+	 2,
+	 true},
+	{"--socket-group unknown",
+	 {"--socket-path=%s", "--socket-count=1", "--device-list=s8",
+	  "--socket-group=no-such-group-vdg"},
+	 2,
+	 true},
 	{"host chip that does not exist",
 	 {"--socket-path=%s", "--socket-count=1", "--device-list=99"},
 	 -1,
@@ -2760,6 +2775,114 @@ static void test_bad_command_lines(void **state)
 	}
 }
 
+/* "Seccomp:" of /proc/PID/status: 0 none, 2 filter; -1 unknown. */
+static int proc_seccomp_mode(pid_t pid)
+{
+	char path[64], line[256];
+	int mode = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp: %d", &mode) == 1)
+			break;
+	fclose(f);
+	return mode;
+}
+
+static bool log_contains(const struct daemon *d, const char *text)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f = fopen(d->log, "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, text) != NULL;
+	fclose(f);
+	return found;
+}
+
+static void expect_socket_file(const char *path, mode_t mode, gid_t gid)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		fail_msg("%s: %s", path, strerror(errno));
+	if (!S_ISSOCK(st.st_mode) || (st.st_mode & 07777) != mode ||
+	    st.st_gid != gid)
+		fail_msg("%s: mode %o group %u, expected a socket, mode %o "
+			 "group %u",
+			 path, (unsigned int)(st.st_mode & 07777),
+			 (unsigned int)st.st_gid, (unsigned int)mode,
+			 (unsigned int)gid);
+}
+
+/*
+ * --socket-mode and --socket-group reach every socket file, the .sim
+ * control sockets too, and leave nothing else in the directory; the
+ * system-call filter is on by default.
+ */
+static void test_socket_permissions(void **state)
+{
+	struct fx *fx = *state;
+	char a_path[192], a_group[64], path[192];
+	const char *args[] = {a_path,  "-c",	"2",
+			      "-l",    "s4:s8", "--socket-mode=0660",
+			      a_group, NULL};
+	gid_t gid = getegid();
+	unsigned int i;
+	int mode;
+
+	daemon_prepare(&fx->d);
+	fx->d.count = 2;
+	snprintf(a_path, sizeof(a_path), "--socket-path=%s", fx->d.base);
+	snprintf(a_group, sizeof(a_group), "--socket-group=%u",
+		 (unsigned int)gid);
+	daemon_spawn_wait(&fx->d, args);
+	fx->have_daemon = true;
+	for (i = 0; i < 2; i++) {
+		daemon_sock(&fx->d, i, path, sizeof(path));
+		expect_socket_file(path, 0660, gid);
+		/* The .sim socket comes right after its device socket. */
+		daemon_sim_sock(&fx->d, i, path, sizeof(path));
+		while (access(path, F_OK) < 0 && daemon_alive(&fx->d))
+			sleep_ms(2);
+		expect_socket_file(path, 0660, gid);
+	}
+	assert_int_equal(dir_entries(fx->d.dir), 4);
+	fresh_session_works(fx, 1);
+	/* On by default, unless the daemon said why not (a sanitizer build). */
+	mode = proc_seccomp_mode(fx->d.pid);
+	if (!getenv("VDG_DAEMON_WRAPPER") && mode != 2 &&
+	    !log_contains(&fx->d, "no system-call filter"))
+		fail_msg("daemon Seccomp: %d, expected 2 (filter)", mode);
+}
+
+/* Without options: owner only; --no-seccomp: no filter. */
+static void test_socket_default_mode_no_seccomp(void **state)
+{
+	struct fx *fx = *state;
+	char a_path[192], path[192];
+	const char *args[] = {a_path, "-c",	      "1", "-l",
+			      "s4",   "--no-seccomp", NULL};
+
+	daemon_prepare(&fx->d);
+	fx->d.count = 1;
+	snprintf(a_path, sizeof(a_path), "--socket-path=%s", fx->d.base);
+	daemon_spawn_wait(&fx->d, args);
+	fx->have_daemon = true;
+	daemon_sock(&fx->d, 0, path, sizeof(path));
+	expect_socket_file(path, 0600, getegid());
+	fresh_session_works(fx, 0);
+	if (!getenv("VDG_DAEMON_WRAPPER"))
+		assert_int_equal(proc_seccomp_mode(fx->d.pid), 0);
+}
+
 /* ------------------------------------------------------------------ */
 
 #define T(f)  cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
@@ -2860,6 +2983,8 @@ int main(int argc, char **argv)
 		T(test_reconnect_cycles),
 		TM(test_sigterm_with_active_session),
 		TN(test_bad_command_lines),
+		TN(test_socket_permissions),
+		TN(test_socket_default_mode_no_seccomp),
 	};
 	int ret;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Listening sockets: permissions, and which files at the path are replaced. */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -232,6 +233,222 @@ static void test_listen_missing_directory(void **state)
 	assert_int_equal(unix_socket_listen(path), -ENOENT);
 }
 
+/* Entries in @dir other than . and .. */
+static int count_entries(const char *dir)
+{
+	struct dirent *e;
+	int n = 0;
+	DIR *dp = opendir(dir);
+
+	assert_non_null(dp);
+	while ((e = readdir(dp)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(dp);
+	return n;
+}
+
+/* A wider mode without a group: born with it (umask), nothing else made. */
+static void test_listen_with_mode(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+	mode_t old = umask(0022);
+	int fd = unix_socket_listen_with(fx->path, 0660, UNIX_SOCKET_NO_GROUP);
+
+	assert_true(fd >= 0);
+	assert_int_equal(umask(old), 0022);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal(st.st_gid, getegid());
+	assert_int_equal(count_entries(fx->dir), 1);
+	assert_int_equal(try_connect(fx->path), 0);
+	close(fd);
+}
+
+/* Even a umask that would take the owner's bits away gives exactly @mode. */
+static void test_listen_with_mode_ignores_umask(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+	mode_t old = umask(0777);
+	int fd = unix_socket_listen_with(fx->path, 0666, UNIX_SOCKET_NO_GROUP);
+
+	umask(old);
+	assert_true(fd >= 0);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0666);
+	close(fd);
+}
+
+/* The group of the socket: one we belong to (our own is always allowed). */
+static gid_t some_group(void)
+{
+	gid_t groups[64];
+	int n = getgroups(64, groups), i;
+
+	for (i = 0; i < n; i++)
+		if (groups[i] != getegid())
+			return groups[i];
+	/* root may give any group. */
+	return geteuid() == 0 ? 12345 : getegid();
+}
+
+/*
+ * With a group: made in a private directory, given its group and mode
+ * there, moved into place; the private directory is gone afterwards.
+ */
+static void test_listen_with_group(void **state)
+{
+	struct fixture *fx = *state;
+	gid_t gid = some_group();
+	struct stat st;
+	int fd = unix_socket_listen_with(fx->path, 0660, gid);
+
+	assert_true(fd >= 0);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal(st.st_gid, gid);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(count_entries(fx->dir), 1);
+	assert_int_equal(try_connect(fx->path), 0);
+	close(fd);
+}
+
+/* The group path keeps the same rules about what is at the path. */
+static void test_listen_with_group_refuses_regular_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+	int fd = open(fx->path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(unix_socket_listen_with(fx->path, 0660, getegid()),
+			 -EEXIST);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(count_entries(fx->dir), 1);
+}
+
+static void test_listen_with_group_refuses_live_socket(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat before, after;
+	int fd = unix_socket_listen(fx->path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(lstat(fx->path, &before), 0);
+	assert_int_equal(unix_socket_listen_with(fx->path, 0660, getegid()),
+			 -EADDRINUSE);
+	assert_int_equal(lstat(fx->path, &after), 0);
+	assert_int_equal(after.st_ino, before.st_ino);
+	assert_int_equal(after.st_mode & 07777, 0600);
+	assert_int_equal(count_entries(fx->dir), 1);
+	assert_int_equal(try_connect(fx->path), 0);
+	close(fd);
+}
+
+static void test_listen_with_group_replaces_stale_socket(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+	int fd;
+
+	leave_stale_socket(fx->path);
+	fd = unix_socket_listen_with(fx->path, 0640, getegid());
+	assert_true(fd >= 0);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(try_connect(fx->path), 0);
+	assert_int_equal(count_entries(fx->dir), 1);
+	close(fd);
+}
+
+/* A group we may not give: -EPERM, and nothing left behind. */
+static void test_listen_with_foreign_group(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (geteuid() == 0) {
+		print_message("# root may give any group: not tried\n");
+		return;
+	}
+	assert_int_equal(unix_socket_listen_with(fx->path, 0660, 12345),
+			 -EPERM);
+	assert_int_equal(count_entries(fx->dir), 0);
+}
+
+static void test_listen_with_bad_mode(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(
+		unix_socket_listen_with(fx->path, 04660, UNIX_SOCKET_NO_GROUP),
+		-EINVAL);
+	assert_int_equal(
+		unix_socket_set_permissions(01777, UNIX_SOCKET_NO_GROUP),
+		-EINVAL);
+	assert_int_equal(count_entries(fx->dir), 0);
+}
+
+/* unix_socket_listen() follows the process-wide setting. */
+static void test_set_permissions(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+	int fd;
+
+	assert_int_equal(unix_socket_set_permissions(0606, getegid()), 0);
+	fd = unix_socket_listen(fx->path);
+	assert_int_equal(unix_socket_set_permissions(UNIX_SOCKET_DEFAULT_MODE,
+						     UNIX_SOCKET_NO_GROUP),
+			 0);
+	assert_true(fd >= 0);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0606);
+	assert_int_equal(st.st_gid, getegid());
+	close(fd);
+}
+
+/*
+ * The private directory (DIR/.vdg-XXXXXX/s) must fit in sun_path too: a
+ * path that fits but whose directory is that long is -ENAMETOOLONG, with
+ * nothing left behind; a long name in a short directory is fine.
+ */
+static void test_listen_with_group_path_limit(void **state)
+{
+	struct fixture *fx = *state;
+	struct sockaddr_un addr;
+	char sub[sizeof(addr.sun_path)], path[sizeof(addr.sun_path) + 8];
+	size_t dir_len = strlen(fx->dir);
+	int fd;
+
+	/* A subdirectory whose path is 100 characters long. */
+	memcpy(sub, fx->dir, dir_len);
+	sub[dir_len] = '/';
+	memset(sub + dir_len + 1, 'd', 100 - dir_len - 1);
+	sub[100] = '\0';
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(path, sizeof(path), "%s/s", sub);
+	assert_int_equal(unix_socket_listen_with(path, 0660, getegid()),
+			 -ENAMETOOLONG);
+	assert_int_equal(count_entries(sub), 0);
+	assert_int_equal(rmdir(sub), 0);
+
+	/* 107 characters in the fixture's directory. */
+	memcpy(path, fx->dir, dir_len);
+	path[dir_len] = '/';
+	memset(path + dir_len + 1, 'a', sizeof(addr.sun_path) - dir_len - 2);
+	path[sizeof(addr.sun_path) - 1] = '\0';
+	fd = unix_socket_listen_with(path, 0660, getegid());
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(unlink(path), 0);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -248,6 +465,16 @@ int main(void)
 		TEST(test_listen_path_too_long),
 		TEST(test_listen_path_length_limit),
 		TEST(test_listen_missing_directory),
+		TEST(test_listen_with_mode),
+		TEST(test_listen_with_mode_ignores_umask),
+		TEST(test_listen_with_group),
+		TEST(test_listen_with_group_refuses_regular_file),
+		TEST(test_listen_with_group_refuses_live_socket),
+		TEST(test_listen_with_group_replaces_stale_socket),
+		TEST(test_listen_with_foreign_group),
+		TEST(test_listen_with_bad_mode),
+		TEST(test_set_permissions),
+		TEST(test_listen_with_group_path_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Soak test: one daemon through every kind of front-end churn, and at the
+ * end its fd count and thread count are exactly where they started and its
+ * resident memory within a small bound.
+ *
+ *   1. connect / negotiate / disconnect cycles (some left half-way through
+ *      the set-up, some with requests in flight)
+ *   2. VMM processes killed with SIGKILL while they submit requests
+ *   3. memory regions removed (REM_MEM_REG) while the requestq runs
+ *   4. connections dropped with interrupts pending: lines armed, eventq
+ *      pairs queued, edges made through the .sim control socket
+ *
+ * Usage: test_soak DAEMON-BINARY.  Environment, besides the fixture's
+ * (fixture.h):
+ *   VDG_SOAK_CYCLES   cycles of phase 1 (default 1000); the other phases
+ *                     run a tenth of that each (at least 10)
+ *   VDG_RSS_SLACK_KB  allowed VmRSS growth (default 2048)
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <endian.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "fixture.h"
+
+#define IRQ_TYPE VIRTIO_GPIO_MSG_IRQ_TYPE
+#define T_BOTH	 VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH
+#define EVQ	 VMM_GPIO_EVENTQ
+#define NLINES	 8
+
+static int setup_s8(void **state)
+{
+	return setup_with(state, 1, "s8");
+}
+
+static int proc_thread_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *dp;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dp = opendir(path);
+	if (!dp)
+		return -1;
+	while ((e = readdir(dp)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(dp);
+	return n;
+}
+
+/* Queues one GET_VALUE on the requestq and kicks; no wait. */
+static int add_get_value(struct vmm *v, uint16_t gpio)
+{
+	struct virtio_gpio_request *rq;
+	struct vmm_sg o, in;
+	int ret;
+
+	ret = vmm_mem_alloc(v, 8, 8, &o.gpa, (void **)&rq);
+	if (!ret)
+		ret = vmm_mem_alloc(v, 2, 2, &in.gpa, NULL);
+	if (ret)
+		return ret;
+	rq->type = htole16(VIRTIO_GPIO_MSG_GET_VALUE);
+	rq->gpio = htole16(gpio);
+	o.len = 8;
+	in.len = 2;
+	ret = vmm_queue_add(v, 0, &o, 1, &in, 1, VMM_CHAIN_DEFAULT, NULL);
+	if (ret)
+		return ret;
+	return vmm_queue_kick(v, 0) < 0 ? -EIO : 0;
+}
+
+/* Both queues, interrupts acked, memory given region by region. */
+static void irq_negotiate_options(struct vmm_negotiate_options *no)
+{
+	vmm_negotiate_options_init(no);
+	no->nqueues = 2;
+	no->queue.size = 64;
+	no->add_mem_reg = true;
+}
+
+/* One command on the .sim control socket; fails unless it says "ok". */
+static void sim_set(struct fx *fx, unsigned int line, int value)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	char cmd[32], reply[64];
+	size_t got = 0;
+	int fd, n;
+
+	daemon_sim_sock(&fx->d, 0, addr.sun_path, sizeof(addr.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		fail_msg("connect %s: %s", addr.sun_path, strerror(errno));
+	n = snprintf(cmd, sizeof(cmd), "set %u %d\n", line, value);
+	assert_int_equal(send(fd, cmd, (size_t)n, MSG_NOSIGNAL), n);
+	while (got < sizeof(reply) - 1 && !memchr(reply, '\n', got)) {
+		ssize_t r = recv(fd, reply + got, sizeof(reply) - 1 - got, 0);
+
+		if (r <= 0)
+			fail_msg("control socket: no reply to \"set\"");
+		got += (size_t)r;
+	}
+	reply[got] = '\0';
+	close(fd);
+	if (strcmp(reply, "ok\n"))
+		fail_msg("control socket: \"set %u %d\" answered \"%s\"", line,
+			 value, reply);
+}
+
+/* ---- phase 1 ---- */
+
+static void connect_cycles(struct fx *fx, int cycles)
+{
+	struct vmm *v = fx_vmm(fx, 0, NULL);
+	struct vmm_gpio_res res;
+	int i;
+
+	for (i = 0; i < cycles; i++) {
+		fx_connect(fx, v, 0);
+		switch (i % 10) {
+		case 3: {
+			/* Gone half-way through the set-up. */
+			uint64_t f;
+
+			OK(vmm_get_features(v, &f));
+			OK(vmm_set_owner(v));
+			OK(vmm_set_mem_table(v, 0));
+			break;
+		}
+		case 7:
+			/* Gone with requests in flight. */
+			OK(vmm_negotiate(v, NULL));
+			OK(add_get_value(v, 1));
+			OK(add_get_value(v, 2));
+			break;
+		default:
+			OK(vmm_negotiate(v, NULL));
+			OK(vmm_gpio_request(v, VIRTIO_GPIO_MSG_GET_VALUE,
+					    (uint16_t)(i % NLINES), 0, &res));
+			assert_int_equal(res.status, VIRTIO_GPIO_STATUS_OK);
+			break;
+		}
+		vmm_disconnect(v);
+	}
+	vmm_free(v);
+	fx->v[0] = NULL;
+}
+
+/* ---- phase 2 ---- */
+
+/*
+ * A VMM in a child process: negotiates, tells the parent through @ready,
+ * then submits requests in a loop until it is killed.
+ */
+static void killed_vmm_child(const char *path, int ready)
+{
+	struct vmm_used used;
+	struct vmm *v;
+	unsigned int n = 0, k;
+	uint64_t mark;
+
+	if (vmm_new(NULL, &v) || vmm_connect(v, path, 5000 * g_scale) ||
+	    vmm_negotiate(v, NULL))
+		_exit(1);
+	mark = vmm_mem_mark(v);
+	if (write(ready, "r", 1) != 1)
+		_exit(1);
+	for (;;) {
+		/* Batches of 8 requests, answered before the next batch. */
+		for (k = 0; k < 8; k++)
+			if (add_get_value(v, (uint16_t)(n++ % NLINES)))
+				_exit(1);
+		while (vmm_queue_inflight(v, 0) > 0) {
+			if (vmm_queue_wait_used(v, 0, 5000) < 0)
+				_exit(1);
+			while (vmm_queue_pop_used(v, 0, &used) == 1)
+				;
+		}
+		vmm_mem_release(v, mark);
+	}
+}
+
+static void killed_vmms(struct fx *fx, int rounds)
+{
+	char path[170];
+	int i;
+
+	daemon_sock(&fx->d, 0, path, sizeof(path));
+	for (i = 0; i < rounds; i++) {
+		int pipefd[2], status;
+		char c;
+		pid_t pid;
+
+		assert_int_equal(pipe(pipefd), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			close(pipefd[0]);
+			killed_vmm_child(path, pipefd[1]);
+		}
+		close(pipefd[1]);
+		if (read(pipefd[0], &c, 1) != 1) {
+			waitpid(pid, &status, 0);
+			fail_msg("round %d: the VMM child could not connect",
+				 i);
+		}
+		close(pipefd[0]);
+		/* Let it run for 0..4 ms of requests, then kill it. */
+		sleep_ms(i % 5);
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+			fail_msg("round %d: the VMM child ended by itself (%d)",
+				 i, status);
+		assert_true(daemon_alive(&fx->d));
+	}
+}
+
+/* ---- phase 3 ---- */
+
+static void regions_removed(struct fx *fx, int rounds)
+{
+	struct vmm_options o;
+	struct vmm_negotiate_options no;
+	struct vmm *v;
+	int i, k;
+
+	vmm_options_init(&o);
+	o.nregions = 2;
+	v = fx_vmm(fx, 0, &o);
+	vmm_negotiate_options_init(&no);
+	no.add_mem_reg = true;
+	for (i = 0; i < rounds; i++) {
+		fx_session(fx, v, 0, &no);
+		for (k = 0; k < 4; k++)
+			OK(add_get_value(v, (uint16_t)k));
+		/* The region without the rings, then the one with them. */
+		OK(vmm_rem_mem_reg(v, 1));
+		OK(add_get_value(v, 4));
+		OK(vmm_rem_mem_reg(v, 0));
+		/* Kicks with the rings' memory gone. */
+		for (k = 0; k < 4; k++)
+			if (vmm_queue_kick_force(v, 0) < 0)
+				fail_msg("kick failed");
+		if (i % 2) {
+			/* Given back: the daemon serves again or keeps the
+			 * queue broken, but stays up. */
+			OK(vmm_add_mem_reg(v, 0));
+			OK(vmm_add_mem_reg(v, 1));
+			(void)add_get_value(v, 5);
+		}
+		vmm_disconnect(v);
+		assert_true(daemon_alive(&fx->d));
+	}
+	vmm_free(v);
+	fx->v[0] = NULL;
+}
+
+/* ---- phase 4 ---- */
+
+static void irq_pending_teardown(struct fx *fx, int rounds)
+{
+	struct vmm_negotiate_options no;
+	struct vmm_gpio_req reqs[NLINES];
+	struct vmm_gpio_res res[NLINES];
+	struct vmm *v = fx_vmm(fx, 0, NULL);
+	unsigned int line;
+	int i;
+
+	irq_negotiate_options(&no);
+	for (i = 0; i < rounds; i++) {
+		fx_session(fx, v, 0, &no);
+		if (!(vmm_acked_features(v) & VMM_BIT(VMM_F_GPIO_IRQ)))
+			fail_msg("VIRTIO_GPIO_F_IRQ not negotiated");
+		for (line = 0; line < NLINES; line++)
+			reqs[line] = (struct vmm_gpio_req){
+				IRQ_TYPE, (uint16_t)line, T_BOTH};
+		OK(vmm_gpio_submit(v, reqs, NLINES, res));
+		for (line = 0; line < NLINES; line++)
+			assert_int_equal(res[line].status,
+					 VIRTIO_GPIO_STATUS_OK);
+		/* Pairs queued for every line, some fired, some pending. */
+		for (line = 0; line < NLINES; line++)
+			OK(vmm_gpio_irq_add(v, (uint16_t)line, NULL));
+		assert_true(vmm_queue_kick(v, EVQ) >= 0);
+		sim_set(fx, (unsigned int)i % NLINES, i % 2 ? 0 : 1);
+		if (i % 3 == 0)
+			/* An edge latched while masked, a request in flight. */
+			OK(add_get_value(v, 0));
+		vmm_disconnect(v);
+	}
+	vmm_free(v);
+	fx->v[0] = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+
+struct footprint {
+	int fds, threads;
+	long rss_kb;
+};
+
+static void measure(struct fx *fx, const struct footprint *want,
+		    struct footprint *out)
+{
+	/* Disconnects are handled asynchronously: let the fds settle. */
+	out->fds = wait_fd_count(fx->d.pid, want ? want->fds : -1,
+				 want ? 3000 * g_scale : 300);
+	out->threads = proc_thread_count(fx->d.pid);
+	out->rss_kb = proc_rss_kb(fx->d.pid);
+}
+
+static void check(const char *phase, const struct footprint *f0,
+		  const struct footprint *f1, long slack)
+{
+	print_message("# after %s: fds %d -> %d, threads %d -> %d, VmRSS "
+		      "%ld -> %ld kB\n",
+		      phase, f0->fds, f1->fds, f0->threads, f1->threads,
+		      f0->rss_kb, f1->rss_kb);
+	if (f1->fds != f0->fds)
+		fail_msg("%s: daemon fd count %d, %d before", phase, f1->fds,
+			 f0->fds);
+	if (f1->threads != f0->threads)
+		fail_msg("%s: daemon thread count %d, %d before", phase,
+			 f1->threads, f0->threads);
+	if (f1->rss_kb > f0->rss_kb + slack)
+		fail_msg("%s: daemon VmRSS grew from %ld to %ld kB (allowed "
+			 "+%ld kB)",
+			 phase, f0->rss_kb, f1->rss_kb, slack);
+}
+
+static void test_soak(void **state)
+{
+	struct fx *fx = *state;
+	int cycles = env_int("VDG_SOAK_CYCLES", 1000);
+	int rounds = cycles / 10 < 10 ? 10 : cycles / 10;
+	long slack = env_int("VDG_RSS_SLACK_KB", 2048);
+	struct footprint f0, f1;
+	struct vmm_gpio_res res;
+	int64_t t0 = now_ms();
+
+	/* Warm-up: every phase once, so allocators reach steady state. */
+	connect_cycles(fx, 20);
+	killed_vmms(fx, 2);
+	regions_removed(fx, 2);
+	irq_pending_teardown(fx, 2);
+	measure(fx, NULL, &f0);
+
+	connect_cycles(fx, cycles);
+	measure(fx, &f0, &f1);
+	check("connect cycles", &f0, &f1, slack);
+
+	killed_vmms(fx, rounds);
+	measure(fx, &f0, &f1);
+	check("VMMs killed mid-request", &f0, &f1, slack);
+
+	regions_removed(fx, rounds);
+	measure(fx, &f0, &f1);
+	check("memory regions removed", &f0, &f1, slack);
+
+	irq_pending_teardown(fx, rounds);
+	measure(fx, &f0, &f1);
+	check("disconnects with interrupts pending", &f0, &f1, slack);
+
+	/* And it still serves. */
+	fx_default_session(fx, 0, 0);
+	OK(vmm_gpio_request(fx->v[0], VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
+			    VIRTIO_GPIO_DIRECTION_OUT, &res));
+	assert_int_equal(res.status, VIRTIO_GPIO_STATUS_OK);
+	OK(vmm_gpio_request(fx->v[0], VIRTIO_GPIO_MSG_SET_VALUE, 1, 1, &res));
+	OK(vmm_gpio_request(fx->v[0], VIRTIO_GPIO_MSG_GET_VALUE, 1, 0, &res));
+	assert_int_equal(res.status, VIRTIO_GPIO_STATUS_OK);
+	assert_int_equal(res.value, 1);
+	print_message("# soak: %d cycles + 3 x %d rounds in %lld ms\n", cycles,
+		      rounds, (long long)(now_ms() - t0));
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_soak, setup_s8, teardown),
+	};
+	int ret;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s DAEMON-BINARY\n", argv[0]);
+		return 2;
+	}
+	fixture_init(argv[1]);
+	ret = cmocka_run_group_tests_name("soak", tests, NULL, NULL);
+	fixture_done();
+	return ret;
+}
