@@ -489,6 +489,11 @@ int gpio_device_resume(struct gpio_device *dev)
 	if (!saved)
 		return -ENOENT;
 	dev->suspended = NULL;
+	/*
+	 * A pair queued since the suspend would be overwritten below: give it
+	 * back first, as the token contract wants (the driver queues it again).
+	 */
+	gpio_device_irq_flush(dev);
 	for (i = 0; i < be->ngpio; i++) {
 		struct gpio_line *line = &saved[i];
 

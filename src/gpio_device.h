@@ -49,8 +49,8 @@ int gpio_device_suspend(struct gpio_device *dev);
  * as the guest left them (directions, output values, interrupt types and
  * latched edges).  Returns 0, -ENOENT if nothing was kept, or -EIO if some
  * line could not be restored (it starts over released; a refused interrupt
- * is held as after a refused IRQ_TYPE).  gpio_device_reset() forgets the
- * kept state instead.
+ * is held as after a refused IRQ_TYPE).  A pair held since the suspend goes
+ * back INVALID first.  gpio_device_reset() forgets the kept state instead.
  */
 int gpio_device_resume(struct gpio_device *dev);
 

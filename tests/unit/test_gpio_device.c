@@ -1910,6 +1910,28 @@ static void test_resume_forgets_held_pair(void **state)
 	gpio_device_free(dev);
 }
 
+/*
+ * A pair queued between suspend and resume (found by fuzz_gpio_device): the
+ * restored line state must not overwrite it unanswered; it goes back INVALID
+ * and the driver queues it again.
+ */
+static void test_resume_gives_back_pair_held_meanwhile(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	assert_int_equal(gpio_device_suspend(dev), 0);
+	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(dev, 1, 7);
+	assert_int_equal(log.ncalls, 0);
+	assert_int_equal(gpio_device_resume(dev), 0);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 7, INVALID);
+	gpio_device_free(dev);
+}
+
 static void test_resume_without_suspend(void **state)
 {
 	struct irq_done_log log;
@@ -2099,6 +2121,7 @@ int main(void)
 		cmocka_unit_test(test_resume_restores_lines),
 		cmocka_unit_test(test_resume_restores_latch),
 		cmocka_unit_test(test_resume_forgets_held_pair),
+		cmocka_unit_test(test_resume_gives_back_pair_held_meanwhile),
 		cmocka_unit_test(test_resume_without_suspend),
 		cmocka_unit_test(test_reset_forgets_suspended_state),
 		cmocka_unit_test(test_suspend_twice_keeps_guest_state),

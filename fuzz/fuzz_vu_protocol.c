@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libFuzzer target: the vhost-user message layer (vu_socket framing and
+ * vu_protocol handling) against a fake device, over a socketpair.
+ *
+ * The input is a sequence of records:
+ *
+ *   0xff OFF_LO OFF_HI LEN BYTES...   write BYTES into the guest RAM memfd
+ *                                     (64 KiB) at OFF % 64 KiB
+ *   0xfe                              run the event loop once (kicks)
+ *   REQ FLAGS SIZE_LO SIZE_HI FDSPEC KINDS PAYLOAD...
+ *                                     one message: request REQ, raw flags,
+ *                                     the header claims SIZE payload bytes
+ *                                     and up to SIZE follow (the last
+ *                                     message may be cut short);
+ *                                     FDSPEC % 11 fds ride along, fd i of
+ *                                     kind (KINDS >> 2i) & 3 (i < 4, else 1):
+ *                                     0 the guest RAM memfd, 1 an eventfd
+ *                                     already signalled, 2 a quiet eventfd,
+ *                                     3 a 4 KiB memfd
+ *
+ * Each message is handled by vu_dev_handle_message() as the daemon's loop
+ * would; replies are read and checked, then dropped.  The fake device pops
+ * and returns every chain on a kick, so a well-formed set-up also walks the
+ * rings.  After the last record the peer's side is shut, the connection
+ * detached, and every fd the input created must be closed again.
+ */
+#include <assert.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "event_loop.h"
+#include "log.h"
+#include "vu_protocol.h"
+#include "vu_socket.h"
+
+#define RAM_SIZE    0x10000u
+#define SMALL_SIZE  0x1000u
+#define MAX_FDS_OUT 10
+#define MAX_CHAINS  8
+
+static int fake_get_config(void *opaque, uint32_t offset, uint32_t size,
+			   uint8_t *out)
+{
+	static const uint8_t config[8] = {8, 0, 0, 0, 48, 0, 0, 0};
+
+	if (offset > sizeof(config) || size > sizeof(config) - offset)
+		return -EINVAL;
+	memcpy(out, config + offset, size);
+	return 0;
+}
+
+/* Pops what is available and gives it back, as a device would. */
+static void fake_kick(void *opaque, struct vu_dev *dev, unsigned int index)
+{
+	static struct vq_elem elem;
+	struct virtqueue *vq;
+
+	assert(index < VU_MAX_QUEUES);
+	vq = vu_dev_ready_queue(dev, index);
+	assert(vq);
+	for (int i = 0; i < MAX_CHAINS; i++) {
+		int ret = vq_pop(vq, &dev->mem, &elem);
+
+		if (getenv("FUZZ_VERBOSE"))
+			fprintf(stderr, "queue %u: vq_pop %d\n", index, ret);
+		if (ret <= 0)
+			break;
+		assert(elem.out_num <= VQ_MAX_SEGS &&
+		       elem.in_num <= VQ_MAX_SEGS);
+		if (elem.in_num && elem.in[0].iov_len)
+			((volatile uint8_t *)elem.in[0].iov_base)[0] = 0;
+		vq_push(vq, &elem, elem.in_len > 2 ? 2 : (uint32_t)elem.in_len);
+	}
+	(void)vq_notify(vq);
+}
+
+static void fake_stop(void *opaque, struct vu_dev *dev, unsigned int index)
+{
+	assert(index < VU_MAX_QUEUES);
+}
+
+static void fake_reset(void *opaque)
+{
+}
+
+static const struct vu_device_ops fake_ops = {
+	.device_features = 1ull << 0,
+	.get_config = fake_get_config,
+	.queue_kick = fake_kick,
+	.queue_stop = fake_stop,
+	.reset = fake_reset,
+};
+
+/*
+ * Open fds among the lowest 256: a leaked fd takes the lowest free number,
+ * and fewer than 100 are ever open at once here, so a leak shows at once.
+ */
+static int open_fd_count(void)
+{
+	int count = 0;
+
+	for (int fd = 0; fd < 256; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			count++;
+	return count;
+}
+
+static int new_memfd(size_t size)
+{
+	int fd = memfd_create("fuzz-ram", MFD_CLOEXEC);
+
+	assert(fd >= 0);
+	assert(ftruncate(fd, (off_t)size) == 0);
+	return fd;
+}
+
+static int new_fd(int kind, int ram)
+{
+	int fd = -1;
+	uint64_t one = 1;
+
+	switch (kind) {
+	case 0:
+		fd = dup(ram);
+		break;
+	case 1:
+		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		assert(fd >= 0 && write(fd, &one, sizeof(one)) == sizeof(one));
+		break;
+	case 2:
+		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		break;
+	default:
+		fd = new_memfd(SMALL_SIZE);
+		break;
+	}
+	assert(fd >= 0);
+	return fd;
+}
+
+/* Sends @len bytes with @nfds fds on the first byte. */
+static int send_raw(int sock, const uint8_t *buf, size_t len, const int *fds,
+		    unsigned int nfds)
+{
+	char control[CMSG_SPACE(MAX_FDS_OUT * sizeof(int))];
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n;
+
+	if (nfds) {
+		struct cmsghdr *cmsg;
+
+		memset(control, 0, sizeof(control));
+		mh.msg_control = control;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		cmsg = CMSG_FIRSTHDR(&mh);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cmsg), fds, nfds * sizeof(int));
+	}
+	n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Reads and checks what the back-end replied, then drops it. */
+static void drain_replies(int sock)
+{
+	uint8_t buf[8192];
+	char control[CMSG_SPACE(VU_MAX_FDS * sizeof(int))];
+
+	for (;;) {
+		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = control,
+				    .msg_controllen = sizeof(control)};
+		ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+		if (n <= 0)
+			break;
+		/* Replies never carry fds. */
+		assert(CMSG_FIRSTHDR(&mh) == NULL);
+		if (n >= 12) {
+			uint32_t flags;
+
+			memcpy(&flags, buf + 4, 4);
+			assert(flags == (VU_FLAG_VERSION | VU_FLAG_REPLY));
+		}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct event_loop *loop;
+	static uint8_t msgbuf[12 + 65536];
+	struct vu_dev dev;
+	int sv[2], ram, baseline;
+	size_t pos = 0;
+	bool alive = true;
+
+	if (!loop) {
+		log_set_level(LOG_LEVEL_ERROR);
+		assert(event_loop_new(&loop) == 0);
+	}
+	baseline = open_fd_count();
+	assert(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	ram = new_memfd(RAM_SIZE);
+	vu_dev_init(&dev, loop, &fake_ops, NULL);
+	vu_dev_attach(&dev, sv[0]);
+	if (getenv("FUZZ_VERBOSE"))
+		fprintf(stderr, "input of %zu bytes\n", size);
+
+	while (alive && pos < size) {
+		uint8_t type = data[pos++];
+
+		if (type == 0xff) {
+			size_t off, len;
+
+			if (size - pos < 3)
+				break;
+			off = (size_t)(data[pos] | data[pos + 1] << 8) %
+			      RAM_SIZE;
+			len = data[pos + 2];
+			pos += 3;
+			if (len > size - pos)
+				len = size - pos;
+			if (len > RAM_SIZE - off)
+				len = RAM_SIZE - off;
+			assert(pwrite(ram, data + pos, len, (off_t)off) ==
+			       (ssize_t)len);
+			pos += len;
+		} else if (type == 0xfe) {
+			(void)event_loop_dispatch(loop, 0);
+			drain_replies(sv[1]);
+		} else {
+			uint32_t req = type, flags = 0, claimed = 0;
+			int fds[MAX_FDS_OUT];
+			unsigned int nfds = 0, kinds = 0, i;
+			size_t payload, len;
+			int ret;
+
+			if (pos < size)
+				flags = data[pos++];
+			if (size - pos >= 2) {
+				claimed = (uint32_t)(data[pos] | data[pos + 1]
+									 << 8);
+				pos += 2;
+			}
+			if (pos < size)
+				nfds = data[pos++] % (MAX_FDS_OUT + 1);
+			if (pos < size)
+				kinds = data[pos++];
+			payload = claimed < size - pos ? claimed : size - pos;
+			memcpy(msgbuf, &req, 4);
+			memcpy(msgbuf + 4, &flags, 4);
+			memcpy(msgbuf + 8, &claimed, 4);
+			memcpy(msgbuf + 12, data + pos, payload);
+			pos += payload;
+			len = 12 + payload;
+			for (i = 0; i < nfds; i++)
+				fds[i] = new_fd(i < 4 ? (kinds >> (2 * i)) & 3
+						      : 1,
+						ram);
+			ret = send_raw(sv[1], msgbuf, len, fds, nfds);
+			for (i = 0; i < nfds; i++)
+				close(fds[i]);
+			if (ret < 0)
+				break;
+			/* A message cut short: the peer is gone. */
+			if (payload < claimed)
+				shutdown(sv[1], SHUT_WR);
+			ret = vu_dev_handle_message(&dev);
+			drain_replies(sv[1]);
+			if (ret < 0)
+				alive = false;
+		}
+	}
+	vu_dev_detach(&dev);
+	assert(dev.conn_fd == -1);
+	close(sv[1]);
+	close(ram);
+	/* Every fd the input created or passed has been closed. */
+	assert(open_fd_count() == baseline);
+	return 0;
+}
