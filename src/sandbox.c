@@ -97,6 +97,26 @@ static const unsigned long gpio_ioctls[] = {
 	GPIO_V2_LINE_SET_VALUES_IOCTL,
 };
 
+/* One rule with @action per call of @names this architecture has. */
+static int add_rules(scmp_filter_ctx ctx, uint32_t action,
+		     const char *const *names, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		int nr = seccomp_syscall_resolve_name(names[i]);
+		int ret;
+
+		/* Not a call of this architecture (say epoll_wait on arm64). */
+		if (nr == __NR_SCMP_ERROR || nr < 0)
+			continue;
+		ret = seccomp_rule_add(ctx, action, nr, 0);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 int sandbox_install(void)
 {
 	scmp_filter_ctx ctx;
@@ -109,31 +129,20 @@ int sandbox_install(void)
 	ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (ret < 0)
 		goto out;
-	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
-		int nr = seccomp_syscall_resolve_name(allowed[i]);
-
-		/* Not a call of this architecture (say epoll_wait on arm64). */
-		if (nr == __NR_SCMP_ERROR || nr < 0)
-			continue;
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-		if (ret < 0)
-			goto out;
-	}
+	ret = add_rules(ctx, SCMP_ACT_ALLOW, allowed,
+			sizeof(allowed) / sizeof(allowed[0]));
+	if (ret < 0)
+		goto out;
 	/*
 	 * glibc opens files lazily behind our back: malloc counts the CPUs
 	 * (/sys/devices/system/cpu/online) when many threads first allocate.
 	 * An error makes it fall back to a default; a kill there would take
 	 * down a daemon serving dozens of guests.  Opening stays impossible.
 	 */
-	for (i = 0; i < sizeof(refused_opens) / sizeof(refused_opens[0]); i++) {
-		int nr = seccomp_syscall_resolve_name(refused_opens[i]);
-
-		if (nr == __NR_SCMP_ERROR || nr < 0)
-			continue;
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 0);
-		if (ret < 0)
-			goto out;
-	}
+	ret = add_rules(ctx, SCMP_ACT_ERRNO(EACCES), refused_opens,
+			sizeof(refused_opens) / sizeof(refused_opens[0]));
+	if (ret < 0)
+		goto out;
 	for (i = 0; i < sizeof(gpio_ioctls) / sizeof(gpio_ioctls[0]); i++) {
 		/* The request is an unsigned int in the kernel: compare 32
 		 * bits. */
