@@ -390,8 +390,20 @@ static int handle_set_vring_addr(struct vu_dev *dev, struct vu_msg *msg,
 	q->vq.used_uva = addr->used_uva;
 	ret = vq_map(&q->vq, &dev->mem);
 	if (ret < 0) {
-		log_warn("queue %u: ring addresses not in guest memory",
-			 q->index);
+		/*
+		 * QEMU shares only memory backed by a file descriptor: with
+		 * plain "-m" the table is empty and this is the first sign.
+		 */
+		if (dev->mem.nregions == 0)
+			log_warn("queue %u: the front-end shared no guest "
+				 "memory; QEMU needs a shared memory backend, "
+				 "e.g. -object memory-backend-memfd,id=mem,"
+				 "size=512M,share=on "
+				 "-machine memory-backend=mem",
+				 q->index);
+		else
+			log_warn("queue %u: ring addresses not in guest memory",
+				 q->index);
 		return ret;
 	}
 	/* The driver may have used entries from a previous back-end. */

@@ -1884,6 +1884,66 @@ static void test_hostile_vring_addr(void **state)
 	}
 }
 
+/* Whether the daemon's log (stdout + stderr) contains @text yet. */
+static bool daemon_log_has(const struct daemon *d, const char *text,
+			   int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	char buf[16384];
+
+	for (;;) {
+		FILE *f = fopen(d->log, "r");
+		size_t n = 0;
+
+		if (f) {
+			n = fread(buf, 1, sizeof(buf) - 1, f);
+			fclose(f);
+		}
+		buf[n] = '\0';
+		if (strstr(buf, text))
+			return true;
+		if (now_ms() >= deadline)
+			return false;
+		sleep_ms(10);
+	}
+}
+
+/*
+ * QEMU started without a shared memory backend shares no region at all:
+ * the first ring address then fails, and the log must say what to change
+ * rather than only "not in guest memory".
+ */
+static void test_no_shared_memory_is_explained(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = fx_vmm(fx, 0, NULL);
+	struct vmm_vu_vring_addr a = {0, 0, 0x10000, 0x12000, 0x11000, 0};
+	uint64_t features;
+	int ret;
+
+	fx_connect(fx, v, 0);
+	vmm_set_ack_mode(v, VMM_ACK_ALL);
+	OK(vmm_set_owner(v));
+	OK(vmm_get_features(v, &features));
+	OK(vmm_set_features(v, features));
+	OK(vmm_get_protocol_features(v, &features));
+	OK(vmm_set_protocol_features(v, features));
+	OK(vmm_set_vring_num(v, 0, 256));
+	ret = vmm_set_vring_addr(v, &a);
+	if (ret != -EREMOTEIO)
+		fail_msg("SET_VRING_ADDR without memory: expected a refusal, "
+			 "got %d (%s)",
+			 ret, strerror(-ret));
+	if (!daemon_log_has(&fx->d, "shared no guest memory", 2000 * g_scale)) {
+		print_log(&fx->d, "no hint about shared memory");
+		fail_msg("the log does not explain the empty memory table");
+	}
+	assert_true(daemon_log_has(&fx->d, "share=on", 0));
+	vmm_free(fx->v[0]);
+	fx->v[0] = NULL;
+	fresh_session_works(fx, 0);
+}
+
 static void test_hostile_unknown_request(void **state)
 {
 	struct fx *fx = *state;
@@ -2942,6 +3002,7 @@ int main(int argc, char **argv)
 		T(test_hostile_bad_queue_index),
 		T(test_hostile_vring_num),
 		T(test_hostile_vring_addr),
+		T(test_no_shared_memory_is_explained),
 		T(test_hostile_unknown_request),
 		T(test_hostile_huge_payload),
 		T(test_hostile_truncated),
