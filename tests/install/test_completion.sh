@@ -10,7 +10,7 @@ failed=0
 # check NAME EXPECTED WORD...: the last WORD is the one being completed.
 check()
 {
-	local name=$1 expected=$2 func got
+	local name=$1 expected=$2 got
 	shift 2
 	n=$((n + 1))
 	got=$(bash --norc --noprofile -c '
