@@ -24,7 +24,8 @@
 # Environment: VDG_QEMU_TIMEOUT (seconds, default 180), VDG_EDGE_GAP (seconds
 # between two host-made edges, default 0.5), VDG_CACHE_DIR (see
 # build-guest.sh), VDG_KERNEL and VDG_INITRD (debugging: use these files
-# instead of build-guest.sh's).
+# instead of build-guest.sh's), VDG_DAEMON_WRAPPER (a command line the daemon
+# runs under, e.g. valgrind's).
 #
 # How host and guest meet: the guest prints "VDG-SYNC <name>" (brackets
 # included) on its serial console when it is ready for the host (e.g. gpiomon holds the interrupt);
@@ -200,7 +201,8 @@ sim_sock=$sock.sim
 ((${#sim_sock} <= 107)) ||
   bail_out "socket path too long (${#sim_sock} > 107): $sim_sock; set VDG_CACHE_DIR to a shorter directory"
 if ((!no_device)); then
-  "$daemon" --socket-path="$run/gpio.sock" --socket-count=1 \
+  # shellcheck disable=SC2086 # the wrapper is a command line
+  ${VDG_DAEMON_WRAPPER:-} "$daemon" --socket-path="$run/gpio.sock" --socket-count=1 \
     --device-list=s8 </dev/null >"$run/daemon.log" 2>&1 &
   daemon_pid=$!
   # Bounded wait (10 s) for the socket; stop early if the daemon died.
@@ -465,8 +467,9 @@ fi
 if ((!no_device)); then
   tap_check "daemon still running after guest exit" process_alive "$daemon_pid"
   kill -TERM "$daemon_pid" 2>/dev/null || true
-  # Bounded wait (5 s), then SIGKILL so that a stuck daemon fails, not hangs.
-  for _ in $(seq 50); do
+  # Bounded wait (5 s, 60 s under a wrapper such as valgrind, whose leak
+  # check runs at exit), then SIGKILL so that a stuck daemon fails, not hangs.
+  for _ in $(seq $((${#VDG_DAEMON_WRAPPER} ? 600 : 50))); do
     process_alive "$daemon_pid" || break
     sleep 0.1
   done
@@ -480,7 +483,7 @@ if ((!no_device)); then
     tap_ok "daemon exited 0 on SIGTERM"
   else
     tap_not_ok "daemon exited 0 on SIGTERM"
-    echo "# exit status $daemon_rc (137: killed after 5 s)"
+    echo "# exit status $daemon_rc (137: killed after the wait)"
   fi
   tap_check "socket files gpio.sock0 and gpio.sock0.sim removed" \
     test ! -e "$sock" -a ! -e "$sim_sock"

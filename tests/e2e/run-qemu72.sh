@@ -16,7 +16,8 @@
 #                        the guest script tests an in-guest gpio-sim chip
 #                        instead, which checks the guest and this harness
 # Environment: QEMU (default qemu-system-x86_64), VDG_QEMU_TIMEOUT (seconds,
-# default 120), VDG_CACHE_DIR (see build-guest.sh).
+# default 120), VDG_CACHE_DIR (see build-guest.sh), VDG_DAEMON_WRAPPER (a
+# command line the daemon runs under, e.g. valgrind's).
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -155,7 +156,8 @@ cat "$initrd" "$tmp/extra.cpio" >"$tmp/initrd.cpio"
 # --- daemon ---
 sock=$tmp/gpio.sock0
 if ((!no_device)); then
-  "$daemon" --socket-path="$tmp/gpio.sock" --socket-count=1 \
+  # shellcheck disable=SC2086 # the wrapper is a command line
+  ${VDG_DAEMON_WRAPPER:-} "$daemon" --socket-path="$tmp/gpio.sock" --socket-count=1 \
     --device-list=s8 </dev/null >"$tmp/daemon.log" 2>&1 &
   daemon_pid=$!
   # Bounded wait (10 s) for the listening socket; stop early if it died.
@@ -286,8 +288,9 @@ fi
 if ((!no_device)); then
   tap_check "daemon still running after guest exit" process_alive "$daemon_pid"
   kill -TERM "$daemon_pid" 2>/dev/null || true
-  # Bounded wait (5 s), then SIGKILL so that a stuck daemon fails, not hangs.
-  for _ in $(seq 50); do
+  # Bounded wait (5 s, 60 s under a wrapper such as valgrind, whose leak
+  # check runs at exit), then SIGKILL so that a stuck daemon fails, not hangs.
+  for _ in $(seq $((${#VDG_DAEMON_WRAPPER} ? 600 : 50))); do
     process_alive "$daemon_pid" || break
     sleep 0.1
   done
@@ -301,7 +304,7 @@ if ((!no_device)); then
     tap_ok "daemon exited 0 on SIGTERM"
   else
     tap_not_ok "daemon exited 0 on SIGTERM"
-    echo "# exit status $daemon_rc (137: killed after 5 s)"
+    echo "# exit status $daemon_rc (137: killed after the wait)"
   fi
   tap_check "socket file removed" test ! -e "$sock"
   if ((tap_failures)); then
