@@ -164,6 +164,12 @@ pid_t daemon_spawn(struct daemon *d, const char *const *args)
 		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/*
+		 * Only the standard streams: a descriptor the test runner
+		 * happened to leave open would otherwise count as the
+		 * daemon's (valgrind reports them "inherited from parent").
+		 */
+		close_range(3, ~0u, 0);
 		if (fd >= 0) {
 			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
@@ -410,7 +416,6 @@ long proc_rss_kb(pid_t pid)
 	return kb;
 }
 
-/* Waits until the daemon has exactly @want fds open; returns the last count. */
 /* What the daemon has open, as TAP comments, when a count is off. */
 static void print_fds(pid_t pid)
 {
@@ -435,6 +440,7 @@ static void print_fds(pid_t pid)
 	closedir(fds);
 }
 
+/* Waits until the daemon has exactly @want fds open; returns the last count. */
 int wait_fd_count(pid_t pid, int want, int timeout_ms)
 {
 	int64_t deadline = now_ms() + timeout_ms;
