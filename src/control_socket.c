@@ -23,6 +23,8 @@ struct control_client {
 	char line[CONTROL_SOCKET_MAX_LINE + 1];
 	size_t line_len;
 	bool line_too_long; /* discarding until the next newline */
+	bool subscribed;    /* receives control_socket_broadcast() text */
+	bool broken;	    /* a broadcast could not be sent: to be closed */
 	struct text_buf reply;
 	uint32_t events; /* what the event loop watches for */
 	struct control_client *next;
@@ -92,12 +94,18 @@ static int client_flush(struct control_client *client)
 static int client_execute(struct control_client *client)
 {
 	struct control_socket *cs = client->cs;
+	int ret;
 
 	if (client->line_len && client->line[client->line_len - 1] == '\r')
 		client->line_len--;
 	client->line[client->line_len] = '\0';
 	client->line_len = 0;
-	return cs->command(cs->opaque, client->line, &client->reply);
+	ret = cs->command(cs->opaque, client->line, &client->reply);
+	if (ret == CONTROL_SOCKET_SUBSCRIBE) {
+		client->subscribed = true;
+		ret = 0;
+	}
+	return ret;
 }
 
 /* Splits what arrived into lines and runs each. */
@@ -136,6 +144,10 @@ static void on_client(void *opaque, uint32_t events)
 	char buf[4096];
 	ssize_t n;
 
+	if (client->broken) {
+		client_close(client);
+		return;
+	}
 	if (events & EPOLLIN) {
 		n = recv(client->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -150,7 +162,8 @@ static void on_client(void *opaque, uint32_t events)
 		client_close(client);
 		return;
 	}
-	if (client_flush(client) < 0)
+	/* A command may have made a broadcast this client could not take. */
+	if (client->broken || client_flush(client) < 0)
 		client_close(client);
 }
 
@@ -219,6 +232,26 @@ err_free:
 	free(cs->path);
 	free(cs);
 	return ret;
+}
+
+void control_socket_broadcast(struct control_socket *cs, const char *text)
+{
+	struct control_client *client;
+
+	if (!cs)
+		return;
+	/*
+	 * No client is closed here: the caller may be running a command of
+	 * one of them.  One that fails is marked and closed by its next
+	 * event (its peer's hang-up, or the writability it waits for).
+	 */
+	for (client = cs->clients; client; client = client->next) {
+		if (!client->subscribed || client->broken)
+			continue;
+		if (text_buf_printf(&client->reply, "%s", text) < 0 ||
+		    client_flush(client) < 0)
+			client->broken = true;
+	}
 }
 
 void control_socket_free(struct control_socket *cs)

@@ -16,7 +16,12 @@
 
 struct control_socket;
 
-/* Appends the reply to @line (no newline) to @out; 0 or -ENOMEM. */
+/*
+ * Appends the reply to @line (no newline) to @out; 0, -ENOMEM, or
+ * CONTROL_SOCKET_SUBSCRIBE to also make this client receive every later
+ * control_socket_broadcast() (until it disconnects).
+ */
+#define CONTROL_SOCKET_SUBSCRIBE 1
 typedef int (*control_command_fn)(void *opaque, const char *line,
 				  struct text_buf *out);
 
@@ -27,6 +32,13 @@ typedef int (*control_command_fn)(void *opaque, const char *line,
 int control_socket_new(struct event_loop *loop, const char *path,
 		       control_command_fn command, void *opaque,
 		       struct control_socket **out);
+
+/*
+ * Sends @text to every subscribed client, after what it was already sent.
+ * A client that cannot take it (gone, or too far behind in reading) is
+ * disconnected.  Call only on the thread that runs the socket's loop.
+ */
+void control_socket_broadcast(struct control_socket *cs, const char *text);
 
 /* Disconnects every client, closes and removes the socket file. */
 void control_socket_free(struct control_socket *cs);

@@ -17,6 +17,7 @@
 
 #include "control_socket.h"
 #include "event_loop.h"
+#include "gpio_sim.h"
 #include "log.h"
 #include "sim_control.h"
 #include "unix_socket.h"
@@ -348,7 +349,18 @@ static int sim_command(void *opaque, const char *line, struct text_buf *out)
 	int ret = sim_control_execute(server->sim, line, out);
 
 	notify_events(server);
-	return ret;
+	return ret == SIM_CONTROL_WATCH ? CONTROL_SOCKET_SUBSCRIBE : ret;
+}
+
+/* Streams a line's new state to the control socket's `watch` clients. */
+static void sim_line_changed(void *opaque, unsigned int line)
+{
+	struct gpio_server *server = opaque;
+	struct text_buf text = {0};
+
+	if (sim_control_line_state(server->sim, line, &text) == 0 && text.len)
+		control_socket_broadcast(server->sim_control, text.data);
+	text_buf_free(&text);
 }
 
 static void on_listen(void *opaque, uint32_t events);
@@ -482,6 +494,7 @@ int gpio_server_new(const char *path, struct gpio_device *device,
 					 &server->sim_control);
 		if (ret < 0)
 			goto err_close_listen;
+		gpio_sim_set_watch(sim, sim_line_changed, server);
 	}
 	*out = server;
 	return 0;
@@ -523,6 +536,7 @@ void gpio_server_free(struct gpio_server *server)
 			log_error("cannot stop the thread of %s", server->path);
 		pthread_join(server->thread, NULL);
 	}
+	gpio_sim_set_watch(server->sim, NULL, NULL);
 	control_socket_free(server->sim_control);
 	close(server->listen_fd);
 	unlink(server->path);

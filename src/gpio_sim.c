@@ -20,6 +20,8 @@ struct sim_line {
 struct gpio_sim {
 	struct gpio_backend be; /* first: the ops get &be */
 	struct sim_line *lines;
+	gpio_sim_watch_fn watch;
+	void *watch_opaque;
 };
 
 static const struct gpio_backend_ops sim_ops;
@@ -30,22 +32,27 @@ static uint8_t sim_line_level(const struct sim_line *l)
 	return l->direction == GPIO_DIRECTION_OUT ? l->out_value : l->in_level;
 }
 
+static struct gpio_sim *to_sim(struct gpio_backend *be)
+{
+	return (struct gpio_sim *)be;
+}
+
 /*
  * Reports an edge if a change of @l's configuration or input moved its
  * level away from @old_level: interrupts follow the pin, whatever drives it.
+ * The watcher also hears of a new direction at the same level.
  */
 static void sim_report_change(struct gpio_backend *be, unsigned int line,
-			      const struct sim_line *l, uint8_t old_level)
+			      const struct sim_line *l, uint8_t old_dir,
+			      uint8_t old_level)
 {
+	struct gpio_sim *sim = to_sim(be);
 	uint8_t level = sim_line_level(l);
 
 	if (level != old_level)
 		gpio_backend_report_level(be, line, level);
-}
-
-static struct gpio_sim *to_sim(struct gpio_backend *be)
-{
-	return (struct gpio_sim *)be;
+	if (sim->watch && (level != old_level || l->direction != old_dir))
+		sim->watch(sim->watch_opaque, line);
 }
 
 /*
@@ -80,20 +87,38 @@ static void sim_destroy(struct gpio_backend *be)
 	free(sim);
 }
 
-/* Nobody listens during a reset: the device model is clearing its state. */
+/*
+ * No edges during a reset (the device model is clearing its state), but a
+ * watcher sees the lines a disconnecting guest left go back to inputs.
+ */
 static void sim_reset(struct gpio_backend *be)
 {
-	sim_lines_init(to_sim(be));
+	struct gpio_sim *sim = to_sim(be);
+	struct sim_line *l;
+	unsigned int i;
+	uint8_t dir, level;
+
+	for (i = 0; i < be->ngpio; i++) {
+		l = &sim->lines[i];
+		dir = l->direction;
+		level = sim_line_level(l);
+		l->direction = GPIO_DIRECTION_IN;
+		l->out_value = 0;
+		if (sim->watch &&
+		    (dir != l->direction || level != sim_line_level(l)))
+			sim->watch(sim->watch_opaque, i);
+	}
 }
 
 static int sim_set_direction(struct gpio_backend *be, unsigned int line,
 			     enum gpio_direction dir, uint8_t out_value)
 {
 	struct sim_line *l = sim_line_get(be, line);
-	uint8_t old_level;
+	uint8_t old_dir, old_level;
 
 	if (!l || out_value > 1)
 		return -EINVAL;
+	old_dir = l->direction;
 	old_level = sim_line_level(l);
 	switch (dir) {
 	case GPIO_DIRECTION_OUT:
@@ -109,7 +134,7 @@ static int sim_set_direction(struct gpio_backend *be, unsigned int line,
 		return -EINVAL;
 	}
 	l->direction = (uint8_t)dir;
-	sim_report_change(be, line, l, old_level);
+	sim_report_change(be, line, l, old_dir, old_level);
 	return 0;
 }
 
@@ -136,7 +161,7 @@ static int sim_set_value(struct gpio_backend *be, unsigned int line,
 		return -EINVAL;
 	old_level = sim_line_level(l);
 	l->out_value = value;
-	sim_report_change(be, line, l, old_level);
+	sim_report_change(be, line, l, l->direction, old_level);
 	return 0;
 }
 
@@ -226,7 +251,7 @@ int gpio_sim_set_input(struct gpio_backend *be, unsigned int line,
 		return -EINVAL;
 	old_level = sim_line_level(l);
 	l->in_level = level;
-	sim_report_change(be, line, l, old_level);
+	sim_report_change(be, line, l, l->direction, old_level);
 	return 0;
 }
 
@@ -237,4 +262,13 @@ enum gpio_direction gpio_sim_get_direction(struct gpio_backend *be,
 	struct sim_line *l = sim_line_get(be, line);
 
 	return l ? (enum gpio_direction)l->direction : GPIO_DIRECTION_NONE;
+}
+
+void gpio_sim_set_watch(struct gpio_backend *be, gpio_sim_watch_fn fn,
+			void *opaque)
+{
+	if (!be || be->ops != &sim_ops)
+		return;
+	to_sim(be)->watch = fn;
+	to_sim(be)->watch_opaque = opaque;
 }

@@ -29,6 +29,18 @@ int gpio_sim_new(unsigned int nlines, struct gpio_backend **out);
 int gpio_sim_set_input(struct gpio_backend *be, unsigned int line,
 		       uint8_t level);
 
+/*
+ * Called after any change of a line's direction or of the value a `get`
+ * would read (the guest configuring or driving it, the host moving its
+ * input, a reset), on the thread that made the change: a host-side view of
+ * the lines needs every change, not only the edges interrupts see.
+ */
+typedef void (*gpio_sim_watch_fn)(void *opaque, unsigned int line);
+
+/* Installs (or with a NULL @fn removes) the change callback of @be. */
+void gpio_sim_set_watch(struct gpio_backend *be, gpio_sim_watch_fn fn,
+			void *opaque);
+
 /* The current direction of @line, for host-side inspection. */
 enum gpio_direction gpio_sim_get_direction(struct gpio_backend *be,
 					   unsigned int line);

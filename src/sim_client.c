@@ -19,23 +19,28 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: vhost-device-gpio-sim SOCKET COMMAND [ARG...]\n"
-		     "\n"
-		     "Drives a simulated chip of vhost-device-gpio through its "
-		     "control\n"
-		     "socket (the device's socket path followed by \".sim\").\n"
-		     "\n"
-		     "Commands:\n"
-		     "  get LINE       print \"LINE DIRECTION VALUE\" "
-		     "(none|in|out, 0|1)\n"
-		     "  set LINE 0|1   set the level the line presents as an "
-		     "input\n"
-		     "  list           print every line, then \"end\"\n"
-		     "\n"
-		     "Example: vhost-device-gpio-sim /tmp/vhost-gpio.sock0.sim "
-		     "set 5 1\n"
-		     "Exit status: 0 done, 1 the daemon answered an error, "
-		     "2 usage or connection error.\n");
+	fprintf(out,
+		"Usage: vhost-device-gpio-sim SOCKET COMMAND [ARG...]\n"
+		"\n"
+		"Drives a simulated chip of vhost-device-gpio through its "
+		"control\n"
+		"socket (the device's socket path followed by \".sim\").\n"
+		"\n"
+		"Commands:\n"
+		"  get LINE       print \"LINE DIRECTION VALUE\" "
+		"(none|in|out, 0|1)\n"
+		"  set LINE 0|1   set the level the line presents as an "
+		"input\n"
+		"  list           print every line, then \"end\"\n"
+		"  watch          as list, then a line each time a line's "
+		"direction\n"
+		"                 or value changes, until the daemon stops "
+		"or Ctrl-C\n"
+		"\n"
+		"Example: vhost-device-gpio-sim /tmp/vhost-gpio.sock0.sim "
+		"set 5 1\n"
+		"Exit status: 0 done, 1 the daemon answered an error, "
+		"2 usage or connection error.\n");
 }
 
 static int connect_to(const char *path)
@@ -80,7 +85,7 @@ static int send_all(int fd, const char *data, size_t len)
 int main(int argc, char **argv)
 {
 	char command[512] = "";
-	bool multi_line, error_seen = false, done = false;
+	bool multi_line, watching, error_seen = false, done = false;
 	size_t len = 0;
 	FILE *replies;
 	char line[512];
@@ -112,6 +117,10 @@ int main(int argc, char **argv)
 		len += (size_t)n;
 	}
 	multi_line = !strcmp(argv[2], "list");
+	watching = !strcmp(argv[2], "watch");
+	/* A live view must show each change as it comes, even into a pipe. */
+	if (watching)
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	command[len++] = '\n';
 
 	fd = connect_to(argv[1]);
@@ -137,10 +146,13 @@ int main(int argc, char **argv)
 		fputs(line, stdout);
 		if (!strncmp(line, "error", 5))
 			error_seen = done = true;
-		else if (!multi_line || !strcmp(line, "end\n"))
+		else if (!watching && (!multi_line || !strcmp(line, "end\n")))
 			done = true;
 	}
 	fclose(replies);
+	/* A watch ends when the daemon goes: that is its normal end. */
+	if (watching && !error_seen)
+		return EXIT_SUCCESS;
 	if (!done) {
 		fprintf(stderr, "vhost-device-gpio-sim: the daemon closed the "
 				"connection without a reply\n");

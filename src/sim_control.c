@@ -51,8 +51,8 @@ static bool parse_number(const char *text, unsigned long limit,
 	return true;
 }
 
-static int reply_line_state(struct gpio_backend *sim, unsigned int line,
-			    struct text_buf *out)
+int sim_control_line_state(struct gpio_backend *sim, unsigned int line,
+			   struct text_buf *out)
 {
 	enum gpio_direction dir = gpio_sim_get_direction(sim, line);
 	uint8_t value = 0;
@@ -64,11 +64,24 @@ static int reply_line_state(struct gpio_backend *sim, unsigned int line,
 			       value);
 }
 
+/* Every line's state, then "end". */
+static int reply_list(struct gpio_backend *sim, struct text_buf *out)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < sim->ngpio; i++) {
+		ret = sim_control_line_state(sim, i, out);
+		if (ret < 0)
+			return ret;
+	}
+	return text_buf_printf(out, "end\n");
+}
+
 static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
 			 struct text_buf *out)
 {
 	unsigned long line, level;
-	unsigned int i;
 	int ret;
 
 	if (n == 0)
@@ -76,12 +89,13 @@ static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
 	if (!strcmp(words[0], "list")) {
 		if (n != 1)
 			return text_buf_printf(out, "error usage: list\n");
-		for (i = 0; i < sim->ngpio; i++) {
-			ret = reply_line_state(sim, i, out);
-			if (ret < 0)
-				return ret;
-		}
-		return text_buf_printf(out, "end\n");
+		return reply_list(sim, out);
+	}
+	if (!strcmp(words[0], "watch")) {
+		if (n != 1)
+			return text_buf_printf(out, "error usage: watch\n");
+		ret = reply_list(sim, out);
+		return ret < 0 ? ret : SIM_CONTROL_WATCH;
 	}
 	if (!strcmp(words[0], "get")) {
 		if (n != 2)
@@ -90,7 +104,7 @@ static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
 			return text_buf_printf(
 				out, "error no line \"%.16s\" (0..%u)\n",
 				words[1], sim->ngpio - 1u);
-		return reply_line_state(sim, (unsigned int)line, out);
+		return sim_control_line_state(sim, (unsigned int)line, out);
 	}
 	if (!strcmp(words[0], "set")) {
 		if (n != 3)
@@ -110,7 +124,7 @@ static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
 	}
 	return text_buf_printf(out,
 			       "error unknown command \"%.16s\" "
-			       "(get, set, list)\n",
+			       "(get, set, list, watch)\n",
 			       words[0]);
 }
 

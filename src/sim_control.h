@@ -6,6 +6,9 @@
  *   get LINE       ->  LINE DIRECTION VALUE   (none|in|out, 0|1)
  *   set LINE 0|1   ->  ok                      (the simulated input level)
  *   list           ->  a `get` reply for every line, then `end`
+ *   watch          ->  as `list`, then a `get` reply for a line each time
+ *                      its direction or value changes, until the client
+ *                      goes (the caller streams them: see the return value)
  *   anything else  ->  error REASON
  *
  * VALUE is what the guest would read: the driven value of an output, the
@@ -21,12 +24,21 @@
 /* Longest command line accepted, without its newline. */
 #define SIM_CONTROL_MAX_LINE 256
 
+/* sim_control_execute's answer to `watch`: subscribe this client. */
+#define SIM_CONTROL_WATCH 1
+
 /*
  * Executes @command (one line, no newline) on the simulated chip @sim and
- * appends the reply line(s) to @out.  Returns 0, or -ENOMEM when the reply
- * could not be stored.
+ * appends the reply line(s) to @out.  Returns 0, SIM_CONTROL_WATCH when the
+ * command was `watch` (the caller then sends the client
+ * sim_control_line_state() of every line that changes), or -ENOMEM when the
+ * reply could not be stored.
  */
 int sim_control_execute(struct gpio_backend *sim, const char *command,
 			struct text_buf *out);
+
+/* Appends "LINE DIRECTION VALUE\n" for @line of @sim; 0 or -ENOMEM. */
+int sim_control_line_state(struct gpio_backend *sim, unsigned int line,
+			   struct text_buf *out);
 
 #endif

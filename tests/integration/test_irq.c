@@ -1678,6 +1678,160 @@ static void test_client_binary(void **state)
 	assert_true(daemon_alive(&fx->d));
 }
 
+/* Reads the next line of @c and checks it is @want. */
+static void ctl_next_at(struct ctl *c, const char *want, int line)
+{
+	char reply[128];
+	int ret = ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale);
+
+	if (ret < 0)
+		fail_msg("line %d: no line from the control socket (%d), "
+			 "expected \"%s\"",
+			 line, ret, want);
+	if (strcmp(reply, want))
+		fail_msg("line %d: got \"%s\", expected \"%s\"", line, reply,
+			 want);
+}
+#define CTL_NEXT(c, want) ctl_next_at(c, want, __LINE__)
+
+/*
+ * `watch`: the state of every line, then one line per change of a line's
+ * direction or value, whoever made it (guest requests, the host's sets, the
+ * reset of a disconnecting guest), and nothing for a request or set that
+ * changes nothing.  Other clients are unaffected; a watcher may still send
+ * commands; a watcher that goes away is forgotten.
+ */
+static void test_ctl_watch(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	struct ctl w, w2;
+	unsigned int i;
+	char want[32];
+
+	SIM_SET(fx, 6, 1);
+	ctl_open(fx, 0, &w);
+	ctl_send(&w, "watch\n");
+	for (i = 0; i < 8; i++) {
+		snprintf(want, sizeof(want), "%u in %u", i, i == 6);
+		CTL_NEXT(&w, want);
+	}
+	CTL_NEXT(&w, "end");
+	ctl_expect_silent_at(&w, __LINE__);
+
+	/* The guest: Linux's direction_output, then driving the line. */
+	REQ_OK(v, SET_VAL, 3, 1, 0);
+	REQ_OK(v, SET_DIR, 3, DIR_OUT, 0);
+	CTL_NEXT(&w, "3 out 1");
+	REQ_OK(v, SET_VAL, 3, 0, 0);
+	CTL_NEXT(&w, "3 out 0");
+	REQ_OK(v, SET_VAL, 3, 0, 0);
+	REQ_OK(v, GET_VAL, 6, 0, 1);
+	ctl_expect_silent_at(&w, __LINE__);
+
+	/* The host; the setting client sees only its "ok". */
+	SIM_SET(fx, 1, 1);
+	CTL_NEXT(&w, "1 in 1");
+	SIM_SET(fx, 1, 1);
+	SIM_SET(fx, 3, 1); /* an output: its value does not move */
+	ctl_expect_silent_at(&w, __LINE__);
+	ctl_expect_silent_at(ctl0(fx), __LINE__);
+
+	/* Released: no longer driven, it shows the input level again. */
+	REQ_OK(v, SET_DIR, 3, DIR_NONE, 0);
+	CTL_NEXT(&w, "3 none 1");
+	/* A watcher's own commands are answered in the stream. */
+	ctl_send(&w, "get 1\n");
+	CTL_NEXT(&w, "1 in 1");
+
+	/* Two watchers see the same changes. */
+	ctl_open(fx, 0, &w2);
+	ctl_send(&w2, "watch\n");
+	for (i = 0; i < 8; i++)
+		ctl_read_line(&w2, want, sizeof(want), EVENT_MS * g_scale);
+	CTL_NEXT(&w2, "end");
+	SIM_SET(fx, 0, 1);
+	CTL_NEXT(&w, "0 in 1");
+	CTL_NEXT(&w2, "0 in 1");
+
+	/* A disconnecting guest's lines go back to inputs. */
+	REQ_OK(v, SET_DIR, 4, DIR_OUT, 0);
+	CTL_NEXT(&w, "4 out 0");
+	CTL_NEXT(&w2, "4 out 0");
+	vmm_disconnect(v);
+	CTL_NEXT(&w, "3 in 1");
+	CTL_NEXT(&w, "4 in 0");
+	ctl_expect_silent_at(&w, __LINE__);
+
+	/* A watcher that went away: the others go on. */
+	ctl_close(fx, &w);
+	SIM_SET(fx, 0, 0);
+	CTL_NEXT(&w2, "3 in 1");
+	CTL_NEXT(&w2, "4 in 0");
+	CTL_NEXT(&w2, "0 in 0");
+	ctl_expect_silent_at(&w2, __LINE__);
+	assert_true(daemon_alive(&fx->d));
+}
+
+/* Reads @fd into @out (from *@len on) until @out contains @needle. */
+static bool read_until(int fd, char *out, size_t cap, size_t *len,
+		       const char *needle)
+{
+	int64_t deadline = now_ms() + EVENT_MS * g_scale;
+
+	while (!strstr(out, needle)) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int64_t left = deadline - now_ms();
+		ssize_t r;
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return false;
+		r = read(fd, out + *len, cap - 1 - *len);
+		if (r <= 0)
+			return false;
+		*len += (size_t)r;
+		out[*len] = 0;
+	}
+	return true;
+}
+
+/* The client binary's `watch` streams each change as it comes (a pipe). */
+static void test_client_watch(void **state)
+{
+	struct fx *fx = *state;
+	char sock[200], out[1024] = "";
+	int pipefd[2], status;
+	bool listed, changed = false;
+	size_t len = 0;
+	pid_t pid;
+
+	daemon_sim_sock(&fx->d, 0, sock, sizeof(sock));
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		execl(g_client, g_client, sock, "watch", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	listed = read_until(pipefd[0], out, sizeof(out), &len, "end\n");
+	if (listed) {
+		SIM_SET(fx, 2, 1);
+		changed = read_until(pipefd[0], out, sizeof(out), &len,
+				     "2 in 1\n");
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	close(pipefd[0]);
+	if (!listed || !changed ||
+	    strcmp(out, "0 in 0\n1 in 0\n2 in 0\n3 in 0\n4 in 0\n5 in 0\n"
+			"6 in 0\n7 in 0\nend\n2 in 1\n"))
+		fail_msg("client watch printed \"%s\", expected the list, "
+			 "end, then \"2 in 1\"",
+			 out);
+}
+
 /* ------------------------------------------------------------------ */
 /* Scale: 1024 lines all armed                                          */
 /* ------------------------------------------------------------------ */
@@ -1911,6 +2065,8 @@ int main(int argc, char **argv)
 		T(test_ctl_two_clients),
 		T2(test_ctl_socket_per_chip),
 		T(test_client_binary),
+		T(test_ctl_watch),
+		T(test_client_watch),
 		/* scale and latency */
 		T1K(test_1024_lines_all_armed),
 		T(test_irq_latency),

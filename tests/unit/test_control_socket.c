@@ -66,6 +66,19 @@ static int on_command(void *opaque, const char *line, struct text_buf *out)
 		return text_buf_printf(out, "[%s]\n", line + 5);
 	if (!strcmp(line, "big"))
 		return big_reply(out);
+	if (!strcmp(line, "sub")) {
+		int ret = text_buf_printf(out, "subscribed\n");
+
+		return ret < 0 ? ret : CONTROL_SOCKET_SUBSCRIBE;
+	}
+	if (!strncmp(line, "cast ", 5)) {
+		/* A broadcast from inside a command, as a `set` makes. */
+		char text[64];
+
+		snprintf(text, sizeof(text), "%s\n", line + 5);
+		control_socket_broadcast(fx->cs, text);
+		return text_buf_printf(out, "cast\n");
+	}
 	return sim_control_execute(fx->sim, line, out);
 }
 
@@ -508,6 +521,80 @@ static void test_new_refuses_live_socket(void **state)
 	close(fd);
 }
 
+/*
+ * Broadcasts reach subscribed clients only, after their replies, including
+ * a broadcast made by a subscriber's own command; a subscriber that has
+ * gone is dropped without disturbing the others.
+ */
+static void test_broadcast(void **state)
+{
+	struct fixture *fx = *state;
+	int a = client_new(fx), b = client_new(fx), c = client_new(fx);
+
+	control_socket_broadcast(fx->cs, "nobody\n");
+	assert_nothing_more(fx, a);
+	client_send(a, "sub\n");
+	expect_reply(fx, a, "subscribed\n");
+	client_send(b, "sub\n");
+	expect_reply(fx, b, "subscribed\n");
+	control_socket_broadcast(fx->cs, "one\n");
+	expect_reply(fx, a, "one\n");
+	expect_reply(fx, b, "one\n");
+	assert_nothing_more(fx, c);
+	client_send(c, "cast two\n");
+	expect_reply(fx, c, "cast\n");
+	expect_reply(fx, a, "two\n");
+	expect_reply(fx, b, "two\n");
+	client_send(a, "cast three\n");
+	expect_reply(fx, a, "three\ncast\n");
+	expect_reply(fx, b, "three\n");
+	/* A subscriber that went away. */
+	close(b);
+	client_send(a, "cast four\n");
+	expect_reply(fx, a, "four\ncast\n");
+	control_socket_broadcast(fx->cs, "five\n");
+	expect_reply(fx, a, "five\n");
+	close(a);
+	close(c);
+}
+
+/* A subscriber that never reads is dropped once too far behind. */
+static void test_broadcast_reader_never_reads(void **state)
+{
+	struct fixture *fx = *state;
+	int a = client_new(fx), b = client_new(fx);
+	char line[1024];
+	unsigned int i;
+
+	client_send(a, "sub\n");
+	expect_reply(fx, a, "subscribed\n");
+	client_send(b, "sub\n");
+	pump(fx);
+	memset(line, 'x', sizeof(line) - 2);
+	line[sizeof(line) - 2] = '\n';
+	line[sizeof(line) - 1] = '\0';
+	/* 16 MiB for a reader who reads nothing. */
+	for (i = 0; i < 16384; i++) {
+		control_socket_broadcast(fx->cs, line);
+		pump(fx);
+	}
+	close(b);
+	pump(fx);
+	/* a was closed by the server: reading ends in EOF after the data. */
+	for (i = 0; i < 100000; i++) {
+		ssize_t n = recv(a, line, sizeof(line), MSG_DONTWAIT);
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			pump(fx);
+		}
+	}
+	assert_true(i < 100000);
+	close(a);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -530,6 +617,8 @@ int main(void)
 		TEST(test_free_removes_socket_and_clients),
 		TEST(test_new_refuses_regular_file),
 		TEST(test_new_refuses_live_socket),
+		TEST(test_broadcast),
+		TEST(test_broadcast_reader_never_reads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

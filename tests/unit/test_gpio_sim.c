@@ -415,6 +415,79 @@ static void test_report_none_on_reset(void **state)
 	gpio_backend_destroy(be);
 }
 
+struct watch_log {
+	unsigned int ncalls;
+	unsigned int lines[16];
+};
+
+static void on_watch(void *opaque, unsigned int line)
+{
+	struct watch_log *log = opaque;
+
+	if (log->ncalls < 16)
+		log->lines[log->ncalls] = line;
+	log->ncalls++;
+}
+
+/* Asserts that the watcher was called for exactly @n lines, then forgets. */
+static void expect_watched(struct watch_log *log, unsigned int n,
+			   const unsigned int *lines)
+{
+	unsigned int i;
+
+	assert_int_equal(log->ncalls, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(log->lines[i], lines[i]);
+	log->ncalls = 0;
+}
+
+/*
+ * The watcher hears of every change of direction or of the value `get`
+ * shows, from the guest, the host or a reset, and of nothing else.
+ */
+static void test_watch(void **state)
+{
+	struct watch_log log = {0};
+	struct gpio_backend *be = NULL;
+
+	assert_int_equal(gpio_sim_new(4, &be), 0);
+	gpio_sim_set_watch(be, on_watch, &log);
+	/* The host's input level. */
+	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
+	expect_watched(&log, 1, (unsigned int[]){1});
+	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
+	expect_watched(&log, 0, NULL);
+	/* A direction change at the same level is a change too. */
+	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 0),
+			 0);
+	expect_watched(&log, 1, (unsigned int[]){2});
+	assert_int_equal(be->ops->set_value(be, 2, 1), 0);
+	expect_watched(&log, 1, (unsigned int[]){2});
+	assert_int_equal(be->ops->set_value(be, 2, 1), 0);
+	/* An output does not show its input level. */
+	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
+	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 1),
+			 0);
+	expect_watched(&log, 0, NULL);
+	assert_int_equal(be->ops->set_direction(be, 3, GPIO_DIRECTION_NONE, 0),
+			 0);
+	expect_watched(&log, 1, (unsigned int[]){3});
+	/* Refused calls change nothing. */
+	assert_int_equal(be->ops->set_value(be, 0, 1), -EINVAL);
+	assert_int_equal(gpio_sim_set_input(be, 9, 1), -EINVAL);
+	expect_watched(&log, 0, NULL);
+	/* Reset: the output and the released line become inputs again. */
+	be->ops->reset(be);
+	expect_watched(&log, 2, (unsigned int[]){2, 3});
+	be->ops->reset(be);
+	expect_watched(&log, 0, NULL);
+	/* Removed: no more calls. */
+	gpio_sim_set_watch(be, NULL, NULL);
+	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
+	expect_watched(&log, 0, NULL);
+	gpio_backend_destroy(be);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_report_set_direction_out),
 		cmocka_unit_test(test_report_release_output),
 		cmocka_unit_test(test_report_none_on_reset),
+		cmocka_unit_test(test_watch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

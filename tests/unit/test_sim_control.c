@@ -139,17 +139,34 @@ static void test_set_reports_level(void **state)
 	gpio_backend_destroy(be);
 }
 
+/* `watch` lists the lines, then asks the caller to stream changes. */
+static void test_watch(void **state)
+{
+	struct gpio_backend *be = chip_new();
+	struct text_buf out = {0};
+
+	assert_int_equal(sim_control_execute(be, "watch", &out),
+			 SIM_CONTROL_WATCH);
+	assert_text(&out, "0 none 0\n1 in 0\n2 out 1\nend\n");
+	text_buf_free(&out);
+	assert_int_equal(sim_control_line_state(be, 2, &out), 0);
+	assert_text(&out, "2 out 1\n");
+	text_buf_free(&out);
+	gpio_backend_destroy(be);
+	check_reply("watch 1", "error usage: watch\n");
+}
+
 static void test_error_unknown_command(void **state)
 {
 	check_reply("status", "error unknown command \"status\" "
-			      "(get, set, list)\n");
+			      "(get, set, list, watch)\n");
 	/* Case matters. */
 	check_reply("GET 0", "error unknown command \"GET\" "
-			     "(get, set, list)\n");
+			     "(get, set, list, watch)\n");
 	/* The echo is cut at 16 characters. */
 	check_reply("abcdefghijklmnopqrstuvwxyz",
 		    "error unknown command \"abcdefghijklmnop\" "
-		    "(get, set, list)\n");
+		    "(get, set, list, watch)\n");
 }
 
 static void test_error_empty_line(void **state)
@@ -278,6 +295,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_each_direction),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_blanks_around_words),
 		cmocka_unit_test(test_set_reaches_chip),
 		cmocka_unit_test(test_set_on_output),
