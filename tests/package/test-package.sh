@@ -242,10 +242,12 @@ mkdir -p "$merged/etc/systemd/system/multi-user.target.wants"
 ln -s ../vdg-package-test.service \
 	"$merged/etc/systemd/system/multi-user.target.wants/"
 
+# A machine name of its own: concurrent runs (other checkouts) share
+# /run/systemd/nspawn/ on this host.
 log "booting the Debian 12 system (timeout $boot_timeout s)"
 start=$SECONDS
 timeout -k 10 "$boot_timeout" systemd-nspawn --quiet --directory="$merged" \
-	--machine=vdg-package --boot --register=no --keep-unit \
+	--machine="vdg-package-${tmp##*.}" --boot --register=no --keep-unit \
 	--private-network --console=pipe </dev/null >"$tmp/nspawn.log" 2>&1 &
 nspawn_pid=$!
 nspawn_rc=0
