@@ -4,10 +4,10 @@
 # vdg-package-test.service, once the boot reached multi-user.target.
 #
 # Installs the .deb in /vdg-test/, runs an instance of the template units as
-# an administrator would (a config file, then the socket unit), makes the
-# first connection through the simulated chip's control socket, which starts
-# the service, and checks what systemd and the journal say. Then stops it and
-# purges the package. TAP on stdout (the unit writes it to
+# an administrator would (a config file, then `systemctl enable --now` of the
+# socket unit), makes the first connection through the simulated chip's
+# control socket, which starts the service, and checks what systemd and the
+# journal say. Then disables and stops it and purges the package. TAP on stdout (the unit writes it to
 # /vdg-test/result.tap), plan last; the unit powers the system off after.
 set -u
 export LC_ALL=C.UTF-8 SYSTEMD_PAGER='' SYSTEMD_COLORS=0
@@ -93,7 +93,11 @@ check "the socket group '${group:-root}' exists after installing" \
 	getent group "${group:-root}"
 
 printf 'DEVICE_LIST=s8\n' >/etc/vhost-device-gpio/$instance.conf
-check "systemctl start $socket" systemctl start "$socket"
+# As the README and example.conf tell the administrator.
+check "systemctl enable --now $socket" systemctl enable --now "$socket"
+check "$socket is enabled and active" \
+	test "$(systemctl is-enabled "$socket")/$(systemctl is-active "$socket")" \
+	= enabled/active
 for s in "$sock" "$sock.sim"; do
 	check "$s is a socket" test -S "$s"
 	# Modes compared as numbers: "0660" from systemd, "660" from stat.
@@ -164,7 +168,8 @@ else
 	grep -E '^vhost-device-gpio: |^<[0-7]>' <<<"$journal" | head -n 5 | diag
 fi
 
-check "systemctl stop $socket $service" systemctl stop "$socket" "$service"
+check "systemctl disable --now $socket $service" \
+	systemctl disable --now "$socket" "$service"
 result=$(show Result "$service")
 code=$(show ExecMainStatus "$service")
 if [[ $result == success && $code == 0 ]]; then
