@@ -133,10 +133,12 @@ else
 fi
 
 # Type=notify: "active" only after the daemon sent READY=1.
-if wait_for 15 systemctl is-active --quiet "$service"; then
-	ok "$service is active (READY=1 arrived)"
+type=$(show Type "$service")
+if wait_for 15 systemctl is-active --quiet "$service" && [[ $type == notify ]]
+then
+	ok "$service is active (Type=$type: READY=1 arrived)"
 else
-	not_ok "$service is active (READY=1 arrived)"
+	not_ok "$service is active (Type=$type: READY=1 arrived)"
 	systemctl status --no-pager -n 20 "$service" 2>&1 | diag
 fi
 status_text=$(show StatusText "$service")
