@@ -148,6 +148,12 @@ static bool sim_sock_exists(const struct daemon *d, unsigned int i)
  */
 pid_t daemon_spawn(struct daemon *d, const char *const *args)
 {
+	return daemon_spawn_with(d, args, NULL, NULL);
+}
+
+pid_t daemon_spawn_with(struct daemon *d, const char *const *args,
+			void (*child_setup)(void *arg), void *arg)
+{
 	const char *argv[MAX_ARGS + 8];
 	unsigned int n = 0, i;
 	pid_t pid;
@@ -174,6 +180,8 @@ pid_t daemon_spawn(struct daemon *d, const char *const *args)
 			dup2(fd, STDIN_FILENO);
 			close(fd);
 		}
+		if (child_setup)
+			child_setup(arg);
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
