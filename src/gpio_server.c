@@ -513,11 +513,21 @@ int gpio_server_new_with(const struct gpio_server_socket *sock,
 			     server);
 	if (ret < 0)
 		goto err_free_loop;
+	server->owns_path = listen_fd < 0;
+	/*
+	 * PATH.sim first: once the device socket appears, which is what VMMs,
+	 * scripts and tests wait for, the control socket is there too.
+	 */
+	if (sim) {
+		ret = open_sim_control(server, sim_fd);
+		sim_fd = -1; /* taken over, also on failure */
+		if (ret < 0)
+			goto err_free_loop;
+	}
 	if (listen_fd < 0) {
 		ret = unix_socket_listen(path);
 		if (ret < 0)
-			goto err_free_loop;
-		server->owns_path = true;
+			goto err_free_sim;
 		listen_fd = ret;
 	}
 	server->listen_fd = listen_fd;
@@ -526,12 +536,6 @@ int gpio_server_new_with(const struct gpio_server_socket *sock,
 			     on_listen, server);
 	if (ret < 0)
 		goto err_close_listen;
-	if (sim) {
-		ret = open_sim_control(server, sim_fd);
-		sim_fd = -1; /* taken over, also on failure */
-		if (ret < 0)
-			goto err_close_listen;
-	}
 	if (sim_fd >= 0)
 		close(sim_fd);
 	*out = server;
@@ -541,6 +545,8 @@ err_close_listen:
 	close(server->listen_fd);
 	if (server->owns_path)
 		unlink(server->path);
+err_free_sim:
+	control_socket_free(server->sim_control);
 err_free_loop:
 	event_loop_free(server->loop);
 err_close_stop:
