@@ -200,37 +200,38 @@ static void on_listen(void *opaque, uint32_t events)
 	cs->nclients++;
 }
 
-int control_socket_new(struct event_loop *loop, const char *path,
-		       control_command_fn command, void *opaque,
-		       struct control_socket **out)
+/* Serves @listen_fd (taken over); @path, if not NULL, is removed at free. */
+static int control_socket_serve(struct event_loop *loop, int listen_fd,
+				const char *path, control_command_fn command,
+				void *opaque, struct control_socket **out)
 {
 	struct control_socket *cs = calloc(1, sizeof(*cs));
 	int ret = -ENOMEM;
 
 	if (!cs)
-		return -ENOMEM;
+		goto err_close;
 	cs->loop = loop;
 	cs->command = command;
 	cs->opaque = opaque;
-	cs->path = strdup(path);
-	if (!cs->path)
-		goto err_free;
-	ret = unix_socket_listen(path);
-	if (ret < 0)
-		goto err_free;
-	cs->listen_fd = ret;
+	cs->listen_fd = listen_fd;
+	if (path) {
+		cs->path = strdup(path);
+		if (!cs->path)
+			goto err_free;
+	}
 	ret = event_loop_add(loop, cs->listen_fd, EPOLLIN, on_listen, cs);
 	if (ret < 0)
-		goto err_close;
+		goto err_free;
 	*out = cs;
 	return 0;
 
-err_close:
-	close(cs->listen_fd);
-	unlink(path);
 err_free:
 	free(cs->path);
 	free(cs);
+err_close:
+	close(listen_fd);
+	if (path)
+		unlink(path);
 	return ret;
 }
 
@@ -254,6 +255,25 @@ void control_socket_broadcast(struct control_socket *cs, const char *text)
 	}
 }
 
+int control_socket_new(struct event_loop *loop, const char *path,
+		       control_command_fn command, void *opaque,
+		       struct control_socket **out)
+{
+	int fd = unix_socket_listen(path);
+
+	if (fd < 0)
+		return fd;
+	return control_socket_serve(loop, fd, path, command, opaque, out);
+}
+
+int control_socket_new_fd(struct event_loop *loop, int listen_fd,
+			  control_command_fn command, void *opaque,
+			  struct control_socket **out)
+{
+	return control_socket_serve(loop, listen_fd, NULL, command, opaque,
+				    out);
+}
+
 void control_socket_free(struct control_socket *cs)
 {
 	if (!cs)
@@ -262,7 +282,8 @@ void control_socket_free(struct control_socket *cs)
 		client_close(cs->clients);
 	event_loop_remove(cs->loop, cs->listen_fd);
 	close(cs->listen_fd);
-	unlink(cs->path);
+	if (cs->path)
+		unlink(cs->path);
 	free(cs->path);
 	free(cs);
 }

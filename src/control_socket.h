@@ -40,7 +40,18 @@ int control_socket_new(struct event_loop *loop, const char *path,
  */
 void control_socket_broadcast(struct control_socket *cs, const char *text);
 
-/* Disconnects every client, closes and removes the socket file. */
+/*
+ * Serves @listen_fd, a listening socket someone else made (systemd): taken
+ * over (closed at free, also on failure), its file never removed.
+ */
+int control_socket_new_fd(struct event_loop *loop, int listen_fd,
+			  control_command_fn command, void *opaque,
+			  struct control_socket **out);
+
+/*
+ * Disconnects every client, closes the socket and removes its file (only
+ * one control_socket_new() made).
+ */
 void control_socket_free(struct control_socket *cs);
 
 #endif

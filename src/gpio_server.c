@@ -28,7 +28,8 @@
 
 struct gpio_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	const char *name; /* the socket file's base name, for log lines */
+	char name[64];	/* the socket's name in log lines */
+	bool owns_path; /* we made the socket file: remove it at the end */
 	int listen_fd;
 	int stop_fd; /* eventfd: the main thread asks us to stop */
 	bool stopping;
@@ -45,6 +46,8 @@ struct gpio_server {
 	struct gpio_fd_watcher watcher; /* for the back-end's fds */
 	uint8_t *response;		/* room for the largest response */
 	size_t response_size;
+	gpio_server_connection_fn on_connection; /* may be NULL */
+	void *connection_opaque;
 };
 
 /* Copies up to @len bytes gathered from @iov into @buf; returns the count. */
@@ -375,6 +378,8 @@ static void disconnect(struct gpio_server *server)
 			   server) < 0)
 		log_error("cannot listen again; no more connections");
 	log_info("front-end disconnected; lines released");
+	if (server->on_connection)
+		server->on_connection(server->connection_opaque, false);
 }
 
 static void on_connection(void *opaque, uint32_t events)
@@ -406,6 +411,8 @@ static void on_listen(void *opaque, uint32_t events)
 	event_loop_remove(server->loop, server->listen_fd);
 	vu_dev_attach(&server->vu, fd);
 	log_info("front-end connected");
+	if (server->on_connection)
+		server->on_connection(server->connection_opaque, true);
 }
 
 static void on_stop(void *opaque, uint32_t events)
@@ -435,16 +442,50 @@ static void *serve(void *opaque)
 	return NULL;
 }
 
-int gpio_server_new(const char *path, struct gpio_device *device,
-		    struct gpio_backend *sim, struct gpio_server **out)
+/*
+ * The simulated chip's control socket: the one given, else PATH.sim.  For a
+ * socket we were given, a control socket we cannot make is no reason not
+ * to serve the device: the chip then just cannot be driven from the host.
+ */
+static int open_sim_control(struct gpio_server *server, int sim_fd)
 {
+	char control_path[sizeof(server->path) + 4];
+	int ret;
+
+	if (sim_fd >= 0)
+		return control_socket_new_fd(server->loop, sim_fd, sim_command,
+					     server, &server->sim_control);
+	if (!server->path[0]) {
+		log_warn("%s: an unnamed socket has no PATH.sim; the "
+			 "simulated chip has no control socket",
+			 server->name);
+		return 0;
+	}
+	snprintf(control_path, sizeof(control_path), "%s.sim", server->path);
+	ret = control_socket_new(server->loop, control_path, sim_command,
+				 server, &server->sim_control);
+	if (ret < 0 && !server->owns_path) {
+		log_warn("%s: cannot create %s (%s); the simulated chip has "
+			 "no control socket",
+			 server->name, control_path, strerror(-ret));
+		return 0;
+	}
+	return ret;
+}
+
+int gpio_server_new_with(const struct gpio_server_socket *sock,
+			 struct gpio_device *device, struct gpio_backend *sim,
+			 struct gpio_server **out)
+{
+	const char *path = sock->path ? sock->path : "";
+	int listen_fd = sock->listen_fd, sim_fd = sock->sim_fd;
 	struct gpio_server *server;
 	const char *slash;
 	int ret = -ENOMEM;
 
 	if (strlen(path) >= sizeof(server->path)) {
-		gpio_device_free(device);
-		return -ENAMETOOLONG;
+		ret = -ENAMETOOLONG;
+		goto err_free_device;
 	}
 	server = calloc(1, sizeof(*server));
 	if (!server)
@@ -454,7 +495,14 @@ int gpio_server_new(const char *path, struct gpio_device *device,
 	server->listen_fd = -1;
 	strcpy(server->path, path);
 	slash = strrchr(server->path, '/');
-	server->name = slash ? slash + 1 : server->path;
+	if (sock->name && *sock->name)
+		snprintf(server->name, sizeof(server->name), "%s", sock->name);
+	else if (*path)
+		snprintf(server->name, sizeof(server->name), "%s",
+			 slash ? slash + 1 : server->path);
+	else
+		snprintf(server->name, sizeof(server->name), "fd %d",
+			 listen_fd);
 	server->response_size = gpio_device_max_response_size(device);
 	server->response = malloc(server->response_size);
 	if (!server->response)
@@ -477,31 +525,42 @@ int gpio_server_new(const char *path, struct gpio_device *device,
 			     server);
 	if (ret < 0)
 		goto err_free_loop;
-	ret = unix_socket_listen(path);
-	if (ret < 0)
-		goto err_free_loop;
-	server->listen_fd = ret;
+	server->owns_path = listen_fd < 0;
+	/*
+	 * PATH.sim first: once the device socket appears, which is what VMMs,
+	 * scripts and tests wait for, the control socket is there too.
+	 */
+	if (sim) {
+		ret = open_sim_control(server, sim_fd);
+		sim_fd = -1; /* taken over, also on failure */
+		if (ret < 0)
+			goto err_free_loop;
+		gpio_sim_set_watch(sim, sim_line_changed, server);
+	}
+	if (listen_fd < 0) {
+		ret = unix_socket_listen(path);
+		if (ret < 0)
+			goto err_free_sim;
+		listen_fd = ret;
+	}
+	server->listen_fd = listen_fd;
+	listen_fd = -1;
 	ret = event_loop_add(server->loop, server->listen_fd, EPOLLIN,
 			     on_listen, server);
 	if (ret < 0)
 		goto err_close_listen;
-	if (sim) {
-		char control_path[sizeof(server->path) + 4];
-
-		snprintf(control_path, sizeof(control_path), "%s.sim", path);
-		ret = control_socket_new(server->loop, control_path,
-					 sim_command, server,
-					 &server->sim_control);
-		if (ret < 0)
-			goto err_close_listen;
-		gpio_sim_set_watch(sim, sim_line_changed, server);
-	}
+	if (sim_fd >= 0)
+		close(sim_fd);
 	*out = server;
 	return 0;
 
 err_close_listen:
 	close(server->listen_fd);
-	unlink(server->path);
+	if (server->owns_path)
+		unlink(server->path);
+err_free_sim:
+	gpio_sim_set_watch(sim, NULL, NULL);
+	control_socket_free(server->sim_control);
 err_free_loop:
 	event_loop_free(server->loop);
 err_close_stop:
@@ -512,7 +571,31 @@ err_free_server:
 	free(server);
 err_free_device:
 	gpio_device_free(device);
+	if (listen_fd >= 0)
+		close(listen_fd);
+	if (sim_fd >= 0)
+		close(sim_fd);
 	return ret;
+}
+
+int gpio_server_new(const char *path, struct gpio_device *device,
+		    struct gpio_backend *sim, struct gpio_server **out)
+{
+	const struct gpio_server_socket sock = {
+		.path = path,
+		.listen_fd = -1,
+		.sim_fd = -1,
+	};
+
+	return gpio_server_new_with(&sock, device, sim, out);
+}
+
+void gpio_server_set_connection_handler(struct gpio_server *server,
+					gpio_server_connection_fn fn,
+					void *opaque)
+{
+	server->on_connection = fn;
+	server->connection_opaque = opaque;
 }
 
 int gpio_server_start(struct gpio_server *server)
@@ -539,7 +622,9 @@ void gpio_server_free(struct gpio_server *server)
 	gpio_sim_set_watch(server->sim, NULL, NULL);
 	control_socket_free(server->sim_control);
 	close(server->listen_fd);
-	unlink(server->path);
+	/* A socket we were given is not ours to remove. */
+	if (server->owns_path)
+		unlink(server->path);
 	/* The back-end may still have fds in the loop: free it first. */
 	gpio_device_free(server->device);
 	event_loop_free(server->loop);

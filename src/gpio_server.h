@@ -9,6 +9,8 @@
 #ifndef VDG_GPIO_SERVER_H
 #define VDG_GPIO_SERVER_H
 
+#include <stdbool.h>
+
 #include "gpio_device.h"
 
 struct gpio_server;
@@ -24,12 +26,50 @@ struct gpio_server;
 int gpio_server_new(const char *path, struct gpio_device *device,
 		    struct gpio_backend *sim, struct gpio_server **out);
 
+/* Where a server listens. */
+struct gpio_server_socket {
+	/*
+	 * With @listen_fd -1: the path to create the socket at.  Otherwise
+	 * the path the given socket is bound to ("" or NULL: unnamed), for
+	 * PATH.sim and log lines.
+	 */
+	const char *path;
+	/* The name in log lines; NULL: @path's base name, else "fd N". */
+	const char *name;
+	/*
+	 * A listening socket made by someone else (a VMM, systemd), or -1.
+	 * Taken over (closed at the end, also on failure) but its file is
+	 * never removed.
+	 */
+	int listen_fd;
+	/*
+	 * The simulated chip's control socket, if given (taken over the same
+	 * way), or -1: then PATH.sim is created.  For a given @listen_fd a
+	 * PATH.sim that cannot be created is a warning, not a failure.
+	 */
+	int sim_fd;
+};
+
+/* gpio_server_new() for any struct gpio_server_socket. */
+int gpio_server_new_with(const struct gpio_server_socket *sock,
+			 struct gpio_device *device, struct gpio_backend *sim,
+			 struct gpio_server **out);
+
+/*
+ * Called on the server's thread when a front-end connects (true) or goes
+ * away (false); not when the server is freed.  Set before starting.
+ */
+typedef void (*gpio_server_connection_fn)(void *opaque, bool connected);
+void gpio_server_set_connection_handler(struct gpio_server *server,
+					gpio_server_connection_fn fn,
+					void *opaque);
+
 /* Starts the serving thread.  Returns 0 or -errno. */
 int gpio_server_start(struct gpio_server *server);
 
 /*
  * Stops the thread (if started), disconnects the front-end, removes the
- * socket file and frees everything.
+ * socket files it created and frees everything.
  */
 void gpio_server_free(struct gpio_server *server);
 

@@ -7,12 +7,34 @@
 #ifndef VDG_LOG_H
 #define VDG_LOG_H
 
+#include <stdarg.h>
+#include <stdbool.h>
+
 enum log_level {
 	LOG_LEVEL_ERROR,
 	LOG_LEVEL_WARN,
 	LOG_LEVEL_INFO,
 	LOG_LEVEL_DEBUG,
 };
+
+/*
+ * Whether stderr is connected to the journal: JOURNAL_STREAM (set by systemd
+ * for a service whose stderr it connects to journald) holds "DEV:INODE" of
+ * that stream, and it is ours only if @fd's fstat() has the same.  A
+ * variable inherited by a process whose stderr went elsewhere is false.
+ */
+bool log_stream_is_journal(const char *journal_stream, int fd);
+
+/*
+ * Journal mode: each line starts with its syslog priority ("<3>" error,
+ * "<4>" warning, "<6>" info, "<7>" debug) so journald files it at that
+ * priority, and has no program-name prefix (journald adds its own).
+ * Otherwise a line is "vhost-device-gpio: LEVEL: ...".  Set once at start-up.
+ */
+void log_set_journal(bool journal);
+
+/* log_set_journal(log_stream_is_journal(getenv("JOURNAL_STREAM"), 2)). */
+void log_init(void);
 
 /* Messages above this level are dropped.  Default: LOG_LEVEL_INFO. */
 void log_set_level(enum log_level level);
@@ -27,6 +49,10 @@ void log_set_thread_tag(const char *tag);
 
 __attribute__((format(printf, 2, 3))) void log_msg(enum log_level level,
 						   const char *fmt, ...);
+
+/* log_msg() with a va_list. */
+__attribute__((format(printf, 2, 0))) void
+log_vmsg(enum log_level level, const char *fmt, va_list ap);
 
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)

@@ -17,6 +17,7 @@
 #include <grp.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "config.h"
 #if HAVE_VALGRIND_H
@@ -47,6 +48,7 @@
 #include "gpio_sim.h"
 #include "log.h"
 #include "sandbox.h"
+#include "systemd.h"
 #include "unix_socket.h"
 
 /* Exit status for a command line or device list we cannot accept. */
@@ -56,6 +58,8 @@
 struct options {
 	const char *socket_path;
 	unsigned int socket_count;
+	bool socket_count_given;
+	int fd; /* --fd, or -1 */
 	const char *device_list;
 	mode_t socket_mode;
 	gid_t socket_group;
@@ -65,12 +69,19 @@ struct options {
 static void print_usage(FILE *out)
 {
 	fputs("Usage: vhost-device-gpio -s PATH [-c N] -l LIST [OPTION...]\n"
+	      "       vhost-device-gpio --fd=FDNUM -l ENTRY [OPTION...]\n"
+	      "       vhost-device-gpio -l LIST [OPTION...]  (systemd socket "
+	      "activation)\n"
 	      "\n"
 	      "Serve VirtIO GPIO devices to virtual machines over vhost-user.\n"
 	      "\n"
 	      "  -s, --socket-path=PATH   socket files are PATH0 .. PATH<N-1>\n"
 	      "  -c, --socket-count=N     number of sockets/devices "
 	      "(default 1)\n"
+	      "      --fd=FDNUM           serve one device on this inherited "
+	      "listening\n"
+	      "                           socket (never removed; not with "
+	      "-s)\n"
 	      "  -l, --device-list=LIST   one entry per socket, separated by "
 	      "':'\n"
 	      "      --socket-mode=OCTAL  permissions of the socket files "
@@ -103,6 +114,16 @@ static void print_usage(FILE *out)
 	      "a colon).  No two\n"
 	      "entries may share a host line.\n"
 	      "\n"
+	      "Socket activation: when systemd passes listening sockets "
+	      "(LISTEN_FDS), each\n"
+	      "one is a device socket, in device-list order, except those "
+	      "bound to PATH.sim:\n"
+	      "the control socket of the device socket at PATH.  Without one, "
+	      "and with --fd,\n"
+	      "the daemon tries to create PATH.sim.  With NOTIFY_SOCKET set "
+	      "it reports\n"
+	      "readiness and status (sd_notify).\n"
+	      "\n"
 	      "Examples:\n"
 	      "  vhost-device-gpio -s /tmp/gpio.sock -c 2 -l s8:s16\n"
 	      "  vhost-device-gpio -s /tmp/gpio.sock -c 3 \\\n"
@@ -113,14 +134,39 @@ static void print_usage(FILE *out)
 __attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt,
 							      ...)
 {
+	char text[1024];
 	va_list ap;
 
-	fputs("vhost-device-gpio: error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	fputs(" (see --help)\n", stderr);
+	log_error("%s (see --help)", text);
 	exit(EXIT_USAGE);
+}
+
+/*
+ * What QEMU's "Back-end program conventions" ask of --print-capabilities
+ * (docs/interop/vhost-user.rst): a JSON object with the device type and
+ * the features this back-end implements.
+ */
+static void print_capabilities(void)
+{
+	static const char *const features[] = {
+		"socket-path",	      "socket-count",
+		"device-list",	      "fd",
+		"socket-activation",  "sd-notify",
+		"simulated-chip",     "host-chip",
+		"line-selection",     "read-only-lines",
+		"irq-edge",	      "irq-level",
+		"sim-control-socket", "socket-mode",
+		"socket-group",	      "seccomp",
+	};
+	size_t i, n = sizeof(features) / sizeof(features[0]);
+
+	printf("{\n  \"type\": \"gpio\",\n  \"features\": [\n");
+	for (i = 0; i < n; i++)
+		printf("    \"%s\"%s\n", features[i], i + 1 < n ? "," : "");
+	printf("  ]\n}\n");
 }
 
 static unsigned int parse_count(const char *text)
@@ -136,6 +182,20 @@ static unsigned int parse_count(const char *text)
 			    "not \"%s\"",
 			    MAX_SOCKETS, text);
 	return (unsigned int)value;
+}
+
+static int parse_fd(const char *text)
+{
+	unsigned long value;
+	char *end;
+
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	if (errno || end == text || *end || *text < '0' || *text > '9' ||
+	    value > INT_MAX)
+		usage_error("--fd must be a file descriptor number, not \"%s\"",
+			    text);
+	return (int)value;
 }
 
 static mode_t parse_mode(const char *text)
@@ -177,6 +237,7 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		OPT_SOCKET_MODE,
 		OPT_SOCKET_GROUP,
 		OPT_NO_SECCOMP,
+		OPT_FD,
 	};
 	static const struct option long_options[] = {
 		{"socket-path", required_argument, NULL, 's'},
@@ -190,10 +251,22 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		{"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
 		{"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
 		{"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
+		{"fd", required_argument, NULL, OPT_FD},
 		{0},
 	};
-	int c;
+	int c, i;
 
+	/*
+	 * Before anything else may fail: a management tool asks with
+	 * whatever other options it would start us with.
+	 */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--print-capabilities")) {
+			print_capabilities();
+			exit(EXIT_SUCCESS);
+		}
+	}
+	opts->fd = -1;
 	opts->socket_count = 1;
 	opts->socket_mode = UNIX_SOCKET_DEFAULT_MODE;
 	opts->socket_group = UNIX_SOCKET_NO_GROUP;
@@ -207,6 +280,7 @@ static void parse_options(int argc, char **argv, struct options *opts)
 			break;
 		case 'c':
 			opts->socket_count = parse_count(optarg);
+			opts->socket_count_given = true;
 			break;
 		case 'l':
 			opts->device_list = optarg;
@@ -229,8 +303,11 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		case OPT_NO_SECCOMP:
 			opts->seccomp = false;
 			break;
-		case OPT_PRINT_CAPABILITIES:
-			printf("{\n  \"type\": \"gpio\"\n}\n");
+		case OPT_FD:
+			opts->fd = parse_fd(optarg);
+			break;
+		case OPT_PRINT_CAPABILITIES: /* an abbreviation of it */
+			print_capabilities();
 			exit(EXIT_SUCCESS);
 		case ':':
 			usage_error("option %s needs a value",
@@ -242,8 +319,8 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument \"%s\"", argv[optind]);
-	if (!opts->socket_path)
-		usage_error("--socket-path is required");
+	if (opts->fd >= 0 && opts->socket_path)
+		usage_error("--fd and --socket-path cannot be used together");
 	if (!opts->device_list)
 		usage_error("--device-list is required");
 }
@@ -254,18 +331,207 @@ __attribute__((format(printf, 1, 2))) static void startup_error(const char *fmt,
 {
 	va_list ap;
 
-	fputs("vhost-device-gpio: error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vmsg(LOG_LEVEL_ERROR, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(EXIT_USAGE);
 }
 
-static void socket_path(const struct options *opts, unsigned int i, char *buf,
-			size_t size)
+/*
+ * One device's socket: made from --socket-path, or given (--fd, systemd)
+ * with its path found by getsockname() and maybe a control socket.
+ */
+#define UNIX_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
+
+struct endpoint {
+	char path[UNIX_PATH_MAX];
+	char label[UNIX_PATH_MAX + 32];
+	char name[64]; /* LISTEN_FDNAMES entry, or "" */
+	int fd;	       /* given listening socket, or -1 */
+	int sim_fd;    /* given control socket, or -1 */
+};
+
+/* A path that ends in ".sim" and has something before it. */
+static bool is_sim_path(const char *path)
 {
-	snprintf(buf, size, "%s%u", opts->socket_path, i);
+	size_t len = strlen(path);
+
+	return len > 4 && !strcmp(path + len - 4, ".sim");
+}
+
+/* @fd must be a listening Unix stream socket: else one line, exit 2. */
+static void check_given_socket(int fd, const char *what)
+{
+	int ret = unix_socket_check_listening(fd);
+
+	if (ret == 0)
+		ret = unix_socket_adopt(fd);
+	if (ret < 0)
+		startup_error("%s: fd %d is not a listening Unix stream socket "
+			      "(%s)",
+			      what, fd,
+			      ret == -EBADF	     ? "not open"
+			      : ret == -ENOTSOCK     ? "not a socket"
+			      : ret == -EAFNOSUPPORT ? "not a Unix socket"
+			      : ret == -EPROTOTYPE   ? "not a stream socket"
+			      : ret == -EINVAL	     ? "not listening"
+						     : strerror(-ret));
+}
+
+static void given_path(int fd, const char *what, char *buf, size_t len)
+{
+	int ret = unix_socket_get_path(fd, buf, len);
+
+	if (ret < 0)
+		startup_error("%s: fd %d: cannot read its address: %s", what,
+			      fd, strerror(-ret));
+}
+
+/*
+ * Pairs each control socket (bound to PATH.sim) of @paths with the device
+ * socket of @eps bound to PATH.  0, or -EINVAL with the reason in @err.
+ */
+static int pair_control_sockets(char (*paths)[UNIX_PATH_MAX],
+				unsigned int count, struct endpoint *eps,
+				unsigned int n, char *err, size_t err_len)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < count; i++) {
+		size_t len = strlen(paths[i]);
+		struct endpoint *ep = NULL;
+
+		if (!is_sim_path(paths[i]))
+			continue;
+		for (j = 0; j < n && !ep; j++)
+			if (strlen(eps[j].path) == len - 4 &&
+			    !strncmp(eps[j].path, paths[i], len - 4))
+				ep = &eps[j];
+		if (!ep) {
+			snprintf(err, err_len,
+				 "control socket %s (fd %u) has no device "
+				 "socket %.*s",
+				 paths[i], SD_LISTEN_FDS_START + i,
+				 (int)(len - 4), paths[i]);
+			return -EINVAL;
+		}
+		if (ep->sim_fd >= 0) {
+			snprintf(err, err_len, "two control sockets %s",
+				 paths[i]);
+			return -EINVAL;
+		}
+		ep->sim_fd = SD_LISTEN_FDS_START + (int)i;
+	}
+	return 0;
+}
+
+/*
+ * The sockets systemd passed: every one checked, control sockets (bound to
+ * PATH.sim) paired with the device socket bound to PATH, the others device
+ * sockets in order.  Returns their number; *@out is freed by the caller.
+ */
+static unsigned int activation_endpoints(const struct sd_activation *act,
+					 struct endpoint **out)
+{
+	static const char what[] = "socket activation";
+	char(*paths)[UNIX_PATH_MAX];
+	struct endpoint *eps;
+	unsigned int i, n = 0;
+	char err[512];
+
+	/* Before anything is allocated: a start-up error exits. */
+	for (i = 0; i < act->count; i++)
+		check_given_socket(SD_LISTEN_FDS_START + (int)i, what);
+	eps = calloc(act->count, sizeof(*eps));
+	paths = calloc(act->count, sizeof(*paths));
+	if (!eps || !paths)
+		startup_error("out of memory");
+	for (i = 0; i < act->count; i++) {
+		int fd = SD_LISTEN_FDS_START + (int)i;
+
+		given_path(fd, what, paths[i], sizeof(paths[i]));
+		if (is_sim_path(paths[i]))
+			continue;
+		eps[n].fd = fd;
+		eps[n].sim_fd = -1;
+		if (act->names)
+			snprintf(eps[n].name, sizeof(eps[n].name), "%s",
+				 act->names[i]);
+		strcpy(eps[n].path, paths[i]);
+		n++;
+	}
+	if (pair_control_sockets(paths, act->count, eps, n, err, sizeof(err)) <
+	    0) {
+		free(paths);
+		free(eps);
+		startup_error("%s: %s", what, err);
+	}
+	free(paths);
+	*out = eps;
+	return n;
+}
+
+/*
+ * Where each device is served, by the command line and the environment.
+ * Returns the number of devices; *@out is freed by the caller.
+ */
+static unsigned int get_endpoints(const struct options *opts,
+				  const struct sd_activation *act,
+				  struct endpoint **out)
+{
+	struct endpoint *eps;
+	unsigned int i, n;
+
+	if (act->count) {
+		if (opts->socket_path)
+			usage_error("--socket-path cannot be used with socket "
+				    "activation (LISTEN_FDS is set)");
+		if (opts->fd >= 0)
+			usage_error("--fd cannot be used with socket "
+				    "activation (LISTEN_FDS is set)");
+		/* Never 0: a PATH.sim alone has no device socket. */
+		n = activation_endpoints(act, &eps);
+	} else if (opts->fd >= 0) {
+		check_given_socket(opts->fd, "--fd");
+		n = 1;
+		eps = calloc(1, sizeof(*eps));
+		if (!eps)
+			startup_error("out of memory");
+		given_path(opts->fd, "--fd", eps->path, sizeof(eps->path));
+		eps->fd = opts->fd;
+		eps->sim_fd = -1;
+	} else {
+		if (!opts->socket_path)
+			usage_error("--socket-path is required (or --fd, or "
+				    "systemd socket activation)");
+		if (strlen(opts->socket_path) + 9 >=
+		    sizeof(((struct sockaddr_un *)0)->sun_path))
+			usage_error("--socket-path is too long for a Unix "
+				    "socket");
+		n = opts->socket_count;
+		eps = calloc(n, sizeof(*eps));
+		if (!eps)
+			startup_error("out of memory");
+		for (i = 0; i < n; i++) {
+			snprintf(eps[i].path, sizeof(eps[i].path), "%s%u",
+				 opts->socket_path, i);
+			eps[i].fd = -1;
+			eps[i].sim_fd = -1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (eps[i].path[0])
+			snprintf(eps[i].label, sizeof(eps[i].label), "%s",
+				 eps[i].path);
+		else if (eps[i].name[0])
+			snprintf(eps[i].label, sizeof(eps[i].label), "%s",
+				 eps[i].name);
+		else
+			snprintf(eps[i].label, sizeof(eps[i].label), "fd %d",
+				 eps[i].fd);
+	}
+	*out = eps;
+	return n;
 }
 
 static void backends_free(struct gpio_backend **backends, unsigned int count)
@@ -283,12 +549,12 @@ static void backends_free(struct gpio_backend **backends, unsigned int count)
  * not fit the chip or lines shared by two entries end the daemon with one
  * line and status 2.
  */
-static struct gpio_backend **create_backends(const struct options *opts,
+static struct gpio_backend **create_backends(const struct endpoint *eps,
 					     const struct device_list *list)
 {
 	struct gpio_backend **backends = calloc(list->count, sizeof(*backends));
 	unsigned int i, j, line_i, line_j;
-	char path[PATH_MAX], err[512];
+	char err[512];
 	char consumer[GPIO_MAX_NAME_SIZE];
 	uint32_t offset;
 	int ret = 0;
@@ -304,8 +570,7 @@ static struct gpio_backend **create_backends(const struct options *opts,
 				goto err_nomem;
 			continue;
 		}
-		socket_path(opts, i, path, sizeof(path));
-		gpio_cdev_consumer(path, consumer);
+		gpio_cdev_consumer(eps[i].label, consumer);
 		ret = gpio_cdev_new(spec, consumer, &backends[i], err,
 				    sizeof(err));
 		if (ret == -ENOMEM)
@@ -360,11 +625,10 @@ static void describe(const struct gpio_backend *be, char *buf, size_t size)
 }
 
 /*
- * Builds every server from its back-end (each taken over, also on failure);
- * on failure frees those built and returns -errno.
+ * Builds every server from its back-end and endpoint (each taken over, also
+ * on failure); on failure frees those built and returns -errno.
  */
-static int create_servers(const struct options *opts,
-			  const struct device_list *list,
+static int create_servers(struct endpoint *eps, const struct device_list *list,
 			  struct gpio_backend **backends,
 			  struct gpio_server **servers)
 {
@@ -373,23 +637,42 @@ static int create_servers(const struct options *opts,
 
 	for (i = 0; i < list->count; i++) {
 		struct gpio_backend *backend = backends[i], *sim;
+		struct gpio_server_socket sock = {
+			.path = eps[i].path,
+			/* The path's base name says more than "x.socket". */
+			.name = eps[i].path[0] ? NULL : eps[i].name,
+			.listen_fd = eps[i].fd,
+			.sim_fd = eps[i].sim_fd,
+		};
+		const char *label = eps[i].label;
 		struct gpio_device *device;
-		char path[PATH_MAX], what[PATH_MAX + 64];
+		char what[PATH_MAX + 64];
 
 		backends[i] = NULL;
-		socket_path(opts, i, path, sizeof(path));
+		eps[i].fd = eps[i].sim_fd = -1; /* the server's now */
 		describe(backend, what, sizeof(what));
 		sim = list->specs[i].kind == DEVICE_KIND_SIMULATED ? backend
 								   : NULL;
 		ret = gpio_device_new(backend, &device);
 		if (ret < 0) {
-			log_error("%s: cannot create the device: %s", path,
+			log_error("%s: cannot create the device: %s", label,
 				  strerror(-ret));
+			if (sock.listen_fd >= 0)
+				close(sock.listen_fd);
+			if (sock.sim_fd >= 0)
+				close(sock.sim_fd);
 			break;
 		}
-		ret = gpio_server_new(path, device, sim, &servers[i]);
+		if (!sim && sock.sim_fd >= 0) {
+			log_info("%s: not a simulated chip: control socket "
+				 "fd %d not used",
+				 label, sock.sim_fd);
+			close(sock.sim_fd);
+			sock.sim_fd = -1;
+		}
+		ret = gpio_server_new_with(&sock, device, sim, &servers[i]);
 		if (ret < 0) {
-			log_error("%s: cannot create the socket: %s", path,
+			log_error("%s: cannot create the socket: %s", label,
 				  ret == -EEXIST ? "a file that is not a "
 						   "socket is in the way"
 				  : ret == -EADDRINUSE
@@ -399,7 +682,7 @@ static int create_servers(const struct options *opts,
 						  : strerror(-ret));
 			break;
 		}
-		log_info("%s: serving a %s", path, what);
+		log_info("%s: serving a %s", label, what);
 	}
 	if (ret < 0)
 		while (i-- > 0)
@@ -407,30 +690,141 @@ static int create_servers(const struct options *opts,
 	return ret;
 }
 
+/* Closes the given sockets no server took over. */
+static void endpoints_free(struct endpoint *eps, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		if (eps[i].fd >= 0)
+			close(eps[i].fd);
+		if (eps[i].sim_fd >= 0)
+			close(eps[i].sim_fd);
+	}
+	free(eps);
+}
+
+/*
+ * What systemd is told (sd_notify): the serving threads report connections
+ * and disconnections, the main thread readiness and stopping.  The lock
+ * keeps the datagrams in the order of the counts they carry.
+ */
+static struct {
+	pthread_mutex_t lock;
+	struct sd_notifier notifier;
+	unsigned int devices;
+	unsigned int connected;
+	bool ready;
+	bool stopping;
+} status = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.notifier = {.fd = -1},
+};
+
+/* With status.lock held. */
+static void status_send(bool ready)
+{
+	char text[128];
+	int ret;
+
+	if (sd_status_format(text, sizeof(text), ready, status.devices,
+			     status.connected) < 0)
+		return;
+	ret = sd_notifier_send(&status.notifier, text);
+	if (ret < 0)
+		log_warn("NOTIFY_SOCKET: %s", strerror(-ret));
+}
+
+static void on_connection_change(void *opaque, bool connected)
+{
+	pthread_mutex_lock(&status.lock);
+	if (connected)
+		status.connected++;
+	else if (status.connected)
+		status.connected--;
+	if (status.ready && !status.stopping)
+		status_send(false);
+	pthread_mutex_unlock(&status.lock);
+}
+
+static void status_ready(void)
+{
+	pthread_mutex_lock(&status.lock);
+	status.ready = true;
+	status_send(true);
+	pthread_mutex_unlock(&status.lock);
+}
+
+static void status_stopping(void)
+{
+	int ret;
+
+	pthread_mutex_lock(&status.lock);
+	status.stopping = true;
+	ret = sd_notifier_send(&status.notifier, "STOPPING=1");
+	if (ret < 0)
+		log_warn("NOTIFY_SOCKET: %s", strerror(-ret));
+	pthread_mutex_unlock(&status.lock);
+}
+
+/* Opened now, before the system-call filter: sending is all it needs. */
+static void status_open(unsigned int devices)
+{
+	const char *where = getenv("NOTIFY_SOCKET");
+	int ret = sd_notifier_open(&status.notifier, where);
+
+	if (ret < 0)
+		log_warn("NOTIFY_SOCKET=%s: %s; not notifying systemd", where,
+			 ret == -EAFNOSUPPORT ? "not a Unix socket address"
+					      : strerror(-ret));
+	status.devices = devices;
+}
+
 int main(int argc, char **argv)
 {
 	struct options opts = {0};
+	struct sd_activation act;
 	struct device_list list;
 	struct gpio_backend **backends;
 	struct gpio_server **servers;
+	struct endpoint *eps;
+	unsigned int i, count;
+	bool activated;
 	char err[256];
 	sigset_t stop_signals;
-	unsigned int i;
 	int ret, sig;
 
+	log_init();
 	parse_options(argc, argv, &opts);
+	if (sd_activation_from_env(&act, err, sizeof(err)) < 0)
+		startup_error("socket activation: %s", err);
+	count = get_endpoints(&opts, &act, &eps);
+	activated = act.count > 0;
+	sd_activation_free(&act);
+	if (opts.socket_count_given && (activated || opts.fd >= 0) &&
+	    opts.socket_count != count)
+		usage_error("--socket-count is %u but %u device socket%s %s "
+			    "given",
+			    opts.socket_count, count, count == 1 ? "" : "s",
+			    count == 1 ? "was" : "were");
 	if (device_list_parse(opts.device_list, &list, err, sizeof(err)) < 0)
 		usage_error("--device-list: %s", err);
-	if (list.count != opts.socket_count)
+	if (list.count != count && activated)
+		usage_error("--device-list has %u entr%s but systemd passed %u "
+			    "device socket%s",
+			    list.count, list.count == 1 ? "y" : "ies", count,
+			    count == 1 ? "" : "s");
+	if (list.count != count && opts.fd >= 0)
+		usage_error("--device-list has %u entries but --fd serves "
+			    "one device",
+			    list.count);
+	if (list.count != count)
 		usage_error("--device-list has %u entr%s but --socket-count "
 			    "is %u",
-			    list.count, list.count == 1 ? "y" : "ies",
-			    opts.socket_count);
-	if (strlen(opts.socket_path) + 9 >=
-	    sizeof(((struct sockaddr_un *)0)->sun_path))
-		usage_error("--socket-path is too long for a Unix socket");
-	backends = create_backends(&opts, &list);
+			    list.count, list.count == 1 ? "y" : "ies", count);
+	backends = create_backends(eps, &list);
 	if (!backends) {
+		endpoints_free(eps, count);
 		device_list_free(&list);
 		return EXIT_FAILURE;
 	}
@@ -444,21 +838,24 @@ int main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	status_open(list.count);
 
 	servers = calloc(list.count, sizeof(*servers));
 	if (!servers) {
 		log_error("out of memory");
 		backends_free(backends, list.count);
-		device_list_free(&list);
-		return EXIT_FAILURE;
+		ret = -ENOMEM;
+		goto out_free;
 	}
 	ret = unix_socket_set_permissions(opts.socket_mode, opts.socket_group);
 	if (ret == 0)
-		ret = create_servers(&opts, &list, backends, servers);
+		ret = create_servers(eps, &list, backends, servers);
 	backends_free(backends, list.count);
 	if (ret < 0)
 		goto out_free;
 	for (i = 0; i < list.count; i++) {
+		gpio_server_set_connection_handler(servers[i],
+						   on_connection_change, NULL);
 		ret = gpio_server_start(servers[i]);
 		if (ret < 0) {
 			log_error("cannot start a thread: %s", strerror(-ret));
@@ -482,13 +879,17 @@ int main(int argc, char **argv)
 				  strerror(-ret));
 	}
 	if (ret == 0) {
+		status_ready();
 		sigwait(&stop_signals, &sig);
 		log_info("%s: stopping", strsignal(sig));
+		status_stopping();
 	}
 	for (i = 0; i < list.count; i++)
 		gpio_server_free(servers[i]);
 out_free:
 	free(servers);
+	endpoints_free(eps, count);
 	device_list_free(&list);
+	sd_notifier_close(&status.notifier);
 	return ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

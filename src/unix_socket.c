@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,4 +174,64 @@ int unix_socket_listen_with(const char *path, mode_t mode, gid_t gid)
 int unix_socket_listen(const char *path)
 {
 	return unix_socket_listen_with(path, g_mode, g_gid);
+}
+
+int unix_socket_check_listening(int fd)
+{
+	int value;
+	socklen_t len = sizeof(value);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -EBADF;
+	if (!S_ISSOCK(st.st_mode))
+		return -ENOTSOCK;
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &value, &len) < 0)
+		return -errno;
+	if (value != AF_UNIX)
+		return -EAFNOSUPPORT;
+	len = sizeof(value);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &value, &len) < 0)
+		return -errno;
+	if (value != SOCK_STREAM)
+		return -EPROTOTYPE;
+	len = sizeof(value);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &len) < 0)
+		return -errno;
+	return value ? 0 : -EINVAL;
+}
+
+int unix_socket_get_path(int fd, char *buf, size_t len)
+{
+	struct sockaddr_un addr;
+	socklen_t addr_len = sizeof(addr);
+	size_t path_len;
+
+	memset(&addr, 0, sizeof(addr));
+	if (getsockname(fd, (struct sockaddr *)&addr, &addr_len) < 0)
+		return -errno;
+	if (len)
+		buf[0] = '\0';
+	if (addr.sun_family != AF_UNIX ||
+	    addr_len <= offsetof(struct sockaddr_un, sun_path) ||
+	    addr.sun_path[0] == '\0')
+		return 0;
+	path_len = strnlen(addr.sun_path,
+			   addr_len - offsetof(struct sockaddr_un, sun_path));
+	if (path_len >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf, addr.sun_path, path_len);
+	buf[path_len] = '\0';
+	return 0;
+}
+
+int unix_socket_adopt(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
 }

@@ -32,4 +32,26 @@ int unix_socket_listen(const char *path);
 /* The same with explicit permissions (the settings above are ignored). */
 int unix_socket_listen_with(const char *path, mode_t mode, gid_t gid);
 
+/*
+ * Whether @fd, given by a supervisor or a VMM, can be served: an open,
+ * listening AF_UNIX SOCK_STREAM socket.  Returns 0; -EBADF (not open),
+ * -ENOTSOCK, -EAFNOSUPPORT (not AF_UNIX), -EPROTOTYPE (not a stream
+ * socket) or -EINVAL (not listening).
+ */
+int unix_socket_check_listening(int fd);
+
+/*
+ * The file path @fd is bound to into @buf; "" for an unnamed or abstract
+ * socket (no file the daemon could put a ".sim" next to).  Returns 0 or
+ * -errno (-ENAMETOOLONG if @len is too small).
+ */
+int unix_socket_get_path(int fd, char *buf, size_t len);
+
+/*
+ * Makes a listening socket we were given close-on-exec and non-blocking
+ * (the serving threads must never block in accept() when a client gives
+ * up between the wake-up and the call).  Returns 0 or -errno.
+ */
+int unix_socket_adopt(int fd);
+
 #endif

@@ -148,6 +148,12 @@ static bool sim_sock_exists(const struct daemon *d, unsigned int i)
  */
 pid_t daemon_spawn(struct daemon *d, const char *const *args)
 {
+	return daemon_spawn_with(d, args, NULL, NULL);
+}
+
+pid_t daemon_spawn_with(struct daemon *d, const char *const *args,
+			void (*child_setup)(void *arg), void *arg)
+{
 	const char *argv[MAX_ARGS + 8];
 	unsigned int n = 0, i;
 	pid_t pid;
@@ -165,11 +171,12 @@ pid_t daemon_spawn(struct daemon *d, const char *const *args)
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/*
-		 * Only the standard streams: a descriptor the test runner
+		 * Only the standard streams and what @child_setup dup2()s
+		 * (dup2 clears close-on-exec): a descriptor the test runner
 		 * happened to leave open would otherwise count as the
 		 * daemon's (valgrind reports them "inherited from parent").
 		 */
-		close_range(3, ~0u, 0);
+		close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
 		if (fd >= 0) {
 			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
@@ -180,6 +187,8 @@ pid_t daemon_spawn(struct daemon *d, const char *const *args)
 			dup2(fd, STDIN_FILENO);
 			close(fd);
 		}
+		if (child_setup)
+			child_setup(arg);
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}

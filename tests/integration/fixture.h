@@ -101,6 +101,14 @@ void daemon_prepare(struct daemon *d);
  */
 pid_t daemon_spawn(struct daemon *d, const char *const *args);
 
+/*
+ * daemon_spawn() that runs @child_setup(@arg) in the child just before the
+ * exec, after stdin, stdout and stderr are set up (fds to inherit,
+ * environment; it may redirect stdout again).
+ */
+pid_t daemon_spawn_with(struct daemon *d, const char *const *args,
+			void (*child_setup)(void *arg), void *arg);
+
 /* Spawns the daemon with @args and waits for its d->count sockets. */
 void daemon_spawn_wait(struct daemon *d, const char *const *args);
 

@@ -449,6 +449,97 @@ static void test_listen_with_group_path_limit(void **state)
 	assert_int_equal(unlink(path), 0);
 }
 
+/* What --fd and socket activation accept, and the exact errno otherwise. */
+static void test_check_listening(void **state)
+{
+	struct fixture *fx = *state;
+	int fd, pair[2];
+
+	fd = unix_socket_listen(fx->path);
+	assert_true(fd >= 0);
+	assert_int_equal(unix_socket_check_listening(fd), 0);
+	close(fd);
+	assert_int_equal(unix_socket_check_listening(fd), -EBADF);
+	assert_int_equal(unix_socket_check_listening(-1), -EBADF);
+
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_int_equal(unix_socket_check_listening(fd), -ENOTSOCK);
+	close(fd);
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(unix_socket_check_listening(fd), -EAFNOSUPPORT);
+	close(fd);
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(unix_socket_check_listening(fd), -EPROTOTYPE);
+	close(fd);
+
+	/* A connected stream socket is not a listening one. */
+	assert_int_equal(
+		socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+	assert_int_equal(unix_socket_check_listening(pair[0]), -EINVAL);
+	close(pair[0]);
+	close(pair[1]);
+}
+
+static void test_get_path(void **state)
+{
+	struct fixture *fx = *state;
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	char buf[sizeof(addr.sun_path)], small[4];
+	int fd;
+
+	fd = unix_socket_listen(fx->path);
+	assert_true(fd >= 0);
+	assert_int_equal(unix_socket_get_path(fd, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, fx->path);
+	assert_int_equal(unix_socket_get_path(fd, small, sizeof(small)),
+			 -ENAMETOOLONG);
+	close(fd);
+
+	/* Abstract: no file to put PATH.sim next to. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "vdg-test-%d",
+		 (int)getpid());
+	assert_int_equal(
+		bind(fd, (struct sockaddr *)&addr,
+		     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				 strlen(addr.sun_path + 1))),
+		0);
+	strcpy(buf, "x");
+	assert_int_equal(unix_socket_get_path(fd, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	close(fd);
+
+	/* Unbound. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	strcpy(buf, "x");
+	assert_int_equal(unix_socket_get_path(fd, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	close(fd);
+}
+
+/* A blocking, inheritable socket becomes close-on-exec and non-blocking. */
+static void test_adopt(void **state)
+{
+	struct fixture *fx = *state;
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	strcpy(addr.sun_path, fx->path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	assert_int_equal(unix_socket_adopt(fd), 0);
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, O_NONBLOCK);
+	close(fd);
+	assert_int_equal(unix_socket_adopt(fd), -EBADF);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -475,6 +566,9 @@ int main(void)
 		TEST(test_listen_with_bad_mode),
 		TEST(test_set_permissions),
 		TEST(test_listen_with_group_path_limit),
+		TEST(test_check_listening),
+		TEST(test_get_path),
+		TEST(test_adopt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
