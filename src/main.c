@@ -721,6 +721,22 @@ static struct {
 	.notifier = {.fd = -1},
 };
 
+/*
+ * With status.lock held.  Only the first failure is a warning: a notify
+ * socket that went away would otherwise add one to every connection.
+ */
+static void status_sent(int ret)
+{
+	static bool warned;
+
+	if (ret >= 0)
+		return;
+	if (!warned)
+		log_warn("NOTIFY_SOCKET: %s (later failures are not logged)",
+			 strerror(-ret));
+	warned = true;
+}
+
 /* With status.lock held. */
 static void status_send(bool ready)
 {
@@ -731,8 +747,7 @@ static void status_send(bool ready)
 			     status.connected) < 0)
 		return;
 	ret = sd_notifier_send(&status.notifier, text);
-	if (ret < 0)
-		log_warn("NOTIFY_SOCKET: %s", strerror(-ret));
+	status_sent(ret);
 }
 
 static void on_connection_change(void *opaque, bool connected)
@@ -762,8 +777,7 @@ static void status_stopping(void)
 	pthread_mutex_lock(&status.lock);
 	status.stopping = true;
 	ret = sd_notifier_send(&status.notifier, "STOPPING=1");
-	if (ret < 0)
-		log_warn("NOTIFY_SOCKET: %s", strerror(-ret));
+	status_sent(ret);
 	pthread_mutex_unlock(&status.lock);
 }
 

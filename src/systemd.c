@@ -144,7 +144,12 @@ int sd_notifier_send(const struct sd_notifier *n, const char *state)
 	if (n->fd < 0)
 		return 0;
 	do {
-		sent = sendto(n->fd, state, strlen(state), MSG_NOSIGNAL,
+		/*
+		 * Never wait: a receiver that stopped reading must not stall
+		 * the socket threads that report connections.
+		 */
+		sent = sendto(n->fd, state, strlen(state),
+			      MSG_NOSIGNAL | MSG_DONTWAIT,
 			      (const struct sockaddr *)&n->addr, n->addr_len);
 	} while (sent < 0 && errno == EINTR);
 	return sent < 0 ? -errno : 0;

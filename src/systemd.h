@@ -66,8 +66,8 @@ int sd_notifier_open(struct sd_notifier *n, const char *notify_socket);
 
 /*
  * Sends @state ("READY=1\nSTATUS=...") as one datagram.  A notifier without
- * a socket sends nothing and returns 0.  Thread-safe (one sendto).  Returns
- * 0 or -errno.
+ * a socket sends nothing and returns 0.  Thread-safe (one sendto).  Never
+ * blocks: -EAGAIN when the receiver's queue is full.  Returns 0 or -errno.
  */
 int sd_notifier_send(const struct sd_notifier *n, const char *state);
 

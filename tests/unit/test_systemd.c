@@ -324,6 +324,28 @@ static void test_notify_nobody(void **state)
 	sd_notifier_close(&n);
 }
 
+/*
+ * A receiver that never reads: sends fail with -EAGAIN once its queue is
+ * full instead of blocking the sender (a hang here is the failure).
+ */
+static void test_notify_never_blocks(void **state)
+{
+	struct sd_notifier n;
+	char path[108];
+	int fd, i, ret = 0;
+
+	path_receiver(path, sizeof(path), &fd);
+	assert_int_equal(sd_notifier_open(&n, path), 0);
+	for (i = 0; i < 100000 && ret == 0; i++)
+		ret = sd_notifier_send(&n,
+				       "STATUS=serving 1 device, 1 connected");
+	assert_int_equal(ret, -EAGAIN);
+	assert_true(i > 1);
+	expect_datagram(fd, "STATUS=serving 1 device, 1 connected");
+	sd_notifier_close(&n);
+	path_receiver_remove(path, fd);
+}
+
 /* The daemon sends after its filter went in: sendto must be allowed. */
 static void test_notify_under_sandbox(void **state)
 {
@@ -366,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_notify_unset),
 		cmocka_unit_test(test_notify_bad_address),
 		cmocka_unit_test(test_notify_nobody),
+		cmocka_unit_test(test_notify_never_blocks),
 #if !defined(__SANITIZE_ADDRESS__)
 		/* No filter in such a build (src/main.c); ASan makes calls. */
 		cmocka_unit_test(test_notify_under_sandbox),
