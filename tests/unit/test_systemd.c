@@ -346,8 +346,11 @@ static void test_notify_never_blocks(void **state)
 	path_receiver_remove(path, fd);
 }
 
-/* The daemon sends after its filter went in: sendto must be allowed. */
-static void test_notify_under_sandbox(void **state)
+/*
+ * The daemon sends after its filter went in: sendto must be allowed.  Not
+ * run in an AddressSanitizer build (no filter there: src/main.c).
+ */
+__attribute__((unused)) static void test_notify_under_sandbox(void **state)
 {
 	struct sd_notifier n;
 	char path[108];
