@@ -469,7 +469,9 @@ if ((!no_device)); then
   kill -TERM "$daemon_pid" 2>/dev/null || true
   # Bounded wait (5 s, 60 s under a wrapper such as valgrind, whose leak
   # check runs at exit), then SIGKILL so that a stuck daemon fails, not hangs.
-  for _ in $(seq $((${#VDG_DAEMON_WRAPPER} ? 600 : 50))); do
+  tenths=50
+  [[ -z ${VDG_DAEMON_WRAPPER:-} ]] || tenths=600
+  for _ in $(seq "$tenths"); do
     process_alive "$daemon_pid" || break
     sleep 0.1
   done
