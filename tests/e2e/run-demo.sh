@@ -17,6 +17,8 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/e2e/lib.sh
+source "$here/lib.sh"
 repo=$(cd "$here/../.." && pwd)
 mode=${1:-}
 build=$(realpath "${2:-$repo/build}")
@@ -28,40 +30,18 @@ qemu10 | qemu72 | no-qemu) ;;
   ;;
 esac
 
-tap_n=0
-tap_failures=0
-tap_ok() {
-  tap_n=$((tap_n + 1))
-  echo "ok $tap_n - $1"
-}
-tap_not_ok() {
-  tap_n=$((tap_n + 1))
-  tap_failures=$((tap_failures + 1))
-  echo "not ok $tap_n - $1"
-}
-tap_check() {
-  local desc=$1
-  shift
-  if "$@"; then tap_ok "$desc"; else tap_not_ok "$desc"; fi
-}
-
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vdg-demo-test.XXXXXX")
 run_pid=""
-cleanup() {
-  if [[ -n $run_pid ]]; then
-    kill -TERM "$run_pid" 2>/dev/null || true
-    wait "$run_pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'echo "Bail out! interrupted by a signal"; exit 130' INT TERM HUP
+# shellcheck disable=SC2317 # run by the EXIT trap
+stop_run() { term_wait "$run_pid"; }
+e2e_traps "$tmp" 0 stop_run
 
 out=$tmp/transcript
 
 # in_order FILE REGEX...: lines of FILE matching the REGEXes (extended)
 # appear in that order, other lines between them allowed: a grep per
 # pattern, each after the line the previous one matched.
+# shellcheck disable=SC2317 # run through tap_check
 in_order() {
   local file=$1 from=0 re at
   shift
@@ -96,18 +76,9 @@ if [[ $mode == no-qemu ]]; then
   answer=$(timeout 10 "$build/vhost-device-gpio-sim" "${sock}0.sim" get 5 2>&1) || true
   tap_check "the daemon serves (control client: '5 in 0')" \
     test "$answer" = "5 in 0"
-  kill -INT "$run_pid" 2>/dev/null || true
-  for _ in $(seq 50); do
-    kill -0 "$run_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  rc=0
-  if kill -0 "$run_pid" 2>/dev/null; then
-    kill -KILL "$run_pid"
-    rc=137
-  fi
-  wait "$run_pid" || rc=$?
+  stop_process "$run_pid" INT 50
   run_pid=""
+  rc=$stop_rc
   tap_check "exit 0 on SIGINT (status $rc)" test "$rc" = 0
   tap_check "socket files removed" test ! -e "${sock}0" -a ! -e "${sock}0.sim"
 else
@@ -175,5 +146,4 @@ if ((tap_failures)); then
   echo "# the transcript:"
   sed 's/^/#   /' "$out"
 fi
-echo "1..$tap_n"
-((tap_failures == 0))
+tap_done

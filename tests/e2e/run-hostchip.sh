@@ -25,6 +25,8 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/e2e/lib.sh
+source "$here/lib.sh"
 guest_script=$here/guest-hostchip.sh
 keep=${VDG_E2E_KEEP:-0}
 filter=${VDG_HC_FILTER:-}
@@ -59,11 +61,6 @@ while (($#)); do
 done
 ((${#args[@]} == 2)) || usage
 
-bail_out() {
-  echo "Bail out! $*"
-  exit 1
-}
-
 # The guest sees the host's files at the same absolute paths (inside its
 # chroot), and receives them as kernel command line words: no spaces.
 abs_binary() {
@@ -77,66 +74,20 @@ daemon=$(abs_binary "${args[0]}")
 test_prog=$(abs_binary "${args[1]}")
 [[ -z $filter || $filter != *[[:space:]]* ]] || bail_out "--filter: no spaces"
 
-# --- TAP output ---
-tap_n=0
-tap_failures=0
-
-tap_ok() {
-  tap_n=$((tap_n + 1))
-  echo "ok $tap_n - $1"
-}
-
-tap_not_ok() {
-  tap_n=$((tap_n + 1))
-  tap_failures=$((tap_failures + 1))
-  echo "not ok $tap_n - $1"
-}
-
-tap_diag_tail() {
-  local file=$1 lines=$2 label=$3
-  echo "# last $lines lines of $label:"
-  if [[ -s $file ]]; then
-    tail -n "$lines" "$file" | tr -d '\r' | sed 's/^/#   /'
-  else
-    echo "#   (empty)"
-  fi
-}
-
 # --- temporary files and QEMU, always cleaned up ---
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vdg-hostchip.XXXXXX")
-qemu_pid=""
-
-cleanup() {
-  # QEMU runs under timeout(1): TERM reaches QEMU through it.
-  if [[ -n $qemu_pid ]]; then
-    kill -TERM "$qemu_pid" 2>/dev/null || true
-    wait "$qemu_pid" 2>/dev/null || true
-  fi
-  if [[ $keep == 1 ]]; then
-    echo "# kept $tmp"
-  else
-    rm -rf "$tmp"
-  fi
-}
-trap cleanup EXIT
-trap 'echo "Bail out! interrupted by a signal"; exit 130' INT TERM HUP
+e2e_traps "$tmp" "$keep"
 
 # --- guest kernel and initramfs ---
-guest=$("$here/build-guest.sh") || bail_out "could not build the guest (see stderr)"
-kernel=$(sed -n 's/^KERNEL=//p' <<<"$guest")
-initrd=$(sed -n 's/^INITRD=//p' <<<"$guest")
+guest_build
 [[ -f $kernel && -f $initrd ]] || bail_out "build-guest.sh gave no kernel/initrd"
 grep -qx 'CONFIG_GPIO_SIM=y' "$(dirname "$kernel")/config" ||
   bail_out "the cached guest kernel has no CONFIG_GPIO_SIM"
 grep -qx 'CONFIG_9P_FS=y' "$(dirname "$kernel")/config" ||
   bail_out "the cached guest kernel has no CONFIG_9P_FS"
 
-# The scenario goes in as /test.sh, a one-file cpio archive appended to the
-# cached one (the kernel unpacks concatenated archives in order).
-mkdir "$tmp/extra"
-install -m 0755 "$guest_script" "$tmp/extra/test.sh"
-(cd "$tmp/extra" && echo test.sh | cpio -o -H newc -R 0:0 --quiet) >"$tmp/extra.cpio"
-cat "$initrd" "$tmp/extra.cpio" >"$tmp/initrd.cpio"
+# The scenario goes in as /test.sh (appended to the cached initramfs).
+guest_initrd "$tmp" "$guest_script" "$initrd"
 
 # NAME=value words without a dot in NAME become the init's environment.
 append="console=ttyS0 quiet panic=-1 oops=panic"
@@ -160,85 +111,12 @@ qemu_args=(
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 )
 
-echo "booting the guest (timeout ${qemu_timeout} s)" >&2
-start=$SECONDS
-timeout "$qemu_timeout" "$qemu" "${qemu_args[@]}" \
-  </dev/null >"$tmp/qemu.log" 2>&1 &
-qemu_pid=$!
-qemu_rc=0
-wait "$qemu_pid" || qemu_rc=$?
-qemu_pid=""
-elapsed=$((SECONDS - start))
-echo "QEMU exited with $qemu_rc after $elapsed s" >&2
-
-# --- the guest's results, from the serial console ---
-guest_plan=""
-guest_results=0
-guest_failures=0
-guest_end=""
-in_guest=0
-while IFS= read -r line || [[ -n $line ]]; do
-  line=${line%$'\r'}
-  if ((!in_guest)); then
-    if [[ $line == VDG-E2E-BEGIN ]]; then
-      in_guest=1
-    elif [[ -n $line ]]; then
-      echo "# console: $line"
-    fi
-    continue
-  fi
-  if [[ $line =~ ^VDG-E2E-END\ rc=([0-9]+) ]]; then
-    guest_end=${BASH_REMATCH[1]}
-    break
-  fi
-  if [[ $line =~ ^(not\ ok|ok)([[:space:]]+[0-9]+)?([[:space:]]+-)?[[:space:]]*(.*)$ ]]; then
-    guest_results=$((guest_results + 1))
-    if [[ ${BASH_REMATCH[1]} == ok ]]; then
-      tap_ok "guest: ${BASH_REMATCH[4]}"
-    else
-      tap_not_ok "guest: ${BASH_REMATCH[4]}"
-      guest_failures=$((guest_failures + 1))
-    fi
-  elif [[ $line =~ ^1\.\.([0-9]+) ]]; then
-    guest_plan=${BASH_REMATCH[1]}
-  elif [[ $line == \#* ]]; then
-    echo "$line"
-  elif [[ -n $line ]]; then
-    echo "# console: $line"
-  fi
-done <"$tmp/console.log"
-
-if [[ -n $guest_end ]]; then
-  tap_ok "guest finished"
+qemu_run "$tmp/qemu.log" "$qemu" "${qemu_args[@]}"
+guest_tap "$tmp/console.log" "$tmp/qemu.log" 30
+if ((qemu_elapsed > budget_s)); then
+  echo "# the guest run took $qemu_elapsed s, over the ${budget_s} s budget"
 else
-  tap_not_ok "guest finished"
-  if ((qemu_rc == 124)); then
-    echo "# QEMU was killed after ${qemu_timeout} s"
-  else
-    echo "# QEMU exited with $qemu_rc before the guest's end marker"
-  fi
-  tap_diag_tail "$tmp/console.log" 30 "the console"
-  tap_diag_tail "$tmp/qemu.log" 10 "QEMU's output"
+  echo "# the guest run took $qemu_elapsed s (budget ${budget_s} s)"
 fi
 
-if ((guest_results == 0)); then
-  tap_not_ok "guest reported test results"
-  echo "# THE GUEST PRINTED NO TAP RESULTS: its script did not run or died"
-  [[ -n $guest_end ]] && tap_diag_tail "$tmp/console.log" 30 "the console"
-elif [[ $guest_plan != "$guest_results" ]]; then
-  tap_not_ok "guest reported all planned results (${guest_results} of ${guest_plan:-no plan})"
-else
-  tap_ok "guest reported all planned results ($guest_results)"
-fi
-if [[ -n $guest_end && $guest_end != 0 ]]; then
-  echo "# the guest script exited with status $guest_end"
-  ((guest_failures)) || tap_not_ok "guest script exited 0"
-fi
-if ((elapsed > budget_s)); then
-  echo "# the guest run took $elapsed s, over the ${budget_s} s budget"
-else
-  echo "# the guest run took $elapsed s (budget ${budget_s} s)"
-fi
-
-echo "1..$tap_n"
-((tap_failures == 0))
+tap_done

@@ -37,6 +37,8 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/e2e/lib.sh
+source "$here/lib.sh"
 guest_script=$here/guest-gpio-irq.sh
 extra_append=""
 keep=${VDG_E2E_KEEP:-0}
@@ -93,44 +95,6 @@ else
   sim_client=$(realpath "${positional[1]}")
 fi
 
-# --- TAP output ---
-tap_n=0
-tap_failures=0
-
-tap_ok() {
-  tap_n=$((tap_n + 1))
-  echo "ok $tap_n - $1"
-}
-
-tap_not_ok() {
-  tap_n=$((tap_n + 1))
-  tap_failures=$((tap_failures + 1))
-  echo "not ok $tap_n - $1"
-}
-
-# tap_check DESC CMD...: ok if CMD succeeds.
-tap_check() {
-  local desc=$1
-  shift
-  if "$@"; then tap_ok "$desc"; else tap_not_ok "$desc"; fi
-}
-
-# Show the last N lines of a file as TAP diagnostics.
-tap_diag_tail() {
-  local file=$1 lines=$2 label=$3
-  echo "# last $lines lines of $label:"
-  if [[ -s $file ]]; then
-    tail -n "$lines" "$file" | tr -d '\r' | sed 's/^/#   /'
-  else
-    echo "#   (empty)"
-  fi
-}
-
-bail_out() {
-  echo "Bail out! $*"
-  exit 1
-}
-
 # --- the Debian 13 root with QEMU 10, the guest kernel and initramfs ---
 root=$("$here/debian13-root.sh") ||
   bail_out "could not build the Debian 13 root (see stderr)"
@@ -138,10 +102,7 @@ if [[ -n ${VDG_KERNEL:-} || -n ${VDG_INITRD:-} ]]; then
   kernel=${VDG_KERNEL:-}
   initrd=${VDG_INITRD:-}
 else
-  guest=$("$here/build-guest.sh") ||
-    bail_out "could not build the guest (see stderr)"
-  kernel=$(sed -n 's/^KERNEL=//p' <<<"$guest")
-  initrd=$(sed -n 's/^INITRD=//p' <<<"$guest")
+  guest_build
 fi
 [[ -f $kernel && -f $initrd ]] || bail_out "no guest kernel/initrd"
 
@@ -151,34 +112,7 @@ run=$(mktemp -d "$root/run/vdg-XXXXXX")
 grun=/run/${run##*/}
 console=$run/console.log
 host_log=$run/host.log
-daemon_pid=""
-qemu_pid=""
-
-cleanup() {
-  # QEMU runs under timeout(1) (chroot execs QEMU): TERM reaches QEMU
-  # through it, KILL would orphan QEMU.
-  if [[ -n $qemu_pid ]]; then
-    kill -TERM "$qemu_pid" 2>/dev/null || true
-    wait "$qemu_pid" 2>/dev/null || true
-  fi
-  if [[ -n $daemon_pid ]]; then
-    kill -KILL "$daemon_pid" 2>/dev/null || true
-    wait "$daemon_pid" 2>/dev/null || true
-  fi
-  if [[ $keep == 1 ]]; then
-    echo "# kept $run"
-  else
-    rm -rf "$run"
-  fi
-}
-trap cleanup EXIT
-# Turn signals into a normal exit so the EXIT trap runs.
-trap 'echo "Bail out! interrupted by a signal"; exit 130' INT TERM HUP
-
-# True while process $1 exists and is not a zombie.
-process_alive() {
-  [[ -e /proc/$1 ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
-}
+e2e_traps "$run" "$keep"
 
 start_time=$SECONDS
 # The host's timeline, shown when something fails.
@@ -186,12 +120,8 @@ hlog() {
   printf '+%3d s  %s\n' "$((SECONDS - start_time))" "$*" >>"$host_log"
 }
 
-# The kernel unpacks concatenated cpio archives in order, so appending a tiny
-# archive with /test.sh adds the scenario without rebuilding the cached one.
-mkdir "$run/extra"
-install -m 0755 "$guest_script" "$run/extra/test.sh"
-(cd "$run/extra" && echo test.sh | cpio -o -H newc -R 0:0 --quiet) >"$run/extra.cpio"
-cat "$initrd" "$run/extra.cpio" >"$run/initrd.cpio"
+# The scenario goes in as /test.sh (appended to the cached initramfs).
+guest_initrd "$run" "$guest_script" "$initrd"
 cp "$kernel" "$run/bzImage"
 
 # --- daemon ---
@@ -201,29 +131,7 @@ sim_sock=$sock.sim
 ((${#sim_sock} <= 107)) ||
   bail_out "socket path too long (${#sim_sock} > 107): $sim_sock; set VDG_CACHE_DIR to a shorter directory"
 if ((!no_device)); then
-  # shellcheck disable=SC2086 # the wrapper is a command line
-  ${VDG_DAEMON_WRAPPER:-} "$daemon" --socket-path="$run/gpio.sock" --socket-count=1 \
-    --device-list=s8 </dev/null >"$run/daemon.log" 2>&1 &
-  daemon_pid=$!
-  # Bounded wait (10 s) for the socket; stop early if the daemon died.
-  for _ in $(seq 100); do
-    [[ -S $sock ]] && break
-    process_alive "$daemon_pid" || break
-    sleep 0.1
-  done
-  if [[ -S $sock ]]; then
-    tap_ok "daemon created socket gpio.sock0"
-  else
-    tap_not_ok "daemon created socket gpio.sock0"
-    if ! process_alive "$daemon_pid"; then
-      rc=0
-      wait "$daemon_pid" || rc=$?
-      daemon_pid=""
-      echo "# the daemon exited with status $rc"
-    fi
-    tap_diag_tail "$run/daemon.log" 40 "the daemon log"
-    bail_out "no daemon socket, cannot boot the guest"
-  fi
+  daemon_start "$run" 40
   # Made with the vhost-user socket; allow 2 s more. Without it the host
   # cannot act; the guest still runs and shows what works.
   for _ in $(seq 20); do
@@ -337,35 +245,18 @@ follow_sync() {
 }
 
 # --- guest run ---
-# shellcheck disable=SC2054 # the commas are inside QEMU option values
-qemu_args=(
-  -accel tcg
-  -machine q35,memory-backend=mem
-  -object memory-backend-memfd,id=mem,size=256M,share=on
-  -m 256M
-  -nodefaults -no-user-config -display none
-  -serial "file:$grun/console.log"
-  -no-reboot
-  -kernel "$grun/bzImage"
-  -initrd "$grun/initrd.cpio"
-  -append "console=ttyS0 quiet panic=-1 oops=panic $extra_append"
-)
-if ((!no_device)); then
-  # shellcheck disable=SC2054 # as above
-  qemu_args+=(
-    -chardev "socket,id=gpio0,path=$grun/gpio.sock0"
-    -device vhost-user-gpio-pci,chardev=gpio0,id=gpio0
-  )
-fi
+vhost_sock=""
+((no_device)) || vhost_sock=$grun/gpio.sock0
+qemu_args_vhost "$grun/console.log" "$grun/bzImage" "$grun/initrd.cpio" \
+  "$extra_append" "$vhost_sock"
 
 echo "booting the guest with $(chroot "$root" qemu-system-x86_64 --version |
   head -n 1) (timeout ${qemu_timeout} s)" >&2
 hlog "starting QEMU"
 boot_start=$SECONDS
-# Never KVM: TCG only (KVM hangs on these machines).
-timeout "$qemu_timeout" chroot "$root" qemu-system-x86_64 "${qemu_args[@]}" \
-  </dev/null >"$run/qemu.log" 2>&1 &
-qemu_pid=$!
+# Never KVM: TCG only (KVM hangs on these machines). chroot execs QEMU, so
+# the TERM timeout(1) passes on reaches QEMU.
+qemu_start "$run/qemu.log" chroot "$root" qemu-system-x86_64 "${qemu_args[@]}"
 
 follow_sync
 # The default scenario must have gone through all its sync points in order.
@@ -378,9 +269,7 @@ if ((${#sync_points[@]})); then
   fi
 fi
 
-qemu_rc=0
-wait "$qemu_pid" || qemu_rc=$?
-qemu_pid=""
+qemu_wait
 hlog "QEMU exited with $qemu_rc"
 echo "QEMU exited with $qemu_rc after $((SECONDS - boot_start)) s" >&2
 
@@ -393,98 +282,12 @@ if ((!no_device)); then
   fi
 fi
 
-# --- the guest's results, from the serial console ---
-# Between the init's begin and end markers: TAP results are renumbered into
-# ours, the plan is remembered, comments pass through, sync points are
-# dropped. Any other console line becomes a comment: with `quiet` those are
-# kernel errors and warnings.
-guest_plan=""
-guest_results=0
-guest_failures=0
-guest_end=""
-in_guest=0
-while IFS= read -r line || [[ -n $line ]]; do
-  line=${line%$'\r'}
-  if ((!in_guest)); then
-    if [[ $line == VDG-E2E-BEGIN ]]; then
-      in_guest=1
-    elif [[ -n $line ]]; then
-      echo "# console: $line"
-    fi
-    continue
-  fi
-  if [[ $line =~ ^VDG-E2E-END\ rc=([0-9]+) ]]; then
-    guest_end=${BASH_REMATCH[1]}
-    break
-  fi
-  if [[ $line =~ ^(not\ ok|ok)([[:space:]]+[0-9]+)?([[:space:]]+-)?[[:space:]]*(.*)$ ]]; then
-    guest_results=$((guest_results + 1))
-    if [[ ${BASH_REMATCH[1]} == ok ]]; then
-      tap_ok "guest: ${BASH_REMATCH[4]}"
-    else
-      tap_not_ok "guest: ${BASH_REMATCH[4]}"
-      guest_failures=$((guest_failures + 1))
-    fi
-  elif [[ $line =~ ^1\.\.([0-9]+) ]]; then
-    guest_plan=${BASH_REMATCH[1]}
-  elif [[ $line == VDG-SYNC\ * ]]; then
-    :
-  elif [[ $line == \#* ]]; then
-    echo "$line"
-  elif [[ -n $line ]]; then
-    echo "# console: $line"
-  fi
-done < <(cat "$console" 2>/dev/null)
-
-if [[ -n $guest_end ]]; then
-  tap_ok "guest finished"
-else
-  tap_not_ok "guest finished"
-  if ((qemu_rc == 124)); then
-    echo "# QEMU was killed after ${qemu_timeout} s"
-  else
-    echo "# QEMU exited with $qemu_rc before the guest's end marker"
-  fi
-  tap_diag_tail "$run/qemu.log" 10 "QEMU's output"
-fi
-
-# A guest that printed nothing must not pass quietly.
-if ((guest_results == 0)); then
-  tap_not_ok "guest reported test results"
-  echo "# THE GUEST PRINTED NO TAP RESULTS: its script did not run or died"
-elif [[ $guest_plan != "$guest_results" ]]; then
-  tap_not_ok "guest reported all planned results (${guest_results} of ${guest_plan:-no plan})"
-else
-  tap_ok "guest reported all planned results ($guest_results)"
-fi
-# A script that exits non-zero with every result ok hides a failure somewhere.
-if [[ -n $guest_end && $guest_end != 0 ]]; then
-  echo "# the guest script exited with status $guest_end"
-  ((guest_failures)) || tap_not_ok "guest script exited 0"
-fi
+# --- the guest's results, from the serial console (sync points dropped) ---
+guest_tap <(cat "$console" 2>/dev/null) "$run/qemu.log" 0 sync
 
 # --- daemon after the guest ---
 if ((!no_device)); then
-  tap_check "daemon still running after guest exit" process_alive "$daemon_pid"
-  kill -TERM "$daemon_pid" 2>/dev/null || true
-  # Bounded wait (5 s, 60 s under a wrapper such as valgrind, whose leak
-  # check runs at exit), then SIGKILL so that a stuck daemon fails, not hangs.
-  for _ in $(seq $((${#VDG_DAEMON_WRAPPER} ? 600 : 50))); do
-    process_alive "$daemon_pid" || break
-    sleep 0.1
-  done
-  if process_alive "$daemon_pid"; then
-    kill -KILL "$daemon_pid" 2>/dev/null || true
-  fi
-  daemon_rc=0
-  wait "$daemon_pid" || daemon_rc=$?
-  daemon_pid=""
-  if ((daemon_rc == 0)); then
-    tap_ok "daemon exited 0 on SIGTERM"
-  else
-    tap_not_ok "daemon exited 0 on SIGTERM"
-    echo "# exit status $daemon_rc (137: killed after the wait)"
-  fi
+  daemon_stop
   tap_check "socket files gpio.sock0 and gpio.sock0.sim removed" \
     test ! -e "$sock" -a ! -e "$sim_sock"
 fi
@@ -495,5 +298,4 @@ if ((tap_failures)); then
   ((no_device)) || tap_diag_tail "$run/daemon.log" 40 "the daemon log"
 fi
 
-echo "1..$tap_n"
-((tap_failures == 0))
+tap_done

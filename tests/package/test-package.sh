@@ -29,6 +29,8 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/e2e/lib.sh
+source "$here/../e2e/lib.sh"
 keep=${VDG_PKG_KEEP:-0}
 boot_timeout=${VDG_PKG_TIMEOUT:-180}
 src=$(cd "$here/../.." && pwd)
@@ -47,56 +49,18 @@ done
 
 log() { printf 'test-package: %s\n' "$*" >&2; }
 
-# --- TAP output ---
-tap_n=0
-tap_failures=0
-tap_ok() {
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n - $1"
-}
-tap_not_ok() {
-	tap_n=$((tap_n + 1))
-	tap_failures=$((tap_failures + 1))
-	echo "not ok $tap_n - $1"
-}
-tap_diag_tail() {
-	local file=$1 lines=$2 label=$3
-	echo "# last $lines lines of $label:"
-	if [[ -s $file ]]; then
-		tail -n "$lines" "$file" | sed 's/^/#   /'
-	else
-		echo "#   (empty)"
-	fi
-}
-finish() {
-	echo "1..$tap_n"
-	exit $((tap_failures > 0))
-}
-bail_out() {
-	echo "Bail out! $*"
-	exit 1
-}
-
 # --- temporary directory, the overlay and the container, always cleaned up ---
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vdg-package.XXXXXX")
 merged=$tmp/merged
 nspawn_pid=""
-cleanup() {
-	if [[ -n $nspawn_pid ]]; then
-		kill -TERM "$nspawn_pid" 2>/dev/null || true
-		wait "$nspawn_pid" 2>/dev/null || true
-	fi
+# shellcheck disable=SC2317 # run by the EXIT trap
+stop_container() {
+	term_wait "$nspawn_pid"
 	if mountpoint -q "$merged" 2>/dev/null; then
 		umount "$merged" || umount -l "$merged" || true
 	fi
-	if [[ $keep == 1 ]]; then
-		echo "# kept $tmp"
-	else
-		rm -rf --one-file-system "$tmp"
-	fi
 }
-trap cleanup EXIT
-trap 'echo "Bail out! interrupted by a signal"; exit 130' INT TERM HUP
+e2e_traps "$tmp" "$keep" stop_container
 
 # --- the source tree, copied as a user would have it ---
 version=$(sed -n "s/^[[:space:]]*version: '\([^']*\)'.*/\1/p" \
@@ -290,4 +254,4 @@ else
 		>"$tmp/journal.tail" 2>&1 || true
 	tap_diag_tail "$tmp/journal.tail" 40 "the container's journal"
 fi
-finish
+tap_done
