@@ -25,6 +25,7 @@
 
 #include "device_list.h"
 #include "gpio_cdev.h"
+#include "gpio_selection.h"
 #include "log.h"
 
 /*
