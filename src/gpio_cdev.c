@@ -48,8 +48,8 @@ struct gpio_cdev {
 	char *chip_path;
 	dev_t rdev;
 	char consumer[GPIO_MAX_NAME_SIZE];
-	struct gpio_cdev_selection sel; /* be.read_only is sel.read_only */
-	struct cdev_line *lines;	/* be.ngpio entries */
+	struct gpio_selection sel; /* be.read_only is sel.read_only */
+	struct cdev_line *lines;   /* be.ngpio entries */
 	/* The selected lines' host names, for gpio_cdev_warn_unnamed. */
 	gpio_name_t *host_block;
 	const char **host_names;
@@ -381,8 +381,8 @@ static void cdev_destroy(struct gpio_backend *be)
 	free(c->lines);
 	if (c->chip_fd >= 0)
 		c->sys->close(c->chip_fd);
-	gpio_cdev_names_free(be->names, be->ngpio);
-	gpio_cdev_selection_free(&c->sel);
+	gpio_selection_names_free(be->names, be->ngpio);
+	gpio_selection_free(&c->sel);
 	free(c->host_block);
 	free(c->host_names);
 	free(c->chip_path);
@@ -729,7 +729,7 @@ static int chip_selected_names(struct gpio_cdev *c, const char *const *all,
 			       gpio_name_t **block, const char ***names,
 			       uint32_t *failed)
 {
-	const struct gpio_cdev_selection *sel = &c->sel;
+	const struct gpio_selection *sel = &c->sel;
 	struct gpio_v2_line_info info;
 	unsigned int i;
 	int ret;
@@ -778,8 +778,8 @@ static int cdev_setup_lines(struct gpio_cdev *c, const struct device_spec *spec,
 			goto out;
 		}
 	}
-	ret = gpio_cdev_select(spec, c->chip_path, nlines, all, &c->sel, err,
-			       err_size);
+	ret = gpio_selection_resolve(spec, c->chip_path, nlines, all, &c->sel,
+				     err, err_size);
 	if (ret)
 		goto out_quiet;
 	ret = chip_selected_names(c, all, &sel_block, &selected, &failed);
@@ -793,7 +793,7 @@ static int cdev_setup_lines(struct gpio_cdev *c, const struct device_spec *spec,
 	}
 	/* From here cdev_destroy frees ngpio names and lines. */
 	c->be.ngpio = (uint16_t)c->sel.count;
-	c->be.names = gpio_cdev_guest_names(
+	c->be.names = gpio_selection_guest_names(
 		c->chip_path, selected, c->sel.offsets, c->sel.count, false);
 	c->lines = calloc(c->sel.count, sizeof(*c->lines));
 	if (!c->be.names || !c->lines) {
@@ -875,10 +875,10 @@ void gpio_cdev_warn_unnamed(const struct gpio_backend *be)
 	if (!gpio_cdev_is(be))
 		return;
 	/* The same names again, this time saying what was left out. */
-	gpio_cdev_names_free(gpio_cdev_guest_names(c->chip_path, c->host_names,
-						   c->sel.offsets, c->sel.count,
-						   true),
-			     c->sel.count);
+	gpio_selection_names_free(
+		gpio_selection_guest_names(c->chip_path, c->host_names,
+					   c->sel.offsets, c->sel.count, true),
+		c->sel.count);
 }
 
 bool gpio_cdev_is(const struct gpio_backend *be)
@@ -901,7 +901,7 @@ bool gpio_cdev_shares_line(const struct gpio_backend *a,
 
 	if (!gpio_cdev_is(a) || !gpio_cdev_is(b) || ca->rdev != cb->rdev)
 		return false;
-	if (!gpio_cdev_selections_overlap(&ca->sel, &cb->sel, line_a, line_b))
+	if (!gpio_selection_overlap(&ca->sel, &cb->sel, line_a, line_b))
 		return false;
 	*offset = ca->sel.offsets[*line_a];
 	return true;

@@ -51,7 +51,7 @@ void gpio_cdev_consumer(const char *socket_path,
 /*
  * Logs one warning per selected line whose host name the guest does not see
  * (empty, not printable ASCII, or a later duplicate: see
- * gpio_cdev_guest_names).  gpio_cdev_new() logs nothing so that a start-up
+ * gpio_selection_guest_names).  gpio_cdev_new() logs nothing so that a start-up
  * error stays the only line printed; call this once start-up succeeded.
  */
 void gpio_cdev_warn_unnamed(const struct gpio_backend *be);

@@ -150,8 +150,8 @@ static int item_resolve_name(const struct device_spec *spec, const char *chip,
 /* Every selected host line once: sorting finds a repeat in log time. */
 static int selection_check_unique(const struct device_spec *spec,
 				  const char *chip, const char *const *names,
-				  const struct gpio_cdev_selection *sel,
-				  char *err, size_t err_size)
+				  const struct gpio_selection *sel, char *err,
+				  size_t err_size)
 {
 	struct offset_index *sorted = offsets_sorted(sel->offsets, sel->count);
 	unsigned int i;
@@ -184,7 +184,7 @@ static int selection_check_unique(const struct device_spec *spec,
 
 /* The lines of a whole chip: all of them, if a guest can have that many. */
 static int select_whole_chip(const struct device_spec *spec, const char *chip,
-			     uint32_t nlines, struct gpio_cdev_selection *sel,
+			     uint32_t nlines, struct gpio_selection *sel,
 			     char *err, size_t err_size)
 {
 	uint32_t i;
@@ -212,8 +212,7 @@ static int select_whole_chip(const struct device_spec *spec, const char *chip,
 /* The items in order; ranges and names checked against the chip. */
 static int select_items(const struct device_spec *spec, const char *chip,
 			uint32_t nlines, const char *const *names,
-			struct gpio_cdev_selection *sel, char *err,
-			size_t err_size)
+			struct gpio_selection *sel, char *err, size_t err_size)
 {
 	struct name_index *sorted = NULL;
 	size_t nsorted = 0, count = 0;
@@ -278,7 +277,7 @@ out:
 
 /* Read-only flags per guest line; NULL stays when no line is. */
 static int select_read_only(const struct device_spec *spec,
-			    struct gpio_cdev_selection *sel)
+			    struct gpio_selection *sel)
 {
 	unsigned int i, n = 0, k;
 	bool any = spec->read_only;
@@ -305,10 +304,10 @@ static int select_read_only(const struct device_spec *spec,
 	return 0;
 }
 
-int gpio_cdev_select(const struct device_spec *spec, const char *chip,
-		     uint32_t nlines, const char *const *names,
-		     struct gpio_cdev_selection *sel, char *err,
-		     size_t err_size)
+int gpio_selection_resolve(const struct device_spec *spec, const char *chip,
+			   uint32_t nlines, const char *const *names,
+			   struct gpio_selection *sel, char *err,
+			   size_t err_size)
 {
 	int ret;
 
@@ -326,20 +325,20 @@ int gpio_cdev_select(const struct device_spec *spec, const char *chip,
 	if (ret == -ENOMEM)
 		device_spec_error(spec, err, err_size, "out of memory");
 	if (ret)
-		gpio_cdev_selection_free(sel);
+		gpio_selection_free(sel);
 	return ret;
 }
 
-void gpio_cdev_selection_free(struct gpio_cdev_selection *sel)
+void gpio_selection_free(struct gpio_selection *sel)
 {
 	free(sel->offsets);
 	free(sel->read_only);
 	memset(sel, 0, sizeof(*sel));
 }
 
-bool gpio_cdev_selections_overlap(const struct gpio_cdev_selection *a,
-				  const struct gpio_cdev_selection *b,
-				  unsigned int *ia, unsigned int *ib)
+bool gpio_selection_overlap(const struct gpio_selection *a,
+			    const struct gpio_selection *b, unsigned int *ia,
+			    unsigned int *ib)
 {
 	struct offset_index *sa = offsets_sorted(a->offsets, a->count);
 	struct offset_index *sb = offsets_sorted(b->offsets, b->count);
@@ -387,9 +386,9 @@ static int guest_index_compare(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
-char **gpio_cdev_guest_names(const char *chip, const char *const *host,
-			     const uint32_t *offsets, unsigned int count,
-			     bool warn)
+char **gpio_selection_guest_names(const char *chip, const char *const *host,
+				  const uint32_t *offsets, unsigned int count,
+				  bool warn)
 {
 	char **names = calloc(count + 1u, sizeof(*names));
 	unsigned int *order = malloc((count + 1u) * sizeof(*order));
@@ -405,10 +404,8 @@ char **gpio_cdev_guest_names(const char *chip, const char *const *host,
 			printable_copy(printable, sizeof(printable), host[i]);
 			if (warn)
 				log_warn("%s line %u (guest line %u): the name "
-					 "\"%s\" "
-					 "is not printable ASCII; the guest "
-					 "sees "
-					 "the line unnamed",
+					 "\"%s\" is not printable ASCII; the "
+					 "guest sees the line unnamed",
 					 chip, offsets[i], i, printable);
 			continue;
 		}
@@ -423,13 +420,11 @@ char **gpio_cdev_guest_names(const char *chip, const char *const *host,
 		if (i != run) {
 			/* order[run] is the lowest guest line of this name. */
 			if (warn)
-				log_warn(
-					"%s line %u (guest line %u): the name "
-					"\"%s\" "
-					"is already guest line %u's; the guest "
-					"sees the line unnamed",
-					chip, offsets[line], line, host[line],
-					order[run]);
+				log_warn("%s line %u (guest line %u): the name "
+					 "\"%s\" is already guest line %u's; "
+					 "the guest sees the line unnamed",
+					 chip, offsets[line], line, host[line],
+					 order[run]);
 			continue;
 		}
 		names[line] = strdup(host[line]);
@@ -441,11 +436,11 @@ char **gpio_cdev_guest_names(const char *chip, const char *const *host,
 
 err_free:
 	free(order);
-	gpio_cdev_names_free(names, count);
+	gpio_selection_names_free(names, count);
 	return NULL;
 }
 
-void gpio_cdev_names_free(char **names, unsigned int count)
+void gpio_selection_names_free(char **names, unsigned int count)
 {
 	unsigned int i;
 

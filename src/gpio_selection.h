@@ -21,7 +21,7 @@
 #include "device_list.h"
 
 /* A selection resolved against a chip. */
-struct gpio_cdev_selection {
+struct gpio_selection {
 	unsigned int count;
 	uint32_t *offsets;  /* guest line i is host line offsets[i] */
 	uint8_t *read_only; /* count flags, or NULL: none is read-only */
@@ -32,22 +32,22 @@ struct gpio_cdev_selection {
  * with @nlines lines.  @names holds the host names of all @nlines lines
  * (NULL entries or "" for unnamed ones); it may be NULL when
  * !device_spec_has_names(@spec).  Returns 0 and fills @sel (freed with
- * gpio_cdev_selection_free), -EINVAL with a message in @err, or -ENOMEM.
+ * gpio_selection_free), -EINVAL with a message in @err, or -ENOMEM.
  */
-int gpio_cdev_select(const struct device_spec *spec, const char *chip,
-		     uint32_t nlines, const char *const *names,
-		     struct gpio_cdev_selection *sel, char *err,
-		     size_t err_size);
+int gpio_selection_resolve(const struct device_spec *spec, const char *chip,
+			   uint32_t nlines, const char *const *names,
+			   struct gpio_selection *sel, char *err,
+			   size_t err_size);
 
-void gpio_cdev_selection_free(struct gpio_cdev_selection *sel);
+void gpio_selection_free(struct gpio_selection *sel);
 
 /*
  * Whether @a and @b have a host offset in common; if so *@ia and *@ib are
  * its indexes (guest lines) in each, the lowest such offset's.
  */
-bool gpio_cdev_selections_overlap(const struct gpio_cdev_selection *a,
-				  const struct gpio_cdev_selection *b,
-				  unsigned int *ia, unsigned int *ib);
+bool gpio_selection_overlap(const struct gpio_selection *a,
+			    const struct gpio_selection *b, unsigned int *ia,
+			    unsigned int *ib);
 
 /*
  * The names the guest sees for lines whose host names are @host (@count
@@ -56,12 +56,12 @@ bool gpio_cdev_selections_overlap(const struct gpio_cdev_selection *a,
  * name become NULL (unnamed); with @warn, each but the empty ones is logged
  * as a warning naming @chip, the host offset (@offsets) and the guest line.
  * Returns the array (@count strings or NULL, freed with
- * gpio_cdev_names_free), or NULL when out of memory.
+ * gpio_selection_names_free), or NULL when out of memory.
  */
-char **gpio_cdev_guest_names(const char *chip, const char *const *host,
-			     const uint32_t *offsets, unsigned int count,
-			     bool warn);
+char **gpio_selection_guest_names(const char *chip, const char *const *host,
+				  const uint32_t *offsets, unsigned int count,
+				  bool warn);
 
-void gpio_cdev_names_free(char **names, unsigned int count);
+void gpio_selection_names_free(char **names, unsigned int count);
 
 #endif

@@ -726,18 +726,18 @@ static void test_line_config(void **state)
 static const char *const table[] = {"LED_A", "LED_B", "BTN_1", NULL,
 				    "DUP",   "DUP",   "",      "RESET"};
 
-/* gpio_cdev_select on @text against the 8-line @table. */
+/* gpio_selection_resolve on @text against the 8-line @table. */
 static int select_on(const char *text, uint32_t nlines,
-		     struct gpio_cdev_selection *sel, char *err, size_t size)
+		     struct gpio_selection *sel, char *err, size_t size)
 {
 	struct device_list list;
 	int ret;
 
 	parse(text, &list);
-	ret = gpio_cdev_select(&list.specs[0], "/dev/gpiochip0", nlines,
-			       device_spec_has_names(&list.specs[0]) ? table
-								     : NULL,
-			       sel, err, size);
+	ret = gpio_selection_resolve(
+		&list.specs[0], "/dev/gpiochip0", nlines,
+		device_spec_has_names(&list.specs[0]) ? table : NULL, sel, err,
+		size);
 	device_list_free(&list);
 	return ret;
 }
@@ -745,7 +745,7 @@ static int select_on(const char *text, uint32_t nlines,
 static void check_select(const char *text, const uint32_t *offsets,
 			 unsigned int count, const uint8_t *read_only)
 {
-	struct gpio_cdev_selection sel;
+	struct gpio_selection sel;
 	char err[256] = "";
 	unsigned int i;
 
@@ -760,14 +760,14 @@ static void check_select(const char *text, const uint32_t *offsets,
 	} else {
 		assert_null(sel.read_only);
 	}
-	gpio_cdev_selection_free(&sel);
+	gpio_selection_free(&sel);
 	assert_null(sel.offsets);
 }
 
 static void check_select_error(const char *text, uint32_t nlines,
 			       const char *message)
 {
-	struct gpio_cdev_selection sel;
+	struct gpio_selection sel;
 	char err[256] = "";
 
 	assert_int_equal(select_on(text, nlines, &sel, err, sizeof(err)),
@@ -835,19 +835,19 @@ static void test_select_errors(void **state)
 
 static void test_select_large(void **state)
 {
-	struct gpio_cdev_selection sel;
+	struct gpio_selection sel;
 	char err[256] = "";
 
 	/* A whole chip of 65535 lines is fine; a selection of it too. */
 	assert_int_equal(select_on("3", 65535, &sel, err, sizeof(err)), 0);
 	assert_int_equal(sel.count, 65535);
 	assert_int_equal(sel.offsets[65534], 65534);
-	gpio_cdev_selection_free(&sel);
+	gpio_selection_free(&sel);
 	assert_int_equal(
 		select_on("3[1-65534,0]", 65535, &sel, err, sizeof(err)), 0);
 	assert_int_equal(sel.count, 65535);
 	assert_int_equal(sel.offsets[65534], 0);
-	gpio_cdev_selection_free(&sel);
+	gpio_selection_free(&sel);
 	assert_int_equal(
 		select_on("3[1-65534,1]", 65535, &sel, err, sizeof(err)),
 		-EINVAL);
@@ -858,19 +858,19 @@ static void test_select_large(void **state)
 static void test_selections_overlap(void **state)
 {
 	uint32_t a_off[] = {3, 5, 6, 7}, b_off[] = {0, 1, 7}, c_off[] = {2, 4};
-	struct gpio_cdev_selection a = {4, a_off, NULL};
-	struct gpio_cdev_selection b = {3, b_off, NULL};
-	struct gpio_cdev_selection c = {2, c_off, NULL};
+	struct gpio_selection a = {4, a_off, NULL};
+	struct gpio_selection b = {3, b_off, NULL};
+	struct gpio_selection c = {2, c_off, NULL};
 	unsigned int ia = 99, ib = 99;
 
-	assert_true(gpio_cdev_selections_overlap(&a, &b, &ia, &ib));
+	assert_true(gpio_selection_overlap(&a, &b, &ia, &ib));
 	assert_int_equal(ia, 3);
 	assert_int_equal(ib, 2);
-	assert_true(gpio_cdev_selections_overlap(&b, &a, &ia, &ib));
+	assert_true(gpio_selection_overlap(&b, &a, &ia, &ib));
 	assert_int_equal(ia, 2);
 	assert_int_equal(ib, 3);
-	assert_false(gpio_cdev_selections_overlap(&a, &c, &ia, &ib));
-	assert_false(gpio_cdev_selections_overlap(&b, &c, &ia, &ib));
+	assert_false(gpio_selection_overlap(&a, &c, &ia, &ib));
+	assert_false(gpio_selection_overlap(&b, &c, &ia, &ib));
 }
 
 static void test_guest_names(void **state)
@@ -878,8 +878,8 @@ static void test_guest_names(void **state)
 	const char *host[] = {"A",  "B", "A", "",  "\x01x",
 			      NULL, "B", "C", "A", "caf\xc3\xa9"};
 	uint32_t offsets[] = {10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
-	char **names = gpio_cdev_guest_names("/dev/gpiochip9", host, offsets,
-					     10, true);
+	char **names = gpio_selection_guest_names("/dev/gpiochip9", host,
+						  offsets, 10, true);
 
 	assert_non_null(names);
 	assert_string_equal(names[0], "A");
@@ -892,14 +892,14 @@ static void test_guest_names(void **state)
 	assert_string_equal(names[7], "C");
 	assert_null(names[8]);
 	assert_null(names[9]); /* not ASCII */
-	gpio_cdev_names_free(names, 10);
-	gpio_cdev_names_free(NULL, 3);
+	gpio_selection_names_free(names, 10);
+	gpio_selection_names_free(NULL, 3);
 	/* Quiet, the same names. */
-	names = gpio_cdev_guest_names("/dev/gpiochip9", host, offsets, 10,
-				      false);
+	names = gpio_selection_guest_names("/dev/gpiochip9", host, offsets, 10,
+					   false);
 	assert_string_equal(names[0], "A");
 	assert_null(names[2]);
-	gpio_cdev_names_free(names, 10);
+	gpio_selection_names_free(names, 10);
 }
 
 /*
