@@ -5,7 +5,8 @@
  * Three layers, each only calling down: the ops (what the device model
  * asks for a line), line requests (one GPIO_V2_GET_LINE_IOCTL per line,
  * reconfigured in place), and a thin table of system calls that the unit
- * tests replace.  Selection and naming are plain functions on arrays.
+ * tests replace.  Which lines the guest gets and what they are called is
+ * worked out in gpio_selection.c from the names read here.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <linux/virtio_gpio.h>
 
 #include "gpio_cdev.h"
+#include "gpio_selection.h"
 #include "log.h"
 
 /* A line's consumer and name as the kernel reports them, NUL-terminated. */
@@ -46,8 +48,8 @@ struct gpio_cdev {
 	char *chip_path;
 	dev_t rdev;
 	char consumer[GPIO_MAX_NAME_SIZE];
-	struct gpio_cdev_selection sel; /* be.read_only is sel.read_only */
-	struct cdev_line *lines;	/* be.ngpio entries */
+	struct gpio_selection sel; /* be.read_only is sel.read_only */
+	struct cdev_line *lines;   /* be.ngpio entries */
 	/* The selected lines' host names, for gpio_cdev_warn_unnamed. */
 	gpio_name_t *host_block;
 	const char **host_names;
@@ -93,7 +95,10 @@ void gpio_cdev_set_sys(const struct gpio_cdev_sys *sys)
 	current_sys = sys ? sys : &real_sys;
 }
 
-/* Strings from the kernel or the guest as logs may print them. */
+/*
+ * Strings from the kernel or the guest as logs may print them (the same
+ * as gpio_selection.c's: too small to share a module).
+ */
 static void printable_copy(char *dst, size_t size, const char *src)
 {
 	size_t i;
@@ -101,16 +106,6 @@ static void printable_copy(char *dst, size_t size, const char *src)
 	for (i = 0; i + 1 < size && src[i]; i++)
 		dst[i] = src[i] >= 0x20 && src[i] <= 0x7e ? src[i] : '?';
 	dst[i] = '\0';
-}
-
-static bool name_is_printable(const char *name)
-{
-	const unsigned char *c;
-
-	for (c = (const unsigned char *)name; *c; c++)
-		if (*c < 0x20 || *c > 0x7e)
-			return false;
-	return true;
 }
 
 void gpio_cdev_consumer(const char *socket_path,
@@ -121,427 +116,6 @@ void gpio_cdev_consumer(const char *socket_path,
 	/* snprintf cuts what does not fit: the kernel keeps 31 bytes. */
 	snprintf(consumer, GPIO_MAX_NAME_SIZE, "vhost-gpio:%s",
 		 slash ? slash + 1 : socket_path);
-}
-
-/*
- * Selection.
- */
-
-/* Line offsets paired with their guest line, to sort by offset. */
-struct offset_index {
-	uint32_t offset;
-	unsigned int index;
-};
-
-static int offset_index_compare(const void *a, const void *b)
-{
-	const struct offset_index *x = a, *y = b;
-
-	if (x->offset != y->offset)
-		return x->offset < y->offset ? -1 : 1;
-	return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/* @offsets (@count) as pairs sorted by offset, then guest line. */
-static struct offset_index *offsets_sorted(const uint32_t *offsets,
-					   unsigned int count)
-{
-	struct offset_index *sorted = malloc(count * sizeof(*sorted) + 1);
-	unsigned int i;
-
-	if (!sorted)
-		return NULL;
-	for (i = 0; i < count; i++)
-		sorted[i] = (struct offset_index){offsets[i], i};
-	qsort(sorted, count, sizeof(*sorted), offset_index_compare);
-	return sorted;
-}
-
-/* Host line names sorted, to find each selected name in log time. */
-struct name_index {
-	const char *name;
-	uint32_t offset;
-};
-
-static int name_index_compare(const void *a, const void *b)
-{
-	const struct name_index *x = a, *y = b;
-	int ret = strcmp(x->name, y->name);
-
-	if (ret)
-		return ret;
-	return x->offset < y->offset ? -1 : x->offset > y->offset;
-}
-
-/* Finds @name among the @count sorted entries: the first match, or NULL. */
-static const struct name_index *name_find(const struct name_index *sorted,
-					  size_t count, const char *name)
-{
-	size_t lo = 0, hi = count;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(sorted[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < count && !strcmp(sorted[lo].name, name) ? &sorted[lo]
-							    : NULL;
-}
-
-static struct name_index *names_sorted(const char *const *names,
-				       uint32_t nlines, size_t *count)
-{
-	struct name_index *sorted = malloc(nlines * sizeof(*sorted) + 1);
-	uint32_t i;
-
-	*count = 0;
-	if (!sorted)
-		return NULL;
-	for (i = 0; i < nlines; i++)
-		if (names[i] && names[i][0])
-			sorted[(*count)++] = (struct name_index){names[i], i};
-	qsort(sorted, *count, sizeof(*sorted), name_index_compare);
-	return sorted;
-}
-
-/* The host offset named by @item; 0 or -EINVAL with the message set. */
-static int item_resolve_name(const struct device_spec *spec, const char *chip,
-			     const struct line_item *item,
-			     const struct name_index *sorted, size_t nsorted,
-			     uint32_t *offset, char *err, size_t err_size)
-{
-	const struct name_index *found =
-		sorted ? name_find(sorted, nsorted, item->name) : NULL;
-	char name[GPIO_MAX_NAME_SIZE * 2];
-
-	printable_copy(name, sizeof(name), item->name);
-	if (!found) {
-		device_spec_error(spec, err, err_size,
-				  "no line of %s is named \"%s\"", chip, name);
-		return -EINVAL;
-	}
-	if (found + 1 < sorted + nsorted &&
-	    !strcmp(found[1].name, item->name)) {
-		device_spec_error(spec, err, err_size,
-				  "lines %u and %u of %s are both named "
-				  "\"%s\"; select by offset",
-				  found[0].offset, found[1].offset, chip, name);
-		return -EINVAL;
-	}
-	*offset = found->offset;
-	return 0;
-}
-
-/* Every selected host line once: sorting finds a repeat in log time. */
-static int selection_check_unique(const struct device_spec *spec,
-				  const char *chip, const char *const *names,
-				  const struct gpio_cdev_selection *sel,
-				  char *err, size_t err_size)
-{
-	struct offset_index *sorted = offsets_sorted(sel->offsets, sel->count);
-	unsigned int i;
-	int ret = 0;
-
-	if (!sorted)
-		return -ENOMEM;
-	for (i = 1; i < sel->count; i++) {
-		const struct offset_index *a = &sorted[i - 1], *b = &sorted[i];
-		char name[GPIO_MAX_NAME_SIZE + 8] = "";
-
-		if (a->offset != b->offset)
-			continue;
-		if (names && names[a->offset] && names[a->offset][0]) {
-			char printable[GPIO_MAX_NAME_SIZE];
-
-			printable_copy(printable, sizeof(printable),
-				       names[a->offset]);
-			snprintf(name, sizeof(name), " (\"%s\")", printable);
-		}
-		device_spec_error(spec, err, err_size,
-				  "host line %u%s of %s is selected twice",
-				  a->offset, name, chip);
-		ret = -EINVAL;
-		break;
-	}
-	free(sorted);
-	return ret;
-}
-
-/* The lines of a whole chip: all of them, if a guest can have that many. */
-static int select_whole_chip(const struct device_spec *spec, const char *chip,
-			     uint32_t nlines, struct gpio_cdev_selection *sel,
-			     char *err, size_t err_size)
-{
-	uint32_t i;
-
-	if (!nlines) {
-		device_spec_error(spec, err, err_size, "%s has no lines", chip);
-		return -EINVAL;
-	}
-	if (nlines > DEVICE_LIST_MAX_LINES) {
-		device_spec_error(spec, err, err_size,
-				  "%s has %u lines, more than the 65535 a "
-				  "guest can have; select some",
-				  chip, nlines);
-		return -EINVAL;
-	}
-	sel->offsets = malloc(nlines * sizeof(*sel->offsets));
-	if (!sel->offsets)
-		return -ENOMEM;
-	for (i = 0; i < nlines; i++)
-		sel->offsets[i] = i;
-	sel->count = nlines;
-	return 0;
-}
-
-/* The items in order; ranges and names checked against the chip. */
-static int select_items(const struct device_spec *spec, const char *chip,
-			uint32_t nlines, const char *const *names,
-			struct gpio_cdev_selection *sel, char *err,
-			size_t err_size)
-{
-	struct name_index *sorted = NULL;
-	size_t nsorted = 0, count = 0;
-	unsigned int i, n = 0;
-	uint32_t off;
-	int ret = 0;
-
-	for (i = 0; i < spec->nitems; i++) {
-		const struct line_item *item = &spec->items[i];
-
-		count += item->name ? 1 : item->last - item->first + 1u;
-	}
-	if (count > DEVICE_LIST_MAX_LINES) {
-		device_spec_error(spec, err, err_size,
-				  "selects more than 65535 lines");
-		return -EINVAL;
-	}
-	if (names) {
-		sorted = names_sorted(names, nlines, &nsorted);
-		if (!sorted)
-			return -ENOMEM;
-	}
-	sel->offsets = malloc(count * sizeof(*sel->offsets) + 1);
-	if (!sel->offsets) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < spec->nitems; i++) {
-		const struct line_item *item = &spec->items[i];
-
-		if (item->name) {
-			ret = item_resolve_name(spec, chip, item, sorted,
-						nsorted, &sel->offsets[n++],
-						err, err_size);
-			if (ret)
-				goto out;
-			continue;
-		}
-		if (item->last >= nlines) {
-			if (item->first == item->last)
-				device_spec_error(spec, err, err_size,
-						  "line %u is not on %s, "
-						  "which has %u lines",
-						  item->first, chip, nlines);
-			else
-				device_spec_error(spec, err, err_size,
-						  "lines %u-%u are not all on "
-						  "%s, which has %u lines",
-						  item->first, item->last, chip,
-						  nlines);
-			ret = -EINVAL;
-			goto out;
-		}
-		for (off = item->first; off <= item->last; off++)
-			sel->offsets[n++] = off;
-	}
-	sel->count = n;
-out:
-	free(sorted);
-	return ret;
-}
-
-/* Read-only flags per guest line; NULL stays when no line is. */
-static int select_read_only(const struct device_spec *spec,
-			    struct gpio_cdev_selection *sel)
-{
-	unsigned int i, n = 0, k;
-	bool any = spec->read_only;
-
-	for (i = 0; i < spec->nitems; i++)
-		any = any || spec->items[i].read_only;
-	if (!any)
-		return 0;
-	sel->read_only = calloc(sel->count, 1);
-	if (!sel->read_only)
-		return -ENOMEM;
-	if (!spec->items) {
-		memset(sel->read_only, 1, sel->count);
-		return 0;
-	}
-	for (i = 0; i < spec->nitems; i++) {
-		const struct line_item *item = &spec->items[i];
-		unsigned int lines =
-			item->name ? 1 : item->last - item->first + 1;
-
-		for (k = 0; k < lines; k++, n++)
-			sel->read_only[n] = spec->read_only || item->read_only;
-	}
-	return 0;
-}
-
-int gpio_cdev_select(const struct device_spec *spec, const char *chip,
-		     uint32_t nlines, const char *const *names,
-		     struct gpio_cdev_selection *sel, char *err,
-		     size_t err_size)
-{
-	int ret;
-
-	memset(sel, 0, sizeof(*sel));
-	if (spec->items)
-		ret = select_items(spec, chip, nlines, names, sel, err,
-				   err_size);
-	else
-		ret = select_whole_chip(spec, chip, nlines, sel, err, err_size);
-	if (!ret)
-		ret = selection_check_unique(spec, chip, names, sel, err,
-					     err_size);
-	if (!ret)
-		ret = select_read_only(spec, sel);
-	if (ret == -ENOMEM)
-		device_spec_error(spec, err, err_size, "out of memory");
-	if (ret)
-		gpio_cdev_selection_free(sel);
-	return ret;
-}
-
-void gpio_cdev_selection_free(struct gpio_cdev_selection *sel)
-{
-	free(sel->offsets);
-	free(sel->read_only);
-	memset(sel, 0, sizeof(*sel));
-}
-
-bool gpio_cdev_selections_overlap(const struct gpio_cdev_selection *a,
-				  const struct gpio_cdev_selection *b,
-				  unsigned int *ia, unsigned int *ib)
-{
-	struct offset_index *sa = offsets_sorted(a->offsets, a->count);
-	struct offset_index *sb = offsets_sorted(b->offsets, b->count);
-	unsigned int i = 0, j = 0;
-	bool found = false;
-
-	/* Out of memory: say "shared" rather than let a line be served twice.
-	 */
-	if (!sa || !sb) {
-		*ia = *ib = 0;
-		found = true;
-		goto out;
-	}
-	while (i < a->count && j < b->count) {
-		if (sa[i].offset < sb[j].offset) {
-			i++;
-		} else if (sa[i].offset > sb[j].offset) {
-			j++;
-		} else {
-			*ia = sa[i].index;
-			*ib = sb[j].index;
-			found = true;
-			break;
-		}
-	}
-out:
-	free(sa);
-	free(sb);
-	return found;
-}
-
-/*
- * Guest names.
- */
-
-/* Guest lines by name; the lowest guest line first among equal names. */
-static int guest_index_compare(const void *a, const void *b, void *arg)
-{
-	const char *const *host = arg;
-	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
-	int ret = strcmp(host[x], host[y]);
-
-	if (ret)
-		return ret;
-	return x < y ? -1 : x > y;
-}
-
-char **gpio_cdev_guest_names(const char *chip, const char *const *host,
-			     const uint32_t *offsets, unsigned int count,
-			     bool warn)
-{
-	char **names = calloc(count + 1u, sizeof(*names));
-	unsigned int *order = malloc((count + 1u) * sizeof(*order));
-	unsigned int i, n = 0, run;
-	char printable[GPIO_MAX_NAME_SIZE];
-
-	if (!names || !order)
-		goto err_free;
-	for (i = 0; i < count; i++) {
-		if (!host[i] || !host[i][0])
-			continue;
-		if (!name_is_printable(host[i])) {
-			printable_copy(printable, sizeof(printable), host[i]);
-			if (warn)
-				log_warn("%s line %u (guest line %u): the name "
-					 "\"%s\" "
-					 "is not printable ASCII; the guest "
-					 "sees "
-					 "the line unnamed",
-					 chip, offsets[i], i, printable);
-			continue;
-		}
-		order[n++] = i;
-	}
-	qsort_r(order, n, sizeof(*order), guest_index_compare, (void *)host);
-	for (i = 0, run = 0; i < n; i++) {
-		unsigned int line = order[i];
-
-		if (i > 0 && strcmp(host[order[i - 1]], host[line]))
-			run = i;
-		if (i != run) {
-			/* order[run] is the lowest guest line of this name. */
-			if (warn)
-				log_warn(
-					"%s line %u (guest line %u): the name "
-					"\"%s\" "
-					"is already guest line %u's; the guest "
-					"sees the line unnamed",
-					chip, offsets[line], line, host[line],
-					order[run]);
-			continue;
-		}
-		names[line] = strdup(host[line]);
-		if (!names[line])
-			goto err_free;
-	}
-	free(order);
-	return names;
-
-err_free:
-	free(order);
-	gpio_cdev_names_free(names, count);
-	return NULL;
-}
-
-void gpio_cdev_names_free(char **names, unsigned int count)
-{
-	unsigned int i;
-
-	if (!names)
-		return;
-	for (i = 0; i < count; i++)
-		free(names[i]);
-	free(names);
 }
 
 /*
@@ -807,8 +381,8 @@ static void cdev_destroy(struct gpio_backend *be)
 	free(c->lines);
 	if (c->chip_fd >= 0)
 		c->sys->close(c->chip_fd);
-	gpio_cdev_names_free(be->names, be->ngpio);
-	gpio_cdev_selection_free(&c->sel);
+	gpio_selection_names_free(be->names, be->ngpio);
+	gpio_selection_free(&c->sel);
 	free(c->host_block);
 	free(c->host_names);
 	free(c->chip_path);
@@ -1155,7 +729,7 @@ static int chip_selected_names(struct gpio_cdev *c, const char *const *all,
 			       gpio_name_t **block, const char ***names,
 			       uint32_t *failed)
 {
-	const struct gpio_cdev_selection *sel = &c->sel;
+	const struct gpio_selection *sel = &c->sel;
 	struct gpio_v2_line_info info;
 	unsigned int i;
 	int ret;
@@ -1204,8 +778,8 @@ static int cdev_setup_lines(struct gpio_cdev *c, const struct device_spec *spec,
 			goto out;
 		}
 	}
-	ret = gpio_cdev_select(spec, c->chip_path, nlines, all, &c->sel, err,
-			       err_size);
+	ret = gpio_selection_resolve(spec, c->chip_path, nlines, all, &c->sel,
+				     err, err_size);
 	if (ret)
 		goto out_quiet;
 	ret = chip_selected_names(c, all, &sel_block, &selected, &failed);
@@ -1219,7 +793,7 @@ static int cdev_setup_lines(struct gpio_cdev *c, const struct device_spec *spec,
 	}
 	/* From here cdev_destroy frees ngpio names and lines. */
 	c->be.ngpio = (uint16_t)c->sel.count;
-	c->be.names = gpio_cdev_guest_names(
+	c->be.names = gpio_selection_guest_names(
 		c->chip_path, selected, c->sel.offsets, c->sel.count, false);
 	c->lines = calloc(c->sel.count, sizeof(*c->lines));
 	if (!c->be.names || !c->lines) {
@@ -1301,10 +875,10 @@ void gpio_cdev_warn_unnamed(const struct gpio_backend *be)
 	if (!gpio_cdev_is(be))
 		return;
 	/* The same names again, this time saying what was left out. */
-	gpio_cdev_names_free(gpio_cdev_guest_names(c->chip_path, c->host_names,
-						   c->sel.offsets, c->sel.count,
-						   true),
-			     c->sel.count);
+	gpio_selection_names_free(
+		gpio_selection_guest_names(c->chip_path, c->host_names,
+					   c->sel.offsets, c->sel.count, true),
+		c->sel.count);
 }
 
 bool gpio_cdev_is(const struct gpio_backend *be)
@@ -1327,7 +901,7 @@ bool gpio_cdev_shares_line(const struct gpio_backend *a,
 
 	if (!gpio_cdev_is(a) || !gpio_cdev_is(b) || ca->rdev != cb->rdev)
 		return false;
-	if (!gpio_cdev_selections_overlap(&ca->sel, &cb->sel, line_a, line_b))
+	if (!gpio_selection_overlap(&ca->sel, &cb->sel, line_a, line_b))
 		return false;
 	*offset = ca->sel.offsets[*line_a];
 	return true;

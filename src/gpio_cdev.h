@@ -51,7 +51,7 @@ void gpio_cdev_consumer(const char *socket_path,
 /*
  * Logs one warning per selected line whose host name the guest does not see
  * (empty, not printable ASCII, or a later duplicate: see
- * gpio_cdev_guest_names).  gpio_cdev_new() logs nothing so that a start-up
+ * gpio_selection_guest_names).  gpio_cdev_new() logs nothing so that a start-up
  * error stays the only line printed; call this once start-up succeeded.
  */
 void gpio_cdev_warn_unnamed(const struct gpio_backend *be);
@@ -72,52 +72,9 @@ bool gpio_cdev_shares_line(const struct gpio_backend *a,
 			   unsigned int *line_b, uint32_t *offset);
 
 /*
- * The pure layer below the ioctls, exposed for the unit tests.
+ * The pure layer below the ioctls, exposed for the unit tests (selection
+ * and naming are in gpio_selection.h).
  */
-
-/* A selection resolved against a chip. */
-struct gpio_cdev_selection {
-	unsigned int count;
-	uint32_t *offsets;  /* guest line i is host line offsets[i] */
-	uint8_t *read_only; /* count flags, or NULL: none is read-only */
-};
-
-/*
- * Resolves @spec's selection against a chip called @chip (for messages)
- * with @nlines lines.  @names holds the host names of all @nlines lines
- * (NULL entries or "" for unnamed ones); it may be NULL when
- * !device_spec_has_names(@spec).  Returns 0 and fills @sel (freed with
- * gpio_cdev_selection_free), -EINVAL with a message in @err, or -ENOMEM.
- */
-int gpio_cdev_select(const struct device_spec *spec, const char *chip,
-		     uint32_t nlines, const char *const *names,
-		     struct gpio_cdev_selection *sel, char *err,
-		     size_t err_size);
-
-void gpio_cdev_selection_free(struct gpio_cdev_selection *sel);
-
-/*
- * Whether @a and @b have a host offset in common; if so *@ia and *@ib are
- * its indexes (guest lines) in each, the lowest such offset's.
- */
-bool gpio_cdev_selections_overlap(const struct gpio_cdev_selection *a,
-				  const struct gpio_cdev_selection *b,
-				  unsigned int *ia, unsigned int *ib);
-
-/*
- * The names the guest sees for lines whose host names are @host (@count
- * entries, NULL or "" for unnamed): copies, except that an empty name, a
- * name with bytes outside printable ASCII and every later duplicate of a
- * name become NULL (unnamed); with @warn, each but the empty ones is logged
- * as a warning naming @chip, the host offset (@offsets) and the guest line.
- * Returns the array (@count strings or NULL, freed with
- * gpio_cdev_names_free), or NULL when out of memory.
- */
-char **gpio_cdev_guest_names(const char *chip, const char *const *host,
-			     const uint32_t *offsets, unsigned int count,
-			     bool warn);
-
-void gpio_cdev_names_free(char **names, unsigned int count);
 
 /*
  * The line configuration for one line the guest wants as @dir (NONE: "as
