@@ -235,6 +235,16 @@ err_close:
 	return ret;
 }
 
+bool control_socket_has_subscribers(const struct control_socket *cs)
+{
+	const struct control_client *client;
+
+	for (client = cs ? cs->clients : NULL; client; client = client->next)
+		if (client->subscribed && !client->broken)
+			return true;
+	return false;
+}
+
 void control_socket_broadcast(struct control_socket *cs, const char *text)
 {
 	struct control_client *client;

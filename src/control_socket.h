@@ -8,6 +8,8 @@
 #ifndef VDG_CONTROL_SOCKET_H
 #define VDG_CONTROL_SOCKET_H
 
+#include <stdbool.h>
+
 #include "event_loop.h"
 #include "text_buf.h"
 
@@ -39,6 +41,12 @@ int control_socket_new(struct event_loop *loop, const char *path,
  * disconnected.  Call only on the thread that runs the socket's loop.
  */
 void control_socket_broadcast(struct control_socket *cs, const char *text);
+
+/*
+ * Whether a broadcast would reach anyone, so callers can skip making the
+ * text.  Same thread rule as control_socket_broadcast().
+ */
+bool control_socket_has_subscribers(const struct control_socket *cs);
 
 /*
  * Serves @listen_fd, a listening socket someone else made (systemd): taken

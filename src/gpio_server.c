@@ -361,6 +361,9 @@ static void sim_line_changed(void *opaque, unsigned int line)
 	struct gpio_server *server = opaque;
 	struct text_buf text = {0};
 
+	/* Every guest SET_VALUE that changes a level lands here: stay cheap. */
+	if (!control_socket_has_subscribers(server->sim_control))
+		return;
 	if (sim_control_line_state(server->sim, line, &text) == 0 && text.len)
 		control_socket_broadcast(server->sim_control, text.data);
 	text_buf_free(&text);

@@ -533,8 +533,10 @@ static void test_broadcast(void **state)
 
 	control_socket_broadcast(fx->cs, "nobody\n");
 	assert_nothing_more(fx, a);
+	assert_false(control_socket_has_subscribers(fx->cs));
 	client_send(a, "sub\n");
 	expect_reply(fx, a, "subscribed\n");
+	assert_true(control_socket_has_subscribers(fx->cs));
 	client_send(b, "sub\n");
 	expect_reply(fx, b, "subscribed\n");
 	control_socket_broadcast(fx->cs, "one\n");
@@ -555,6 +557,8 @@ static void test_broadcast(void **state)
 	control_socket_broadcast(fx->cs, "five\n");
 	expect_reply(fx, a, "five\n");
 	close(a);
+	pump(fx);
+	assert_false(control_socket_has_subscribers(fx->cs));
 	close(c);
 }
 
