@@ -22,6 +22,8 @@
 #   VDG_HC_FILTER  optional cmocka test filter (e.g. "test_busy*")
 #   VDG_TIME_SCALE optional, passed to the test program (fixture.h)
 #   VDG_HC_TIMEOUT seconds the test program may run (default 240)
+#   VDG_HC_WRAPPER optional command line the daemon runs under, its blanks
+#                  written as '+' (run-hostchip.sh's VDG_DAEMON_WRAPPER)
 #
 # The two binaries are copied into the guest's tmpfs before it is mounted on
 # /mnt/tmp: a build directory under the host's /tmp would be hidden by it.
@@ -218,6 +220,7 @@ rm -f "$status_file"
     /usr/bin/env CMOCKA_MESSAGE_OUTPUT=TAP \
     VDG_TIME_SCALE="${VDG_TIME_SCALE:-1}" \
     ${VDG_HC_FILTER:+VDG_TEST_FILTER="$VDG_HC_FILTER"} \
+    ${VDG_HC_WRAPPER:+VDG_DAEMON_WRAPPER="$(echo "$VDG_HC_WRAPPER" | tr + ' ')"} \
     "$bin/test_cdev" "$bin/vhost-device-gpio" 2>&1
   echo $? >"$status_file"
 } | {

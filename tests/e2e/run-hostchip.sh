@@ -20,7 +20,10 @@
 #                     pattern (e.g. 'test_busy*'); also VDG_HC_FILTER
 # Environment: QEMU (default qemu-system-x86_64), VDG_QEMU_TIMEOUT (seconds,
 # default 300), VDG_TIME_SCALE (passed to the test program, see
-# tests/integration/fixture.h), VDG_CACHE_DIR (see build-guest.sh).
+# tests/integration/fixture.h), VDG_CACHE_DIR (see build-guest.sh),
+# VDG_DAEMON_WRAPPER (the daemon runs under it inside the guest, e.g.
+# valgrind's command line; arguments must not contain '+'), VDG_HC_TIMEOUT
+# (seconds the test program may run in the guest, default 240).
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -94,6 +97,13 @@ append="console=ttyS0 quiet panic=-1 oops=panic"
 append+=" VDG_HC_DAEMON=$daemon VDG_HC_TEST=$test_prog"
 append+=" VDG_TIME_SCALE=${VDG_TIME_SCALE:-1}"
 [[ -z $filter ]] || append+=" VDG_HC_FILTER=$filter"
+[[ -z ${VDG_HC_TIMEOUT:-} ]] || append+=" VDG_HC_TIMEOUT=$VDG_HC_TIMEOUT"
+# The wrapper (valgrind's command line) crosses the kernel command line as
+# one word: its blanks become '+', which none of its arguments contain.
+if [[ -n ${VDG_DAEMON_WRAPPER:-} ]]; then
+  wrapper_word=$(printf '%s' "$VDG_DAEMON_WRAPPER" | tr -s ' ' '+')
+  append+=" VDG_HC_WRAPPER=$wrapper_word"
+fi
 
 # --- guest run ---
 # shellcheck disable=SC2054 # the commas are inside QEMU option values
