@@ -408,6 +408,33 @@ int proc_fd_count(pid_t pid)
 	return n;
 }
 
+int daemon_log_count(const struct daemon *d, const char *text)
+{
+	char line[1024];
+	int n = 0;
+	FILE *f = fopen(d->log, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!(line[0] == '=' && line[1] == '=') && strstr(line, text))
+			n++;
+	fclose(f);
+	return n;
+}
+
+bool daemon_log_wait(const struct daemon *d, const char *text, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+
+	while (daemon_log_count(d, text) < 1) {
+		if (now_ms() >= deadline)
+			return false;
+		sleep_ms(10);
+	}
+	return true;
+}
+
 long proc_rss_kb(pid_t pid)
 {
 	char path[64], line[256];

@@ -139,6 +139,11 @@ int dir_entries(const char *dir);
 
 /* ---- /proc ---- */
 
+/* Lines of the daemon's log that contain @text (valgrind's excluded). */
+int daemon_log_count(const struct daemon *d, const char *text);
+/* Whether a line with @text is in the daemon's log within @timeout_ms. */
+bool daemon_log_wait(const struct daemon *d, const char *text, int timeout_ms);
+
 int proc_fd_count(pid_t pid);
 long proc_rss_kb(pid_t pid);
 /* Waits until @pid has exactly @want fds open; returns the last count. */

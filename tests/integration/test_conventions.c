@@ -361,25 +361,9 @@ static void sim_expect(const char *path, const char *command, const char *want)
 			 command, reply, want);
 }
 
-/* Lines of the daemon's log that contain @text (valgrind's excluded). */
-static int log_count(const struct daemon *d, const char *text)
-{
-	char line[1024];
-	int n = 0;
-	FILE *f = fopen(d->log, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!(line[0] == '=' && line[1] == '=') && strstr(line, text))
-			n++;
-	fclose(f);
-	return n;
-}
-
 static void expect_log(const struct daemon *d, const char *text)
 {
-	if (log_count(d, text) < 1) {
+	if (daemon_log_count(d, text) < 1) {
 		print_log(d, "missing line");
 		fail_msg("no log line contains \"%s\"", text);
 	}
@@ -419,7 +403,7 @@ static void test_print_capabilities(void **state)
 		fail_msg("--print-capabilities did not exit 0");
 	}
 	/* Nothing but valgrind's lines on stderr. */
-	assert_int_equal(log_count(&c->d, ""), 0);
+	assert_int_equal(daemon_log_count(&c->d, ""), 0);
 
 	pid = fork();
 	assert_true(pid >= 0);

@@ -1884,30 +1884,6 @@ static void test_hostile_vring_addr(void **state)
 	}
 }
 
-/* Whether the daemon's log (stdout + stderr) contains @text yet. */
-static bool daemon_log_has(const struct daemon *d, const char *text,
-			   int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	char buf[16384];
-
-	for (;;) {
-		FILE *f = fopen(d->log, "r");
-		size_t n = 0;
-
-		if (f) {
-			n = fread(buf, 1, sizeof(buf) - 1, f);
-			fclose(f);
-		}
-		buf[n] = '\0';
-		if (strstr(buf, text))
-			return true;
-		if (now_ms() >= deadline)
-			return false;
-		sleep_ms(10);
-	}
-}
-
 /*
  * QEMU started without a shared memory backend shares no region at all:
  * the first ring address then fails, and the log must say what to change
@@ -1934,11 +1910,12 @@ static void test_no_shared_memory_is_explained(void **state)
 		fail_msg("SET_VRING_ADDR without memory: expected a refusal, "
 			 "got %d (%s)",
 			 ret, strerror(-ret));
-	if (!daemon_log_has(&fx->d, "shared no guest memory", 2000 * g_scale)) {
+	if (!daemon_log_wait(&fx->d, "shared no guest memory",
+			     2000 * g_scale)) {
 		print_log(&fx->d, "no hint about shared memory");
 		fail_msg("the log does not explain the empty memory table");
 	}
-	assert_true(daemon_log_has(&fx->d, "share=on", 0));
+	assert_true(daemon_log_wait(&fx->d, "share=on", 0));
 	vmm_free(fx->v[0]);
 	fx->v[0] = NULL;
 	fresh_session_works(fx, 0);
@@ -2853,20 +2830,6 @@ static int proc_seccomp_mode(pid_t pid)
 	return mode;
 }
 
-static bool log_contains(const struct daemon *d, const char *text)
-{
-	char line[1024];
-	bool found = false;
-	FILE *f = fopen(d->log, "r");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, text) != NULL;
-	fclose(f);
-	return found;
-}
-
 static void expect_socket_file(const char *path, mode_t mode, gid_t gid)
 {
 	struct stat st;
@@ -2919,7 +2882,7 @@ static void test_socket_permissions(void **state)
 	/* On by default, unless the daemon said why not (a sanitizer build). */
 	mode = proc_seccomp_mode(fx->d.pid);
 	if (!getenv("VDG_DAEMON_WRAPPER") && mode != 2 &&
-	    !log_contains(&fx->d, "no system-call filter"))
+	    daemon_log_count(&fx->d, "no system-call filter") < 1)
 		fail_msg("daemon Seccomp: %d, expected 2 (filter)", mode);
 }
 
