@@ -435,6 +435,24 @@ bool daemon_log_wait(const struct daemon *d, const char *text, int timeout_ms)
 	return true;
 }
 
+int proc_thread_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *dp;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dp = opendir(path);
+	if (!dp)
+		return -1;
+	while ((e = readdir(dp)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(dp);
+	return n;
+}
+
 long proc_rss_kb(pid_t pid)
 {
 	char path[64], line[256];

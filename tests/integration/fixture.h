@@ -145,6 +145,8 @@ int daemon_log_count(const struct daemon *d, const char *text);
 bool daemon_log_wait(const struct daemon *d, const char *text, int timeout_ms);
 
 int proc_fd_count(pid_t pid);
+/* Threads of @pid (entries of /proc/PID/task), or -1. */
+int proc_thread_count(pid_t pid);
 long proc_rss_kb(pid_t pid);
 /* Waits until @pid has exactly @want fds open; returns the last count. */
 int wait_fd_count(pid_t pid, int want, int timeout_ms);

@@ -1836,24 +1836,6 @@ static void test_client_watch(void **state)
 /* Scale: 1024 lines all armed                                          */
 /* ------------------------------------------------------------------ */
 
-static int proc_thread_count(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *dp;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dp = opendir(path);
-	if (!dp)
-		return -1;
-	while ((e = readdir(dp)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(dp);
-	return n;
-}
-
 /* voluntary_ctxt_switches summed over @pid's threads. */
 static long long proc_voluntary_switches(pid_t pid)
 {

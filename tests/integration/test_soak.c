@@ -23,7 +23,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <endian.h>
 #include <errno.h>
 #include <signal.h>
@@ -45,24 +44,6 @@
 static int setup_s8(void **state)
 {
 	return setup_with(state, 1, "s8");
-}
-
-static int proc_thread_count(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *dp;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dp = opendir(path);
-	if (!dp)
-		return -1;
-	while ((e = readdir(dp)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(dp);
-	return n;
 }
 
 /* Queues one GET_VALUE on the requestq and kicks; no wait. */
