@@ -38,7 +38,16 @@ struct gpio_line {
 	uint16_t irq_token; /* identifies the held pair to the caller */
 	/* The guest set the direction (not just the back-end's report). */
 	uint8_t configured;
+	/*
+	 * In the copy kept over a disconnect only: the level of a line with
+	 * an edge interrupt when the front-end went away (LEVEL_UNKNOWN if
+	 * it could not be read), so that an edge nobody saw meanwhile is
+	 * latched on resume.
+	 */
+	uint8_t level_at_suspend;
 };
+
+#define LEVEL_UNKNOWN 0xff
 
 struct gpio_device {
 	struct gpio_backend *be;
@@ -457,6 +466,7 @@ int gpio_device_suspend(struct gpio_device *dev)
 	size_t size = dev->be->ngpio * sizeof(*dev->lines);
 	struct gpio_line *saved = dev->suspended;
 	unsigned int i;
+	uint8_t level;
 
 	/*
 	 * Already suspended (a front-end came and went without a session):
@@ -471,13 +481,39 @@ int gpio_device_suspend(struct gpio_device *dev)
 	saved = malloc(size);
 	if (saved) {
 		memcpy(saved, dev->lines, size);
-		/* Held pairs belong to the rings that went away. */
-		for (i = 0; i < dev->be->ngpio; i++)
+		for (i = 0; i < dev->be->ngpio; i++) {
+			/* Held pairs belong to the rings that went away. */
 			saved[i].irq_pending = 0;
+			saved[i].level_at_suspend = LEVEL_UNKNOWN;
+			if (irq_type_is_edge(saved[i].irq_type) &&
+			    !dev->be->ops->get_value(dev->be, i, &level))
+				saved[i].level_at_suspend = level != 0;
+		}
 	}
 	gpio_device_reset(dev);
 	dev->suspended = saved;
 	return saved ? 0 : -ENOMEM;
+}
+
+/*
+ * While no front-end was connected nobody watched the line (a host chip's
+ * lines were even released): an edge the guest armed for may have come and
+ * gone.  A level that differs from the one at the suspend is such an edge
+ * (a pulse that went and came back within the gap cannot be seen).
+ */
+static void latch_missed_edge(struct gpio_device *dev, unsigned int gpio,
+			      struct gpio_line *line)
+{
+	uint8_t level;
+
+	if (line->level_at_suspend == LEVEL_UNKNOWN ||
+	    !irq_type_is_edge(line->irq_type) ||
+	    dev->be->ops->get_value(dev->be, gpio, &level))
+		return;
+	level = level != 0;
+	if (level != line->level_at_suspend &&
+	    irq_edge_matches(line->irq_type, level))
+		line->irq_latched = 1;
 }
 
 int gpio_device_resume(struct gpio_device *dev)
@@ -520,6 +556,8 @@ int gpio_device_resume(struct gpio_device *dev)
 			line->irq_refused = 1;
 			failed++;
 		}
+		latch_missed_edge(dev, i, line);
+		line->level_at_suspend = 0;
 		dev->lines[i] = *line;
 	}
 	free(saved);

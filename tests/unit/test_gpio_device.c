@@ -1805,15 +1805,19 @@ static void guest_state_set(struct gpio_device *dev)
 	irq_type_ok(dev, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
 }
 
-/* The back-end calls a resume of that state makes, in line order. */
+/*
+ * The back-end calls a resume of that state makes, in line order: the edge
+ * line's level is read to see whether an edge came while nobody watched.
+ */
 static void assert_guest_state_restored(const struct fake *f)
 {
-	assert_int_equal(f->ncalls, 4);
+	assert_int_equal(f->ncalls, 5);
 	assert_call(f, 0, FAKE_SET_IRQ_TYPE, 0, 0,
 		    VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	assert_call(f, 1, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 1);
-	assert_call(f, 2, FAKE_SET_DIRECTION, 2, GPIO_DIRECTION_IN, 0);
-	assert_call(f, 3, FAKE_SET_IRQ_TYPE, 3, 0,
+	assert_call(f, 1, FAKE_GET_VALUE, 0, 0, 0);
+	assert_call(f, 2, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 1);
+	assert_call(f, 3, FAKE_SET_DIRECTION, 2, GPIO_DIRECTION_IN, 0);
+	assert_call(f, 4, FAKE_SET_IRQ_TYPE, 3, 0,
 		    VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
 }
 
@@ -1831,8 +1835,10 @@ static void test_suspend_resets_device(void **state)
 	assert_false(gpio_device_is_suspended(dev));
 	assert_int_equal(gpio_device_suspend(dev), 0);
 	assert_true(gpio_device_is_suspended(dev));
-	assert_int_equal(f->ncalls, 1);
-	assert_call(f, 0, FAKE_RESET, 0, 0, 0);
+	/* The edge line's level is kept, then everything is released. */
+	assert_int_equal(f->ncalls, 2);
+	assert_call(f, 0, FAKE_GET_VALUE, 0, 0, 0);
+	assert_call(f, 1, FAKE_RESET, 0, 0, 0);
 	/* Held pairs are dropped, not given back. */
 	assert_int_equal(log.ncalls, 0);
 	/* Meanwhile the device is as new. */
@@ -1888,6 +1894,69 @@ static void test_resume_restores_latch(void **state)
 	gpio_device_irq_unmask(dev, 0, 1);
 	assert_int_equal(log.ncalls, 1);
 	assert_irq_done(&log, 0, 1, VALID);
+	gpio_device_free(dev);
+}
+
+/*
+ * An edge that came while no front-end was connected (nobody watched the
+ * line; a host chip's line was even released) shows as a level that
+ * changed: it is latched for the guest as if it had been seen.
+ */
+static void test_resume_latches_edge_missed_meanwhile(void **state)
+{
+	static const struct {
+		uint8_t type, before, after;
+		bool latched;
+	} cases[] = {
+		{VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, 0, 1, true},
+		{VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, 1, 0, false},
+		{VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, 1, 1, false},
+		{VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING, 1, 0, true},
+		{VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING, 0, 1, false},
+		{VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH, 0, 1, true},
+		{VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH, 1, 0, true},
+		{VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH, 0, 0, false},
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct irq_done_log log;
+		struct fake *f;
+		struct gpio_device *dev = irq_device_new(&f, &log);
+
+		print_message("# case %u: type %u, level %u -> %u\n", i,
+			      cases[i].type, cases[i].before, cases[i].after);
+		irq_type_ok(dev, 0, cases[i].type);
+		f->level = cases[i].before;
+		assert_int_equal(gpio_device_suspend(dev), 0);
+		f->level = cases[i].after;
+		assert_int_equal(gpio_device_resume(dev), 0);
+		gpio_device_irq_unmask(dev, 0, 4);
+		if (cases[i].latched) {
+			assert_int_equal(log.ncalls, 1);
+			assert_irq_done(&log, 0, 4, VALID);
+		} else {
+			assert_int_equal(log.ncalls, 0);
+		}
+		gpio_device_free(dev);
+	}
+}
+
+/* A level that cannot be read at the suspend latches nothing on resume. */
+static void test_resume_unknown_level_latches_nothing(void **state)
+{
+	struct irq_done_log log;
+	struct fake *f;
+	struct gpio_device *dev = irq_device_new(&f, &log);
+
+	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	f->get_value_ret = -EIO;
+	assert_int_equal(gpio_device_suspend(dev), 0);
+	f->get_value_ret = 0;
+	f->level = 1;
+	assert_int_equal(gpio_device_resume(dev), 0);
+	gpio_device_irq_unmask(dev, 0, 4);
+	assert_int_equal(log.ncalls, 0);
 	gpio_device_free(dev);
 }
 
@@ -2120,6 +2189,8 @@ int main(void)
 		cmocka_unit_test(test_suspend_resets_device),
 		cmocka_unit_test(test_resume_restores_lines),
 		cmocka_unit_test(test_resume_restores_latch),
+		cmocka_unit_test(test_resume_latches_edge_missed_meanwhile),
+		cmocka_unit_test(test_resume_unknown_level_latches_nothing),
 		cmocka_unit_test(test_resume_forgets_held_pair),
 		cmocka_unit_test(test_resume_gives_back_pair_held_meanwhile),
 		cmocka_unit_test(test_resume_without_suspend),
