@@ -430,12 +430,19 @@ static void *serve(void *opaque)
 	struct gpio_server *server = opaque;
 
 	log_set_thread_tag(server->name);
+	vu_dev_guard_thread(&server->vu);
 	while (!server->stopping) {
 		int ret = event_loop_dispatch(server->loop, -1);
 
 		if (ret < 0 && ret != -EINTR) {
 			log_error("event loop: %s", strerror(-ret));
 			break;
+		}
+		if (server->vu.conn_fd >= 0 &&
+		    vu_dev_memory_faulted(&server->vu)) {
+			log_warn("the front-end truncated a guest memory file "
+				 "under us; closing the connection");
+			disconnect(server);
 		}
 	}
 	if (server->vu.conn_fd >= 0) {

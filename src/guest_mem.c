@@ -2,9 +2,11 @@
 #include "guest_mem.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /*
  * Last byte of a range that must not wrap around the 64-bit space.  Ranges
@@ -29,6 +31,58 @@ void guest_mem_init(struct guest_mem *mem)
 	memset(mem, 0, sizeof(*mem));
 }
 
+/* The guest memory the current thread touches, for the SIGBUS handler. */
+static __thread struct guest_mem *thread_mem;
+static size_t page_size;
+
+void guest_mem_guard_thread(struct guest_mem *mem)
+{
+	thread_mem = mem;
+}
+
+/*
+ * Runs on the thread whose access faulted (SIGBUS is synchronous), which is
+ * the only thread that changes its guest_mem: the table can be read here.
+ * mmap() is not on POSIX's async-signal-safe list, but it is a plain
+ * system call that takes no lock of this process.
+ */
+static void on_sigbus(int sig, siginfo_t *info, void *context)
+{
+	struct guest_mem *mem = thread_mem;
+	uintptr_t addr = (uintptr_t)info->si_addr;
+	unsigned int i;
+
+	for (i = 0; mem && i < mem->nregions; i++) {
+		struct guest_mem_region *r = &mem->regions[i];
+		uintptr_t start = (uintptr_t)r->mmap_addr;
+		size_t len = (r->mmap_size + page_size - 1) & ~(page_size - 1);
+
+		if (addr - start >= len)
+			continue;
+		if (mmap(r->mmap_addr, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+			 0) == MAP_FAILED)
+			break;
+		mem->faulted = 1;
+		return;
+	}
+	/* Not guest memory: our bug.  Die of it once we return. */
+	signal(SIGBUS, SIG_DFL);
+}
+
+int guest_mem_install_fault_handler(void)
+{
+	struct sigaction sa;
+	long size = sysconf(_SC_PAGESIZE);
+
+	page_size = size > 0 ? (size_t)size : 4096;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGBUS, &sa, NULL) < 0 ? -errno : 0;
+}
+
 static bool overlaps_existing(const struct guest_mem *mem, uint64_t gpa,
 			      uint64_t gpa_last, uint64_t uva,
 			      uint64_t uva_last)
@@ -45,25 +99,27 @@ static bool overlaps_existing(const struct guest_mem *mem, uint64_t gpa,
 }
 
 /*
- * A mapping that runs past the end of a regular file faults with SIGBUS on
- * access, which would let a wrong memory table kill the daemon: refuse it
- * up front.  Other file types (devices) cannot be checked this way.
+ * Guest memory is a file (memfd, shm, hugetlbfs): mapping a device such as
+ * /dev/zero or /dev/mem, a directory or a socket is refused.  A mapping
+ * that runs past the end of the file would fault with SIGBUS on access:
+ * refuse that up front too (a file that shrinks later is the fault
+ * handler's business).
  */
-static int check_file_size(int fd, uint64_t mmap_size)
+static int check_file(int fd, uint64_t mmap_size)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (S_ISREG(st.st_mode) &&
-	    (st.st_size < 0 || (uint64_t)st.st_size < mmap_size))
+	if (!S_ISREG(st.st_mode) || st.st_size < 0 ||
+	    (uint64_t)st.st_size < mmap_size)
 		return -EINVAL;
 	return 0;
 }
 
 /*
- * Besides the errors the header lists, a regular file shorter than
- * mmap_offset + size is refused with -EINVAL (see check_file_size()).
+ * Besides the errors the header lists, anything but a regular file at least
+ * mmap_offset + size long is refused with -EINVAL (see check_file()).
  */
 int guest_mem_add_region(struct guest_mem *mem, int fd, uint64_t gpa,
 			 uint64_t size, uint64_t uva, uint64_t mmap_offset)
@@ -85,7 +141,7 @@ int guest_mem_add_region(struct guest_mem *mem, int fd, uint64_t gpa,
 	if (mem->nregions == GUEST_MEM_MAX_REGIONS)
 		return -ENOSPC;
 
-	ret = check_file_size(fd, mmap_last + 1);
+	ret = check_file(fd, mmap_last + 1);
 	if (ret < 0)
 		return ret;
 

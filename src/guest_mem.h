@@ -11,6 +11,7 @@
 #ifndef VDG_GUEST_MEM_H
 #define VDG_GUEST_MEM_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,16 +31,40 @@ struct guest_mem_region {
 struct guest_mem {
 	unsigned int nregions;
 	struct guest_mem_region regions[GUEST_MEM_MAX_REGIONS];
+	/*
+	 * A region's file shrank under us and an access faulted: the region
+	 * now maps zeroed private memory (see guest_mem_guard_thread), and
+	 * the front-end that did it is to be disconnected.
+	 */
+	volatile sig_atomic_t faulted;
 };
 
 void guest_mem_init(struct guest_mem *mem);
 
 /*
+ * Guest memory belongs to the front-end, which may truncate the file behind
+ * a region after we mapped it: the next access then raises SIGBUS, which
+ * would kill the daemon with every other front-end's device.  As libwayland
+ * does for its clients' shared memory, a SIGBUS handler maps zeroed private
+ * memory over the whole region the access hit, lets the access complete and
+ * sets mem->faulted, so that the caller can end that one connection.
+ *
+ * guest_mem_install_fault_handler() installs the handler for the process
+ * (once, at start-up: returns 0 or -errno); guest_mem_guard_thread() says
+ * which guest memory the calling thread accesses (each serving thread owns
+ * one; NULL: none).  A SIGBUS outside guarded guest memory still kills the
+ * process, as it should.
+ */
+int guest_mem_install_fault_handler(void);
+void guest_mem_guard_thread(struct guest_mem *mem);
+
+/*
  * Maps @size bytes at @mmap_offset of @fd (shared, read-write) and records the
  * region.  The fd is never kept: the caller closes it whether this succeeds
- * or not.  Returns 0, -EINVAL for a zero size, an overflowing range or a range
- * overlapping an existing region (in GPA or UVA), -ENOSPC when the table is
- * full, or the -errno of a failed mmap.
+ * or not.  Returns 0, -EINVAL for a zero size, an overflowing range, a range
+ * overlapping an existing region (in GPA or UVA), or a @fd that is not a
+ * regular file at least @mmap_offset + @size bytes long, -ENOSPC when the
+ * table is full, or the -errno of a failed mmap.
  */
 int guest_mem_add_region(struct guest_mem *mem, int fd, uint64_t gpa,
 			 uint64_t size, uint64_t uva, uint64_t mmap_offset);

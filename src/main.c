@@ -46,6 +46,7 @@
 #include "gpio_device.h"
 #include "gpio_server.h"
 #include "gpio_sim.h"
+#include "guest_mem.h"
 #include "log.h"
 #include "sandbox.h"
 #include "systemd.h"
@@ -852,6 +853,11 @@ int main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	ret = guest_mem_install_fault_handler();
+	if (ret < 0)
+		log_warn("cannot catch SIGBUS (%s): a front-end that truncates "
+			 "its guest memory will kill the daemon",
+			 strerror(-ret));
 	status_open(list.count);
 
 	servers = calloc(list.count, sizeof(*servers));

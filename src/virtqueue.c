@@ -486,7 +486,7 @@ int vq_notify(struct virtqueue *vq)
 	 * Without a call fd nothing can be sent: leave the decision to the
 	 * first call after one is set, so that it covers these entries too.
 	 */
-	if (vq->call_fd < 0 || !vq_should_notify(vq))
+	if (vq->call_fd < 0 || vq->call_failed || !vq_should_notify(vq))
 		return 0;
 	do {
 		n = write(vq->call_fd, &one, sizeof(one));
@@ -496,6 +496,8 @@ int vq_notify(struct virtqueue *vq)
 	/* A saturated eventfd counter: the driver has an interrupt pending. */
 	if (n < 0 && errno == EAGAIN)
 		return 0;
+	/* Once: a fd that refuses one write refuses every later one. */
+	vq->call_failed = true;
 	return n < 0 ? -errno : -EIO;
 }
 

@@ -51,6 +51,7 @@ struct virtqueue {
 	bool event_idx;	      /* VIRTIO_RING_F_EVENT_IDX negotiated */
 	bool notify_on_empty; /* VIRTIO_F_NOTIFY_ON_EMPTY negotiated */
 	int call_fd;	      /* eventfd to notify the driver, or -1 */
+	bool call_failed;     /* writing call_fd failed: not tried again */
 
 	/* Ring state. */
 	struct vring_desc *desc; /* translated addresses, NULL when unmapped */
@@ -115,7 +116,12 @@ void vq_push_head(struct virtqueue *vq, uint16_t head, uint32_t len);
  */
 bool vq_should_notify(struct virtqueue *vq);
 
-/* Writes the call eventfd if vq_should_notify().  Returns 0 or -errno. */
+/*
+ * Writes the call eventfd if vq_should_notify().  Returns 0, or -errno the
+ * first time the write fails for any reason but a full counter (the fd is
+ * not an eventfd after all): later calls then skip the write and return 0,
+ * until the vhost-user layer sets a new call fd and clears call_failed.
+ */
 int vq_notify(struct virtqueue *vq);
 
 /*

@@ -9,13 +9,18 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "vu_socket.h"
 
-/* How long a peer may take to send the rest of a message it started. */
-#define MESSAGE_TIMEOUT_MS 1000
+/*
+ * Messages handled per wake-up of the connection: a front-end that floods
+ * its socket shares the thread with the device's queues and control
+ * socket; the rest waits for the next turn of the (level-triggered) loop.
+ */
+#define MESSAGES_PER_WAKEUP 16
 
 #define VRING_INDEX_MASK 0xffull
 #define VRING_NOFD_BIT	 (1ull << 8)
@@ -144,20 +149,86 @@ static void remove_kick_fd(struct vu_dev *dev, struct vu_queue *q)
 	close_fd(&q->kick_fd);
 }
 
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case 0:
+		return "anonymous inode";
+	case S_IFREG:
+		return "regular file";
+	case S_IFDIR:
+		return "directory";
+	case S_IFIFO:
+		return "pipe";
+	case S_IFSOCK:
+		return "socket";
+	case S_IFCHR:
+		return "character device";
+	case S_IFBLK:
+		return "block device";
+	default:
+		return "special file";
+	}
+}
+
+/*
+ * A kick, call or error fd must be an eventfd.  The kernel gives every
+ * eventfd (and a few other kinds: epoll, timerfd, signalfd) one anonymous
+ * inode without file type bits; a pipe, socket, file, device or directory
+ * has one and is refused, as is an O_PATH fd.  The fd is then made
+ * non-blocking, so that writing to a counter at its limit or reading an
+ * empty one never holds the thread (the status flag is shared with the
+ * front-end's copy: QEMU makes its eventfds non-blocking anyway).  What
+ * passes and is still not an eventfd can only make its reads and writes
+ * fail, which on_kick() and vq_notify() handle.
+ */
+static int adopt_event_fd(const struct vu_queue *q, const char *what, int fd)
+{
+	struct stat st;
+	int flags;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	flags = fcntl(fd, F_GETFL);
+	if ((st.st_mode & S_IFMT) != 0 || flags < 0 || (flags & O_PATH)) {
+		log_warn("queue %u: %s fd refused: it is %s %s, not an eventfd",
+			 q->index, what,
+			 (st.st_mode & S_IFMT) ? "a" : "an",
+			 (st.st_mode & S_IFMT) ? file_kind(st.st_mode)
+						: "O_PATH descriptor");
+		return -EINVAL;
+	}
+	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Watched edge-triggered (see handle_set_vring_kick), so one read per
+ * wake-up is enough: the counter need not be emptied for the next kick to
+ * wake us.
+ */
 static void on_kick(void *opaque, uint32_t events)
 {
 	struct vu_queue *q = opaque;
 	uint64_t count;
 	ssize_t n;
 
-	n = read(q->kick_fd, &count, sizeof(count));
+	do {
+		n = read(q->kick_fd, &count, sizeof(count));
+	} while (n < 0 && errno == EINTR);
 	/*
-	 * A kick fd that hangs up or hits end-of-file would wake us forever
-	 * (epoll is level-triggered): stop watching it.
+	 * A kick fd that hangs up, hits end-of-file or cannot be read (not
+	 * an eventfd after all) would report itself again and again: stop
+	 * watching it.  The queue is then served only when other events
+	 * (the eventq, the back-end) come.
 	 */
-	if ((events & (EPOLLHUP | EPOLLERR)) || n == 0) {
-		log_warn("queue %u: kick fd hung up; not watching it any more",
-			 q->index);
+	if ((events & (EPOLLHUP | EPOLLERR)) || n == 0 ||
+	    (n < 0 && errno != EAGAIN)) {
+		log_warn("queue %u: kick fd %s; not watching it any more",
+			 q->index,
+			 n < 0 && errno != EAGAIN ? strerror(errno)
+						  : "hung up");
 		remove_kick_fd(q->dev, q);
 		return;
 	}
@@ -268,8 +339,24 @@ static int handle_reset_owner(struct vu_dev *dev, struct vu_msg *msg,
 static int add_region(struct vu_dev *dev, const struct mem_region_payload *r,
 		      int fd)
 {
-	int ret = guest_mem_add_region(&dev->mem, fd, r->gpa, r->size, r->uva,
-				       r->mmap_offset);
+	struct stat st;
+	int ret;
+
+	/*
+	 * Guest memory is a memfd, a file on /dev/shm or hugetlbfs: a
+	 * regular file.  Mapping a device (/dev/zero, /dev/mem, a watchdog)
+	 * or anything else the front-end passes is refused up front.
+	 */
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		log_warn("memory region gpa 0x%llx refused: its fd is a %s, "
+			 "not a file (memfd, shm or hugetlbfs)",
+			 (unsigned long long)r->gpa, file_kind(st.st_mode));
+		return -EINVAL;
+	}
+	ret = guest_mem_add_region(&dev->mem, fd, r->gpa, r->size, r->uva,
+				   r->mmap_offset);
 
 	if (ret < 0)
 		log_warn("memory region gpa 0x%llx size 0x%llx refused: %s",
@@ -478,8 +565,18 @@ static int handle_set_vring_kick(struct vu_dev *dev, struct vu_msg *msg,
 			 q->index);
 		return -EINVAL;
 	}
+	ret = adopt_event_fd(q, "kick", fd);
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
 	remove_kick_fd(dev, q);
-	ret = event_loop_add(dev->loop, fd, EPOLLIN, on_kick, q);
+	/*
+	 * Edge-triggered: an fd that stays readable whatever we read (an
+	 * EFD_SEMAPHORE eventfd counting down from 2^64 - 2) wakes us once
+	 * per write of the front-end instead of spinning the thread.
+	 */
+	ret = event_loop_add(dev->loop, fd, EPOLLIN | EPOLLET, on_kick, q);
 	if (ret < 0) {
 		close(fd);
 		return ret;
@@ -506,8 +603,13 @@ static int handle_set_vring_call(struct vu_dev *dev, struct vu_msg *msg,
 	ret = vring_file(dev, msg, &q, &fd);
 	if (ret < 0)
 		return ret;
+	if (fd >= 0 && (ret = adopt_event_fd(q, "call", fd)) < 0) {
+		close(fd);
+		return ret;
+	}
 	close_fd(&q->vq.call_fd);
 	q->vq.call_fd = fd;
+	q->vq.call_failed = false;
 	/*
 	 * QEMU sends the call fd after the kick fd, so buffers used while the
 	 * queue started (a latched interrupt) are only announced now.
@@ -526,6 +628,10 @@ static int handle_set_vring_err(struct vu_dev *dev, struct vu_msg *msg,
 	ret = vring_file(dev, msg, &q, &fd);
 	if (ret < 0)
 		return ret;
+	if (fd >= 0 && (ret = adopt_event_fd(q, "error", fd)) < 0) {
+		close(fd);
+		return ret;
+	}
 	close_fd(&q->err_fd);
 	q->err_fd = fd;
 	return 0;
@@ -764,20 +870,27 @@ static int dispatch(struct vu_dev *dev, struct vu_msg *msg,
 
 int vu_dev_handle_message(struct vu_dev *dev)
 {
-	struct vu_msg msg, reply;
+	struct vu_msg reply;
+	unsigned int handled;
 	int ret;
 
-	ret = vu_msg_recv(dev->conn_fd, &msg, MESSAGE_TIMEOUT_MS);
-	if (ret < 0) {
-		if (ret != -ECONNRESET)
-			log_warn("bad message from the front-end: %s",
-				 strerror(-ret));
-		return ret;
+	for (handled = 0; handled < MESSAGES_PER_WAKEUP; handled++) {
+		ret = vu_msg_reader_read(dev->conn_fd, &dev->reader);
+		if (ret == 0)
+			return 0;
+		if (ret < 0) {
+			if (ret != -ECONNRESET)
+				log_warn("bad message from the front-end: %s",
+					 strerror(-ret));
+			return ret;
+		}
+		ret = dispatch(dev, &dev->reader.msg, &reply);
+		/* Whatever fds the handler did not take are not needed. */
+		vu_msg_reader_reset(&dev->reader);
+		if (ret < 0)
+			return ret;
 	}
-	ret = dispatch(dev, &msg, &reply);
-	/* Whatever fds the handler did not take are not needed. */
-	vu_msg_close_fds(&msg);
-	return ret;
+	return 0;
 }
 
 void vu_dev_init(struct vu_dev *dev, struct event_loop *loop,
@@ -790,6 +903,7 @@ void vu_dev_init(struct vu_dev *dev, struct event_loop *loop,
 	dev->loop = loop;
 	dev->ops = ops;
 	dev->opaque = opaque;
+	vu_msg_reader_init(&dev->reader);
 	guest_mem_init(&dev->mem);
 	for (i = 0; i < VU_MAX_QUEUES; i++) {
 		struct vu_queue *q = &dev->queues[i];
@@ -802,6 +916,16 @@ void vu_dev_init(struct vu_dev *dev, struct event_loop *loop,
 	}
 }
 
+void vu_dev_guard_thread(struct vu_dev *dev)
+{
+	guest_mem_guard_thread(dev ? &dev->mem : NULL);
+}
+
+bool vu_dev_memory_faulted(const struct vu_dev *dev)
+{
+	return dev->mem.faulted;
+}
+
 void vu_dev_attach(struct vu_dev *dev, int conn_fd)
 {
 	dev->conn_fd = conn_fd;
@@ -809,6 +933,7 @@ void vu_dev_attach(struct vu_dev *dev, int conn_fd)
 
 void vu_dev_detach(struct vu_dev *dev)
 {
+	vu_msg_reader_reset(&dev->reader);
 	reset_all_queues(dev);
 	guest_mem_clear(&dev->mem);
 	if (dev->conn_fd >= 0)

@@ -19,6 +19,7 @@
 #include "event_loop.h"
 #include "guest_mem.h"
 #include "virtqueue.h"
+#include "vu_socket.h"
 
 #define VU_MAX_QUEUES 2
 /* Bytes of device config space the protocol will ever copy. */
@@ -111,6 +112,7 @@ struct vu_dev {
 	uint64_t features;	    /* acknowledged by SET_FEATURES */
 	uint64_t protocol_features; /* acknowledged */
 	uint8_t status;		    /* SET_STATUS */
+	struct vu_msg_reader reader; /* the message being received */
 	struct guest_mem mem;
 	struct vu_queue queues[VU_MAX_QUEUES];
 };
@@ -126,9 +128,11 @@ uint64_t vu_dev_offered_features(const struct vu_dev *dev);
 void vu_dev_attach(struct vu_dev *dev, int conn_fd);
 
 /*
- * Reads and handles one message from the connection.  Returns 0, or a
- * negative errno when the connection must end (peer gone or protocol
- * violation); the caller then calls vu_dev_detach().
+ * The connection is readable: reads what has arrived, without waiting, and
+ * handles each message completed by it (a few at most; the loop calls
+ * again for the rest).  Returns 0, or a negative errno when the connection
+ * must end (peer gone or protocol violation); the caller then calls
+ * vu_dev_detach().
  */
 int vu_dev_handle_message(struct vu_dev *dev);
 
@@ -137,6 +141,21 @@ int vu_dev_handle_message(struct vu_dev *dev);
  * guest memory, resets negotiation and the device.  Safe to call twice.
  */
 void vu_dev_detach(struct vu_dev *dev);
+
+/*
+ * Makes the calling thread's accesses to @dev's guest memory survive a
+ * front-end that truncates its memory file (guest_mem_guard_thread): call
+ * it on the thread that serves @dev, before serving (NULL: the thread
+ * serves nothing any more).
+ */
+void vu_dev_guard_thread(struct vu_dev *dev);
+
+/*
+ * Whether an access to guest memory faulted since the connection began
+ * (the front-end shrank a memory file under us): the caller then ends the
+ * connection with vu_dev_detach().
+ */
+bool vu_dev_memory_faulted(const struct vu_dev *dev);
 
 /* The virtqueue @index if it may be served now (started, enabled, mapped). */
 struct virtqueue *vu_dev_ready_queue(struct vu_dev *dev, unsigned int index);

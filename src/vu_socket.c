@@ -63,78 +63,116 @@ static int collect_fds(struct msghdr *mh, struct vu_msg *msg)
 }
 
 /*
- * Reads exactly @len bytes into @buf.  Fds are only accepted with the first
- * bytes of the message (@accept_fds), as every vhost-user peer sends them.
+ * One recvmsg() of at most @len bytes into @buf, without waiting.  Fds are
+ * only accepted with the first bytes of a message (@accept_fds), as every
+ * vhost-user peer sends them.  Returns the byte count (0: end of stream),
+ * -EAGAIN when nothing is there, -EPROTO or -errno.
  */
-static int read_exact(int fd, void *buf, size_t len, struct vu_msg *msg,
-		      bool accept_fds, int64_t deadline_ms)
+static ssize_t recv_some(int fd, void *buf, size_t len, struct vu_msg *msg,
+			 bool accept_fds)
 {
 	char control[CMSG_SPACE(VU_MAX_FDS * sizeof(int))];
-	size_t done = 0;
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	unsigned int had_fds = msg->nfds;
+	ssize_t n;
+	int ret;
 
-	while (done < len) {
-		struct iovec iov = {.iov_base = (char *)buf + done,
-				    .iov_len = len - done};
-		struct msghdr mh = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = control,
-			.msg_controllen = sizeof(control),
-		};
-		unsigned int had_fds = msg->nfds;
-		ssize_t n;
-		int ret;
-
+	do {
 		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
-			ret = wait_readable(fd, deadline_ms);
-			if (ret < 0)
-				return ret;
-			continue;
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	ret = collect_fds(&mh, msg);
+	if (ret < 0)
+		return ret;
+	if (msg->nfds != had_fds && !accept_fds)
+		return -EPROTO;
+	return n;
+}
+
+void vu_msg_reader_init(struct vu_msg_reader *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void vu_msg_reader_reset(struct vu_msg_reader *r)
+{
+	vu_msg_close_fds(&r->msg);
+	r->msg.size = 0;
+	r->have = 0;
+}
+
+int vu_msg_reader_read(int fd, struct vu_msg_reader *r)
+{
+	struct vu_msg *msg = &r->msg;
+	ssize_t n;
+
+	for (;;) {
+		size_t want;
+		void *dst;
+
+		if (r->have < VU_HEADER_SIZE) {
+			dst = (char *)r->header + r->have;
+			want = VU_HEADER_SIZE - r->have;
+		} else {
+			size_t done = r->have - VU_HEADER_SIZE;
+
+			if (done == msg->size)
+				return 1;
+			dst = msg->payload.bytes + done;
+			want = msg->size - done;
 		}
-		ret = collect_fds(&mh, msg);
-		if (ret < 0)
-			return ret;
-		if (msg->nfds != had_fds && !(accept_fds && done == 0))
-			return -EPROTO;
+		n = recv_some(fd, dst, want, msg, r->have == 0);
+		if (n == -EAGAIN)
+			return 0;
 		if (n == 0)
-			return done == 0 && accept_fds ? -ECONNRESET : -EPROTO;
-		done += (size_t)n;
+			n = r->have == 0 && msg->nfds == 0 ? -ECONNRESET
+							   : -EPROTO;
+		if (n < 0)
+			goto err_reset;
+		r->have += (size_t)n;
+		if (r->have == VU_HEADER_SIZE) {
+			msg->request = r->header[0];
+			msg->flags = r->header[1];
+			msg->size = r->header[2];
+			if (msg->size > VU_MAX_PAYLOAD) {
+				n = -EPROTO;
+				goto err_reset;
+			}
+		}
 	}
-	return 0;
+
+err_reset:
+	vu_msg_reader_reset(r);
+	return (int)n;
 }
 
 int vu_msg_recv(int fd, struct vu_msg *msg, int timeout_ms)
 {
-	uint32_t header[3];
+	struct vu_msg_reader r;
 	int64_t deadline_ms = now_ms() + timeout_ms;
 	int ret;
 
+	vu_msg_reader_init(&r);
+	while ((ret = vu_msg_reader_read(fd, &r)) == 0) {
+		ret = wait_readable(fd, deadline_ms);
+		if (ret < 0) {
+			vu_msg_reader_reset(&r);
+			break;
+		}
+	}
 	msg->nfds = 0;
 	msg->size = 0;
-	ret = read_exact(fd, header, sizeof(header), msg, true, deadline_ms);
 	if (ret < 0)
-		goto err_close_fds;
-	msg->request = header[0];
-	msg->flags = header[1];
-	msg->size = header[2];
-	if (msg->size > VU_MAX_PAYLOAD) {
-		ret = -EPROTO;
-		goto err_close_fds;
-	}
-	ret = read_exact(fd, msg->payload.bytes, msg->size, msg, false,
-			 deadline_ms);
-	if (ret < 0)
-		goto err_close_fds;
+		return ret;
+	*msg = r.msg;
 	return 0;
-
-err_close_fds:
-	vu_msg_close_fds(msg);
-	return ret;
 }
 
 int vu_msg_send(int fd, const struct vu_msg *msg)

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -581,6 +583,77 @@ static void test_clear_unmaps_all(void **state)
 			 0);
 }
 
+static void test_device_fd_refused(void **state)
+{
+	struct fixture *f = *state;
+	int fd = open("/dev/zero", O_RDWR | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(guest_mem_add_region(&f->mem, fd, 0x100000, PAGE,
+					      0x7f0000000000, 0),
+			 -EINVAL);
+	close(fd);
+}
+
+/*
+ * The front-end truncates the file behind a region we mapped: the access
+ * that would die of SIGBUS reads zeroes instead, and the memory says it
+ * faulted so that the connection can be ended.  Writes go nowhere.
+ */
+static void test_truncated_file_faults_softly(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t len = 2 * PAGE;
+	volatile uint8_t *p;
+
+	assert_int_equal(guest_mem_install_fault_handler(), 0);
+	guest_mem_guard_thread(&f->mem);
+	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
+					      2 * PAGE, 0x7f0000000000, 0),
+			 0);
+	put_file_byte(f, PAGE + 1, 0x5a);
+	p = guest_mem_gpa_to_ptr(&f->mem, 0x100000, &len);
+	assert_non_null(p);
+	assert_int_equal(p[PAGE + 1], 0x5a);
+	assert_false(f->mem.faulted);
+
+	assert_int_equal(ftruncate(f->fd, 0), 0);
+	assert_int_equal(p[PAGE + 1], 0);
+	assert_true(f->mem.faulted);
+	/* The whole region is private memory now, the first page too. */
+	p[0] = 1;
+	assert_int_equal(p[0], 1);
+	assert_int_equal(lseek(f->fd, 0, SEEK_END), 0);
+	guest_mem_guard_thread(NULL);
+	/* A new table starts without the mark. */
+	guest_mem_clear(&f->mem);
+	assert_false(f->mem.faulted);
+}
+
+/* A SIGBUS outside guest memory is a bug of ours: it still kills. */
+static void test_other_sigbus_still_kills(void **state)
+{
+	struct fixture *f = *state;
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		volatile uint8_t *p;
+
+		guest_mem_install_fault_handler();
+		guest_mem_guard_thread(&f->mem);
+		p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, f->fd, 0);
+		if (p == MAP_FAILED || ftruncate(f->fd, 0) < 0)
+			_exit(2);
+		(void)p[0];
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGBUS);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -617,6 +690,9 @@ int main(void)
 		T(test_remove_twice_is_enoent),
 		T(test_remove_unmaps),
 		T(test_clear_unmaps_all),
+		T(test_device_fd_refused),
+		T(test_truncated_file_faults_softly),
+		T(test_other_sigbus_still_kills),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

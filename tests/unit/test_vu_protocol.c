@@ -12,8 +12,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -570,6 +572,213 @@ static void test_detach_resets_and_closes(void **state)
 	close(kick_fd);
 }
 
+/*
+ * Descriptors a hostile front-end may pass where an eventfd belongs: every
+ * one has a file type (or is O_PATH) and must be refused.  Returns the
+ * number made; the caller closes them.
+ */
+static unsigned int make_non_eventfds(int *fds, const char **names)
+{
+	unsigned int n = 0;
+	int pipe_fds[2], pair[2], ev;
+	char path[64];
+
+	assert_int_equal(pipe2(pipe_fds, O_CLOEXEC), 0);
+	names[n] = "pipe read end";
+	fds[n++] = pipe_fds[0];
+	names[n] = "pipe write end";
+	fds[n++] = pipe_fds[1];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				    pair),
+			 0);
+	names[n] = "socket";
+	fds[n++] = pair[0];
+	close(pair[1]);
+	names[n] = "memfd";
+	fds[n++] = memfd_create("not-an-eventfd", MFD_CLOEXEC);
+	names[n] = "directory";
+	fds[n++] = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	names[n] = "/dev/null";
+	fds[n++] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	/* An O_PATH descriptor of a real eventfd: fstat works, I/O does not. */
+	ev = eventfd(0, EFD_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", ev);
+	names[n] = "O_PATH eventfd";
+	fds[n++] = open(path, O_PATH | O_CLOEXEC);
+	close(ev);
+	for (unsigned int i = 0; i < n; i++)
+		assert_true(fds[i] >= 0);
+	return n;
+}
+
+static void test_vring_fds_must_be_eventfds(void **state)
+{
+	static const uint32_t requests[] = {VU_SET_VRING_KICK,
+					    VU_SET_VRING_CALL,
+					    VU_SET_VRING_ERR};
+	struct fixture *f = *state;
+	const char *names[16];
+	int fds[16];
+	unsigned int n = make_non_eventfds(fds, names), i, r;
+	uint64_t index = 0;
+
+	for (r = 0; r < 3; r++) {
+		for (i = 0; i < n; i++) {
+			print_message("# request %u with a %s\n", requests[r],
+				      names[i]);
+			send_msg(f, requests[r], VU_FLAG_NEED_REPLY, &index, 8,
+				 &fds[i], 1);
+			assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+			assert_int_not_equal(read_reply_u64(f, requests[r]),
+					     0);
+		}
+	}
+	assert_int_equal(f->dev.queues[0].kick_fd, -1);
+	assert_int_equal(f->dev.queues[0].vq.call_fd, -1);
+	assert_int_equal(f->dev.queues[0].err_fd, -1);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* A blocking eventfd is taken, and made non-blocking for good. */
+static void test_vring_fds_made_non_blocking(void **state)
+{
+	static const uint32_t requests[] = {VU_SET_VRING_KICK,
+					    VU_SET_VRING_CALL,
+					    VU_SET_VRING_ERR};
+	struct fixture *f = *state;
+	uint64_t index = 0;
+	unsigned int r;
+
+	for (r = 0; r < 3; r++) {
+		int fd = eventfd(0, EFD_CLOEXEC);
+
+		assert_false(fcntl(fd, F_GETFL) & O_NONBLOCK);
+		send_msg(f, requests[r], VU_FLAG_NEED_REPLY, &index, 8, &fd,
+			 1);
+		assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+		assert_int_equal(read_reply_u64(f, requests[r]), 0);
+		/* Our copy shares the file description with the daemon's. */
+		assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+		close(fd);
+	}
+	assert_true(f->dev.queues[0].kick_fd >= 0);
+	assert_true(f->dev.queues[0].vq.call_fd >= 0);
+	assert_true(f->dev.queues[0].err_fd >= 0);
+}
+
+/*
+ * A kick fd that stays readable whatever is read from it (a semaphore
+ * eventfd with a huge count) wakes the loop once per write of the
+ * front-end, not on every turn of the loop.
+ */
+static void test_semaphore_kick_fd_does_not_spin(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t one = 1, count = 1000000, features = 0;
+	int kick_fd, sem;
+	unsigned int i, kicks;
+
+	assert_int_equal(request_u64(f, VU_SET_FEATURES, 0, features), 0);
+	assert_int_equal(start_queue(f, &kick_fd), 0);
+	close(kick_fd);
+	sem = eventfd(0, EFD_CLOEXEC | EFD_SEMAPHORE | EFD_NONBLOCK);
+	assert_int_equal(write(sem, &count, 8), 8);
+	send_msg(f, VU_SET_VRING_KICK, 0, &(uint64_t){0}, 8, &sem, 1);
+	assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+	kicks = f->kicks[0];
+	/* At most the one wake-up for the count already there. */
+	for (i = 0; i < 5; i++)
+		event_loop_dispatch(f->loop, 0);
+	assert_true(f->kicks[0] <= kicks + 1);
+	kicks = f->kicks[0];
+	assert_int_equal(event_loop_dispatch(f->loop, 0), 0);
+	/* The next kick is seen. */
+	assert_int_equal(write(sem, &one, 8), 8);
+	assert_int_equal(event_loop_dispatch(f->loop, 1000), 1);
+	assert_int_equal(f->kicks[0], kicks + 1);
+	assert_int_equal(event_loop_dispatch(f->loop, 0), 0);
+	close(sem);
+}
+
+/*
+ * An anonymous-inode fd that is not an eventfd passes the type check; if
+ * reading it fails (an epoll fd with something ready: readable, but read()
+ * is EINVAL), it is dropped rather than reported again on every turn.
+ */
+static void test_unreadable_kick_fd_dropped(void **state)
+{
+	struct fixture *f = *state;
+	struct epoll_event ev = {.events = EPOLLIN};
+	uint64_t one = 1;
+	int kick_fd, ep, inner;
+	unsigned int i;
+
+	assert_int_equal(start_queue(f, &kick_fd), 0);
+	close(kick_fd);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	inner = eventfd(0, EFD_CLOEXEC);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, inner, &ev), 0);
+	assert_int_equal(write(inner, &one, 8), 8);
+	send_msg(f, VU_SET_VRING_KICK, VU_FLAG_NEED_REPLY, &(uint64_t){0}, 8,
+		 &ep, 1);
+	assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+	assert_int_equal(read_reply_u64(f, VU_SET_VRING_KICK), 0);
+	for (i = 0; i < 3; i++)
+		event_loop_dispatch(f->loop, 0);
+	assert_int_equal(f->dev.queues[0].kick_fd, -1);
+	assert_int_equal(event_loop_dispatch(f->loop, 0), 0);
+	close(ep);
+	close(inner);
+}
+
+/* Guest memory must be a file: a device or an eventfd is refused. */
+static void test_memory_fd_must_be_a_file(void **state)
+{
+	struct fixture *f = *state;
+	struct {
+		uint32_t nregions, padding;
+		uint64_t region[4];
+	} table = {1, 0, {GPA_BASE, MEM_SIZE, (uintptr_t)f->mem, 0}};
+	int fds[2] = {open("/dev/zero", O_RDWR | O_CLOEXEC),
+		      eventfd(0, EFD_CLOEXEC)};
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		assert_true(fds[i] >= 0);
+		send_msg(f, VU_SET_MEM_TABLE, VU_FLAG_NEED_REPLY, &table,
+			 8 + 32, &fds[i], 1);
+		assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+		assert_int_not_equal(read_reply_u64(f, VU_SET_MEM_TABLE), 0);
+		assert_int_equal(f->dev.mem.nregions, 0);
+		close(fds[i]);
+	}
+}
+
+/*
+ * A front-end that sends a message a byte at a time never makes the
+ * protocol wait: each call takes what is there and returns, and the
+ * message is handled once complete.
+ */
+static void test_trickled_message_never_waits(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t msg[3] = {VU_GET_QUEUE_NUM, VU_FLAG_VERSION, 0};
+	const uint8_t *bytes = (const uint8_t *)msg;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(msg); i++) {
+		assert_int_equal(send(f->peer, bytes + i, 1, 0), 1);
+		assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+		if (i + 1 < sizeof(msg))
+			assert_no_reply(f);
+	}
+	assert_int_equal(read_reply_u64(f, VU_GET_QUEUE_NUM), VU_MAX_QUEUES);
+	/* And with nothing there at all. */
+	assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+	assert_no_reply(f);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -599,6 +808,12 @@ int main(void)
 		T(test_kick_fd_flag_mismatch),
 		T(test_reset_device),
 		T(test_detach_resets_and_closes),
+		T(test_vring_fds_must_be_eventfds),
+		T(test_vring_fds_made_non_blocking),
+		T(test_semaphore_kick_fd_does_not_spin),
+		T(test_unreadable_kick_fd_dropped),
+		T(test_memory_fd_must_be_a_file),
+		T(test_trickled_message_never_waits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

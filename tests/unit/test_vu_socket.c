@@ -193,6 +193,81 @@ static void test_fds_inside_payload_refused(void **state)
 	assert_int_equal(open_fd_count(), before);
 }
 
+/*
+ * The reader takes a message as its bytes come, one at a time here, with
+ * its fd on the first byte, and never waits for the rest.
+ */
+static void test_reader_assembles_trickled_message(void **state)
+{
+	struct pair *pair = *state;
+	uint8_t bytes[12 + 4];
+	uint32_t header[3] = {7, VU_FLAG_VERSION, 4};
+	struct vu_msg_reader r;
+	unsigned int i;
+
+	memcpy(bytes, header, 12);
+	memcpy(bytes + 12, "wxyz", 4);
+	vu_msg_reader_init(&r);
+	assert_int_equal(vu_msg_reader_read(pair->daemon, &r), 0);
+	for (i = 0; i < sizeof(bytes); i++) {
+		send_raw(pair->peer, bytes + i, 1, i == 0 ? 1 : 0);
+		assert_int_equal(vu_msg_reader_read(pair->daemon, &r),
+				 i + 1 == sizeof(bytes) ? 1 : 0);
+	}
+	assert_int_equal(r.msg.request, 7);
+	assert_int_equal(r.msg.size, 4);
+	assert_memory_equal(r.msg.payload.bytes, "wxyz", 4);
+	assert_int_equal(r.msg.nfds, 1);
+	vu_msg_reader_reset(&r);
+	assert_int_equal(r.msg.nfds, 0);
+	assert_int_equal(vu_msg_reader_read(pair->daemon, &r), 0);
+}
+
+/*
+ * Two messages back to back: only the first one's bytes are read for it,
+ * so the second one's fd arrives with the second one.
+ */
+static void test_reader_stops_at_message_end(void **state)
+{
+	struct pair *pair = *state;
+	uint32_t first[3] = {1, VU_FLAG_VERSION, 0};
+	uint32_t second[3 + 2] = {12, VU_FLAG_VERSION, 8, 0, 0};
+	struct vu_msg_reader r;
+
+	send_raw(pair->peer, first, sizeof(first), 0);
+	send_raw(pair->peer, second, sizeof(second), 1);
+	vu_msg_reader_init(&r);
+	assert_int_equal(vu_msg_reader_read(pair->daemon, &r), 1);
+	assert_int_equal(r.msg.request, 1);
+	assert_int_equal(r.msg.nfds, 0);
+	vu_msg_reader_reset(&r);
+	assert_int_equal(vu_msg_reader_read(pair->daemon, &r), 1);
+	assert_int_equal(r.msg.request, 12);
+	assert_int_equal(r.msg.size, 8);
+	assert_int_equal(r.msg.nfds, 1);
+	vu_msg_reader_reset(&r);
+}
+
+/* A message cut short by the peer's end: its fds are closed. */
+static void test_reader_error_closes_fds(void **state)
+{
+	struct pair *pair = *state;
+	uint32_t header[3] = {5, VU_FLAG_VERSION, 40};
+	struct vu_msg_reader r;
+	int before = open_fd_count();
+
+	send_raw(pair->peer, header, sizeof(header), 2);
+	vu_msg_reader_init(&r);
+	assert_int_equal(vu_msg_reader_read(pair->daemon, &r), 0);
+	assert_int_equal(r.msg.nfds, 2);
+	close(pair->peer);
+	pair->peer = -1;
+	assert_int_equal(vu_msg_reader_read(pair->daemon, &r), -EPROTO);
+	assert_int_equal(r.msg.nfds, 0);
+	/* Everything but the peer's end, closed above, is as before. */
+	assert_int_equal(open_fd_count(), before - 1);
+}
+
 static void test_take_fd(void **state)
 {
 	struct vu_msg msg = {.nfds = 2, .fds = {10, 11}};
@@ -243,6 +318,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_fds_all_closed,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fds_inside_payload_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_reader_assembles_trickled_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_reader_stops_at_message_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reader_error_closes_fds,
 						setup, teardown),
 		cmocka_unit_test(test_take_fd),
 		cmocka_unit_test_setup_teardown(test_send_refuses_bad_message,
