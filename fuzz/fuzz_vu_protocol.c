@@ -8,19 +8,30 @@
  *   0xff OFF_LO OFF_HI LEN BYTES...   write BYTES into the guest RAM memfd
  *                                     (64 KiB) at OFF % 64 KiB
  *   0xfe                              run the event loop once (kicks)
+ *   0xfd                              truncate the guest RAM memfd to 0
+ *                                     (what a hostile VMM may do after
+ *                                     the daemon mapped it; a later 0xff
+ *                                     write grows it again)
  *   REQ FLAGS SIZE_LO SIZE_HI FDSPEC KINDS PAYLOAD...
  *                                     one message: request REQ, raw flags,
  *                                     the header claims SIZE payload bytes
  *                                     and up to SIZE follow (the last
  *                                     message may be cut short);
- *                                     FDSPEC % 11 fds ride along, fd i of
- *                                     kind (KINDS >> 2i) & 3 (i < 4, else 1):
- *                                     0 the guest RAM memfd, 1 an eventfd
- *                                     already signalled, 2 a quiet eventfd,
- *                                     3 a 4 KiB memfd
+ *                                     FDSPEC % 11 fds ride along, fd i < 4
+ *                                     of kind (KINDS >> 2i) & 3, plus 4 if
+ *                                     bit 4 + i of FDSPEC is set (fd i >= 4:
+ *                                     kind 1): 0 the guest RAM memfd, 1 an
+ *                                     eventfd already signalled, 2 a quiet
+ *                                     eventfd, 3 a 4 KiB memfd, 4 a blocking
+ *                                     semaphore eventfd at its limit
+ *                                     (readable for ever, a write blocks),
+ *                                     5 the read end and 6 the write end of
+ *                                     a full pipe, 7 a connected socket
  *
  * Each message is handled by vu_dev_handle_message() as the daemon's loop
- * would; replies are read and checked, then dropped.  The fake device pops
+ * would; replies are read and checked, then dropped.  The harness's thread
+ * is guarded as a serving thread is (guest_mem_guard_thread), so an access
+ * to truncated guest memory must end the connection, not the process.  The fake device pops
  * and returns every chain on a kick, so a well-formed set-up also walks the
  * rings.  After the last record the peer's side is shut, the connection
  * detached, and every fd the input created must be closed again.
@@ -125,12 +136,40 @@ static int new_memfd(size_t size)
 	return fd;
 }
 
+/* One end of a pipe whose 4 KiB are full; the other end is closed. */
+static int full_pipe_end(bool write_end)
+{
+	static const uint8_t page[4096];
+	int p[2];
+
+	assert(pipe2(p, O_CLOEXEC) == 0);
+	assert(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
+	assert(write(p[1], page, sizeof(page)) == sizeof(page));
+	close(p[write_end ? 0 : 1]);
+	return p[write_end ? 1 : 0];
+}
+
 static int new_fd(int kind, int ram)
 {
-	int fd = -1;
+	const uint64_t at_limit = UINT64_MAX - 1;
+	int fd = -1, sv[2];
 	uint64_t one = 1;
 
 	switch (kind) {
+	case 4:
+		fd = eventfd(0, EFD_CLOEXEC | EFD_SEMAPHORE);
+		assert(fd >= 0 && write(fd, &at_limit, 8) == 8);
+		break;
+	case 5:
+	case 6:
+		fd = full_pipe_end(kind == 6);
+		break;
+	case 7:
+		assert(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) ==
+		       0);
+		close(sv[1]);
+		fd = sv[0];
+		break;
 	case 0:
 		fd = dup(ram);
 		break;
@@ -141,7 +180,7 @@ static int new_fd(int kind, int ram)
 	case 2:
 		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		break;
-	default:
+	case 3:
 		fd = new_memfd(SMALL_SIZE);
 		break;
 	}
@@ -215,12 +254,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!loop) {
 		log_set_level(LOG_LEVEL_ERROR);
 		assert(event_loop_new(&loop) == 0);
+		assert(guest_mem_install_fault_handler() == 0);
 	}
 	baseline = open_fd_count();
 	assert(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
 	ram = new_memfd(RAM_SIZE);
 	vu_dev_init(&dev, loop, &fake_ops, NULL);
 	vu_dev_attach(&dev, sv[0]);
+	vu_dev_guard_thread(&dev);
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr, "input of %zu bytes\n", size);
 
@@ -246,10 +287,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if (type == 0xfe) {
 			(void)event_loop_dispatch(loop, 0);
 			drain_replies(sv[1]);
+		} else if (type == 0xfd) {
+			assert(ftruncate(ram, 0) == 0);
 		} else {
 			uint32_t req = type, flags = 0, claimed = 0;
 			int fds[MAX_FDS_OUT];
-			unsigned int nfds = 0, kinds = 0, i;
+			unsigned int nfds = 0, kinds = 0, fdspec = 0, i;
 			size_t payload, len;
 			int ret;
 
@@ -260,8 +303,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 									 << 8);
 				pos += 2;
 			}
-			if (pos < size)
-				nfds = data[pos++] % (MAX_FDS_OUT + 1);
+			if (pos < size) {
+				fdspec = data[pos++];
+				nfds = fdspec % (MAX_FDS_OUT + 1);
+			}
 			if (pos < size)
 				kinds = data[pos++];
 			payload = claimed < size - pos ? claimed : size - pos;
@@ -272,9 +317,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pos += payload;
 			len = 12 + payload;
 			for (i = 0; i < nfds; i++)
-				fds[i] = new_fd(i < 4 ? (kinds >> (2 * i)) & 3
-						      : 1,
-						ram);
+				fds[i] = new_fd(
+					i < 4 ? (int)(((kinds >> (2 * i)) & 3) |
+						      (((fdspec >> (4 + i)) & 1)
+						       << 2))
+					      : 1,
+					ram);
 			ret = send_raw(sv[1], msgbuf, len, fds, nfds);
 			for (i = 0; i < nfds; i++)
 				close(fds[i]);
@@ -288,9 +336,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (ret < 0)
 				alive = false;
 		}
+		/* What the server does when guest memory shrank under it. */
+		if (vu_dev_memory_faulted(&dev))
+			alive = false;
 	}
 	vu_dev_detach(&dev);
 	assert(dev.conn_fd == -1);
+	vu_dev_guard_thread(NULL);
 	close(sv[1]);
 	close(ram);
 	/* Every fd the input created or passed has been closed. */

@@ -193,5 +193,15 @@ write("vu_protocol", "seed-mem-slots", msg(2, u64(FEATURES)) +
       msg(38, u64(0) + region(0, 0x10000, UVA, 0), flags=V | NEED_REPLY))
 write("vu_protocol", "seed-bad-frames", msg(1, flags=V | 4) +
       msg(5, struct.pack("<II", 2, 0) + region(0, 0x1000, UVA, 0), nfds=1))
+# The guest memory file truncated under the daemon, then a ring access.
+write("vu_protocol", "seed-shrunk-memory", vu_session() + bytes([0xfd]) +
+      msg(18, state(0, 1)) + bytes([0xfe]) + msg(11, state(0, 0)))
+# Kick, call and error fds of every kind (FDSPEC 23: one fd, bit 4 set,
+# so kinds 4..7).
+write("vu_protocol", "seed-hostile-fds", vu_session() +
+      b"".join(msg(req, u64(0), nfds=23 if k >= 4 else 1, kinds=k & 3)
+               for req in (12, 13, 14) for k in range(8)) +
+      bytes([0xfe]) + msg(5, struct.pack("<II", 1, 0) +
+                          region(0, 0x1000, UVA, 0), nfds=23, kinds=3))
 write("vu_protocol", "seed-truncated",
       bytes([2, 1]) + struct.pack("<H", 8) + bytes([0, 0]) + b"\1\2\3")
