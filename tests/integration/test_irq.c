@@ -282,6 +282,29 @@ static int setup_s1024(void **state)
 	return setup_irq(state, 1, "s1024");
 }
 
+/* Both queues of @size, indirect descriptors, everything else default. */
+static void irq_options(struct vmm_negotiate_options *no, unsigned int size)
+{
+	vmm_negotiate_options_init(no);
+	no->nqueues = 2;
+	no->queue.size = size;
+	no->queue.indirect = true;
+	no->queue.indirect_max = 2;
+}
+
+/*
+ * @v connects again to socket 0 and continues its guest as QEMU's
+ * reconnect does: the rings restart at their used index.
+ */
+static void irq_session_resume(struct fx *fx, struct vmm *v)
+{
+	struct vmm_negotiate_options no;
+
+	irq_options(&no, 256);
+	no.resume_at_used = true;
+	fx_session(fx, v, 0, &no);
+}
+
 /* A guest with both queues of @size (indirect descriptors), F_IRQ acked. */
 static struct vmm *irq_session_sized(struct fx *fx, unsigned int slot,
 				     unsigned int size)
@@ -289,11 +312,7 @@ static struct vmm *irq_session_sized(struct fx *fx, unsigned int slot,
 	struct vmm_negotiate_options no;
 	struct vmm *v = fx_vmm(fx, slot, NULL);
 
-	vmm_negotiate_options_init(&no);
-	no.nqueues = 2;
-	no.queue.size = size;
-	no.queue.indirect = true;
-	no.queue.indirect_max = 2;
+	irq_options(&no, size);
 	fx_session(fx, v, 0, &no);
 	if (!(vmm_acked_features(v) & VMM_BIT(VMM_F_GPIO_IRQ)))
 		fail_msg("VIRTIO_GPIO_F_IRQ not offered (features 0x%llx)",
@@ -1145,7 +1164,6 @@ static void test_reconnect_continues_guest(void **state)
 {
 	struct fx *fx = *state;
 	struct vmm *v = irq_session(fx);
-	struct vmm_negotiate_options no;
 
 	ARM(v, 0, T_RISE);
 	ARM(v, 1, T_BOTH);
@@ -1156,14 +1174,7 @@ static void test_reconnect_continues_guest(void **state)
 	UNMASK(v, 1);
 	EXPECT_QUIET(v);
 	vmm_drop_connection(v);
-
-	vmm_negotiate_options_init(&no);
-	no.nqueues = 2;
-	no.queue.size = 256;
-	no.queue.indirect = true;
-	no.queue.indirect_max = 2;
-	no.resume_at_used = true;
-	fx_session(fx, v, 0, &no);
+	irq_session_resume(fx, v);
 	/* The held pairs are taken again, and nothing fires by itself. */
 	EXPECT_QUIET(v);
 	REQ_OK(v, GET_DIR, 2, 0, DIR_OUT);
@@ -1190,7 +1201,6 @@ static void test_reconnect_delivers_edge_from_the_gap(void **state)
 {
 	struct fx *fx = *state;
 	struct vmm *v = irq_session(fx);
-	struct vmm_negotiate_options no;
 
 	SIM_SET(fx, 1, 1);
 	ARM(v, 0, T_RISE);
@@ -1207,14 +1217,7 @@ static void test_reconnect_delivers_edge_from_the_gap(void **state)
 	SIM_SET(fx, 1, 0);
 	SIM_SET(fx, 2, 1);
 	SIM_SET(fx, 2, 0);
-
-	vmm_negotiate_options_init(&no);
-	no.nqueues = 2;
-	no.queue.size = 256;
-	no.queue.indirect = true;
-	no.queue.indirect_max = 2;
-	no.resume_at_used = true;
-	fx_session(fx, v, 0, &no);
+	irq_session_resume(fx, v);
 	EXPECT_VALID(v, 0);
 	EXPECT_VALID(v, 1);
 	/* A pulse that came and went within the gap cannot be seen. */
