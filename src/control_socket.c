@@ -94,13 +94,14 @@ static int client_flush(struct control_client *client)
 static int client_execute(struct control_client *client)
 {
 	struct control_socket *cs = client->cs;
+	size_t len = client->line_len;
 	int ret;
 
-	if (client->line_len && client->line[client->line_len - 1] == '\r')
-		client->line_len--;
-	client->line[client->line_len] = '\0';
+	if (len && client->line[len - 1] == '\r')
+		len--;
+	client->line[len] = '\0';
 	client->line_len = 0;
-	ret = cs->command(cs->opaque, client->line, &client->reply);
+	ret = cs->command(cs->opaque, client->line, len, &client->reply);
 	if (ret == CONTROL_SOCKET_SUBSCRIBE) {
 		client->subscribed = true;
 		ret = 0;

@@ -19,12 +19,14 @@
 struct control_socket;
 
 /*
- * Appends the reply to @line (no newline) to @out; 0, -ENOMEM, or
+ * Appends the reply to @line to @out; 0, -ENOMEM, or
  * CONTROL_SOCKET_SUBSCRIBE to also make this client receive every later
- * control_socket_broadcast() (until it disconnects).
+ * control_socket_broadcast() (until it disconnects).  @line is the @len
+ * bytes the client sent before its newline (and a carriage return just
+ * before it), as they came: it may hold NUL bytes.  A NUL follows them.
  */
 #define CONTROL_SOCKET_SUBSCRIBE 1
-typedef int (*control_command_fn)(void *opaque, const char *line,
+typedef int (*control_command_fn)(void *opaque, const char *line, size_t len,
 				  struct text_buf *out);
 
 /*

@@ -124,6 +124,22 @@ static void ctl_close(struct fx *fx, struct ctl *c)
 	c->fd = -1;
 }
 
+/* Sends the @len bytes of @data (NULs included). */
+static void ctl_send_bytes(struct ctl *c, const char *data, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = send(c->fd, data + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fail_msg("control socket send: %s", strerror(errno));
+		off += (size_t)n;
+	}
+}
+
 static void ctl_send(struct ctl *c, const char *text)
 {
 	size_t len = strlen(text), off = 0;
@@ -1462,6 +1478,37 @@ static void test_ctl_errors(void **state)
 	assert_true(daemon_alive(&fx->d));
 }
 
+/*
+ * A NUL byte (or any byte that is not printable ASCII) makes the whole line
+ * an error, wherever it is: `set 2 1\0garbage` was answered `ok` and set
+ * the line, the NUL ending the command early.
+ */
+static void test_ctl_nul_byte(void **state)
+{
+	static const char nul_after[] = "set 2 1\0garbage\n";
+	static const char nul_last[] = "set 2 1\0\n";
+	static const char escape[] = "set 2 1\x1b\n";
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	struct ctl *c = ctl0(fx);
+	char reply[128];
+
+	ctl_send_bytes(c, nul_after, sizeof(nul_after) - 1);
+	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	assert_string_equal(reply, "error byte 0x00 at column 8: commands "
+				   "are printable ASCII");
+	ctl_send_bytes(c, nul_last, sizeof(nul_last) - 1);
+	ctl_expect_error_line(c, "\"set 2 1\\0\"", __LINE__);
+	ctl_send_bytes(c, escape, sizeof(escape) - 1);
+	ctl_expect_error_line(c, "\"set 2 1\\x1b\"", __LINE__);
+	/* Nothing was set; the connection is kept. */
+	CTL_EXPECT(c, "get 2", "2 in 0");
+	REQ_OK(v, GET_VAL, 2, 0, 0);
+	CTL_EXPECT(c, "set 2 1", "ok");
+	REQ_OK(v, GET_VAL, 2, 0, 1);
+	ctl_expect_silent_at(c, __LINE__);
+}
+
 static void test_ctl_two_clients(void **state)
 {
 	struct fx *fx = *state;
@@ -2044,6 +2091,7 @@ int main(int argc, char **argv)
 		/* control socket and client */
 		T(test_ctl_get_set_list),
 		T(test_ctl_errors),
+		T(test_ctl_nul_byte),
 		T(test_ctl_two_clients),
 		T2(test_ctl_socket_per_chip),
 		T(test_client_binary),

@@ -53,17 +53,38 @@ static int big_reply(struct text_buf *out)
 	return 0;
 }
 
+/* "[TEXT]" for @len bytes of @text, each NUL shown as "\0". */
+static int echo_reply(const char *text, size_t len, struct text_buf *out)
+{
+	char shown[2 * CONTROL_SOCKET_MAX_LINE + 1];
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (text[i]) {
+			shown[n++] = text[i];
+		} else {
+			shown[n++] = '\\';
+			shown[n++] = '0';
+		}
+	}
+	shown[n] = '\0';
+	return text_buf_printf(out, "[%s]\n", shown);
+}
+
 /*
  * "echo TEXT" replies "[TEXT]" so a test sees the exact line that arrived,
  * "big" replies BIG_SIZE bytes; the rest goes to the simulated chip.
  */
-static int on_command(void *opaque, const char *line, struct text_buf *out)
+static int on_command(void *opaque, const char *line, size_t len,
+		      struct text_buf *out)
 {
 	struct fixture *fx = opaque;
 
 	fx->ncommands++;
+	/* The line is NUL-terminated after its @len bytes. */
+	assert_int_equal(line[len], '\0');
 	if (!strncmp(line, "echo ", 5))
-		return text_buf_printf(out, "[%s]\n", line + 5);
+		return echo_reply(line + 5, len - 5, out);
 	if (!strcmp(line, "big"))
 		return big_reply(out);
 	if (!strcmp(line, "sub")) {
@@ -79,7 +100,7 @@ static int on_command(void *opaque, const char *line, struct text_buf *out)
 		control_socket_broadcast(fx->cs, text);
 		return text_buf_printf(out, "cast\n");
 	}
-	return sim_control_execute(fx->sim, line, out);
+	return sim_control_execute(fx->sim, line, len, out);
 }
 
 static int setup(void **state)
@@ -255,6 +276,36 @@ static void test_crlf_line_end(void **state)
 	/* Only a \r just before the newline goes. */
 	client_send(fd, "echo \rc\r\r\n");
 	expect_reply(fx, fd, "[\rc\r]\n");
+	close(fd);
+}
+
+/* Sends the @len bytes of @data, NULs included. */
+static void client_send_bytes(int fd, const char *data, size_t len)
+{
+	assert_int_equal(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/*
+ * NUL bytes are part of the line the command gets, not its end: the
+ * command sees every byte, and the simulated chip's language refuses the
+ * whole line (`set 1 1\0garbage` was answered `ok` and set the line).
+ */
+static void test_nul_bytes_reach_command(void **state)
+{
+	static const char echo[] = "echo a\0b\0\necho \0\r\n";
+	static const char set[] = "set 1 1\0garbage\n";
+	struct fixture *fx = *state;
+	int fd = client_new(fx);
+
+	client_send_bytes(fd, echo, sizeof(echo) - 1);
+	expect_reply(fx, fd, "[a\\0b\\0]\n[\\0]\n");
+	client_send_bytes(fd, set, sizeof(set) - 1);
+	expect_reply(fx, fd,
+		     "error byte 0x00 at column 8: commands are "
+		     "printable ASCII\n");
+	/* The line was not set, and the connection still serves. */
+	client_send(fd, "get 1\n");
+	expect_reply(fx, fd, "1 in 0\n");
 	close(fd);
 }
 
@@ -609,6 +660,7 @@ int main(void)
 		TEST(test_command_split_across_writes),
 		TEST(test_crlf_line_end),
 		TEST(test_empty_lines),
+		TEST(test_nul_bytes_reach_command),
 		TEST(test_longest_line),
 		TEST(test_line_too_long),
 		TEST(test_very_long_line_in_pieces),
