@@ -52,6 +52,10 @@
 #define QUIET_MS 100
 /* How long an expected event may take, before scaling. */
 #define EVENT_MS 2000
+/* Control clients the daemon admits at once (control_socket.h). */
+#define CTL_FLOOD_CLIENTS 16
+/* Peak memory (VmHWM) growth allowed in test_ctl_flood_memory. */
+#define CTL_FLOOD_HWM_KB (48 * 1024)
 
 static const char *g_client;
 
@@ -2044,10 +2048,227 @@ static void test_irq_latency(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Floods: what one control client can cost the others                */
+/* ------------------------------------------------------------------ */
+
+/* Control clients of a flood test, closed by teardown_flood. */
+static int g_flood_fds[CTL_FLOOD_CLIENTS];
+
+static int setup_s65535(void **state)
+{
+	unsigned int i;
+
+	for (i = 0; i < CTL_FLOOD_CLIENTS; i++)
+		g_flood_fds[i] = -1;
+	return setup_irq(state, 1, "s65535");
+}
+
+static int teardown_flood(void **state)
+{
+	unsigned int i;
+
+	for (i = 0; i < CTL_FLOOD_CLIENTS; i++) {
+		if (g_flood_fds[i] >= 0)
+			close(g_flood_fds[i]);
+		g_flood_fds[i] = -1;
+	}
+	return teardown(state);
+}
+
+/* Control client @slot of socket 0, non-blocking, closed by teardown. */
+static int flood_client(struct fx *fx, unsigned int slot)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	daemon_sim_sock(&fx->d, 0, sa.sun_path, sizeof(sa.sun_path));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		fail_msg("cannot connect to %s: %s", sa.sun_path,
+			 strerror(errno));
+	g_flood_fds[slot] = fd;
+	return fd;
+}
+
+/* Sends all of @text on a non-blocking @fd, waiting for room. */
+static void flood_send(int fd, const char *text, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+		ssize_t n = send(fd, text + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if (poll(&pfd, 1, EVENT_MS * g_scale) <= 0)
+				fail_msg("control socket: no room to send");
+			continue;
+		}
+		if (n < 0)
+			fail_msg("control socket send: %s", strerror(errno));
+		off += (size_t)n;
+	}
+}
+
+/* A /proc/PID/status field in kB ("VmHWM"), -1 if missing. */
+static long proc_status_kb(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	size_t flen = strlen(field);
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, flen) && line[flen] == ':')
+			kb = atol(line + flen + 1);
+	fclose(f);
+	return kb;
+}
+
+/* A guest GET_VALUE answered within 1 s (scaled); returns its time. */
+static int64_t timed_get_value_at(struct vmm *v, uint16_t gpio, uint8_t want,
+				  const char *during, int line)
+{
+	int64_t t0 = now_ms(), ms;
+
+	req_expect(v, GET_VAL, gpio, 0, VIRTIO_GPIO_STATUS_OK, want, line);
+	ms = now_ms() - t0;
+	if (ms > 1000 * g_scale)
+		fail_msg("line %d: GET_VALUE took %lld ms %s", line,
+			 (long long)ms, during);
+	return ms;
+}
+
+#define TIMED_GET_VALUE(v, gpio, want, during) \
+	timed_get_value_at(v, gpio, want, during, __LINE__)
+
+/* Whether the peak memory can be judged (no valgrind, no ASan). */
+static bool hwm_meaningful(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return false;
+#else
+	const char *w = getenv("VDG_DAEMON_WRAPPER");
+
+	return !w || !*w;
+#endif
+}
+
+/*
+ * The largest chip (s65535: a `list` reply is ~850 KB) and every control
+ * client it admits, none of them reading: one writes `list` 819 times in
+ * one 4 KiB write, 15 send `watch`.  Before, the `list` client alone took
+ * the daemon from 4 MB to 572 MB (all 819 replies were made before the
+ * 8 MiB limit was looked at) and the guest's requests stalled for seconds.
+ * Now a client's next command waits while 64 KiB of its replies are
+ * unsent, so each holds about one reply.  Then, the `list` client gone, a
+ * client that reads keeps setting a line until every watcher is more than
+ * 2 MiB behind: each is disconnected.  All along the guest's GET_VALUE is
+ * answered within 1 s and the daemon's peak memory (VmHWM) stays within
+ * CTL_FLOOD_HWM_KB of what it was before the flood.
+ */
+static void test_ctl_flood_memory(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	pid_t pid = fx->d.pid;
+	static char text[4096];
+	int64_t worst = 0, ms;
+	long hwm0, hwm1;
+	int fds0, setter;
+	unsigned int i, sets = 0;
+	size_t got = 0;
+
+	TIMED_GET_VALUE(v, 65534, 0, "before the flood");
+	hwm0 = proc_status_kb(pid, "VmHWM");
+	fds0 = proc_fd_count(pid);
+
+	/* 819 `list` commands in one write, never read. */
+	for (i = 0; i < 819; i++)
+		memcpy(text + 5 * i, "list\n", 5);
+	flood_send(flood_client(fx, 0), text, 5 * 819);
+	ms = TIMED_GET_VALUE(v, 65534, 0, "with 819 lists queued");
+	worst = ms > worst ? ms : worst;
+	/* 15 watchers, never read. */
+	for (i = 1; i < CTL_FLOOD_CLIENTS; i++) {
+		flood_send(flood_client(fx, i), "watch\n", 6);
+		ms = TIMED_GET_VALUE(v, 65534, 0, "with watchers joining");
+		worst = ms > worst ? ms : worst;
+	}
+	if (wait_fd_count(pid, fds0 + CTL_FLOOD_CLIENTS, 5000 * g_scale) !=
+	    fds0 + CTL_FLOOD_CLIENTS)
+		fail_msg("the daemon does not hold the %d control clients",
+			 CTL_FLOOD_CLIENTS);
+	sleep_ms(200);
+	ms = TIMED_GET_VALUE(v, 65534, 0, "with every client flooding");
+	worst = ms > worst ? ms : worst;
+	hwm1 = proc_status_kb(pid, "VmHWM");
+	print_message("# flood: VmHWM %ld kB before, %ld kB with 819 lists and "
+		      "15 watchers queued; guest GET_VALUE at most %lld ms\n",
+		      hwm0, hwm1, (long long)worst);
+
+	/* The list client goes; a reading client keeps setting line 65534. */
+	close(g_flood_fds[0]);
+	g_flood_fds[0] = -1;
+	if (wait_fd_count(pid, fds0 + CTL_FLOOD_CLIENTS - 1, 5000 * g_scale) !=
+	    fds0 + CTL_FLOOD_CLIENTS - 1)
+		fail_msg("the list client's connection was not closed");
+	setter = flood_client(fx, 0);
+	for (i = 0; i < sizeof(text) / 24; i++)
+		memcpy(text + 24 * i, "set 65534 1\nset 65534 0\n", 24);
+	while (proc_fd_count(pid) > fds0 + 1) {
+		char replies[4096];
+		size_t want = (size_t)sets * 3;
+
+		if (sets > 2000000)
+			fail_msg("watchers not dropped after %u sets", sets);
+		flood_send(setter, text, 24 * (sizeof(text) / 24));
+		sets += 2 * (unsigned int)(sizeof(text) / 24);
+		/* Every "ok" before the next batch. */
+		while (got < want + 3 * 2 * (sizeof(text) / 24)) {
+			struct pollfd pfd = {.fd = setter, .events = POLLIN};
+			ssize_t n;
+
+			if (poll(&pfd, 1, EVENT_MS * g_scale) <= 0)
+				fail_msg("the setter's replies stopped");
+			n = recv(setter, replies, sizeof(replies), 0);
+			if (n <= 0)
+				fail_msg("the setter was disconnected");
+			got += (size_t)n;
+		}
+		if (sets % 32768 < 340) {
+			ms = TIMED_GET_VALUE(v, 65534, 0,
+					     "while watchers fall behind");
+			worst = ms > worst ? ms : worst;
+		}
+	}
+	ms = TIMED_GET_VALUE(v, 65534, 0, "after the watchers were dropped");
+	worst = ms > worst ? ms : worst;
+	hwm1 = proc_status_kb(pid, "VmHWM");
+	print_message("# flood: every watcher dropped after %u sets; VmHWM %ld "
+		      "kB (%ld kB over the start, limit %d); guest GET_VALUE "
+		      "at most %lld ms\n",
+		      sets, hwm1, hwm1 - hwm0, CTL_FLOOD_HWM_KB,
+		      (long long)worst);
+	if (hwm_meaningful() && hwm1 - hwm0 > CTL_FLOOD_HWM_KB)
+		fail_msg("VmHWM grew by %ld kB (limit %d kB)", hwm1 - hwm0,
+			 CTL_FLOOD_HWM_KB);
+	/* The setter was served all along, and still is. */
+	g_flood_fds[0] = -1;
+	close(setter);
+	CTL_EXPECT(ctl0(fx), "get 65534", "65534 in 0");
+}
+
+/* ------------------------------------------------------------------ */
 
 #define T(f)   cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
 #define T2(f)  cmocka_unit_test_setup_teardown(f, setup_s4_s8, teardown)
 #define T1K(f) cmocka_unit_test_setup_teardown(f, setup_s1024, teardown)
+#define TFL(f) cmocka_unit_test_setup_teardown(f, setup_s65535, teardown_flood)
 
 int main(int argc, char **argv)
 {
@@ -2097,6 +2318,8 @@ int main(int argc, char **argv)
 		T(test_client_binary),
 		T(test_ctl_watch),
 		T(test_client_watch),
+		/* floods */
+		TFL(test_ctl_flood_memory),
 		/* scale and latency */
 		T1K(test_1024_lines_all_armed),
 		T(test_irq_latency),
