@@ -443,6 +443,8 @@ static void *serve(void *opaque)
 		event_loop_remove(server->loop, server->vu.conn_fd);
 		vu_dev_detach(&server->vu);
 	}
+	/* The count of messages the rate limit held back, if any. */
+	log_flush_thread();
 	return NULL;
 }
 

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -2264,6 +2265,144 @@ static void test_ctl_flood_memory(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Floods: what one guest can make the log cost                         */
+/* ------------------------------------------------------------------ */
+
+/* The daemon's rate limit of a socket thread's messages (src/log.h). */
+#define LOG_BURST   20
+#define LOG_PER_SEC 10
+
+/*
+ * @n GET_VALUE requests with a 1-byte response buffer (undersized: each
+ * comes back unanswered, used length 0, and makes the daemon warn), in
+ * batches that fill a 256-entry queue.
+ */
+static void undersized_flood(struct vmm *v, unsigned int n)
+{
+	uint64_t mark = vmm_mem_mark(v);
+	struct virtio_gpio_request *rq;
+	struct vmm_sg out = {.len = 8}, in = {.len = 1};
+	unsigned int done = 0;
+
+	OK(vmm_mem_alloc(v, 8, 8, &out.gpa, (void **)&rq));
+	OK(vmm_mem_alloc(v, 1, 1, &in.gpa, NULL));
+	rq->type = htole16(GET_VAL);
+	rq->gpio = 0;
+	rq->value = 0;
+	while (done < n) {
+		unsigned int batch = n - done < 128 ? n - done : 128, i;
+
+		for (i = 0; i < batch; i++)
+			OK(vmm_queue_add(v, 0, &out, 1, &in, 1,
+					 VMM_CHAIN_DIRECT, NULL));
+		if (vmm_queue_kick(v, 0) < 0)
+			fail_msg("kick failed");
+		for (i = 0; i < batch;) {
+			struct vmm_used u;
+			int r = vmm_queue_pop_used(v, 0, &u);
+
+			if (r == 0) {
+				OK(vmm_queue_wait_used(v, 0, -1));
+				continue;
+			}
+			EXPECT_RET(r, 1);
+			assert_int_equal(u.len, 0);
+			i++;
+		}
+		done += batch;
+	}
+	vmm_mem_release(v, mark);
+}
+
+/* Sum of N over the log's "N messages suppressed" lines; their count. */
+static unsigned long suppressed_total(const struct daemon *d,
+				      unsigned int *lines)
+{
+	char line[1024];
+	unsigned long total = 0;
+	FILE *f = fopen(d->log, "r");
+
+	*lines = 0;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, " messages suppressed");
+		unsigned long n;
+
+		if (!p)
+			p = strstr(line, " message suppressed");
+		if (!p)
+			continue;
+		while (p > line && p[-1] >= '0' && p[-1] <= '9')
+			p--;
+		if (sscanf(p, "%lu", &n) == 1) {
+			total += n;
+			(*lines)++;
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+/* Stops the fixture's daemon now (exit 0 within 5 s) to read its log. */
+static void stop_daemon_now(struct fx *fx)
+{
+	char why[256];
+	const char *problem = daemon_stop(&fx->d, why, sizeof(why));
+
+	if (problem) {
+		print_log(&fx->d, problem);
+		fail_msg("%s", problem);
+	}
+}
+
+/*
+ * A guest sending 20,480 requests with undersized response buffers: each
+ * is a warning, and they came out as 20,480 lines (2.9 MB) in 0.1 s.  Now
+ * the socket's thread logs LOG_BURST of them, then LOG_PER_SEC a second,
+ * and says how many it held back: the log holds at most LOG_BURST +
+ * LOG_PER_SEC x (seconds + 1) of them, plus as many "suppressed" lines,
+ * and every warning is either printed or counted.  The device answers
+ * throughout.
+ */
+static void test_guest_warning_flood(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	unsigned int printed, notes, bound;
+	unsigned long held;
+	int64_t t0 = now_ms(), ms;
+	int lines;
+
+	undersized_flood(v, 20480);
+	REQ_OK(v, GET_VAL, 0, 0, 0);
+	ms = now_ms() - t0;
+	vmm_disconnect(v);
+	stop_daemon_now(fx);
+	fx->have_daemon = false;
+	printed = (unsigned int)daemon_log_count(&fx->d, "undersized response");
+	held = suppressed_total(&fx->d, &notes);
+	lines = daemon_log_count(&fx->d, "");
+	daemon_remove_files(&fx->d);
+	bound = LOG_BURST + LOG_PER_SEC * (unsigned int)(ms / 1000 + 1);
+	print_message("# 20480 undersized requests in %lld ms: %u warnings "
+		      "logged, %lu messages suppressed in %u lines (%d lines "
+		      "in all)\n",
+		      (long long)ms, printed, held, notes, lines);
+	if (printed > bound || notes > bound || notes < 1)
+		fail_msg("%u warnings and %u \"suppressed\" lines logged "
+			 "(at most %u each, at least one \"suppressed\")",
+			 printed, notes, bound);
+	/*
+	 * Every warning printed or counted; the count also holds the
+	 * thread's few other lines (connected, disconnected).
+	 */
+	if (printed + held < 20480 || printed + held > 20480 + 10)
+		fail_msg("%u printed + %lu suppressed: expected 20480 warnings "
+			 "and a few other lines",
+			 printed, held);
+}
+
+/* ------------------------------------------------------------------ */
 
 #define T(f)   cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
 #define T2(f)  cmocka_unit_test_setup_teardown(f, setup_s4_s8, teardown)
@@ -2320,6 +2459,7 @@ int main(int argc, char **argv)
 		T(test_client_watch),
 		/* floods */
 		TFL(test_ctl_flood_memory),
+		T(test_guest_warning_flood),
 		/* scale and latency */
 		T1K(test_1024_lines_all_armed),
 		T(test_irq_latency),

@@ -87,7 +87,7 @@ static void test_journal_stream_malformed(void **state)
 static char *capture(void (*fn)(void))
 {
 	int fd = temp_file(), saved = dup(STDERR_FILENO);
-	char *text = calloc(1, 4096);
+	char *text = calloc(1, 65536);
 	ssize_t n;
 
 	assert_non_null(text);
@@ -96,7 +96,7 @@ static char *capture(void (*fn)(void))
 	fn();
 	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
 	close(saved);
-	n = pread(fd, text, 4095, 0);
+	n = pread(fd, text, 65535, 0);
 	assert_true(n >= 0);
 	close(fd);
 	return text;
@@ -186,6 +186,167 @@ static void test_init_from_env(void **state)
 	free(text);
 }
 
+/* ---- the rate limit of tagged threads ---- */
+
+static uint64_t fake_ms;
+
+static uint64_t fake_clock(void)
+{
+	return fake_ms;
+}
+
+/* Starts a tagged thread's bucket afresh at fake time 0. */
+static void rate_start(const char *tag)
+{
+	fake_ms = 0;
+	log_set_clock(fake_clock);
+	log_set_thread_tag(tag);
+}
+
+static void rate_stop(void)
+{
+	log_set_thread_tag(NULL);
+	log_set_clock(NULL);
+}
+
+/* How many times @needle occurs in @text. */
+static unsigned int occurrences(const char *text, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (text = strstr(text, needle); text; text = strstr(text + 1, needle))
+		n++;
+	return n;
+}
+
+/*
+ * A burst of LOG_RATE_BURST, then LOG_RATE_PER_SEC a second; what was held
+ * back is counted in one line before the next line that gets out.
+ */
+static void log_burst(void)
+{
+	unsigned int i;
+
+	rate_start("gpio.sock0");
+	for (i = 0; i < 25; i++)
+		log_warn("w%u", i);
+	/* 99 ms: not one message's worth yet. */
+	fake_ms = 99;
+	log_warn("early");
+	fake_ms = 100;
+	log_info("next");
+	/* 1 s: 10 more, the 11th and 12th held back. */
+	fake_ms = 1100;
+	for (i = 0; i < 12; i++)
+		log_error("e%u", i);
+	log_flush_thread();
+	/* Nothing more to report. */
+	log_flush_thread();
+	rate_stop();
+}
+
+static void test_rate_burst_then_limited(void **state)
+{
+	char *text = capture(log_burst);
+	char expect[4096] = "";
+	char line[128];
+	unsigned int i;
+
+	for (i = 0; i < LOG_RATE_BURST; i++) {
+		snprintf(line, sizeof(line),
+			 "vhost-device-gpio: warning: gpio.sock0: w%u\n", i);
+		strcat(expect, line);
+	}
+	strcat(expect, "vhost-device-gpio: warning: gpio.sock0: 6 messages "
+		       "suppressed (more than 10 a second)\n"
+		       "vhost-device-gpio: info: gpio.sock0: next\n");
+	for (i = 0; i < 10; i++) {
+		snprintf(line, sizeof(line),
+			 "vhost-device-gpio: error: gpio.sock0: e%u\n", i);
+		strcat(expect, line);
+	}
+	strcat(expect, "vhost-device-gpio: warning: gpio.sock0: 2 messages "
+		       "suppressed (more than 10 a second)\n");
+	assert_string_equal(text, expect);
+	free(text);
+}
+
+/* However long a thread was quiet, its next burst is LOG_RATE_BURST. */
+static void log_after_quiet(void)
+{
+	unsigned int i;
+
+	rate_start("t");
+	for (i = 0; i < 100; i++)
+		log_info("a");
+	fake_ms = 3600 * 1000;
+	for (i = 0; i < 100; i++)
+		log_info("b");
+	rate_stop();
+}
+
+static void test_rate_refill_capped(void **state)
+{
+	char *text = capture(log_after_quiet);
+
+	assert_int_equal(occurrences(text, "t: a\n"), LOG_RATE_BURST);
+	assert_int_equal(occurrences(text, "t: b\n"), LOG_RATE_BURST);
+	assert_non_null(strstr(text, "t: 80 messages suppressed"));
+	/* Reported when the tag changed (the thread's end). */
+	assert_int_equal(occurrences(text, "suppressed"), 2);
+	free(text);
+}
+
+/* The main thread (no tag) and debug messages are never held back. */
+static void log_unlimited(void)
+{
+	unsigned int i;
+
+	fake_ms = 0;
+	log_set_clock(fake_clock);
+	for (i = 0; i < 100; i++)
+		log_warn("main");
+	log_set_thread_tag("t");
+	log_set_level(LOG_LEVEL_DEBUG);
+	for (i = 0; i < 100; i++)
+		log_debug("request");
+	log_set_level(LOG_LEVEL_INFO);
+	rate_stop();
+}
+
+static void test_rate_untagged_and_debug_unlimited(void **state)
+{
+	char *text = capture(log_unlimited);
+
+	assert_int_equal(occurrences(text, ": warning: main\n"), 100);
+	assert_int_equal(occurrences(text, ": debug: t: request\n"), 100);
+	assert_null(strstr(text, "suppressed"));
+	free(text);
+}
+
+/* Journal mode: the note is a warning with its priority, like any line. */
+static void log_burst_journal(void)
+{
+	unsigned int i;
+
+	rate_start("s");
+	for (i = 0; i < LOG_RATE_BURST + 1; i++)
+		log_info("x");
+	rate_stop();
+}
+
+static void test_rate_note_journal(void **state)
+{
+	char *text;
+
+	log_set_journal(true);
+	text = capture(log_burst_journal);
+	log_set_journal(false);
+	assert_non_null(strstr(text, "<6>info: s: x\n<4>warning: s: 1 message "
+				     "suppressed (more than 10 a second)\n"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +356,10 @@ int main(void)
 		cmocka_unit_test(test_plain_prefixes),
 		cmocka_unit_test(test_journal_thread_tag),
 		cmocka_unit_test(test_init_from_env),
+		cmocka_unit_test(test_rate_burst_then_limited),
+		cmocka_unit_test(test_rate_refill_capped),
+		cmocka_unit_test(test_rate_untagged_and_debug_unlimited),
+		cmocka_unit_test(test_rate_note_journal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
