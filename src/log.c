@@ -1,19 +1,34 @@
 // SPDX-License-Identifier: MIT
 #include "log.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-/* One message, and the note about suppressed ones before it. */
+/* How stderr is written: see log.h. */
+enum log_stream {
+	LOG_STREAM_WRITE,  /* a file, a terminal: write() */
+	LOG_STREAM_SOCKET, /* send(MSG_DONTWAIT) */
+	LOG_STREAM_PIPE,   /* write() to pipe_fd, our O_NONBLOCK opening */
+};
+
+/* One message, and the notes about lost and suppressed ones before it. */
 #define LINE_MAX_LEN 1024
 #define NOTE_MAX_LEN 160
 
 static enum log_level current_level = LOG_LEVEL_INFO;
 static bool journal_mode;
+static enum log_stream stream = LOG_STREAM_WRITE;
+static int pipe_fd = -1;
+/* Lines stderr could not take (any thread), not reported yet. */
+static atomic_ulong lost_lines;
 static uint64_t (*clock_now_ms)(void);
 static __thread char thread_tag[48];
 
@@ -54,10 +69,49 @@ void log_set_journal(bool journal)
 	journal_mode = journal;
 }
 
+static void close_pipe_fd(void)
+{
+	if (pipe_fd >= 0)
+		close(pipe_fd);
+	pipe_fd = -1;
+}
+
+/*
+ * A pipe of its own for stderr's pipe or FIFO: opening it again through
+ * /proc makes a new open file description, whose O_NONBLOCK is ours
+ * alone.  (pwritev2(RWF_NOWAIT) would need no fd, but pipes take it only
+ * from Linux 6.4 on and FIFOs not at all.)  Without /proc, or not allowed
+ * to open the pipe, the lines go to stderr itself and may block.
+ */
+static bool open_pipe_fd(void)
+{
+	static bool registered;
+	char path[32];
+
+	close_pipe_fd();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", STDERR_FILENO);
+	pipe_fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (pipe_fd < 0)
+		return false;
+	if (!registered)
+		registered = atexit(close_pipe_fd) == 0;
+	return true;
+}
+
 void log_init(void)
 {
+	struct stat st;
+
 	log_set_journal(
 		log_stream_is_journal(getenv("JOURNAL_STREAM"), STDERR_FILENO));
+	stream = LOG_STREAM_WRITE;
+	close_pipe_fd();
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return;
+	if (S_ISSOCK(st.st_mode))
+		stream = LOG_STREAM_SOCKET;
+	else if (S_ISFIFO(st.st_mode) && open_pipe_fd())
+		stream = LOG_STREAM_PIPE;
 }
 
 void log_set_clock(uint64_t (*now_ms)(void))
@@ -137,11 +191,20 @@ static size_t format_prefix(char *buf, size_t cap, enum log_level level,
 		     cap);
 }
 
-/* The note about suppressed messages; returns its length. */
-static size_t format_note(char *buf, size_t cap, unsigned long suppressed)
+/* The notes about lost and suppressed messages; returns their length. */
+static size_t format_notes(char *buf, size_t cap, unsigned long lost,
+			   unsigned long suppressed)
 {
 	size_t len = 0;
 
+	if (lost) {
+		len += format_prefix(buf, cap, LOG_LEVEL_WARN, false);
+		len += clamp(snprintf(buf + len, cap - len,
+				      "%lu log line%s lost: stderr was not "
+				      "being read\n",
+				      lost, lost == 1 ? "" : "s"),
+			     cap - len);
+	}
 	if (suppressed) {
 		len += format_prefix(buf + len, cap - len, LOG_LEVEL_WARN,
 				     true);
@@ -155,23 +218,67 @@ static size_t format_note(char *buf, size_t cap, unsigned long suppressed)
 	return len;
 }
 
-/* Writes @len bytes of @line after the note owed, in one write(). */
-static void emit(const char *line, size_t len)
+/*
+ * One system call for @buf, never waiting for a socket's or a pipe's
+ * reader.  Returns 0 (written, or stderr is gone: nothing to be done),
+ * or -EAGAIN when the reader has not made room.
+ */
+static int stream_write(const char *buf, size_t len)
 {
-	char buf[NOTE_MAX_LEN + LINE_MAX_LEN];
-	size_t n = format_note(buf, NOTE_MAX_LEN, rate.suppressed);
+	ssize_t n;
+
+	do {
+		switch (stream) {
+		case LOG_STREAM_SOCKET:
+			/* A unix stream socket takes a line whole or not. */
+			n = send(STDERR_FILENO, buf, len,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+			break;
+		case LOG_STREAM_PIPE:
+			/* At most PIPE_BUF bytes: whole or not at all. */
+			n = write(pipe_fd, buf, len);
+			break;
+		default:
+			n = write(STDERR_FILENO, buf, len);
+			break;
+		}
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -EAGAIN;
+	return 0;
+}
+
+/*
+ * Writes @len bytes of @line after the notes owed; the notes are written
+ * with it, or kept for the next line if it cannot go out.  @counted: the
+ * line is a message (counted as lost if it cannot go out).
+ */
+static void emit(const char *line, size_t len, bool counted)
+{
+	char buf[2 * NOTE_MAX_LEN + LINE_MAX_LEN];
+	unsigned long lost = atomic_exchange(&lost_lines, 0);
+	size_t n = format_notes(buf, 2 * NOTE_MAX_LEN, lost, rate.suppressed);
 
 	memcpy(buf + n, line, len);
-	rate.suppressed = 0;
-	/* Best effort: nothing sensible to do if stderr is gone. */
-	if (write(STDERR_FILENO, buf, n + len) < 0)
+	if (stream_write(buf, n + len) < 0) {
+		atomic_fetch_add(&lost_lines, lost + (counted ? 1 : 0));
 		return;
+	}
+	rate.suppressed = 0;
 }
 
 void log_flush_thread(void)
 {
-	if (rate.suppressed)
-		emit("", 0);
+	unsigned long suppressed = rate.suppressed;
+
+	if (!suppressed)
+		return;
+	/* The note alone; if it cannot go out, it counts as a lost line. */
+	emit("", 0, false);
+	if (rate.suppressed) {
+		rate.suppressed = 0;
+		atomic_fetch_add(&lost_lines, 1);
+	}
 }
 
 void log_set_thread_tag(const char *tag)
@@ -200,7 +307,7 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
-	emit(line, len);
+	emit(line, len, true);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

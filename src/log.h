@@ -14,6 +14,16 @@
  *   line that gets through, and when the thread ends (log_flush_thread()).
  *   Debug messages (-v: the user asked for every request) and threads
  *   without a tag (the main thread: start-up, shutdown) are not limited.
+ * - Blocking.  When stderr is a socket (the journal) or a pipe or FIFO,
+ *   nothing waits for its reader: a line it cannot take now is dropped and
+ *   counted, and the count comes out before the next line that gets out,
+ *   as "N log lines lost: stderr was not being read".  Sockets are written
+ *   with send(MSG_DONTWAIT); a pipe through a second opening of it
+ *   (/proc/self/fd/2, at log_init()) that is O_NONBLOCK: stderr's own
+ *   O_NONBLOCK is never set, its open file description being shared with
+ *   whoever started us.  (Without /proc, a pipe gets a plain write(), which
+ *   may block.)  Regular files and terminals get a plain write() (a
+ *   terminal stopped with Ctrl-S blocks the thread that logs).
  */
 #ifndef VDG_LOG_H
 #define VDG_LOG_H
@@ -45,7 +55,13 @@ bool log_stream_is_journal(const char *journal_stream, int fd);
  */
 void log_set_journal(bool journal);
 
-/* log_set_journal(log_stream_is_journal(getenv("JOURNAL_STREAM"), 2)). */
+/*
+ * log_set_journal(log_stream_is_journal(getenv("JOURNAL_STREAM"), 2)), and
+ * looks at what stderr is (socket, pipe, anything else) to write it
+ * without blocking where it can: for a pipe, opens it a second time (an fd
+ * kept until exit or the next log_init()).  Call again after stderr
+ * changes, not after the system-call filter is in (it opens a file).
+ */
 void log_init(void);
 
 /* Messages above this level are dropped.  Default: LOG_LEVEL_INFO. */

@@ -2402,12 +2402,130 @@ static void test_guest_warning_flood(void **state)
 			 printed, held);
 }
 
+/*
+ * Makes the daemon's stderr the pipe whose write end is *@arg.  A valgrind
+ * wrapper reports to stdout (the log file) instead: its own lines would
+ * wait for the pipe's reader.
+ */
+static void stderr_to_pipe(void *arg)
+{
+	dup2(*(int *)arg, STDERR_FILENO);
+	setenv("VALGRIND_OPTS", "--log-fd=1", 1);
+}
+
+/* Fills the pipe @fd_nb (a non-blocking opening of it) to the brim. */
+static void fill_pipe(int fd_nb)
+{
+	static const char junk[256] = "filler\n";
+
+	while (write(fd_nb, junk, sizeof(junk)) > 0)
+		;
+	assert_int_equal(errno, EAGAIN);
+	/* Smaller pieces until not a byte fits. */
+	while (write(fd_nb, junk, 1) > 0)
+		;
+}
+
+static int setup_none(void **state)
+{
+	g_ctl.fd = -1;
+	g_ctl.len = 0;
+	*state = fx_new();
+	return 0;
+}
+
+/*
+ * A daemon whose stderr is a pipe nobody reads (a journal or a log
+ * collector that stalled): before, its first log line blocked the thread
+ * that wrote it for good, the guest's requests and the control socket
+ * with it.  Now lines it cannot take are dropped and counted: guest
+ * requests (with their warnings) and control commands are answered, the
+ * count comes out once the pipe is read, and SIGTERM ends the daemon with
+ * status 0 within 5 s, the pipe full again.
+ */
+static void test_stderr_pipe_not_read(void **state)
+{
+	struct fx *fx = *state;
+	char a_path[192], a_list[32], proc[64], buf[65536];
+	const char *args[] = {a_path, "--socket-count=1", a_list, NULL};
+	struct daemon *d = &fx->d;
+	int64_t deadline;
+	size_t got = 0;
+	struct vmm *v;
+	int p[2], fill;
+
+	/* One page of pipe, filled through a non-blocking opening of its
+	 * own (O_NONBLOCK on p[1] would reach the daemon's stderr too). */
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	fx_own_fd(fx, p[0]);
+	fx_own_fd(fx, p[1]);
+	assert_true(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p[1]);
+	fill = open(proc, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(fill >= 0);
+	fx_own_fd(fx, fill);
+	fill_pipe(fill);
+
+	daemon_prepare(d);
+	d->count = 1;
+	snprintf(a_path, sizeof(a_path), "--socket-path=%s", d->base);
+	snprintf(a_list, sizeof(a_list), "--device-list=s8");
+	d->pid = daemon_spawn_with(d, args, stderr_to_pipe, &p[1]);
+	assert_true(d->pid > 0);
+	fx->have_daemon = true;
+	deadline = now_ms() + 10000 * g_scale;
+	while (!socket_exists(d, 0)) {
+		if (!daemon_alive(d) || now_ms() > deadline)
+			fail_msg("the daemon did not create its socket");
+		sleep_ms(2);
+	}
+
+	/* Guest requests, with warnings, and control commands. */
+	v = irq_session(fx);
+	undersized_flood(v, 2048);
+	TIMED_GET_VALUE(v, 1, 0, "with stderr full");
+	CTL_EXPECT(ctl0(fx), "set 1 1", "ok");
+	CTL_EXPECT(ctl0(fx), "get 1", "1 in 1");
+	TIMED_GET_VALUE(v, 1, 1, "with stderr full");
+
+	/* Read: the next line says how many were lost. */
+	while (read(p[0], buf, sizeof(buf)) == (ssize_t)sizeof(buf))
+		;
+	/* A token for the thread's next line (LOG_PER_SEC a second). */
+	sleep_ms(300);
+	vmm_disconnect(v);
+	deadline = now_ms() + EVENT_MS * g_scale;
+	buf[0] = '\0';
+	while (!strstr(buf, " log lines lost: stderr was not being read\n")) {
+		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+		ssize_t n;
+
+		if (now_ms() > deadline || got == sizeof(buf) - 1)
+			fail_msg("no \"log lines lost\" line; read: %s", buf);
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = read(p[0], buf + got, sizeof(buf) - 1 - got);
+		assert_true(n > 0);
+		got += (size_t)n;
+		buf[got] = '\0';
+	}
+	print_message("# after reading the pipe: %s", buf);
+
+	/* Full again, its reader still there: SIGTERM still ends it. */
+	fill_pipe(fill);
+	CTL_EXPECT(ctl0(fx), "get 1", "1 in 1");
+	stop_daemon_now(fx);
+	fx->have_daemon = false;
+	daemon_remove_files(d);
+}
+
 /* ------------------------------------------------------------------ */
 
 #define T(f)   cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
 #define T2(f)  cmocka_unit_test_setup_teardown(f, setup_s4_s8, teardown)
 #define T1K(f) cmocka_unit_test_setup_teardown(f, setup_s1024, teardown)
 #define TFL(f) cmocka_unit_test_setup_teardown(f, setup_s65535, teardown_flood)
+#define TN(f)  cmocka_unit_test_setup_teardown(f, setup_none, teardown)
 
 int main(int argc, char **argv)
 {
@@ -2460,6 +2578,7 @@ int main(int argc, char **argv)
 		/* floods */
 		TFL(test_ctl_flood_memory),
 		T(test_guest_warning_flood),
+		TN(test_stderr_pipe_not_read),
 		/* scale and latency */
 		T1K(test_1024_lines_all_armed),
 		T(test_irq_latency),

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -347,6 +348,168 @@ static void test_rate_note_journal(void **state)
 	free(text);
 }
 
+/* ---- stderr that is not being read ---- */
+
+/*
+ * Runs @fn with stderr being @fd (log_init() told), then puts stderr back;
+ * stderr's O_NONBLOCK must be left alone.
+ */
+static void with_stderr(int fd, void (*fn)(void))
+{
+	int saved = dup(STDERR_FILENO);
+
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	log_init();
+	fn();
+	assert_int_equal(fcntl(STDERR_FILENO, F_GETFL) & O_NONBLOCK, 0);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	log_init();
+}
+
+/* What @fd holds now (non-blocking read of up to @cap - 1 bytes). */
+static size_t drain(int fd, char *buf, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < cap - 1 &&
+	       (n = recv(fd, buf + got, cap - 1 - got, MSG_DONTWAIT)) > 0)
+		got += (size_t)n;
+	if (got == 0 || errno == ENOTSOCK) {
+		int flags = fcntl(fd, F_GETFL);
+
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+		while (got < cap - 1 &&
+		       (n = read(fd, buf + got, cap - 1 - got)) > 0)
+			got += (size_t)n;
+		fcntl(fd, F_SETFL, flags);
+	}
+	buf[got] = '\0';
+	return got;
+}
+
+/* 200 lines of 100 bytes from the main thread, then one more. */
+static void log_many(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 200; i++)
+		log_info("%088u", i);
+}
+
+static void log_one(void)
+{
+	log_info("after");
+}
+
+/*
+ * A reader that does not read: the lines it cannot take are dropped
+ * without waiting (the test would hang), counted, and the count comes out
+ * with the next line once it reads again.
+ */
+static void check_lost_lines(int reader, int writer)
+{
+	static char buf[65536];
+	unsigned int kept, lost = 0;
+	char *note;
+
+	/* A hang here is the bug: fail instead. */
+	alarm(20);
+	with_stderr(writer, log_many);
+	alarm(0);
+	drain(reader, buf, sizeof(buf));
+	kept = occurrences(buf, ": info: ");
+	assert_true(kept > 0 && kept < 200);
+	/* The first ones got in, in order; the rest did not. */
+	assert_non_null(strstr(buf, "00000000000000000000000000000000000000"
+				    "00000000000000000000000000000000000000"
+				    "000000000000\n"));
+	with_stderr(writer, log_one);
+	drain(reader, buf, sizeof(buf));
+	note = strstr(buf, "vhost-device-gpio: warning: ");
+	assert_non_null(note);
+	assert_int_equal(sscanf(note,
+				"vhost-device-gpio: warning: %u log "
+				"lines lost",
+				&lost),
+			 1);
+	assert_int_equal(kept + lost, 200);
+	assert_non_null(strstr(buf, " log lines lost: stderr was not being "
+				    "read\nvhost-device-gpio: info: after\n"));
+	/* Reported once. */
+	with_stderr(writer, log_one);
+	drain(reader, buf, sizeof(buf));
+	assert_string_equal(buf, "vhost-device-gpio: info: after\n");
+}
+
+static void test_pipe_not_read(void **state)
+{
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	/* One page: 40 of the lines fit. */
+	assert_true(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
+	check_lost_lines(p[0], p[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A named FIFO (which pwritev2(RWF_NOWAIT) would not take, even now). */
+static void test_fifo_not_read(void **state)
+{
+	char dir[] = "/tmp/vdg-log-fifo-XXXXXX", path[64];
+	int r, w;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	r = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(r >= 0);
+	w = open(path, O_WRONLY);
+	assert_true(w >= 0);
+	assert_true(fcntl(w, F_SETPIPE_SZ, 4096) >= 4096);
+	check_lost_lines(r, w);
+	close(r);
+	close(w);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_socket_not_read(void **state)
+{
+	int sv[2], size = 4096;
+
+	/* A stream socket, as journald's. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(
+		setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)),
+		0);
+	check_lost_lines(sv[0], sv[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A reader that has gone: no SIGPIPE (the test would die), no count. */
+static void test_socket_reader_gone(void **state)
+{
+	static char buf[4096];
+	int sv[2], p[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[0]);
+	with_stderr(sv[1], log_one);
+	close(sv[1]);
+	/* Nothing was counted as lost for a later reader. */
+	assert_int_equal(pipe(p), 0);
+	with_stderr(p[1], log_one);
+	drain(p[0], buf, sizeof(buf));
+	assert_string_equal(buf, "vhost-device-gpio: info: after\n");
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +523,10 @@ int main(void)
 		cmocka_unit_test(test_rate_refill_capped),
 		cmocka_unit_test(test_rate_untagged_and_debug_unlimited),
 		cmocka_unit_test(test_rate_note_journal),
+		cmocka_unit_test(test_pipe_not_read),
+		cmocka_unit_test(test_fifo_not_read),
+		cmocka_unit_test(test_socket_not_read),
+		cmocka_unit_test(test_socket_reader_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
