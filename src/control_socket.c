@@ -208,7 +208,7 @@ static void on_client(void *opaque, uint32_t events)
 	/* A command may have made a broadcast this client could not take. */
 	if (client->broken || client_flush(client) < 0)
 		goto err_close;
-	/* Everything it sent has run and every reply is out (or dropped). */
+	/* Everything it sent has run and every reply is out. */
 	if (client->eof && !client_has_input(client) &&
 	    !text_buf_pending(&client->reply))
 		goto err_close;

@@ -19,9 +19,10 @@
  *   disconnected.  At most CONTROL_SOCKET_MAX_CLIENTS clients, so all of
  *   them together hold at most CONTROL_SOCKET_MAX_CLIENTS x
  *   (CONTROL_SOCKET_MAX_BACKLOG + a line), 32 MiB, in replies, and 16 x
- *   4.4 KiB of input.  (A reply buffer may be allocated up to twice what
- *   it holds, as it doubles when it grows; only what is written is
- *   touched.)
+ *   4.4 KiB of input.  (A reply buffer also keeps up to TEXT_BUF_KEEP of
+ *   sent bytes before it moves the rest down, and may be allocated up to
+ *   twice what it holds, as it doubles when it grows; only what is
+ *   written is touched.)
  * - Time.  One wake-up of a client runs at most
  *   CONTROL_SOCKET_COMMANDS_PER_WAKE commands (and none once its unsent
  *   replies reach the threshold), then the loop serves its other sources

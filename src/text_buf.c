@@ -45,7 +45,7 @@ void text_buf_compact(struct text_buf *buf)
 		text_buf_free(buf);
 		return;
 	}
-	if (buf->sent < buf->len - buf->sent)
+	if (buf->sent < buf->len - buf->sent && buf->sent < TEXT_BUF_KEEP)
 		return;
 	memmove(buf->data, buf->data + buf->sent, buf->len - buf->sent);
 	buf->len -= buf->sent;

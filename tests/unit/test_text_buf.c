@@ -134,6 +134,25 @@ static void test_compact_waits_for_half(void **state)
 	text_buf_free(&buf);
 }
 
+/* Nor more than TEXT_BUF_KEEP consumed bytes, however much is left. */
+static void test_compact_keeps_little_consumed(void **state)
+{
+	struct text_buf buf = {0};
+	unsigned int i;
+
+	for (i = 0; i < 3 * TEXT_BUF_KEEP / 8; i++)
+		assert_int_equal(text_buf_printf(&buf, "%07u\n", i), 0);
+	buf.sent = TEXT_BUF_KEEP - 8;
+	text_buf_compact(&buf);
+	assert_int_equal(buf.sent, TEXT_BUF_KEEP - 8);
+	buf.sent = TEXT_BUF_KEEP;
+	text_buf_compact(&buf);
+	assert_int_equal(buf.sent, 0);
+	assert_int_equal(buf.len, 2 * TEXT_BUF_KEEP);
+	assert_memory_equal(buf.data, "0008192\n", 8);
+	text_buf_free(&buf);
+}
+
 /* A large buffer, once all consumed, is given back; a small one kept. */
 static void test_compact_frees_large(void **state)
 {
@@ -191,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_compact_nothing_sent),
 		cmocka_unit_test(test_compact_all_sent),
 		cmocka_unit_test(test_compact_waits_for_half),
+		cmocka_unit_test(test_compact_keeps_little_consumed),
 		cmocka_unit_test(test_compact_frees_large),
 		cmocka_unit_test(test_free_resets),
 	};
