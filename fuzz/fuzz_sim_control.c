@@ -3,12 +3,16 @@
  * libFuzzer target: the simulated chip's control language.
  *
  * Byte 0 picks the chip size (1..256 lines) and byte 1 a few guest-side
- * line configurations; the rest is split at '\n' into command lines (cut at
- * SIM_CONTROL_MAX_LINE and at NUL, as the control socket does) and each is
- * run with sim_control_execute() against one gpio_sim chip.  Every reply is
- * whole lines; a `get` of a line the chip has answers with that line.
+ * line configurations; the rest is split at '\n' into command lines, each
+ * passed as it is (NUL and every other byte included, over-long lines too,
+ * not NUL-terminated: a read past its length is an overflow) to
+ * sim_control_execute() against one gpio_sim chip, as the control socket
+ * passes what a client sent.  Every reply is whole lines of printable
+ * ASCII; a line holding a byte the language does not allow is an error
+ * whatever comes before that byte.
  */
 #include <assert.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,13 +25,24 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* What sim_control.h allows in a command: printable ASCII and blanks. */
+static bool allowed(const uint8_t *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((line[i] < 0x20 || line[i] > 0x7e) && line[i] != '\t' &&
+		    line[i] != '\r')
+			return false;
+	return true;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gpio_backend *be = NULL;
 	struct text_buf out = {0};
-	char line[SIM_CONTROL_MAX_LINE + 1];
 	unsigned int nlines, i;
-	size_t pos, len;
+	size_t pos, len, j;
 
 	log_set_level(LOG_LEVEL_ERROR);
 	if (size < 2)
@@ -51,16 +66,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t before = out.len;
 
 		len = nl ? (size_t)(nl - (data + pos)) : size - pos;
-		memcpy(line, data + pos,
-		       len < SIM_CONTROL_MAX_LINE ? len : SIM_CONTROL_MAX_LINE);
-		line[len < SIM_CONTROL_MAX_LINE ? len : SIM_CONTROL_MAX_LINE] =
-			'\0';
-		if (sim_control_execute(be, line, &out) < 0)
+		if (sim_control_execute(be, (const char *)data + pos, len,
+					&out) < 0)
 			break;
-		/* One reply per command, whole lines only. */
+		/* One reply per command, whole lines of printable ASCII. */
 		assert(out.len > before);
 		assert(out.data[out.len - 1] == '\n');
-		assert(!memchr(out.data + before, '\0', out.len - before));
+		for (j = before; j < out.len; j++)
+			assert(out.data[j] == '\n' ||
+			       (out.data[j] >= 0x20 && out.data[j] <= 0x7e));
+		/* A byte the language does not allow: the line is refused. */
+		if (!allowed(data + pos, len))
+			assert(out.len - before > 6 &&
+			       !memcmp(out.data + before, "error ", 6));
 		/* Keep memory bounded on long inputs, as the socket does. */
 		out.sent = out.len;
 		text_buf_compact(&out);

@@ -33,6 +33,7 @@ for i, (n, cfg, text) in enumerate([
     (0, 0x00, "set 0 0\nset 0 1\nset 0 2\nset 1 1\nget\n\nbogus\n"),
     (255, 0xff, "get 255\nset 255 1\nget 256\nset 00 1\nset 1  1 x\n"),
     (3, 0x02, "get\t1\r\nset 2 1\nlist extra\n  list  \n"),
+    (7, 0x00, "set 2 1\0garbage\nget 2\n\0\nset 1 1\x1b\nget \xc3\xa9\n"),
 ]):
     write("sim_control", "seed-%02d" % i, bytes([n, cfg]) + text.encode())
 

@@ -12,19 +12,17 @@
 #include "log.h"
 #include "unix_socket.h"
 
-/* Clients at once; more are turned away rather than queued. */
-#define MAX_CLIENTS 16
-/* Unsent reply bytes before a client that does not read is dropped. */
-#define MAX_PENDING_REPLY (8u << 20)
-
 struct control_client {
 	struct control_socket *cs;
 	int fd;
+	char in[CONTROL_SOCKET_RECV_SIZE]; /* received, not yet run */
+	size_t in_pos, in_len;		   /* in[in_pos..in_len) is left */
 	char line[CONTROL_SOCKET_MAX_LINE + 1];
 	size_t line_len;
 	bool line_too_long; /* discarding until the next newline */
 	bool subscribed;    /* receives control_socket_broadcast() text */
-	bool broken;	    /* a broadcast could not be sent: to be closed */
+	bool broken;	    /* a broadcast could not be stored: to be closed */
+	bool eof;	    /* the client sends nothing more */
 	struct text_buf reply;
 	uint32_t events; /* what the event loop watches for */
 	struct control_client *next;
@@ -38,6 +36,7 @@ struct control_socket {
 	void *opaque;
 	struct control_client *clients;
 	unsigned int nclients;
+	struct control_client *running; /* whose command runs, if any */
 };
 
 static void client_close(struct control_client *client)
@@ -58,17 +57,40 @@ static void client_close(struct control_client *client)
 	free(client);
 }
 
-static void on_client(void *opaque, uint32_t events);
+static bool client_has_input(const struct control_client *client)
+{
+	return client->in_pos < client->in_len;
+}
 
-/* Sends what it can; watches for writability while a reply is pending. */
+/*
+ * Reads the socket while there is no input left to run; waits for
+ * writability while a reply is unsent or input waits (for the reply to
+ * drain, or for the client's next turn: a socket with room is writable at
+ * once, so the loop serves its other sources first and then comes back).
+ */
+static int client_watch(struct control_client *client)
+{
+	uint32_t want = 0;
+
+	if (!client_has_input(client) && !client->eof)
+		want |= EPOLLIN;
+	if (text_buf_pending(&client->reply) || client_has_input(client))
+		want |= EPOLLOUT;
+	/* Most replies go out at once: no system call to watch the same. */
+	if (want == client->events)
+		return 0;
+	client->events = want;
+	return event_loop_modify(client->cs->loop, client->fd, want);
+}
+
+/* Sends what the socket takes now; the rest waits for EPOLLOUT. */
 static int client_flush(struct control_client *client)
 {
 	struct text_buf *reply = &client->reply;
-	uint32_t want;
 
-	while (reply->sent < reply->len) {
+	while (text_buf_pending(reply)) {
 		ssize_t n = send(client->fd, reply->data + reply->sent,
-				 reply->len - reply->sent,
+				 text_buf_pending(reply),
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
@@ -81,26 +103,24 @@ static int client_flush(struct control_client *client)
 		reply->sent += (size_t)n;
 	}
 	text_buf_compact(reply);
-	if (reply->len > MAX_PENDING_REPLY)
+	if (text_buf_pending(reply) > CONTROL_SOCKET_MAX_BACKLOG)
 		return -ENOBUFS;
-	want = EPOLLIN | (reply->len ? EPOLLOUT : 0);
-	/* Most replies go out at once: no system call to watch the same. */
-	if (want == client->events)
-		return 0;
-	client->events = want;
-	return event_loop_modify(client->cs->loop, client->fd, want);
+	return client_watch(client);
 }
 
 static int client_execute(struct control_client *client)
 {
 	struct control_socket *cs = client->cs;
+	size_t len = client->line_len;
 	int ret;
 
-	if (client->line_len && client->line[client->line_len - 1] == '\r')
-		client->line_len--;
-	client->line[client->line_len] = '\0';
+	if (len && client->line[len - 1] == '\r')
+		len--;
+	client->line[len] = '\0';
 	client->line_len = 0;
-	ret = cs->command(cs->opaque, client->line, &client->reply);
+	cs->running = client;
+	ret = cs->command(cs->opaque, client->line, len, &client->reply);
+	cs->running = NULL;
 	if (ret == CONTROL_SOCKET_SUBSCRIBE) {
 		client->subscribed = true;
 		ret = 0;
@@ -108,15 +128,23 @@ static int client_execute(struct control_client *client)
 	return ret;
 }
 
-/* Splits what arrived into lines and runs each. */
-static int client_consume(struct control_client *client, const char *data,
-			  size_t len)
+/*
+ * Splits the input left into lines and runs them, until it is used up,
+ * this turn's commands are spent, or the unsent replies reach the
+ * threshold: then the rest waits in client->in.
+ */
+static int client_run(struct control_client *client)
 {
-	size_t i;
+	unsigned int budget = CONTROL_SOCKET_COMMANDS_PER_WAKE;
 	int ret;
 
-	for (i = 0; i < len; i++) {
-		if (data[i] == '\n') {
+	while (client_has_input(client) && budget &&
+	       text_buf_pending(&client->reply) <
+		       CONTROL_SOCKET_REPLY_THRESHOLD) {
+		char c = client->in[client->in_pos++];
+
+		if (c == '\n') {
+			budget--;
 			if (client->line_too_long) {
 				client->line_too_long = false;
 				ret = text_buf_printf(&client->reply,
@@ -129,7 +157,7 @@ static int client_consume(struct control_client *client, const char *data,
 		} else if (client->line_too_long) {
 			continue; /* the rest of an over-long line is dropped */
 		} else if (client->line_len < CONTROL_SOCKET_MAX_LINE) {
-			client->line[client->line_len++] = data[i];
+			client->line[client->line_len++] = c;
 		} else {
 			client->line_too_long = true;
 			client->line_len = 0;
@@ -138,33 +166,56 @@ static int client_consume(struct control_client *client, const char *data,
 	return 0;
 }
 
+/* Takes the next bytes the client sent, once the last ones have run. */
+static int client_receive(struct control_client *client)
+{
+	ssize_t n;
+
+	if (client_has_input(client) || client->eof)
+		return 0;
+	n = recv(client->fd, client->in, sizeof(client->in), MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		if (errno != ECONNRESET)
+			return -errno;
+		n = 0;
+	}
+	if (n == 0) {
+		/* A partial last line without its newline is not run. */
+		client->eof = true;
+		return 0;
+	}
+	client->in_pos = 0;
+	client->in_len = (size_t)n;
+	return 0;
+}
+
 static void on_client(void *opaque, uint32_t events)
 {
 	struct control_client *client = opaque;
-	char buf[4096];
-	ssize_t n;
 
-	if (client->broken) {
-		client_close(client);
-		return;
-	}
-	if (events & EPOLLIN) {
-		n = recv(client->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			client_close(client);
-			return;
-		}
-		if (n > 0 && client_consume(client, buf, (size_t)n) < 0) {
-			client_close(client);
-			return;
-		}
-	} else if (events & (EPOLLHUP | EPOLLERR)) {
-		client_close(client);
-		return;
-	}
+	if (client->broken)
+		goto err_close;
+	/* Room for replies first: commands may then run. */
+	if ((events & EPOLLOUT) && client_flush(client) < 0)
+		goto err_close;
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
+	    client_receive(client) < 0)
+		goto err_close;
+	if (client_run(client) < 0)
+		goto err_close;
 	/* A command may have made a broadcast this client could not take. */
 	if (client->broken || client_flush(client) < 0)
-		client_close(client);
+		goto err_close;
+	/* Everything it sent has run and every reply is out. */
+	if (client->eof && !client_has_input(client) &&
+	    !text_buf_pending(&client->reply))
+		goto err_close;
+	return;
+
+err_close:
+	client_close(client);
 }
 
 static void on_listen(void *opaque, uint32_t events)
@@ -176,7 +227,7 @@ static void on_listen(void *opaque, uint32_t events)
 	fd = accept4(cs->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
-	if (cs->nclients >= MAX_CLIENTS) {
+	if (cs->nclients >= CONTROL_SOCKET_MAX_CLIENTS) {
 		log_warn("%s: %u control clients already; refusing another",
 			 cs->path, cs->nclients);
 		close(fd);
@@ -247,21 +298,35 @@ bool control_socket_has_subscribers(const struct control_socket *cs)
 
 void control_socket_broadcast(struct control_socket *cs, const char *text)
 {
-	struct control_client *client;
+	struct control_client *client, *next;
+	size_t len = strlen(text);
 
 	if (!cs)
 		return;
-	/*
-	 * No client is closed here: the caller may be running a command of
-	 * one of them.  One that fails is marked and closed by its next
-	 * event (its peer's hang-up, or the writability it waits for).
-	 */
-	for (client = cs->clients; client; client = client->next) {
+	for (client = cs->clients; client; client = next) {
+		next = client->next;
 		if (!client->subscribed || client->broken)
 			continue;
-		if (text_buf_printf(&client->reply, "%s", text) < 0 ||
-		    client_flush(client) < 0)
-			client->broken = true;
+		if (text_buf_pending(&client->reply) + len <=
+			    CONTROL_SOCKET_MAX_BACKLOG &&
+		    text_buf_printf(&client->reply, "%s", text) == 0) {
+			/*
+			 * One already waiting for writability gets it then:
+			 * no send() per broadcast to a client not reading.
+			 */
+			if ((client->events & EPOLLOUT) ||
+			    client_flush(client) == 0)
+				continue;
+		}
+		/*
+		 * Too far behind, or gone.  The client whose command made
+		 * this broadcast is closed when the command returns (see
+		 * on_client); any other at once, which frees its backlog
+		 * now rather than at its next event, which may never come.
+		 */
+		client->broken = true;
+		if (client != cs->running)
+			client_close(client);
 	}
 }
 

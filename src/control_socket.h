@@ -4,6 +4,35 @@
  * line a client sends is handed to a command callback, whose reply is sent
  * back in order.  Several clients may be connected; a client that sends an
  * over-long line gets an error for it and stays connected.
+ *
+ * What one client can cost the loop's thread and the others:
+ *
+ * - Memory.  A client's next command runs only while less than
+ *   CONTROL_SOCKET_REPLY_THRESHOLD of its replies is unsent; otherwise what
+ *   it sent stays in its receive buffer (one recv() of
+ *   CONTROL_SOCKET_RECV_SIZE, plus the line being assembled) and its socket
+ *   is not read until it has read enough of its replies: the kernel's
+ *   socket buffers then hold the rest.  So a client that does not read
+ *   holds less than the threshold plus one command's reply.  Broadcasts are
+ *   not held back; a client with more than CONTROL_SOCKET_MAX_BACKLOG
+ *   unsent (a subscriber too far behind, or one reply that large) is
+ *   disconnected.  At most CONTROL_SOCKET_MAX_CLIENTS clients, so all of
+ *   them together hold at most CONTROL_SOCKET_MAX_CLIENTS x
+ *   (CONTROL_SOCKET_MAX_BACKLOG + a line), 32 MiB, in replies, and 16 x
+ *   4.4 KiB of input.  (A reply buffer also keeps up to TEXT_BUF_KEEP of
+ *   sent bytes before it moves the rest down, and may be allocated up to
+ *   twice what it holds, as it doubles when it grows; only what is
+ *   written is touched.)
+ * - Time.  One wake-up of a client runs at most
+ *   CONTROL_SOCKET_COMMANDS_PER_WAKE commands (and none once its unsent
+ *   replies reach the threshold), then the loop serves its other sources
+ *   before the client's next turn.
+ *
+ * A client that shuts down its writing side still has every command it
+ * sent run and gets every reply; its connection is closed after that.  One
+ * that can no longer read (it closed its end) is closed at its next reply:
+ * commands it sent that had not run yet (past one turn's, or behind
+ * replies it did not read) are dropped.
  */
 #ifndef VDG_CONTROL_SOCKET_H
 #define VDG_CONTROL_SOCKET_H
@@ -15,16 +44,28 @@
 
 /* Longest command line, without its newline. */
 #define CONTROL_SOCKET_MAX_LINE 256
+/* Clients at once; more are turned away rather than queued. */
+#define CONTROL_SOCKET_MAX_CLIENTS 16
+/* Bytes of a client's input read at a time (and kept while it waits). */
+#define CONTROL_SOCKET_RECV_SIZE 4096
+/* Unsent reply bytes under which a client's next command runs. */
+#define CONTROL_SOCKET_REPLY_THRESHOLD (64u << 10)
+/* Unsent bytes past which a client is disconnected. */
+#define CONTROL_SOCKET_MAX_BACKLOG (2u << 20)
+/* Commands one wake-up of a client runs at most. */
+#define CONTROL_SOCKET_COMMANDS_PER_WAKE 256
 
 struct control_socket;
 
 /*
- * Appends the reply to @line (no newline) to @out; 0, -ENOMEM, or
+ * Appends the reply to @line to @out; 0, -ENOMEM, or
  * CONTROL_SOCKET_SUBSCRIBE to also make this client receive every later
- * control_socket_broadcast() (until it disconnects).
+ * control_socket_broadcast() (until it disconnects).  @line is the @len
+ * bytes the client sent before its newline (and a carriage return just
+ * before it), as they came: it may hold NUL bytes.  A NUL follows them.
  */
 #define CONTROL_SOCKET_SUBSCRIBE 1
-typedef int (*control_command_fn)(void *opaque, const char *line,
+typedef int (*control_command_fn)(void *opaque, const char *line, size_t len,
 				  struct text_buf *out);
 
 /*
@@ -37,8 +78,9 @@ int control_socket_new(struct event_loop *loop, const char *path,
 
 /*
  * Sends @text to every subscribed client, after what it was already sent.
- * A client that cannot take it (gone, or too far behind in reading) is
- * disconnected.  Call only on the thread that runs the socket's loop.
+ * A client that cannot take it (more than CONTROL_SOCKET_MAX_BACKLOG
+ * behind in reading, or no memory) is disconnected.  Call only on the
+ * thread that runs the socket's loop.
  */
 void control_socket_broadcast(struct control_socket *cs, const char *text);
 

@@ -346,10 +346,11 @@ static void backend_unwatch(void *ctx, int fd)
 }
 
 /* A line of the .sim control socket; its edges may return eventq pairs. */
-static int sim_command(void *opaque, const char *line, struct text_buf *out)
+static int sim_command(void *opaque, const char *line, size_t len,
+		       struct text_buf *out)
 {
 	struct gpio_server *server = opaque;
-	int ret = sim_control_execute(server->sim, line, out);
+	int ret = sim_control_execute(server->sim, line, len, out);
 
 	notify_events(server);
 	return ret == SIM_CONTROL_WATCH ? CONTROL_SOCKET_SUBSCRIBE : ret;
@@ -449,6 +450,8 @@ static void *serve(void *opaque)
 		event_loop_remove(server->loop, server->vu.conn_fd);
 		vu_dev_detach(&server->vu);
 	}
+	/* The count of messages the rate limit held back, if any. */
+	log_flush_thread();
 	return NULL;
 }
 

@@ -1,14 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Leveled logging to stderr, one line per event.  Thread-safe: each line is
- * written with a single write(2) so lines from different socket threads never
- * interleave.
+ * written with a single system call so lines from different socket threads
+ * never interleave.
+ *
+ * What a guest or a VMM can make the log cost:
+ *
+ * - Lines.  A thread with a tag (log_set_thread_tag(): the socket threads,
+ *   which is where peers' traffic is handled) logs error, warning and info
+ *   messages through a token bucket: LOG_RATE_BURST at once, then
+ *   LOG_RATE_PER_SEC a second.  Messages over that are counted, and the
+ *   count comes out as "N messages suppressed" before the thread's next
+ *   line that gets through, and when the thread ends (log_flush_thread()).
+ *   Debug messages (-v: the user asked for every request) and threads
+ *   without a tag (the main thread: start-up, shutdown) are not limited.
+ * - Blocking.  When stderr is a socket (the journal) or a pipe or FIFO,
+ *   nothing waits for its reader: a line it cannot take now is dropped and
+ *   counted, and the count comes out before the next line that gets out,
+ *   as "N log lines lost: stderr was not being read".  Sockets are written
+ *   with send(MSG_DONTWAIT); a pipe through a second opening of it
+ *   (/proc/self/fd/2, at log_init()) that is O_NONBLOCK: stderr's own
+ *   O_NONBLOCK is never set, its open file description being shared with
+ *   whoever started us.  (Without /proc, a pipe gets a plain write(), which
+ *   may block.)  Regular files and terminals get a plain write() (a
+ *   terminal stopped with Ctrl-S blocks the thread that logs).
  */
 #ifndef VDG_LOG_H
 #define VDG_LOG_H
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 enum log_level {
 	LOG_LEVEL_ERROR,
@@ -33,7 +55,13 @@ bool log_stream_is_journal(const char *journal_stream, int fd);
  */
 void log_set_journal(bool journal);
 
-/* log_set_journal(log_stream_is_journal(getenv("JOURNAL_STREAM"), 2)). */
+/*
+ * log_set_journal(log_stream_is_journal(getenv("JOURNAL_STREAM"), 2)), and
+ * looks at what stderr is (socket, pipe, anything else) to write it
+ * without blocking where it can: for a pipe, opens it a second time (an fd
+ * kept until exit or the next log_init()).  Call again after stderr
+ * changes, not after the system-call filter is in (it opens a file).
+ */
 void log_init(void);
 
 /* Messages above this level are dropped.  Default: LOG_LEVEL_INFO. */
@@ -43,9 +71,23 @@ enum log_level log_get_level(void);
 /*
  * A thread-local prefix such as "gpio.sock0" put before every message of the
  * calling thread, so a line says which socket it is about.  The string is
- * copied.
+ * copied.  A tagged thread's messages are rate-limited (see above); setting
+ * a tag reports the messages suppressed so far and starts a full bucket.
  */
 void log_set_thread_tag(const char *tag);
+
+/* The tagged threads' rate limit: a burst, then so many a second. */
+#define LOG_RATE_BURST	 20
+#define LOG_RATE_PER_SEC 10
+
+/* Logs "N messages suppressed" now if the calling thread has any. */
+void log_flush_thread(void);
+
+/*
+ * For tests: the clock the rate limit reads, in milliseconds (NULL: the
+ * monotonic clock).
+ */
+void log_set_clock(uint64_t (*now_ms)(void));
 
 __attribute__((format(printf, 2, 3))) void log_msg(enum log_level level,
 						   const char *fmt, ...);

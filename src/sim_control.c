@@ -128,17 +128,31 @@ static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
 			       words[0]);
 }
 
+/* Printable ASCII, or a blank split_words() knows. */
+static bool allowed_byte(unsigned char c)
+{
+	return (c >= 0x20 && c <= 0x7e) || c == '\t' || c == '\r';
+}
+
 int sim_control_execute(struct gpio_backend *sim, const char *command,
-			struct text_buf *out)
+			size_t len, struct text_buf *out)
 {
 	char line[SIM_CONTROL_MAX_LINE + 1];
 	char *words[MAX_WORDS];
-	size_t len = strlen(command);
 	unsigned int n;
+	size_t i;
 
 	if (len > SIM_CONTROL_MAX_LINE)
 		return text_buf_printf(out, "error line too long\n");
-	memcpy(line, command, len + 1);
+	for (i = 0; i < len; i++)
+		if (!allowed_byte((unsigned char)command[i]))
+			return text_buf_printf(
+				out,
+				"error byte 0x%02x at column %zu: "
+				"commands are printable ASCII\n",
+				(unsigned char)command[i], i + 1);
+	memcpy(line, command, len);
+	line[len] = '\0';
 	n = split_words(line, words);
 	if (n > MAX_WORDS)
 		return text_buf_printf(out, "error too many words\n");

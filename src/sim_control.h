@@ -11,6 +11,13 @@
  *                      goes (the caller streams them: see the return value)
  *   anything else  ->  error REASON
  *
+ * A command is printable ASCII: words separated by spaces or tabs (a
+ * carriage return counts as a blank).  A line holding any other byte (a
+ * NUL, another control character, a byte above 0x7e) is an error as a
+ * whole, wherever that byte is, so a prefix that reads as a command is not
+ * run (`set 2 1\0garbage`).  Error replies echo at most 16 characters of a
+ * word, so every reply is printable ASCII too.
+ *
  * VALUE is what the guest would read: the driven value of an output, the
  * input level otherwise.  No sockets here: the caller reads lines and sends
  * what lands in the output buffer.
@@ -28,14 +35,14 @@
 #define SIM_CONTROL_WATCH 1
 
 /*
- * Executes @command (one line, no newline) on the simulated chip @sim and
- * appends the reply line(s) to @out.  Returns 0, SIM_CONTROL_WATCH when the
- * command was `watch` (the caller then sends the client
- * sim_control_line_state() of every line that changes), or -ENOMEM when the
- * reply could not be stored.
+ * Executes @command, @len bytes (one line, no newline; NUL bytes are part
+ * of it and need not end it), on the simulated chip @sim and appends the
+ * reply line(s) to @out.  Returns 0, SIM_CONTROL_WATCH when the command was
+ * `watch` (the caller then sends the client sim_control_line_state() of
+ * every line that changes), or -ENOMEM when the reply could not be stored.
  */
 int sim_control_execute(struct gpio_backend *sim, const char *command,
-			struct text_buf *out);
+			size_t len, struct text_buf *out);
 
 /* Appends "LINE DIRECTION VALUE\n" for @line of @sim; 0 or -ENOMEM. */
 int sim_control_line_state(struct gpio_backend *sim, unsigned int line,

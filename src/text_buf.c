@@ -41,6 +41,12 @@ void text_buf_compact(struct text_buf *buf)
 {
 	if (!buf->sent)
 		return;
+	if (buf->sent == buf->len && buf->cap > TEXT_BUF_KEEP) {
+		text_buf_free(buf);
+		return;
+	}
+	if (buf->sent < buf->len - buf->sent && buf->sent < TEXT_BUF_KEEP)
+		return;
 	memmove(buf->data, buf->data + buf->sent, buf->len - buf->sent);
 	buf->len -= buf->sent;
 	buf->sent = 0;

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -52,6 +53,10 @@
 #define QUIET_MS 100
 /* How long an expected event may take, before scaling. */
 #define EVENT_MS 2000
+/* Control clients the daemon admits at once (control_socket.h). */
+#define CTL_FLOOD_CLIENTS 16
+/* Peak memory (VmHWM) growth allowed in test_ctl_flood_memory. */
+#define CTL_FLOOD_HWM_KB (48 * 1024)
 
 static const char *g_client;
 
@@ -122,6 +127,22 @@ static void ctl_close(struct fx *fx, struct ctl *c)
 {
 	fx_close_fd(fx, c->fd);
 	c->fd = -1;
+}
+
+/* Sends the @len bytes of @data (NULs included). */
+static void ctl_send_bytes(struct ctl *c, const char *data, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = send(c->fd, data + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fail_msg("control socket send: %s", strerror(errno));
+		off += (size_t)n;
+	}
 }
 
 static void ctl_send(struct ctl *c, const char *text)
@@ -1507,6 +1528,37 @@ static void test_ctl_errors(void **state)
 	assert_true(daemon_alive(&fx->d));
 }
 
+/*
+ * A NUL byte (or any byte that is not printable ASCII) makes the whole line
+ * an error, wherever it is: `set 2 1\0garbage` was answered `ok` and set
+ * the line, the NUL ending the command early.
+ */
+static void test_ctl_nul_byte(void **state)
+{
+	static const char nul_after[] = "set 2 1\0garbage\n";
+	static const char nul_last[] = "set 2 1\0\n";
+	static const char escape[] = "set 2 1\x1b\n";
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	struct ctl *c = ctl0(fx);
+	char reply[128];
+
+	ctl_send_bytes(c, nul_after, sizeof(nul_after) - 1);
+	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	assert_string_equal(reply, "error byte 0x00 at column 8: commands "
+				   "are printable ASCII");
+	ctl_send_bytes(c, nul_last, sizeof(nul_last) - 1);
+	ctl_expect_error_line(c, "\"set 2 1\\0\"", __LINE__);
+	ctl_send_bytes(c, escape, sizeof(escape) - 1);
+	ctl_expect_error_line(c, "\"set 2 1\\x1b\"", __LINE__);
+	/* Nothing was set; the connection is kept. */
+	CTL_EXPECT(c, "get 2", "2 in 0");
+	REQ_OK(v, GET_VAL, 2, 0, 0);
+	CTL_EXPECT(c, "set 2 1", "ok");
+	REQ_OK(v, GET_VAL, 2, 0, 1);
+	ctl_expect_silent_at(c, __LINE__);
+}
+
 static void test_ctl_two_clients(void **state)
 {
 	struct fx *fx = *state;
@@ -2042,10 +2094,483 @@ static void test_irq_latency(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Floods: what one control client can cost the others                */
+/* ------------------------------------------------------------------ */
+
+/* Control clients of a flood test, closed by teardown_flood. */
+static int g_flood_fds[CTL_FLOOD_CLIENTS];
+
+static int setup_s65535(void **state)
+{
+	unsigned int i;
+
+	for (i = 0; i < CTL_FLOOD_CLIENTS; i++)
+		g_flood_fds[i] = -1;
+	return setup_irq(state, 1, "s65535");
+}
+
+static int teardown_flood(void **state)
+{
+	unsigned int i;
+
+	for (i = 0; i < CTL_FLOOD_CLIENTS; i++) {
+		if (g_flood_fds[i] >= 0)
+			close(g_flood_fds[i]);
+		g_flood_fds[i] = -1;
+	}
+	return teardown(state);
+}
+
+/* Control client @slot of socket 0, non-blocking, closed by teardown. */
+static int flood_client(struct fx *fx, unsigned int slot)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	daemon_sim_sock(&fx->d, 0, sa.sun_path, sizeof(sa.sun_path));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		fail_msg("cannot connect to %s: %s", sa.sun_path,
+			 strerror(errno));
+	g_flood_fds[slot] = fd;
+	return fd;
+}
+
+/* Sends all of @text on a non-blocking @fd, waiting for room. */
+static void flood_send(int fd, const char *text, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+		ssize_t n = send(fd, text + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if (poll(&pfd, 1, EVENT_MS * g_scale) <= 0)
+				fail_msg("control socket: no room to send");
+			continue;
+		}
+		if (n < 0)
+			fail_msg("control socket send: %s", strerror(errno));
+		off += (size_t)n;
+	}
+}
+
+/* A /proc/PID/status field in kB ("VmHWM"), -1 if missing. */
+static long proc_status_kb(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	size_t flen = strlen(field);
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, flen) && line[flen] == ':')
+			kb = atol(line + flen + 1);
+	fclose(f);
+	return kb;
+}
+
+/* A guest GET_VALUE answered within 1 s (scaled); returns its time. */
+static int64_t timed_get_value_at(struct vmm *v, uint16_t gpio, uint8_t want,
+				  const char *during, int line)
+{
+	int64_t t0 = now_ms(), ms;
+
+	req_expect(v, GET_VAL, gpio, 0, VIRTIO_GPIO_STATUS_OK, want, line);
+	ms = now_ms() - t0;
+	if (ms > 1000 * g_scale)
+		fail_msg("line %d: GET_VALUE took %lld ms %s", line,
+			 (long long)ms, during);
+	return ms;
+}
+
+#define TIMED_GET_VALUE(v, gpio, want, during) \
+	timed_get_value_at(v, gpio, want, during, __LINE__)
+
+/* Whether the peak memory can be judged (no valgrind, no ASan). */
+static bool hwm_meaningful(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return false;
+#else
+	const char *w = getenv("VDG_DAEMON_WRAPPER");
+
+	return !w || !*w;
+#endif
+}
+
+/*
+ * The largest chip (s65535: a `list` reply is ~850 KB) and every control
+ * client it admits, none of them reading: one writes `list` 819 times in
+ * one 4 KiB write, 15 send `watch`.  Before, the `list` client alone took
+ * the daemon from 4 MB to 572 MB (all 819 replies were made before the
+ * 8 MiB limit was looked at) and the guest's requests stalled for seconds.
+ * Now a client's next command waits while 64 KiB of its replies are
+ * unsent, so each holds about one reply.  Then, the `list` client gone, a
+ * client that reads keeps setting a line until every watcher is more than
+ * 2 MiB behind: each is disconnected.  All along the guest's GET_VALUE is
+ * answered within 1 s and the daemon's peak memory (VmHWM) stays within
+ * CTL_FLOOD_HWM_KB of what it was before the flood.
+ */
+static void test_ctl_flood_memory(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	pid_t pid = fx->d.pid;
+	static char text[4096];
+	int64_t worst = 0, ms;
+	long hwm0, hwm1;
+	int fds0, setter;
+	unsigned int i, sets = 0;
+	size_t got = 0;
+
+	TIMED_GET_VALUE(v, 65534, 0, "before the flood");
+	hwm0 = proc_status_kb(pid, "VmHWM");
+	fds0 = proc_fd_count(pid);
+
+	/* 819 `list` commands in one write, never read. */
+	for (i = 0; i < 819; i++)
+		memcpy(text + 5 * i, "list\n", 5);
+	flood_send(flood_client(fx, 0), text, 5 * 819);
+	ms = TIMED_GET_VALUE(v, 65534, 0, "with 819 lists queued");
+	worst = ms > worst ? ms : worst;
+	/* 15 watchers, never read. */
+	for (i = 1; i < CTL_FLOOD_CLIENTS; i++) {
+		flood_send(flood_client(fx, i), "watch\n", 6);
+		ms = TIMED_GET_VALUE(v, 65534, 0, "with watchers joining");
+		worst = ms > worst ? ms : worst;
+	}
+	if (wait_fd_count(pid, fds0 + CTL_FLOOD_CLIENTS, 5000 * g_scale) !=
+	    fds0 + CTL_FLOOD_CLIENTS)
+		fail_msg("the daemon does not hold the %d control clients",
+			 CTL_FLOOD_CLIENTS);
+	sleep_ms(200);
+	ms = TIMED_GET_VALUE(v, 65534, 0, "with every client flooding");
+	worst = ms > worst ? ms : worst;
+	hwm1 = proc_status_kb(pid, "VmHWM");
+	print_message("# flood: VmHWM %ld kB before, %ld kB with 819 lists and "
+		      "15 watchers queued; guest GET_VALUE at most %lld ms\n",
+		      hwm0, hwm1, (long long)worst);
+
+	/* The list client goes; a reading client keeps setting line 65534. */
+	close(g_flood_fds[0]);
+	g_flood_fds[0] = -1;
+	if (wait_fd_count(pid, fds0 + CTL_FLOOD_CLIENTS - 1, 5000 * g_scale) !=
+	    fds0 + CTL_FLOOD_CLIENTS - 1)
+		fail_msg("the list client's connection was not closed");
+	setter = flood_client(fx, 0);
+	for (i = 0; i < sizeof(text) / 24; i++)
+		memcpy(text + 24 * i, "set 65534 1\nset 65534 0\n", 24);
+	while (proc_fd_count(pid) > fds0 + 1) {
+		char replies[4096];
+		size_t want = (size_t)sets * 3;
+
+		if (sets > 2000000)
+			fail_msg("watchers not dropped after %u sets", sets);
+		flood_send(setter, text, 24 * (sizeof(text) / 24));
+		sets += 2 * (unsigned int)(sizeof(text) / 24);
+		/* Every "ok" before the next batch. */
+		while (got < want + 3 * 2 * (sizeof(text) / 24)) {
+			struct pollfd pfd = {.fd = setter, .events = POLLIN};
+			ssize_t n;
+
+			if (poll(&pfd, 1, EVENT_MS * g_scale) <= 0)
+				fail_msg("the setter's replies stopped");
+			n = recv(setter, replies, sizeof(replies), 0);
+			if (n <= 0)
+				fail_msg("the setter was disconnected");
+			got += (size_t)n;
+		}
+		if (sets % 32768 < 340) {
+			ms = TIMED_GET_VALUE(v, 65534, 0,
+					     "while watchers fall behind");
+			worst = ms > worst ? ms : worst;
+		}
+	}
+	ms = TIMED_GET_VALUE(v, 65534, 0, "after the watchers were dropped");
+	worst = ms > worst ? ms : worst;
+	hwm1 = proc_status_kb(pid, "VmHWM");
+	print_message("# flood: every watcher dropped after %u sets; VmHWM %ld "
+		      "kB (%ld kB over the start, limit %d); guest GET_VALUE "
+		      "at most %lld ms\n",
+		      sets, hwm1, hwm1 - hwm0, CTL_FLOOD_HWM_KB,
+		      (long long)worst);
+	if (hwm_meaningful() && hwm1 - hwm0 > CTL_FLOOD_HWM_KB)
+		fail_msg("VmHWM grew by %ld kB (limit %d kB)", hwm1 - hwm0,
+			 CTL_FLOOD_HWM_KB);
+	/* The setter was served all along, and still is. */
+	g_flood_fds[0] = -1;
+	close(setter);
+	CTL_EXPECT(ctl0(fx), "get 65534", "65534 in 0");
+}
+
+/* ------------------------------------------------------------------ */
+/* Floods: what one guest can make the log cost                         */
+/* ------------------------------------------------------------------ */
+
+/* The daemon's rate limit of a socket thread's messages (src/log.h). */
+#define LOG_BURST   20
+#define LOG_PER_SEC 10
+
+/*
+ * @n GET_VALUE requests with a 1-byte response buffer (undersized: each
+ * comes back unanswered, used length 0, and makes the daemon warn), in
+ * batches that fill a 256-entry queue.
+ */
+static void undersized_flood(struct vmm *v, unsigned int n)
+{
+	uint64_t mark = vmm_mem_mark(v);
+	struct virtio_gpio_request *rq;
+	struct vmm_sg out = {.len = 8}, in = {.len = 1};
+	unsigned int done = 0;
+
+	OK(vmm_mem_alloc(v, 8, 8, &out.gpa, (void **)&rq));
+	OK(vmm_mem_alloc(v, 1, 1, &in.gpa, NULL));
+	rq->type = htole16(GET_VAL);
+	rq->gpio = 0;
+	rq->value = 0;
+	while (done < n) {
+		unsigned int batch = n - done < 128 ? n - done : 128, i;
+
+		for (i = 0; i < batch; i++)
+			OK(vmm_queue_add(v, 0, &out, 1, &in, 1,
+					 VMM_CHAIN_DIRECT, NULL));
+		if (vmm_queue_kick(v, 0) < 0)
+			fail_msg("kick failed");
+		for (i = 0; i < batch;) {
+			struct vmm_used u;
+			int r = vmm_queue_pop_used(v, 0, &u);
+
+			if (r == 0) {
+				OK(vmm_queue_wait_used(v, 0, -1));
+				continue;
+			}
+			EXPECT_RET(r, 1);
+			assert_int_equal(u.len, 0);
+			i++;
+		}
+		done += batch;
+	}
+	vmm_mem_release(v, mark);
+}
+
+/* Sum of N over the log's "N messages suppressed" lines; their count. */
+static unsigned long suppressed_total(const struct daemon *d,
+				      unsigned int *lines)
+{
+	char line[1024];
+	unsigned long total = 0;
+	FILE *f = fopen(d->log, "r");
+
+	*lines = 0;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, " messages suppressed");
+		unsigned long n;
+
+		if (!p)
+			p = strstr(line, " message suppressed");
+		if (!p)
+			continue;
+		while (p > line && p[-1] >= '0' && p[-1] <= '9')
+			p--;
+		if (sscanf(p, "%lu", &n) == 1) {
+			total += n;
+			(*lines)++;
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+/* Stops the fixture's daemon now (exit 0 within 5 s) to read its log. */
+static void stop_daemon_now(struct fx *fx)
+{
+	char why[256];
+	const char *problem = daemon_stop(&fx->d, why, sizeof(why));
+
+	if (problem) {
+		print_log(&fx->d, problem);
+		fail_msg("%s", problem);
+	}
+}
+
+/*
+ * A guest sending 20,480 requests with undersized response buffers: each
+ * is a warning, and they came out as 20,480 lines (2.9 MB) in 0.1 s.  Now
+ * the socket's thread logs LOG_BURST of them, then LOG_PER_SEC a second,
+ * and says how many it held back: the log holds at most LOG_BURST +
+ * LOG_PER_SEC x (seconds + 1) of them, plus as many "suppressed" lines,
+ * and every warning is either printed or counted.  The device answers
+ * throughout.
+ */
+static void test_guest_warning_flood(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	unsigned int printed, notes, bound;
+	unsigned long held;
+	int64_t t0 = now_ms(), ms;
+	int lines;
+
+	undersized_flood(v, 20480);
+	REQ_OK(v, GET_VAL, 0, 0, 0);
+	ms = now_ms() - t0;
+	vmm_disconnect(v);
+	stop_daemon_now(fx);
+	fx->have_daemon = false;
+	printed = (unsigned int)daemon_log_count(&fx->d, "undersized response");
+	held = suppressed_total(&fx->d, &notes);
+	lines = daemon_log_count(&fx->d, "");
+	daemon_remove_files(&fx->d);
+	bound = LOG_BURST + LOG_PER_SEC * (unsigned int)(ms / 1000 + 1);
+	print_message("# 20480 undersized requests in %lld ms: %u warnings "
+		      "logged, %lu messages suppressed in %u lines (%d lines "
+		      "in all)\n",
+		      (long long)ms, printed, held, notes, lines);
+	if (printed > bound || notes > bound || notes < 1)
+		fail_msg("%u warnings and %u \"suppressed\" lines logged "
+			 "(at most %u each, at least one \"suppressed\")",
+			 printed, notes, bound);
+	/*
+	 * Every warning printed or counted; the count also holds the
+	 * thread's few other lines (connected, disconnected).
+	 */
+	if (printed + held < 20480 || printed + held > 20480 + 10)
+		fail_msg("%u printed + %lu suppressed: expected 20480 warnings "
+			 "and a few other lines",
+			 printed, held);
+}
+
+/*
+ * Makes the daemon's stderr the pipe whose write end is *@arg.  A valgrind
+ * wrapper reports to stdout (the log file) instead: its own lines would
+ * wait for the pipe's reader.
+ */
+static void stderr_to_pipe(void *arg)
+{
+	dup2(*(int *)arg, STDERR_FILENO);
+	setenv("VALGRIND_OPTS", "--log-fd=1", 1);
+}
+
+/* Fills the pipe @fd_nb (a non-blocking opening of it) to the brim. */
+static void fill_pipe(int fd_nb)
+{
+	static const char junk[256] = "filler\n";
+
+	while (write(fd_nb, junk, sizeof(junk)) > 0)
+		;
+	assert_int_equal(errno, EAGAIN);
+	/* Smaller pieces until not a byte fits. */
+	while (write(fd_nb, junk, 1) > 0)
+		;
+}
+
+static int setup_none(void **state)
+{
+	g_ctl.fd = -1;
+	g_ctl.len = 0;
+	*state = fx_new();
+	return 0;
+}
+
+/*
+ * A daemon whose stderr is a pipe nobody reads (a journal or a log
+ * collector that stalled): before, its first log line blocked the thread
+ * that wrote it for good, the guest's requests and the control socket
+ * with it.  Now lines it cannot take are dropped and counted: guest
+ * requests (with their warnings) and control commands are answered, the
+ * count comes out once the pipe is read, and SIGTERM ends the daemon with
+ * status 0 within 5 s, the pipe full again.
+ */
+static void test_stderr_pipe_not_read(void **state)
+{
+	struct fx *fx = *state;
+	char a_path[192], a_list[32], proc[64], buf[65536];
+	const char *args[] = {a_path, "--socket-count=1", a_list, NULL};
+	struct daemon *d = &fx->d;
+	int64_t deadline;
+	size_t got = 0;
+	struct vmm *v;
+	int p[2], fill;
+
+	/* One page of pipe, filled through a non-blocking opening of its
+	 * own (O_NONBLOCK on p[1] would reach the daemon's stderr too). */
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	fx_own_fd(fx, p[0]);
+	fx_own_fd(fx, p[1]);
+	assert_true(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p[1]);
+	fill = open(proc, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(fill >= 0);
+	fx_own_fd(fx, fill);
+	fill_pipe(fill);
+
+	daemon_prepare(d);
+	d->count = 1;
+	snprintf(a_path, sizeof(a_path), "--socket-path=%s", d->base);
+	snprintf(a_list, sizeof(a_list), "--device-list=s8");
+	d->pid = daemon_spawn_with(d, args, stderr_to_pipe, &p[1]);
+	assert_true(d->pid > 0);
+	fx->have_daemon = true;
+	deadline = now_ms() + 10000 * g_scale;
+	while (!socket_exists(d, 0)) {
+		if (!daemon_alive(d) || now_ms() > deadline)
+			fail_msg("the daemon did not create its socket");
+		sleep_ms(2);
+	}
+
+	/* Guest requests, with warnings, and control commands. */
+	v = irq_session(fx);
+	undersized_flood(v, 2048);
+	TIMED_GET_VALUE(v, 1, 0, "with stderr full");
+	CTL_EXPECT(ctl0(fx), "set 1 1", "ok");
+	CTL_EXPECT(ctl0(fx), "get 1", "1 in 1");
+	TIMED_GET_VALUE(v, 1, 1, "with stderr full");
+
+	/* Read: the next line says how many were lost. */
+	while (read(p[0], buf, sizeof(buf)) == (ssize_t)sizeof(buf))
+		;
+	/* A token for the thread's next line (LOG_PER_SEC a second). */
+	sleep_ms(300);
+	vmm_disconnect(v);
+	deadline = now_ms() + EVENT_MS * g_scale;
+	buf[0] = '\0';
+	while (!strstr(buf, " log lines lost: stderr was not being read\n")) {
+		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+		ssize_t n;
+
+		if (now_ms() > deadline || got == sizeof(buf) - 1)
+			fail_msg("no \"log lines lost\" line; read: %s", buf);
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = read(p[0], buf + got, sizeof(buf) - 1 - got);
+		assert_true(n > 0);
+		got += (size_t)n;
+		buf[got] = '\0';
+	}
+	print_message("# after reading the pipe: %s", buf);
+
+	/* Full again, its reader still there: SIGTERM still ends it. */
+	fill_pipe(fill);
+	CTL_EXPECT(ctl0(fx), "get 1", "1 in 1");
+	stop_daemon_now(fx);
+	fx->have_daemon = false;
+	daemon_remove_files(d);
+}
+
+/* ------------------------------------------------------------------ */
 
 #define T(f)   cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
 #define T2(f)  cmocka_unit_test_setup_teardown(f, setup_s4_s8, teardown)
 #define T1K(f) cmocka_unit_test_setup_teardown(f, setup_s1024, teardown)
+#define TFL(f) cmocka_unit_test_setup_teardown(f, setup_s65535, teardown_flood)
+#define TN(f)  cmocka_unit_test_setup_teardown(f, setup_none, teardown)
 
 int main(int argc, char **argv)
 {
@@ -2090,11 +2615,16 @@ int main(int argc, char **argv)
 		/* control socket and client */
 		T(test_ctl_get_set_list),
 		T(test_ctl_errors),
+		T(test_ctl_nul_byte),
 		T(test_ctl_two_clients),
 		T2(test_ctl_socket_per_chip),
 		T(test_client_binary),
 		T(test_ctl_watch),
 		T(test_client_watch),
+		/* floods */
+		TFL(test_ctl_flood_memory),
+		T(test_guest_warning_flood),
+		TN(test_stderr_pipe_not_read),
 		/* scale and latency */
 		T1K(test_1024_lines_all_armed),
 		T(test_irq_latency),

@@ -29,7 +29,7 @@
 /* The "big" reply: 131072 lines of 8 bytes. */
 #define BIG_LINES  131072u
 #define BIG_SIZE   (BIG_LINES * 8u)
-#define MAX_CLIENT 16
+#define MAX_CLIENT CONTROL_SOCKET_MAX_CLIENTS
 
 struct fixture {
 	char dir[64];
@@ -53,19 +53,49 @@ static int big_reply(struct text_buf *out)
 	return 0;
 }
 
+/* "[TEXT]" for @len bytes of @text, each NUL shown as "\0". */
+static int echo_reply(const char *text, size_t len, struct text_buf *out)
+{
+	char shown[2 * CONTROL_SOCKET_MAX_LINE + 1];
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (text[i]) {
+			shown[n++] = text[i];
+		} else {
+			shown[n++] = '\\';
+			shown[n++] = '0';
+		}
+	}
+	shown[n] = '\0';
+	return text_buf_printf(out, "[%s]\n", shown);
+}
+
 /*
  * "echo TEXT" replies "[TEXT]" so a test sees the exact line that arrived,
  * "big" replies BIG_SIZE bytes; the rest goes to the simulated chip.
  */
-static int on_command(void *opaque, const char *line, struct text_buf *out)
+static int on_command(void *opaque, const char *line, size_t len,
+		      struct text_buf *out)
 {
 	struct fixture *fx = opaque;
 
 	fx->ncommands++;
+	/* The line is NUL-terminated after its @len bytes. */
+	assert_int_equal(line[len], '\0');
 	if (!strncmp(line, "echo ", 5))
-		return text_buf_printf(out, "[%s]\n", line + 5);
+		return echo_reply(line + 5, len - 5, out);
 	if (!strcmp(line, "big"))
 		return big_reply(out);
+	if (!strcmp(line, "huge")) {
+		/* More than CONTROL_SOCKET_MAX_BACKLOG in one reply. */
+		unsigned int i;
+		int ret = 0;
+
+		for (i = 0; i < 3 && !ret; i++)
+			ret = big_reply(out);
+		return ret;
+	}
 	if (!strcmp(line, "sub")) {
 		int ret = text_buf_printf(out, "subscribed\n");
 
@@ -79,7 +109,7 @@ static int on_command(void *opaque, const char *line, struct text_buf *out)
 		control_socket_broadcast(fx->cs, text);
 		return text_buf_printf(out, "cast\n");
 	}
-	return sim_control_execute(fx->sim, line, out);
+	return sim_control_execute(fx->sim, line, len, out);
 }
 
 static int setup(void **state)
@@ -258,6 +288,36 @@ static void test_crlf_line_end(void **state)
 	close(fd);
 }
 
+/* Sends the @len bytes of @data, NULs included. */
+static void client_send_bytes(int fd, const char *data, size_t len)
+{
+	assert_int_equal(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/*
+ * NUL bytes are part of the line the command gets, not its end: the
+ * command sees every byte, and the simulated chip's language refuses the
+ * whole line (`set 1 1\0garbage` was answered `ok` and set the line).
+ */
+static void test_nul_bytes_reach_command(void **state)
+{
+	static const char echo[] = "echo a\0b\0\necho \0\r\n";
+	static const char set[] = "set 1 1\0garbage\n";
+	struct fixture *fx = *state;
+	int fd = client_new(fx);
+
+	client_send_bytes(fd, echo, sizeof(echo) - 1);
+	expect_reply(fx, fd, "[a\\0b\\0]\n[\\0]\n");
+	client_send_bytes(fd, set, sizeof(set) - 1);
+	expect_reply(fx, fd,
+		     "error byte 0x00 at column 8: commands are "
+		     "printable ASCII\n");
+	/* The line was not set, and the connection still serves. */
+	client_send(fd, "get 1\n");
+	expect_reply(fx, fd, "1 in 0\n");
+	close(fd);
+}
+
 static void test_empty_lines(void **state)
 {
 	struct fixture *fx = *state;
@@ -404,18 +464,157 @@ static void test_disconnect_with_reply_pending(void **state)
 	assert_int_equal(count_fds(), before);
 }
 
-/* A client that sends commands and never reads is dropped past 8 MiB. */
-static void test_reader_that_never_reads_dropped(void **state)
+/* Bytes queued on @fd for its reader (sent by the server, not yet read). */
+static size_t queued_for(int fd)
+{
+	int queued = -1;
+
+	assert_int_equal(ioctl(fd, FIONREAD, &queued), 0);
+	assert_true(queued >= 0);
+	return (size_t)queued;
+}
+
+/*
+ * Reads @fd until @len bytes came, pumping the loop, into @buf (NULL:
+ * thrown away).  Fails if the server closes it first.
+ */
+static void read_exactly(struct fixture *fx, int fd, char *buf, size_t len)
+{
+	static char sink[65536];
+	size_t got = 0;
+	unsigned int i;
+
+	for (i = 0; i < 1000000 && got < len; i++) {
+		size_t want =
+			len - got < sizeof(sink) ? len - got : sizeof(sink);
+		ssize_t n =
+			recv(fd, buf ? buf + got : sink, want, MSG_DONTWAIT);
+
+		if (n < 0)
+			assert_int_equal(errno, EAGAIN);
+		else
+			assert_true(n > 0);
+		if (n > 0)
+			got += (size_t)n;
+		assert_true(event_loop_dispatch(fx->loop, 0) >= 0);
+	}
+	assert_int_equal(got, len);
+}
+
+/*
+ * A client that sends commands and never reads is held back, not buffered
+ * for: its next command runs only once less than the threshold of its
+ * replies is unsent, so the server holds less than the threshold plus one
+ * reply (what the socket takes aside).  Before, every command it sent ran
+ * at once (the whole receive buffer), and it was dropped past 8 MiB.  Once
+ * it reads, the rest runs, in order.
+ */
+static void test_reader_that_never_reads_held_back(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned int before = count_fds();
+	int fd = client_new(fx);
+	size_t held;
+
+	client_send(fd, "big\nbig\nbig\nbig\nbig\nbig\nbig\nbig\nbig\n"
+			"echo end\n");
+	pump(fx);
+	assert_true(fx->ncommands < 9);
+	held = fx->ncommands * BIG_SIZE - queued_for(fd);
+	print_message("# %u command(s) ran, %zu bytes held by the server, "
+		      "%zu by the socket\n",
+		      fx->ncommands, held, queued_for(fd));
+	assert_true(held < CONTROL_SOCKET_REPLY_THRESHOLD + BIG_SIZE);
+	/* Still connected, and stays so while it does not read. */
+	assert_int_equal(count_fds(), before + 2);
+	pump(fx);
+	assert_true(fx->ncommands < 9);
+	/* Reading lets the rest run: every reply, in order. */
+	read_exactly(fx, fd, NULL, 9 * BIG_SIZE);
+	expect_reply(fx, fd, "[end]\n");
+	assert_int_equal(fx->ncommands, 10);
+	close(fd);
+}
+
+/* One wake-up runs at most CONTROL_SOCKET_COMMANDS_PER_WAKE commands. */
+static void test_commands_per_wake(void **state)
+{
+	struct fixture *fx = *state;
+	int a = client_new(fx), b = client_new(fx);
+	char text[4096] = "";
+	unsigned int i;
+
+	/* 300 commands in one write from a, one from b. */
+	for (i = 0; i < 300; i++)
+		strcat(text, "echo x\n");
+	client_send(a, text);
+	client_send(b, "echo b\n");
+	assert_true(event_loop_dispatch(fx->loop, 0) == 2);
+	/* b was served in the same turn as a's first ones. */
+	assert_int_equal(fx->ncommands, CONTROL_SOCKET_COMMANDS_PER_WAKE + 1);
+	expect_reply(fx, b, "[b]\n");
+	text[0] = '\0';
+	for (i = 0; i < 300; i++)
+		strcat(text, "[x]\n");
+	expect_reply(fx, a, text);
+	assert_int_equal(fx->ncommands, 301);
+	close(a);
+	close(b);
+}
+
+/*
+ * A client that shuts down its writing side still gets every reply, then
+ * the end of the stream (before, its last replies were lost when the
+ * socket could not take them at once).
+ */
+static void test_half_closed_client_gets_replies(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned int before = count_fds();
+	int fd = client_new(fx);
+	char last[8] = "";
+
+	client_send(fd, "big\nget 2\n");
+	assert_int_equal(shutdown(fd, SHUT_WR), 0);
+	read_exactly(fx, fd, NULL, BIG_SIZE);
+	read_exactly(fx, fd, last, 7);
+	assert_string_equal(last, "2 in 1\n");
+	expect_closed(fx, fd);
+	assert_int_equal(fx->ncommands, 2);
+	close(fd);
+	pump(fx);
+	assert_int_equal(count_fds(), before);
+}
+
+/*
+ * A client gone at once: one turn of its commands runs, then it is closed
+ * at its first reply (no work for a client that cannot read the result).
+ */
+static void test_closed_client_closed(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned int before = count_fds();
+	int fd = client_new(fx);
+	char text[4096] = "";
+	unsigned int i;
+
+	for (i = 0; i < 300; i++)
+		strcat(text, "echo x\n");
+	client_send(fd, text);
+	close(fd);
+	pump(fx);
+	assert_int_equal(fx->ncommands, CONTROL_SOCKET_COMMANDS_PER_WAKE);
+	assert_int_equal(count_fds(), before);
+}
+
+/* One reply larger than the backlog limit: the client is dropped. */
+static void test_reply_over_backlog_dropped(void **state)
 {
 	struct fixture *fx = *state;
 	unsigned int before = count_fds();
 	int fd = client_new(fx);
 
-	client_send(fd, "big\nbig\nbig\nbig\nbig\nbig\nbig\n");
-	pump(fx);
-	/* 7 MiB pending: still connected. */
-	assert_int_equal(count_fds(), before + 2);
-	client_send(fd, "big\nbig\n");
+	client_send(fd, "huge\n");
 	pump(fx);
 	assert_int_equal(count_fds(), before + 1);
 	close(fd);
@@ -599,6 +798,42 @@ static void test_broadcast_reader_never_reads(void **state)
 	close(a);
 }
 
+/*
+ * A subscriber that does not read is disconnected as soon as more than
+ * CONTROL_SOCKET_MAX_BACKLOG of broadcasts wait for it in the server (what
+ * its socket took aside), without waiting for an event of its own.
+ */
+static void test_subscriber_dropped_past_backlog(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned int before;
+	size_t total = 0, held;
+	char line[1024];
+	int fd = client_new(fx);
+
+	client_send(fd, "sub\n");
+	expect_reply(fx, fd, "subscribed\n");
+	before = count_fds();
+	memset(line, 'x', sizeof(line) - 2);
+	line[sizeof(line) - 2] = '\n';
+	line[sizeof(line) - 1] = '\0';
+	for (;;) {
+		control_socket_broadcast(fx->cs, line);
+		total += sizeof(line) - 1;
+		held = total - queued_for(fd);
+		if (count_fds() != before)
+			break;
+		assert_true(held <= CONTROL_SOCKET_MAX_BACKLOG);
+		pump(fx);
+	}
+	/* Closed by the broadcast that would have gone past the limit. */
+	assert_int_equal(count_fds(), before - 1);
+	assert_true(held > CONTROL_SOCKET_MAX_BACKLOG);
+	assert_true(held <= CONTROL_SOCKET_MAX_BACKLOG + sizeof(line));
+	assert_false(control_socket_has_subscribers(fx->cs));
+	close(fd);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -609,6 +844,7 @@ int main(void)
 		TEST(test_command_split_across_writes),
 		TEST(test_crlf_line_end),
 		TEST(test_empty_lines),
+		TEST(test_nul_bytes_reach_command),
 		TEST(test_longest_line),
 		TEST(test_line_too_long),
 		TEST(test_very_long_line_in_pieces),
@@ -616,13 +852,18 @@ int main(void)
 		TEST(test_seventeenth_client_refused),
 		TEST(test_disconnect_mid_line),
 		TEST(test_disconnect_with_reply_pending),
-		TEST(test_reader_that_never_reads_dropped),
+		TEST(test_reader_that_never_reads_held_back),
+		TEST(test_commands_per_wake),
+		TEST(test_half_closed_client_gets_replies),
+		TEST(test_closed_client_closed),
+		TEST(test_reply_over_backlog_dropped),
 		TEST(test_large_reply_slow_reader),
 		TEST(test_free_removes_socket_and_clients),
 		TEST(test_new_refuses_regular_file),
 		TEST(test_new_refuses_live_socket),
 		TEST(test_broadcast),
 		TEST(test_broadcast_reader_never_reads),
+		TEST(test_subscriber_dropped_past_backlog),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,7 +88,7 @@ static void test_journal_stream_malformed(void **state)
 static char *capture(void (*fn)(void))
 {
 	int fd = temp_file(), saved = dup(STDERR_FILENO);
-	char *text = calloc(1, 4096);
+	char *text = calloc(1, 65536);
 	ssize_t n;
 
 	assert_non_null(text);
@@ -96,7 +97,7 @@ static char *capture(void (*fn)(void))
 	fn();
 	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
 	close(saved);
-	n = pread(fd, text, 4095, 0);
+	n = pread(fd, text, 65535, 0);
 	assert_true(n >= 0);
 	close(fd);
 	return text;
@@ -186,6 +187,329 @@ static void test_init_from_env(void **state)
 	free(text);
 }
 
+/* ---- the rate limit of tagged threads ---- */
+
+static uint64_t fake_ms;
+
+static uint64_t fake_clock(void)
+{
+	return fake_ms;
+}
+
+/* Starts a tagged thread's bucket afresh at fake time 0. */
+static void rate_start(const char *tag)
+{
+	fake_ms = 0;
+	log_set_clock(fake_clock);
+	log_set_thread_tag(tag);
+}
+
+static void rate_stop(void)
+{
+	log_set_thread_tag(NULL);
+	log_set_clock(NULL);
+}
+
+/* How many times @needle occurs in @text. */
+static unsigned int occurrences(const char *text, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (text = strstr(text, needle); text; text = strstr(text + 1, needle))
+		n++;
+	return n;
+}
+
+/*
+ * A burst of LOG_RATE_BURST, then LOG_RATE_PER_SEC a second; what was held
+ * back is counted in one line before the next line that gets out.
+ */
+static void log_burst(void)
+{
+	unsigned int i;
+
+	rate_start("gpio.sock0");
+	for (i = 0; i < 25; i++)
+		log_warn("w%u", i);
+	/* 99 ms: not one message's worth yet. */
+	fake_ms = 99;
+	log_warn("early");
+	fake_ms = 100;
+	log_info("next");
+	/* 1 s: 10 more, the 11th and 12th held back. */
+	fake_ms = 1100;
+	for (i = 0; i < 12; i++)
+		log_error("e%u", i);
+	log_flush_thread();
+	/* Nothing more to report. */
+	log_flush_thread();
+	rate_stop();
+}
+
+static void test_rate_burst_then_limited(void **state)
+{
+	char *text = capture(log_burst);
+	char expect[4096] = "";
+	char line[128];
+	unsigned int i;
+
+	for (i = 0; i < LOG_RATE_BURST; i++) {
+		snprintf(line, sizeof(line),
+			 "vhost-device-gpio: warning: gpio.sock0: w%u\n", i);
+		strcat(expect, line);
+	}
+	strcat(expect, "vhost-device-gpio: warning: gpio.sock0: 6 messages "
+		       "suppressed (more than 10 a second)\n"
+		       "vhost-device-gpio: info: gpio.sock0: next\n");
+	for (i = 0; i < 10; i++) {
+		snprintf(line, sizeof(line),
+			 "vhost-device-gpio: error: gpio.sock0: e%u\n", i);
+		strcat(expect, line);
+	}
+	strcat(expect, "vhost-device-gpio: warning: gpio.sock0: 2 messages "
+		       "suppressed (more than 10 a second)\n");
+	assert_string_equal(text, expect);
+	free(text);
+}
+
+/* However long a thread was quiet, its next burst is LOG_RATE_BURST. */
+static void log_after_quiet(void)
+{
+	unsigned int i;
+
+	rate_start("t");
+	for (i = 0; i < 100; i++)
+		log_info("a");
+	fake_ms = 3600 * 1000;
+	for (i = 0; i < 100; i++)
+		log_info("b");
+	rate_stop();
+}
+
+static void test_rate_refill_capped(void **state)
+{
+	char *text = capture(log_after_quiet);
+
+	assert_int_equal(occurrences(text, "t: a\n"), LOG_RATE_BURST);
+	assert_int_equal(occurrences(text, "t: b\n"), LOG_RATE_BURST);
+	assert_non_null(strstr(text, "t: 80 messages suppressed"));
+	/* Reported when the tag changed (the thread's end). */
+	assert_int_equal(occurrences(text, "suppressed"), 2);
+	free(text);
+}
+
+/* The main thread (no tag) and debug messages are never held back. */
+static void log_unlimited(void)
+{
+	unsigned int i;
+
+	fake_ms = 0;
+	log_set_clock(fake_clock);
+	for (i = 0; i < 100; i++)
+		log_warn("main");
+	log_set_thread_tag("t");
+	log_set_level(LOG_LEVEL_DEBUG);
+	for (i = 0; i < 100; i++)
+		log_debug("request");
+	log_set_level(LOG_LEVEL_INFO);
+	rate_stop();
+}
+
+static void test_rate_untagged_and_debug_unlimited(void **state)
+{
+	char *text = capture(log_unlimited);
+
+	assert_int_equal(occurrences(text, ": warning: main\n"), 100);
+	assert_int_equal(occurrences(text, ": debug: t: request\n"), 100);
+	assert_null(strstr(text, "suppressed"));
+	free(text);
+}
+
+/* Journal mode: the note is a warning with its priority, like any line. */
+static void log_burst_journal(void)
+{
+	unsigned int i;
+
+	rate_start("s");
+	for (i = 0; i < LOG_RATE_BURST + 1; i++)
+		log_info("x");
+	rate_stop();
+}
+
+static void test_rate_note_journal(void **state)
+{
+	char *text;
+
+	log_set_journal(true);
+	text = capture(log_burst_journal);
+	log_set_journal(false);
+	assert_non_null(strstr(text, "<6>info: s: x\n<4>warning: s: 1 message "
+				     "suppressed (more than 10 a second)\n"));
+	free(text);
+}
+
+/* ---- stderr that is not being read ---- */
+
+/*
+ * Runs @fn with stderr being @fd (log_init() told), then puts stderr back;
+ * stderr's O_NONBLOCK must be left alone.
+ */
+static void with_stderr(int fd, void (*fn)(void))
+{
+	int saved = dup(STDERR_FILENO);
+
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	log_init();
+	fn();
+	assert_int_equal(fcntl(STDERR_FILENO, F_GETFL) & O_NONBLOCK, 0);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	log_init();
+}
+
+/* What @fd holds now (non-blocking read of up to @cap - 1 bytes). */
+static size_t drain(int fd, char *buf, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < cap - 1 &&
+	       (n = recv(fd, buf + got, cap - 1 - got, MSG_DONTWAIT)) > 0)
+		got += (size_t)n;
+	if (got == 0 || errno == ENOTSOCK) {
+		int flags = fcntl(fd, F_GETFL);
+
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+		while (got < cap - 1 &&
+		       (n = read(fd, buf + got, cap - 1 - got)) > 0)
+			got += (size_t)n;
+		fcntl(fd, F_SETFL, flags);
+	}
+	buf[got] = '\0';
+	return got;
+}
+
+/* 200 lines of 100 bytes from the main thread, then one more. */
+static void log_many(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 200; i++)
+		log_info("%088u", i);
+}
+
+static void log_one(void)
+{
+	log_info("after");
+}
+
+/*
+ * A reader that does not read: the lines it cannot take are dropped
+ * without waiting (the test would hang), counted, and the count comes out
+ * with the next line once it reads again.
+ */
+static void check_lost_lines(int reader, int writer)
+{
+	static char buf[65536];
+	unsigned int kept, lost = 0;
+	char *note;
+
+	/* A hang here is the bug: fail instead. */
+	alarm(20);
+	with_stderr(writer, log_many);
+	alarm(0);
+	drain(reader, buf, sizeof(buf));
+	kept = occurrences(buf, ": info: ");
+	assert_true(kept > 0 && kept < 200);
+	/* The first ones got in, in order; the rest did not. */
+	assert_non_null(strstr(buf, "00000000000000000000000000000000000000"
+				    "00000000000000000000000000000000000000"
+				    "000000000000\n"));
+	with_stderr(writer, log_one);
+	drain(reader, buf, sizeof(buf));
+	note = strstr(buf, "vhost-device-gpio: warning: ");
+	assert_non_null(note);
+	assert_int_equal(sscanf(note,
+				"vhost-device-gpio: warning: %u log "
+				"lines lost",
+				&lost),
+			 1);
+	assert_int_equal(kept + lost, 200);
+	assert_non_null(strstr(buf, " log lines lost: stderr was not being "
+				    "read\nvhost-device-gpio: info: after\n"));
+	/* Reported once. */
+	with_stderr(writer, log_one);
+	drain(reader, buf, sizeof(buf));
+	assert_string_equal(buf, "vhost-device-gpio: info: after\n");
+}
+
+static void test_pipe_not_read(void **state)
+{
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	/* One page: 40 of the lines fit. */
+	assert_true(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
+	check_lost_lines(p[0], p[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A named FIFO (which pwritev2(RWF_NOWAIT) would not take, even now). */
+static void test_fifo_not_read(void **state)
+{
+	char dir[] = "/tmp/vdg-log-fifo-XXXXXX", path[64];
+	int r, w;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	r = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(r >= 0);
+	w = open(path, O_WRONLY);
+	assert_true(w >= 0);
+	assert_true(fcntl(w, F_SETPIPE_SZ, 4096) >= 4096);
+	check_lost_lines(r, w);
+	close(r);
+	close(w);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_socket_not_read(void **state)
+{
+	int sv[2], size = 4096;
+
+	/* A stream socket, as journald's. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(
+		setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)),
+		0);
+	check_lost_lines(sv[0], sv[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A reader that has gone: no SIGPIPE (the test would die), no count. */
+static void test_socket_reader_gone(void **state)
+{
+	static char buf[4096];
+	int sv[2], p[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[0]);
+	with_stderr(sv[1], log_one);
+	close(sv[1]);
+	/* Nothing was counted as lost for a later reader. */
+	assert_int_equal(pipe(p), 0);
+	with_stderr(p[1], log_one);
+	drain(p[0], buf, sizeof(buf));
+	assert_string_equal(buf, "vhost-device-gpio: info: after\n");
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +519,14 @@ int main(void)
 		cmocka_unit_test(test_plain_prefixes),
 		cmocka_unit_test(test_journal_thread_tag),
 		cmocka_unit_test(test_init_from_env),
+		cmocka_unit_test(test_rate_burst_then_limited),
+		cmocka_unit_test(test_rate_refill_capped),
+		cmocka_unit_test(test_rate_untagged_and_debug_unlimited),
+		cmocka_unit_test(test_rate_note_journal),
+		cmocka_unit_test(test_pipe_not_read),
+		cmocka_unit_test(test_fifo_not_read),
+		cmocka_unit_test(test_socket_not_read),
+		cmocka_unit_test(test_socket_reader_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,13 @@ static struct gpio_backend *chip_new(void)
 	return be;
 }
 
+/* sim_control_execute() of a C string. */
+static int exec(struct gpio_backend *be, const char *command,
+		struct text_buf *out)
+{
+	return sim_control_execute(be, command, strlen(command), out);
+}
+
 /* The whole content of @out, which need not be NUL-terminated. */
 static void assert_text(const struct text_buf *out, const char *expect)
 {
@@ -38,7 +45,7 @@ static void check_reply(const char *command, const char *expect)
 	struct gpio_backend *be = chip_new();
 	struct text_buf out = {0};
 
-	assert_int_equal(sim_control_execute(be, command, &out), 0);
+	assert_int_equal(exec(be, command, &out), 0);
 	assert_text(&out, expect);
 	assert_int_equal(out.sent, 0);
 	text_buf_free(&out);
@@ -69,15 +76,15 @@ static void test_set_reaches_chip(void **state)
 	struct text_buf out = {0};
 	uint8_t value = 0xaa;
 
-	assert_int_equal(sim_control_execute(be, "set 1 1", &out), 0);
+	assert_int_equal(exec(be, "set 1 1", &out), 0);
 	assert_text(&out, "ok\n");
 	assert_int_equal(gpio_sim_get_direction(be, 1), GPIO_DIRECTION_IN);
 	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
 	assert_int_equal(value, 1);
 	/* Replies are appended. */
-	assert_int_equal(sim_control_execute(be, "get 1", &out), 0);
+	assert_int_equal(exec(be, "get 1", &out), 0);
 	assert_text(&out, "ok\n1 in 1\n");
-	assert_int_equal(sim_control_execute(be, "set 1 0", &out), 0);
+	assert_int_equal(exec(be, "set 1 0", &out), 0);
 	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
 	assert_int_equal(value, 0);
 	text_buf_free(&out);
@@ -91,8 +98,8 @@ static void test_set_on_output(void **state)
 	struct text_buf out = {0};
 	uint8_t value = 0xaa;
 
-	assert_int_equal(sim_control_execute(be, "set 2 0", &out), 0);
-	assert_int_equal(sim_control_execute(be, "get 2", &out), 0);
+	assert_int_equal(exec(be, "set 2 0", &out), 0);
+	assert_int_equal(exec(be, "get 2", &out), 0);
 	assert_text(&out, "ok\n2 out 1\n");
 	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_IN, 0),
 			 0);
@@ -125,15 +132,15 @@ static void test_set_reports_level(void **state)
 
 	be->level_changed = on_level;
 	be->level_opaque = &log;
-	assert_int_equal(sim_control_execute(be, "set 0 1", &out), 0);
+	assert_int_equal(exec(be, "set 0 1", &out), 0);
 	assert_int_equal(log.calls, 1);
 	assert_int_equal(log.line, 0);
 	assert_int_equal(log.level, 1);
 	/* No change, no report. */
-	assert_int_equal(sim_control_execute(be, "set 0 1", &out), 0);
+	assert_int_equal(exec(be, "set 0 1", &out), 0);
 	assert_int_equal(log.calls, 1);
-	assert_int_equal(sim_control_execute(be, "get 0", &out), 0);
-	assert_int_equal(sim_control_execute(be, "list", &out), 0);
+	assert_int_equal(exec(be, "get 0", &out), 0);
+	assert_int_equal(exec(be, "list", &out), 0);
 	assert_int_equal(log.calls, 1);
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
@@ -145,8 +152,7 @@ static void test_watch(void **state)
 	struct gpio_backend *be = chip_new();
 	struct text_buf out = {0};
 
-	assert_int_equal(sim_control_execute(be, "watch", &out),
-			 SIM_CONTROL_WATCH);
+	assert_int_equal(exec(be, "watch", &out), SIM_CONTROL_WATCH);
 	assert_text(&out, "0 none 0\n1 in 0\n2 out 1\nend\n");
 	text_buf_free(&out);
 	assert_int_equal(sim_control_line_state(be, 2, &out), 0);
@@ -219,8 +225,8 @@ static void test_error_bad_line_leaves_chip(void **state)
 	struct text_buf out = {0};
 	uint8_t value = 0xaa;
 
-	assert_int_equal(sim_control_execute(be, "set 01 1", &out), 0);
-	assert_int_equal(sim_control_execute(be, "set 1 2", &out), 0);
+	assert_int_equal(exec(be, "set 01 1", &out), 0);
+	assert_int_equal(exec(be, "set 1 2", &out), 0);
 	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
 	assert_int_equal(value, 0);
 	text_buf_free(&out);
@@ -243,6 +249,70 @@ static void test_line_length_limit(void **state)
 	check_reply(line, "error line too long\n");
 }
 
+/*
+ * Runs the @len bytes of @command (NULs included) on a fresh chip and
+ * checks the whole reply and that no line changed.
+ */
+static void check_bytes(const char *command, size_t len, const char *expect)
+{
+	struct gpio_backend *be = chip_new();
+	struct text_buf out = {0};
+	uint8_t value = 0xaa;
+
+	assert_int_equal(sim_control_execute(be, command, len, &out), 0);
+	assert_text(&out, expect);
+	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
+	assert_int_equal(value, 0);
+	text_buf_free(&out);
+	gpio_backend_destroy(be);
+}
+
+/*
+ * A NUL does not end a command: the whole line is refused, not the part
+ * before it run (`set 1 1\0garbage` answered `ok` before).
+ */
+static void test_error_nul_byte(void **state)
+{
+	static const char nul_after[] = "set 1 1\0garbage";
+	static const char nul_last[] = "set 1 1\0";
+	static const char nul_first[] = "\0set 1 1";
+
+	check_bytes(nul_after, sizeof(nul_after) - 1,
+		    "error byte 0x00 at column 8: commands are printable "
+		    "ASCII\n");
+	check_bytes(nul_last, sizeof(nul_last) - 1,
+		    "error byte 0x00 at column 8: commands are printable "
+		    "ASCII\n");
+	check_bytes(nul_first, sizeof(nul_first) - 1,
+		    "error byte 0x00 at column 1: commands are printable "
+		    "ASCII\n");
+	check_bytes("\0", 1,
+		    "error byte 0x00 at column 1: commands are printable "
+		    "ASCII\n");
+	/* Only @len bytes count: what follows them is not read. */
+	check_bytes("get 1\0", 5, "1 in 0\n");
+	check_bytes("set 1 1", 5, "error usage: set LINE 0|1\n");
+}
+
+/* Other control characters and non-ASCII bytes: the same, never echoed. */
+static void test_error_bad_bytes(void **state)
+{
+	check_bytes("set 1 1\x1b[2J", 11,
+		    "error byte 0x1b at column 8: commands are printable "
+		    "ASCII\n");
+	check_bytes("set\v1 1", 7,
+		    "error byte 0x0b at column 4: commands are printable "
+		    "ASCII\n");
+	check_bytes("set 1 1\x7f", 8,
+		    "error byte 0x7f at column 8: commands are printable "
+		    "ASCII\n");
+	check_bytes("get \xc3\xa9", 6,
+		    "error byte 0xc3 at column 5: commands are printable "
+		    "ASCII\n");
+	/* Tabs and carriage returns are blanks, still allowed. */
+	check_bytes("get\t1\r", 6, "1 in 0\n");
+}
+
 /* The largest chip: line numbers up to 65534. */
 static void test_largest_chip_numbers(void **state)
 {
@@ -250,9 +320,9 @@ static void test_largest_chip_numbers(void **state)
 	struct text_buf out = {0};
 
 	assert_int_equal(gpio_sim_new(GPIO_SIM_MAX_LINES, &be), 0);
-	assert_int_equal(sim_control_execute(be, "set 65534 1", &out), 0);
-	assert_int_equal(sim_control_execute(be, "get 65534", &out), 0);
-	assert_int_equal(sim_control_execute(be, "get 65535", &out), 0);
+	assert_int_equal(exec(be, "set 65534 1", &out), 0);
+	assert_int_equal(exec(be, "get 65534", &out), 0);
+	assert_int_equal(exec(be, "get 65535", &out), 0);
 	assert_text(&out, "ok\n65534 in 1\n"
 			  "error no line \"65535\" (0..65534)\n");
 	text_buf_free(&out);
@@ -279,9 +349,9 @@ static void test_errors_from_backend(void **state)
 	struct gpio_backend be = {.ops = &ops, .ngpio = 2};
 	struct text_buf out = {0};
 
-	assert_int_equal(sim_control_execute(&be, "get 1", &out), 0);
-	assert_int_equal(sim_control_execute(&be, "set 1 1", &out), 0);
-	assert_int_equal(sim_control_execute(&be, "list", &out), 0);
+	assert_int_equal(exec(&be, "get 1", &out), 0);
+	assert_int_equal(exec(&be, "set 1 1", &out), 0);
+	assert_int_equal(exec(&be, "list", &out), 0);
 	assert_text(&out, "error cannot read line 1\n"
 			  "error cannot set line\n"
 			  "error cannot read line 0\n"
@@ -307,6 +377,8 @@ int main(void)
 		cmocka_unit_test(test_error_bad_level),
 		cmocka_unit_test(test_error_bad_line),
 		cmocka_unit_test(test_error_bad_line_leaves_chip),
+		cmocka_unit_test(test_error_nul_byte),
+		cmocka_unit_test(test_error_bad_bytes),
 		cmocka_unit_test(test_line_length_limit),
 		cmocka_unit_test(test_largest_chip_numbers),
 		cmocka_unit_test(test_errors_from_backend),

@@ -117,6 +117,70 @@ static void test_compact_all_sent(void **state)
 	text_buf_free(&buf);
 }
 
+/* Less consumed than is left: nothing moves yet. */
+static void test_compact_waits_for_half(void **state)
+{
+	struct text_buf buf = {0};
+
+	assert_int_equal(text_buf_printf(&buf, "abcdefghij"), 0);
+	buf.sent = 4;
+	text_buf_compact(&buf);
+	assert_int_equal(buf.sent, 4);
+	assert_int_equal(text_buf_pending(&buf), 6);
+	buf.sent = 5;
+	text_buf_compact(&buf);
+	assert_int_equal(buf.sent, 0);
+	assert_text(&buf, "fghij");
+	text_buf_free(&buf);
+}
+
+/* Nor more than TEXT_BUF_KEEP consumed bytes, however much is left. */
+static void test_compact_keeps_little_consumed(void **state)
+{
+	struct text_buf buf = {0};
+	unsigned int i;
+
+	for (i = 0; i < 3 * TEXT_BUF_KEEP / 8; i++)
+		assert_int_equal(text_buf_printf(&buf, "%07u\n", i), 0);
+	buf.sent = TEXT_BUF_KEEP - 8;
+	text_buf_compact(&buf);
+	assert_int_equal(buf.sent, TEXT_BUF_KEEP - 8);
+	buf.sent = TEXT_BUF_KEEP;
+	text_buf_compact(&buf);
+	assert_int_equal(buf.sent, 0);
+	assert_int_equal(buf.len, 2 * TEXT_BUF_KEEP);
+	assert_memory_equal(buf.data, "0008192\n", 8);
+	text_buf_free(&buf);
+}
+
+/* A large buffer, once all consumed, is given back; a small one kept. */
+static void test_compact_frees_large(void **state)
+{
+	struct text_buf buf = {0};
+	char *small;
+	unsigned int i;
+
+	assert_int_equal(text_buf_printf(&buf, "abc"), 0);
+	small = buf.data;
+	buf.sent = 3;
+	text_buf_compact(&buf);
+	assert_ptr_equal(buf.data, small);
+	for (i = 0; i < TEXT_BUF_KEEP / 8 + 1; i++)
+		assert_int_equal(text_buf_printf(&buf, "%07u\n", i), 0);
+	assert_true(buf.cap > TEXT_BUF_KEEP);
+	buf.sent = buf.len - 1;
+	text_buf_compact(&buf);
+	assert_text(&buf, "\n");
+	buf.sent = 1;
+	text_buf_compact(&buf);
+	assert_null(buf.data);
+	assert_int_equal(buf.cap, 0);
+	assert_int_equal(buf.len, 0);
+	assert_int_equal(text_buf_printf(&buf, "d"), 0);
+	assert_text(&buf, "d");
+	text_buf_free(&buf);
+}
+
 static void test_free_resets(void **state)
 {
 	struct text_buf buf = {0};
@@ -145,6 +209,9 @@ int main(void)
 		cmocka_unit_test(test_compact_drops_sent_prefix),
 		cmocka_unit_test(test_compact_nothing_sent),
 		cmocka_unit_test(test_compact_all_sent),
+		cmocka_unit_test(test_compact_waits_for_half),
+		cmocka_unit_test(test_compact_keeps_little_consumed),
+		cmocka_unit_test(test_compact_frees_large),
 		cmocka_unit_test(test_free_resets),
 	};
 
