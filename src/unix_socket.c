@@ -40,6 +40,12 @@ static int fill_address(struct sockaddr_un *addr, const char *path)
 /*
  * Whether @path may be bound: free, or a socket nobody listens on any more.
  * Anything else is left alone: it is not ours to delete.
+ *
+ * The probe never waits: a blocking connect() to a listener whose backlog
+ * is full (a squatter that never accepts, or a busy daemon) would wait for
+ * as long as the listener likes.  Non-blocking, a Unix stream connect()
+ * answers at once: 0 or EAGAIN (backlog full) when somebody listens,
+ * ECONNREFUSED when nobody does.
  */
 static int claim_path(const struct sockaddr_un *addr)
 {
@@ -50,15 +56,17 @@ static int claim_path(const struct sockaddr_un *addr)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode))
 		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	if (ret < 0)
+		ret = -errno;
 	close(fd);
-	if (ret == 0)
+	if (ret == 0 || ret == -EAGAIN)
 		return -EADDRINUSE;
-	if (errno != ECONNREFUSED)
-		return -errno;
+	if (ret != -ECONNREFUSED)
+		return ret;
 	log_info("%s: replacing a stale socket file", addr->sun_path);
 	return unlink(addr->sun_path) < 0 ? -errno : 0;
 }

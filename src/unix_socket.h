@@ -23,9 +23,10 @@ int unix_socket_set_permissions(mode_t mode, gid_t gid);
  * permissions set above (default 0600, the daemon's group).  The file has
  * its final mode and group from the instant it appears at @path: no window
  * in which anyone else may connect.  A stale socket file nobody listens on
- * is replaced; a live socket is -EADDRINUSE, any other file -EEXIST, a path
- * too long for sun_path -ENAMETOOLONG, a group the daemon may not give
- * -EPERM.  Returns the fd or -errno.
+ * is replaced; a live socket is -EADDRINUSE (also one whose listener
+ * accepts nobody: this never waits on another process), any other file
+ * -EEXIST, a path too long for sun_path -ENAMETOOLONG, a group the daemon
+ * may not give -EPERM.  Returns the fd or -errno.
  */
 int unix_socket_listen(const char *path);
 

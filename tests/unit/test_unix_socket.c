@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -246,6 +247,80 @@ static int count_entries(const char *dir)
 			n++;
 	closedir(dp);
 	return n;
+}
+
+/*
+ * A squatter listening at @path that never accepts, with its backlog full:
+ * a blocking connect() to it would wait forever.  Returns its fd; the
+ * queued client sockets are closed (their connections stay queued).
+ */
+static int full_backlog_squatter(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int i, client, ret = 0;
+
+	assert_true(fd >= 0);
+	strcpy(addr.sun_path, path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(fd, 0), 0);
+	for (i = 0; i < 64 && ret == 0; i++) {
+		client = socket(AF_UNIX,
+				SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		assert_true(client >= 0);
+		ret = connect(client, (struct sockaddr *)&addr, sizeof(addr));
+		if (ret < 0)
+			assert_int_equal(errno, EAGAIN);
+		close(client);
+	}
+	assert_int_equal(ret, -1);
+	return fd;
+}
+
+/*
+ * Runs unix_socket_listen_with(@path, 0600, @gid) in a child that SIGALRM
+ * kills after 5 s; returns what it returned (the child closes the fd).
+ */
+static int listen_in_child(const char *path, gid_t gid)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd;
+
+		alarm(5);
+		fd = unix_socket_listen_with(path, 0600, gid);
+		_exit(fd >= 0 ? 0 : -fd);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("unix_socket_listen() still waiting after 5 s "
+			 "(killed by signal %d)",
+			 WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	return -WEXITSTATUS(status);
+}
+
+/*
+ * A listener that accepts nobody is somebody's: refused at once, never
+ * waited on, never replaced; the same with a group to give.
+ */
+static void test_listen_refuses_full_backlog(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat before, after;
+	int squatter = full_backlog_squatter(fx->path);
+
+	assert_int_equal(lstat(fx->path, &before), 0);
+	assert_int_equal(listen_in_child(fx->path, UNIX_SOCKET_NO_GROUP),
+			 -EADDRINUSE);
+	assert_int_equal(listen_in_child(fx->path, getegid()), -EADDRINUSE);
+	assert_int_equal(lstat(fx->path, &after), 0);
+	assert_int_equal(after.st_ino, before.st_ino);
+	assert_int_equal(count_entries(fx->dir), 1);
+	close(squatter);
 }
 
 /* A wider mode without a group: born with it (umask), nothing else made. */
@@ -551,6 +626,7 @@ int main(void)
 		TEST(test_listen_refuses_regular_file),
 		TEST(test_listen_refuses_directory),
 		TEST(test_listen_refuses_live_socket),
+		TEST(test_listen_refuses_full_backlog),
 		TEST(test_listen_replaces_stale_socket),
 		TEST(test_listen_after_listener_closed),
 		TEST(test_listen_path_too_long),
