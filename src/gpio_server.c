@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/virtio_gpio.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -445,12 +446,26 @@ static void *serve(void *opaque)
 	return NULL;
 }
 
+/* Writes the start-up error message, if the caller wants it. */
+__attribute__((format(printf, 3, 4))) static void
+server_error(char *err, size_t err_size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !err_size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, err_size, fmt, ap);
+	va_end(ap);
+}
+
 /*
  * The simulated chip's control socket: the one given, else PATH.sim.  For a
  * socket we were given, a control socket we cannot make is no reason not
  * to serve the device: the chip then just cannot be driven from the host.
  */
-static int open_sim_control(struct gpio_server *server, int sim_fd)
+static int open_sim_control(struct gpio_server *server, int sim_fd, char *err,
+			    size_t err_size)
 {
 	char control_path[sizeof(server->path) + 4];
 	int ret;
@@ -470,15 +485,19 @@ static int open_sim_control(struct gpio_server *server, int sim_fd)
 	if (ret < 0 && !server->owns_path) {
 		log_warn("%s: cannot create %s (%s); the simulated chip has "
 			 "no control socket",
-			 server->name, control_path, strerror(-ret));
+			 server->name, control_path, unix_socket_strerror(ret));
 		return 0;
 	}
+	if (ret < 0)
+		server_error(err, err_size,
+			     "%s: cannot create the control socket: %s",
+			     control_path, unix_socket_strerror(ret));
 	return ret;
 }
 
 int gpio_server_new_with(const struct gpio_server_socket *sock,
 			 struct gpio_device *device, struct gpio_backend *sim,
-			 struct gpio_server **out)
+			 struct gpio_server **out, char *err, size_t err_size)
 {
 	const char *path = sock->path ? sock->path : "";
 	int listen_fd = sock->listen_fd, sim_fd = sock->sim_fd;
@@ -486,8 +505,12 @@ int gpio_server_new_with(const struct gpio_server_socket *sock,
 	const char *slash;
 	int ret = -ENOMEM;
 
+	if (err && err_size)
+		err[0] = '\0';
 	if (strlen(path) >= sizeof(server->path)) {
 		ret = -ENAMETOOLONG;
+		server_error(err, err_size,
+			     "%s: too long for a Unix socket address", path);
 		goto err_free_device;
 	}
 	server = calloc(1, sizeof(*server));
@@ -534,7 +557,7 @@ int gpio_server_new_with(const struct gpio_server_socket *sock,
 	 * scripts and tests wait for, the control socket is there too.
 	 */
 	if (sim) {
-		ret = open_sim_control(server, sim_fd);
+		ret = open_sim_control(server, sim_fd, err, err_size);
 		sim_fd = -1; /* taken over, also on failure */
 		if (ret < 0)
 			goto err_free_loop;
@@ -542,8 +565,12 @@ int gpio_server_new_with(const struct gpio_server_socket *sock,
 	}
 	if (listen_fd < 0) {
 		ret = unix_socket_listen(path);
-		if (ret < 0)
+		if (ret < 0) {
+			server_error(err, err_size,
+				     "%s: cannot create the socket: %s", path,
+				     unix_socket_strerror(ret));
 			goto err_free_sim;
+		}
 		listen_fd = ret;
 	}
 	server->listen_fd = listen_fd;
@@ -578,6 +605,10 @@ err_free_device:
 		close(listen_fd);
 	if (sim_fd >= 0)
 		close(sim_fd);
+	/* Not the socket files: nothing another process did. */
+	if (err && err_size && !err[0])
+		server_error(err, err_size, "cannot serve %s: %s",
+			     *path ? path : "the socket", strerror(-ret));
 	return ret;
 }
 
@@ -590,7 +621,7 @@ int gpio_server_new(const char *path, struct gpio_device *device,
 		.sim_fd = -1,
 	};
 
-	return gpio_server_new_with(&sock, device, sim, out);
+	return gpio_server_new_with(&sock, device, sim, out, NULL, 0);
 }
 
 void gpio_server_set_connection_handler(struct gpio_server *server,

@@ -184,6 +184,20 @@ int unix_socket_listen(const char *path)
 	return unix_socket_listen_with(path, g_mode, g_gid);
 }
 
+const char *unix_socket_strerror(int err)
+{
+	switch (err) {
+	case -EEXIST:
+		return "a file that is not a socket is in the way";
+	case -EADDRINUSE:
+		return "another process serves it";
+	case -EPERM:
+		return "cannot give it that group (not a member of it)";
+	default:
+		return strerror(-err);
+	}
+}
+
 int unix_socket_check_listening(int fd)
 {
 	int value;

@@ -34,6 +34,13 @@ int unix_socket_listen(const char *path);
 int unix_socket_listen_with(const char *path, mode_t mode, gid_t gid);
 
 /*
+ * Why unix_socket_listen() returned @err, for a message about the path:
+ * "a file that is not a socket is in the way", "another process serves
+ * it", ..., else strerror(-@err).
+ */
+const char *unix_socket_strerror(int err);
+
+/*
  * Whether @fd, given by a supervisor or a VMM, can be served: an open,
  * listening AF_UNIX SOCK_STREAM socket.  Returns 0; -EBADF (not open),
  * -ENOTSOCK, -EAFNOSUPPORT (not AF_UNIX), -EPROTOTYPE (not a stream
