@@ -31,6 +31,7 @@ struct gpio_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char name[64];	/* the socket's name in log lines */
 	bool owns_path; /* we made the socket file: remove it at the end */
+	struct unix_socket_file file; /* that file, if owns_path */
 	int listen_fd;
 	int stop_fd; /* eventfd: the main thread asks us to stop */
 	bool stopping;
@@ -564,7 +565,7 @@ int gpio_server_new_with(const struct gpio_server_socket *sock,
 		gpio_sim_set_watch(sim, sim_line_changed, server);
 	}
 	if (listen_fd < 0) {
-		ret = unix_socket_listen(path);
+		ret = unix_socket_listen(path, &server->file);
 		if (ret < 0) {
 			server_error(err, err_size,
 				     "%s: cannot create the socket: %s", path,
@@ -587,7 +588,7 @@ int gpio_server_new_with(const struct gpio_server_socket *sock,
 err_close_listen:
 	close(server->listen_fd);
 	if (server->owns_path)
-		unlink(server->path);
+		unix_socket_remove(server->path, &server->file);
 err_free_sim:
 	gpio_sim_set_watch(sim, NULL, NULL);
 	control_socket_free(server->sim_control);
@@ -656,9 +657,12 @@ void gpio_server_free(struct gpio_server *server)
 	gpio_sim_set_watch(server->sim, NULL, NULL);
 	control_socket_free(server->sim_control);
 	close(server->listen_fd);
-	/* A socket we were given is not ours to remove. */
+	/*
+	 * A socket we were given is not ours to remove, nor whatever someone
+	 * put at the path of ours meanwhile.
+	 */
 	if (server->owns_path)
-		unlink(server->path);
+		unix_socket_remove(server->path, &server->file);
 	/* The back-end may still have fds in the loop: free it first. */
 	gpio_device_free(server->device);
 	event_loop_free(server->loop);

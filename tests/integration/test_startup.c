@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Start-up against a hostile or unlucky host: whatever another local user
- * put at the socket paths, the daemon says which path and why in one line
- * and exits 2 at once, never waiting on that user; SIGTERM during start-up
- * ends it without leaving a socket file behind.
+ * Start-up and shut-down against a hostile or unlucky host: whatever
+ * another local user put at the socket paths, the daemon says which path
+ * and why in one line and exits 2 at once, never waiting on that user;
+ * SIGTERM during start-up ends it without leaving a socket file behind;
+ * at exit it removes its own socket files and nothing that replaced them.
  *
  * Usage: test_startup DAEMON-BINARY
  */
@@ -34,6 +35,8 @@
 struct st {
 	struct daemon d;
 	bool spawned;
+	struct daemon d2; /* a second daemon on d's socket paths */
+	bool spawned2;
 	int fds[MAX_FX_FDS]; /* closed by teardown */
 	char extra[4][192];  /* files the test made besides the sockets */
 	char args[8][256];
@@ -61,6 +64,13 @@ static int st_teardown(void **state)
 	if (t->spawned && daemon_alive(&t->d)) {
 		print_log(&t->d, "test ended with the daemon running");
 		daemon_kill(&t->d);
+	}
+	if (t->spawned2) {
+		if (daemon_alive(&t->d2)) {
+			print_log(&t->d2, "test ended with daemon 2 running");
+			daemon_kill(&t->d2);
+		}
+		unlink(t->d2.log);
 	}
 	for (i = 0; i < MAX_FX_FDS; i++)
 		if (t->fds[i] >= 0)
@@ -199,7 +209,8 @@ static int full_backlog_squatter(struct st *t, const char *path)
 	int fd = keep(t, socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
 	int i, client, ret = 0;
 
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%.*s",
+		 (int)sizeof(addr.sun_path) - 1, path);
 	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
 	assert_int_equal(listen(fd, 0), 0);
 	for (i = 0; i < 64 && ret == 0; i++) {
@@ -323,6 +334,144 @@ static void test_file_at_device(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* At exit: only the daemon's own socket files are removed              */
+
+/* A listening socket of the test's own at @path; returns its fd. */
+static int listener_at(struct st *t, const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = keep(t, socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%.*s",
+		 (int)sizeof(addr.sun_path) - 1, path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+static bool connects(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	assert_true(fd >= 0);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%.*s",
+		 (int)sizeof(addr.sun_path) - 1, path);
+	ok = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* SIGTERM: the daemon @d exits 0 within 5 s. */
+static void stop_clean(struct daemon *d)
+{
+	assert_true(daemon_alive(d));
+	kill(d->pid, SIGTERM);
+	if (!daemon_wait_exit(d, 5000 * g_scale)) {
+		print_log(d, "no exit");
+		fail_msg("the daemon did not exit after SIGTERM");
+	}
+	if (!WIFEXITED(d->status) || WEXITSTATUS(d->status) != 0) {
+		print_log(d, "bad exit");
+		fail_msg("the daemon ended with %s %d",
+			 WIFEXITED(d->status) ? "exit status" : "signal",
+			 WIFEXITED(d->status) ? WEXITSTATUS(d->status)
+					      : WTERMSIG(d->status));
+	}
+}
+
+/* The daemon's sockets exist, PATH0.sim too. */
+static void start_s8(struct st *t)
+{
+	char sim[192];
+
+	t->d.count = 1;
+	t->d.pid = 0;
+	daemon_spawn_wait(&t->d, args_for(t, 1, "s8", NULL));
+	t->spawned = true;
+	/* PATH.sim is made before PATH. */
+	daemon_sim_sock(&t->d, 0, sim, sizeof(sim));
+	assert_true(connects(sim));
+}
+
+/*
+ * Someone replaced the daemon's socket files while it ran (a regular file
+ * at PATH0, a live socket at PATH0.sim): at exit both stay.
+ */
+static void test_replaced_files_stay(void **state)
+{
+	struct st *t = *state;
+	char sock[192], sim[192];
+	ino_t sim_ino;
+
+	start_s8(t);
+	daemon_sock(&t->d, 0, sock, sizeof(sock));
+	daemon_sim_sock(&t->d, 0, sim, sizeof(sim));
+	assert_int_equal(unlink(sock), 0);
+	assert_int_equal(unlink(sim), 0);
+	put_file(sock);
+	listener_at(t, sim);
+	sim_ino = inode_of(sim);
+	stop_clean(&t->d);
+	expect_file(sock);
+	assert_int_equal(inode_of(sim), sim_ino);
+	assert_true(connects(sim));
+	if (daemon_log_count(&t->d, ": not removed: it is no longer the "
+				    "socket file this daemon made") != 2) {
+		print_log(&t->d, "warnings");
+		fail_msg("expected a warning for each file left");
+	}
+}
+
+/*
+ * Daemon 2 took over daemon 1's paths after they were removed (an
+ * operator restarting a service, say): daemon 1's exit leaves daemon 2's
+ * sockets alone, and daemon 2 keeps serving.
+ */
+static void test_other_daemon_sockets_stay(void **state)
+{
+	struct st *t = *state;
+	char sock[192], sim[192], why[256];
+	struct vmm *v;
+	int fd;
+
+	start_s8(t);
+	daemon_sock(&t->d, 0, sock, sizeof(sock));
+	daemon_sim_sock(&t->d, 0, sim, sizeof(sim));
+	assert_int_equal(unlink(sock), 0);
+	assert_int_equal(unlink(sim), 0);
+
+	t->d2 = t->d;
+	t->d2.pid = 0;
+	t->d2.reaped = false;
+	strcpy(t->d2.log, "/tmp/vdg-it-log-XXXXXX");
+	fd = mkstemp(t->d2.log);
+	assert_true(fd >= 0);
+	close(fd);
+	t->spawned2 = true;
+	daemon_spawn_wait(&t->d2, args_for(t, 1, "s4", NULL));
+	while (!connects(sim) && daemon_alive(&t->d2))
+		sleep_ms(2);
+
+	stop_clean(&t->d);
+	assert_true(connects(sock));
+	assert_true(connects(sim));
+	OK(vmm_new(NULL, &v));
+	OK(vmm_connect(v, sock, 5000 * g_scale));
+	OK(vmm_negotiate(v, NULL));
+	REQ_OK(v, GET_VAL, 3, 0, 0);
+	REQ_ERR(v, GET_VAL, 4, 0); /* daemon 2's 4 lines */
+	vmm_free(v);
+	/* Daemon 2 removes its own, as always. */
+	if (daemon_stop(&t->d2, why, sizeof(why))) {
+		print_log(&t->d2, why);
+		fail_msg("daemon 2: %s", why);
+	}
+	assert_int_equal(dir_entries(t->d.dir), 0);
+}
+
+/* ------------------------------------------------------------------ */
 /* Signals during start-up                                              */
 
 /* Milliseconds until the daemon's @count sockets exist, or -1. */
@@ -418,6 +567,8 @@ int main(int argc, char **argv)
 		T(test_squatter_at_second_device),
 		T(test_file_at_sim),
 		T(test_file_at_device),
+		T(test_replaced_files_stay),
+		T(test_other_daemon_sockets_stay),
 		T(test_sigterm_during_startup),
 	};
 	int ret;
