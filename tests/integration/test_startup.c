@@ -3,8 +3,10 @@
  * Start-up and shut-down against a hostile or unlucky host: whatever
  * another local user put at the socket paths, the daemon says which path
  * and why in one line and exits 2 at once, never waiting on that user;
- * SIGTERM during start-up ends it without leaving a socket file behind;
- * at exit it removes its own socket files and nothing that replaced them.
+ * a device-list path that is not a GPIO chip (a FIFO, a leased file, a
+ * terminal, any other device) is refused without being opened; SIGTERM
+ * during start-up ends it without leaving a socket file behind; at exit it
+ * removes its own socket files and nothing that replaced them.
  *
  * Usage: test_startup DAEMON-BINARY
  */
@@ -20,8 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -79,6 +83,7 @@ static int st_teardown(void **state)
 		if (t->extra[i][0])
 			unlink(t->extra[i]);
 	daemon_remove_files(&t->d);
+	signal(SIGIO, SIG_DFL); /* test_chip_leased_file's */
 	free(t);
 	return 0;
 }
@@ -126,6 +131,7 @@ static const char *const *args_for(struct st *t, unsigned int count,
 
 static void spawn(struct st *t, const char *const *args)
 {
+	t->d.reaped = false; /* a daemon started before in the test */
 	t->d.pid = daemon_spawn(&t->d, args);
 	assert_true(t->d.pid > 0);
 	t->spawned = true;
@@ -331,6 +337,134 @@ static void test_file_at_device(void **state)
 	expect_start_error(t, args_for(t, 1, "s8", NULL), want);
 	expect_file(sock);
 	assert_int_equal(dir_entries(t->d.dir), 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* -l PATH that is not a GPIO chip: refused, never opened               */
+
+/* A file of the test's in the daemon's directory: d.dir/@name. */
+static const char *extra_path(struct st *t, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4 && t->extra[i][0]; i++)
+		;
+	assert_true(i < 4);
+	snprintf(t->extra[i], sizeof(t->extra[i]), "%s/%s", t->d.dir, name);
+	return t->extra[i];
+}
+
+/* Opens of @path (IN_OPEN: O_PATH lookups are not opens) from now on. */
+static int watch_opens(struct st *t, const char *path)
+{
+	int in = keep(t, inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+
+	if (inotify_add_watch(in, path, IN_OPEN) < 0)
+		fail_msg("inotify on %s: %s", path, strerror(errno));
+	return in;
+}
+
+static int opens_seen(int in)
+{
+	char buf[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+	int count = 0;
+
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		char *p = buf;
+
+		while (p < buf + n) {
+			const struct inotify_event *e = (const void *)p;
+
+			count += (e->mask & IN_OPEN) != 0;
+			p += sizeof(*e) + e->len;
+		}
+	}
+	return count;
+}
+
+/*
+ * -l @path: exit 2 within a second, the one line saying it is not a GPIO
+ * chip, and @path never opened.
+ */
+static void expect_not_a_chip(struct st *t, const char *path)
+{
+	char want[512];
+	int in = watch_opens(t, path), i, files = 0;
+
+	snprintf(want, sizeof(want),
+		 "--device-list: entry 1 \"%s\": %s is not a GPIO chip", path,
+		 path);
+	expect_start_error(t, args_for(t, 1, path, NULL), want);
+	if (opens_seen(in))
+		fail_msg("%s was opened", path);
+	/* Nothing but the test's own files in the socket directory. */
+	for (i = 0; i < 4; i++)
+		files += t->extra[i][0] != '\0';
+	assert_int_equal(dir_entries(t->d.dir), files);
+}
+
+/* A FIFO (opening it for reading would wait for a writer). */
+static void test_chip_fifo(void **state)
+{
+	struct st *t = *state;
+	const char *path = extra_path(t, "fifo");
+
+	assert_int_equal(mkfifo(path, 0600), 0);
+	expect_not_a_chip(t, path);
+}
+
+/*
+ * A regular file under a lease: opening it for writing waits until the
+ * lease holder gives it up or /proc/sys/fs/lease-break-time (45 s) passes.
+ */
+static void test_chip_leased_file(void **state)
+{
+	struct st *t = *state;
+	const char *path = extra_path(t, "leased");
+	int fd;
+
+	put_file(path);
+	fd = keep(t, open(path, O_RDONLY | O_CLOEXEC));
+	/* The lease-break signal (SIGIO) would end the test. */
+	signal(SIGIO, SIG_IGN);
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) < 0) {
+		signal(SIGIO, SIG_DFL);
+		print_message("# no lease on %s (%s): only the type is "
+			      "checked\n",
+			      path, strerror(errno));
+		expect_not_a_chip(t, path);
+		return;
+	}
+	expect_not_a_chip(t, path);
+	assert_int_equal(fcntl(fd, F_GETLEASE), F_RDLCK); /* not broken */
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	signal(SIGIO, SIG_DFL);
+}
+
+/*
+ * Character devices that are not GPIO chips: a memory device (a node of
+ * /dev/null's number, made for the test so that nobody else opens it) and
+ * a terminal (a pseudo-terminal of the test's own).  Opening them proves
+ * nothing about a chip; a watchdog would be armed by it.
+ */
+static void test_chip_other_devices(void **state)
+{
+	struct st *t = *state;
+	const char *node = extra_path(t, "null");
+	int master;
+
+	if (mknod(node, S_IFCHR | 0600, makedev(1, 3)) == 0)
+		expect_not_a_chip(t, node);
+	else
+		print_message("# mknod %s: %s: not tried\n", node,
+			      strerror(errno));
+
+	master = keep(t, posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	expect_not_a_chip(t, ptsname(master));
 }
 
 /* ------------------------------------------------------------------ */
@@ -567,6 +701,9 @@ int main(int argc, char **argv)
 		T(test_squatter_at_second_device),
 		T(test_file_at_sim),
 		T(test_file_at_device),
+		T(test_chip_fifo),
+		T(test_chip_leased_file),
+		T(test_chip_other_devices),
 		T(test_replaced_files_stay),
 		T(test_other_daemon_sockets_stay),
 		T(test_sigterm_during_startup),
