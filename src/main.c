@@ -894,9 +894,9 @@ int main(int argc, char **argv)
 	} else if (ret == 0 && opts.seccomp) {
 		ret = sandbox_install();
 		if (ret < 0)
-			log_error("cannot install the system-call filter: %s "
-				  "(--no-seccomp runs without it)",
-				  strerror(-ret));
+			log_error("cannot install the system-call filter: %s; "
+				  "--no-seccomp runs without it",
+				  sandbox_strerror(ret));
 	}
 	if (ret == 0) {
 		status_ready();
