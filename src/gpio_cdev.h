@@ -36,9 +36,9 @@
  * fit GPIO_MAX_NAME_SIZE.  Nothing is requested yet.
  *
  * Nothing but a GPIO chip is ever opened (read-write) for it: the path must
- * be a character device that sysfs, when there, shows on the gpio bus;
- * a FIFO, a regular file, a terminal or a watchdog is refused without
- * being opened, so without blocking or waking anything up.
+ * be a character device that sysfs, when there, shows on the gpio bus; a
+ * FIFO or a regular file, and with sysfs a terminal or a watchdog, is
+ * refused without being opened, so without blocking or waking anything up.
  *
  * On failure returns -errno and writes one sentence into @err starting with
  * "entry N \"TEXT\": ": -ENOENT (no such chip, no chip with that label),
