@@ -31,6 +31,7 @@ struct control_client {
 struct control_socket {
 	struct event_loop *loop;
 	char *path;
+	struct unix_socket_file file; /* what is removed at @path */
 	int listen_fd;
 	control_command_fn command;
 	void *opaque;
@@ -251,10 +252,15 @@ static void on_listen(void *opaque, uint32_t events)
 	cs->nclients++;
 }
 
-/* Serves @listen_fd (taken over); @path, if not NULL, is removed at free. */
+/*
+ * Serves @listen_fd (taken over); @path, if not NULL, is removed at free
+ * if it still is @file.
+ */
 static int control_socket_serve(struct event_loop *loop, int listen_fd,
-				const char *path, control_command_fn command,
-				void *opaque, struct control_socket **out)
+				const char *path,
+				const struct unix_socket_file *file,
+				control_command_fn command, void *opaque,
+				struct control_socket **out)
 {
 	struct control_socket *cs = calloc(1, sizeof(*cs));
 	int ret = -ENOMEM;
@@ -269,6 +275,7 @@ static int control_socket_serve(struct event_loop *loop, int listen_fd,
 		cs->path = strdup(path);
 		if (!cs->path)
 			goto err_free;
+		cs->file = *file;
 	}
 	ret = event_loop_add(loop, cs->listen_fd, EPOLLIN, on_listen, cs);
 	if (ret < 0)
@@ -282,7 +289,7 @@ err_free:
 err_close:
 	close(listen_fd);
 	if (path)
-		unlink(path);
+		unix_socket_remove(path, file);
 	return ret;
 }
 
@@ -334,19 +341,21 @@ int control_socket_new(struct event_loop *loop, const char *path,
 		       control_command_fn command, void *opaque,
 		       struct control_socket **out)
 {
-	int fd = unix_socket_listen(path);
+	struct unix_socket_file file;
+	int fd = unix_socket_listen(path, &file);
 
 	if (fd < 0)
 		return fd;
-	return control_socket_serve(loop, fd, path, command, opaque, out);
+	return control_socket_serve(loop, fd, path, &file, command, opaque,
+				    out);
 }
 
 int control_socket_new_fd(struct event_loop *loop, int listen_fd,
 			  control_command_fn command, void *opaque,
 			  struct control_socket **out)
 {
-	return control_socket_serve(loop, listen_fd, NULL, command, opaque,
-				    out);
+	return control_socket_serve(loop, listen_fd, NULL, NULL, command,
+				    opaque, out);
 }
 
 void control_socket_free(struct control_socket *cs)
@@ -358,7 +367,7 @@ void control_socket_free(struct control_socket *cs)
 	event_loop_remove(cs->loop, cs->listen_fd);
 	close(cs->listen_fd);
 	if (cs->path)
-		unlink(cs->path);
+		unix_socket_remove(cs->path, &cs->file);
 	free(cs->path);
 	free(cs);
 }

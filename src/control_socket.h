@@ -100,7 +100,7 @@ int control_socket_new_fd(struct event_loop *loop, int listen_fd,
 
 /*
  * Disconnects every client, closes the socket and removes its file (only
- * one control_socket_new() made).
+ * one control_socket_new() made, and only if it is still that file).
  */
 void control_socket_free(struct control_socket *cs);
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/virtio_gpio.h>
 
@@ -64,6 +65,19 @@ static int sys_open(const char *path, int flags)
 	return open(path, flags);
 }
 
+static int sys_reopen(int path_fd, const char *path, int flags)
+{
+	char proc[64];
+	int fd;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path_fd);
+	fd = open(proc, flags);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	/* No /proc: by name; chip_open() checks it is the same device. */
+	return open(path, flags);
+}
+
 static int sys_ioctl(int fd, unsigned long request, void *arg)
 {
 	return ioctl(fd, request, arg);
@@ -80,12 +94,14 @@ static int sys_set_nonblock(int fd)
 
 static const struct gpio_cdev_sys real_sys = {
 	.open = sys_open,
+	.reopen = sys_reopen,
 	.close = close,
 	.ioctl = sys_ioctl,
 	.read = read,
 	.fstat = fstat,
 	.set_nonblock = sys_set_nonblock,
 	.dev_dir = "/dev",
+	.sys_dir = "/sys",
 };
 
 static const struct gpio_cdev_sys *current_sys = &real_sys;
@@ -537,22 +553,76 @@ static const struct gpio_backend_ops cdev_ops = {
  */
 
 /*
- * Opens @path and checks it is a GPIO chip.  Returns the fd, or -errno:
- * -ENOTTY for anything that is not a GPIO chip.
+ * Whether sysfs shows the character device @rdev as a GPIO chip: its
+ * subsystem is the gpio bus (/sys/dev/char/MAJ:MIN/subsystem ->
+ * .../bus/gpio, what libgpiod checks too).  Returns 0 if it does or if
+ * there is no sysfs to ask, -ENOTTY for any other device and for a number
+ * no device has.
+ */
+static int chip_check_sysfs(const struct gpio_cdev_sys *sys, dev_t rdev)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	size_t len;
+	ssize_t n;
+
+	if (!sys->sys_dir)
+		return 0;
+	snprintf(path, sizeof(path), "%s/dev/char", sys->sys_dir);
+	if (access(path, F_OK) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/dev/char/%u:%u/subsystem",
+		 sys->sys_dir, major(rdev), minor(rdev));
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -ENOTTY;
+	target[n] = '\0';
+	len = (size_t)n;
+	if (len < 9 || strcmp(target + len - 9, "/bus/gpio"))
+		return -ENOTTY;
+	return 0;
+}
+
+/*
+ * Opens @path and checks it is a GPIO chip, opening nothing else for real:
+ * an O_PATH descriptor (no driver's open, no lease broken, no FIFO waited
+ * on) must be a character device that sysfs, when there, does not show as
+ * another kind of device; only then is that very file opened, non-blocking
+ * and without becoming a controlling terminal, and asked for its chip info.
+ * Returns the fd, or -errno: -ENOTTY for anything that is not a GPIO chip.
  */
 static int chip_open(const struct gpio_cdev_sys *sys, const char *path,
 		     struct stat *st, struct gpiochip_info *info)
 {
-	int fd, ret;
+	struct stat opened;
+	int path_fd, fd, ret;
 
-	fd = sys->open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	path_fd = sys->open(path, O_PATH | O_CLOEXEC);
+	if (path_fd < 0)
 		return -errno;
-	if (sys->fstat(fd, st) < 0) {
+	if (sys->fstat(path_fd, st) < 0) {
+		ret = -errno;
+		goto err_close_path;
+	}
+	if (!S_ISCHR(st->st_mode)) {
+		ret = -ENOTTY;
+		goto err_close_path;
+	}
+	ret = chip_check_sysfs(sys, st->st_rdev);
+	if (ret < 0)
+		goto err_close_path;
+	fd = sys->reopen(path_fd, path,
+			 O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto err_close_path;
+	}
+	sys->close(path_fd);
+	/* Reopened by name (no /proc): the path may lead elsewhere now. */
+	if (sys->fstat(fd, &opened) < 0) {
 		ret = -errno;
 		goto err_close;
 	}
-	if (!S_ISCHR(st->st_mode)) {
+	if (!S_ISCHR(opened.st_mode) || opened.st_rdev != st->st_rdev) {
 		ret = -ENOTTY;
 		goto err_close;
 	}
@@ -567,6 +637,10 @@ static int chip_open(const struct gpio_cdev_sys *sys, const char *path,
 
 err_close:
 	sys->close(fd);
+	return ret;
+
+err_close_path:
+	sys->close(path_fd);
 	return ret;
 }
 

@@ -35,6 +35,11 @@
  * gpio_backend_destroy).  @consumer labels the line requests; it is cut to
  * fit GPIO_MAX_NAME_SIZE.  Nothing is requested yet.
  *
+ * Nothing but a GPIO chip is ever opened (read-write) for it: the path must
+ * be a character device that sysfs, when there, shows on the gpio bus; a
+ * FIFO or a regular file, and with sysfs a terminal or a watchdog, is
+ * refused without being opened, so without blocking or waking anything up.
+ *
  * On failure returns -errno and writes one sentence into @err starting with
  * "entry N \"TEXT\": ": -ENOENT (no such chip, no chip with that label),
  * -ENOTTY (not a GPIO chip), -EINVAL (the selection does not fit the chip:
@@ -91,17 +96,24 @@ void gpio_cdev_line_config(enum gpio_direction dir, uint8_t out_value,
 /*
  * The system calls the back-end makes, replaceable by the unit tests (which
  * have no kernel GPIO chip).  Each returns what the libc call does (-1 with
- * errno set on failure).  @dev_dir is where numbered and labelled chips are
- * looked for: "/dev".
+ * errno set on failure).  @open is only ever called with O_PATH: it opens
+ * no device.  @reopen opens for real the file @path_fd (an O_PATH fd of
+ * @path) is, with @flags: through /proc/self/fd, or by @path again when
+ * /proc is not there (the caller then checks it got the same device).
+ * @dev_dir is where numbered and labelled chips are looked for: "/dev".
+ * @sys_dir is where sysfs is, which tells what kind of device a device
+ * number is: "/sys" (a directory without dev/char: cannot tell).
  */
 struct gpio_cdev_sys {
 	int (*open)(const char *path, int flags);
+	int (*reopen)(int path_fd, const char *path, int flags);
 	int (*close)(int fd);
 	int (*ioctl)(int fd, unsigned long request, void *arg);
 	ssize_t (*read)(int fd, void *buf, size_t count);
 	int (*fstat)(int fd, struct stat *st);
 	int (*set_nonblock)(int fd);
 	const char *dev_dir;
+	const char *sys_dir;
 };
 
 /*

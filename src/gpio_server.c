@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/virtio_gpio.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ struct gpio_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char name[64];	/* the socket's name in log lines */
 	bool owns_path; /* we made the socket file: remove it at the end */
+	struct unix_socket_file file; /* that file, if owns_path */
 	int listen_fd;
 	int stop_fd; /* eventfd: the main thread asks us to stop */
 	bool stopping;
@@ -455,12 +457,26 @@ static void *serve(void *opaque)
 	return NULL;
 }
 
+/* Writes the start-up error message, if the caller wants it. */
+__attribute__((format(printf, 3, 4))) static void
+server_error(char *err, size_t err_size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !err_size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, err_size, fmt, ap);
+	va_end(ap);
+}
+
 /*
  * The simulated chip's control socket: the one given, else PATH.sim.  For a
  * socket we were given, a control socket we cannot make is no reason not
  * to serve the device: the chip then just cannot be driven from the host.
  */
-static int open_sim_control(struct gpio_server *server, int sim_fd)
+static int open_sim_control(struct gpio_server *server, int sim_fd, char *err,
+			    size_t err_size)
 {
 	char control_path[sizeof(server->path) + 4];
 	int ret;
@@ -480,15 +496,19 @@ static int open_sim_control(struct gpio_server *server, int sim_fd)
 	if (ret < 0 && !server->owns_path) {
 		log_warn("%s: cannot create %s (%s); the simulated chip has "
 			 "no control socket",
-			 server->name, control_path, strerror(-ret));
+			 server->name, control_path, unix_socket_strerror(ret));
 		return 0;
 	}
+	if (ret < 0)
+		server_error(err, err_size,
+			     "%s: cannot create the control socket: %s",
+			     control_path, unix_socket_strerror(ret));
 	return ret;
 }
 
 int gpio_server_new_with(const struct gpio_server_socket *sock,
 			 struct gpio_device *device, struct gpio_backend *sim,
-			 struct gpio_server **out)
+			 struct gpio_server **out, char *err, size_t err_size)
 {
 	const char *path = sock->path ? sock->path : "";
 	int listen_fd = sock->listen_fd, sim_fd = sock->sim_fd;
@@ -496,8 +516,12 @@ int gpio_server_new_with(const struct gpio_server_socket *sock,
 	const char *slash;
 	int ret = -ENOMEM;
 
+	if (err && err_size)
+		err[0] = '\0';
 	if (strlen(path) >= sizeof(server->path)) {
 		ret = -ENAMETOOLONG;
+		server_error(err, err_size,
+			     "%s: too long for a Unix socket address", path);
 		goto err_free_device;
 	}
 	server = calloc(1, sizeof(*server));
@@ -544,16 +568,20 @@ int gpio_server_new_with(const struct gpio_server_socket *sock,
 	 * scripts and tests wait for, the control socket is there too.
 	 */
 	if (sim) {
-		ret = open_sim_control(server, sim_fd);
+		ret = open_sim_control(server, sim_fd, err, err_size);
 		sim_fd = -1; /* taken over, also on failure */
 		if (ret < 0)
 			goto err_free_loop;
 		gpio_sim_set_watch(sim, sim_line_changed, server);
 	}
 	if (listen_fd < 0) {
-		ret = unix_socket_listen(path);
-		if (ret < 0)
+		ret = unix_socket_listen(path, &server->file);
+		if (ret < 0) {
+			server_error(err, err_size,
+				     "%s: cannot create the socket: %s", path,
+				     unix_socket_strerror(ret));
 			goto err_free_sim;
+		}
 		listen_fd = ret;
 	}
 	server->listen_fd = listen_fd;
@@ -570,7 +598,7 @@ int gpio_server_new_with(const struct gpio_server_socket *sock,
 err_close_listen:
 	close(server->listen_fd);
 	if (server->owns_path)
-		unlink(server->path);
+		unix_socket_remove(server->path, &server->file);
 err_free_sim:
 	gpio_sim_set_watch(sim, NULL, NULL);
 	control_socket_free(server->sim_control);
@@ -588,6 +616,10 @@ err_free_device:
 		close(listen_fd);
 	if (sim_fd >= 0)
 		close(sim_fd);
+	/* Not the socket files: nothing another process did. */
+	if (err && err_size && !err[0])
+		server_error(err, err_size, "cannot serve %s: %s",
+			     *path ? path : "the socket", strerror(-ret));
 	return ret;
 }
 
@@ -600,7 +632,7 @@ int gpio_server_new(const char *path, struct gpio_device *device,
 		.sim_fd = -1,
 	};
 
-	return gpio_server_new_with(&sock, device, sim, out);
+	return gpio_server_new_with(&sock, device, sim, out, NULL, 0);
 }
 
 void gpio_server_set_connection_handler(struct gpio_server *server,
@@ -635,9 +667,12 @@ void gpio_server_free(struct gpio_server *server)
 	gpio_sim_set_watch(server->sim, NULL, NULL);
 	control_socket_free(server->sim_control);
 	close(server->listen_fd);
-	/* A socket we were given is not ours to remove. */
+	/*
+	 * A socket we were given is not ours to remove, nor whatever someone
+	 * put at the path of ours meanwhile.
+	 */
 	if (server->owns_path)
-		unlink(server->path);
+		unix_socket_remove(server->path, &server->file);
 	/* The back-end may still have fds in the loop: free it first. */
 	gpio_device_free(server->device);
 	event_loop_free(server->loop);

@@ -52,7 +52,10 @@
 #include "systemd.h"
 #include "unix_socket.h"
 
-/* Exit status for a command line or device list we cannot accept. */
+/*
+ * Exit status for a command line or device list we cannot accept, and for
+ * a socket we cannot create (something in the way).
+ */
 #define EXIT_USAGE  2
 #define MAX_SOCKETS 1024
 
@@ -647,7 +650,7 @@ static int create_servers(struct endpoint *eps, const struct device_list *list,
 		};
 		const char *label = eps[i].label;
 		struct gpio_device *device;
-		char what[PATH_MAX + 64];
+		char what[PATH_MAX + 64], err[PATH_MAX + 128];
 
 		backends[i] = NULL;
 		eps[i].fd = eps[i].sim_fd = -1; /* the server's now */
@@ -671,16 +674,11 @@ static int create_servers(struct endpoint *eps, const struct device_list *list,
 			close(sock.sim_fd);
 			sock.sim_fd = -1;
 		}
-		ret = gpio_server_new_with(&sock, device, sim, &servers[i]);
+		ret = gpio_server_new_with(&sock, device, sim, &servers[i], err,
+					   sizeof(err));
 		if (ret < 0) {
-			log_error("%s: cannot create the socket: %s", label,
-				  ret == -EEXIST ? "a file that is not a "
-						   "socket is in the way"
-				  : ret == -EADDRINUSE
-					  ? "another process serves it"
-				  : ret == -EPERM ? "cannot give it that group "
-						    "(not a member of it)"
-						  : strerror(-ret));
+			/* It names the path in the way: PATH or PATH.sim. */
+			log_error("%s", err);
 			break;
 		}
 		log_info("%s: serving a %s", label, what);
@@ -807,7 +805,7 @@ int main(int argc, char **argv)
 	bool activated;
 	char err[256];
 	sigset_t stop_signals;
-	int ret, sig;
+	int ret, sig, exit_status = EXIT_FAILURE;
 
 	log_init();
 	parse_options(argc, argv, &opts);
@@ -847,6 +845,11 @@ int main(int argc, char **argv)
 	/*
 	 * Every thread inherits this mask, so the signals reach only the
 	 * sigwait() below and the socket threads are never interrupted.
+	 * Blocked before the first socket file is made, so that a signal
+	 * from now on still removes them; and nothing from here to sigwait()
+	 * waits on another process (the checks of what is at a socket path
+	 * never block), so such a signal is acted on within milliseconds.
+	 * Until here a signal just ends the process: no file exists yet.
 	 */
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGINT);
@@ -871,8 +874,11 @@ int main(int argc, char **argv)
 	if (ret == 0)
 		ret = create_servers(eps, &list, backends, servers);
 	backends_free(backends, list.count);
-	if (ret < 0)
+	if (ret < 0) {
+		/* A socket path with something in the way, say: one line. */
+		exit_status = EXIT_USAGE;
 		goto out_free;
+	}
 	for (i = 0; i < list.count; i++) {
 		gpio_server_set_connection_handler(servers[i],
 						   on_connection_change, NULL);
@@ -894,9 +900,9 @@ int main(int argc, char **argv)
 	} else if (ret == 0 && opts.seccomp) {
 		ret = sandbox_install();
 		if (ret < 0)
-			log_error("cannot install the system-call filter: %s "
-				  "(--no-seccomp runs without it)",
-				  strerror(-ret));
+			log_error("cannot install the system-call filter: %s; "
+				  "--no-seccomp runs without it",
+				  sandbox_strerror(ret));
 	}
 	if (ret == 0) {
 		status_ready();
@@ -911,5 +917,5 @@ out_free:
 	endpoints_free(eps, count);
 	device_list_free(&list);
 	sd_notifier_close(&status.notifier);
-	return ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ret < 0 ? exit_status : EXIT_SUCCESS;
 }

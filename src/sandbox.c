@@ -19,8 +19,11 @@
 
 #include <errno.h>
 #include <linux/gpio.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <string.h>
+#include <sys/prctl.h>
 
 /*
  * Calls allowed with any arguments.  strace -f through the integration
@@ -117,16 +120,55 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t action,
 	return 0;
 }
 
+/*
+ * Whether the kernel takes seccomp filters at all, asked without side
+ * effects (libseccomp reports a kernel without them as a failed
+ * seccomp_init(), which reads as ENOMEM): PR_GET_SECCOMP fails with EINVAL
+ * only without CONFIG_SECCOMP; PR_SET_SECCOMP with a NULL filter program
+ * fails with EFAULT when filters are supported (the program is read
+ * first, and nothing is installed) and with EINVAL without
+ * CONFIG_SECCOMP_FILTER.  Returns 0 (supported, or cannot tell), -ENOSYS
+ * or -EOPNOTSUPP.
+ */
+static int kernel_support(void)
+{
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL)
+		return -ENOSYS;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL, 0, 0) < 0 &&
+	    errno == EINVAL)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+const char *sandbox_strerror(int err)
+{
+	switch (err) {
+	case -ENOSYS:
+		return "this kernel has no seccomp support (CONFIG_SECCOMP)";
+	case -EOPNOTSUPP:
+		return "this kernel has no seccomp filter support "
+		       "(CONFIG_SECCOMP_FILTER)";
+	default:
+		return strerror(-err);
+	}
+}
+
 int sandbox_install(void)
 {
 	scmp_filter_ctx ctx;
 	size_t i;
-	int ret;
+	int ret, support;
 
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	if (!ctx)
-		return -ENOMEM;
+	if (!ctx) {
+		support = kernel_support();
+		return support < 0 ? support : -ENOMEM;
+	}
 	ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	if (ret < 0)
+		goto out;
+	/* The kernel's own errno from seccomp_load(), not ECANCELED. */
+	ret = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 	if (ret < 0)
 		goto out;
 	ret = add_rules(ctx, SCMP_ACT_ALLOW, allowed,
@@ -155,5 +197,10 @@ int sandbox_install(void)
 	ret = seccomp_load(ctx);
 out:
 	seccomp_release(ctx);
+	if (ret < 0) {
+		support = kernel_support();
+		if (support < 0)
+			ret = support;
+	}
 	return ret;
 }

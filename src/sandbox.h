@@ -10,8 +10,13 @@
 /*
  * Installs the filter on every thread of the calling process
  * (SECCOMP_FILTER_FLAG_TSYNC), with no_new_privs set.  Irreversible.
- * Returns 0 or -errno.
+ * Returns 0 or -errno: -ENOSYS when the kernel has no seccomp at all
+ * (CONFIG_SECCOMP), -EOPNOTSUPP when it has no seccomp filters
+ * (CONFIG_SECCOMP_FILTER), else what the kernel or libseccomp said.
  */
 int sandbox_install(void);
+
+/* Why sandbox_install() returned @err, for a message. */
+const char *sandbox_strerror(int err);
 
 #endif

@@ -40,6 +40,12 @@ static int fill_address(struct sockaddr_un *addr, const char *path)
 /*
  * Whether @path may be bound: free, or a socket nobody listens on any more.
  * Anything else is left alone: it is not ours to delete.
+ *
+ * The probe never waits: a blocking connect() to a listener whose backlog
+ * is full (a squatter that never accepts, or a busy daemon) would wait for
+ * as long as the listener likes.  Non-blocking, a Unix stream connect()
+ * answers at once: 0 or EAGAIN (backlog full) when somebody listens,
+ * ECONNREFUSED when nobody does.
  */
 static int claim_path(const struct sockaddr_un *addr)
 {
@@ -50,25 +56,43 @@ static int claim_path(const struct sockaddr_un *addr)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode))
 		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	if (ret < 0)
+		ret = -errno;
 	close(fd);
-	if (ret == 0)
+	if (ret == 0 || ret == -EAGAIN)
 		return -EADDRINUSE;
-	if (errno != ECONNREFUSED)
-		return -errno;
+	if (ret != -ECONNREFUSED)
+		return ret;
 	log_info("%s: replacing a stale socket file", addr->sun_path);
 	return unlink(addr->sun_path) < 0 ? -errno : 0;
+}
+
+/* The identity of the socket file at @path, which we just bound. */
+static int file_of(const char *path, struct unix_socket_file *file)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST; /* replaced already: not ours to use */
+	file->dev = st.st_dev;
+	file->ino = st.st_ino;
+	return 0;
 }
 
 /*
  * A socket bound to @addr, born with @mode: a socket file is created
  * 0777 & ~umask, so umask ~mode leaves exactly @mode (no chmod, no window).
  * The umask is process-wide: this runs at start-up, before any thread.
+ * *@file is the file bound.
  */
-static int bind_with_mode(const struct sockaddr_un *addr, mode_t mode)
+static int bind_with_mode(const struct sockaddr_un *addr, mode_t mode,
+			  struct unix_socket_file *file)
 {
 	mode_t old_umask;
 	int fd, ret;
@@ -81,6 +105,11 @@ static int bind_with_mode(const struct sockaddr_un *addr, mode_t mode)
 	umask(old_umask);
 	if (ret < 0 || listen(fd, 8) < 0) {
 		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	ret = file_of(addr->sun_path, file);
+	if (ret < 0) {
 		close(fd);
 		return ret;
 	}
@@ -108,7 +137,7 @@ static int move_no_replace(const char *from, const char *to)
  * to @addr.
  */
 static int listen_private_then_move(const struct sockaddr_un *addr, mode_t mode,
-				    gid_t gid)
+				    gid_t gid, struct unix_socket_file *file)
 {
 	char dir[sizeof(addr->sun_path) + 16], tmp[sizeof(dir) + 2];
 	struct sockaddr_un tmp_addr;
@@ -126,7 +155,8 @@ static int listen_private_then_move(const struct sockaddr_un *addr, mode_t mode,
 	ret = fill_address(&tmp_addr, tmp);
 	if (ret < 0)
 		goto out_rmdir;
-	fd = bind_with_mode(&tmp_addr, mode);
+	/* Its identity there is the one it keeps: rename() moves the inode. */
+	fd = bind_with_mode(&tmp_addr, mode, file);
 	if (fd < 0) {
 		ret = fd;
 		goto out_rmdir;
@@ -153,27 +183,61 @@ out_rmdir:
 	return ret;
 }
 
-int unix_socket_listen_with(const char *path, mode_t mode, gid_t gid)
+int unix_socket_listen_with(const char *path, mode_t mode, gid_t gid,
+			    struct unix_socket_file *file)
 {
+	struct unix_socket_file unused;
 	struct sockaddr_un addr;
 	int ret;
 
+	if (!file)
+		file = &unused;
 	if (mode & ~(mode_t)0777)
 		return -EINVAL;
 	ret = fill_address(&addr, path);
 	if (ret < 0)
 		return ret;
 	if (gid != UNIX_SOCKET_NO_GROUP)
-		return listen_private_then_move(&addr, mode, gid);
+		return listen_private_then_move(&addr, mode, gid, file);
 	ret = claim_path(&addr);
 	if (ret < 0)
 		return ret;
-	return bind_with_mode(&addr, mode);
+	return bind_with_mode(&addr, mode, file);
 }
 
-int unix_socket_listen(const char *path)
+int unix_socket_listen(const char *path, struct unix_socket_file *file)
 {
-	return unix_socket_listen_with(path, g_mode, g_gid);
+	return unix_socket_listen_with(path, g_mode, g_gid, file);
+}
+
+int unix_socket_remove(const char *path, const struct unix_socket_file *file)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (!S_ISSOCK(st.st_mode) || st.st_dev != file->dev ||
+	    st.st_ino != file->ino) {
+		log_warn("%s: not removed: it is no longer the socket file "
+			 "this daemon made",
+			 path);
+		return -EEXIST;
+	}
+	return unlink(path) < 0 ? -errno : 0;
+}
+
+const char *unix_socket_strerror(int err)
+{
+	switch (err) {
+	case -EEXIST:
+		return "a file that is not a socket is in the way";
+	case -EADDRINUSE:
+		return "another process serves it";
+	case -EPERM:
+		return "cannot give it that group (not a member of it)";
+	default:
+		return strerror(-err);
+	}
 }
 
 int unix_socket_check_listening(int fd)

@@ -19,18 +19,47 @@
 int unix_socket_set_permissions(mode_t mode, gid_t gid);
 
 /*
+ * The file a socket was bound to (st_dev and st_ino of its path right
+ * after the bind): at the end the daemon removes that file, and only it.
+ */
+struct unix_socket_file {
+	dev_t dev;
+	ino_t ino;
+};
+
+/*
  * Binds and listens on @path (non-blocking, close-on-exec) with the
  * permissions set above (default 0600, the daemon's group).  The file has
  * its final mode and group from the instant it appears at @path: no window
  * in which anyone else may connect.  A stale socket file nobody listens on
- * is replaced; a live socket is -EADDRINUSE, any other file -EEXIST, a path
- * too long for sun_path -ENAMETOOLONG, a group the daemon may not give
- * -EPERM.  Returns the fd or -errno.
+ * is replaced; a live socket is -EADDRINUSE (also one whose listener
+ * accepts nobody: this never waits on another process), any other file
+ * -EEXIST, a path too long for sun_path -ENAMETOOLONG, a group the daemon
+ * may not give -EPERM.  Returns the fd or -errno; *@file (if not NULL) is
+ * the socket file made, for unix_socket_remove().
  */
-int unix_socket_listen(const char *path);
+int unix_socket_listen(const char *path, struct unix_socket_file *file);
 
 /* The same with explicit permissions (the settings above are ignored). */
-int unix_socket_listen_with(const char *path, mode_t mode, gid_t gid);
+int unix_socket_listen_with(const char *path, mode_t mode, gid_t gid,
+			    struct unix_socket_file *file);
+
+/*
+ * Removes @path if it still is @file, the socket file unix_socket_listen()
+ * made there.  Anything else now at @path (someone removed ours and put
+ * another daemon's socket or any file there) is left alone, with a
+ * warning: -EEXIST; nothing there: -ENOENT.  Returns 0 or -errno.  The
+ * check and the removal are two system calls (none removes a name only if
+ * it is a given file): a file put at @path between the two would still go.
+ */
+int unix_socket_remove(const char *path, const struct unix_socket_file *file);
+
+/*
+ * Why unix_socket_listen() returned @err, for a message about the path:
+ * "a file that is not a socket is in the way", "another process serves
+ * it", ..., else strerror(-@err).
+ */
+const char *unix_socket_strerror(int err);
 
 /*
  * Whether @fd, given by a supervisor or a VMM, can be served: an open,

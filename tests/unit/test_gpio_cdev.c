@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,12 +56,14 @@ struct fake_chip {
 	dev_t rdev;
 	bool not_chip;	/* GPIO_GET_CHIPINFO_IOCTL fails */
 	bool not_chr;	/* a regular file */
-	bool no_access; /* open fails EACCES */
+	bool no_access; /* opening it for real fails EACCES */
 	bool gone;	/* every ioctl fails ENODEV */
+	int swap_to;	/* opening it for real opens chip swap_to - 1 */
+	unsigned int opens; /* opened for real (not O_PATH) */
 	struct fake_line lines[FAKE_LINES];
 };
 
-enum fd_kind { FD_FREE, FD_CHIP, FD_REQUEST };
+enum fd_kind { FD_FREE, FD_PATH, FD_CHIP, FD_REQUEST };
 
 struct fake_fd {
 	enum fd_kind kind;
@@ -73,7 +76,8 @@ struct fake_fd {
 };
 
 static struct {
-	char dir[64]; /* the fake /dev */
+	char dir[64];	  /* the fake /dev */
+	char sys_dir[96]; /* the fake /sys: dir/sys */
 	struct fake_chip chips[FAKE_CHIPS];
 	struct fake_fd fds[FAKE_FDS];
 	unsigned int open_fds;
@@ -122,20 +126,38 @@ static struct fake_fd *fd_get(int fd, enum fd_kind kind)
 	return &k.fds[fd - FD_BASE];
 }
 
+/* Only an O_PATH open: it opens no device. */
 static int fake_open(const char *path, int flags)
 {
 	struct fake_chip *chip = chip_of_path(path);
 
-	assert_int_equal(flags, O_RDWR | O_CLOEXEC);
+	assert_int_equal(flags, O_PATH | O_CLOEXEC);
 	if (!chip) {
 		errno = ENOENT;
 		return -1;
 	}
+	return fd_new(FD_PATH, (int)(chip - k.chips), 0);
+}
+
+/* Opening for real what an O_PATH fd is (the same chip, unless swapped). */
+static int fake_reopen(int path_fd, const char *path, int flags)
+{
+	struct fake_fd *f = fd_get(path_fd, FD_PATH);
+	struct fake_chip *chip;
+	int index;
+
+	assert_non_null(f);
+	assert_ptr_equal(chip_of_path(path), &k.chips[f->chip]);
+	assert_int_equal(flags, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	index = k.chips[f->chip].swap_to ? k.chips[f->chip].swap_to - 1
+					 : f->chip;
+	chip = &k.chips[index];
+	chip->opens++;
 	if (chip->no_access) {
 		errno = EACCES;
 		return -1;
 	}
-	return fd_new(FD_CHIP, (int)(chip - k.chips), 0);
+	return fd_new(FD_CHIP, index, 0);
 }
 
 static int fake_close(int fd)
@@ -150,6 +172,8 @@ static int fake_close(int fd)
 		l->flags = 0;
 	} else {
 		f = fd_get(fd, FD_CHIP);
+		if (!f)
+			f = fd_get(fd, FD_PATH);
 	}
 	assert_non_null(f);
 	f->kind = FD_FREE;
@@ -161,6 +185,8 @@ static int fake_fstat(int fd, struct stat *st)
 {
 	struct fake_fd *f = fd_get(fd, FD_CHIP);
 
+	if (!f)
+		f = fd_get(fd, FD_PATH);
 	assert_non_null(f);
 	memset(st, 0, sizeof(*st));
 	st->st_mode =
@@ -359,6 +385,7 @@ static ssize_t fake_read(int fd, void *buf, size_t count)
 
 static struct gpio_cdev_sys fake_sys = {
 	.open = fake_open,
+	.reopen = fake_reopen,
 	.close = fake_close,
 	.ioctl = fake_ioctl,
 	.read = fake_read,
@@ -539,10 +566,31 @@ static int teardown(void **state)
 	return 0;
 }
 
+/*
+ * The fake sysfs: /sys/dev/char/MAJ:MIN/subsystem for @rdev, a link to
+ * @subsystem (as the kernel's: relative, "../../../bus/gpio" for a chip).
+ */
+static void create_sysfs_entry(dev_t rdev, const char *subsystem)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/dev/char/%u:%u", k.sys_dir,
+		 major(rdev), minor(rdev));
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/dev/char/%u:%u/subsystem", k.sys_dir,
+		 major(rdev), minor(rdev));
+	assert_int_equal(symlink(subsystem, path), 0);
+}
+
+/* Device numbers the fake sysfs knows: GPIO chips, a tty, a watchdog. */
+#define RDEV_TTY      makedev(5, 2)
+#define RDEV_WATCHDOG makedev(10, 130)
+#define RDEV_UNKNOWN  makedev(7, 77)
+
 static int group_setup(void **state)
 {
 	unsigned int i;
-	char name[16];
+	char name[16], path[PATH_MAX];
 
 	strcpy(k.dir, "/tmp/vdg-cdev-XXXXXX");
 	assert_non_null(mkdtemp(k.dir));
@@ -552,22 +600,32 @@ static int group_setup(void **state)
 		create_dev_file(name);
 	}
 	create_dev_file("null");
+	snprintf(k.sys_dir, sizeof(k.sys_dir), "%s/sys", k.dir);
+	fake_sys.sys_dir = k.sys_dir;
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s", k.sys_dir,
+			 i == 0	  ? ""
+			 : i == 1 ? "/dev"
+				  : "/dev/char");
+		assert_int_equal(mkdir(path, 0755), 0);
+	}
+	for (i = 0; i < FAKE_CHIPS; i++)
+		create_sysfs_entry(makedev(254, i), "../../../bus/gpio");
+	create_sysfs_entry(RDEV_TTY, "../../../class/tty");
+	create_sysfs_entry(RDEV_WATCHDOG, "../../../class/misc");
 	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	return remove(path);
 }
 
 static int group_teardown(void **state)
 {
-	char path[PATH_MAX];
-	unsigned int i;
-
-	for (i = 0; i < FAKE_CHIPS; i++) {
-		snprintf(path, sizeof(path), "%s/gpiochip%u", k.dir, i);
-		unlink(path);
-	}
-	snprintf(path, sizeof(path), "%s/null", k.dir);
-	unlink(path);
-	rmdir(k.dir);
-	return 0;
+	/* The fake /dev and the fake /sys in it. */
+	return nftw(k.dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Parses a one-entry device list. */
@@ -795,6 +853,87 @@ static void test_open_errors(void **state)
 	open_fails("0[NOPE]", -EINVAL, NULL);
 	open_fails("0[DUP]", -EINVAL, NULL);
 	open_fails("0[1,LED_B]", -EINVAL, NULL);
+}
+
+/*
+ * Nothing but a GPIO chip is opened for real: not a file that is no
+ * character device, nor a character device that sysfs shows as a tty or a
+ * watchdog (the fake kernel would answer the chip-info ioctl on them: only
+ * the checks before opening stop it), nor a device number sysfs does not
+ * know.
+ */
+static void test_open_only_gpio_chips(void **state)
+{
+	static const char message[] =
+		"entry 1 \"1\": DIR/gpiochip1 is not a GPIO chip";
+	const dev_t others[] = {RDEV_TTY, RDEV_WATCHDOG, RDEV_UNKNOWN};
+	struct gpio_backend *be;
+	unsigned int i;
+
+	k.chips[1].not_chr = true;
+	open_fails("1", -ENOTTY, message);
+	k.chips[1].not_chr = false;
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		k.chips[1].rdev = others[i];
+		open_fails("1", -ENOTTY, message);
+	}
+	assert_int_equal(k.chips[1].opens, 0);
+	/* A chip is opened, once. */
+	k.chips[1].rdev = makedev(254, 1);
+	be = open_ok("1");
+	assert_int_equal(k.chips[1].opens, 1);
+	gpio_backend_destroy(be);
+}
+
+/*
+ * Without sysfs the chip-info ioctl decides, on a descriptor opened
+ * non-blocking and without becoming a controlling terminal (fake_reopen
+ * checks the flags).
+ */
+static void test_open_without_sysfs(void **state)
+{
+	char missing[PATH_MAX];
+	struct gpio_backend *be;
+
+	snprintf(missing, sizeof(missing), "%s/no-sys", k.dir);
+	fake_sys.sys_dir = missing;
+	k.chips[1].rdev = RDEV_TTY;
+	k.chips[1].not_chip = true;
+	open_fails("1", -ENOTTY,
+		   "entry 1 \"1\": DIR/gpiochip1 is not a GPIO chip");
+	assert_int_equal(k.chips[1].opens, 1);
+	be = open_ok("0");
+	gpio_backend_destroy(be);
+	fake_sys.sys_dir = k.sys_dir;
+}
+
+/*
+ * The path led to another device by the time it was opened (reopened by
+ * name when /proc is missing): refused, both descriptors closed.
+ */
+static void test_open_changed_while_opening(void **state)
+{
+	k.chips[1].swap_to = 2 + 1;
+	open_fails("1", -ENOTTY,
+		   "entry 1 \"1\": DIR/gpiochip1 is not a GPIO chip");
+	assert_int_equal(k.chips[2].opens, 1);
+}
+
+/* A label is looked for among GPIO chips only: the others are not opened. */
+static void test_open_label_skips_other_devices(void **state)
+{
+	struct gpio_backend *be;
+
+	k.chips[2].rdev = RDEV_TTY;
+	open_fails("@twin", -ENOENT,
+		   "entry 1 \"@twin\": no GPIO chip in DIR is labelled "
+		   "\"twin\"");
+	be = open_ok("@other");
+	assert_int_equal(be->ngpio, 4);
+	gpio_backend_destroy(be);
+	assert_int_equal(k.chips[2].opens, 0);
+	/* Two scans (each opens every chip), then the one for use. */
+	assert_int_equal(k.chips[1].opens, 3);
 }
 
 static void test_open_label_ambiguous(void **state)
@@ -1308,6 +1447,14 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_open_only_gpio_chips,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_without_sysfs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_open_changed_while_opening,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_open_label_skips_other_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_label_ambiguous,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_label_cut_by_kernel,

@@ -2,7 +2,8 @@
 /*
  * The system-call filter the daemon installs (src/sandbox.c), installed in
  * forked children: what serving needs still works, anything else kills the
- * process with SIGSYS.
+ * process with SIGSYS; on a (faked) kernel without seccomp filters the
+ * failure says so.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -21,6 +22,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <sys/prctl.h>
 
 #include "sandbox.h"
 
@@ -121,6 +125,70 @@ static int serving_calls(void)
 	return 0;
 }
 
+/*
+ * Makes this process's seccomp() and prctl(PR_SET_SECCOMP) fail the way
+ * they do on a kernel built without seccomp filters (@none: without
+ * seccomp at all, PR_GET_SECCOMP failing too), with a filter of our own.
+ */
+static int fake_kernel_without_filters(bool none)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int ret;
+
+	if (!ctx)
+		return -1;
+	ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(none ? ENOSYS : EINVAL),
+			       SCMP_SYS(seccomp), 0);
+	if (ret == 0)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
+				       SCMP_SYS(prctl), 1,
+				       SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
+	if (ret == 0 && none)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
+				       SCMP_SYS(prctl), 1,
+				       SCMP_A0(SCMP_CMP_EQ, PR_GET_SECCOMP));
+	if (ret == 0)
+		ret = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return ret;
+}
+
+/* What sandbox_install() returns on such a kernel, from a child. */
+static int install_without_filters(bool none)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (fake_kernel_without_filters(none) < 0)
+			_exit(255);
+		_exit(-sandbox_install());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 255)
+		fail_msg("cannot fake the kernel");
+	return -WEXITSTATUS(status);
+}
+
+/*
+ * A kernel without seccomp filters is named as such (libseccomp alone
+ * makes it a failed seccomp_init(), which was reported as ENOMEM).
+ */
+static void test_no_filter_support(void **state)
+{
+	assert_int_equal(install_without_filters(false), -EOPNOTSUPP);
+	assert_string_equal(sandbox_strerror(-EOPNOTSUPP),
+			    "this kernel has no seccomp filter support "
+			    "(CONFIG_SECCOMP_FILTER)");
+	assert_int_equal(install_without_filters(true), -ENOSYS);
+	assert_string_equal(sandbox_strerror(-ENOSYS),
+			    "this kernel has no seccomp support "
+			    "(CONFIG_SECCOMP)");
+	assert_string_equal(sandbox_strerror(-EACCES), strerror(EACCES));
+}
+
 static void test_socket_inet_killed(void **state)
 {
 	expect_killed(run_sandboxed(call_socket_inet));
@@ -167,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_open_refused),
 		cmocka_unit_test(test_fork_killed),
 		cmocka_unit_test(test_other_ioctl_killed),
+		cmocka_unit_test(test_no_filter_support),
 	};
 
 #if defined(__SANITIZE_ADDRESS__)

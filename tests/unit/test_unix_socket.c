@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -81,7 +82,7 @@ static void test_listen_creates_private_socket(void **state)
 {
 	struct fixture *fx = *state;
 	struct stat st;
-	int fd = unix_socket_listen(fx->path);
+	int fd = unix_socket_listen(fx->path, NULL);
 
 	assert_true(fd >= 0);
 	assert_int_equal(lstat(fx->path, &st), 0);
@@ -96,7 +97,7 @@ static void test_listen_restores_umask(void **state)
 {
 	struct fixture *fx = *state;
 	mode_t old = umask(0022);
-	int fd = unix_socket_listen(fx->path);
+	int fd = unix_socket_listen(fx->path, NULL);
 
 	assert_true(fd >= 0);
 	assert_int_equal(umask(old), 0022);
@@ -106,7 +107,7 @@ static void test_listen_restores_umask(void **state)
 static void test_listen_fd_flags(void **state)
 {
 	struct fixture *fx = *state;
-	int fd = unix_socket_listen(fx->path);
+	int fd = unix_socket_listen(fx->path, NULL);
 
 	assert_true(fd >= 0);
 	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
@@ -129,7 +130,7 @@ static void test_listen_refuses_regular_file(void **state)
 	assert_int_equal(fputs(content, f) >= 0, 1);
 	assert_int_equal(fclose(f), 0);
 
-	assert_int_equal(unix_socket_listen(fx->path), -EEXIST);
+	assert_int_equal(unix_socket_listen(fx->path, NULL), -EEXIST);
 	assert_int_equal(lstat(fx->path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	f = fopen(fx->path, "r");
@@ -145,7 +146,7 @@ static void test_listen_refuses_directory(void **state)
 	struct stat st;
 
 	assert_int_equal(mkdir(fx->path, 0700), 0);
-	assert_int_equal(unix_socket_listen(fx->path), -EEXIST);
+	assert_int_equal(unix_socket_listen(fx->path, NULL), -EEXIST);
 	assert_int_equal(lstat(fx->path, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 	assert_int_equal(rmdir(fx->path), 0);
@@ -155,11 +156,11 @@ static void test_listen_refuses_live_socket(void **state)
 {
 	struct fixture *fx = *state;
 	struct stat before, after;
-	int fd = unix_socket_listen(fx->path);
+	int fd = unix_socket_listen(fx->path, NULL);
 
 	assert_true(fd >= 0);
 	assert_int_equal(lstat(fx->path, &before), 0);
-	assert_int_equal(unix_socket_listen(fx->path), -EADDRINUSE);
+	assert_int_equal(unix_socket_listen(fx->path, NULL), -EADDRINUSE);
 	/* The first socket keeps its file and still works. */
 	assert_int_equal(lstat(fx->path, &after), 0);
 	assert_int_equal(after.st_ino, before.st_ino);
@@ -174,7 +175,7 @@ static void test_listen_replaces_stale_socket(void **state)
 
 	leave_stale_socket(fx->path);
 	assert_int_equal(try_connect(fx->path), -ECONNREFUSED);
-	fd = unix_socket_listen(fx->path);
+	fd = unix_socket_listen(fx->path, NULL);
 	assert_true(fd >= 0);
 	assert_int_equal(try_connect(fx->path), 0);
 	close(fd);
@@ -184,11 +185,11 @@ static void test_listen_replaces_stale_socket(void **state)
 static void test_listen_after_listener_closed(void **state)
 {
 	struct fixture *fx = *state;
-	int fd = unix_socket_listen(fx->path);
+	int fd = unix_socket_listen(fx->path, NULL);
 
 	assert_true(fd >= 0);
 	close(fd);
-	fd = unix_socket_listen(fx->path);
+	fd = unix_socket_listen(fx->path, NULL);
 	assert_true(fd >= 0);
 	assert_int_equal(try_connect(fx->path), 0);
 	close(fd);
@@ -200,7 +201,7 @@ static void test_listen_path_too_long(void **state)
 
 	memset(path, 'a', sizeof(path) - 1);
 	path[sizeof(path) - 1] = '\0';
-	assert_int_equal(unix_socket_listen(path), -ENAMETOOLONG);
+	assert_int_equal(unix_socket_listen(path, NULL), -ENAMETOOLONG);
 }
 
 /* sun_path is 108 bytes: 107 characters and the NUL fit, 108 do not. */
@@ -216,9 +217,9 @@ static void test_listen_path_length_limit(void **state)
 	path[dir_len] = '/';
 	memset(path + dir_len + 1, 'a', sizeof(path) - dir_len - 1);
 	path[sizeof(addr.sun_path)] = '\0';
-	assert_int_equal(unix_socket_listen(path), -ENAMETOOLONG);
+	assert_int_equal(unix_socket_listen(path, NULL), -ENAMETOOLONG);
 	path[sizeof(addr.sun_path) - 1] = '\0';
-	fd = unix_socket_listen(path);
+	fd = unix_socket_listen(path, NULL);
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(unlink(path), 0);
@@ -230,7 +231,7 @@ static void test_listen_missing_directory(void **state)
 	char path[160];
 
 	snprintf(path, sizeof(path), "%s/no-such-dir/sock", fx->dir);
-	assert_int_equal(unix_socket_listen(path), -ENOENT);
+	assert_int_equal(unix_socket_listen(path, NULL), -ENOENT);
 }
 
 /* Entries in @dir other than . and .. */
@@ -248,13 +249,143 @@ static int count_entries(const char *dir)
 	return n;
 }
 
+/*
+ * A squatter listening at @path that never accepts, with its backlog full:
+ * a blocking connect() to it would wait forever.  Returns its fd; the
+ * queued client sockets are closed (their connections stay queued).
+ */
+static int full_backlog_squatter(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int i, client, ret = 0;
+
+	assert_true(fd >= 0);
+	strcpy(addr.sun_path, path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(fd, 0), 0);
+	for (i = 0; i < 64 && ret == 0; i++) {
+		client = socket(AF_UNIX,
+				SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		assert_true(client >= 0);
+		ret = connect(client, (struct sockaddr *)&addr, sizeof(addr));
+		if (ret < 0)
+			assert_int_equal(errno, EAGAIN);
+		close(client);
+	}
+	assert_int_equal(ret, -1);
+	return fd;
+}
+
+/*
+ * Runs unix_socket_listen_with(@path, 0600, @gid) in a child that SIGALRM
+ * kills after 5 s; returns what it returned (the child closes the fd).
+ */
+static int listen_in_child(const char *path, gid_t gid)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd;
+
+		alarm(5);
+		fd = unix_socket_listen_with(path, 0600, gid, NULL);
+		_exit(fd >= 0 ? 0 : -fd);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("unix_socket_listen() still waiting after 5 s "
+			 "(killed by signal %d)",
+			 WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	return -WEXITSTATUS(status);
+}
+
+/*
+ * A listener that accepts nobody is somebody's: refused at once, never
+ * waited on, never replaced; the same with a group to give.
+ */
+static void test_listen_refuses_full_backlog(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat before, after;
+	int squatter = full_backlog_squatter(fx->path);
+
+	assert_int_equal(lstat(fx->path, &before), 0);
+	assert_int_equal(listen_in_child(fx->path, UNIX_SOCKET_NO_GROUP),
+			 -EADDRINUSE);
+	assert_int_equal(listen_in_child(fx->path, getegid()), -EADDRINUSE);
+	assert_int_equal(lstat(fx->path, &after), 0);
+	assert_int_equal(after.st_ino, before.st_ino);
+	assert_int_equal(count_entries(fx->dir), 1);
+	close(squatter);
+}
+
+/*
+ * unix_socket_remove() removes the file unix_socket_listen() made, and
+ * nothing that took its place: a regular file, another socket.
+ */
+static void test_remove_only_own_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct unix_socket_file file, other;
+	struct stat st;
+	int fd, fd2;
+
+	fd = unix_socket_listen(fx->path, &file);
+	assert_true(fd >= 0);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_int_equal(file.dev, st.st_dev);
+	assert_int_equal(file.ino, st.st_ino);
+	assert_int_equal(unix_socket_remove(fx->path, &file), 0);
+	assert_int_equal(lstat(fx->path, &st), -1);
+	assert_int_equal(unix_socket_remove(fx->path, &file), -ENOENT);
+
+	/* Someone put a regular file there. */
+	fd2 = open(fx->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd2 >= 0);
+	close(fd2);
+	assert_int_equal(unix_socket_remove(fx->path, &file), -EEXIST);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(unlink(fx->path), 0);
+
+	/* Another daemon's live socket. */
+	fd2 = unix_socket_listen(fx->path, &other);
+	assert_true(fd2 >= 0);
+	assert_int_equal(unix_socket_remove(fx->path, &file), -EEXIST);
+	assert_int_equal(try_connect(fx->path), 0);
+	assert_int_equal(unix_socket_remove(fx->path, &other), 0);
+	close(fd2);
+	close(fd);
+}
+
+/* With a group: the file moved into place is the one recorded. */
+static void test_remove_after_group_move(void **state)
+{
+	struct fixture *fx = *state;
+	struct unix_socket_file file;
+	struct stat st;
+	int fd = unix_socket_listen_with(fx->path, 0660, getegid(), &file);
+
+	assert_true(fd >= 0);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_int_equal(file.ino, st.st_ino);
+	assert_int_equal(unix_socket_remove(fx->path, &file), 0);
+	assert_int_equal(count_entries(fx->dir), 0);
+	close(fd);
+}
+
 /* A wider mode without a group: born with it (umask), nothing else made. */
 static void test_listen_with_mode(void **state)
 {
 	struct fixture *fx = *state;
 	struct stat st;
 	mode_t old = umask(0022);
-	int fd = unix_socket_listen_with(fx->path, 0660, UNIX_SOCKET_NO_GROUP);
+	int fd = unix_socket_listen_with(fx->path, 0660, UNIX_SOCKET_NO_GROUP,
+					 NULL);
 
 	assert_true(fd >= 0);
 	assert_int_equal(umask(old), 0022);
@@ -273,7 +404,8 @@ static void test_listen_with_mode_ignores_umask(void **state)
 	struct fixture *fx = *state;
 	struct stat st;
 	mode_t old = umask(0777);
-	int fd = unix_socket_listen_with(fx->path, 0666, UNIX_SOCKET_NO_GROUP);
+	int fd = unix_socket_listen_with(fx->path, 0666, UNIX_SOCKET_NO_GROUP,
+					 NULL);
 
 	umask(old);
 	assert_true(fd >= 0);
@@ -304,7 +436,7 @@ static void test_listen_with_group(void **state)
 	struct fixture *fx = *state;
 	gid_t gid = some_group();
 	struct stat st;
-	int fd = unix_socket_listen_with(fx->path, 0660, gid);
+	int fd = unix_socket_listen_with(fx->path, 0660, gid, NULL);
 
 	assert_true(fd >= 0);
 	assert_int_equal(lstat(fx->path, &st), 0);
@@ -326,8 +458,9 @@ static void test_listen_with_group_refuses_regular_file(void **state)
 
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(unix_socket_listen_with(fx->path, 0660, getegid()),
-			 -EEXIST);
+	assert_int_equal(
+		unix_socket_listen_with(fx->path, 0660, getegid(), NULL),
+		-EEXIST);
 	assert_int_equal(lstat(fx->path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(count_entries(fx->dir), 1);
@@ -337,12 +470,13 @@ static void test_listen_with_group_refuses_live_socket(void **state)
 {
 	struct fixture *fx = *state;
 	struct stat before, after;
-	int fd = unix_socket_listen(fx->path);
+	int fd = unix_socket_listen(fx->path, NULL);
 
 	assert_true(fd >= 0);
 	assert_int_equal(lstat(fx->path, &before), 0);
-	assert_int_equal(unix_socket_listen_with(fx->path, 0660, getegid()),
-			 -EADDRINUSE);
+	assert_int_equal(
+		unix_socket_listen_with(fx->path, 0660, getegid(), NULL),
+		-EADDRINUSE);
 	assert_int_equal(lstat(fx->path, &after), 0);
 	assert_int_equal(after.st_ino, before.st_ino);
 	assert_int_equal(after.st_mode & 07777, 0600);
@@ -358,7 +492,7 @@ static void test_listen_with_group_replaces_stale_socket(void **state)
 	int fd;
 
 	leave_stale_socket(fx->path);
-	fd = unix_socket_listen_with(fx->path, 0640, getegid());
+	fd = unix_socket_listen_with(fx->path, 0640, getegid(), NULL);
 	assert_true(fd >= 0);
 	assert_int_equal(lstat(fx->path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0640);
@@ -376,7 +510,7 @@ static void test_listen_with_foreign_group(void **state)
 		print_message("# root may give any group: not tried\n");
 		return;
 	}
-	assert_int_equal(unix_socket_listen_with(fx->path, 0660, 12345),
+	assert_int_equal(unix_socket_listen_with(fx->path, 0660, 12345, NULL),
 			 -EPERM);
 	assert_int_equal(count_entries(fx->dir), 0);
 }
@@ -385,9 +519,9 @@ static void test_listen_with_bad_mode(void **state)
 {
 	struct fixture *fx = *state;
 
-	assert_int_equal(
-		unix_socket_listen_with(fx->path, 04660, UNIX_SOCKET_NO_GROUP),
-		-EINVAL);
+	assert_int_equal(unix_socket_listen_with(fx->path, 04660,
+						 UNIX_SOCKET_NO_GROUP, NULL),
+			 -EINVAL);
 	assert_int_equal(
 		unix_socket_set_permissions(01777, UNIX_SOCKET_NO_GROUP),
 		-EINVAL);
@@ -402,7 +536,7 @@ static void test_set_permissions(void **state)
 	int fd;
 
 	assert_int_equal(unix_socket_set_permissions(0606, getegid()), 0);
-	fd = unix_socket_listen(fx->path);
+	fd = unix_socket_listen(fx->path, NULL);
 	assert_int_equal(unix_socket_set_permissions(UNIX_SOCKET_DEFAULT_MODE,
 						     UNIX_SOCKET_NO_GROUP),
 			 0);
@@ -433,7 +567,7 @@ static void test_listen_with_group_path_limit(void **state)
 	sub[100] = '\0';
 	assert_int_equal(mkdir(sub, 0700), 0);
 	snprintf(path, sizeof(path), "%s/s", sub);
-	assert_int_equal(unix_socket_listen_with(path, 0660, getegid()),
+	assert_int_equal(unix_socket_listen_with(path, 0660, getegid(), NULL),
 			 -ENAMETOOLONG);
 	assert_int_equal(count_entries(sub), 0);
 	assert_int_equal(rmdir(sub), 0);
@@ -443,7 +577,7 @@ static void test_listen_with_group_path_limit(void **state)
 	path[dir_len] = '/';
 	memset(path + dir_len + 1, 'a', sizeof(addr.sun_path) - dir_len - 2);
 	path[sizeof(addr.sun_path) - 1] = '\0';
-	fd = unix_socket_listen_with(path, 0660, getegid());
+	fd = unix_socket_listen_with(path, 0660, getegid(), NULL);
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(unlink(path), 0);
@@ -455,7 +589,7 @@ static void test_check_listening(void **state)
 	struct fixture *fx = *state;
 	int fd, pair[2];
 
-	fd = unix_socket_listen(fx->path);
+	fd = unix_socket_listen(fx->path, NULL);
 	assert_true(fd >= 0);
 	assert_int_equal(unix_socket_check_listening(fd), 0);
 	close(fd);
@@ -490,7 +624,7 @@ static void test_get_path(void **state)
 	char buf[sizeof(addr.sun_path)], small[4];
 	int fd;
 
-	fd = unix_socket_listen(fx->path);
+	fd = unix_socket_listen(fx->path, NULL);
 	assert_true(fd >= 0);
 	assert_int_equal(unix_socket_get_path(fd, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, fx->path);
@@ -551,11 +685,14 @@ int main(void)
 		TEST(test_listen_refuses_regular_file),
 		TEST(test_listen_refuses_directory),
 		TEST(test_listen_refuses_live_socket),
+		TEST(test_listen_refuses_full_backlog),
 		TEST(test_listen_replaces_stale_socket),
 		TEST(test_listen_after_listener_closed),
 		TEST(test_listen_path_too_long),
 		TEST(test_listen_path_length_limit),
 		TEST(test_listen_missing_directory),
+		TEST(test_remove_only_own_file),
+		TEST(test_remove_after_group_move),
 		TEST(test_listen_with_mode),
 		TEST(test_listen_with_mode_ignores_umask),
 		TEST(test_listen_with_group),

@@ -1,0 +1,806 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Start-up and shut-down against a hostile or unlucky host: whatever
+ * another local user put at the socket paths, the daemon says which path
+ * and why in one line and exits 2 at once, never waiting on that user;
+ * a device-list path that is not a GPIO chip (a FIFO, a leased file, a
+ * terminal, any other device) is refused without being opened; a kernel
+ * without seccomp filters is named as the reason the daemon stops; SIGTERM
+ * during start-up ends it without leaving a socket file behind; at exit it
+ * removes its own socket files and nothing that replaced them.
+ *
+ * Usage: test_startup DAEMON-BINARY
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+/* How long a start-up error may take (times g_scale). */
+#define ERROR_WITHIN_MS 1000
+
+struct st {
+	struct daemon d;
+	bool spawned;
+	struct daemon d2; /* a second daemon on d's socket paths */
+	bool spawned2;
+	int fds[MAX_FX_FDS]; /* closed by teardown */
+	char extra[4][192];  /* files the test made besides the sockets */
+	char args[8][256];
+	const char *argv[9];
+};
+
+static int st_setup(void **state)
+{
+	struct st *t = calloc(1, sizeof(*t));
+	unsigned int i;
+
+	assert_non_null(t);
+	daemon_prepare(&t->d);
+	for (i = 0; i < MAX_FX_FDS; i++)
+		t->fds[i] = -1;
+	*state = t;
+	return 0;
+}
+
+static int st_teardown(void **state)
+{
+	struct st *t = *state;
+	unsigned int i;
+
+	if (t->spawned && daemon_alive(&t->d)) {
+		print_log(&t->d, "test ended with the daemon running");
+		daemon_kill(&t->d);
+	}
+	if (t->spawned2) {
+		if (daemon_alive(&t->d2)) {
+			print_log(&t->d2, "test ended with daemon 2 running");
+			daemon_kill(&t->d2);
+		}
+		unlink(t->d2.log);
+	}
+	for (i = 0; i < MAX_FX_FDS; i++)
+		if (t->fds[i] >= 0)
+			close(t->fds[i]);
+	for (i = 0; i < 4; i++)
+		if (t->extra[i][0])
+			unlink(t->extra[i]);
+	daemon_remove_files(&t->d);
+	signal(SIGIO, SIG_DFL); /* test_chip_leased_file's */
+	free(t);
+	return 0;
+}
+
+/* Keeps @fd for teardown to close; returns it. */
+static int keep(struct st *t, int fd)
+{
+	unsigned int i;
+
+	assert_true(fd >= 0);
+	for (i = 0; i < MAX_FX_FDS; i++) {
+		if (t->fds[i] < 0) {
+			t->fds[i] = fd;
+			return fd;
+		}
+	}
+	fail_msg("too many fds");
+	return -1;
+}
+
+/*
+ * The daemon's arguments: -s BASE -c @count -l @list, then @extra (NULL or
+ * NULL-terminated).
+ */
+static const char *const *args_for(struct st *t, unsigned int count,
+				   const char *list, const char *const *extra)
+{
+	unsigned int n = 0;
+
+	snprintf(t->args[n], sizeof(t->args[n]), "--socket-path=%s",
+		 t->d.base);
+	t->argv[n] = t->args[n];
+	n++;
+	snprintf(t->args[n], sizeof(t->args[n]), "--socket-count=%u", count);
+	t->argv[n] = t->args[n];
+	n++;
+	snprintf(t->args[n], sizeof(t->args[n]), "--device-list=%s", list);
+	t->argv[n] = t->args[n];
+	n++;
+	while (extra && *extra && n < 8)
+		t->argv[n++] = *extra++;
+	t->argv[n] = NULL;
+	return t->argv;
+}
+
+static void spawn(struct st *t, const char *const *args)
+{
+	t->d.reaped = false; /* a daemon started before in the test */
+	t->d.pid = daemon_spawn(&t->d, args);
+	assert_true(t->d.pid > 0);
+	t->spawned = true;
+}
+
+/*
+ * The daemon, started with @args, exits with status 2 within
+ * ERROR_WITHIN_MS, and its output is exactly the one line @want (after
+ * "vhost-device-gpio: error: ").
+ */
+static void expect_start_error(struct st *t, const char *const *args,
+			       const char *want)
+{
+	char line[1024], first[1024] = "", expected[1024];
+	int64_t start = now_ms(), took;
+	int lines = 0;
+	FILE *f;
+
+	spawn(t, args);
+	if (!daemon_wait_exit(&t->d, ERROR_WITHIN_MS * g_scale)) {
+		print_log(&t->d, "still running");
+		fail_msg("the daemon still runs %d ms after it started; "
+			 "expected \"%s\"",
+			 ERROR_WITHIN_MS * g_scale, want);
+	}
+	took = now_ms() - start;
+	f = fopen(t->d.log, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '=' && line[1] == '=')
+			continue; /* valgrind's */
+		if (!lines++)
+			snprintf(first, sizeof(first), "%s", line);
+	}
+	fclose(f);
+	snprintf(expected, sizeof(expected), "vhost-device-gpio: error: %s\n",
+		 want);
+	if (!WIFEXITED(t->d.status) || WEXITSTATUS(t->d.status) != 2 ||
+	    lines != 1 || strcmp(first, expected)) {
+		print_log(&t->d, "unexpected end");
+		fail_msg("expected exit status 2 and the one line \"%s\"; got "
+			 "%s %d and %d lines",
+			 want,
+			 WIFEXITED(t->d.status) ? "exit status" : "signal",
+			 WIFEXITED(t->d.status) ? WEXITSTATUS(t->d.status)
+						: WTERMSIG(t->d.status),
+			 lines);
+	}
+	print_message("# %lld ms: %s", (long long)took, first);
+}
+
+/* A regular file at @path with a known content. */
+static void put_file(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_true(fputs("not a socket\n", f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void expect_file(const char *path)
+{
+	char buf[64] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		fail_msg("%s is gone: %s", path, strerror(errno));
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "not a socket\n");
+}
+
+/*
+ * A listener at @path that never accepts, its backlog full: a blocking
+ * connect() to it waits forever.  Returns its fd (kept for teardown).
+ */
+static int full_backlog_squatter(struct st *t, const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = keep(t, socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	int i, client, ret = 0;
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%.*s",
+		 (int)sizeof(addr.sun_path) - 1, path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(fd, 0), 0);
+	for (i = 0; i < 64 && ret == 0; i++) {
+		client = socket(AF_UNIX,
+				SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		assert_true(client >= 0);
+		ret = connect(client, (struct sockaddr *)&addr, sizeof(addr));
+		if (ret < 0)
+			assert_int_equal(errno, EAGAIN);
+		close(client);
+	}
+	assert_int_equal(ret, -1);
+	return fd;
+}
+
+static ino_t inode_of(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		fail_msg("%s: %s", path, strerror(errno));
+	return st.st_ino;
+}
+
+/* ------------------------------------------------------------------ */
+/* Something in the way of a socket                                     */
+
+/* A squatter at PATH0.sim that accepts nobody: PATH0.sim named, no wait. */
+static void test_squatter_at_sim(void **state)
+{
+	struct st *t = *state;
+	char sim[192], want[512];
+	ino_t ino;
+
+	daemon_sim_sock(&t->d, 0, sim, sizeof(sim));
+	full_backlog_squatter(t, sim);
+	ino = inode_of(sim);
+	snprintf(want, sizeof(want),
+		 "%s: cannot create the control socket: another process "
+		 "serves it",
+		 sim);
+	expect_start_error(t, args_for(t, 1, "s8", NULL), want);
+	assert_int_equal(inode_of(sim), ino);
+	assert_int_equal(dir_entries(t->d.dir), 1);
+}
+
+/* The same at PATH0: PATH0 named, and the PATH0.sim made before is gone. */
+static void test_squatter_at_device(void **state)
+{
+	struct st *t = *state;
+	char sock[192], want[512];
+	ino_t ino;
+
+	daemon_sock(&t->d, 0, sock, sizeof(sock));
+	full_backlog_squatter(t, sock);
+	ino = inode_of(sock);
+	snprintf(want, sizeof(want),
+		 "%s: cannot create the socket: another process serves it",
+		 sock);
+	expect_start_error(t, args_for(t, 1, "s8", NULL), want);
+	assert_int_equal(inode_of(sock), ino);
+	assert_int_equal(dir_entries(t->d.dir), 1);
+}
+
+/* A squatter at the second device's path: the first is cleaned up too. */
+static void test_squatter_at_second_device(void **state)
+{
+	struct st *t = *state;
+	char sock[192], want[512];
+
+	daemon_sock(&t->d, 1, sock, sizeof(sock));
+	full_backlog_squatter(t, sock);
+	snprintf(want, sizeof(want),
+		 "%s: cannot create the socket: another process serves it",
+		 sock);
+	spawn(t, args_for(t, 2, "s8:s4", NULL));
+	if (!daemon_wait_exit(&t->d, ERROR_WITHIN_MS * g_scale))
+		fail_msg("the daemon still runs %d ms after it started",
+			 ERROR_WITHIN_MS * g_scale);
+	assert_true(WIFEXITED(t->d.status));
+	assert_int_equal(WEXITSTATUS(t->d.status), 2);
+	if (daemon_log_count(&t->d, want) != 1) {
+		print_log(&t->d, "no error line");
+		fail_msg("no log line \"%s\"", want);
+	}
+	assert_int_equal(dir_entries(t->d.dir), 1);
+}
+
+/* A regular file at PATH0.sim: named, and left as it was. */
+static void test_file_at_sim(void **state)
+{
+	struct st *t = *state;
+	char sim[192], want[512];
+
+	daemon_sim_sock(&t->d, 0, sim, sizeof(sim));
+	put_file(sim);
+	snprintf(want, sizeof(want),
+		 "%s: cannot create the control socket: a file that is not a "
+		 "socket is in the way",
+		 sim);
+	expect_start_error(t, args_for(t, 1, "s8", NULL), want);
+	expect_file(sim);
+	assert_int_equal(dir_entries(t->d.dir), 1);
+}
+
+/* A regular file at PATH0: named, left as it was, PATH0.sim gone. */
+static void test_file_at_device(void **state)
+{
+	struct st *t = *state;
+	char sock[192], want[512];
+
+	daemon_sock(&t->d, 0, sock, sizeof(sock));
+	put_file(sock);
+	snprintf(want, sizeof(want),
+		 "%s: cannot create the socket: a file that is not a socket "
+		 "is in the way",
+		 sock);
+	expect_start_error(t, args_for(t, 1, "s8", NULL), want);
+	expect_file(sock);
+	assert_int_equal(dir_entries(t->d.dir), 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* -l PATH that is not a GPIO chip: refused, never opened               */
+
+/* A file of the test's in the daemon's directory: d.dir/@name. */
+static const char *extra_path(struct st *t, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4 && t->extra[i][0]; i++)
+		;
+	assert_true(i < 4);
+	snprintf(t->extra[i], sizeof(t->extra[i]), "%s/%s", t->d.dir, name);
+	return t->extra[i];
+}
+
+/* Opens of @path (IN_OPEN: O_PATH lookups are not opens) from now on. */
+static int watch_opens(struct st *t, const char *path)
+{
+	int in = keep(t, inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+
+	if (inotify_add_watch(in, path, IN_OPEN) < 0)
+		fail_msg("inotify on %s: %s", path, strerror(errno));
+	return in;
+}
+
+static int opens_seen(int in)
+{
+	char buf[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+	int count = 0;
+
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		char *p = buf;
+
+		while (p < buf + n) {
+			const struct inotify_event *e = (const void *)p;
+
+			count += (e->mask & IN_OPEN) != 0;
+			p += sizeof(*e) + e->len;
+		}
+	}
+	return count;
+}
+
+/*
+ * -l @path: exit 2 within a second, the one line saying it is not a GPIO
+ * chip, and @path never opened.
+ */
+static void expect_not_a_chip(struct st *t, const char *path)
+{
+	char want[512];
+	int in = watch_opens(t, path), i, files = 0;
+
+	snprintf(want, sizeof(want),
+		 "--device-list: entry 1 \"%s\": %s is not a GPIO chip", path,
+		 path);
+	expect_start_error(t, args_for(t, 1, path, NULL), want);
+	if (opens_seen(in))
+		fail_msg("%s was opened", path);
+	/* Nothing but the test's own files in the socket directory. */
+	for (i = 0; i < 4; i++)
+		files += t->extra[i][0] != '\0';
+	assert_int_equal(dir_entries(t->d.dir), files);
+}
+
+/* A FIFO (opening it for reading would wait for a writer). */
+static void test_chip_fifo(void **state)
+{
+	struct st *t = *state;
+	const char *path = extra_path(t, "fifo");
+
+	assert_int_equal(mkfifo(path, 0600), 0);
+	expect_not_a_chip(t, path);
+}
+
+/*
+ * A regular file under a lease: opening it for writing waits until the
+ * lease holder gives it up or /proc/sys/fs/lease-break-time (45 s) passes.
+ */
+static void test_chip_leased_file(void **state)
+{
+	struct st *t = *state;
+	const char *path = extra_path(t, "leased");
+	int fd;
+
+	put_file(path);
+	fd = keep(t, open(path, O_RDONLY | O_CLOEXEC));
+	/* The lease-break signal (SIGIO) would end the test. */
+	signal(SIGIO, SIG_IGN);
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) < 0) {
+		signal(SIGIO, SIG_DFL);
+		print_message("# no lease on %s (%s): only the type is "
+			      "checked\n",
+			      path, strerror(errno));
+		expect_not_a_chip(t, path);
+		return;
+	}
+	expect_not_a_chip(t, path);
+	assert_int_equal(fcntl(fd, F_GETLEASE), F_RDLCK); /* not broken */
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	signal(SIGIO, SIG_DFL);
+}
+
+/*
+ * Character devices that are not GPIO chips: a memory device (a node of
+ * /dev/null's number, made for the test so that nobody else opens it) and
+ * a terminal (a pseudo-terminal of the test's own).  Opening them proves
+ * nothing about a chip; a watchdog would be armed by it.
+ */
+static void test_chip_other_devices(void **state)
+{
+	struct st *t = *state;
+	const char *node = extra_path(t, "null");
+	int master;
+
+	if (mknod(node, S_IFCHR | 0600, makedev(1, 3)) == 0)
+		expect_not_a_chip(t, node);
+	else
+		print_message("# mknod %s: %s: not tried\n", node,
+			      strerror(errno));
+
+	master = keep(t, posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	expect_not_a_chip(t, ptsname(master));
+}
+
+/* ------------------------------------------------------------------ */
+/* A kernel without seccomp filters                                     */
+
+/*
+ * In the daemon's process, before the exec: seccomp() and
+ * prctl(PR_SET_SECCOMP) fail with EINVAL, as on a kernel built without
+ * CONFIG_SECCOMP_FILTER.
+ */
+static void no_seccomp_filters(void *arg)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
+	if (!ctx ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL), SCMP_SYS(seccomp),
+			     0) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL), SCMP_SYS(prctl), 1,
+			     SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP)) < 0 ||
+	    seccomp_load(ctx) < 0)
+		_exit(126);
+	seccomp_release(ctx);
+}
+
+/*
+ * The daemon stops with the reason (not "Cannot allocate memory") and
+ * removes its sockets; --no-seccomp, which the message suggests, then
+ * serves.
+ */
+static void test_kernel_without_seccomp_filters(void **state)
+{
+	static const char want[] =
+		"vhost-device-gpio: error: cannot install the system-call "
+		"filter: this kernel has no seccomp filter support "
+		"(CONFIG_SECCOMP_FILTER); --no-seccomp runs without it";
+	const char *no_seccomp[] = {"--no-seccomp", NULL};
+	struct st *t = *state;
+	int64_t start = now_ms();
+	char why[256];
+
+	t->d.reaped = false;
+	t->d.pid = daemon_spawn_with(&t->d, args_for(t, 1, "s8", NULL),
+				     no_seccomp_filters, NULL);
+	t->spawned = true;
+	while (daemon_alive(&t->d)) {
+		if (daemon_log_count(&t->d, "no system-call filter") == 1) {
+			/* Under valgrind, in an ASan build: no filter. */
+			daemon_kill(&t->d);
+			print_message("# the daemon runs without a filter "
+				      "here: not tried\n");
+			return;
+		}
+		if (now_ms() - start > 5000 * g_scale) {
+			print_log(&t->d, "still running");
+			fail_msg("the daemon still runs");
+		}
+		sleep_ms(5);
+	}
+	if (!WIFEXITED(t->d.status) || WEXITSTATUS(t->d.status) == 0 ||
+	    WEXITSTATUS(t->d.status) == 126 ||
+	    daemon_log_count(&t->d, want) != 1) {
+		print_log(&t->d, "unexpected end");
+		fail_msg("expected a non-zero exit and the line \"%s\"", want);
+	}
+	assert_int_equal(dir_entries(t->d.dir), 0);
+
+	t->d.count = 1;
+	t->d.reaped = false;
+	t->d.pid = daemon_spawn_with(&t->d, args_for(t, 1, "s8", no_seccomp),
+				     no_seccomp_filters, NULL);
+	while (!socket_exists(&t->d, 0)) {
+		if (!daemon_alive(&t->d)) {
+			print_log(&t->d, "--no-seccomp");
+			fail_msg("--no-seccomp did not serve");
+		}
+		sleep_ms(2);
+	}
+	if (daemon_stop(&t->d, why, sizeof(why))) {
+		print_log(&t->d, why);
+		fail_msg("%s", why);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* At exit: only the daemon's own socket files are removed              */
+
+/* A listening socket of the test's own at @path; returns its fd. */
+static int listener_at(struct st *t, const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = keep(t, socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%.*s",
+		 (int)sizeof(addr.sun_path) - 1, path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+static bool connects(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	assert_true(fd >= 0);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%.*s",
+		 (int)sizeof(addr.sun_path) - 1, path);
+	ok = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* SIGTERM: the daemon @d exits 0 within 5 s. */
+static void stop_clean(struct daemon *d)
+{
+	assert_true(daemon_alive(d));
+	kill(d->pid, SIGTERM);
+	if (!daemon_wait_exit(d, 5000 * g_scale)) {
+		print_log(d, "no exit");
+		fail_msg("the daemon did not exit after SIGTERM");
+	}
+	if (!WIFEXITED(d->status) || WEXITSTATUS(d->status) != 0) {
+		print_log(d, "bad exit");
+		fail_msg("the daemon ended with %s %d",
+			 WIFEXITED(d->status) ? "exit status" : "signal",
+			 WIFEXITED(d->status) ? WEXITSTATUS(d->status)
+					      : WTERMSIG(d->status));
+	}
+}
+
+/* The daemon's sockets exist, PATH0.sim too. */
+static void start_s8(struct st *t)
+{
+	char sim[192];
+
+	t->d.count = 1;
+	t->d.pid = 0;
+	daemon_spawn_wait(&t->d, args_for(t, 1, "s8", NULL));
+	t->spawned = true;
+	/* PATH.sim is made before PATH. */
+	daemon_sim_sock(&t->d, 0, sim, sizeof(sim));
+	assert_true(connects(sim));
+}
+
+/*
+ * Someone replaced the daemon's socket files while it ran (a regular file
+ * at PATH0, a live socket at PATH0.sim): at exit both stay.
+ */
+static void test_replaced_files_stay(void **state)
+{
+	struct st *t = *state;
+	char sock[192], sim[192];
+	ino_t sim_ino;
+
+	start_s8(t);
+	daemon_sock(&t->d, 0, sock, sizeof(sock));
+	daemon_sim_sock(&t->d, 0, sim, sizeof(sim));
+	assert_int_equal(unlink(sock), 0);
+	assert_int_equal(unlink(sim), 0);
+	put_file(sock);
+	listener_at(t, sim);
+	sim_ino = inode_of(sim);
+	stop_clean(&t->d);
+	expect_file(sock);
+	assert_int_equal(inode_of(sim), sim_ino);
+	assert_true(connects(sim));
+	if (daemon_log_count(&t->d, ": not removed: it is no longer the "
+				    "socket file this daemon made") != 2) {
+		print_log(&t->d, "warnings");
+		fail_msg("expected a warning for each file left");
+	}
+}
+
+/*
+ * Daemon 2 took over daemon 1's paths after they were removed (an
+ * operator restarting a service, say): daemon 1's exit leaves daemon 2's
+ * sockets alone, and daemon 2 keeps serving.
+ */
+static void test_other_daemon_sockets_stay(void **state)
+{
+	struct st *t = *state;
+	char sock[192], sim[192], why[256];
+	struct vmm *v;
+	int fd;
+
+	start_s8(t);
+	daemon_sock(&t->d, 0, sock, sizeof(sock));
+	daemon_sim_sock(&t->d, 0, sim, sizeof(sim));
+	assert_int_equal(unlink(sock), 0);
+	assert_int_equal(unlink(sim), 0);
+
+	t->d2 = t->d;
+	t->d2.pid = 0;
+	t->d2.reaped = false;
+	strcpy(t->d2.log, "/tmp/vdg-it-log-XXXXXX");
+	fd = mkstemp(t->d2.log);
+	assert_true(fd >= 0);
+	close(fd);
+	t->spawned2 = true;
+	daemon_spawn_wait(&t->d2, args_for(t, 1, "s4", NULL));
+	while (!connects(sim) && daemon_alive(&t->d2))
+		sleep_ms(2);
+
+	stop_clean(&t->d);
+	assert_true(connects(sock));
+	assert_true(connects(sim));
+	OK(vmm_new(NULL, &v));
+	OK(vmm_connect(v, sock, 5000 * g_scale));
+	OK(vmm_negotiate(v, NULL));
+	REQ_OK(v, GET_VAL, 3, 0, 0);
+	REQ_ERR(v, GET_VAL, 4, 0); /* daemon 2's 4 lines */
+	vmm_free(v);
+	/* Daemon 2 removes its own, as always. */
+	if (daemon_stop(&t->d2, why, sizeof(why))) {
+		print_log(&t->d2, why);
+		fail_msg("daemon 2: %s", why);
+	}
+	assert_int_equal(dir_entries(t->d.dir), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Signals during start-up                                              */
+
+/* Milliseconds until the daemon's @count sockets exist, or -1. */
+static int64_t start_and_time(struct st *t, unsigned int count,
+			      const char *list)
+{
+	int64_t start = now_ms(), deadline = start + 10000 * g_scale;
+	unsigned int i;
+
+	t->d.count = count;
+	spawn(t, args_for(t, count, list, NULL));
+	for (i = 0; i < count; i++) {
+		while (!socket_exists(&t->d, i)) {
+			if (!daemon_alive(&t->d) || now_ms() > deadline)
+				return -1;
+			sleep_ms(1);
+		}
+	}
+	return now_ms() - start;
+}
+
+/*
+ * SIGTERM at any moment of start-up (spread over the time a start-up
+ * takes here) ends the daemon within a second: by the signal before its
+ * sockets exist, with status 0 after; never with a socket file left.
+ */
+static void test_sigterm_during_startup(void **state)
+{
+	struct st *t = *state;
+	const char *list = "s8:s8:s8:s8";
+	char why[256];
+	int64_t took;
+	int i, rounds = 20, by_signal = 0, clean = 0;
+
+	took = start_and_time(t, 4, list);
+	if (took < 0) {
+		print_log(&t->d, "start-up");
+		fail_msg("the daemon did not start");
+	}
+	if (daemon_stop(&t->d, why, sizeof(why)))
+		fail_msg("%s", why);
+	for (i = 0; i < rounds; i++) {
+		int delay_us = (int)(took * 1000 * i / (rounds - 1));
+		struct timespec ts = {.tv_sec = delay_us / 1000000,
+				      .tv_nsec = (delay_us % 1000000) * 1000L};
+
+		daemon_remove_files(&t->d);
+		daemon_prepare(&t->d);
+		t->d.count = 4;
+		spawn(t, args_for(t, 4, list, NULL));
+		nanosleep(&ts, NULL);
+		kill(t->d.pid, SIGTERM);
+		if (!daemon_wait_exit(&t->d, 1000 * g_scale)) {
+			print_log(&t->d, "no exit");
+			fail_msg("SIGTERM %d us into start-up: still running "
+				 "after %d ms",
+				 delay_us, 1000 * g_scale);
+		}
+		if (WIFSIGNALED(t->d.status) &&
+		    WTERMSIG(t->d.status) == SIGTERM) {
+			by_signal++;
+		} else if (WIFEXITED(t->d.status) &&
+			   WEXITSTATUS(t->d.status) == 0) {
+			clean++;
+		} else {
+			print_log(&t->d, "bad end");
+			fail_msg("SIGTERM %d us into start-up: %s %d", delay_us,
+				 WIFEXITED(t->d.status) ? "exit status"
+							: "signal",
+				 WIFEXITED(t->d.status)
+					 ? WEXITSTATUS(t->d.status)
+					 : WTERMSIG(t->d.status));
+		}
+		if (dir_entries(t->d.dir) != 0) {
+			print_log(&t->d, "files left");
+			fail_msg("SIGTERM %d us into start-up: %d files left "
+				 "in the socket directory",
+				 delay_us, dir_entries(t->d.dir));
+		}
+	}
+	print_message("# start-up took %lld ms; %d ended by SIGTERM, %d "
+		      "exited 0\n",
+		      (long long)took, by_signal, clean);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, st_setup, st_teardown)
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_squatter_at_sim),
+		T(test_squatter_at_device),
+		T(test_squatter_at_second_device),
+		T(test_file_at_sim),
+		T(test_file_at_device),
+		T(test_chip_fifo),
+		T(test_chip_leased_file),
+		T(test_chip_other_devices),
+		T(test_kernel_without_seccomp_filters),
+		T(test_replaced_files_stay),
+		T(test_other_daemon_sockets_stay),
+		T(test_sigterm_during_startup),
+	};
+	int ret;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s DAEMON-BINARY\n", argv[0]);
+		return 2;
+	}
+	fixture_init(argv[1]);
+	ret = cmocka_run_group_tests_name("startup", tests, NULL, NULL);
+	fixture_done();
+	return ret;
+}
