@@ -807,6 +807,11 @@ int main(int argc, char **argv)
 	sigset_t stop_signals;
 	int ret, sig, exit_status = EXIT_FAILURE;
 
+	/*
+	 * Before anything is written: a start-up error on a stderr whose
+	 * reader is gone must still end with its exit status, not SIGPIPE.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	log_init();
 	parse_options(argc, argv, &opts);
 	if (sd_activation_from_env(&act, err, sizeof(err)) < 0)
@@ -855,7 +860,6 @@ int main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	ret = guest_mem_install_fault_handler();
 	if (ret < 0)
 		log_warn("cannot catch SIGBUS (%s): a front-end that truncates "

@@ -775,6 +775,39 @@ static void test_sigterm_during_startup(void **state)
 		      (long long)took, by_signal, clean);
 }
 
+/* stderr is a pipe whose reader is gone (a closed `2>&1 | head`). */
+static void stderr_to_closed_pipe(void *arg)
+{
+	int p[2];
+
+	if (pipe(p) < 0 || dup2(p[1], STDERR_FILENO) < 0)
+		_exit(126);
+	close(p[0]);
+	close(p[1]);
+	/* The test's own SIG_IGN is inherited: what the daemon sets counts. */
+	signal(SIGPIPE, SIG_DFL);
+}
+
+/*
+ * A start-up error written where nobody reads any more still ends with
+ * exit status 2, not with SIGPIPE.
+ */
+static void test_error_to_closed_pipe(void **state)
+{
+	struct st *t = *state;
+	static const char *const args[] = {"--socket-count=0", NULL};
+
+	t->d.pid = daemon_spawn_with(&t->d, args, stderr_to_closed_pipe, NULL);
+	assert_true(t->d.pid > 0);
+	t->spawned = true;
+	assert_true(daemon_wait_exit(&t->d, ERROR_WITHIN_MS * g_scale));
+	if (!WIFEXITED(t->d.status) || WEXITSTATUS(t->d.status) != 2)
+		fail_msg("expected exit status 2, got %s %d",
+			 WIFEXITED(t->d.status) ? "exit status" : "signal",
+			 WIFEXITED(t->d.status) ? WEXITSTATUS(t->d.status)
+						: WTERMSIG(t->d.status));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, st_setup, st_teardown)
 
 int main(int argc, char **argv)
@@ -792,6 +825,7 @@ int main(int argc, char **argv)
 		T(test_replaced_files_stay),
 		T(test_other_daemon_sockets_stay),
 		T(test_sigterm_during_startup),
+		T(test_error_to_closed_pipe),
 	};
 	int ret;
 

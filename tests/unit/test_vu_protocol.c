@@ -141,8 +141,10 @@ static void send_msg(struct fixture *f, uint32_t request, uint32_t flags,
 			     .size = size,
 			     .nfds = nfds};
 
-	memcpy(msg.payload.bytes, payload, size);
-	memcpy(msg.fds, fds, nfds * sizeof(int));
+	if (size)
+		memcpy(msg.payload.bytes, payload, size);
+	if (nfds)
+		memcpy(msg.fds, fds, nfds * sizeof(int));
 	assert_int_equal(vu_msg_send(f->peer, &msg), 0);
 }
 
