@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Shared fixture of the integration tests: the daemon process and the cmocka
- * setup/teardown.  See fixture.h.
+ * Shared fixture of the integration tests: the daemon process, /proc
+ * readers, the cmocka setup/teardown and the programs' main().  See
+ * fixture.h.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -26,6 +28,9 @@
 
 const char *g_daemon;
 int g_scale = 1;
+int g_event_ms = 2000;
+int g_quiet_ms = 100;
+static char **g_argv;
 static char *g_wrapper_buf;
 static char *g_wrapper[MAX_ARGS];
 static unsigned int g_nwrapper;
@@ -64,40 +69,6 @@ int env_int(const char *name, int def)
 	return s && *s ? atoi(s) : def;
 }
 
-static void parse_wrapper(void)
-{
-	const char *w = getenv("VDG_DAEMON_WRAPPER");
-	char *tok, *save = NULL;
-
-	if (!w || !*w)
-		return;
-	g_wrapper_buf = strdup(w);
-	for (tok = strtok_r(g_wrapper_buf, " \t", &save);
-	     tok && g_nwrapper < MAX_ARGS - 8;
-	     tok = strtok_r(NULL, " \t", &save))
-		g_wrapper[g_nwrapper++] = tok;
-	g_scale = 10;
-}
-
-void fixture_init(const char *daemon)
-{
-	g_daemon = daemon;
-	parse_wrapper();
-	g_scale = env_int("VDG_TIME_SCALE", g_scale);
-	if (g_scale < 1)
-		g_scale = 1;
-	signal(SIGPIPE, SIG_IGN);
-	if (getenv("VDG_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("VDG_TEST_FILTER"));
-}
-
-void fixture_done(void)
-{
-	free(g_wrapper_buf);
-	g_wrapper_buf = NULL;
-	g_nwrapper = 0;
-}
-
 const char *type_name(uint16_t type)
 {
 	switch (type) {
@@ -116,6 +87,91 @@ const char *type_name(uint16_t type)
 	default:
 		return "unknown type";
 	}
+}
+
+const char *status_text(int status, char *buf, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "signal %d", WTERMSIG(status));
+	else
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* main                                                                 */
+/* ------------------------------------------------------------------ */
+
+static void parse_wrapper(void)
+{
+	const char *w = getenv("VDG_DAEMON_WRAPPER");
+	char *tok, *save = NULL;
+
+	if (!w || !*w)
+		return;
+	g_wrapper_buf = strdup(w);
+	for (tok = strtok_r(g_wrapper_buf, " \t", &save);
+	     tok && g_nwrapper < MAX_ARGS - 8;
+	     tok = strtok_r(NULL, " \t", &save))
+		g_wrapper[g_nwrapper++] = tok;
+	g_scale = 10;
+}
+
+static int usage_words(const char *usage)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = usage; *p; p++)
+		if (*p != ' ' && (p == usage || p[-1] == ' '))
+			n++;
+	return n;
+}
+
+int fixture_main(int argc, char **argv, const char *usage, const char *name,
+		 const struct fx_tests *tables, size_t ntables)
+{
+	struct CMUnitTest *all;
+	size_t i, n = 0;
+	int ret;
+
+	if (argc < 1 + usage_words(usage)) {
+		fprintf(stderr, "usage: %s %s\n", argv[0], usage);
+		return 2;
+	}
+	g_argv = argv;
+	for (i = 0; i < ntables; i++)
+		n += tables[i].count;
+	all = calloc(n ? n : 1, sizeof(*all));
+	if (!all) {
+		perror("calloc");
+		return 1;
+	}
+	for (i = 0, n = 0; i < ntables; i++) {
+		memcpy(all + n, tables[i].tests,
+		       tables[i].count * sizeof(*all));
+		n += tables[i].count;
+	}
+
+	g_daemon = argv[1];
+	parse_wrapper();
+	g_scale = env_int("VDG_TIME_SCALE", g_scale);
+	if (g_scale < 1)
+		g_scale = 1;
+	signal(SIGPIPE, SIG_IGN);
+	if (getenv("VDG_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("VDG_TEST_FILTER"));
+	ret = _cmocka_run_group_tests(name, all, n, NULL, NULL);
+	free(g_wrapper_buf);
+	g_wrapper_buf = NULL;
+	g_nwrapper = 0;
+	free(all);
+	return ret;
+}
+
+const char *fixture_arg(unsigned int i)
+{
+	return g_argv[i];
 }
 
 /* ------------------------------------------------------------------ */
@@ -142,10 +198,6 @@ static bool sim_sock_exists(const struct daemon *d, unsigned int i)
 	return lstat(path, &st) == 0;
 }
 
-/*
- * Starts wrapper + daemon + @args (NULL-terminated) with stdout and stderr
- * going to d->log.  d->dir and d->log must be set.
- */
 pid_t daemon_spawn(struct daemon *d, const char *const *args)
 {
 	return daemon_spawn_with(d, args, NULL, NULL);
@@ -192,6 +244,10 @@ pid_t daemon_spawn_with(struct daemon *d, const char *const *args,
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	assert_true(pid > 0);
+	d->pid = pid;
+	d->reaped = false;
+	d->status = 0;
 	return pid;
 }
 
@@ -239,7 +295,6 @@ bool daemon_alive(struct daemon *d)
 	return true;
 }
 
-/* Waits for the daemon to exit; returns false on timeout. */
 bool daemon_wait_exit(struct daemon *d, int timeout_ms)
 {
 	int64_t deadline = now_ms() + timeout_ms;
@@ -270,46 +325,59 @@ bool socket_exists(const struct daemon *d, unsigned int i)
 	return stat(path, &st) == 0;
 }
 
-/* Number of entries left in the socket directory. */
-int dir_entries(const char *dir)
+/*
+ * Entries of @path but "." and ".."; with @below > 0, only those whose
+ * names are numbers below it.
+ */
+static int count_entries(const char *path, long below)
 {
 	struct dirent *e;
 	int n = 0;
-	DIR *dp = opendir(dir);
+	DIR *dp = opendir(path);
 
 	if (!dp)
-		return -1;
+		return -errno;
 	while ((e = readdir(dp)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    (below <= 0 || atol(e->d_name) < below))
 			n++;
 	closedir(dp);
 	return n;
 }
 
+int dir_entries(const char *dir)
+{
+	return count_entries(dir, 0);
+}
+
 void daemon_remove_files(struct daemon *d)
 {
-	char path[170];
-	unsigned int i;
+	struct dirent *e;
+	DIR *dp = opendir(d->dir);
 
-	for (i = 0; i < MAX_SOCKETS; i++) {
-		daemon_sock(d, i, path, sizeof(path));
-		unlink(path);
-		daemon_sim_sock(d, i, path, sizeof(path));
-		unlink(path);
+	if (dp) {
+		while ((e = readdir(dp)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+			    unlinkat(dirfd(dp), e->d_name, 0) < 0 &&
+			    errno == EISDIR)
+				unlinkat(dirfd(dp), e->d_name, AT_REMOVEDIR);
+		closedir(dp);
 	}
 	rmdir(d->dir);
 	unlink(d->log);
 }
 
-/* Spawns the daemon with @args and waits for its d->count sockets. */
 void daemon_spawn_wait(struct daemon *d, const char *const *args)
 {
-	int64_t deadline;
+	daemon_spawn(d, args);
+	daemon_wait_sockets(d);
+}
+
+void daemon_wait_sockets(struct daemon *d)
+{
+	int64_t deadline = now_ms() + 10000 * g_scale;
 	unsigned int i;
 
-	d->pid = daemon_spawn(d, args);
-	assert_true(d->pid > 0);
-	deadline = now_ms() + 10000 * g_scale;
 	for (i = 0; i < d->count; i++) {
 		while (!socket_exists(d, i)) {
 			if (!daemon_alive(d) || now_ms() > deadline) {
@@ -323,51 +391,95 @@ void daemon_spawn_wait(struct daemon *d, const char *const *args)
 	}
 }
 
-/* Starts a daemon serving @count sockets with @list, waits for them. */
+const char *const *daemon_args(struct daemon_args *a, const struct daemon *d,
+			       unsigned int count, const char *list,
+			       const char *const *extra)
+{
+	unsigned int n = 3;
+
+	snprintf(a->path, sizeof(a->path), "--socket-path=%s", d->base);
+	snprintf(a->count, sizeof(a->count), "--socket-count=%u", count);
+	snprintf(a->list, sizeof(a->list), "--device-list=%s", list);
+	a->argv[0] = a->path;
+	a->argv[1] = a->count;
+	a->argv[2] = a->list;
+	while (extra && *extra && n < 7)
+		a->argv[n++] = *extra++;
+	a->argv[n] = NULL;
+	return a->argv;
+}
+
 void daemon_start(struct daemon *d, unsigned int count, const char *list)
 {
-	char a_path[192], a_count[32], a_list[128];
-	const char *args[] = {a_path, a_count, a_list, NULL};
+	struct daemon_args a;
 
 	daemon_prepare(d);
 	d->count = count;
-	snprintf(a_path, sizeof(a_path), "--socket-path=%s", d->base);
-	snprintf(a_count, sizeof(a_count), "--socket-count=%u", count);
-	snprintf(a_list, sizeof(a_list), "--device-list=%s", list);
-	daemon_spawn_wait(d, args);
+	daemon_spawn_wait(d, daemon_args(&a, d, count, list, NULL));
 }
 
-/*
- * SIGTERM, then checks: exited by itself with status 0, and every socket
- * file removed.  Returns a description of the first problem, or NULL.
- */
-const char *daemon_stop(struct daemon *d, char *why, size_t len)
+int daemon_run(struct daemon *d, const char *const *args,
+	       void (*child_setup)(void *arg), void *arg, int timeout_ms,
+	       char *first, size_t cap)
 {
-	unsigned int i;
-
-	if (!daemon_alive(d)) {
-		snprintf(why, len,
-			 "daemon died before the end of the test (%s %d)",
-			 WIFSIGNALED(d->status) ? "signal" : "exit status",
-			 WIFSIGNALED(d->status) ? WTERMSIG(d->status)
-						: WEXITSTATUS(d->status));
-		return why;
+	daemon_spawn_with(d, args, child_setup, arg);
+	if (!daemon_wait_exit(d, timeout_ms)) {
+		daemon_kill(d);
+		return -ETIMEDOUT;
 	}
-	kill(d->pid, SIGTERM);
+	return daemon_log_lines(d, first, cap);
+}
+
+void args_expand(const char *const *tmpl, const char *value,
+		 char (*bufs)[256], const char **argv, unsigned int n)
+{
+	unsigned int k;
+
+	for (k = 0; k < n && tmpl[k]; k++) {
+		const char *pct = strstr(tmpl[k], "%s");
+
+		if (pct)
+			snprintf(bufs[k], sizeof(bufs[k]), "%.*s%s%s",
+				 (int)(pct - tmpl[k]), tmpl[k], value, pct + 2);
+		else
+			snprintf(bufs[k], sizeof(bufs[k]), "%s", tmpl[k]);
+		argv[k] = bufs[k];
+	}
+	argv[k] = NULL;
+}
+
+const char *daemon_wait_clean_exit(struct daemon *d, char *why, size_t len)
+{
+	char how[32];
+
 	if (!daemon_wait_exit(d, 5000 * g_scale)) {
 		daemon_kill(d);
-		snprintf(why, len,
-			 "daemon did not exit within %d ms of SIGTERM",
+		snprintf(why, len, "daemon did not exit within %d ms",
 			 5000 * g_scale);
 		return why;
 	}
 	if (!WIFEXITED(d->status) || WEXITSTATUS(d->status) != 0) {
-		snprintf(why, len, "daemon ended by SIGTERM with %s %d",
-			 WIFSIGNALED(d->status) ? "signal" : "exit status",
-			 WIFSIGNALED(d->status) ? WTERMSIG(d->status)
-						: WEXITSTATUS(d->status));
+		snprintf(why, len, "daemon ended with %s",
+			 status_text(d->status, how, sizeof(how)));
 		return why;
 	}
+	return NULL;
+}
+
+const char *daemon_stop(struct daemon *d, char *why, size_t len)
+{
+	unsigned int i;
+	char how[32];
+
+	if (!daemon_alive(d)) {
+		snprintf(why, len,
+			 "daemon died before the end of the test (%s)",
+			 status_text(d->status, how, sizeof(how)));
+		return why;
+	}
+	kill(d->pid, SIGTERM);
+	if (daemon_wait_clean_exit(d, why, len))
+		return why;
 	for (i = 0; i < d->count; i++) {
 		if (socket_exists(d, i)) {
 			snprintf(why, len, "socket file %u left after SIGTERM",
@@ -383,29 +495,14 @@ const char *daemon_stop(struct daemon *d, char *why, size_t len)
 	return NULL;
 }
 
-/* The daemon's own descriptors are all far below this. */
-#define VALGRIND_FD_BASE 16384
+/* ------------------------------------------------------------------ */
+/* The daemon's log                                                     */
+/* ------------------------------------------------------------------ */
 
-int proc_fd_count(pid_t pid)
+/* valgrind's lines start with "==PID==". */
+static bool valgrind_line(const char *line)
 {
-	char path[64];
-	struct dirent *e;
-	DIR *dp;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	dp = opendir(path);
-	if (!dp)
-		return -errno;
-	/*
-	 * valgrind keeps descriptors of its own at the top of the table
-	 * (above its fd limit), some opened lazily: they are not the daemon's.
-	 */
-	while ((e = readdir(dp)))
-		if (e->d_name[0] != '.' && atoi(e->d_name) < VALGRIND_FD_BASE)
-			n++;
-	closedir(dp);
-	return n;
+	return line[0] == '=' && line[1] == '=';
 }
 
 int daemon_log_count(const struct daemon *d, const char *text)
@@ -417,7 +514,7 @@ int daemon_log_count(const struct daemon *d, const char *text)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (!(line[0] == '=' && line[1] == '=') && strstr(line, text))
+		if (!valgrind_line(line) && strstr(line, text))
 			n++;
 	fclose(f);
 	return n;
@@ -435,39 +532,132 @@ bool daemon_log_wait(const struct daemon *d, const char *text, int timeout_ms)
 	return true;
 }
 
+int daemon_log_lines(const struct daemon *d, char *first, size_t cap)
+{
+	char line[1024];
+	int n = 0;
+	FILE *f = fopen(d->log, "r");
+
+	first[0] = '\0';
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (valgrind_line(line))
+			continue;
+		if (!n)
+			snprintf(first, cap, "%s", line);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* /proc                                                                */
+/* ------------------------------------------------------------------ */
+
+/* The daemon's own descriptors are all far below this. */
+#define VALGRIND_FD_BASE 16384
+
+int proc_fd_count(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	/*
+	 * valgrind keeps descriptors of its own at the top of the table
+	 * (above its fd limit), some opened lazily: they are not the daemon's.
+	 */
+	return count_entries(path, VALGRIND_FD_BASE);
+}
+
 int proc_thread_count(pid_t pid)
 {
 	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	return count_entries(path, 0);
+}
+
+/* The number after "@field:" in the status file @path, or -1. */
+static long status_field(const char *path, const char *field)
+{
+	size_t flen = strlen(field);
+	char line[256];
+	long value = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			value = strtol(line + flen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return value;
+}
+
+long proc_status(pid_t pid, const char *field)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	return status_field(path, field);
+}
+
+long long proc_threads_status_sum(pid_t pid, const char *field)
+{
+	char path[320];
 	struct dirent *e;
+	long long sum = 0;
 	DIR *dp;
-	int n = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	dp = opendir(path);
 	if (!dp)
 		return -1;
-	while ((e = readdir(dp)))
-		if (e->d_name[0] != '.')
-			n++;
+	while ((e = readdir(dp))) {
+		long n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
+			 (int)pid, e->d_name);
+		n = status_field(path, field);
+		if (n >= 0)
+			sum += n;
+	}
 	closedir(dp);
-	return n;
+	return sum;
 }
 
-long proc_rss_kb(pid_t pid)
+long proc_cpu_ms(pid_t pid)
 {
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
+	char path[64], buf[1024];
+	unsigned long utime, stime;
+	long ticks = sysconf(_SC_CLK_TCK);
+	const char *p;
+	ssize_t n;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* The command name may hold spaces: fields count from its ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			 &utime, &stime) != 2)
+		return -1;
+	return (long)((utime + stime) * 1000 / (unsigned long)ticks);
 }
 
 /* What the daemon has open, as TAP comments, when a count is off. */
@@ -494,7 +684,6 @@ static void print_fds(pid_t pid)
 	closedir(fds);
 }
 
-/* Waits until the daemon has exactly @want fds open; returns the last count. */
 int wait_fd_count(pid_t pid, int want, int timeout_ms)
 {
 	int64_t deadline = now_ms() + timeout_ms;
@@ -515,9 +704,9 @@ int wait_fd_count(pid_t pid, int want, int timeout_ms)
 /* Fixtures                                                             */
 /* ------------------------------------------------------------------ */
 
-struct fx *fx_new(void)
+struct fx *fx_alloc(size_t size)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
+	struct fx *fx = calloc(1, size);
 	unsigned int i;
 
 	assert_non_null(fx);
@@ -526,13 +715,28 @@ struct fx *fx_new(void)
 	return fx;
 }
 
+struct fx *fx_new(void)
+{
+	return fx_alloc(sizeof(struct fx));
+}
+
 int setup_with(void **state, unsigned int count, const char *list)
 {
 	struct fx *fx = fx_new();
 
+	fx->param = *state;
 	*state = fx;
 	daemon_start(&fx->d, count, list);
 	fx->have_daemon = true;
+	return 0;
+}
+
+int setup_none(void **state)
+{
+	struct fx *fx = fx_new();
+
+	fx->param = *state;
+	*state = fx;
 	return 0;
 }
 
@@ -556,8 +760,12 @@ int teardown(void **state)
 			print_log(&fx->d, problem);
 		else if (getenv("VDG_SHOW_LOG"))
 			print_log(&fx->d, "VDG_SHOW_LOG");
-		daemon_remove_files(&fx->d);
+	} else if (fx->d.pid > 0 && daemon_alive(&fx->d)) {
+		print_log(&fx->d, "test ended with the daemon running");
+		daemon_kill(&fx->d);
 	}
+	if (fx->d.dir[0])
+		daemon_remove_files(&fx->d);
 	free(fx);
 	*state = NULL;
 	if (problem) {
@@ -567,17 +775,65 @@ int teardown(void **state)
 	return 0;
 }
 
-/* A vmm in slot @slot (replacing any), with @opts (NULL: defaults). */
+int fx_keep_fd(struct fx *fx, int fd)
+{
+	unsigned int i;
+
+	if (fd < 0)
+		fail_msg("no descriptor to keep: %s", strerror(errno));
+	for (i = 0; i < MAX_FX_FDS; i++) {
+		if (fx->fds[i] < 0) {
+			fx->fds[i] = fd;
+			return fd;
+		}
+	}
+	close(fd);
+	fail_msg("too many fds for the fixture");
+	return -1;
+}
+
+int fx_socket(struct fx *fx, int type)
+{
+	return fx_keep_fd(fx, socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
+}
+
+void fx_close_fd(struct fx *fx, int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_FX_FDS; i++)
+		if (fx->fds[i] == fd)
+			fx->fds[i] = -1;
+	close(fd);
+}
+
+void fx_stop_daemon(struct fx *fx)
+{
+	char why[256];
+	const char *problem = daemon_stop(&fx->d, why, sizeof(why));
+
+	fx->have_daemon = false;
+	if (problem) {
+		print_log(&fx->d, problem);
+		fail_msg("%s", problem);
+	}
+}
+
 struct vmm *fx_vmm(struct fx *fx, unsigned int slot,
 		   const struct vmm_options *opts)
 {
 	struct vmm *v;
 
-	vmm_free(fx->v[slot]);
-	fx->v[slot] = NULL;
+	fx_vmm_free(fx, slot);
 	OK(vmm_new(opts, &v));
 	fx->v[slot] = v;
 	return v;
+}
+
+void fx_vmm_free(struct fx *fx, unsigned int slot)
+{
+	vmm_free(fx->v[slot]);
+	fx->v[slot] = NULL;
 }
 
 void fx_connect(struct fx *fx, struct vmm *v, unsigned int sock)
@@ -588,7 +844,6 @@ void fx_connect(struct fx *fx, struct vmm *v, unsigned int sock)
 	OK(vmm_connect(v, path, 5000 * g_scale));
 }
 
-/* Connects @v to socket @sock and negotiates with @nopts (NULL: defaults). */
 void fx_session(struct fx *fx, struct vmm *v, unsigned int sock,
 		const struct vmm_negotiate_options *nopts)
 {
@@ -596,7 +851,6 @@ void fx_session(struct fx *fx, struct vmm *v, unsigned int sock,
 	OK(vmm_negotiate(v, nopts));
 }
 
-/* A fresh vmm in slot @slot, connected and negotiated with defaults. */
 struct vmm *fx_default_session(struct fx *fx, unsigned int slot,
 			       unsigned int sock)
 {
@@ -604,28 +858,4 @@ struct vmm *fx_default_session(struct fx *fx, unsigned int slot,
 
 	fx_session(fx, v, sock, NULL);
 	return v;
-}
-
-/* ------------------------------------------------------------------ */
-/* GPIO request checks                                                  */
-/* ------------------------------------------------------------------ */
-
-void req_expect(struct vmm *v, uint16_t type, uint16_t gpio, uint32_t value,
-		uint8_t want_status, uint8_t want_value, int line)
-{
-	struct vmm_gpio_res res = {0};
-	int ret = vmm_gpio_request(v, type, gpio, value, &res);
-
-	if (ret)
-		fail_msg("line %d: %s(gpio %u, value %u): round trip failed: "
-			 "%d (%s)",
-			 line, type_name(type), gpio, value, ret,
-			 strerror(-ret));
-	if (res.status != want_status || res.value != want_value ||
-	    res.used_len != 2)
-		fail_msg("line %d: %s(gpio %u, value %u): expected status %u "
-			 "value %u used_len 2, got status %u value %u "
-			 "used_len %u",
-			 line, type_name(type), gpio, value, want_status,
-			 want_value, res.status, res.value, res.used_len);
 }

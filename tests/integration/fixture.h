@@ -2,11 +2,15 @@
 /*
  * What the integration test programs share: the daemon under test as a
  * child process (argv[1], optionally behind VDG_DAEMON_WRAPPER), one fresh
- * daemon per test in its own temporary directory, and the cmocka fixture
- * whose teardown checks that the daemon is still alive and exits 0 on
- * SIGTERM with its socket files removed.
+ * daemon per test in its own temporary directory, the cmocka fixture whose
+ * teardown checks that the daemon is still alive and exits 0 on SIGTERM
+ * with its socket files removed, and the programs' main().
  *
- * Environment (read by fixture_init):
+ *   fixture.c  the daemon process, /proc readers, the cmocka fixture, main
+ *   guest.c    the guest's side: GPIO requests, interrupts, reconnects
+ *   ctl.c      the simulated chip's control socket (PATH<i>.sim)
+ *
+ * Environment (read before the tests run):
  *   VDG_DAEMON_WRAPPER   command prefixed to the daemon, split on spaces,
  *                        e.g. "valgrind --error-exitcode=99 --leak-check=full"
  *   VDG_TIME_SCALE       multiplier for the "nothing happens within" waits
@@ -23,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "vmm.h"
@@ -32,16 +37,48 @@
 #define MAX_ARGS    64
 #define MAX_FX_FDS  8
 
-/* The daemon binary (argv[1]) and the time scale, set by fixture_init. */
+/* The daemon binary (argv[1]) and the time scale. */
 extern const char *g_daemon;
 extern int g_scale;
+/*
+ * How long an expected event may take and how long "nothing more comes" is
+ * watched, in ms before scaling: 2000 and 100 unless the program sets
+ * others before fixture_main().
+ */
+extern int g_event_ms;
+extern int g_quiet_ms;
+
+/* ---- main ---- */
+
+/* One table of tests, for fixture_main(). */
+struct fx_tests {
+	const struct CMUnitTest *tests;
+	size_t count;
+};
+
+#define FX_TESTS(array) {(array), sizeof(array) / sizeof((array)[0])}
 
 /*
- * Reads the environment above, ignores SIGPIPE and applies the test filter.
- * Call once from main() before running the tests; fixture_done() after.
+ * A test program's main(): checks that argv holds the words of @usage
+ * ("DAEMON-BINARY" and whatever else the program takes), reads the
+ * environment above, ignores SIGPIPE, then runs the @ntables tables of
+ * @tables, in order, as the one cmocka group @name.  Returns the exit
+ * status for main().
  */
-void fixture_init(const char *daemon);
-void fixture_done(void);
+int fixture_main(int argc, char **argv, const char *usage, const char *name,
+		 const struct fx_tests *tables, size_t ntables);
+
+/* The main() of a program whose tests are the one array @tests. */
+#define FIXTURE_MAIN(usage, name, tests)                                  \
+	int main(int argc, char **argv)                                   \
+	{                                                                 \
+		const struct fx_tests fx_tests_ = FX_TESTS(tests);        \
+                                                                          \
+		return fixture_main(argc, argv, usage, name, &fx_tests_, 1); \
+	}
+
+/* argv[@i] as given to fixture_main() (which checked it is there). */
+const char *fixture_arg(unsigned int i);
 
 /* ---- small utilities ---- */
 
@@ -53,6 +90,8 @@ int quiet_ms(int ms);
 int env_int(const char *name, int def);
 /* "GET_VALUE", ... for a request type. */
 const char *type_name(uint16_t type);
+/* "exit status N" or "signal N" for a wait() status, in @buf. */
+const char *status_text(int status, char *buf, size_t len);
 
 #define OK(expr)                                                   \
 	do {                                                       \
@@ -104,16 +143,56 @@ pid_t daemon_spawn(struct daemon *d, const char *const *args);
 /*
  * daemon_spawn() that runs @child_setup(@arg) in the child just before the
  * exec, after stdin, stdout and stderr are set up (fds to inherit,
- * environment; it may redirect stdout again).
+ * environment; it may redirect stdout again).  Sets d->pid.
  */
 pid_t daemon_spawn_with(struct daemon *d, const char *const *args,
 			void (*child_setup)(void *arg), void *arg);
 
-/* Spawns the daemon with @args and waits for its d->count sockets. */
+/* The arguments of a daemon serving sockets at d->base. */
+struct daemon_args {
+	char path[192], count[32], list[256];
+	const char *argv[8];
+};
+
+/*
+ * --socket-path=BASE --socket-count=@count --device-list=@list, then the
+ * NULL-terminated @extra (NULL: none; at most 4 words), in @a.  Returns
+ * a->argv.
+ */
+const char *const *daemon_args(struct daemon_args *a, const struct daemon *d,
+			       unsigned int count, const char *list,
+			       const char *const *extra);
+
+/*
+ * Waits up to 10 s (scaled) for the d->count sockets of a daemon just
+ * spawned; fails the test if it dies or takes longer (after printing its
+ * log, killing it and removing its files).
+ */
+void daemon_wait_sockets(struct daemon *d);
+
+/* daemon_spawn() with @args, then daemon_wait_sockets(). */
 void daemon_spawn_wait(struct daemon *d, const char *const *args);
 
 /* Starts a daemon serving @count sockets with @list, waits for them. */
 void daemon_start(struct daemon *d, unsigned int count, const char *list);
+
+/*
+ * Runs the daemon (daemon_spawn_with) until it exits, for at most
+ * @timeout_ms, after which it is killed.  Returns the number of lines of
+ * its output (daemon_log_lines, the first one in @first), or -ETIMEDOUT;
+ * d->status says how it ended.
+ */
+int daemon_run(struct daemon *d, const char *const *args,
+	       void (*child_setup)(void *arg), void *arg, int timeout_ms,
+	       char *first, size_t cap);
+
+/*
+ * Fills @argv (room for @n words and a NULL) with the NULL-terminated
+ * @tmpl, "%s" in a word replaced by @value; the words are written to
+ * @bufs.
+ */
+void args_expand(const char *const *tmpl, const char *value,
+		 char (*bufs)[256], const char **argv, unsigned int n);
 
 /* Prints the daemon's output to stderr, headed by @why. */
 void print_log(const struct daemon *d, const char *why);
@@ -125,29 +204,51 @@ void daemon_kill(struct daemon *d);
 bool socket_exists(const struct daemon *d, unsigned int i);
 
 /*
+ * Waits up to 5 s (scaled) for the daemon to exit, killing it after that,
+ * and checks it exited with status 0.  Returns a description of the
+ * problem (in @why), or NULL.
+ */
+const char *daemon_wait_clean_exit(struct daemon *d, char *why, size_t len);
+
+/*
  * SIGTERM, then checks: exited by itself with status 0, and every socket
  * file (and simulated-chip control socket) removed.  Returns a description
  * of the first problem (in @why), or NULL.
  */
 const char *daemon_stop(struct daemon *d, char *why, size_t len);
 
-/* Removes whatever the daemon left, its directory and its log. */
+/*
+ * Removes the daemon's directory with everything in it (its sockets and
+ * whatever the test put there) and its log.
+ */
 void daemon_remove_files(struct daemon *d);
 
-/* Number of entries in @dir, -1 if it cannot be read. */
+/* Number of entries in @dir, or -errno. */
 int dir_entries(const char *dir);
-
-/* ---- /proc ---- */
 
 /* Lines of the daemon's log that contain @text (valgrind's excluded). */
 int daemon_log_count(const struct daemon *d, const char *text);
 /* Whether a line with @text is in the daemon's log within @timeout_ms. */
 bool daemon_log_wait(const struct daemon *d, const char *text, int timeout_ms);
+/*
+ * Lines of the daemon's log, valgrind's "==PID==" ones excluded; the first
+ * of them (with its newline) is copied to @first ("" if none).  -errno if
+ * the log cannot be read.
+ */
+int daemon_log_lines(const struct daemon *d, char *first, size_t cap);
 
+/* ---- /proc ---- */
+
+/* The daemon's fds (valgrind's own excluded), or -errno. */
 int proc_fd_count(pid_t pid);
-/* Threads of @pid (entries of /proc/PID/task), or -1. */
+/* Threads of @pid (entries of /proc/PID/task), or -errno. */
 int proc_thread_count(pid_t pid);
-long proc_rss_kb(pid_t pid);
+/* The number of @field ("VmRSS", "Seccomp", ...) of /proc/PID/status. */
+long proc_status(pid_t pid, const char *field);
+/* @field of /proc/PID/task/TID/status summed over @pid's threads. */
+long long proc_threads_status_sum(pid_t pid, const char *field);
+/* utime + stime of @pid in ms, from /proc/PID/stat; -1 if unreadable. */
+long proc_cpu_ms(pid_t pid);
 /* Waits until @pid has exactly @want fds open; returns the last count. */
 int wait_fd_count(pid_t pid, int want, int timeout_ms);
 
@@ -155,26 +256,52 @@ int wait_fd_count(pid_t pid, int want, int timeout_ms);
 
 struct fx {
 	struct daemon d;
-	bool have_daemon;
+	bool have_daemon; /* teardown stops it and checks it */
 	struct vmm *v[MAX_VMMS];
 	int fds[MAX_FX_FDS]; /* the test's own fds, closed by teardown; -1 */
+	const void *param;   /* the test's initial state (see setup_with) */
 };
 
-/* An empty fixture (no daemon, no vmm, fds -1). */
+/*
+ * An empty fixture (no daemon, no vmm, fds -1) of @size bytes: a struct of
+ * the test program's own that starts with a struct fx.
+ */
+struct fx *fx_alloc(size_t size);
+/* fx_alloc(sizeof(struct fx)). */
 struct fx *fx_new(void);
 
-/* Setup: a daemon serving @count sockets with device list @list. */
+/*
+ * Setup: a daemon serving @count sockets with device list @list.  What
+ * the test table gave as initial state is kept in fx->param.
+ */
 int setup_with(void **state, unsigned int count, const char *list);
+
+/* Setup: an empty fixture (the test starts its own daemons). */
+int setup_none(void **state);
 
 /*
  * Frees the vmms, closes fx->fds, then stops the daemon (daemon_stop) and
- * fails if it was not alive or did not exit cleanly.
+ * fails if it was not alive or did not exit cleanly; a daemon started
+ * without have_daemon is killed if it still runs.  Removes the daemon's
+ * files (daemon_remove_files).
  */
 int teardown(void **state);
+
+/* Keeps @fd (which must be valid) for teardown to close; returns it. */
+int fx_keep_fd(struct fx *fx, int fd);
+/* An AF_UNIX socket of @type (SOCK_STREAM, ...), kept for teardown. */
+int fx_socket(struct fx *fx, int type);
+/* Closes @fd, kept or not. */
+void fx_close_fd(struct fx *fx, int fd);
+
+/* daemon_stop() now, failing the test on a problem; have_daemon is over. */
+void fx_stop_daemon(struct fx *fx);
 
 /* A vmm in slot @slot (replacing any), with @opts (NULL: defaults). */
 struct vmm *fx_vmm(struct fx *fx, unsigned int slot,
 		   const struct vmm_options *opts);
+/* Frees the vmm in slot @slot. */
+void fx_vmm_free(struct fx *fx, unsigned int slot);
 void fx_connect(struct fx *fx, struct vmm *v, unsigned int sock);
 /* Connects @v to socket @sock and negotiates with @nopts (NULL: defaults). */
 void fx_session(struct fx *fx, struct vmm *v, unsigned int sock,
@@ -183,7 +310,7 @@ void fx_session(struct fx *fx, struct vmm *v, unsigned int sock,
 struct vmm *fx_default_session(struct fx *fx, unsigned int slot,
 			       unsigned int sock);
 
-/* ---- GPIO request checks ---- */
+/* ---- GPIO requests (guest.c) ---- */
 
 /* One request; fails unless status, value and used length 2 are as given. */
 void req_expect(struct vmm *v, uint16_t type, uint16_t gpio, uint32_t value,
@@ -201,5 +328,120 @@ void req_expect(struct vmm *v, uint16_t type, uint16_t gpio, uint32_t value,
 #define DIR_NONE VIRTIO_GPIO_DIRECTION_NONE
 #define DIR_OUT	 VIRTIO_GPIO_DIRECTION_OUT
 #define DIR_IN	 VIRTIO_GPIO_DIRECTION_IN
+
+/*
+ * Queues one GET_VALUE of @gpio on the requestq and kicks (by the device's
+ * rules); does not wait.  Returns 0 or -errno (-EIO: the kick failed).
+ */
+int add_get_value(struct vmm *v, uint16_t gpio);
+
+/*
+ * Cycle @i of a reconnect soak, with @v on socket @sock: connect, then by
+ * i % 10 leave half-way through the set-up (3), leave with two requests
+ * in flight (7), or negotiate and have a GET_VALUE of line i % @ngpio
+ * answered OK, with value @want unless it is negative; disconnect.
+ */
+void reconnect_cycle(struct fx *fx, struct vmm *v, unsigned int sock, int i,
+		     unsigned int ngpio, int want);
+
+/* ---- interrupts (guest.c) ---- */
+
+#define IRQ_TYPE VIRTIO_GPIO_MSG_IRQ_TYPE
+#define T_NONE	 VIRTIO_GPIO_IRQ_TYPE_NONE
+#define T_RISE	 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING
+#define T_FALL	 VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING
+#define T_BOTH	 VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH
+#define T_HIGH	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH
+#define T_LOW	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW
+#define VALID	 VIRTIO_GPIO_IRQ_STATUS_VALID
+#define INVALID	 VIRTIO_GPIO_IRQ_STATUS_INVALID
+#define EVQ	 VMM_GPIO_EVENTQ
+
+/* Negotiation defaults with both queues (requestq and eventq). */
+void irq_options_init(struct vmm_negotiate_options *no);
+
+/*
+ * Connects @v to socket @sock and negotiates with @no (NULL:
+ * irq_options_init's); fails unless VIRTIO_GPIO_F_IRQ was acked.
+ */
+void fx_irq_negotiate(struct fx *fx, struct vmm *v, unsigned int sock,
+		      const struct vmm_negotiate_options *no);
+/* fx_irq_negotiate() of a fresh vmm in slot @slot. */
+struct vmm *fx_irq_session(struct fx *fx, unsigned int slot,
+			   unsigned int sock,
+			   const struct vmm_negotiate_options *no);
+
+#define ARM(v, gpio, type) REQ_OK(v, IRQ_TYPE, gpio, type, 0)
+
+/* Queues and kicks an unmask pair for @gpio; returns its head. */
+uint16_t unmask_at(struct vmm *v, uint16_t gpio, int line);
+
+#define UNMASK(v, gpio) unmask_at(v, gpio, __LINE__)
+
+/* "VALID", "INVALID", "unwritten" or "bad status". */
+const char *irq_status_name(uint8_t status);
+
+/*
+ * The next returned pair must be @gpio's (and @head's, unless -1) with
+ * @status and used length @len, notified within g_event_ms.
+ */
+void expect_irq_at(struct vmm *v, uint16_t gpio, int head, uint8_t status,
+		   uint32_t len, int line);
+
+#define EXPECT_IRQ(v, gpio, status) \
+	expect_irq_at(v, gpio, -1, status, 1, __LINE__)
+#define EXPECT_VALID(v, gpio)	EXPECT_IRQ(v, gpio, VALID)
+#define EXPECT_INVALID(v, gpio) EXPECT_IRQ(v, gpio, INVALID)
+
+/* Nothing comes back on the eventq, notified or not, for g_quiet_ms. */
+void expect_quiet_at(struct vmm *v, int line);
+
+#define EXPECT_QUIET(v) expect_quiet_at(v, __LINE__)
+
+/* ---- the simulated chip's control socket (ctl.c) ---- */
+
+struct ctl {
+	int fd;
+	size_t len;
+	char buf[8192];
+};
+
+/*
+ * Connects @c to the control socket at @path, retrying for 5 s (scaled)
+ * while it does not exist yet.  The fd is kept by @fx.
+ */
+void ctl_connect(struct fx *fx, struct ctl *c, const char *path);
+/* ctl_connect() to socket @sock's control socket. */
+void ctl_open(struct fx *fx, unsigned int sock, struct ctl *c);
+void ctl_close(struct fx *fx, struct ctl *c);
+
+/* Sends the @len bytes of @data (NULs included). */
+void ctl_send_bytes(struct ctl *c, const char *data, size_t len);
+void ctl_send(struct ctl *c, const char *text);
+
+/*
+ * Reads one reply line (without its newline) into @line within @timeout_ms.
+ * Returns 0, -ETIMEDOUT, -ECONNRESET (closed), -E2BIG (line too long).
+ */
+int ctl_read_line(struct ctl *c, char *line, size_t cap, int timeout_ms);
+
+/* Sends @cmd (a newline is added) and returns its one reply line. */
+void ctl_cmd_at(struct ctl *c, const char *cmd, char *reply, size_t cap,
+		int line);
+/* Sends @cmd; its reply must be @want. */
+void ctl_expect_at(struct ctl *c, const char *cmd, const char *want, int line);
+/* The next line must be @want. */
+void ctl_next_at(struct ctl *c, const char *want, int line);
+/* The next reply line must be "error REASON" with a non-empty REASON. */
+void ctl_expect_error_line(struct ctl *c, const char *what, int line);
+/* No further reply line within g_quiet_ms. */
+void ctl_expect_silent_at(struct ctl *c, int line);
+
+#define CTL_EXPECT(c, cmd, want) ctl_expect_at(c, cmd, want, __LINE__)
+#define CTL_NEXT(c, want)	 ctl_next_at(c, want, __LINE__)
+
+/* One command on a connection of its own to the control socket at @path. */
+void ctl_once_at(struct fx *fx, const char *path, const char *cmd,
+		 const char *want, int line);
 
 #endif

@@ -45,20 +45,12 @@
 
 #include "fixture.h"
 
-#define IRQ_TYPE VIRTIO_GPIO_MSG_IRQ_TYPE
-#define T_NONE	 VIRTIO_GPIO_IRQ_TYPE_NONE
-#define T_RISE	 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING
-#define T_FALL	 VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING
-#define T_BOTH	 VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH
-#define T_HIGH	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH
-#define T_LOW	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW
-#define VALID	 VIRTIO_GPIO_IRQ_STATUS_VALID
-#define INVALID	 VIRTIO_GPIO_IRQ_STATUS_INVALID
-#define EVQ	 VMM_GPIO_EVENTQ
-
-/* How long "nothing more comes" is watched, before scaling. */
+/*
+ * How long "nothing more comes" is watched and how long an expected event
+ * or release may take, before scaling: longer than the fixture's defaults,
+ * for the kernel's line events in a TCG guest.
+ */
 #define QUIET_MS 300
-/* How long an expected event or release may take, before scaling. */
 #define EVENT_MS 3000
 
 /* The consumer label of the daemon's line requests for socket 0 and 1. */
@@ -299,7 +291,7 @@ static void expect_held_at(const struct hchip *c, unsigned int line,
 static void wait_unused_mask_at(const struct hchip *c, unsigned int mask,
 				int at)
 {
-	int64_t deadline = now_ms() + EVENT_MS * g_scale;
+	int64_t deadline = now_ms() + g_event_ms * g_scale;
 	unsigned int i;
 
 	for (;;) {
@@ -328,7 +320,6 @@ static int hold_line(struct fx *fx, const struct hchip *c, unsigned int line,
 		     int value)
 {
 	struct gpio_v2_line_request req;
-	unsigned int i;
 
 	memset(&req, 0, sizeof(req));
 	req.offsets[0] = line;
@@ -342,25 +333,7 @@ static int hold_line(struct fx *fx, const struct hchip *c, unsigned int line,
 	if (ioctl(c->fd, GPIO_V2_GET_LINE_IOCTL, &req) < 0)
 		fail_msg("holding %s line %u: %s", c->label, line,
 			 strerror(errno));
-	for (i = 0; i < MAX_FX_FDS; i++) {
-		if (fx->fds[i] < 0) {
-			fx->fds[i] = req.fd;
-			return req.fd;
-		}
-	}
-	close(req.fd);
-	fail_msg("too many fds for the fixture");
-	return -1;
-}
-
-static void release_held(struct fx *fx, int fd)
-{
-	unsigned int i;
-
-	for (i = 0; i < MAX_FX_FDS; i++)
-		if (fx->fds[i] == fd)
-			fx->fds[i] = -1;
-	close(fd);
+	return fx_keep_fd(fx, req.fd);
 }
 
 /* ------------------------------------------------------------------ */
@@ -418,32 +391,16 @@ static int setup_a(void **state)
 	return setup_list(state, 1, "%A");
 }
 
-static int setup_none(void **state)
+static int setup_chips_only(void **state)
 {
 	reset_chips();
-	*state = fx_new();
-	return 0;
+	return setup_none(state);
 }
 
-/* A guest with both queues (VIRTIO_GPIO_F_IRQ acked) on socket @sock. */
-static struct vmm *irq_session_on(struct fx *fx, unsigned int slot,
-				  unsigned int sock)
-{
-	struct vmm_negotiate_options no;
-	struct vmm *v = fx_vmm(fx, slot, NULL);
-
-	vmm_negotiate_options_init(&no);
-	no.nqueues = 2;
-	fx_session(fx, v, sock, &no);
-	if (!(vmm_acked_features(v) & VMM_BIT(VMM_F_GPIO_IRQ)))
-		fail_msg("VIRTIO_GPIO_F_IRQ not offered (features 0x%llx)",
-			 (unsigned long long)vmm_offered_features(v));
-	return v;
-}
-
+/* A guest with both queues (VIRTIO_GPIO_F_IRQ acked) on socket 0. */
 static struct vmm *irq_session(struct fx *fx)
 {
-	return irq_session_on(fx, 0, 0);
+	return fx_irq_session(fx, 0, 0, NULL);
 }
 
 /* What the Linux driver sends for direction_output: value, then OUT. */
@@ -453,80 +410,7 @@ static struct vmm *irq_session(struct fx *fx)
 		REQ_OK(v, SET_DIR, gpio, DIR_OUT, 0); \
 	} while (0)
 #define INPUT(v, gpio)		   REQ_OK(v, SET_DIR, gpio, DIR_IN, 0)
-#define ARM(v, gpio, type)	   REQ_OK(v, IRQ_TYPE, gpio, type, 0)
 #define EXPECT_READ(v, gpio, want) REQ_OK(v, GET_VAL, gpio, 0, want)
-
-static uint16_t unmask_at(struct vmm *v, uint16_t gpio, int line)
-{
-	uint16_t head;
-	int ret = vmm_gpio_irq_unmask(v, gpio, &head);
-
-	if (ret)
-		fail_msg("line %d: queuing the pair for gpio %u: %d (%s)", line,
-			 gpio, ret, strerror(-ret));
-	return head;
-}
-
-#define UNMASK(v, gpio) unmask_at(v, gpio, __LINE__)
-
-static const char *irq_status_name(uint8_t status)
-{
-	switch (status) {
-	case VALID:
-		return "VALID";
-	case INVALID:
-		return "INVALID";
-	case VMM_GPIO_IRQ_UNWRITTEN:
-		return "unwritten";
-	default:
-		return "bad status";
-	}
-}
-
-/* The next returned pair is @gpio's with @status, used length 1. */
-static void expect_irq_at(struct vmm *v, uint16_t gpio, uint8_t status,
-			  int line)
-{
-	struct vmm_gpio_irq ev;
-	int ret = vmm_gpio_irq_wait(v, &ev, EVENT_MS * g_scale);
-
-	if (ret)
-		fail_msg("line %d: expected gpio %u's pair back %s, got "
-			 "nothing: %d (%s)",
-			 line, gpio, irq_status_name(status), ret,
-			 strerror(-ret));
-	if (ev.gpio != gpio || ev.used_len != 1 || ev.status != status)
-		fail_msg("line %d: expected gpio %u's pair back %s with used "
-			 "length 1, got gpio %u's %s (0x%02x) with used length "
-			 "%u",
-			 line, gpio, irq_status_name(status), ev.gpio,
-			 irq_status_name(ev.status), ev.status, ev.used_len);
-}
-
-#define EXPECT_VALID(v, gpio)	expect_irq_at(v, gpio, VALID, __LINE__)
-#define EXPECT_INVALID(v, gpio) expect_irq_at(v, gpio, INVALID, __LINE__)
-
-/* Nothing comes back on the eventq for QUIET_MS. */
-static void expect_quiet_at(struct vmm *v, int line)
-{
-	struct vmm_gpio_irq ev = {0};
-	int called = vmm_queue_wait_call(v, EVQ, quiet_ms(QUIET_MS));
-
-	if (vmm_queue_device_used_idx(v, EVQ) != vmm_queue_last_used(v, EVQ)) {
-		int r = vmm_gpio_irq_pop(v, &ev);
-
-		fail_msg("line %d: unexpected completion on the eventq: gpio "
-			 "%u's pair %s (0x%02x), used length %u (pop %d)",
-			 line, ev.gpio, irq_status_name(ev.status), ev.status,
-			 ev.used_len, r);
-	}
-	if (called)
-		fail_msg("line %d: eventq call notification without a used "
-			 "entry",
-			 line);
-}
-
-#define EXPECT_QUIET(v) expect_quiet_at(v, __LINE__)
 
 /* Config and GET_NAMES must give @ngpio lines named @names (""=unnamed). */
 static void expect_names_at(struct vmm *v, unsigned int ngpio,
@@ -741,7 +625,7 @@ static void test_direction_none_releases(void **state)
 	EXPECT_DIR(v, 2, DIR_NONE);
 	EXPECT_DIR(v, 3, DIR_NONE);
 	/* Another consumer can have it now. */
-	release_held(fx, hold_line(fx, &g_a, 2, 0));
+	fx_close_fd(fx, hold_line(fx, &g_a, 2, 0));
 	/* And the guest again. */
 	OUTPUT(v, 2, 1);
 	EXPECT_OUTPUT(&g_a, 2);
@@ -1000,7 +884,7 @@ static void test_busy_line(void **state)
 	PULL(&g_a, 5, 1);
 	EXPECT_READ(v, 5, 1);
 	/* Once the holder lets go, the guest gets it. */
-	release_held(fx, held);
+	fx_close_fd(fx, held);
 	OUTPUT(v, 3, 0);
 	EXPECT_OUTPUT(&g_a, 3);
 	EXPECT_VALUES(&g_a, 0x30);
@@ -1088,7 +972,7 @@ static void test_edge_latched_while_masked(void **state)
 	/* Masked: an edge now is kept for the next unmask. */
 	PULL(&g_a, 6, 0);
 	PULL(&g_a, 6, 1);
-	sleep_ms(quiet_ms(QUIET_MS));
+	sleep_ms(quiet_ms(g_quiet_ms));
 	EXPECT_QUIET(v);
 	UNMASK(v, 6);
 	EXPECT_VALID(v, 6);
@@ -1118,7 +1002,7 @@ static void test_level_interrupts(void **state)
 	EXPECT_VALID(v, 3);
 	/* Not latched: it went low again while masked, so nothing. */
 	PULL(&g_a, 3, 0);
-	sleep_ms(quiet_ms(QUIET_MS));
+	sleep_ms(quiet_ms(g_quiet_ms));
 	UNMASK(v, 3);
 	EXPECT_QUIET(v);
 
@@ -1204,27 +1088,6 @@ static void test_disconnect_releases_lines(void **state)
 /* Start-up errors                                                      */
 /* ------------------------------------------------------------------ */
 
-/* Lines of the daemon's output, not counting valgrind's "==PID==" ones. */
-static int count_lines(const char *path, char *first, size_t cap)
-{
-	char line[1024];
-	int n = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	first[0] = 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == '=' && line[1] == '=')
-			continue;
-		if (!n)
-			snprintf(first, cap, "%s", line);
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
 /*
  * Starts the daemon with --socket-count=@count and --device-list=@list; it
  * must exit 2 within 5 s with exactly one line of output and no file in its
@@ -1233,53 +1096,34 @@ static int count_lines(const char *path, char *first, size_t cap)
 static bool startup_error(struct fx *fx, const char *what, unsigned int count,
 			  const char *list)
 {
-	char a_path[192], a_count[32], a_list[256], first[1024];
-	const char *args[] = {a_path, a_count, a_list, NULL};
-	bool good = true;
-	int lines, status, files;
+	char first[1024], how[32];
+	struct daemon_args a;
+	bool good = false;
+	int lines, files;
 
 	daemon_prepare(&fx->d);
-	snprintf(a_path, sizeof(a_path), "--socket-path=%s", fx->d.base);
-	snprintf(a_count, sizeof(a_count), "--socket-count=%u", count);
-	snprintf(a_list, sizeof(a_list), "--device-list=%.200s", list);
-	fx->d.pid = daemon_spawn(&fx->d, args);
-	assert_true(fx->d.pid > 0);
-	if (!daemon_wait_exit(&fx->d, 5000 * g_scale)) {
-		daemon_kill(&fx->d);
-		print_log(&fx->d, what);
-		daemon_remove_files(&fx->d);
+	lines = daemon_run(&fx->d, daemon_args(&a, &fx->d, count, list, NULL),
+			   NULL, NULL, 5000 * g_scale, first, sizeof(first));
+	files = dir_entries(fx->d.dir);
+	if (lines == -ETIMEDOUT)
 		fprintf(stderr, "# %s (-c %u -l %s): still running after 5 s\n",
 			what, count, list);
-		return false;
-	}
-	status = fx->d.status;
-	lines = count_lines(fx->d.log, first, sizeof(first));
-	files = dir_entries(fx->d.dir);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 2) {
+	else if (!WIFEXITED(fx->d.status) || WEXITSTATUS(fx->d.status) != 2)
 		fprintf(stderr,
-			"# %s (-c %u -l %s): %s %d, expected exit "
-			"status 2\n",
+			"# %s (-c %u -l %s): %s, expected exit status 2\n",
 			what, count, list,
-			WIFSIGNALED(status) ? "killed by signal"
-					    : "exit status",
-			WIFSIGNALED(status) ? WTERMSIG(status)
-					    : WEXITSTATUS(status));
-		good = false;
-	}
-	if (lines != 1) {
+			status_text(fx->d.status, how, sizeof(how)));
+	else if (lines != 1)
 		fprintf(stderr,
-			"# %s (-c %u -l %s): %d lines of output, "
-			"expected 1\n",
+			"# %s (-c %u -l %s): %d lines of output, expected 1\n",
 			what, count, list, lines);
-		good = false;
-	}
-	if (files != 0) {
+	else if (files != 0)
 		fprintf(stderr,
-			"# %s (-c %u -l %s): %d files left in the "
-			"socket directory\n",
+			"# %s (-c %u -l %s): %d files left in the socket "
+			"directory\n",
 			what, count, list, files);
-		good = false;
-	}
+	else
+		good = true;
 	if (good)
 		fprintf(stderr, "# %s: exit 2: %s", what, first);
 	else
@@ -1297,19 +1141,15 @@ static bool startup_error(struct fx *fx, const char *what, unsigned int count,
 static bool startup_ok(struct fx *fx, const char *what, unsigned int count,
 		       const char *list)
 {
-	char a_path[192], a_count[32], a_list[256], why[256];
-	const char *args[] = {a_path, a_count, a_list, NULL};
 	int64_t deadline = now_ms() + 5000 * g_scale;
 	const char *problem = NULL;
+	struct daemon_args a;
 	unsigned int i;
+	char why[256];
 
 	daemon_prepare(&fx->d);
 	fx->d.count = count;
-	snprintf(a_path, sizeof(a_path), "--socket-path=%s", fx->d.base);
-	snprintf(a_count, sizeof(a_count), "--socket-count=%u", count);
-	snprintf(a_list, sizeof(a_list), "--device-list=%.200s", list);
-	fx->d.pid = daemon_spawn(&fx->d, args);
-	assert_true(fx->d.pid > 0);
+	daemon_spawn(&fx->d, daemon_args(&a, &fx->d, count, list, NULL));
 	for (i = 0; i < count && !problem; i++) {
 		while (!socket_exists(&fx->d, i)) {
 			if (!daemon_alive(&fx->d) || now_ms() > deadline) {
@@ -1334,14 +1174,12 @@ static bool startup_ok(struct fx *fx, const char *what, unsigned int count,
 			r = vmm_gpio_get_names(v, names, sizeof(names), &res);
 		if (r || res.status != VIRTIO_GPIO_STATUS_OK)
 			problem = "no guest service";
-		vmm_free(v);
-		fx->v[0] = NULL;
+		fx_vmm_free(fx, 0);
 	}
-	if (problem) {
+	if (problem)
 		daemon_kill(&fx->d);
-	} else {
+	else
 		problem = daemon_stop(&fx->d, why, sizeof(why));
-	}
 	if (problem) {
 		fprintf(stderr, "# %s (-c %u -l %s) must start: %s\n", what,
 			count, list, problem);
@@ -1402,52 +1240,50 @@ static void test_startup_errors(void **state)
 
 #define T(f, s) cmocka_unit_test_setup_teardown(f, s, teardown)
 
+static const struct CMUnitTest tests[] = {
+	/* whole chips */
+	T(test_whole_chip_by_number, setup_a),
+	T(test_whole_chip_by_path, setup_a_path),
+	T(test_whole_chip_by_label, setup_a_label),
+	/* values and directions */
+	T(test_outputs_drive_sim_value, setup_a),
+	T(test_set_value_before_output, setup_a),
+	T(test_inputs_follow_pull, setup_a),
+	T(test_direction_none_releases, setup_a),
+	/* selections */
+	T(test_subset_maps_lines, setup_a_subset),
+	T(test_names_selection, setup_b_names),
+	T(test_mixed_selection_by_path, setup_b_mixed),
+	T(test_two_sockets_share_a_chip, setup_two_sockets_one_chip),
+	/* read-only */
+	T(test_readonly_line, setup_a_readonly_line),
+	T(test_readonly_chip, setup_b_readonly_chip),
+	/* busy */
+	T(test_busy_line, setup_a),
+	/* interrupts */
+	T(test_edge_interrupts, setup_a),
+	T(test_edge_latched_while_masked, setup_a),
+	T(test_level_interrupts, setup_a),
+	T(test_disarm_and_release_with_pending_pair, setup_a),
+	/* disconnect */
+	T(test_disconnect_releases_lines, setup_a),
+	/* start-up errors */
+	T(test_startup_errors, setup_chips_only),
+};
+
 int main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {
-		/* whole chips */
-		T(test_whole_chip_by_number, setup_a),
-		T(test_whole_chip_by_path, setup_a_path),
-		T(test_whole_chip_by_label, setup_a_label),
-		/* values and directions */
-		T(test_outputs_drive_sim_value, setup_a),
-		T(test_set_value_before_output, setup_a),
-		T(test_inputs_follow_pull, setup_a),
-		T(test_direction_none_releases, setup_a),
-		/* selections */
-		T(test_subset_maps_lines, setup_a_subset),
-		T(test_names_selection, setup_b_names),
-		T(test_mixed_selection_by_path, setup_b_mixed),
-		T(test_two_sockets_share_a_chip, setup_two_sockets_one_chip),
-		/* read-only */
-		T(test_readonly_line, setup_a_readonly_line),
-		T(test_readonly_chip, setup_b_readonly_chip),
-		/* busy */
-		T(test_busy_line, setup_a),
-		/* interrupts */
-		T(test_edge_interrupts, setup_a),
-		T(test_edge_latched_while_masked, setup_a),
-		T(test_level_interrupts, setup_a),
-		T(test_disarm_and_release_with_pending_pair, setup_a),
-		/* disconnect */
-		T(test_disconnect_releases_lines, setup_a),
-		/* start-up errors */
-		T(test_startup_errors, setup_none),
-	};
+	const struct fx_tests table = FX_TESTS(tests);
 	int ret;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s DAEMON-BINARY\n", argv[0]);
-		return 2;
-	}
-	fixture_init(argv[1]);
+	g_event_ms = EVENT_MS;
+	g_quiet_ms = QUIET_MS;
 	if (!find_chip(&g_a) || !find_chip(&g_b))
 		fprintf(stderr, "# %s\n", g_find_error);
 	else
 		fprintf(stderr, "# chips: %s = %s, %s = %s\n", g_a.label,
 			g_a.dev, g_b.label, g_b.dev);
-	ret = cmocka_run_group_tests_name("cdev", tests, NULL, NULL);
-	fixture_done();
+	ret = fixture_main(argc, argv, "DAEMON-BINARY", "cdev", &table, 1);
 	if (g_a.fd >= 0)
 		close(g_a.fd);
 	if (g_b.fd >= 0)

@@ -33,8 +33,6 @@
 /* Where systemd puts the first socket it passes. */
 #define SD_FIRST_FD 3
 
-static const char *g_python;
-
 /* What the daemon inherits, set up in the child just before the exec. */
 struct child_env {
 	int keep_fd;		/* inherited at its own number (--fd), or -1 */
@@ -49,15 +47,11 @@ struct child_env {
 };
 
 struct conv {
-	struct daemon d;
-	bool spawned;
-	int fds[MAX_FX_FDS]; /* closed by teardown */
-	struct vmm *v[2];
+	struct fx fx;		    /* fx.d: the daemon, started by each test */
 	char given[MAX_GIVEN][160]; /* socket files the test made */
 	unsigned int ngiven;
 	int notify_fd;
 	char notify[160]; /* NOTIFY_SOCKET value */
-	char out[64];	  /* captured stdout, or "" */
 };
 
 static void child_setup(void *arg)
@@ -111,80 +105,28 @@ static void env_init(struct child_env *env)
 	env->stdout_fd = -1;
 }
 
+/* The fixture, with a daemon prepared (not started). */
 static int conv_setup(void **state)
 {
-	struct conv *c = calloc(1, sizeof(*c));
-	unsigned int i;
+	struct conv *c = (struct conv *)fx_alloc(sizeof(*c));
 
-	assert_non_null(c);
-	daemon_prepare(&c->d);
-	for (i = 0; i < MAX_FX_FDS; i++)
-		c->fds[i] = -1;
+	daemon_prepare(&c->fx.d);
 	c->notify_fd = -1;
 	*state = c;
 	return 0;
-}
-
-static int conv_teardown(void **state)
-{
-	struct conv *c = *state;
-	unsigned int i;
-	char path[200];
-
-	vmm_free(c->v[0]);
-	vmm_free(c->v[1]);
-	if (c->spawned && daemon_alive(&c->d)) {
-		print_log(&c->d, "test ended with the daemon running");
-		daemon_kill(&c->d);
-	}
-	for (i = 0; i < MAX_FX_FDS; i++)
-		if (c->fds[i] >= 0)
-			close(c->fds[i]);
-	for (i = 0; i < c->ngiven; i++) {
-		unlink(c->given[i]);
-		snprintf(path, sizeof(path), "%s.sim", c->given[i]);
-		unlink(path);
-		rmdir(path);
-	}
-	if (c->notify_fd >= 0)
-		close(c->notify_fd);
-	if (c->notify[0] == '/')
-		unlink(c->notify);
-	if (c->out[0])
-		unlink(c->out);
-	daemon_remove_files(&c->d);
-	free(c);
-	return 0;
-}
-
-/* Keeps @fd for teardown to close; returns it. */
-static int keep(struct conv *c, int fd)
-{
-	unsigned int i;
-
-	assert_true(fd >= 0);
-	for (i = 0; i < MAX_FX_FDS; i++) {
-		if (c->fds[i] < 0) {
-			c->fds[i] = fd;
-			return fd;
-		}
-	}
-	fail_msg("too many fds");
-	return -1;
 }
 
 /* A listening socket at d.dir/@name, as a VMM or systemd makes one. */
 static int given_socket(struct conv *c, const char *name)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = fx_socket(&c->fx, SOCK_STREAM);
 
 	assert_true(c->ngiven < MAX_GIVEN);
-	snprintf(c->given[c->ngiven], sizeof(c->given[0]), "%s/%s", c->d.dir,
+	snprintf(c->given[c->ngiven], sizeof(c->given[0]), "%s/%s", c->fx.d.dir,
 		 name);
 	strcpy(addr.sun_path, c->given[c->ngiven]);
 	c->ngiven++;
-	keep(c, fd);
 	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
 	assert_int_equal(listen(fd, 4), 0);
 	return fd;
@@ -206,7 +148,7 @@ static bool file_exists(const char *path)
 static int abstract_socket(struct conv *c, const char *name,
 			   struct sockaddr_un *addr, socklen_t *len)
 {
-	int fd = keep(c, socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	int fd = fx_socket(&c->fx, SOCK_STREAM);
 
 	memset(addr, 0, sizeof(*addr));
 	addr->sun_family = AF_UNIX;
@@ -225,16 +167,16 @@ static void notify_socket(struct conv *c, bool abstract)
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	socklen_t len = sizeof(addr);
 
-	c->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_true(c->notify_fd >= 0);
+	c->notify_fd = fx_socket(&c->fx, SOCK_DGRAM);
 	if (abstract) {
 		snprintf(c->notify, sizeof(c->notify), "@%s/notify",
-			 c->d.dir + 1);
+			 c->fx.d.dir + 1);
 		memcpy(addr.sun_path + 1, c->notify + 1, strlen(c->notify) - 1);
 		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
 				  strlen(c->notify));
 	} else {
-		snprintf(c->notify, sizeof(c->notify), "%s/notify", c->d.dir);
+		snprintf(c->notify, sizeof(c->notify), "%s/notify",
+			 c->fx.d.dir);
 		strcpy(addr.sun_path, c->notify);
 	}
 	assert_int_equal(bind(c->notify_fd, (struct sockaddr *)&addr, len), 0);
@@ -252,16 +194,16 @@ static void expect_notify(struct conv *c, const char *want)
 	ssize_t n;
 
 	while (poll(&pfd, 1, 50) == 0) {
-		if (!daemon_alive(&c->d)) {
+		if (!daemon_alive(&c->fx.d)) {
 			/* It may have sent before it died. */
 			if (poll(&pfd, 1, 0) == 1)
 				break;
-			print_log(&c->d, "died");
+			print_log(&c->fx.d, "died");
 			fail_msg("the daemon exited before sending \"%s\"",
 				 want);
 		}
 		if (now_ms() > deadline) {
-			print_log(&c->d, "no datagram");
+			print_log(&c->fx.d, "no datagram");
 			fail_msg("nothing on NOTIFY_SOCKET; expected \"%s\"",
 				 want);
 		}
@@ -270,7 +212,7 @@ static void expect_notify(struct conv *c, const char *want)
 	assert_true(n >= 0);
 	buf[n] = '\0';
 	if (strcmp(buf, want)) {
-		print_log(&c->d, "unexpected datagram");
+		print_log(&c->fx.d, "unexpected datagram");
 		fail_msg("NOTIFY_SOCKET got \"%s\", expected \"%s\"", buf,
 			 want);
 	}
@@ -279,43 +221,32 @@ static void expect_notify(struct conv *c, const char *want)
 static void spawn(struct conv *c, const char *const *args,
 		  struct child_env *env)
 {
-	c->d.pid = daemon_spawn_with(&c->d, args, child_setup, env);
-	assert_true(c->d.pid > 0);
-	c->spawned = true;
+	daemon_spawn_with(&c->fx.d, args, child_setup, env);
 }
 
 /* SIGTERM: the daemon says STOPPING=1 (if notifying) and exits 0. */
 static void stop(struct conv *c, bool notifying)
 {
-	assert_true(daemon_alive(&c->d));
-	kill(c->d.pid, SIGTERM);
+	char why[256];
+
+	assert_true(daemon_alive(&c->fx.d));
+	kill(c->fx.d.pid, SIGTERM);
 	if (notifying)
 		expect_notify(c, "STOPPING=1");
-	if (!daemon_wait_exit(&c->d, 5000 * g_scale)) {
-		print_log(&c->d, "no exit");
-		fail_msg("the daemon did not exit after SIGTERM");
-	}
-	if (!WIFEXITED(c->d.status) || WEXITSTATUS(c->d.status) != 0) {
-		print_log(&c->d, "bad exit");
-		fail_msg("the daemon ended with %s %d",
-			 WIFSIGNALED(c->d.status) ? "signal" : "status",
-			 WIFSIGNALED(c->d.status) ? WTERMSIG(c->d.status)
-						  : WEXITSTATUS(c->d.status));
+	if (daemon_wait_clean_exit(&c->fx.d, why, sizeof(why))) {
+		print_log(&c->fx.d, why);
+		fail_msg("after SIGTERM: %s", why);
 	}
 	if (getenv("VDG_SHOW_LOG"))
-		print_log(&c->d, "VDG_SHOW_LOG");
+		print_log(&c->fx.d, "VDG_SHOW_LOG");
 }
 
 /* Connects a VMM to @path and proves one GET_VALUE round trip. */
 static struct vmm *serve_check(struct conv *c, unsigned int slot,
 			       const char *path, uint16_t ngpio)
 {
-	struct vmm *v;
+	struct vmm *v = fx_vmm(&c->fx, slot, NULL);
 
-	vmm_free(c->v[slot]);
-	c->v[slot] = NULL;
-	OK(vmm_new(NULL, &v));
-	c->v[slot] = v;
 	OK(vmm_connect(v, path, 5000 * g_scale));
 	OK(vmm_negotiate(v, NULL));
 	REQ_OK(v, GET_VAL, 0, 0, 0);
@@ -323,42 +254,6 @@ static struct vmm *serve_check(struct conv *c, unsigned int slot,
 	/* One past the chip's last line: the device answers ERR. */
 	REQ_ERR(v, GET_VAL, ngpio, 0);
 	return v;
-}
-
-/* One command on a control socket; its reply line must start with @want. */
-static void sim_expect(const char *path, const char *command, const char *want)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	struct pollfd pfd;
-	char reply[256];
-	size_t len = 0;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	strcpy(addr.sun_path, path);
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		close(fd);
-		fail_msg("cannot connect to %s: %s", path, strerror(errno));
-	}
-	assert_int_equal(write(fd, command, strlen(command)),
-			 (ssize_t)strlen(command));
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	while (len < sizeof(reply) - 1 && !memchr(reply, '\n', len)) {
-		ssize_t n;
-
-		if (poll(&pfd, 1, 10000 * g_scale) != 1)
-			break;
-		n = read(fd, reply + len, sizeof(reply) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	reply[len] = '\0';
-	if (strncmp(reply, want, strlen(want)))
-		fail_msg("%s: \"%s\" answered \"%s\", expected \"%s...\"", path,
-			 command, reply, want);
 }
 
 static void expect_log(const struct daemon *d, const char *text)
@@ -387,28 +282,31 @@ static void test_print_capabilities(void **state)
 	/* Before any other check: even with options that are errors. */
 	const char *args[] = {"--fd=junk", "--print-capabilities",
 			      "--no-such-option", "--device-list=s0", NULL};
+	const char *python = fixture_arg(2);
 	struct conv *c = *state;
 	struct child_env env;
+	char out[100];
 	int fd, status;
 	pid_t pid;
 
-	strcpy(c->out, "/tmp/vdg-caps-XXXXXX");
-	fd = keep(c, mkstemp(c->out));
+	snprintf(out, sizeof(out), "%s/capabilities.json", c->fx.d.dir);
+	fd = fx_keep_fd(&c->fx,
+			open(out, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
 	env_init(&env);
 	env.stdout_fd = fd;
 	spawn(c, args, &env);
-	assert_true(daemon_wait_exit(&c->d, 5000 * g_scale));
-	if (!WIFEXITED(c->d.status) || WEXITSTATUS(c->d.status) != 0) {
-		print_log(&c->d, "--print-capabilities");
+	assert_true(daemon_wait_exit(&c->fx.d, 5000 * g_scale));
+	if (!WIFEXITED(c->fx.d.status) || WEXITSTATUS(c->fx.d.status) != 0) {
+		print_log(&c->fx.d, "--print-capabilities");
 		fail_msg("--print-capabilities did not exit 0");
 	}
 	/* Nothing but valgrind's lines on stderr. */
-	assert_int_equal(daemon_log_count(&c->d, ""), 0);
+	assert_int_equal(daemon_log_count(&c->fx.d, ""), 0);
 
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		execl(g_python, g_python, "-c", check, c->out, (char *)NULL);
+		execl(python, python, "-c", check, out, (char *)NULL);
 		_exit(127);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -428,21 +326,21 @@ static void test_notify_sequence(void **state)
 	struct child_env env;
 
 	notify_socket(c, true);
-	snprintf(a_path, sizeof(a_path), "--socket-path=%s", c->d.base);
-	c->d.count = 2;
+	snprintf(a_path, sizeof(a_path), "--socket-path=%s", c->fx.d.base);
+	c->fx.d.count = 2;
 	env_init(&env);
 	env.notify = c->notify;
 	spawn(c, args, &env);
 	expect_notify(c, "READY=1\nSTATUS=serving 2 devices, 0 connected");
 	/* Ready means listening: no retry needed. */
-	daemon_sock(&c->d, 0, sock, sizeof(sock));
+	daemon_sock(&c->fx.d, 0, sock, sizeof(sock));
 	assert_true(file_exists(sock));
 	serve_check(c, 0, sock, 8);
 	expect_notify(c, "STATUS=serving 2 devices, 1 connected");
-	daemon_sock(&c->d, 1, sock, sizeof(sock));
+	daemon_sock(&c->fx.d, 1, sock, sizeof(sock));
 	serve_check(c, 1, sock, 4);
 	expect_notify(c, "STATUS=serving 2 devices, 2 connected");
-	vmm_disconnect(c->v[0]);
+	vmm_disconnect(c->fx.v[0]);
 	expect_notify(c, "STATUS=serving 2 devices, 1 connected");
 	stop(c, true);
 	/* Its own sockets it removes, as always. */
@@ -466,19 +364,19 @@ static void test_fd_serves(void **state)
 	env.notify = c->notify;
 	spawn(c, args, &env);
 	expect_notify(c, "READY=1\nSTATUS=serving 1 device, 0 connected");
-	fds_ready = proc_fd_count(c->d.pid);
+	fds_ready = proc_fd_count(c->fx.d.pid);
 
 	serve_check(c, 0, given_path(c, 0), 8);
 	expect_notify(c, "STATUS=serving 1 device, 1 connected");
-	expect_log(&c->d, "vm.sock: front-end connected");
+	expect_log(&c->fx.d, "vm.sock: front-end connected");
 	snprintf(sim, sizeof(sim), "%s.sim", given_path(c, 0));
-	sim_expect(sim, "set 2 1\n", "ok");
-	REQ_OK(c->v[0], GET_VAL, 2, 0, 1);
+	ctl_once_at(&c->fx, sim, "set 2 1", "ok", __LINE__);
+	REQ_OK(c->fx.v[0], GET_VAL, 2, 0, 1);
 
 	/* A disconnected VMM leaves no fd behind. */
-	vmm_disconnect(c->v[0]);
+	vmm_disconnect(c->fx.v[0]);
 	expect_notify(c, "STATUS=serving 1 device, 0 connected");
-	assert_int_equal(wait_fd_count(c->d.pid, fds_ready, 5000 * g_scale),
+	assert_int_equal(wait_fd_count(c->fx.d.pid, fds_ready, 5000 * g_scale),
 			 fds_ready);
 	/* The same socket serves the next VMM. */
 	serve_check(c, 1, given_path(c, 0), 8);
@@ -509,7 +407,7 @@ static void test_fd_sim_in_the_way(void **state)
 	env.notify = c->notify;
 	spawn(c, args, &env);
 	expect_notify(c, "READY=1\nSTATUS=serving 1 device, 0 connected");
-	expect_log(&c->d, "warning: vm.sock: cannot create");
+	expect_log(&c->fx.d, "warning: vm.sock: cannot create");
 	serve_check(c, 0, given_path(c, 0), 4);
 	stop(c, false);
 	assert_true(file_exists(given_path(c, 0)));
@@ -534,7 +432,7 @@ static void test_fd_abstract(void **state)
 	env.notify = c->notify;
 	spawn(c, args, &env);
 	expect_notify(c, "READY=1\nSTATUS=serving 1 device, 0 connected");
-	expect_log(&c->d, "has no PATH.sim");
+	expect_log(&c->fx.d, "has no PATH.sim");
 	stop(c, true);
 }
 
@@ -563,19 +461,19 @@ static void test_activation(void **state)
 
 	serve_check(c, 0, given_path(c, 1), 8);
 	expect_notify(c, "STATUS=serving 2 devices, 1 connected");
-	expect_log(&c->d, "a.sock: front-end connected");
+	expect_log(&c->fx.d, "a.sock: front-end connected");
 	serve_check(c, 1, given_path(c, 2), 4);
 	expect_notify(c, "STATUS=serving 2 devices, 2 connected");
 
 	/* The given control socket drives device a's chip. */
 	snprintf(sim0, sizeof(sim0), "%s", given_path(c, 0));
-	sim_expect(sim0, "set 7 1\n", "ok");
-	REQ_OK(c->v[0], GET_VAL, 7, 0, 1);
+	ctl_once_at(&c->fx, sim0, "set 7 1", "ok", __LINE__);
+	REQ_OK(c->fx.v[0], GET_VAL, 7, 0, 1);
 	/* Device b's was made by the daemon. */
 	snprintf(sim1, sizeof(sim1), "%s.sim", given_path(c, 2));
-	sim_expect(sim1, "set 3 1\n", "ok");
-	REQ_OK(c->v[1], GET_VAL, 3, 0, 1);
-	REQ_OK(c->v[0], GET_VAL, 3, 0, 0);
+	ctl_once_at(&c->fx, sim1, "set 3 1", "ok", __LINE__);
+	REQ_OK(c->fx.v[1], GET_VAL, 3, 0, 1);
+	REQ_OK(c->fx.v[0], GET_VAL, 3, 0, 0);
 
 	stop(c, true);
 	/* What systemd gave stays; what the daemon made goes. */
@@ -606,12 +504,12 @@ static void test_activation_abstract_named(void **state)
 	env.notify = c->notify;
 	spawn(c, args, &env);
 	expect_notify(c, "READY=1\nSTATUS=serving 1 device, 0 connected");
-	expect_log(&c->d, "warning: vm-abstract: an unnamed socket has no "
+	expect_log(&c->fx.d, "warning: vm-abstract: an unnamed socket has no "
 			  "PATH.sim");
-	client = keep(c, socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	client = fx_socket(&c->fx, SOCK_STREAM);
 	assert_int_equal(connect(client, (struct sockaddr *)&addr, len), 0);
 	expect_notify(c, "STATUS=serving 1 device, 1 connected");
-	expect_log(&c->d, "info: vm-abstract: front-end connected");
+	expect_log(&c->fx.d, "info: vm-abstract: front-end connected");
 	stop(c, true);
 }
 
@@ -625,8 +523,8 @@ static void test_activation_other_pid(void **state)
 	char sock[200];
 
 	notify_socket(c, false);
-	snprintf(a_path, sizeof(a_path), "--socket-path=%s", c->d.base);
-	c->d.count = 1;
+	snprintf(a_path, sizeof(a_path), "--socket-path=%s", c->fx.d.base);
+	c->fx.d.count = 1;
 	env_init(&env);
 	env.notify = c->notify;
 	/* As if the test had been activated and the daemon inherited it. */
@@ -636,7 +534,7 @@ static void test_activation_other_pid(void **state)
 	spawn(c, args, &env);
 	/* Not "--socket-path cannot be used with socket activation". */
 	expect_notify(c, "READY=1\nSTATUS=serving 1 device, 0 connected");
-	daemon_sock(&c->d, 0, sock, sizeof(sock));
+	daemon_sock(&c->fx.d, 0, sock, sizeof(sock));
 	serve_check(c, 0, sock, 4);
 	expect_notify(c, "STATUS=serving 1 device, 1 connected");
 	stop(c, true);
@@ -666,8 +564,8 @@ static void test_journal_lines(void **state)
 	serve_check(c, 0, given_path(c, 0), 4);
 	expect_notify(c, "STATUS=serving 1 device, 1 connected");
 	stop(c, true);
-	expect_log(&c->d, "<6>info: vm.sock: front-end connected");
-	f = fopen(c->d.log, "r");
+	expect_log(&c->fx.d, "<6>info: vm.sock: front-end connected");
+	f = fopen(c->fx.d.log, "r");
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f)) {
 		if (line[0] == '=' && line[1] == '=')
@@ -676,7 +574,7 @@ static void test_journal_lines(void **state)
 		if (line[0] != '<' || !strchr("3467", line[1]) ||
 		    line[2] != '>' || strstr(line, "vhost-device-gpio:")) {
 			fclose(f);
-			print_log(&c->d, "journal");
+			print_log(&c->fx.d, "journal");
 			fail_msg("not a journal line: %s", line);
 		}
 	}
@@ -698,7 +596,7 @@ enum fd_kind {
 
 struct error_case {
 	const char *what;
-	const char *args[4]; /* "%d" becomes the fd */
+	const char *args[4]; /* "%s" becomes the fd */
 	enum fd_kind fd;
 	bool activation;	/* pass the fd as LISTEN_FDS */
 	const char *listen_fds; /* LISTEN_FDS override */
@@ -707,13 +605,13 @@ struct error_case {
 
 static const struct error_case error_cases[] = {
 	{"--fd with --socket-path",
-	 {"--fd=%d", "--socket-path=/tmp/vdg-never", "--device-list=s8"},
+	 {"--fd=%s", "--socket-path=/tmp/vdg-never", "--device-list=s8"},
 	 FD_LISTENING,
 	 false,
 	 NULL,
 	 "--fd and --socket-path"},
 	{"--fd on a regular file",
-	 {"--fd=%d", "--device-list=s8"},
+	 {"--fd=%s", "--device-list=s8"},
 	 FD_FILE,
 	 false,
 	 NULL,
@@ -725,13 +623,13 @@ static const struct error_case error_cases[] = {
 	 NULL,
 	 "not open"},
 	{"--fd on a connected socket",
-	 {"--fd=%d", "--device-list=s8"},
+	 {"--fd=%s", "--device-list=s8"},
 	 FD_CONNECTED,
 	 false,
 	 NULL,
 	 "not listening"},
 	{"--fd on a datagram socket",
-	 {"--fd=%d", "--device-list=s8"},
+	 {"--fd=%s", "--device-list=s8"},
 	 FD_DGRAM,
 	 false,
 	 NULL,
@@ -743,7 +641,7 @@ static const struct error_case error_cases[] = {
 	 NULL,
 	 "--fd must be"},
 	{"--fd with two devices",
-	 {"--fd=%d", "--device-list=s8:s8"},
+	 {"--fd=%s", "--device-list=s8:s8"},
 	 FD_LISTENING,
 	 false,
 	 NULL,
@@ -788,7 +686,7 @@ static const struct error_case error_cases[] = {
 
 static int error_fd(struct conv *c, enum fd_kind kind)
 {
-	int pair[2], fd;
+	int pair[2];
 
 	switch (kind) {
 	case FD_LISTENING:
@@ -796,16 +694,16 @@ static int error_fd(struct conv *c, enum fd_kind kind)
 	case FD_SIM_ONLY:
 		return given_socket(c, "orphan.sock.sim");
 	case FD_FILE:
-		fd = keep(c, open(c->d.log, O_RDONLY | O_CLOEXEC));
-		return fd;
+		return fx_keep_fd(&c->fx,
+				  open(c->fx.d.log, O_RDONLY | O_CLOEXEC));
 	case FD_CONNECTED:
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
 					    0, pair),
 				 0);
-		keep(c, pair[1]);
-		return keep(c, pair[0]);
+		fx_keep_fd(&c->fx, pair[1]);
+		return fx_keep_fd(&c->fx, pair[0]);
 	case FD_DGRAM:
-		return keep(c, socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+		return fx_socket(&c->fx, SOCK_DGRAM);
 	default:
 		return -1;
 	}
@@ -813,30 +711,19 @@ static int error_fd(struct conv *c, enum fd_kind kind)
 
 static void run_error_case(const struct error_case *ec)
 {
-	struct conv *c;
-	char bufs[4][256], first[1024], line[1024];
+	char bufs[4][256], first[1024], fd_text[16], why[320] = "";
 	const char *args[5];
 	struct child_env env;
+	struct conv *c;
 	void *state;
-	unsigned int k, i;
-	int fd, lines = 0;
-	FILE *f;
+	unsigned int i;
+	int fd, lines;
 
 	conv_setup(&state);
 	c = state;
 	fd = error_fd(c, ec->fd);
-	for (k = 0; k < 4 && ec->args[k]; k++) {
-		const char *pct = strstr(ec->args[k], "%d");
-
-		if (pct)
-			snprintf(bufs[k], sizeof(bufs[k]), "%.*s%d%s",
-				 (int)(pct - ec->args[k]), ec->args[k], fd,
-				 pct + 2);
-		else
-			snprintf(bufs[k], sizeof(bufs[k]), "%s", ec->args[k]);
-		args[k] = bufs[k];
-	}
-	args[k] = NULL;
+	snprintf(fd_text, sizeof(fd_text), "%d", fd);
+	args_expand(ec->args, fd_text, bufs, args, 4);
 	env_init(&env);
 	if (ec->activation && fd >= 0) {
 		env.act_fds[0] = fd;
@@ -845,43 +732,34 @@ static void run_error_case(const struct error_case *ec)
 	} else {
 		env.keep_fd = fd;
 	}
-	spawn(c, args, &env);
-	if (!daemon_wait_exit(&c->d, 5000 * g_scale)) {
-		conv_teardown(&state);
-		fail_msg("%s: the daemon did not exit", ec->what);
-	}
-	first[0] = '\0';
-	f = fopen(c->d.log, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == '=' && line[1] == '=')
-			continue;
-		if (!lines++)
-			snprintf(first, sizeof(first), "%s", line);
-	}
-	fclose(f);
-	if (!WIFEXITED(c->d.status) || WEXITSTATUS(c->d.status) != 2 ||
-	    lines != 1 || !strstr(first, ec->want) ||
-	    strncmp(first, "vhost-device-gpio: error: ", 26)) {
-		print_log(&c->d, ec->what);
-		conv_teardown(&state);
-		fail_msg("%s: expected exit status 2 and one error line with "
+	lines = daemon_run(&c->fx.d, args, child_setup, &env, 5000 * g_scale,
+			   first, sizeof(first));
+	if (lines == -ETIMEDOUT) {
+		snprintf(why, sizeof(why), "the daemon did not exit");
+	} else if (!WIFEXITED(c->fx.d.status) ||
+		   WEXITSTATUS(c->fx.d.status) != 2 || lines != 1 ||
+		   !strstr(first, ec->want) ||
+		   strncmp(first, "vhost-device-gpio: error: ", 26)) {
+		print_log(&c->fx.d, ec->what);
+		snprintf(why, sizeof(why),
+			 "expected exit status 2 and one error line with "
 			 "\"%s\"",
-			 ec->what, ec->want);
+			 ec->want);
+	} else {
+		/* Given sockets stay; nothing else appeared (no PATH.sim). */
+		for (i = 0; i < c->ngiven; i++)
+			if (!file_exists(c->given[i]))
+				snprintf(why, sizeof(why),
+					 "the given socket was removed");
+		if (!why[0] && dir_entries(c->fx.d.dir) != (int)c->ngiven)
+			snprintf(why, sizeof(why),
+				 "files appeared in the socket directory");
 	}
-	/* Given sockets stay; nothing else appeared (no PATH.sim). */
-	for (i = 0; i < c->ngiven; i++)
-		if (!file_exists(c->given[i])) {
-			conv_teardown(&state);
-			fail_msg("%s: the given socket was removed", ec->what);
-		}
-	if (dir_entries(c->d.dir) != (int)c->ngiven) {
-		conv_teardown(&state);
-		fail_msg("%s: files appeared in the socket directory",
-			 ec->what);
-	}
-	print_message("# %s: %s", ec->what, first);
-	conv_teardown(&state);
+	if (!why[0])
+		print_message("# %s: %s", ec->what, first);
+	teardown(&state);
+	if (why[0])
+		fail_msg("%s: %s", ec->what, why);
 }
 
 static void test_start_up_errors(void **state)
@@ -892,31 +770,19 @@ static void test_start_up_errors(void **state)
 		run_error_case(&error_cases[i]);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, conv_setup, conv_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, conv_setup, teardown)
 
-int main(int argc, char **argv)
-{
-	const struct CMUnitTest tests[] = {
-		T(test_print_capabilities),
-		T(test_notify_sequence),
-		T(test_fd_serves),
-		T(test_fd_sim_in_the_way),
-		T(test_fd_abstract),
-		T(test_activation),
-		T(test_activation_abstract_named),
-		T(test_activation_other_pid),
-		T(test_journal_lines),
-		cmocka_unit_test(test_start_up_errors),
-	};
-	int ret;
+static const struct CMUnitTest tests[] = {
+	T(test_print_capabilities),
+	T(test_notify_sequence),
+	T(test_fd_serves),
+	T(test_fd_sim_in_the_way),
+	T(test_fd_abstract),
+	T(test_activation),
+	T(test_activation_abstract_named),
+	T(test_activation_other_pid),
+	T(test_journal_lines),
+	cmocka_unit_test(test_start_up_errors),
+};
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: %s DAEMON-BINARY PYTHON3\n", argv[0]);
-		return 2;
-	}
-	g_python = argv[2];
-	fixture_init(argv[1]);
-	ret = cmocka_run_group_tests_name("conventions", tests, NULL, NULL);
-	fixture_done();
-	return ret;
-}
+FIXTURE_MAIN("DAEMON-BINARY PYTHON3", "conventions", tests)

@@ -61,12 +61,6 @@ static int setup_multi(void **state)
 	return 0;
 }
 
-static int setup_none(void **state)
-{
-	*state = fx_new();
-	return 0;
-}
-
 /* The direction a line reports before anyone touched it. */
 static uint8_t get_direction(struct vmm *v, uint16_t gpio)
 {
@@ -102,8 +96,7 @@ static void fresh_session_works(struct fx *fx, unsigned int sock)
 	struct vmm *v = fx_default_session(fx, MAX_VMMS - 1, sock);
 
 	REQ_OK(v, GET_VAL, 0, 0, 0);
-	vmm_free(v);
-	fx->v[MAX_VMMS - 1] = NULL;
+	fx_vmm_free(fx, MAX_VMMS - 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1114,22 +1107,6 @@ static void test_no_event_idx(void **state)
 	mixed_rounds(v, 1, 100, 256);
 }
 
-/* Adds one GET_VALUE chain and kicks (by the device's rules). */
-static void add_get_value(struct vmm *v)
-{
-	struct virtio_gpio_request *rq;
-	struct vmm_sg o, in;
-
-	OK(vmm_mem_alloc(v, 8, 8, &o.gpa, (void **)&rq));
-	OK(vmm_mem_alloc(v, 2, 2, &in.gpa, NULL));
-	rq->type = htole16(GET_VAL);
-	o.len = 8;
-	in.len = 2;
-	OK(vmm_queue_add(v, 0, &o, 1, &in, 1, VMM_CHAIN_DEFAULT, NULL));
-	if (vmm_queue_kick(v, 0) < 0)
-		fail_msg("kick failed");
-}
-
 /* Waits for the device's used idx to reach @idx, without notifications. */
 static void wait_used_idx(struct vmm *v, uint16_t idx)
 {
@@ -1171,7 +1148,7 @@ static void test_event_idx_suppression(void **state)
 	for (i = 0; i < 4; i++) {
 		uint16_t want = vmm_queue_last_used(v, 0) + 1 + i;
 
-		add_get_value(v);
+		OK(add_get_value(v, 0));
 		wait_used_idx(v, want);
 		if (i < 3) {
 			if (vmm_queue_wait_call(v, 0, quiet_ms(100)) != 0)
@@ -1206,7 +1183,7 @@ static void no_interrupt_run(struct fx *fx, bool notify_on_empty)
 	REQ_OK(v, GET_VAL, 0, 0, 0);
 	settle_calls(v);
 	vmm_queue_set_no_interrupt(v, 0, true);
-	add_get_value(v);
+	OK(add_get_value(v, 0));
 	wait_used_idx(v, vmm_queue_last_used(v, 0) + 1);
 	if (notify_on_empty) {
 		if (vmm_queue_wait_call(v, 0, 2000 * g_scale) != 1)
@@ -1267,7 +1244,7 @@ static void test_get_vring_base_stops_ring(void **state)
 	OK(vmm_get_vring_base(v, 0, &base));
 	assert_int_equal(base, 5);
 	/* Stopped: a new chain is not served. */
-	add_get_value(v);
+	OK(add_get_value(v, 0));
 	OK(vmm_queue_kick_force(v, 0));
 	sleep_ms(quiet_ms(200));
 	assert_int_equal(vmm_queue_device_used_idx(v, 0), 5);
@@ -1478,8 +1455,7 @@ static void test_hostile_wrong_sizes(void **state)
 				     bad_flags[i], NULL, 0, NULL, 0);
 		}
 	}
-	vmm_free(fx->v[0]);
-	fx->v[0] = NULL;
+	fx_vmm_free(fx, 0);
 	{
 		int n = wait_fd_count(fx->d.pid, base_fds, 2000 * g_scale);
 
@@ -1551,8 +1527,7 @@ static void test_hostile_fd_counts(void **state)
 	vmm_free(tmp);
 	for (i = 0; i < 20; i++)
 		close(efd[i]);
-	vmm_free(fx->v[0]);
-	fx->v[0] = NULL;
+	fx_vmm_free(fx, 0);
 	i = wait_fd_count(fx->d.pid, base_fds, 2000 * g_scale);
 	if (i != base_fds)
 		fail_msg("daemon fd count %d after messages with wrong fds, "
@@ -1640,8 +1615,7 @@ static void test_hostile_mem_table(void **state)
 					 cases[i].what);
 		assert_true(daemon_alive(&fx->d));
 	}
-	vmm_free(fx->v[0]);
-	fx->v[0] = NULL;
+	fx_vmm_free(fx, 0);
 	i = (unsigned int)wait_fd_count(fx->d.pid, base_fds, 2000 * g_scale);
 	if ((int)i != base_fds)
 		fail_msg("daemon fd count %u after bad mem tables, %d before",
@@ -1916,8 +1890,7 @@ static void test_no_shared_memory_is_explained(void **state)
 		fail_msg("the log does not explain the empty memory table");
 	}
 	assert_true(daemon_log_wait(&fx->d, "share=on", 0));
-	vmm_free(fx->v[0]);
-	fx->v[0] = NULL;
+	fx_vmm_free(fx, 0);
 	fresh_session_works(fx, 0);
 }
 
@@ -2538,8 +2511,8 @@ static void test_state_reset_on_reconnect(void **state)
 	/* A disconnect with requests in flight. */
 	REQ_OK(v, SET_VAL, 5, 1, 0);
 	REQ_OK(v, SET_DIR, 5, DIR_OUT, 0);
-	add_get_value(v);
-	add_get_value(v);
+	OK(add_get_value(v, 0));
+	OK(add_get_value(v, 0));
 	vmm_disconnect(v);
 	fx_session(fx, v, 0, NULL);
 	REQ_OK(v, GET_DIR, 5, 0, d0);
@@ -2562,34 +2535,11 @@ static void test_reconnect_cycles(void **state)
 		vmm_disconnect(v);
 	}
 	fd0 = wait_fd_count(fx->d.pid, -1, 300);
-	rss0 = proc_rss_kb(fx->d.pid);
-	for (i = 0; i < cycles; i++) {
-		fx_connect(fx, v, 0);
-		switch (i % 10) {
-		case 3: {
-			/* Leave half-way through the set-up. */
-			uint64_t f;
-
-			OK(vmm_get_features(v, &f));
-			OK(vmm_set_owner(v));
-			OK(vmm_set_mem_table(v, 0));
-			break;
-		}
-		case 7:
-			/* Leave with requests in flight. */
-			OK(vmm_negotiate(v, NULL));
-			add_get_value(v);
-			add_get_value(v);
-			break;
-		default:
-			OK(vmm_negotiate(v, NULL));
-			REQ_OK(v, GET_VAL, i % 8, 0, 0);
-			break;
-		}
-		vmm_disconnect(v);
-	}
+	rss0 = proc_status(fx->d.pid, "VmRSS");
+	for (i = 0; i < cycles; i++)
+		reconnect_cycle(fx, v, 0, i, 8, 0);
 	fd1 = wait_fd_count(fx->d.pid, fd0, 3000 * g_scale);
-	rss1 = proc_rss_kb(fx->d.pid);
+	rss1 = proc_status(fx->d.pid, "VmRSS");
 	print_message("# reconnect: %d cycles, fds %d -> %d, VmRSS %ld -> "
 		      "%ld kB\n",
 		      cycles, fd0, fd1, rss0, rss1);
@@ -2612,20 +2562,12 @@ static void test_sigterm_with_active_session(void **state)
 	struct fx *fx = *state;
 	struct vmm *a = fx_default_session(fx, 0, 0);
 	struct vmm *b = fx_default_session(fx, 1, 2);
-	char why[256];
-	const char *problem;
 
 	REQ_OK(a, SET_DIR, 1, DIR_OUT, 0);
-	add_get_value(b); /* one in flight */
-	problem = daemon_stop(&fx->d, why, sizeof(why));
-	if (problem) {
-		print_log(&fx->d, problem);
-		fail_msg("%s", problem);
-	}
-	fx->have_daemon = false;
+	OK(add_get_value(b, 0)); /* one in flight */
+	fx_stop_daemon(fx);
 	assert_int_equal(dir_entries(fx->d.dir), 0);
 	EXPECT_RET(vmm_wait_closed(a, 1000, NULL), 0);
-	daemon_remove_files(&fx->d);
 }
 
 struct cmdline_case {
@@ -2720,114 +2662,52 @@ static const struct cmdline_case cmdline_cases[] = {
 	 false},
 };
 
-/* Lines of the daemon's output, not counting valgrind's "==PID==" ones. */
-static int count_lines(const char *path, char *first, size_t cap)
-{
-	char line[1024];
-	int n = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	first[0] = 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == '=' && line[1] == '=')
-			continue;
-		if (!n)
-			snprintf(first, cap, "%s", line);
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
 static void test_bad_command_lines(void **state)
 {
 	struct fx *fx = *state;
 	unsigned int i;
 
+	/* Each case's files are removed at its end, the last by teardown. */
 	for (i = 0; i < sizeof(cmdline_cases) / sizeof(cmdline_cases[0]); i++) {
 		const struct cmdline_case *cc = &cmdline_cases[i];
-		char bufs[8][256], first[1024];
+		char bufs[8][256], first[1024], how[32];
 		const char *args[9];
-		unsigned int k;
-		int lines, status;
+		int lines, status, files;
 
-		daemon_prepare(&fx->d);
-		for (k = 0; k < 8 && cc->args[k]; k++) {
-			const char *pct = strstr(cc->args[k], "%s");
-
-			if (pct)
-				snprintf(bufs[k], sizeof(bufs[k]), "%.*s%s%s",
-					 (int)(pct - cc->args[k]), cc->args[k],
-					 fx->d.base, pct + 2);
-			else
-				snprintf(bufs[k], sizeof(bufs[k]), "%s",
-					 cc->args[k]);
-			args[k] = bufs[k];
-		}
-		args[k] = NULL;
-		fx->d.pid = daemon_spawn(&fx->d, args);
-		assert_true(fx->d.pid > 0);
-		if (!daemon_wait_exit(&fx->d, 5000 * g_scale)) {
-			daemon_kill(&fx->d);
+		if (i)
 			daemon_remove_files(&fx->d);
+		daemon_prepare(&fx->d);
+		args_expand(cc->args, fx->d.base, bufs, args, 8);
+		lines = daemon_run(&fx->d, args, NULL, NULL, 5000 * g_scale,
+				   first, sizeof(first));
+		if (lines == -ETIMEDOUT)
 			fail_msg("%s: the daemon did not exit", cc->what);
-		}
 		status = fx->d.status;
-		lines = count_lines(fx->d.log, first, sizeof(first));
-		k = (unsigned int)dir_entries(fx->d.dir);
+		files = dir_entries(fx->d.dir);
 		if (!WIFEXITED(status) ||
 		    (cc->want_status >= 0 &&
 		     WEXITSTATUS(status) != cc->want_status) ||
 		    (cc->want_status < 0 && WEXITSTATUS(status) == 0)) {
 			print_log(&fx->d, cc->what);
-			daemon_remove_files(&fx->d);
-			fail_msg("%s: exit %s %d, expected status %d", cc->what,
-				 WIFSIGNALED(status) ? "by signal" : "status",
-				 WIFSIGNALED(status) ? WTERMSIG(status)
-						     : WEXITSTATUS(status),
+			fail_msg("%s: %s, expected status %d", cc->what,
+				 status_text(status, how, sizeof(how)),
 				 cc->want_status);
 		}
 		if (WEXITSTATUS(status) == 99)
 			print_log(&fx->d, "wrapper error");
-		if (k != 0) {
-			daemon_remove_files(&fx->d);
-			fail_msg("%s: %u files left in the socket directory",
-				 cc->what, k);
-		}
+		if (files != 0)
+			fail_msg("%s: %d files left in the socket directory",
+				 cc->what, files);
 		if (cc->one_line && lines != 1) {
 			print_log(&fx->d, cc->what);
-			daemon_remove_files(&fx->d);
 			fail_msg("%s: %d lines on stderr, expected 1", cc->what,
 				 lines);
 		}
-		if (lines < 1) {
-			daemon_remove_files(&fx->d);
+		if (lines < 1)
 			fail_msg("%s: nothing on stderr", cc->what);
-		}
 		print_message("# %s: exit %d: %s", cc->what,
 			      WEXITSTATUS(status), first);
-		daemon_remove_files(&fx->d);
 	}
-}
-
-/* "Seccomp:" of /proc/PID/status: 0 none, 2 filter; -1 unknown. */
-static int proc_seccomp_mode(pid_t pid)
-{
-	char path[64], line[256];
-	int mode = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Seccomp: %d", &mode) == 1)
-			break;
-	fclose(f);
-	return mode;
 }
 
 static void expect_socket_file(const char *path, mode_t mode, gid_t gid)
@@ -2880,7 +2760,7 @@ static void test_socket_permissions(void **state)
 	assert_int_equal(dir_entries(fx->d.dir), 4);
 	fresh_session_works(fx, 1);
 	/* On by default, unless the daemon said why not (a sanitizer build). */
-	mode = proc_seccomp_mode(fx->d.pid);
+	mode = proc_status(fx->d.pid, "Seccomp");
 	if (!getenv("VDG_DAEMON_WRAPPER") && mode != 2 &&
 	    daemon_log_count(&fx->d, "no system-call filter") < 1)
 		fail_msg("daemon Seccomp: %d, expected 2 (filter)", mode);
@@ -2903,7 +2783,7 @@ static void test_socket_default_mode_no_seccomp(void **state)
 	expect_socket_file(path, 0600, getegid());
 	fresh_session_works(fx, 0);
 	if (!getenv("VDG_DAEMON_WRAPPER"))
-		assert_int_equal(proc_seccomp_mode(fx->d.pid), 0);
+		assert_int_equal(proc_status(fx->d.pid, "Seccomp"), 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2913,111 +2793,100 @@ static void test_socket_default_mode_no_seccomp(void **state)
 #define TN(f) cmocka_unit_test_setup_teardown(f, setup_none, teardown)
 #define TD(n) T(test_desc_##n)
 
-int main(int argc, char **argv)
-{
-	const struct CMUnitTest tests[] = {
-		/* negotiation */
-		T(test_negotiate_like_qemu),
-		T(test_negotiate_add_mem_reg),
-		T(test_negotiate_ack_every_message),
-		T(test_negotiate_without_protocol_features_bit),
-		T(test_enable_after_kick),
-		/* config */
-		T(test_config),
-		TM(test_config_multi_sizes),
-		T(test_set_config_refused),
-		T(test_status),
-		T(test_need_reply_acks),
-		/* requests */
-		T(test_get_names),
-		TM(test_get_names_16),
-		T(test_direction_and_value),
-		T(test_set_value_before_output),
-		T(test_direction_none_discards),
-		T(test_bad_requests),
-		T(test_split_buffers),
-		T(test_split_buffers_indirect),
-		T(test_buffer_straddles_regions),
-		T(test_eight_regions),
-		/* rings */
-		T(test_queue_size_1),
-		T(test_queue_size_2),
-		T(test_queue_size_256),
-		T(test_queue_size_1024),
-		T(test_queue_size_32768),
-		T(test_queue_sizes_all_powers),
-		T(test_index_wrap),
-		T(test_no_event_idx),
-		T(test_event_idx_suppression),
-		T(test_no_interrupt_flag),
-		T(test_notify_on_empty),
-		T(test_indirect),
-		T(test_get_vring_base_stops_ring),
-		T(test_reset_device),
-		T(test_mem_table_replaced_live),
-		T(test_32_mem_slots),
-		/* hostile messages */
-		T(test_hostile_wrong_sizes),
-		T(test_hostile_fd_counts),
-		T(test_hostile_mem_table),
-		T(test_hostile_mem_regions),
-		T(test_hostile_region_beyond_eof),
-		T(test_hostile_bad_queue_index),
-		T(test_hostile_vring_num),
-		T(test_hostile_vring_addr),
-		T(test_no_shared_memory_is_explained),
-		T(test_hostile_unknown_request),
-		T(test_hostile_huge_payload),
-		T(test_hostile_truncated),
-		/* hostile descriptors */
-		TD(HEAD_OOR),
-		TD(HEAD_FFFF),
-		TD(NEXT_LOOP),
-		TD(SELF_LOOP),
-		TD(ZERO_LEN_LOOP),
-		TD(NEXT_OOR),
-		TD(ADDR_BEYOND),
-		TD(ADDR_ZERO),
-		TD(ADDR_WRAP),
-		TD(ADDR_STRADDLE_END),
-		TD(RESP_OUTSIDE),
-		TD(RESP_STRADDLE_START),
-		TD(HUGE_LEN),
-		TD(WRITE_BEFORE_READ),
-		TD(IND_LEN0),
-		TD(IND_LEN15),
-		TD(IND_LEN_HUGE),
-		TD(IND_OUTSIDE),
-		TD(IND_NESTED),
-		TD(IND_NEXT_OOR),
-		TD(IND_LOOP),
-		TD(IND_WRITE_BEFORE_READ),
-		TD(AVAIL_JUMP),
-		TD(TOO_MANY_SEGS),
-		TD(LONG_CHAIN_NUM),
-		TD(RESP_1BYTE),
-		TD(REQ_4BYTES),
-		TD(NO_RESP),
-		TD(NO_REQ),
-		TD(ZERO_LEN_RESP),
-		/* sockets and sessions */
-		TM(test_multi_socket_independent),
-		TM(test_one_vmm_at_a_time),
-		T(test_state_reset_on_reconnect),
-		T(test_reconnect_cycles),
-		TM(test_sigterm_with_active_session),
-		TN(test_bad_command_lines),
-		TN(test_socket_permissions),
-		TN(test_socket_default_mode_no_seccomp),
-	};
-	int ret;
+static const struct CMUnitTest tests[] = {
+	/* negotiation */
+	T(test_negotiate_like_qemu),
+	T(test_negotiate_add_mem_reg),
+	T(test_negotiate_ack_every_message),
+	T(test_negotiate_without_protocol_features_bit),
+	T(test_enable_after_kick),
+	/* config */
+	T(test_config),
+	TM(test_config_multi_sizes),
+	T(test_set_config_refused),
+	T(test_status),
+	T(test_need_reply_acks),
+	/* requests */
+	T(test_get_names),
+	TM(test_get_names_16),
+	T(test_direction_and_value),
+	T(test_set_value_before_output),
+	T(test_direction_none_discards),
+	T(test_bad_requests),
+	T(test_split_buffers),
+	T(test_split_buffers_indirect),
+	T(test_buffer_straddles_regions),
+	T(test_eight_regions),
+	/* rings */
+	T(test_queue_size_1),
+	T(test_queue_size_2),
+	T(test_queue_size_256),
+	T(test_queue_size_1024),
+	T(test_queue_size_32768),
+	T(test_queue_sizes_all_powers),
+	T(test_index_wrap),
+	T(test_no_event_idx),
+	T(test_event_idx_suppression),
+	T(test_no_interrupt_flag),
+	T(test_notify_on_empty),
+	T(test_indirect),
+	T(test_get_vring_base_stops_ring),
+	T(test_reset_device),
+	T(test_mem_table_replaced_live),
+	T(test_32_mem_slots),
+	/* hostile messages */
+	T(test_hostile_wrong_sizes),
+	T(test_hostile_fd_counts),
+	T(test_hostile_mem_table),
+	T(test_hostile_mem_regions),
+	T(test_hostile_region_beyond_eof),
+	T(test_hostile_bad_queue_index),
+	T(test_hostile_vring_num),
+	T(test_hostile_vring_addr),
+	T(test_no_shared_memory_is_explained),
+	T(test_hostile_unknown_request),
+	T(test_hostile_huge_payload),
+	T(test_hostile_truncated),
+	/* hostile descriptors */
+	TD(HEAD_OOR),
+	TD(HEAD_FFFF),
+	TD(NEXT_LOOP),
+	TD(SELF_LOOP),
+	TD(ZERO_LEN_LOOP),
+	TD(NEXT_OOR),
+	TD(ADDR_BEYOND),
+	TD(ADDR_ZERO),
+	TD(ADDR_WRAP),
+	TD(ADDR_STRADDLE_END),
+	TD(RESP_OUTSIDE),
+	TD(RESP_STRADDLE_START),
+	TD(HUGE_LEN),
+	TD(WRITE_BEFORE_READ),
+	TD(IND_LEN0),
+	TD(IND_LEN15),
+	TD(IND_LEN_HUGE),
+	TD(IND_OUTSIDE),
+	TD(IND_NESTED),
+	TD(IND_NEXT_OOR),
+	TD(IND_LOOP),
+	TD(IND_WRITE_BEFORE_READ),
+	TD(AVAIL_JUMP),
+	TD(TOO_MANY_SEGS),
+	TD(LONG_CHAIN_NUM),
+	TD(RESP_1BYTE),
+	TD(REQ_4BYTES),
+	TD(NO_RESP),
+	TD(NO_REQ),
+	TD(ZERO_LEN_RESP),
+	/* sockets and sessions */
+	TM(test_multi_socket_independent),
+	TM(test_one_vmm_at_a_time),
+	T(test_state_reset_on_reconnect),
+	T(test_reconnect_cycles),
+	TM(test_sigterm_with_active_session),
+	TN(test_bad_command_lines),
+	TN(test_socket_permissions),
+	TN(test_socket_default_mode_no_seccomp),
+};
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s DAEMON-BINARY\n", argv[0]);
-		return 2;
-	}
-	fixture_init(argv[1]);
-	ret = cmocka_run_group_tests_name("daemon", tests, NULL, NULL);
-	fixture_done();
-	return ret;
-}
+FIXTURE_MAIN("DAEMON-BINARY", "daemon", tests)

@@ -41,34 +41,6 @@
 /* Measuring the daemon                                                 */
 /* ------------------------------------------------------------------ */
 
-/* utime + stime of @pid in ms, from /proc/PID/stat; -1 if unreadable. */
-static long proc_cpu_ms(pid_t pid)
-{
-	char path[64], buf[1024];
-	unsigned long utime, stime;
-	long ticks = sysconf(_SC_CLK_TCK);
-	const char *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* The command name may hold spaces: fields count from its ')'. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2,
-			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			 &utime, &stime) != 2)
-		return -1;
-	return (long)((utime + stime) * 1000 / (unsigned long)ticks);
-}
-
 /* The daemon burns less than half of a short window: nothing spins. */
 static void expect_idle_at(struct fx *fx, const char *what, int line)
 {
@@ -411,7 +383,7 @@ static void test_hostile_fd_matrix(void **state)
 	char what[160];
 
 	base_fds = proc_fd_count(fx->d.pid);
-	base_rss = proc_rss_kb(fx->d.pid);
+	base_rss = proc_status(fx->d.pid, "VmRSS");
 	for (m = 0; m < FD_MESSAGES; m++) {
 		for (k = 0; k < FD_KINDS; k++) {
 			struct vmm *v = fx_vmm(fx, 0, NULL);
@@ -435,7 +407,7 @@ static void test_hostile_fd_matrix(void **state)
 	if (fds != base_fds)
 		fail_msg("daemon fds: %d before the matrix, %d after", base_fds,
 			 fds);
-	rss = proc_rss_kb(fx->d.pid);
+	rss = proc_status(fx->d.pid, "VmRSS");
 	if (rss > base_rss + slack)
 		fail_msg("daemon RSS: %ld kB before the matrix, %ld kB after "
 			 "(slack %ld kB)",
@@ -527,47 +499,25 @@ static void test_semaphore_kick_fd_does_not_spin(void **state)
  * never waits for the rest of a message), and the messages are handled
  * when complete.
  */
-/* Sends "get 1" on @fd and reads the one-line answer into @line. */
-static void control_get(int fd, char *line, size_t len)
-{
-	size_t n = 0;
-
-	if (write(fd, "get 1\n", 6) != 6)
-		fail_msg("control socket: cannot send: %s", strerror(errno));
-	while (n + 1 < len) {
-		if (read(fd, line + n, 1) != 1)
-			fail_msg("control socket: no answer");
-		if (line[n++] == '\n')
-			break;
-	}
-	line[n] = '\0';
-}
-
 static void test_trickling_front_end_starves_nothing(void **state)
 {
 	struct fx *fx = *state;
 	struct vmm *v = fx_vmm(fx, 0, NULL);
 	uint32_t msg[3] = {VMM_VU_GET_QUEUE_NUM, VMM_VU_VERSION, 0};
 	const uint8_t *bytes = (const uint8_t *)msg;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct vmm_vu_msg reply;
 	unsigned int gets = 0, replies = 0, i;
-	char line[64];
+	struct ctl c;
 	int64_t end;
-	int ctl;
 
 	fx_connect(fx, v, HOSTILE_SOCK);
-	daemon_sim_sock(&fx->d, HOSTILE_SOCK, sa.sun_path,
-			sizeof(sa.sun_path));
-	ctl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_int_equal(connect(ctl, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ctl_open(fx, HOSTILE_SOCK, &c);
 	/* Three messages of 12 bytes, one byte every 40 ms: about 1.4 s. */
 	for (i = 0; i < 3 * sizeof(msg); i++) {
 		OK(vmm_send_bytes(v, bytes + i % sizeof(msg), 1, NULL, 0));
 		end = now_ms() + 40;
 		while (now_ms() < end) {
-			control_get(ctl, line, sizeof(line));
-			assert_string_equal(line, "1 in 0\n");
+			CTL_EXPECT(&c, "get 1", "1 in 0");
 			gets++;
 		}
 		if ((i + 1) % sizeof(msg) == 0) {
@@ -577,7 +527,7 @@ static void test_trickling_front_end_starves_nothing(void **state)
 			replies++;
 		}
 	}
-	close(ctl);
+	ctl_close(fx, &c);
 	print_message("# %u control gets answered while %u messages "
 		      "trickled in\n",
 		      gets, replies);
@@ -588,23 +538,12 @@ static void test_trickling_front_end_starves_nothing(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_two, teardown)
 
-int main(int argc, char **argv)
-{
-	const struct CMUnitTest tests[] = {
-		T(test_hostile_fd_matrix),
-		T(test_truncated_guest_memory),
-		T(test_call_fd_at_limit_never_blocks),
-		T(test_semaphore_kick_fd_does_not_spin),
-		T(test_trickling_front_end_starves_nothing),
-	};
-	int ret;
+static const struct CMUnitTest tests[] = {
+	T(test_hostile_fd_matrix),
+	T(test_truncated_guest_memory),
+	T(test_call_fd_at_limit_never_blocks),
+	T(test_semaphore_kick_fd_does_not_spin),
+	T(test_trickling_front_end_starves_nothing),
+};
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s DAEMON\n", argv[0]);
-		return 2;
-	}
-	fixture_init(argv[1]);
-	ret = cmocka_run_group_tests(tests, NULL, NULL);
-	fixture_done();
-	return ret;
-}
+FIXTURE_MAIN("DAEMON-BINARY", "hostile", tests)

@@ -20,7 +20,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -38,222 +37,14 @@
 
 #include "fixture.h"
 
-#define IRQ_TYPE VIRTIO_GPIO_MSG_IRQ_TYPE
-#define T_NONE	 VIRTIO_GPIO_IRQ_TYPE_NONE
-#define T_RISE	 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING
-#define T_FALL	 VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING
-#define T_BOTH	 VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH
-#define T_HIGH	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH
-#define T_LOW	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW
-#define VALID	 VIRTIO_GPIO_IRQ_STATUS_VALID
-#define INVALID	 VIRTIO_GPIO_IRQ_STATUS_INVALID
-#define EVQ	 VMM_GPIO_EVENTQ
-
-/* How long "nothing more comes" is watched, before scaling. */
-#define QUIET_MS 100
-/* How long an expected event may take, before scaling. */
-#define EVENT_MS 2000
 /* Control clients the daemon admits at once (control_socket.h). */
 #define CTL_FLOOD_CLIENTS 16
 /* Peak memory (VmHWM) growth allowed in test_ctl_flood_memory. */
 #define CTL_FLOOD_HWM_KB (48 * 1024)
 
-static const char *g_client;
-
 /* ------------------------------------------------------------------ */
 /* The control socket                                                   */
 /* ------------------------------------------------------------------ */
-
-struct ctl {
-	int fd;
-	size_t len;
-	char buf[8192];
-};
-
-/* Remembers @fd in the fixture so that teardown closes it. */
-static void fx_own_fd(struct fx *fx, int fd)
-{
-	unsigned int i;
-
-	for (i = 0; i < MAX_FX_FDS; i++) {
-		if (fx->fds[i] < 0) {
-			fx->fds[i] = fd;
-			return;
-		}
-	}
-	close(fd);
-	fail_msg("too many fds for the fixture");
-}
-
-static void fx_close_fd(struct fx *fx, int fd)
-{
-	unsigned int i;
-
-	for (i = 0; i < MAX_FX_FDS; i++)
-		if (fx->fds[i] == fd)
-			fx->fds[i] = -1;
-	close(fd);
-}
-
-/* Connects @c to socket @sock's control socket, waiting for it to exist. */
-static void ctl_open(struct fx *fx, unsigned int sock, struct ctl *c)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int64_t deadline = now_ms() + 5000 * g_scale;
-	char path[256];
-	int fd;
-
-	daemon_sim_sock(&fx->d, sock, path, sizeof(path));
-	if (strlen(path) >= sizeof(sa.sun_path))
-		fail_msg("control socket path too long: %s", path);
-	strcpy(sa.sun_path, path);
-	for (;;) {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		assert_true(fd >= 0);
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			break;
-		close(fd);
-		if (now_ms() > deadline)
-			fail_msg("cannot connect to %s: %s", sa.sun_path,
-				 strerror(errno));
-		sleep_ms(5);
-	}
-	fx_own_fd(fx, fd);
-	c->fd = fd;
-	c->len = 0;
-}
-
-static void ctl_close(struct fx *fx, struct ctl *c)
-{
-	fx_close_fd(fx, c->fd);
-	c->fd = -1;
-}
-
-/* Sends the @len bytes of @data (NULs included). */
-static void ctl_send_bytes(struct ctl *c, const char *data, size_t len)
-{
-	size_t off = 0;
-
-	while (off < len) {
-		ssize_t n = send(c->fd, data + off, len - off, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			fail_msg("control socket send: %s", strerror(errno));
-		off += (size_t)n;
-	}
-}
-
-static void ctl_send(struct ctl *c, const char *text)
-{
-	size_t len = strlen(text), off = 0;
-
-	while (off < len) {
-		ssize_t n = send(c->fd, text + off, len - off, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			fail_msg("control socket send: %s", strerror(errno));
-		off += (size_t)n;
-	}
-}
-
-/*
- * Reads one reply line (without its newline) into @line within @timeout_ms.
- * Returns 0, -ETIMEDOUT, -ECONNRESET (closed), -E2BIG (line too long).
- */
-static int ctl_read_line(struct ctl *c, char *line, size_t cap, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-
-	for (;;) {
-		char *nl = memchr(c->buf, '\n', c->len);
-		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-		int64_t left;
-		ssize_t n;
-
-		if (nl) {
-			size_t l = (size_t)(nl - c->buf);
-
-			if (l >= cap)
-				return -E2BIG;
-			memcpy(line, c->buf, l);
-			line[l] = 0;
-			c->len -= l + 1;
-			memmove(c->buf, nl + 1, c->len);
-			return 0;
-		}
-		if (c->len == sizeof(c->buf))
-			return -E2BIG;
-		left = deadline - now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -ECONNRESET;
-		c->len += (size_t)n;
-	}
-}
-
-/* Sends @cmd (a newline is added) and returns its one reply line. */
-static void ctl_cmd_at(struct ctl *c, const char *cmd, char *reply, size_t cap,
-		       int line)
-{
-	char text[1024];
-	int ret;
-
-	snprintf(text, sizeof(text), "%s\n", cmd);
-	ctl_send(c, text);
-	ret = ctl_read_line(c, reply, cap, EVENT_MS * g_scale);
-	if (ret)
-		fail_msg("line %d: control command \"%s\": no reply line (%s)",
-			 line, cmd, strerror(-ret));
-}
-
-static void ctl_expect_at(struct ctl *c, const char *cmd, const char *want,
-			  int line)
-{
-	char reply[512];
-
-	ctl_cmd_at(c, cmd, reply, sizeof(reply), line);
-	if (strcmp(reply, want))
-		fail_msg("line %d: control command \"%s\": expected \"%s\", "
-			 "got \"%s\"",
-			 line, cmd, want, reply);
-}
-
-/* The next reply line must be "error REASON" with a non-empty REASON. */
-static void ctl_expect_error_line(struct ctl *c, const char *what, int line)
-{
-	char reply[512];
-	int ret = ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale);
-
-	if (ret)
-		fail_msg("line %d: %s: no reply line (%s)", line, what,
-			 strerror(-ret));
-	if (strncmp(reply, "error ", 6) || !reply[6])
-		fail_msg("line %d: %s: expected \"error REASON\", got \"%s\"",
-			 line, what, reply);
-}
-
-#define CTL_EXPECT(c, cmd, want) ctl_expect_at(c, cmd, want, __LINE__)
-
-/* No further reply line within a short while. */
-static void ctl_expect_silent_at(struct ctl *c, int line)
-{
-	char reply[512];
-	int ret = ctl_read_line(c, reply, sizeof(reply), quiet_ms(QUIET_MS));
-
-	if (ret != -ETIMEDOUT)
-		fail_msg("line %d: unexpected control output: %s", line,
-			 ret ? strerror(-ret) : reply);
-}
 
 /* The test's default control connection, to socket 0's chip. */
 static struct ctl g_ctl;
@@ -306,8 +97,7 @@ static int setup_s1024(void **state)
 /* Both queues of @size, indirect descriptors, everything else default. */
 static void irq_options(struct vmm_negotiate_options *no, unsigned int size)
 {
-	vmm_negotiate_options_init(no);
-	no->nqueues = 2;
+	irq_options_init(no);
 	no->queue.size = size;
 	no->queue.indirect = true;
 	no->queue.indirect_max = 2;
@@ -331,110 +121,15 @@ static struct vmm *irq_session_sized(struct fx *fx, unsigned int slot,
 				     unsigned int size)
 {
 	struct vmm_negotiate_options no;
-	struct vmm *v = fx_vmm(fx, slot, NULL);
 
 	irq_options(&no, size);
-	fx_session(fx, v, 0, &no);
-	if (!(vmm_acked_features(v) & VMM_BIT(VMM_F_GPIO_IRQ)))
-		fail_msg("VIRTIO_GPIO_F_IRQ not offered (features 0x%llx)",
-			 (unsigned long long)vmm_offered_features(v));
-	return v;
+	return fx_irq_session(fx, slot, 0, &no);
 }
 
 static struct vmm *irq_session(struct fx *fx)
 {
 	return irq_session_sized(fx, 0, 256);
 }
-
-#define ARM(v, gpio, type) REQ_OK(v, IRQ_TYPE, gpio, type, 0)
-
-static uint16_t unmask_at(struct vmm *v, uint16_t gpio, int line)
-{
-	uint16_t head;
-	int ret = vmm_gpio_irq_unmask(v, gpio, &head);
-
-	if (ret)
-		fail_msg("line %d: queuing the pair for gpio %u: %d (%s)", line,
-			 gpio, ret, strerror(-ret));
-	return head;
-}
-
-#define UNMASK(v, gpio) unmask_at(v, gpio, __LINE__)
-
-static const char *irq_status_name(uint8_t status)
-{
-	switch (status) {
-	case VALID:
-		return "VALID";
-	case INVALID:
-		return "INVALID";
-	case VMM_GPIO_IRQ_UNWRITTEN:
-		return "unwritten";
-	default:
-		return "bad status";
-	}
-}
-
-/*
- * The next returned pair must be @gpio's (and @head's, unless -1) with
- * @status and used length @len, notified within EVENT_MS.
- */
-static void expect_irq_at(struct vmm *v, uint16_t gpio, int head,
-			  uint8_t status, uint32_t len, int line)
-{
-	struct vmm_gpio_irq ev;
-	int ret = vmm_gpio_irq_wait(v, &ev, EVENT_MS * g_scale);
-
-	if (ret == -ENOMSG) {
-		int r = vmm_gpio_irq_pop(v, &ev);
-
-		fail_msg("line %d: expected gpio %u's pair back %s; got gpio "
-			 "%u's %s (0x%02x) with used length %u (pop %d) "
-			 "but no call notification",
-			 line, gpio, irq_status_name(status), ev.gpio,
-			 irq_status_name(ev.status), ev.status, ev.used_len, r);
-	}
-	if (ret)
-		fail_msg("line %d: expected gpio %u's pair back %s, got "
-			 "nothing: %d (%s)",
-			 line, gpio, irq_status_name(status), ret,
-			 strerror(-ret));
-	if (ev.gpio != gpio || (head >= 0 && ev.head != head) ||
-	    ev.used_len != len || (len && ev.status != status))
-		fail_msg("line %d: expected gpio %u's pair (head %d) back %s "
-			 "with used length %u, got gpio %u's (head %u) %s "
-			 "(0x%02x) with used length %u",
-			 line, gpio, head, irq_status_name(status), len,
-			 ev.gpio, ev.head, irq_status_name(ev.status),
-			 ev.status, ev.used_len);
-}
-
-#define EXPECT_IRQ(v, gpio, status) \
-	expect_irq_at(v, gpio, -1, status, 1, __LINE__)
-#define EXPECT_VALID(v, gpio)	EXPECT_IRQ(v, gpio, VALID)
-#define EXPECT_INVALID(v, gpio) EXPECT_IRQ(v, gpio, INVALID)
-
-/* Nothing comes back on the eventq, notified or not, for a while. */
-static void expect_quiet_at(struct vmm *v, int ms, int line)
-{
-	struct vmm_gpio_irq ev = {0};
-	int called = vmm_queue_wait_call(v, EVQ, quiet_ms(ms));
-
-	if (vmm_queue_device_used_idx(v, EVQ) != vmm_queue_last_used(v, EVQ)) {
-		int r = vmm_gpio_irq_pop(v, &ev);
-
-		fail_msg("line %d: unexpected completion on the eventq%s: "
-			 "gpio %u's pair %s (0x%02x), used length %u (pop %d)",
-			 line, called ? "" : " (without notification)", ev.gpio,
-			 irq_status_name(ev.status), ev.status, ev.used_len, r);
-	}
-	if (called)
-		fail_msg("line %d: eventq call notification without a used "
-			 "entry",
-			 line);
-}
-
-#define EXPECT_QUIET(v) expect_quiet_at(v, QUIET_MS, __LINE__)
 
 /*
  * After a request's reply: the pair must already be in the used ring (the
@@ -1233,7 +928,7 @@ static void test_reconnect_delivers_edge_from_the_gap(void **state)
 	EXPECT_QUIET(v);
 	vmm_drop_connection(v);
 	assert_true(daemon_log_wait(&fx->d, "front-end disconnected",
-				    EVENT_MS * g_scale));
+				    g_event_ms * g_scale));
 	SIM_SET(fx, 0, 1);
 	SIM_SET(fx, 1, 0);
 	SIM_SET(fx, 2, 1);
@@ -1456,22 +1151,23 @@ static void test_ctl_get_set_list(void **state)
 			"0 in 0", "1 in 0", "2 none 1", "3 out 0",
 			"4 in 0", "5 in 1", "6 in 0",	"7 in 0"};
 
-		OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+		OK(ctl_read_line(c, reply, sizeof(reply),
+				 g_event_ms * g_scale));
 		assert_string_equal(reply, lines[i]);
 	}
-	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	OK(ctl_read_line(c, reply, sizeof(reply), g_event_ms * g_scale));
 	assert_string_equal(reply, "end");
 	ctl_expect_silent_at(c, __LINE__);
 
 	/* Several commands in one write: one reply each, in order. */
 	ctl_send(c, "set 0 1\nget 0\nset 0 0\nget 0\n");
-	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	OK(ctl_read_line(c, reply, sizeof(reply), g_event_ms * g_scale));
 	assert_string_equal(reply, "ok");
-	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	OK(ctl_read_line(c, reply, sizeof(reply), g_event_ms * g_scale));
 	assert_string_equal(reply, "0 in 1");
-	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	OK(ctl_read_line(c, reply, sizeof(reply), g_event_ms * g_scale));
 	assert_string_equal(reply, "ok");
-	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	OK(ctl_read_line(c, reply, sizeof(reply), g_event_ms * g_scale));
 	assert_string_equal(reply, "0 in 0");
 	/* A command split across writes. */
 	ctl_send(c, "se");
@@ -1479,7 +1175,7 @@ static void test_ctl_get_set_list(void **state)
 	ctl_send(c, "t 1 1");
 	sleep_ms(20);
 	ctl_send(c, "\n");
-	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	OK(ctl_read_line(c, reply, sizeof(reply), g_event_ms * g_scale));
 	assert_string_equal(reply, "ok");
 	CTL_EXPECT(c, "get 1", "1 in 1");
 	ctl_expect_silent_at(c, __LINE__);
@@ -1544,7 +1240,7 @@ static void test_ctl_nul_byte(void **state)
 	char reply[128];
 
 	ctl_send_bytes(c, nul_after, sizeof(nul_after) - 1);
-	OK(ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale));
+	OK(ctl_read_line(c, reply, sizeof(reply), g_event_ms * g_scale));
 	assert_string_equal(reply, "error byte 0x00 at column 8: commands "
 				   "are printable ASCII");
 	ctl_send_bytes(c, nul_last, sizeof(nul_last) - 1);
@@ -1581,10 +1277,10 @@ static void test_ctl_two_clients(void **state)
 	ctl_send(&a, "get ");
 	ctl_send(&b, "set 6 ");
 	ctl_send(&a, "6\n");
-	OK(ctl_read_line(&a, reply, sizeof(reply), EVENT_MS * g_scale));
+	OK(ctl_read_line(&a, reply, sizeof(reply), g_event_ms * g_scale));
 	assert_string_equal(reply, "6 in 0");
 	ctl_send(&b, "1\n");
-	OK(ctl_read_line(&b, reply, sizeof(reply), EVENT_MS * g_scale));
+	OK(ctl_read_line(&b, reply, sizeof(reply), g_event_ms * g_scale));
 	assert_string_equal(reply, "ok");
 	CTL_EXPECT(&a, "get 6", "6 in 1");
 	/* An error on one does not disturb the other. */
@@ -1621,16 +1317,16 @@ static void test_ctl_socket_per_chip(void **state)
 	ctl_send(&c0, "list\n");
 	for (i = 0; i < 4; i++)
 		OK(ctl_read_line(&c0, reply, sizeof(reply),
-				 EVENT_MS * g_scale));
+				 g_event_ms * g_scale));
 	assert_string_equal(reply, "3 in 0");
-	OK(ctl_read_line(&c0, reply, sizeof(reply), EVENT_MS * g_scale));
+	OK(ctl_read_line(&c0, reply, sizeof(reply), g_event_ms * g_scale));
 	assert_string_equal(reply, "end");
 	ctl_send(&c1, "list\n");
 	for (i = 0; i < 8; i++)
 		OK(ctl_read_line(&c1, reply, sizeof(reply),
-				 EVENT_MS * g_scale));
+				 g_event_ms * g_scale));
 	assert_string_equal(reply, "7 in 0");
-	OK(ctl_read_line(&c1, reply, sizeof(reply), EVENT_MS * g_scale));
+	OK(ctl_read_line(&c1, reply, sizeof(reply), g_event_ms * g_scale));
 	assert_string_equal(reply, "end");
 	ctl_send(&c0, "get 4\n");
 	ctl_expect_error_line(&c0, "get 4 on a 4-line chip", __LINE__);
@@ -1650,7 +1346,7 @@ static int run_client(const char *const *args, char *out, size_t cap)
 	size_t len = 0;
 	pid_t pid;
 
-	argv[n++] = g_client;
+	argv[n++] = fixture_arg(2);
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
@@ -1775,22 +1471,6 @@ static void test_client_binary(void **state)
 	assert_true(daemon_alive(&fx->d));
 }
 
-/* Reads the next line of @c and checks it is @want. */
-static void ctl_next_at(struct ctl *c, const char *want, int line)
-{
-	char reply[128];
-	int ret = ctl_read_line(c, reply, sizeof(reply), EVENT_MS * g_scale);
-
-	if (ret < 0)
-		fail_msg("line %d: no line from the control socket (%d), "
-			 "expected \"%s\"",
-			 line, ret, want);
-	if (strcmp(reply, want))
-		fail_msg("line %d: got \"%s\", expected \"%s\"", line, reply,
-			 want);
-}
-#define CTL_NEXT(c, want) ctl_next_at(c, want, __LINE__)
-
 /*
  * `watch`: the state of every line, then one line per change of a line's
  * direction or value, whoever made it (guest requests, the host's sets, the
@@ -1845,7 +1525,7 @@ static void test_ctl_watch(void **state)
 	ctl_open(fx, 0, &w2);
 	ctl_send(&w2, "watch\n");
 	for (i = 0; i < 8; i++)
-		ctl_read_line(&w2, want, sizeof(want), EVENT_MS * g_scale);
+		ctl_read_line(&w2, want, sizeof(want), g_event_ms * g_scale);
 	CTL_NEXT(&w2, "end");
 	SIM_SET(fx, 0, 1);
 	CTL_NEXT(&w, "0 in 1");
@@ -1874,7 +1554,7 @@ static void test_ctl_watch(void **state)
 static bool read_until(int fd, char *out, size_t cap, size_t *len,
 		       const char *needle)
 {
-	int64_t deadline = now_ms() + EVENT_MS * g_scale;
+	int64_t deadline = now_ms() + g_event_ms * g_scale;
 
 	while (!strstr(out, needle)) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -1908,7 +1588,7 @@ static void test_client_watch(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		dup2(pipefd[1], STDOUT_FILENO);
-		execl(g_client, g_client, sock, "watch", (char *)NULL);
+		execl(fixture_arg(2), fixture_arg(2), sock, "watch", (char *)NULL);
 		_exit(127);
 	}
 	close(pipefd[1]);
@@ -1932,39 +1612,6 @@ static void test_client_watch(void **state)
 /* ------------------------------------------------------------------ */
 /* Scale: 1024 lines all armed                                          */
 /* ------------------------------------------------------------------ */
-
-/* voluntary_ctxt_switches summed over @pid's threads. */
-static long long proc_voluntary_switches(pid_t pid)
-{
-	char path[320], line[256];
-	struct dirent *e;
-	long long sum = 0;
-	DIR *dp;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dp = opendir(path);
-	if (!dp)
-		return -1;
-	while ((e = readdir(dp))) {
-		FILE *f;
-		long long n;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
-			 (int)pid, e->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "voluntary_ctxt_switches: %lld", &n) ==
-			    1)
-				sum += n;
-		fclose(f);
-	}
-	closedir(dp);
-	return sum;
-}
 
 static void test_1024_lines_all_armed(void **state)
 {
@@ -2001,9 +1648,9 @@ static void test_1024_lines_all_armed(void **state)
 		fail_msg("daemon threads: %d before arming 1024 lines, %d "
 			 "after",
 			 threads0, threads1);
-	sw0 = proc_voluntary_switches(fx->d.pid);
+	sw0 = proc_threads_status_sum(fx->d.pid, "voluntary_ctxt_switches");
 	sleep_ms(1000);
-	sw1 = proc_voluntary_switches(fx->d.pid);
+	sw1 = proc_threads_status_sum(fx->d.pid, "voluntary_ctxt_switches");
 	print_message("# 1024 lines armed: %d threads, %lld voluntary "
 		      "context switches in 1 s idle\n",
 		      threads1, sw1 - sw0);
@@ -2066,7 +1713,7 @@ static void test_irq_latency(void **state)
 		snprintf(cmd, sizeof(cmd), "set 0 %d\n", (i + 1) % 2);
 		t0 = now_ns();
 		ctl_send(c, cmd);
-		ret = vmm_gpio_irq_wait(v, &ev, EVENT_MS * g_scale);
+		ret = vmm_gpio_irq_wait(v, &ev, g_event_ms * g_scale);
 		samples[i] = now_ns() - t0;
 		if (ret || ev.gpio != 0 || ev.status != VALID ||
 		    ev.used_len != 1) {
@@ -2076,7 +1723,7 @@ static void test_irq_latency(void **state)
 				 i, ret, ev.gpio, ev.status, ev.used_len);
 		}
 		ret = ctl_read_line(c, reply, sizeof(reply),
-				    EVENT_MS * g_scale);
+				    g_event_ms * g_scale);
 		if (ret || strcmp(reply, "ok")) {
 			free(samples);
 			fail_msg("iteration %d: set replied \"%s\" (%d)", i,
@@ -2146,7 +1793,7 @@ static void flood_send(int fd, const char *text, size_t len)
 		ssize_t n = send(fd, text + off, len - off, MSG_NOSIGNAL);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (poll(&pfd, 1, EVENT_MS * g_scale) <= 0)
+			if (poll(&pfd, 1, g_event_ms * g_scale) <= 0)
 				fail_msg("control socket: no room to send");
 			continue;
 		}
@@ -2154,25 +1801,6 @@ static void flood_send(int fd, const char *text, size_t len)
 			fail_msg("control socket send: %s", strerror(errno));
 		off += (size_t)n;
 	}
-}
-
-/* A /proc/PID/status field in kB ("VmHWM"), -1 if missing. */
-static long proc_status_kb(pid_t pid, const char *field)
-{
-	char path[64], line[256];
-	size_t flen = strlen(field);
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, flen) && line[flen] == ':')
-			kb = atol(line + flen + 1);
-	fclose(f);
-	return kb;
 }
 
 /* A guest GET_VALUE answered within 1 s (scaled); returns its time. */
@@ -2230,7 +1858,7 @@ static void test_ctl_flood_memory(void **state)
 	size_t got = 0;
 
 	TIMED_GET_VALUE(v, 65534, 0, "before the flood");
-	hwm0 = proc_status_kb(pid, "VmHWM");
+	hwm0 = proc_status(pid, "VmHWM");
 	fds0 = proc_fd_count(pid);
 
 	/* 819 `list` commands in one write, never read. */
@@ -2252,7 +1880,7 @@ static void test_ctl_flood_memory(void **state)
 	sleep_ms(200);
 	ms = TIMED_GET_VALUE(v, 65534, 0, "with every client flooding");
 	worst = ms > worst ? ms : worst;
-	hwm1 = proc_status_kb(pid, "VmHWM");
+	hwm1 = proc_status(pid, "VmHWM");
 	print_message("# flood: VmHWM %ld kB before, %ld kB with 819 lists and "
 		      "15 watchers queued; guest GET_VALUE at most %lld ms\n",
 		      hwm0, hwm1, (long long)worst);
@@ -2279,7 +1907,7 @@ static void test_ctl_flood_memory(void **state)
 			struct pollfd pfd = {.fd = setter, .events = POLLIN};
 			ssize_t n;
 
-			if (poll(&pfd, 1, EVENT_MS * g_scale) <= 0)
+			if (poll(&pfd, 1, g_event_ms * g_scale) <= 0)
 				fail_msg("the setter's replies stopped");
 			n = recv(setter, replies, sizeof(replies), 0);
 			if (n <= 0)
@@ -2294,7 +1922,7 @@ static void test_ctl_flood_memory(void **state)
 	}
 	ms = TIMED_GET_VALUE(v, 65534, 0, "after the watchers were dropped");
 	worst = ms > worst ? ms : worst;
-	hwm1 = proc_status_kb(pid, "VmHWM");
+	hwm1 = proc_status(pid, "VmHWM");
 	print_message("# flood: every watcher dropped after %u sets; VmHWM %ld "
 		      "kB (%ld kB over the start, limit %d); guest GET_VALUE "
 		      "at most %lld ms\n",
@@ -2388,18 +2016,6 @@ static unsigned long suppressed_total(const struct daemon *d,
 	return total;
 }
 
-/* Stops the fixture's daemon now (exit 0 within 5 s) to read its log. */
-static void stop_daemon_now(struct fx *fx)
-{
-	char why[256];
-	const char *problem = daemon_stop(&fx->d, why, sizeof(why));
-
-	if (problem) {
-		print_log(&fx->d, problem);
-		fail_msg("%s", problem);
-	}
-}
-
 /*
  * A guest sending 20,480 requests with undersized response buffers: each
  * is a warning, and they came out as 20,480 lines (2.9 MB) in 0.1 s.  Now
@@ -2422,8 +2038,7 @@ static void test_guest_warning_flood(void **state)
 	REQ_OK(v, GET_VAL, 0, 0, 0);
 	ms = now_ms() - t0;
 	vmm_disconnect(v);
-	stop_daemon_now(fx);
-	fx->have_daemon = false;
+	fx_stop_daemon(fx);
 	printed = (unsigned int)daemon_log_count(&fx->d, "undersized response");
 	held = suppressed_total(&fx->d, &notes);
 	lines = daemon_log_count(&fx->d, "");
@@ -2471,12 +2086,11 @@ static void fill_pipe(int fd_nb)
 		;
 }
 
-static int setup_none(void **state)
+static int setup_no_daemon(void **state)
 {
 	g_ctl.fd = -1;
 	g_ctl.len = 0;
-	*state = fx_new();
-	return 0;
+	return setup_none(state);
 }
 
 /*
@@ -2491,9 +2105,9 @@ static int setup_none(void **state)
 static void test_stderr_pipe_not_read(void **state)
 {
 	struct fx *fx = *state;
-	char a_path[192], a_list[32], proc[64], buf[65536];
-	const char *args[] = {a_path, "--socket-count=1", a_list, NULL};
+	char proc[64], buf[65536];
 	struct daemon *d = &fx->d;
+	struct daemon_args a;
 	int64_t deadline;
 	size_t got = 0;
 	struct vmm *v;
@@ -2502,28 +2116,21 @@ static void test_stderr_pipe_not_read(void **state)
 	/* One page of pipe, filled through a non-blocking opening of its
 	 * own (O_NONBLOCK on p[1] would reach the daemon's stderr too). */
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	fx_own_fd(fx, p[0]);
-	fx_own_fd(fx, p[1]);
+	fx_keep_fd(fx, p[0]);
+	fx_keep_fd(fx, p[1]);
 	assert_true(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p[1]);
 	fill = open(proc, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	assert_true(fill >= 0);
-	fx_own_fd(fx, fill);
+	fx_keep_fd(fx, fill);
 	fill_pipe(fill);
 
 	daemon_prepare(d);
 	d->count = 1;
-	snprintf(a_path, sizeof(a_path), "--socket-path=%s", d->base);
-	snprintf(a_list, sizeof(a_list), "--device-list=s8");
-	d->pid = daemon_spawn_with(d, args, stderr_to_pipe, &p[1]);
-	assert_true(d->pid > 0);
+	daemon_spawn_with(d, daemon_args(&a, d, 1, "s8", NULL), stderr_to_pipe,
+			  &p[1]);
+	daemon_wait_sockets(d);
 	fx->have_daemon = true;
-	deadline = now_ms() + 10000 * g_scale;
-	while (!socket_exists(d, 0)) {
-		if (!daemon_alive(d) || now_ms() > deadline)
-			fail_msg("the daemon did not create its socket");
-		sleep_ms(2);
-	}
 
 	/* Guest requests, with warnings, and control commands. */
 	v = irq_session(fx);
@@ -2539,7 +2146,7 @@ static void test_stderr_pipe_not_read(void **state)
 	/* A token for the thread's next line (LOG_PER_SEC a second). */
 	sleep_ms(300);
 	vmm_disconnect(v);
-	deadline = now_ms() + EVENT_MS * g_scale;
+	deadline = now_ms() + g_event_ms * g_scale;
 	buf[0] = '\0';
 	while (!strstr(buf, " log lines lost: stderr was not being read\n")) {
 		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
@@ -2559,8 +2166,7 @@ static void test_stderr_pipe_not_read(void **state)
 	/* Full again, its reader still there: SIGTERM still ends it. */
 	fill_pipe(fill);
 	CTL_EXPECT(ctl0(fx), "get 1", "1 in 1");
-	stop_daemon_now(fx);
-	fx->have_daemon = false;
+	fx_stop_daemon(fx);
 	daemon_remove_files(d);
 }
 
@@ -2570,75 +2176,62 @@ static void test_stderr_pipe_not_read(void **state)
 #define T2(f)  cmocka_unit_test_setup_teardown(f, setup_s4_s8, teardown)
 #define T1K(f) cmocka_unit_test_setup_teardown(f, setup_s1024, teardown)
 #define TFL(f) cmocka_unit_test_setup_teardown(f, setup_s65535, teardown_flood)
-#define TN(f)  cmocka_unit_test_setup_teardown(f, setup_none, teardown)
+#define TN(f)  cmocka_unit_test_setup_teardown(f, setup_no_daemon, teardown)
 
-int main(int argc, char **argv)
-{
-	const struct CMUnitTest tests[] = {
-		/* feature and IRQ_TYPE */
-		T(test_irq_feature_offered),
-		T(test_irq_type_values),
-		T(test_irq_type_without_feature),
-		/* edges */
-		T(test_edge_rising),
-		T(test_edge_falling),
-		T(test_edge_both),
-		T(test_lines_independent),
-		T(test_edge_latch_rising),
-		T(test_edge_latch_falling),
-		T(test_edge_latch_both),
-		/* levels */
-		T(test_level_high),
-		T(test_level_low),
-		T(test_level_refire_while_active),
-		T(test_level_not_latched),
-		/* disabling */
-		T(test_disarm_returns_pending_pair),
-		T(test_disarm_drops_latch),
-		T(test_direction_none_returns_pending_pair),
-		/* refused pairs */
-		T(test_pair_for_disabled_line),
-		T(test_second_pair_same_line),
-		T(test_pair_bad_gpio),
-		T(test_pair_malformed),
-		T(test_pair_larger_buffers),
-		/* queue life */
-		T(test_eventq_stop_restart),
-		T(test_eventq_pair_queued_while_stopped),
-		T(test_reconnect_continues_guest),
-		T(test_reconnect_delivers_edge_from_the_gap),
-		T(test_disconnect_with_pending_pairs),
-		/* outputs */
-		T(test_output_driven_edges),
-		T(test_output_ignores_sim_input),
-		T(test_direction_change_edges),
-		/* control socket and client */
-		T(test_ctl_get_set_list),
-		T(test_ctl_errors),
-		T(test_ctl_nul_byte),
-		T(test_ctl_two_clients),
-		T2(test_ctl_socket_per_chip),
-		T(test_client_binary),
-		T(test_ctl_watch),
-		T(test_client_watch),
-		/* floods */
-		TFL(test_ctl_flood_memory),
-		T(test_guest_warning_flood),
-		TN(test_stderr_pipe_not_read),
-		/* scale and latency */
-		T1K(test_1024_lines_all_armed),
-		T(test_irq_latency),
-	};
-	int ret;
+static const struct CMUnitTest tests[] = {
+	/* feature and IRQ_TYPE */
+	T(test_irq_feature_offered),
+	T(test_irq_type_values),
+	T(test_irq_type_without_feature),
+	/* edges */
+	T(test_edge_rising),
+	T(test_edge_falling),
+	T(test_edge_both),
+	T(test_lines_independent),
+	T(test_edge_latch_rising),
+	T(test_edge_latch_falling),
+	T(test_edge_latch_both),
+	/* levels */
+	T(test_level_high),
+	T(test_level_low),
+	T(test_level_refire_while_active),
+	T(test_level_not_latched),
+	/* disabling */
+	T(test_disarm_returns_pending_pair),
+	T(test_disarm_drops_latch),
+	T(test_direction_none_returns_pending_pair),
+	/* refused pairs */
+	T(test_pair_for_disabled_line),
+	T(test_second_pair_same_line),
+	T(test_pair_bad_gpio),
+	T(test_pair_malformed),
+	T(test_pair_larger_buffers),
+	/* queue life */
+	T(test_eventq_stop_restart),
+	T(test_eventq_pair_queued_while_stopped),
+	T(test_reconnect_continues_guest),
+	T(test_reconnect_delivers_edge_from_the_gap),
+	T(test_disconnect_with_pending_pairs),
+	/* outputs */
+	T(test_output_driven_edges),
+	T(test_output_ignores_sim_input),
+	T(test_direction_change_edges),
+	/* control socket and client */
+	T(test_ctl_get_set_list),
+	T(test_ctl_errors),
+	T(test_ctl_nul_byte),
+	T(test_ctl_two_clients),
+	T2(test_ctl_socket_per_chip),
+	T(test_client_binary),
+	T(test_ctl_watch),
+	T(test_client_watch),
+	/* floods */
+	TFL(test_ctl_flood_memory),
+	T(test_guest_warning_flood),
+	TN(test_stderr_pipe_not_read),
+	/* scale and latency */
+	T1K(test_1024_lines_all_armed),
+	T(test_irq_latency),
+};
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: %s DAEMON-BINARY SIM-CLIENT-BINARY\n",
-			argv[0]);
-		return 2;
-	}
-	g_client = argv[2];
-	fixture_init(argv[1]);
-	ret = cmocka_run_group_tests_name("irq", tests, NULL, NULL);
-	fixture_done();
-	return ret;
-}
+FIXTURE_MAIN("DAEMON-BINARY SIM-CLIENT-BINARY", "irq", tests)

@@ -23,87 +23,19 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <endian.h>
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "fixture.h"
 
-#define IRQ_TYPE VIRTIO_GPIO_MSG_IRQ_TYPE
-#define T_BOTH	 VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH
-#define EVQ	 VMM_GPIO_EVENTQ
-#define NLINES	 8
+#define NLINES 8
 
 static int setup_s8(void **state)
 {
 	return setup_with(state, 1, "s8");
-}
-
-/* Queues one GET_VALUE on the requestq and kicks; no wait. */
-static int add_get_value(struct vmm *v, uint16_t gpio)
-{
-	struct virtio_gpio_request *rq;
-	struct vmm_sg o, in;
-	int ret;
-
-	ret = vmm_mem_alloc(v, 8, 8, &o.gpa, (void **)&rq);
-	if (!ret)
-		ret = vmm_mem_alloc(v, 2, 2, &in.gpa, NULL);
-	if (ret)
-		return ret;
-	rq->type = htole16(VIRTIO_GPIO_MSG_GET_VALUE);
-	rq->gpio = htole16(gpio);
-	o.len = 8;
-	in.len = 2;
-	ret = vmm_queue_add(v, 0, &o, 1, &in, 1, VMM_CHAIN_DEFAULT, NULL);
-	if (ret)
-		return ret;
-	return vmm_queue_kick(v, 0) < 0 ? -EIO : 0;
-}
-
-/* Both queues, interrupts acked, memory given region by region. */
-static void irq_negotiate_options(struct vmm_negotiate_options *no)
-{
-	vmm_negotiate_options_init(no);
-	no->nqueues = 2;
-	no->queue.size = 64;
-	no->add_mem_reg = true;
-}
-
-/* One command on the .sim control socket; fails unless it says "ok". */
-static void sim_set(struct fx *fx, unsigned int line, int value)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	char cmd[32], reply[64];
-	size_t got = 0;
-	int fd, n;
-
-	daemon_sim_sock(&fx->d, 0, addr.sun_path, sizeof(addr.sun_path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		fail_msg("connect %s: %s", addr.sun_path, strerror(errno));
-	n = snprintf(cmd, sizeof(cmd), "set %u %d\n", line, value);
-	assert_int_equal(send(fd, cmd, (size_t)n, MSG_NOSIGNAL), n);
-	while (got < sizeof(reply) - 1 && !memchr(reply, '\n', got)) {
-		ssize_t r = recv(fd, reply + got, sizeof(reply) - 1 - got, 0);
-
-		if (r <= 0)
-			fail_msg("control socket: no reply to \"set\"");
-		got += (size_t)r;
-	}
-	reply[got] = '\0';
-	close(fd);
-	if (strcmp(reply, "ok\n"))
-		fail_msg("control socket: \"set %u %d\" answered \"%s\"", line,
-			 value, reply);
 }
 
 /* ---- phase 1 ---- */
@@ -111,38 +43,12 @@ static void sim_set(struct fx *fx, unsigned int line, int value)
 static void connect_cycles(struct fx *fx, int cycles)
 {
 	struct vmm *v = fx_vmm(fx, 0, NULL);
-	struct vmm_gpio_res res;
 	int i;
 
-	for (i = 0; i < cycles; i++) {
-		fx_connect(fx, v, 0);
-		switch (i % 10) {
-		case 3: {
-			/* Gone half-way through the set-up. */
-			uint64_t f;
-
-			OK(vmm_get_features(v, &f));
-			OK(vmm_set_owner(v));
-			OK(vmm_set_mem_table(v, 0));
-			break;
-		}
-		case 7:
-			/* Gone with requests in flight. */
-			OK(vmm_negotiate(v, NULL));
-			OK(add_get_value(v, 1));
-			OK(add_get_value(v, 2));
-			break;
-		default:
-			OK(vmm_negotiate(v, NULL));
-			OK(vmm_gpio_request(v, VIRTIO_GPIO_MSG_GET_VALUE,
-					    (uint16_t)(i % NLINES), 0, &res));
-			assert_int_equal(res.status, VIRTIO_GPIO_STATUS_OK);
-			break;
-		}
-		vmm_disconnect(v);
-	}
-	vmm_free(v);
-	fx->v[0] = NULL;
+	/* The lines' levels are whatever phase 4 left: any value goes. */
+	for (i = 0; i < cycles; i++)
+		reconnect_cycle(fx, v, 0, i, NLINES, -1);
+	fx_vmm_free(fx, 0);
 }
 
 /* ---- phase 2 ---- */
@@ -251,8 +157,7 @@ static void regions_removed(struct fx *fx, int rounds)
 		vmm_disconnect(v);
 		assert_true(daemon_alive(&fx->d));
 	}
-	vmm_free(v);
-	fx->v[0] = NULL;
+	fx_vmm_free(fx, 0);
 }
 
 /* ---- phase 4 ---- */
@@ -263,14 +168,17 @@ static void irq_pending_teardown(struct fx *fx, int rounds)
 	struct vmm_gpio_req reqs[NLINES];
 	struct vmm_gpio_res res[NLINES];
 	struct vmm *v = fx_vmm(fx, 0, NULL);
+	char sim[170], cmd[32];
 	unsigned int line;
 	int i;
 
-	irq_negotiate_options(&no);
+	/* Both queues, memory given region by region. */
+	irq_options_init(&no);
+	no.queue.size = 64;
+	no.add_mem_reg = true;
+	daemon_sim_sock(&fx->d, 0, sim, sizeof(sim));
 	for (i = 0; i < rounds; i++) {
-		fx_session(fx, v, 0, &no);
-		if (!(vmm_acked_features(v) & VMM_BIT(VMM_F_GPIO_IRQ)))
-			fail_msg("VIRTIO_GPIO_F_IRQ not negotiated");
+		fx_irq_negotiate(fx, v, 0, &no);
 		for (line = 0; line < NLINES; line++)
 			reqs[line] = (struct vmm_gpio_req){
 				IRQ_TYPE, (uint16_t)line, T_BOTH};
@@ -282,14 +190,15 @@ static void irq_pending_teardown(struct fx *fx, int rounds)
 		for (line = 0; line < NLINES; line++)
 			OK(vmm_gpio_irq_add(v, (uint16_t)line, NULL));
 		assert_true(vmm_queue_kick(v, EVQ) >= 0);
-		sim_set(fx, (unsigned int)i % NLINES, i % 2 ? 0 : 1);
+		snprintf(cmd, sizeof(cmd), "set %d %d", i % NLINES,
+			 i % 2 ? 0 : 1);
+		ctl_once_at(fx, sim, cmd, "ok", __LINE__);
 		if (i % 3 == 0)
 			/* An edge latched while masked, a request in flight. */
 			OK(add_get_value(v, 0));
 		vmm_disconnect(v);
 	}
-	vmm_free(v);
-	fx->v[0] = NULL;
+	fx_vmm_free(fx, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -306,7 +215,7 @@ static void measure(struct fx *fx, const struct footprint *want,
 	out->fds = wait_fd_count(fx->d.pid, want ? want->fds : -1,
 				 want ? 3000 * g_scale : 300);
 	out->threads = proc_thread_count(fx->d.pid);
-	out->rss_kb = proc_rss_kb(fx->d.pid);
+	out->rss_kb = proc_status(fx->d.pid, "VmRSS");
 }
 
 static void check(const char *phase, const struct footprint *f0,
@@ -374,19 +283,8 @@ static void test_soak(void **state)
 		      rounds, (long long)(now_ms() - t0));
 }
 
-int main(int argc, char **argv)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_soak, setup_s8, teardown),
-	};
-	int ret;
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_soak, setup_s8, teardown),
+};
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s DAEMON-BINARY\n", argv[0]);
-		return 2;
-	}
-	fixture_init(argv[1]);
-	ret = cmocka_run_group_tests_name("soak", tests, NULL, NULL);
-	fixture_done();
-	return ret;
-}
+FIXTURE_MAIN("DAEMON-BINARY", "soak", tests)

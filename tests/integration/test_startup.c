@@ -40,38 +40,27 @@
 #define ERROR_WITHIN_MS 1000
 
 struct st {
-	struct daemon d;
-	bool spawned;
-	struct daemon d2; /* a second daemon on d's socket paths */
+	struct fx fx;	  /* fx.d: the daemon, started by each test */
+	struct daemon d2; /* a second daemon on fx.d's socket paths */
 	bool spawned2;
-	int fds[MAX_FX_FDS]; /* closed by teardown */
-	char extra[4][192];  /* files the test made besides the sockets */
-	char args[8][256];
-	const char *argv[9];
+	char extra[4][192]; /* files the test made besides the sockets */
+	struct daemon_args args;
 };
 
 static int st_setup(void **state)
 {
-	struct st *t = calloc(1, sizeof(*t));
-	unsigned int i;
+	struct st *t = (struct st *)fx_alloc(sizeof(*t));
 
-	assert_non_null(t);
-	daemon_prepare(&t->d);
-	for (i = 0; i < MAX_FX_FDS; i++)
-		t->fds[i] = -1;
+	daemon_prepare(&t->fx.d);
 	*state = t;
 	return 0;
 }
 
+/* The fixture's teardown (fx.d killed if it still runs), d2 and SIGIO. */
 static int st_teardown(void **state)
 {
 	struct st *t = *state;
-	unsigned int i;
 
-	if (t->spawned && daemon_alive(&t->d)) {
-		print_log(&t->d, "test ended with the daemon running");
-		daemon_kill(&t->d);
-	}
 	if (t->spawned2) {
 		if (daemon_alive(&t->d2)) {
 			print_log(&t->d2, "test ended with daemon 2 running");
@@ -79,65 +68,15 @@ static int st_teardown(void **state)
 		}
 		unlink(t->d2.log);
 	}
-	for (i = 0; i < MAX_FX_FDS; i++)
-		if (t->fds[i] >= 0)
-			close(t->fds[i]);
-	for (i = 0; i < 4; i++)
-		if (t->extra[i][0])
-			unlink(t->extra[i]);
-	daemon_remove_files(&t->d);
 	signal(SIGIO, SIG_DFL); /* test_chip_leased_file's */
-	free(t);
-	return 0;
+	return teardown(state);
 }
 
-/* Keeps @fd for teardown to close; returns it. */
-static int keep(struct st *t, int fd)
-{
-	unsigned int i;
-
-	assert_true(fd >= 0);
-	for (i = 0; i < MAX_FX_FDS; i++) {
-		if (t->fds[i] < 0) {
-			t->fds[i] = fd;
-			return fd;
-		}
-	}
-	fail_msg("too many fds");
-	return -1;
-}
-
-/*
- * The daemon's arguments: -s BASE -c @count -l @list, then @extra (NULL or
- * NULL-terminated).
- */
+/* The daemon's arguments: -s BASE -c @count -l @list, then @extra. */
 static const char *const *args_for(struct st *t, unsigned int count,
 				   const char *list, const char *const *extra)
 {
-	unsigned int n = 0;
-
-	snprintf(t->args[n], sizeof(t->args[n]), "--socket-path=%s",
-		 t->d.base);
-	t->argv[n] = t->args[n];
-	n++;
-	snprintf(t->args[n], sizeof(t->args[n]), "--socket-count=%u", count);
-	t->argv[n] = t->args[n];
-	n++;
-	snprintf(t->args[n], sizeof(t->args[n]), "--device-list=%s", list);
-	t->argv[n] = t->args[n];
-	n++;
-	while (extra && *extra && n < 8)
-		t->argv[n++] = *extra++;
-	t->argv[n] = NULL;
-	return t->argv;
-}
-
-static void spawn(struct st *t, const char *const *args)
-{
-	t->d.reaped = false; /* a daemon started before in the test */
-	t->d.pid = daemon_spawn(&t->d, args);
-	assert_true(t->d.pid > 0);
-	t->spawned = true;
+	return daemon_args(&t->args, &t->fx.d, count, list, extra);
 }
 
 /*
@@ -148,42 +87,28 @@ static void spawn(struct st *t, const char *const *args)
 static void expect_start_error(struct st *t, const char *const *args,
 			       const char *want)
 {
-	char line[1024], first[1024] = "", expected[1024];
-	int64_t start = now_ms(), took;
-	int lines = 0;
-	FILE *f;
+	char first[1024], expected[1024], how[32];
+	int64_t start = now_ms();
+	int lines = daemon_run(&t->fx.d, args, NULL, NULL,
+			       ERROR_WITHIN_MS * g_scale, first, sizeof(first));
 
-	spawn(t, args);
-	if (!daemon_wait_exit(&t->d, ERROR_WITHIN_MS * g_scale)) {
-		print_log(&t->d, "still running");
+	if (lines == -ETIMEDOUT) {
+		print_log(&t->fx.d, "still running");
 		fail_msg("the daemon still runs %d ms after it started; "
 			 "expected \"%s\"",
 			 ERROR_WITHIN_MS * g_scale, want);
 	}
-	took = now_ms() - start;
-	f = fopen(t->d.log, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == '=' && line[1] == '=')
-			continue; /* valgrind's */
-		if (!lines++)
-			snprintf(first, sizeof(first), "%s", line);
-	}
-	fclose(f);
 	snprintf(expected, sizeof(expected), "vhost-device-gpio: error: %s\n",
 		 want);
-	if (!WIFEXITED(t->d.status) || WEXITSTATUS(t->d.status) != 2 ||
+	if (!WIFEXITED(t->fx.d.status) || WEXITSTATUS(t->fx.d.status) != 2 ||
 	    lines != 1 || strcmp(first, expected)) {
-		print_log(&t->d, "unexpected end");
+		print_log(&t->fx.d, "unexpected end");
 		fail_msg("expected exit status 2 and the one line \"%s\"; got "
-			 "%s %d and %d lines",
-			 want,
-			 WIFEXITED(t->d.status) ? "exit status" : "signal",
-			 WIFEXITED(t->d.status) ? WEXITSTATUS(t->d.status)
-						: WTERMSIG(t->d.status),
+			 "%s and %d lines",
+			 want, status_text(t->fx.d.status, how, sizeof(how)),
 			 lines);
 	}
-	print_message("# %lld ms: %s", (long long)took, first);
+	print_message("# %lld ms: %s", (long long)(now_ms() - start), first);
 }
 
 /* A regular file at @path with a known content. */
@@ -215,7 +140,7 @@ static void expect_file(const char *path)
 static int full_backlog_squatter(struct st *t, const char *path)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd = keep(t, socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	int fd = fx_socket(&t->fx, SOCK_STREAM);
 	int i, client, ret = 0;
 
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%.*s",
@@ -254,7 +179,7 @@ static void test_squatter_at_sim(void **state)
 	char sim[192], want[512];
 	ino_t ino;
 
-	daemon_sim_sock(&t->d, 0, sim, sizeof(sim));
+	daemon_sim_sock(&t->fx.d, 0, sim, sizeof(sim));
 	full_backlog_squatter(t, sim);
 	ino = inode_of(sim);
 	snprintf(want, sizeof(want),
@@ -263,7 +188,7 @@ static void test_squatter_at_sim(void **state)
 		 sim);
 	expect_start_error(t, args_for(t, 1, "s8", NULL), want);
 	assert_int_equal(inode_of(sim), ino);
-	assert_int_equal(dir_entries(t->d.dir), 1);
+	assert_int_equal(dir_entries(t->fx.d.dir), 1);
 }
 
 /* The same at PATH0: PATH0 named, and the PATH0.sim made before is gone. */
@@ -273,7 +198,7 @@ static void test_squatter_at_device(void **state)
 	char sock[192], want[512];
 	ino_t ino;
 
-	daemon_sock(&t->d, 0, sock, sizeof(sock));
+	daemon_sock(&t->fx.d, 0, sock, sizeof(sock));
 	full_backlog_squatter(t, sock);
 	ino = inode_of(sock);
 	snprintf(want, sizeof(want),
@@ -281,7 +206,7 @@ static void test_squatter_at_device(void **state)
 		 sock);
 	expect_start_error(t, args_for(t, 1, "s8", NULL), want);
 	assert_int_equal(inode_of(sock), ino);
-	assert_int_equal(dir_entries(t->d.dir), 1);
+	assert_int_equal(dir_entries(t->fx.d.dir), 1);
 }
 
 /* A squatter at the second device's path: the first is cleaned up too. */
@@ -290,22 +215,22 @@ static void test_squatter_at_second_device(void **state)
 	struct st *t = *state;
 	char sock[192], want[512];
 
-	daemon_sock(&t->d, 1, sock, sizeof(sock));
+	daemon_sock(&t->fx.d, 1, sock, sizeof(sock));
 	full_backlog_squatter(t, sock);
 	snprintf(want, sizeof(want),
 		 "%s: cannot create the socket: another process serves it",
 		 sock);
-	spawn(t, args_for(t, 2, "s8:s4", NULL));
-	if (!daemon_wait_exit(&t->d, ERROR_WITHIN_MS * g_scale))
+	daemon_spawn(&t->fx.d, args_for(t, 2, "s8:s4", NULL));
+	if (!daemon_wait_exit(&t->fx.d, ERROR_WITHIN_MS * g_scale))
 		fail_msg("the daemon still runs %d ms after it started",
 			 ERROR_WITHIN_MS * g_scale);
-	assert_true(WIFEXITED(t->d.status));
-	assert_int_equal(WEXITSTATUS(t->d.status), 2);
-	if (daemon_log_count(&t->d, want) != 1) {
-		print_log(&t->d, "no error line");
+	assert_true(WIFEXITED(t->fx.d.status));
+	assert_int_equal(WEXITSTATUS(t->fx.d.status), 2);
+	if (daemon_log_count(&t->fx.d, want) != 1) {
+		print_log(&t->fx.d, "no error line");
 		fail_msg("no log line \"%s\"", want);
 	}
-	assert_int_equal(dir_entries(t->d.dir), 1);
+	assert_int_equal(dir_entries(t->fx.d.dir), 1);
 }
 
 /* A regular file at PATH0.sim: named, and left as it was. */
@@ -314,7 +239,7 @@ static void test_file_at_sim(void **state)
 	struct st *t = *state;
 	char sim[192], want[512];
 
-	daemon_sim_sock(&t->d, 0, sim, sizeof(sim));
+	daemon_sim_sock(&t->fx.d, 0, sim, sizeof(sim));
 	put_file(sim);
 	snprintf(want, sizeof(want),
 		 "%s: cannot create the control socket: a file that is not a "
@@ -322,7 +247,7 @@ static void test_file_at_sim(void **state)
 		 sim);
 	expect_start_error(t, args_for(t, 1, "s8", NULL), want);
 	expect_file(sim);
-	assert_int_equal(dir_entries(t->d.dir), 1);
+	assert_int_equal(dir_entries(t->fx.d.dir), 1);
 }
 
 /* A regular file at PATH0: named, left as it was, PATH0.sim gone. */
@@ -331,7 +256,7 @@ static void test_file_at_device(void **state)
 	struct st *t = *state;
 	char sock[192], want[512];
 
-	daemon_sock(&t->d, 0, sock, sizeof(sock));
+	daemon_sock(&t->fx.d, 0, sock, sizeof(sock));
 	put_file(sock);
 	snprintf(want, sizeof(want),
 		 "%s: cannot create the socket: a file that is not a socket "
@@ -339,7 +264,7 @@ static void test_file_at_device(void **state)
 		 sock);
 	expect_start_error(t, args_for(t, 1, "s8", NULL), want);
 	expect_file(sock);
-	assert_int_equal(dir_entries(t->d.dir), 1);
+	assert_int_equal(dir_entries(t->fx.d.dir), 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -353,14 +278,14 @@ static const char *extra_path(struct st *t, const char *name)
 	for (i = 0; i < 4 && t->extra[i][0]; i++)
 		;
 	assert_true(i < 4);
-	snprintf(t->extra[i], sizeof(t->extra[i]), "%s/%s", t->d.dir, name);
+	snprintf(t->extra[i], sizeof(t->extra[i]), "%s/%s", t->fx.d.dir, name);
 	return t->extra[i];
 }
 
 /* Opens of @path (IN_OPEN: O_PATH lookups are not opens) from now on. */
 static int watch_opens(struct st *t, const char *path)
 {
-	int in = keep(t, inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+	int in = fx_keep_fd(&t->fx, inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
 
 	if (inotify_add_watch(in, path, IN_OPEN) < 0)
 		fail_msg("inotify on %s: %s", path, strerror(errno));
@@ -405,7 +330,7 @@ static void expect_not_a_chip(struct st *t, const char *path)
 	/* Nothing but the test's own files in the socket directory. */
 	for (i = 0; i < 4; i++)
 		files += t->extra[i][0] != '\0';
-	assert_int_equal(dir_entries(t->d.dir), files);
+	assert_int_equal(dir_entries(t->fx.d.dir), files);
 }
 
 /* A FIFO (opening it for reading would wait for a writer). */
@@ -429,7 +354,7 @@ static void test_chip_leased_file(void **state)
 	int fd;
 
 	put_file(path);
-	fd = keep(t, open(path, O_RDONLY | O_CLOEXEC));
+	fd = fx_keep_fd(&t->fx, open(path, O_RDONLY | O_CLOEXEC));
 	/* The lease-break signal (SIGIO) would end the test. */
 	signal(SIGIO, SIG_IGN);
 	if (fcntl(fd, F_SETLEASE, F_RDLCK) < 0) {
@@ -464,7 +389,7 @@ static void test_chip_other_devices(void **state)
 		print_message("# mknod %s: %s: not tried\n", node,
 			      strerror(errno));
 
-	master = keep(t, posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+	master = fx_keep_fd(&t->fx, posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
 	assert_int_equal(grantpt(master), 0);
 	assert_int_equal(unlockpt(master), 0);
 	expect_not_a_chip(t, ptsname(master));
@@ -508,45 +433,42 @@ static void test_kernel_without_seccomp_filters(void **state)
 	int64_t start = now_ms();
 	char why[256];
 
-	t->d.reaped = false;
-	t->d.pid = daemon_spawn_with(&t->d, args_for(t, 1, "s8", NULL),
-				     no_seccomp_filters, NULL);
-	t->spawned = true;
-	while (daemon_alive(&t->d)) {
-		if (daemon_log_count(&t->d, "no system-call filter") == 1) {
+	daemon_spawn_with(&t->fx.d, args_for(t, 1, "s8", NULL),
+			  no_seccomp_filters, NULL);
+	while (daemon_alive(&t->fx.d)) {
+		if (daemon_log_count(&t->fx.d, "no system-call filter") == 1) {
 			/* Under valgrind, in an ASan build: no filter. */
-			daemon_kill(&t->d);
+			daemon_kill(&t->fx.d);
 			print_message("# the daemon runs without a filter "
 				      "here: not tried\n");
 			return;
 		}
 		if (now_ms() - start > 5000 * g_scale) {
-			print_log(&t->d, "still running");
+			print_log(&t->fx.d, "still running");
 			fail_msg("the daemon still runs");
 		}
 		sleep_ms(5);
 	}
-	if (!WIFEXITED(t->d.status) || WEXITSTATUS(t->d.status) == 0 ||
-	    WEXITSTATUS(t->d.status) == 126 ||
-	    daemon_log_count(&t->d, want) != 1) {
-		print_log(&t->d, "unexpected end");
+	if (!WIFEXITED(t->fx.d.status) || WEXITSTATUS(t->fx.d.status) == 0 ||
+	    WEXITSTATUS(t->fx.d.status) == 126 ||
+	    daemon_log_count(&t->fx.d, want) != 1) {
+		print_log(&t->fx.d, "unexpected end");
 		fail_msg("expected a non-zero exit and the line \"%s\"", want);
 	}
-	assert_int_equal(dir_entries(t->d.dir), 0);
+	assert_int_equal(dir_entries(t->fx.d.dir), 0);
 
-	t->d.count = 1;
-	t->d.reaped = false;
-	t->d.pid = daemon_spawn_with(&t->d, args_for(t, 1, "s8", no_seccomp),
-				     no_seccomp_filters, NULL);
-	while (!socket_exists(&t->d, 0)) {
-		if (!daemon_alive(&t->d)) {
-			print_log(&t->d, "--no-seccomp");
+	t->fx.d.count = 1;
+	daemon_spawn_with(&t->fx.d, args_for(t, 1, "s8", no_seccomp),
+			  no_seccomp_filters, NULL);
+	while (!socket_exists(&t->fx.d, 0)) {
+		if (!daemon_alive(&t->fx.d)) {
+			print_log(&t->fx.d, "--no-seccomp");
 			fail_msg("--no-seccomp did not serve");
 		}
 		sleep_ms(2);
 	}
-	if (daemon_stop(&t->d, why, sizeof(why))) {
-		print_log(&t->d, why);
+	if (daemon_stop(&t->fx.d, why, sizeof(why))) {
+		print_log(&t->fx.d, why);
 		fail_msg("%s", why);
 	}
 }
@@ -558,7 +480,7 @@ static void test_kernel_without_seccomp_filters(void **state)
 static int listener_at(struct st *t, const char *path)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd = keep(t, socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	int fd = fx_socket(&t->fx, SOCK_STREAM);
 
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%.*s",
 		 (int)sizeof(addr.sun_path) - 1, path);
@@ -584,18 +506,13 @@ static bool connects(const char *path)
 /* SIGTERM: the daemon @d exits 0 within 5 s. */
 static void stop_clean(struct daemon *d)
 {
+	char why[256];
+
 	assert_true(daemon_alive(d));
 	kill(d->pid, SIGTERM);
-	if (!daemon_wait_exit(d, 5000 * g_scale)) {
-		print_log(d, "no exit");
-		fail_msg("the daemon did not exit after SIGTERM");
-	}
-	if (!WIFEXITED(d->status) || WEXITSTATUS(d->status) != 0) {
-		print_log(d, "bad exit");
-		fail_msg("the daemon ended with %s %d",
-			 WIFEXITED(d->status) ? "exit status" : "signal",
-			 WIFEXITED(d->status) ? WEXITSTATUS(d->status)
-					      : WTERMSIG(d->status));
+	if (daemon_wait_clean_exit(d, why, sizeof(why))) {
+		print_log(d, why);
+		fail_msg("after SIGTERM: %s", why);
 	}
 }
 
@@ -604,12 +521,10 @@ static void start_s8(struct st *t)
 {
 	char sim[192];
 
-	t->d.count = 1;
-	t->d.pid = 0;
-	daemon_spawn_wait(&t->d, args_for(t, 1, "s8", NULL));
-	t->spawned = true;
+	t->fx.d.count = 1;
+	daemon_spawn_wait(&t->fx.d, args_for(t, 1, "s8", NULL));
 	/* PATH.sim is made before PATH. */
-	daemon_sim_sock(&t->d, 0, sim, sizeof(sim));
+	daemon_sim_sock(&t->fx.d, 0, sim, sizeof(sim));
 	assert_true(connects(sim));
 }
 
@@ -624,20 +539,20 @@ static void test_replaced_files_stay(void **state)
 	ino_t sim_ino;
 
 	start_s8(t);
-	daemon_sock(&t->d, 0, sock, sizeof(sock));
-	daemon_sim_sock(&t->d, 0, sim, sizeof(sim));
+	daemon_sock(&t->fx.d, 0, sock, sizeof(sock));
+	daemon_sim_sock(&t->fx.d, 0, sim, sizeof(sim));
 	assert_int_equal(unlink(sock), 0);
 	assert_int_equal(unlink(sim), 0);
 	put_file(sock);
 	listener_at(t, sim);
 	sim_ino = inode_of(sim);
-	stop_clean(&t->d);
+	stop_clean(&t->fx.d);
 	expect_file(sock);
 	assert_int_equal(inode_of(sim), sim_ino);
 	assert_true(connects(sim));
-	if (daemon_log_count(&t->d, ": not removed: it is no longer the "
+	if (daemon_log_count(&t->fx.d, ": not removed: it is no longer the "
 				    "socket file this daemon made") != 2) {
-		print_log(&t->d, "warnings");
+		print_log(&t->fx.d, "warnings");
 		fail_msg("expected a warning for each file left");
 	}
 }
@@ -655,12 +570,12 @@ static void test_other_daemon_sockets_stay(void **state)
 	int fd;
 
 	start_s8(t);
-	daemon_sock(&t->d, 0, sock, sizeof(sock));
-	daemon_sim_sock(&t->d, 0, sim, sizeof(sim));
+	daemon_sock(&t->fx.d, 0, sock, sizeof(sock));
+	daemon_sim_sock(&t->fx.d, 0, sim, sizeof(sim));
 	assert_int_equal(unlink(sock), 0);
 	assert_int_equal(unlink(sim), 0);
 
-	t->d2 = t->d;
+	t->d2 = t->fx.d;
 	t->d2.pid = 0;
 	t->d2.reaped = false;
 	strcpy(t->d2.log, "/tmp/vdg-it-log-XXXXXX");
@@ -672,21 +587,21 @@ static void test_other_daemon_sockets_stay(void **state)
 	while (!connects(sim) && daemon_alive(&t->d2))
 		sleep_ms(2);
 
-	stop_clean(&t->d);
+	stop_clean(&t->fx.d);
 	assert_true(connects(sock));
 	assert_true(connects(sim));
-	OK(vmm_new(NULL, &v));
+	v = fx_vmm(&t->fx, 0, NULL);
 	OK(vmm_connect(v, sock, 5000 * g_scale));
 	OK(vmm_negotiate(v, NULL));
 	REQ_OK(v, GET_VAL, 3, 0, 0);
 	REQ_ERR(v, GET_VAL, 4, 0); /* daemon 2's 4 lines */
-	vmm_free(v);
+	fx_vmm_free(&t->fx, 0);
 	/* Daemon 2 removes its own, as always. */
 	if (daemon_stop(&t->d2, why, sizeof(why))) {
 		print_log(&t->d2, why);
 		fail_msg("daemon 2: %s", why);
 	}
-	assert_int_equal(dir_entries(t->d.dir), 0);
+	assert_int_equal(dir_entries(t->fx.d.dir), 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -699,11 +614,11 @@ static int64_t start_and_time(struct st *t, unsigned int count,
 	int64_t start = now_ms(), deadline = start + 10000 * g_scale;
 	unsigned int i;
 
-	t->d.count = count;
-	spawn(t, args_for(t, count, list, NULL));
+	t->fx.d.count = count;
+	daemon_spawn(&t->fx.d, args_for(t, count, list, NULL));
 	for (i = 0; i < count; i++) {
-		while (!socket_exists(&t->d, i)) {
-			if (!daemon_alive(&t->d) || now_ms() > deadline)
+		while (!socket_exists(&t->fx.d, i)) {
+			if (!daemon_alive(&t->fx.d) || now_ms() > deadline)
 				return -1;
 			sleep_ms(1);
 		}
@@ -720,54 +635,50 @@ static void test_sigterm_during_startup(void **state)
 {
 	struct st *t = *state;
 	const char *list = "s8:s8:s8:s8";
-	char why[256];
+	char why[256], how[32];
 	int64_t took;
 	int i, rounds = 20, by_signal = 0, clean = 0;
 
 	took = start_and_time(t, 4, list);
 	if (took < 0) {
-		print_log(&t->d, "start-up");
+		print_log(&t->fx.d, "start-up");
 		fail_msg("the daemon did not start");
 	}
-	if (daemon_stop(&t->d, why, sizeof(why)))
+	if (daemon_stop(&t->fx.d, why, sizeof(why)))
 		fail_msg("%s", why);
 	for (i = 0; i < rounds; i++) {
 		int delay_us = (int)(took * 1000 * i / (rounds - 1));
 		struct timespec ts = {.tv_sec = delay_us / 1000000,
 				      .tv_nsec = (delay_us % 1000000) * 1000L};
 
-		daemon_remove_files(&t->d);
-		daemon_prepare(&t->d);
-		t->d.count = 4;
-		spawn(t, args_for(t, 4, list, NULL));
+		daemon_remove_files(&t->fx.d);
+		daemon_prepare(&t->fx.d);
+		t->fx.d.count = 4;
+		daemon_spawn(&t->fx.d, args_for(t, 4, list, NULL));
 		nanosleep(&ts, NULL);
-		kill(t->d.pid, SIGTERM);
-		if (!daemon_wait_exit(&t->d, 1000 * g_scale)) {
-			print_log(&t->d, "no exit");
+		kill(t->fx.d.pid, SIGTERM);
+		if (!daemon_wait_exit(&t->fx.d, 1000 * g_scale)) {
+			print_log(&t->fx.d, "no exit");
 			fail_msg("SIGTERM %d us into start-up: still running "
 				 "after %d ms",
 				 delay_us, 1000 * g_scale);
 		}
-		if (WIFSIGNALED(t->d.status) &&
-		    WTERMSIG(t->d.status) == SIGTERM) {
+		if (WIFSIGNALED(t->fx.d.status) &&
+		    WTERMSIG(t->fx.d.status) == SIGTERM) {
 			by_signal++;
-		} else if (WIFEXITED(t->d.status) &&
-			   WEXITSTATUS(t->d.status) == 0) {
+		} else if (WIFEXITED(t->fx.d.status) &&
+			   WEXITSTATUS(t->fx.d.status) == 0) {
 			clean++;
 		} else {
-			print_log(&t->d, "bad end");
-			fail_msg("SIGTERM %d us into start-up: %s %d", delay_us,
-				 WIFEXITED(t->d.status) ? "exit status"
-							: "signal",
-				 WIFEXITED(t->d.status)
-					 ? WEXITSTATUS(t->d.status)
-					 : WTERMSIG(t->d.status));
+			print_log(&t->fx.d, "bad end");
+			fail_msg("SIGTERM %d us into start-up: %s", delay_us,
+				 status_text(t->fx.d.status, how, sizeof(how)));
 		}
-		if (dir_entries(t->d.dir) != 0) {
-			print_log(&t->d, "files left");
+		if (dir_entries(t->fx.d.dir) != 0) {
+			print_log(&t->fx.d, "files left");
 			fail_msg("SIGTERM %d us into start-up: %d files left "
 				 "in the socket directory",
-				 delay_us, dir_entries(t->d.dir));
+				 delay_us, dir_entries(t->fx.d.dir));
 		}
 	}
 	print_message("# start-up took %lld ms; %d ended by SIGTERM, %d "
@@ -796,45 +707,31 @@ static void test_error_to_closed_pipe(void **state)
 {
 	struct st *t = *state;
 	static const char *const args[] = {"--socket-count=0", NULL};
+	char how[32];
 
-	t->d.pid = daemon_spawn_with(&t->d, args, stderr_to_closed_pipe, NULL);
-	assert_true(t->d.pid > 0);
-	t->spawned = true;
-	assert_true(daemon_wait_exit(&t->d, ERROR_WITHIN_MS * g_scale));
-	if (!WIFEXITED(t->d.status) || WEXITSTATUS(t->d.status) != 2)
-		fail_msg("expected exit status 2, got %s %d",
-			 WIFEXITED(t->d.status) ? "exit status" : "signal",
-			 WIFEXITED(t->d.status) ? WEXITSTATUS(t->d.status)
-						: WTERMSIG(t->d.status));
+	daemon_spawn_with(&t->fx.d, args, stderr_to_closed_pipe, NULL);
+	assert_true(daemon_wait_exit(&t->fx.d, ERROR_WITHIN_MS * g_scale));
+	if (!WIFEXITED(t->fx.d.status) || WEXITSTATUS(t->fx.d.status) != 2)
+		fail_msg("expected exit status 2, got %s",
+			 status_text(t->fx.d.status, how, sizeof(how)));
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, st_setup, st_teardown)
 
-int main(int argc, char **argv)
-{
-	const struct CMUnitTest tests[] = {
-		T(test_squatter_at_sim),
-		T(test_squatter_at_device),
-		T(test_squatter_at_second_device),
-		T(test_file_at_sim),
-		T(test_file_at_device),
-		T(test_chip_fifo),
-		T(test_chip_leased_file),
-		T(test_chip_other_devices),
-		T(test_kernel_without_seccomp_filters),
-		T(test_replaced_files_stay),
-		T(test_other_daemon_sockets_stay),
-		T(test_sigterm_during_startup),
-		T(test_error_to_closed_pipe),
-	};
-	int ret;
+static const struct CMUnitTest tests[] = {
+	T(test_squatter_at_sim),
+	T(test_squatter_at_device),
+	T(test_squatter_at_second_device),
+	T(test_file_at_sim),
+	T(test_file_at_device),
+	T(test_chip_fifo),
+	T(test_chip_leased_file),
+	T(test_chip_other_devices),
+	T(test_kernel_without_seccomp_filters),
+	T(test_replaced_files_stay),
+	T(test_other_daemon_sockets_stay),
+	T(test_sigterm_during_startup),
+	T(test_error_to_closed_pipe),
+};
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s DAEMON-BINARY\n", argv[0]);
-		return 2;
-	}
-	fixture_init(argv[1]);
-	ret = cmocka_run_group_tests_name("startup", tests, NULL, NULL);
-	fixture_done();
-	return ret;
-}
+FIXTURE_MAIN("DAEMON-BINARY", "startup", tests)
