@@ -15,205 +15,15 @@
 
 #include <cmocka.h>
 
-#include "gpio_device.h"
+#include "fake_backend.h"
 #include "gpio_sim.h"
-
-#define OK  VIRTIO_GPIO_STATUS_OK
-#define ERR VIRTIO_GPIO_STATUS_ERR
-/* Fills response buffers so that bytes the device must not write show. */
-#define POISON 0xaa
-
-enum fake_op {
-	FAKE_RESET,
-	FAKE_SET_DIRECTION,
-	FAKE_GET_VALUE,
-	FAKE_SET_VALUE,
-	FAKE_GET_DIRECTION,
-	FAKE_SET_IRQ_TYPE,
-};
-
-struct fake_call {
-	enum fake_op op;
-	unsigned int line;
-	int dir;
-	uint8_t value;
-};
-
-struct fake {
-	struct gpio_backend be;
-	struct fake_call calls[32];
-	unsigned int ncalls;
-	/* Return values of the ops: 0 or -errno. */
-	int set_direction_ret;
-	int get_value_ret;
-	int set_value_ret;
-	int get_direction_ret;
-	int set_irq_type_ret;
-	/* What get_value and get_direction report. */
-	uint8_t level;
-	enum gpio_direction initial_dir;
-};
-
-/* The device owns and destroys the back-end: count it from outside. */
-static unsigned int fake_destroyed;
-
-static struct fake *to_fake(struct gpio_backend *be)
-{
-	return (struct fake *)be;
-}
-
-static void fake_record(struct gpio_backend *be, enum fake_op op,
-			unsigned int line, int dir, uint8_t value)
-{
-	struct fake *f = to_fake(be);
-
-	assert_true(f->ncalls < sizeof(f->calls) / sizeof(f->calls[0]));
-	f->calls[f->ncalls++] = (struct fake_call){op, line, dir, value};
-}
-
-static void fake_destroy(struct gpio_backend *be)
-{
-	fake_destroyed++;
-	free(be);
-}
-
-static void fake_reset(struct gpio_backend *be)
-{
-	fake_record(be, FAKE_RESET, 0, 0, 0);
-}
-
-static int fake_set_direction(struct gpio_backend *be, unsigned int line,
-			      enum gpio_direction dir, uint8_t out_value)
-{
-	fake_record(be, FAKE_SET_DIRECTION, line, (int)dir, out_value);
-	return to_fake(be)->set_direction_ret;
-}
-
-static int fake_get_value(struct gpio_backend *be, unsigned int line,
-			  uint8_t *value)
-{
-	struct fake *f = to_fake(be);
-
-	fake_record(be, FAKE_GET_VALUE, line, 0, 0);
-	if (f->get_value_ret)
-		return f->get_value_ret;
-	*value = f->level;
-	return 0;
-}
-
-static int fake_set_value(struct gpio_backend *be, unsigned int line,
-			  uint8_t value)
-{
-	fake_record(be, FAKE_SET_VALUE, line, 0, value);
-	return to_fake(be)->set_value_ret;
-}
-
-static int fake_get_direction(struct gpio_backend *be, unsigned int line,
-			      enum gpio_direction *dir)
-{
-	struct fake *f = to_fake(be);
-
-	fake_record(be, FAKE_GET_DIRECTION, line, 0, 0);
-	if (f->get_direction_ret)
-		return f->get_direction_ret;
-	*dir = f->initial_dir;
-	return 0;
-}
-
-static const struct gpio_backend_ops fake_ops = {
-	.destroy = fake_destroy,
-	.reset = fake_reset,
-	.set_direction = fake_set_direction,
-	.get_value = fake_get_value,
-	.set_value = fake_set_value,
-};
-
-/* Records the type in the value field. */
-static int fake_set_irq_type(struct gpio_backend *be, unsigned int line,
-			     uint8_t type)
-{
-	fake_record(be, FAKE_SET_IRQ_TYPE, line, 0, type);
-	return to_fake(be)->set_irq_type_ret;
-}
-
-static const struct gpio_backend_ops fake_ops_with_irq = {
-	.destroy = fake_destroy,
-	.reset = fake_reset,
-	.set_direction = fake_set_direction,
-	.get_value = fake_get_value,
-	.set_value = fake_set_value,
-	.set_irq_type = fake_set_irq_type,
-};
-
-static const struct gpio_backend_ops fake_ops_with_dir = {
-	.destroy = fake_destroy,
-	.reset = fake_reset,
-	.set_direction = fake_set_direction,
-	.get_value = fake_get_value,
-	.set_value = fake_set_value,
-	.get_direction = fake_get_direction,
-};
-
-static struct fake *fake_new(uint16_t ngpio, char **names)
-{
-	struct fake *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->be.ops = &fake_ops;
-	f->be.ngpio = ngpio;
-	f->be.names = names;
-	return f;
-}
 
 /* A device over a 4-line fake without names, calls recorded so far dropped. */
 static struct gpio_device *device_new(struct fake **fake)
 {
-	struct gpio_device *dev;
-	struct fake *f = fake_new(4, NULL);
-
-	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
-	f->ncalls = 0;
-	*fake = f;
-	return dev;
+	*fake = fake_new(4, NULL, 0);
+	return fake_device(*fake);
 }
-
-static void assert_call(const struct fake *f, unsigned int i, enum fake_op op,
-			unsigned int line, int dir, uint8_t value)
-{
-	assert_true(i < f->ncalls);
-	assert_int_equal(f->calls[i].op, op);
-	assert_int_equal(f->calls[i].line, line);
-	assert_int_equal(f->calls[i].dir, dir);
-	assert_int_equal(f->calls[i].value, value);
-}
-
-/*
- * Sends one request and checks the call succeeded with a 2-byte reply and
- * nothing written past it.  Returns status << 8 | value.
- */
-static int request(struct gpio_device *dev, uint16_t type, uint16_t gpio,
-		   uint32_t value)
-{
-	struct virtio_gpio_request req = {
-		.type = htole16(type),
-		.gpio = htole16(gpio),
-		.value = htole32(value),
-	};
-	uint8_t resp[8];
-	size_t len = 99;
-	unsigned int i;
-
-	memset(resp, POISON, sizeof(resp));
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
-						    resp, sizeof(resp), &len),
-			 0);
-	assert_int_equal(len, 2);
-	for (i = 2; i < sizeof(resp); i++)
-		assert_int_equal(resp[i], POISON);
-	return resp[0] << 8 | resp[1];
-}
-
-#define REPLY(status, value) ((status) << 8 | (value))
 
 static void test_new_rejects_null_backend(void **state)
 {
@@ -226,7 +36,7 @@ static void test_new_rejects_null_backend(void **state)
 static void test_new_rejects_zero_lines(void **state)
 {
 	struct gpio_device *dev = (void *)1;
-	struct fake *f = fake_new(0, NULL);
+	struct fake *f = fake_new(0, NULL, 0);
 
 	fake_destroyed = 0;
 	assert_int_equal(gpio_device_new(&f->be, &dev), -EINVAL);
@@ -250,7 +60,7 @@ static void test_config_bytes_without_names(void **state)
 	static const uint8_t expect[8] = {0x2c, 0x01, 0, 0, 0, 0, 0, 0};
 	struct virtio_gpio_config config;
 	struct gpio_device *dev;
-	struct fake *f = fake_new(300, NULL);
+	struct fake *f = fake_new(300, NULL, 0);
 
 	assert_int_equal(sizeof(config), 8);
 	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
@@ -273,7 +83,7 @@ static void test_names_block_exact(void **state)
 	};
 	struct virtio_gpio_config config;
 	struct gpio_device *dev;
-	struct fake *f = fake_new(5, names);
+	struct fake *f = fake_new(5, names, 0);
 	uint8_t resp[64];
 	size_t len = 0;
 
@@ -302,7 +112,7 @@ static void test_names_exact_buffer_and_lenient_fields(void **state)
 		.value = htole32(7),
 	};
 	struct gpio_device *dev;
-	struct fake *f = fake_new(2, names);
+	struct fake *f = fake_new(2, names, 0);
 	uint8_t resp[5];
 	size_t len = 0;
 
@@ -323,7 +133,7 @@ static void test_names_buffer_too_small(void **state)
 		.type = htole16(VIRTIO_GPIO_MSG_GET_NAMES),
 	};
 	struct gpio_device *dev;
-	struct fake *f = fake_new(2, names);
+	struct fake *f = fake_new(2, names, 0);
 	uint8_t resp[5];
 	size_t len = 99;
 
@@ -346,7 +156,7 @@ static void check_no_names(char **names)
 	};
 	struct virtio_gpio_config config;
 	struct gpio_device *dev;
-	struct fake *f = fake_new(3, names);
+	struct fake *f = fake_new(3, names, 0);
 	uint8_t resp[4];
 	size_t len = 0;
 
@@ -388,7 +198,7 @@ static void test_names_all_unnamed(void **state)
 static void check_names_rejected(char **names, uint16_t ngpio)
 {
 	struct gpio_device *dev = (void *)1;
-	struct fake *f = fake_new(ngpio, names);
+	struct fake *f = fake_new(ngpio, names, 0);
 
 	fake_destroyed = 0;
 	assert_int_equal(gpio_device_new(&f->be, &dev), -EINVAL);
@@ -555,10 +365,9 @@ static struct gpio_device *device_new_with_dir(struct fake **fake,
 					       enum gpio_direction dir, int ret)
 {
 	struct gpio_device *dev;
-	struct fake *f = fake_new(2, NULL);
+	struct fake *f = fake_new(2, NULL, FAKE_HAS_GET_DIRECTION);
 
-	f->be.ops = &fake_ops_with_dir;
-	f->initial_dir = dir;
+	f->host_dir[0] = f->host_dir[1] = dir;
 	f->get_direction_ret = ret;
 	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
 	/* Asked once per line at creation. */
@@ -735,15 +544,15 @@ static void test_get_value(void **state)
 	struct fake *f;
 	struct gpio_device *dev = device_new(&f);
 
-	f->level = 1;
+	fake_set_levels(f, 1);
 	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 3, 0),
 			 REPLY(OK, 1));
 	assert_call(f, 0, FAKE_GET_VALUE, 3, 0, 0);
-	f->level = 0;
+	fake_set_levels(f, 0);
 	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 3, 0),
 			 REPLY(OK, 0));
 	/* The guest gets 0 or 1 whatever the back-end says. */
-	f->level = 0x80;
+	fake_set_levels(f, 0x80);
 	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 3, 0),
 			 REPLY(OK, 1));
 	gpio_device_free(dev);
@@ -804,7 +613,7 @@ static void test_backend_failures_keep_state(void **state)
 	assert_call(f, 3, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_OUT, 1);
 
 	/* A failed GET_VALUE reports ERR with value 0. */
-	f->level = 1;
+	fake_set_levels(f, 1);
 	f->get_value_ret = -EIO;
 	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 0, 0),
 			 REPLY(ERR, 0));
@@ -963,39 +772,6 @@ static void test_over_simulated_chip(void **state)
 }
 
 /*
- * Interrupts.  The device gives every eventq pair back through a callback:
- * the log keeps those calls in order.
- */
-#define VALID	VIRTIO_GPIO_IRQ_STATUS_VALID
-#define INVALID VIRTIO_GPIO_IRQ_STATUS_INVALID
-
-struct irq_done_log {
-	struct {
-		uint16_t token;
-		uint8_t status;
-	} calls[32];
-	unsigned int ncalls;
-};
-
-static void on_irq_done(void *opaque, uint16_t token, uint8_t status)
-{
-	struct irq_done_log *log = opaque;
-
-	assert_true(log->ncalls < sizeof(log->calls) / sizeof(log->calls[0]));
-	log->calls[log->ncalls].token = token;
-	log->calls[log->ncalls].status = status;
-	log->ncalls++;
-}
-
-static void assert_irq_done(const struct irq_done_log *log, unsigned int i,
-			    uint16_t token, uint8_t status)
-{
-	assert_true(i < log->ncalls);
-	assert_int_equal(log->calls[i].token, token);
-	assert_int_equal(log->calls[i].status, status);
-}
-
-/*
  * A 4-line device over a fake with set_irq_type, VIRTIO_GPIO_F_IRQ
  * negotiated, pairs logged in @log; calls recorded so far dropped.
  */
@@ -1003,23 +779,11 @@ static struct gpio_device *irq_device_new(struct fake **fake,
 					  struct irq_done_log *log)
 {
 	struct gpio_device *dev;
-	struct fake *f = fake_new(4, NULL);
 
-	f->be.ops = &fake_ops_with_irq;
-	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
-	memset(log, 0, sizeof(*log));
-	gpio_device_set_irq_handler(dev, on_irq_done, log);
-	gpio_device_set_irq_feature(dev, true);
-	f->ncalls = 0;
-	*fake = f;
+	*fake = fake_new(4, NULL, FAKE_HAS_SET_IRQ_TYPE);
+	dev = fake_device(*fake);
+	irq_log_attach(dev, log);
 	return dev;
-}
-
-/* The fake's lines now read @level, and it reports the change on @line. */
-static void fake_report(struct fake *f, unsigned int line, uint8_t level)
-{
-	f->level = level;
-	gpio_backend_report_level(&f->be, line, level);
 }
 
 static void irq_type_ok(struct gpio_device *dev, uint16_t gpio, uint32_t type)
@@ -1120,12 +884,11 @@ static void test_irq_type_invalid_keeps_old_type(void **state)
 /* A back-end that reports every change anyway has no set_irq_type. */
 static void test_irq_type_without_backend_op(void **state)
 {
-	struct irq_done_log log = {0};
+	struct irq_done_log log;
 	struct fake *f;
 	struct gpio_device *dev = device_new(&f);
 
-	gpio_device_set_irq_handler(dev, on_irq_done, &log);
-	gpio_device_set_irq_feature(dev, true);
+	irq_log_attach(dev, &log);
 	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
 	assert_int_equal(f->ncalls, 0);
 	gpio_device_irq_unmask(dev, 2, 9);
@@ -1328,7 +1091,7 @@ static void test_irq_level_high_active_at_unmask(void **state)
 	struct fake *f;
 	struct gpio_device *dev = irq_device_new(&f, &log);
 
-	f->level = 1;
+	fake_set_levels(f, 1);
 	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
 	/* Nothing to fire before a pair is queued. */
 	assert_int_equal(log.ncalls, 0);
@@ -1351,7 +1114,7 @@ static void test_irq_level_low_active_at_unmask(void **state)
 	struct fake *f;
 	struct gpio_device *dev = irq_device_new(&f, &log);
 
-	f->level = 0;
+	fake_set_levels(f, 0);
 	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW);
 	gpio_device_irq_unmask(dev, 2, 1);
 	assert_int_equal(log.ncalls, 1);
@@ -1365,7 +1128,7 @@ static void test_irq_level_high_becomes_active(void **state)
 	struct fake *f;
 	struct gpio_device *dev = irq_device_new(&f, &log);
 
-	f->level = 0;
+	fake_set_levels(f, 0);
 	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
 	gpio_device_irq_unmask(dev, 1, 1);
 	assert_int_equal(log.ncalls, 0);
@@ -1383,7 +1146,7 @@ static void test_irq_level_low_becomes_active(void **state)
 	struct fake *f;
 	struct gpio_device *dev = irq_device_new(&f, &log);
 
-	f->level = 1;
+	fake_set_levels(f, 1);
 	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW);
 	gpio_device_irq_unmask(dev, 1, 1);
 	assert_int_equal(log.ncalls, 0);
@@ -1401,7 +1164,7 @@ static void test_irq_level_not_latched(void **state)
 	struct fake *f;
 	struct gpio_device *dev = irq_device_new(&f, &log);
 
-	f->level = 0;
+	fake_set_levels(f, 0);
 	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
 	/* Active and inactive again while masked: nothing to deliver. */
 	fake_report(f, 0, 1);
@@ -1417,7 +1180,7 @@ static void test_irq_level_unreadable_at_unmask(void **state)
 	struct fake *f;
 	struct gpio_device *dev = irq_device_new(&f, &log);
 
-	f->level = 1;
+	fake_set_levels(f, 1);
 	f->get_value_ret = -EIO;
 	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
 	/* Neither fired nor bounced: held until the level is known. */
@@ -1440,7 +1203,7 @@ static void test_irq_type_change_to_active_level(void **state)
 	gpio_device_irq_unmask(dev, 0, 1);
 	gpio_device_irq_unmask(dev, 1, 2);
 	/* Both lines high, no edge seen. */
-	f->level = 1;
+	fake_set_levels(f, 1);
 	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
 	assert_int_equal(log.ncalls, 1);
 	assert_irq_done(&log, 0, 1, VALID);
@@ -1645,7 +1408,7 @@ static void test_irq_flush_returns_held_pairs(void **state)
 	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
 	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
 	irq_type_ok(dev, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
-	f->level = 0;
+	fake_set_levels(f, 0);
 	gpio_device_irq_unmask(dev, 3, 30);
 	gpio_device_irq_unmask(dev, 0, 10);
 	gpio_device_irq_unmask(dev, 1, 11);
@@ -1697,7 +1460,7 @@ static void test_irq_reset_drops_held_pairs(void **state)
 	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
 	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
 	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	f->level = 0;
+	fake_set_levels(f, 0);
 	gpio_device_irq_unmask(dev, 0, 1);
 	gpio_device_irq_unmask(dev, 1, 2);
 	fake_report(f, 2, 1); /* latched on line 2 */
@@ -1768,14 +1531,13 @@ static void test_irq_report_bad_line_ignored(void **state)
 /* The simulated chip's input changes reach the device's interrupts. */
 static void test_irq_over_simulated_chip(void **state)
 {
-	struct irq_done_log log = {0};
+	struct irq_done_log log;
 	struct gpio_backend *be;
 	struct gpio_device *dev;
 
 	assert_int_equal(gpio_sim_new(2, &be), 0);
 	assert_int_equal(gpio_device_new(be, &dev), 0);
-	gpio_device_set_irq_handler(dev, on_irq_done, &log);
-	gpio_device_set_irq_feature(dev, true);
+	irq_log_attach(dev, &log);
 	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
 	gpio_device_irq_unmask(dev, 1, 5);
 	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
@@ -1828,7 +1590,7 @@ static void test_suspend_resets_device(void **state)
 	struct gpio_device *dev = irq_device_new(&f, &log);
 
 	guest_state_set(dev);
-	f->level = 0;
+	fake_set_levels(f, 0);
 	gpio_device_irq_unmask(dev, 0, 1);
 	gpio_device_irq_unmask(dev, 3, 2);
 	f->ncalls = 0;
@@ -1869,7 +1631,7 @@ static void test_resume_restores_lines(void **state)
 	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 2, 0),
 			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
 	/* The interrupts work as before. */
-	f->level = 1;
+	fake_set_levels(f, 1);
 	gpio_device_irq_unmask(dev, 3, 1);
 	assert_int_equal(log.ncalls, 1);
 	assert_irq_done(&log, 0, 1, VALID);
@@ -1927,9 +1689,9 @@ static void test_resume_latches_edge_missed_meanwhile(void **state)
 		print_message("# case %u: type %u, level %u -> %u\n", i,
 			      cases[i].type, cases[i].before, cases[i].after);
 		irq_type_ok(dev, 0, cases[i].type);
-		f->level = cases[i].before;
+		fake_set_levels(f, cases[i].before);
 		assert_int_equal(gpio_device_suspend(dev), 0);
-		f->level = cases[i].after;
+		fake_set_levels(f, cases[i].after);
 		assert_int_equal(gpio_device_resume(dev), 0);
 		gpio_device_irq_unmask(dev, 0, 4);
 		if (cases[i].latched) {
@@ -1953,7 +1715,7 @@ static void test_resume_unknown_level_latches_nothing(void **state)
 	f->get_value_ret = -EIO;
 	assert_int_equal(gpio_device_suspend(dev), 0);
 	f->get_value_ret = 0;
-	f->level = 1;
+	fake_set_levels(f, 1);
 	assert_int_equal(gpio_device_resume(dev), 0);
 	gpio_device_irq_unmask(dev, 0, 4);
 	assert_int_equal(log.ncalls, 0);

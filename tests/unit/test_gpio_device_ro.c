@@ -16,122 +16,9 @@
 
 #include <cmocka.h>
 
-#include "gpio_device.h"
+#include "fake_backend.h"
 
-#define OK     VIRTIO_GPIO_STATUS_OK
-#define ERR    VIRTIO_GPIO_STATUS_ERR
 #define NLINES 4
-
-enum fake_op {
-	FAKE_RESET,
-	FAKE_SET_DIRECTION,
-	FAKE_GET_VALUE,
-	FAKE_SET_VALUE,
-	FAKE_GET_DIRECTION,
-	FAKE_SET_IRQ_TYPE,
-};
-
-struct fake_call {
-	enum fake_op op;
-	unsigned int line;
-	int arg;
-};
-
-struct fake {
-	struct gpio_backend be;
-	struct fake_call calls[64];
-	unsigned int ncalls;
-	uint8_t level[NLINES];		      /* what get_value reports */
-	enum gpio_direction host_dir[NLINES]; /* what get_direction reports */
-	uint8_t ro[NLINES];		      /* be.read_only points here */
-};
-
-static struct fake *to_fake(struct gpio_backend *be)
-{
-	return (struct fake *)be;
-}
-
-static void record(struct gpio_backend *be, enum fake_op op, unsigned int line,
-		   int arg)
-{
-	struct fake *f = to_fake(be);
-
-	assert_true(f->ncalls < sizeof(f->calls) / sizeof(f->calls[0]));
-	f->calls[f->ncalls++] = (struct fake_call){op, line, arg};
-}
-
-static void fake_destroy(struct gpio_backend *be)
-{
-	free(be);
-}
-
-static void fake_reset(struct gpio_backend *be)
-{
-	record(be, FAKE_RESET, 0, 0);
-}
-
-static int fake_set_direction(struct gpio_backend *be, unsigned int line,
-			      enum gpio_direction dir, uint8_t out_value)
-{
-	record(be, FAKE_SET_DIRECTION, line, (int)dir);
-	return 0;
-}
-
-static int fake_get_value(struct gpio_backend *be, unsigned int line,
-			  uint8_t *value)
-{
-	record(be, FAKE_GET_VALUE, line, 0);
-	*value = to_fake(be)->level[line];
-	return 0;
-}
-
-static int fake_set_value(struct gpio_backend *be, unsigned int line,
-			  uint8_t value)
-{
-	record(be, FAKE_SET_VALUE, line, value);
-	return 0;
-}
-
-static int fake_get_direction(struct gpio_backend *be, unsigned int line,
-			      enum gpio_direction *dir)
-{
-	record(be, FAKE_GET_DIRECTION, line, 0);
-	*dir = to_fake(be)->host_dir[line];
-	return 0;
-}
-
-static int fake_set_irq_type(struct gpio_backend *be, unsigned int line,
-			     uint8_t type)
-{
-	record(be, FAKE_SET_IRQ_TYPE, line, type);
-	return 0;
-}
-
-static const struct gpio_backend_ops fake_ops = {
-	.destroy = fake_destroy,
-	.reset = fake_reset,
-	.set_direction = fake_set_direction,
-	.get_value = fake_get_value,
-	.set_value = fake_set_value,
-	.get_direction = fake_get_direction,
-	.set_irq_type = fake_set_irq_type,
-};
-
-/* Interrupt pairs given back, in order. */
-struct irq_log {
-	uint16_t tokens[8];
-	uint8_t status[8];
-	unsigned int count;
-};
-
-static void on_irq_done(void *opaque, uint16_t token, uint8_t status)
-{
-	struct irq_log *log = opaque;
-
-	assert_true(log->count < 8);
-	log->tokens[log->count] = token;
-	log->status[log->count++] = status;
-}
 
 /*
  * A device over 4 lines of which 1 and 3 are read-only (or none when
@@ -140,44 +27,19 @@ static void on_irq_done(void *opaque, uint16_t token, uint8_t status)
  */
 static struct gpio_device *device_new(struct fake **out, bool with_ro)
 {
-	struct fake *f = calloc(1, sizeof(*f));
-	struct gpio_device *dev;
+	struct fake *f = fake_new(NLINES, NULL,
+				  FAKE_HAS_GET_DIRECTION |
+					  FAKE_HAS_SET_IRQ_TYPE);
 	unsigned int i;
 
-	assert_non_null(f);
-	f->be.ops = &fake_ops;
-	f->be.ngpio = NLINES;
 	for (i = 0; i < NLINES; i++)
 		f->host_dir[i] =
 			i >= 2 ? GPIO_DIRECTION_OUT : GPIO_DIRECTION_IN;
 	f->ro[1] = f->ro[3] = 1;
 	f->be.read_only = with_ro ? f->ro : NULL;
-	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
-	f->ncalls = 0;
 	*out = f;
-	return dev;
+	return fake_device(f);
 }
-
-/* Sends one request; returns status << 8 | value. */
-static int request(struct gpio_device *dev, uint16_t type, uint16_t gpio,
-		   uint32_t value)
-{
-	struct virtio_gpio_request req = {
-		.type = htole16(type),
-		.gpio = htole16(gpio),
-		.value = htole32(value),
-	};
-	uint8_t resp[2] = {0xaa, 0xaa};
-	size_t len = 0;
-
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
-						    resp, sizeof(resp), &len),
-			 0);
-	assert_int_equal(len, 2);
-	return resp[0] << 8 | resp[1];
-}
-
-#define REPLY(status, value) ((status) << 8 | (value))
 
 static void test_direction_out_refused(void **state)
 {
@@ -198,7 +60,7 @@ static void test_direction_out_refused(void **state)
 	assert_int_equal(f->ncalls, 1);
 	assert_int_equal(f->calls[0].op, FAKE_SET_DIRECTION);
 	assert_int_equal(f->calls[0].line, 0);
-	assert_int_equal(f->calls[0].arg, GPIO_DIRECTION_OUT);
+	assert_int_equal(f->calls[0].dir, GPIO_DIRECTION_OUT);
 	gpio_device_free(dev);
 }
 
@@ -247,7 +109,7 @@ static void test_set_value_refused_on_host_output(void **state)
 	assert_int_equal(f->ncalls, 2);
 	assert_int_equal(f->calls[1].op, FAKE_SET_VALUE);
 	assert_int_equal(f->calls[1].line, 2);
-	assert_int_equal(f->calls[1].arg, 1);
+	assert_int_equal(f->calls[1].value, 1);
 	gpio_device_free(dev);
 }
 
@@ -271,10 +133,10 @@ static void test_inputs_and_values_allowed(void **state)
 			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
 	assert_int_equal(f->ncalls, 3);
 	assert_int_equal(f->calls[0].op, FAKE_SET_DIRECTION);
-	assert_int_equal(f->calls[0].arg, GPIO_DIRECTION_IN);
+	assert_int_equal(f->calls[0].dir, GPIO_DIRECTION_IN);
 	assert_int_equal(f->calls[1].op, FAKE_GET_VALUE);
 	assert_int_equal(f->calls[2].op, FAKE_SET_DIRECTION);
-	assert_int_equal(f->calls[2].arg, GPIO_DIRECTION_NONE);
+	assert_int_equal(f->calls[2].dir, GPIO_DIRECTION_NONE);
 	/* Bad values are ERR as on any line. */
 	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1, 3),
 			 REPLY(ERR, 0));
@@ -284,12 +146,11 @@ static void test_inputs_and_values_allowed(void **state)
 
 static void test_interrupts_allowed(void **state)
 {
-	struct irq_log log = {0};
+	struct irq_done_log log;
 	struct fake *f;
 	struct gpio_device *dev = device_new(&f, true);
 
-	gpio_device_set_irq_handler(dev, on_irq_done, &log);
-	gpio_device_set_irq_feature(dev, true);
+	irq_log_attach(dev, &log);
 	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
 				 VIRTIO_GPIO_DIRECTION_IN),
 			 REPLY(OK, 0));
@@ -297,15 +158,14 @@ static void test_interrupts_allowed(void **state)
 				 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
 			 REPLY(OK, 0));
 	assert_int_equal(f->calls[f->ncalls - 1].op, FAKE_SET_IRQ_TYPE);
-	assert_int_equal(f->calls[f->ncalls - 1].arg,
+	assert_int_equal(f->calls[f->ncalls - 1].value,
 			 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
 	gpio_device_irq_unmask(dev, 1, 42);
-	assert_int_equal(log.count, 0);
+	assert_int_equal(log.ncalls, 0);
 	/* The host line rises: the guest's pair comes back VALID. */
 	gpio_backend_report_level(&f->be, 1, 1);
-	assert_int_equal(log.count, 1);
-	assert_int_equal(log.tokens[0], 42);
-	assert_int_equal(log.status[0], VIRTIO_GPIO_IRQ_STATUS_VALID);
+	assert_int_equal(log.ncalls, 1);
+	assert_irq_done(&log, 0, 42, VALID);
 
 	/* Level interrupts read the line: allowed too. */
 	f->level[3] = 1;
@@ -313,9 +173,8 @@ static void test_interrupts_allowed(void **state)
 				 VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH),
 			 REPLY(OK, 0));
 	gpio_device_irq_unmask(dev, 3, 43);
-	assert_int_equal(log.count, 2);
-	assert_int_equal(log.tokens[1], 43);
-	assert_int_equal(log.status[1], VIRTIO_GPIO_IRQ_STATUS_VALID);
+	assert_int_equal(log.ncalls, 2);
+	assert_irq_done(&log, 1, 43, VALID);
 	gpio_device_free(dev);
 }
 
