@@ -700,6 +700,17 @@ int wait_fd_count(pid_t pid, int want, int timeout_ms)
 	return n;
 }
 
+int expect_fds_at(struct fx *fx, int want, int timeout_ms, const char *what,
+		  int line)
+{
+	int n = wait_fd_count(fx->d.pid, want, timeout_ms);
+
+	if (n != want)
+		fail_msg("line %d: daemon fd count %d after %s, %d before",
+			 line, n, what, want);
+	return n;
+}
+
 /* ------------------------------------------------------------------ */
 /* Fixtures                                                             */
 /* ------------------------------------------------------------------ */

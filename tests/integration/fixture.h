@@ -310,6 +310,16 @@ void fx_session(struct fx *fx, struct vmm *v, unsigned int sock,
 struct vmm *fx_default_session(struct fx *fx, unsigned int slot,
 			       unsigned int sock);
 
+/*
+ * The fixture's daemon has exactly @want fds again within @timeout_ms,
+ * or the test fails, saying "after @what".  Returns the count.
+ */
+int expect_fds_at(struct fx *fx, int want, int timeout_ms, const char *what,
+		  int line);
+
+#define EXPECT_FDS(fx, want, timeout_ms, what) \
+	expect_fds_at(fx, want, timeout_ms, what, __LINE__)
+
 /* ---- GPIO requests (guest.c) ---- */
 
 /* One request; fails unless status, value and used length 2 are as given. */

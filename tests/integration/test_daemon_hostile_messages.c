@@ -89,14 +89,7 @@ static void test_hostile_wrong_sizes(void **state)
 		}
 	}
 	fx_vmm_free(fx, 0);
-	{
-		int n = wait_fd_count(fx->d.pid, base_fds, 2000 * g_scale);
-
-		if (n != base_fds)
-			fail_msg("daemon fd count %d after the hostile "
-				 "connections, %d before",
-				 n, base_fds);
-	}
+	EXPECT_FDS(fx, base_fds, 2000 * g_scale, "the hostile connections");
 	fresh_session_works(fx, 0);
 }
 
@@ -161,11 +154,8 @@ static void test_hostile_fd_counts(void **state)
 	for (i = 0; i < 20; i++)
 		close(efd[i]);
 	fx_vmm_free(fx, 0);
-	i = wait_fd_count(fx->d.pid, base_fds, 2000 * g_scale);
-	if (i != base_fds)
-		fail_msg("daemon fd count %d after messages with wrong fds, "
-			 "%d before (received fds leaked?)",
-			 i, base_fds);
+	EXPECT_FDS(fx, base_fds, 2000 * g_scale,
+		   "messages with wrong fds (received fds leaked?)");
 	fresh_session_works(fx, 0);
 }
 
@@ -249,10 +239,7 @@ static void test_hostile_mem_table(void **state)
 		assert_true(daemon_alive(&fx->d));
 	}
 	fx_vmm_free(fx, 0);
-	i = (unsigned int)wait_fd_count(fx->d.pid, base_fds, 2000 * g_scale);
-	if ((int)i != base_fds)
-		fail_msg("daemon fd count %u after bad mem tables, %d before",
-			 i, base_fds);
+	EXPECT_FDS(fx, base_fds, 2000 * g_scale, "bad mem tables");
 	fresh_session_works(fx, 0);
 }
 
@@ -380,11 +367,8 @@ static void test_hostile_bad_queue_index(void **state)
 		OK(vmm_get_features(v, &f));
 	}
 	close(efd);
-	i = (unsigned int)wait_fd_count(fx->d.pid, base_fds, 2000 * g_scale);
-	if ((int)i != base_fds)
-		fail_msg("daemon fd count %u after refused KICK/CALL/ERR, %d "
-			 "before (fds of refused messages leaked?)",
-			 i, base_fds);
+	EXPECT_FDS(fx, base_fds, 2000 * g_scale,
+		   "refused KICK/CALL/ERR (fds of refused messages leaked?)");
 	/* The eventq index (1) is fine even though never configured. */
 	OK(vmm_set_vring_enable(v, 1, true));
 	REQ_OK(v, GET_VAL, 0, 0, 0);
@@ -597,7 +581,6 @@ static void test_hostile_truncated(void **state)
 	uint8_t partial[16];
 	int efd = eventfd(0, EFD_CLOEXEC);
 	int base_fds = proc_fd_count(fx->d.pid);
-	int n;
 
 	/* Half a header, then close. */
 	fx_connect(fx, v, 0);
@@ -622,11 +605,7 @@ static void test_hostile_truncated(void **state)
 	fx_connect(fx, v, 0);
 	vmm_disconnect(v);
 	close(efd);
-	n = wait_fd_count(fx->d.pid, base_fds, 2000 * g_scale);
-	if (n != base_fds)
-		fail_msg("daemon fd count %d after truncated messages, %d "
-			 "before",
-			 n, base_fds);
+	EXPECT_FDS(fx, base_fds, 2000 * g_scale, "truncated messages");
 	fresh_session_works(fx, 0);
 }
 

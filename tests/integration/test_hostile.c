@@ -403,10 +403,7 @@ static void test_hostile_fd_matrix(void **state)
 		}
 	}
 	/* The hostile sessions are over: nothing of theirs is left. */
-	fds = wait_fd_count(fx->d.pid, base_fds, 2000 * g_scale);
-	if (fds != base_fds)
-		fail_msg("daemon fds: %d before the matrix, %d after", base_fds,
-			 fds);
+	fds = EXPECT_FDS(fx, base_fds, 2000 * g_scale, "the matrix");
 	rss = proc_status(fx->d.pid, "VmRSS");
 	if (rss > base_rss + slack)
 		fail_msg("daemon RSS: %ld kB before the matrix, %ld kB after "
