@@ -237,6 +237,21 @@ static void check(const char *phase, const struct footprint *f0,
 			 phase, f0->rss_kb, f1->rss_kb, slack);
 }
 
+/* The phases, in order; @warm_up is the count of their warm-up run. */
+static const struct {
+	const char *name;
+	void (*run)(struct fx *fx, int count);
+	int warm_up;
+	bool cycles; /* counts cycles, else rounds */
+} phases[] = {
+	{"connect cycles", connect_cycles, 20, true},
+	{"VMMs killed mid-request", killed_vmms, 2, false},
+	{"memory regions removed", regions_removed, 2, false},
+	{"disconnects with interrupts pending", irq_pending_teardown, 2, false},
+};
+
+#define NPHASES (sizeof(phases) / sizeof(phases[0]))
+
 static void test_soak(void **state)
 {
 	struct fx *fx = *state;
@@ -244,41 +259,25 @@ static void test_soak(void **state)
 	int rounds = cycles / 10 < 10 ? 10 : cycles / 10;
 	long slack = env_int("VDG_RSS_SLACK_KB", 2048);
 	struct footprint f0, f1;
-	struct vmm_gpio_res res;
 	int64_t t0 = now_ms();
+	unsigned int i;
 
 	/* Warm-up: every phase once, so allocators reach steady state. */
-	connect_cycles(fx, 20);
-	killed_vmms(fx, 2);
-	regions_removed(fx, 2);
-	irq_pending_teardown(fx, 2);
+	for (i = 0; i < NPHASES; i++)
+		phases[i].run(fx, phases[i].warm_up);
 	measure(fx, NULL, &f0);
 
-	connect_cycles(fx, cycles);
-	measure(fx, &f0, &f1);
-	check("connect cycles", &f0, &f1, slack);
-
-	killed_vmms(fx, rounds);
-	measure(fx, &f0, &f1);
-	check("VMMs killed mid-request", &f0, &f1, slack);
-
-	regions_removed(fx, rounds);
-	measure(fx, &f0, &f1);
-	check("memory regions removed", &f0, &f1, slack);
-
-	irq_pending_teardown(fx, rounds);
-	measure(fx, &f0, &f1);
-	check("disconnects with interrupts pending", &f0, &f1, slack);
+	for (i = 0; i < NPHASES; i++) {
+		phases[i].run(fx, phases[i].cycles ? cycles : rounds);
+		measure(fx, &f0, &f1);
+		check(phases[i].name, &f0, &f1, slack);
+	}
 
 	/* And it still serves. */
 	fx_default_session(fx, 0, 0);
-	OK(vmm_gpio_request(fx->v[0], VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-			    VIRTIO_GPIO_DIRECTION_OUT, &res));
-	assert_int_equal(res.status, VIRTIO_GPIO_STATUS_OK);
-	OK(vmm_gpio_request(fx->v[0], VIRTIO_GPIO_MSG_SET_VALUE, 1, 1, &res));
-	OK(vmm_gpio_request(fx->v[0], VIRTIO_GPIO_MSG_GET_VALUE, 1, 0, &res));
-	assert_int_equal(res.status, VIRTIO_GPIO_STATUS_OK);
-	assert_int_equal(res.value, 1);
+	REQ_OK(fx->v[0], SET_DIR, 1, DIR_OUT, 0);
+	REQ_OK(fx->v[0], SET_VAL, 1, 1, 0);
+	REQ_OK(fx->v[0], GET_VAL, 1, 0, 1);
 	print_message("# soak: %d cycles + 3 x %d rounds in %lld ms\n", cycles,
 		      rounds, (long long)(now_ms() - t0));
 }
