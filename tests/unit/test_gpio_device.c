@@ -786,6 +786,38 @@ static struct gpio_device *irq_device_new(struct fake **fake,
 	return dev;
 }
 
+/* The fixture of most interrupt tests: the device of irq_device_new(). */
+struct irq_dev {
+	struct fake *f;
+	struct gpio_device *dev;
+	struct irq_done_log log;
+	const void *param; /* the test table's initial state */
+};
+
+static int irq_setup(void **state)
+{
+	struct irq_dev *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	t->dev = irq_device_new(&t->f, &t->log);
+	t->param = *state;
+	*state = t;
+	return 0;
+}
+
+static int irq_teardown(void **state)
+{
+	struct irq_dev *t = *state;
+
+	gpio_device_free(t->dev);
+	free(t);
+	return 0;
+}
+
+#define IRQ_TEST(f) cmocka_unit_test_setup_teardown(f, irq_setup, irq_teardown)
+/* An interrupt test named @name: @f run with *@param as t->param. */
+#define IRQ_CASE(name, f, param) {name, f, irq_setup, irq_teardown, (void *)(param)}
+
 static void irq_type_ok(struct gpio_device *dev, uint16_t gpio, uint32_t type)
 {
 	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, gpio, type),
@@ -802,39 +834,33 @@ static const uint32_t irq_types_valid[] = {
 
 static void test_irq_type_feature_withdrawn(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 	unsigned int i;
 
-	gpio_device_set_irq_feature(dev, false);
+	gpio_device_set_irq_feature(t->dev, false);
 	for (i = 0; i < NTYPES; i++)
-		assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 1,
+		assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 1,
 					 irq_types_valid[i]),
 				 REPLY(ERR, 0));
-	assert_int_equal(f->ncalls, 0);
+	assert_int_equal(t->f->ncalls, 0);
 	/* Nothing got enabled: a pair comes straight back. */
-	gpio_device_irq_unmask(dev, 1, 7);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 7, INVALID);
-	gpio_device_free(dev);
+	gpio_device_irq_unmask(t->dev, 1, 7);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 7, INVALID);
 }
 
 static void test_irq_type_valid_types(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 	unsigned int i;
 
 	for (i = 0; i < NTYPES; i++) {
-		irq_type_ok(dev, 1, irq_types_valid[i]);
-		assert_call(f, i, FAKE_SET_IRQ_TYPE, 1, 0,
+		irq_type_ok(t->dev, 1, irq_types_valid[i]);
+		assert_call(t->f, i, FAKE_SET_IRQ_TYPE, 1, 0,
 			    (uint8_t)irq_types_valid[i]);
 	}
-	assert_int_equal(f->ncalls, NTYPES);
-	assert_int_equal(log.ncalls, 0);
-	gpio_device_free(dev);
+	assert_int_equal(t->f->ncalls, NTYPES);
+	assert_int_equal(t->log.ncalls, 0);
 }
 
 static void test_irq_type_invalid_values(void **state)
@@ -842,43 +868,37 @@ static void test_irq_type_invalid_values(void **state)
 	/* 0x101 and 0x104 would pass if only the low byte were checked. */
 	static const uint32_t types[] = {5,  6,	    7,	   9,
 					 16, 0x101, 0x104, 0xffffffff};
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 	unsigned int i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		assert_int_equal(
-			request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 0, types[i]),
+			request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 0, types[i]),
 			REPLY(ERR, 0));
 		assert_int_equal(
-			request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 1, types[i]),
+			request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 1, types[i]),
 			REPLY(ERR, 0));
 	}
-	assert_int_equal(f->ncalls, 0);
+	assert_int_equal(t->f->ncalls, 0);
 
 	/* Line 0 stays without an interrupt: its pair comes back. */
-	gpio_device_irq_unmask(dev, 0, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, INVALID);
-	gpio_device_free(dev);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, INVALID);
 }
 
 static void test_irq_type_invalid_keeps_old_type(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 0, 5),
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 0, 5),
 			 REPLY(ERR, 0));
-	gpio_device_irq_unmask(dev, 0, 1);
-	assert_int_equal(log.ncalls, 0);
-	fake_report(f, 0, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	gpio_device_free(dev);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	assert_int_equal(t->log.ncalls, 0);
+	fake_report(t->f, 0, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, VALID);
 }
 
 /* A back-end that reports every change anyway has no set_irq_type. */
@@ -900,420 +920,340 @@ static void test_irq_type_without_backend_op(void **state)
 
 static void test_irq_unmask_without_irq_type(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	gpio_device_irq_unmask(dev, 2, 5);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 5, INVALID);
+	gpio_device_irq_unmask(t->dev, 2, 5);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 5, INVALID);
 	/* Nothing is held that an edge could fire. */
-	fake_report(f, 2, 1);
-	fake_report(f, 2, 0);
-	assert_int_equal(log.ncalls, 1);
-	gpio_device_free(dev);
+	fake_report(t->f, 2, 1);
+	fake_report(t->f, 2, 0);
+	assert_int_equal(t->log.ncalls, 1);
 }
 
 static void test_irq_unmask_twice(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 0, 1);
-	assert_int_equal(log.ncalls, 0);
-	gpio_device_irq_unmask(dev, 0, 2);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 2, INVALID);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	assert_int_equal(t->log.ncalls, 0);
+	gpio_device_irq_unmask(t->dev, 0, 2);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 2, INVALID);
 	/* The first pair is still the one held. */
-	fake_report(f, 0, 1);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 1, VALID);
-	gpio_device_free(dev);
+	fake_report(t->f, 0, 1);
+	assert_int_equal(t->log.ncalls, 2);
+	assert_irq_done(&t->log, 1, 1, VALID);
 }
 
 static void test_irq_unmask_bad_gpio(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
 	/* Line 0 is enabled: 0x10000 must not be taken for it. */
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 4, 10);
-	gpio_device_irq_unmask(dev, 0xffff, 11);
-	gpio_device_irq_unmask(dev, 0x10000, 12);
-	gpio_device_irq_unmask(dev, 0xffffffff, 13);
-	assert_int_equal(log.ncalls, 4);
-	assert_irq_done(&log, 0, 10, INVALID);
-	assert_irq_done(&log, 1, 11, INVALID);
-	assert_irq_done(&log, 2, 12, INVALID);
-	assert_irq_done(&log, 3, 13, INVALID);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 4, 10);
+	gpio_device_irq_unmask(t->dev, 0xffff, 11);
+	gpio_device_irq_unmask(t->dev, 0x10000, 12);
+	gpio_device_irq_unmask(t->dev, 0xffffffff, 13);
+	assert_int_equal(t->log.ncalls, 4);
+	assert_irq_done(&t->log, 0, 10, INVALID);
+	assert_irq_done(&t->log, 1, 11, INVALID);
+	assert_irq_done(&t->log, 2, 12, INVALID);
+	assert_irq_done(&t->log, 3, 13, INVALID);
 	/* Line 0 has no pair: this one is held, not a second one. */
-	gpio_device_irq_unmask(dev, 0, 14);
-	assert_int_equal(log.ncalls, 4);
-	gpio_device_free(dev);
+	gpio_device_irq_unmask(t->dev, 0, 14);
+	assert_int_equal(t->log.ncalls, 4);
 }
 
-static void test_irq_edge_rising(void **state)
+/* An edge type, the line it is tried on, its line's idle and active level. */
+struct edge_case {
+	uint32_t type;
+	unsigned int line;
+	uint8_t idle, active;
+};
+
+static const struct edge_case edge_rising = {
+	VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, 0, 0, 1};
+static const struct edge_case edge_falling = {
+	VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING, 1, 1, 0};
+
+/* test_irq_edge_rising, test_irq_edge_falling */
+static void run_irq_edge(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
+	const struct edge_case *c = t->param;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 0, 1);
-	fake_report(f, 0, 0);
-	assert_int_equal(log.ncalls, 0);
-	fake_report(f, 0, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	/* A falling edge while masked is not one to latch. */
-	fake_report(f, 0, 0);
-	gpio_device_irq_unmask(dev, 0, 2);
-	assert_int_equal(log.ncalls, 1);
-	fake_report(f, 0, 1);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 2, VALID);
-	gpio_device_free(dev);
-}
-
-static void test_irq_edge_falling(void **state)
-{
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
-
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
-	gpio_device_irq_unmask(dev, 1, 1);
-	fake_report(f, 1, 1);
-	assert_int_equal(log.ncalls, 0);
-	fake_report(f, 1, 0);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	/* A rising edge while masked is not one to latch. */
-	fake_report(f, 1, 1);
-	gpio_device_irq_unmask(dev, 1, 2);
-	assert_int_equal(log.ncalls, 1);
-	fake_report(f, 1, 0);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 2, VALID);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, c->line, c->type);
+	gpio_device_irq_unmask(t->dev, c->line, 1);
+	fake_report(t->f, c->line, c->idle);
+	assert_int_equal(t->log.ncalls, 0);
+	fake_report(t->f, c->line, c->active);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, VALID);
+	/* The other edge while masked is not one to latch. */
+	fake_report(t->f, c->line, c->idle);
+	gpio_device_irq_unmask(t->dev, c->line, 2);
+	assert_int_equal(t->log.ncalls, 1);
+	fake_report(t->f, c->line, c->active);
+	assert_int_equal(t->log.ncalls, 2);
+	assert_irq_done(&t->log, 1, 2, VALID);
 }
 
 static void test_irq_edge_both(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 3, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	gpio_device_irq_unmask(dev, 3, 1);
-	fake_report(f, 3, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	gpio_device_irq_unmask(dev, 3, 2);
-	assert_int_equal(log.ncalls, 1);
-	fake_report(f, 3, 0);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 2, VALID);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 3, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	gpio_device_irq_unmask(t->dev, 3, 1);
+	fake_report(t->f, 3, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, VALID);
+	gpio_device_irq_unmask(t->dev, 3, 2);
+	assert_int_equal(t->log.ncalls, 1);
+	fake_report(t->f, 3, 0);
+	assert_int_equal(t->log.ncalls, 2);
+	assert_irq_done(&t->log, 1, 2, VALID);
 }
 
 static void test_irq_edge_only_on_its_line(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	gpio_device_irq_unmask(dev, 0, 100);
-	gpio_device_irq_unmask(dev, 1, 101);
-	fake_report(f, 1, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 101, VALID);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	gpio_device_irq_unmask(t->dev, 0, 100);
+	gpio_device_irq_unmask(t->dev, 1, 101);
+	fake_report(t->f, 1, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 101, VALID);
 	/* Line 2 has no interrupt and line 0 must not see line 2's edge. */
-	fake_report(f, 2, 0);
-	assert_int_equal(log.ncalls, 1);
-	fake_report(f, 0, 0);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 100, VALID);
-	gpio_device_free(dev);
+	fake_report(t->f, 2, 0);
+	assert_int_equal(t->log.ncalls, 1);
+	fake_report(t->f, 0, 0);
+	assert_int_equal(t->log.ncalls, 2);
+	assert_irq_done(&t->log, 1, 100, VALID);
 }
 
 static void test_irq_edge_latched_while_masked(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 0, 1);
-	fake_report(f, 0, 1);
-	assert_int_equal(log.ncalls, 1);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	fake_report(t->f, 0, 1);
+	assert_int_equal(t->log.ncalls, 1);
 	/* Masked now: two rising edges, one interrupt. */
-	fake_report(f, 0, 0);
-	fake_report(f, 0, 1);
-	fake_report(f, 0, 0);
-	fake_report(f, 0, 1);
-	assert_int_equal(log.ncalls, 1);
-	gpio_device_irq_unmask(dev, 0, 2);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 2, VALID);
+	fake_report(t->f, 0, 0);
+	fake_report(t->f, 0, 1);
+	fake_report(t->f, 0, 0);
+	fake_report(t->f, 0, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	gpio_device_irq_unmask(t->dev, 0, 2);
+	assert_int_equal(t->log.ncalls, 2);
+	assert_irq_done(&t->log, 1, 2, VALID);
 	/* The latch is used up: the next pair waits for a new edge. */
-	gpio_device_irq_unmask(dev, 0, 3);
-	assert_int_equal(log.ncalls, 2);
-	fake_report(f, 0, 0);
-	fake_report(f, 0, 1);
-	assert_int_equal(log.ncalls, 3);
-	assert_irq_done(&log, 2, 3, VALID);
-	gpio_device_free(dev);
+	gpio_device_irq_unmask(t->dev, 0, 3);
+	assert_int_equal(t->log.ncalls, 2);
+	fake_report(t->f, 0, 0);
+	fake_report(t->f, 0, 1);
+	assert_int_equal(t->log.ncalls, 3);
+	assert_irq_done(&t->log, 2, 3, VALID);
 }
 
 static void test_irq_edge_before_irq_type_not_latched(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	fake_report(f, 0, 1);
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 0, 1);
-	assert_int_equal(log.ncalls, 0);
-	gpio_device_free(dev);
+	fake_report(t->f, 0, 1);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	assert_int_equal(t->log.ncalls, 0);
 }
 
-static void test_irq_level_high_active_at_unmask(void **state)
-{
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+/* A level type and its line's active level. */
+struct level_case {
+	uint32_t type;
+	uint8_t active;
+};
 
-	fake_set_levels(f, 1);
-	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+static const struct level_case level_high = {VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH,
+					      1};
+static const struct level_case level_low = {VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW, 0};
+
+/* test_irq_level_{high,low}_active_at_unmask */
+static void run_irq_level_active_at_unmask(void **state)
+{
+	struct irq_dev *t = *state;
+	const struct level_case *c = t->param;
+
+	fake_set_levels(t->f, c->active);
+	irq_type_ok(t->dev, 2, c->type);
 	/* Nothing to fire before a pair is queued. */
-	assert_int_equal(log.ncalls, 0);
-	f->ncalls = 0;
-	gpio_device_irq_unmask(dev, 2, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	assert_int_equal(f->ncalls, 1);
-	assert_call(f, 0, FAKE_GET_VALUE, 2, 0, 0);
-	/* Still high: it fires again at every unmask. */
-	gpio_device_irq_unmask(dev, 2, 2);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 2, VALID);
-	gpio_device_free(dev);
+	assert_int_equal(t->log.ncalls, 0);
+	t->f->ncalls = 0;
+	gpio_device_irq_unmask(t->dev, 2, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, VALID);
+	assert_int_equal(t->f->ncalls, 1);
+	assert_call(t->f, 0, FAKE_GET_VALUE, 2, 0, 0);
+	/* Still active: it fires again at every unmask. */
+	gpio_device_irq_unmask(t->dev, 2, 2);
+	assert_int_equal(t->log.ncalls, 2);
+	assert_irq_done(&t->log, 1, 2, VALID);
 }
 
-static void test_irq_level_low_active_at_unmask(void **state)
+/* test_irq_level_{high,low}_becomes_active */
+static void run_irq_level_becomes_active(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
+	const struct level_case *c = t->param;
 
-	fake_set_levels(f, 0);
-	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW);
-	gpio_device_irq_unmask(dev, 2, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	gpio_device_free(dev);
-}
-
-static void test_irq_level_high_becomes_active(void **state)
-{
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
-
-	fake_set_levels(f, 0);
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
-	gpio_device_irq_unmask(dev, 1, 1);
-	assert_int_equal(log.ncalls, 0);
-	fake_report(f, 1, 0);
-	assert_int_equal(log.ncalls, 0);
-	fake_report(f, 1, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	gpio_device_free(dev);
-}
-
-static void test_irq_level_low_becomes_active(void **state)
-{
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
-
-	fake_set_levels(f, 1);
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW);
-	gpio_device_irq_unmask(dev, 1, 1);
-	assert_int_equal(log.ncalls, 0);
-	fake_report(f, 1, 1);
-	assert_int_equal(log.ncalls, 0);
-	fake_report(f, 1, 0);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	gpio_device_free(dev);
+	fake_set_levels(t->f, !c->active);
+	irq_type_ok(t->dev, 1, c->type);
+	gpio_device_irq_unmask(t->dev, 1, 1);
+	assert_int_equal(t->log.ncalls, 0);
+	fake_report(t->f, 1, !c->active);
+	assert_int_equal(t->log.ncalls, 0);
+	fake_report(t->f, 1, c->active);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, VALID);
 }
 
 static void test_irq_level_not_latched(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	fake_set_levels(f, 0);
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	fake_set_levels(t->f, 0);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
 	/* Active and inactive again while masked: nothing to deliver. */
-	fake_report(f, 0, 1);
-	fake_report(f, 0, 0);
-	gpio_device_irq_unmask(dev, 0, 1);
-	assert_int_equal(log.ncalls, 0);
-	gpio_device_free(dev);
+	fake_report(t->f, 0, 1);
+	fake_report(t->f, 0, 0);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	assert_int_equal(t->log.ncalls, 0);
 }
 
 static void test_irq_level_unreadable_at_unmask(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	fake_set_levels(f, 1);
-	f->get_value_ret = -EIO;
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	fake_set_levels(t->f, 1);
+	t->f->get_value_ret = -EIO;
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
 	/* Neither fired nor bounced: held until the level is known. */
-	gpio_device_irq_unmask(dev, 0, 1);
-	assert_int_equal(log.ncalls, 0);
-	fake_report(f, 0, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	gpio_device_free(dev);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	assert_int_equal(t->log.ncalls, 0);
+	fake_report(t->f, 0, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, VALID);
 }
 
 static void test_irq_type_change_to_active_level(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 0, 1);
-	gpio_device_irq_unmask(dev, 1, 2);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	gpio_device_irq_unmask(t->dev, 1, 2);
 	/* Both lines high, no edge seen. */
-	fake_set_levels(f, 1);
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
+	fake_set_levels(t->f, 1);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, VALID);
 	/* Inactive for LEVEL_LOW: the pair stays held. */
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW);
-	assert_int_equal(log.ncalls, 1);
-	fake_report(f, 1, 0);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 2, VALID);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW);
+	assert_int_equal(t->log.ncalls, 1);
+	fake_report(t->f, 1, 0);
+	assert_int_equal(t->log.ncalls, 2);
+	assert_irq_done(&t->log, 1, 2, VALID);
 }
 
 static void test_irq_type_none_returns_held_pair(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	gpio_device_irq_unmask(dev, 0, 1);
-	f->ncalls = 0;
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
-	assert_call(f, 0, FAKE_SET_IRQ_TYPE, 0, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, INVALID);
-	fake_report(f, 0, 1);
-	assert_int_equal(log.ncalls, 1);
-	gpio_device_irq_unmask(dev, 0, 2);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 2, INVALID);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	t->f->ncalls = 0;
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
+	assert_call(t->f, 0, FAKE_SET_IRQ_TYPE, 0, 0,
+		    VIRTIO_GPIO_IRQ_TYPE_NONE);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, INVALID);
+	fake_report(t->f, 0, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	gpio_device_irq_unmask(t->dev, 0, 2);
+	assert_int_equal(t->log.ncalls, 2);
+	assert_irq_done(&t->log, 1, 2, INVALID);
 }
 
 static void test_irq_type_none_drops_latch(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	fake_report(f, 0, 1);
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 0, 1);
-	assert_int_equal(log.ncalls, 0);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	fake_report(t->f, 0, 1);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	assert_int_equal(t->log.ncalls, 0);
 }
 
 /* Disabling works whatever the back-end says: nothing fires any more. */
 static void test_irq_type_none_backend_failure(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 0, 1);
-	f->set_irq_type_ret = -EIO;
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, INVALID);
-	gpio_device_irq_unmask(dev, 0, 2);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 2, INVALID);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	t->f->set_irq_type_ret = -EIO;
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, INVALID);
+	gpio_device_irq_unmask(t->dev, 0, 2);
+	assert_int_equal(t->log.ncalls, 2);
+	assert_irq_done(&t->log, 1, 2, INVALID);
 }
 
 static void test_set_direction_none_returns_held_pair(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 1, 1);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
+	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 1, 1);
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
 				 VIRTIO_GPIO_DIRECTION_NONE),
 			 REPLY(OK, 0));
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, INVALID);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, INVALID);
 	/* The type is back to NONE: no edge fires, a new pair bounces. */
-	fake_report(f, 1, 1);
-	assert_int_equal(log.ncalls, 1);
-	gpio_device_irq_unmask(dev, 1, 2);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 2, INVALID);
-	gpio_device_free(dev);
+	fake_report(t->f, 1, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	gpio_device_irq_unmask(t->dev, 1, 2);
+	assert_int_equal(t->log.ncalls, 2);
+	assert_irq_done(&t->log, 1, 2, INVALID);
 }
 
 static void test_set_direction_keeps_held_pair(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 1, 1);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
+	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 1, 1);
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
 				 VIRTIO_GPIO_DIRECTION_IN),
 			 REPLY(OK, 0));
 	/* A release the back-end refuses changes nothing either. */
-	f->set_direction_ret = -EBUSY;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
+	t->f->set_direction_ret = -EBUSY;
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
 				 VIRTIO_GPIO_DIRECTION_NONE),
 			 REPLY(ERR, 0));
-	assert_int_equal(log.ncalls, 0);
-	fake_report(f, 1, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	gpio_device_free(dev);
+	assert_int_equal(t->log.ncalls, 0);
+	fake_report(t->f, 1, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, VALID);
 }
 
 /*
@@ -1324,208 +1264,181 @@ static void test_set_direction_keeps_held_pair(void **state)
  */
 static void test_irq_type_refused_holds_pair(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	f->set_irq_type_ret = -EOPNOTSUPP;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 2,
+	t->f->set_irq_type_ret = -EOPNOTSUPP;
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 2,
 				 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
 			 REPLY(ERR, 0));
-	assert_call(f, 0, FAKE_SET_IRQ_TYPE, 2, 0,
+	assert_call(t->f, 0, FAKE_SET_IRQ_TYPE, 2, 0,
 		    VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 2, 1);
-	assert_int_equal(log.ncalls, 0);
-	fake_report(f, 2, 1);
-	assert_int_equal(log.ncalls, 0);
+	gpio_device_irq_unmask(t->dev, 2, 1);
+	assert_int_equal(t->log.ncalls, 0);
+	fake_report(t->f, 2, 1);
+	assert_int_equal(t->log.ncalls, 0);
 	/* Still one pair per line. */
-	gpio_device_irq_unmask(dev, 2, 2);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 2, INVALID);
+	gpio_device_irq_unmask(t->dev, 2, 2);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 2, INVALID);
 
-	f->set_irq_type_ret = 0;
-	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_NONE);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 1, INVALID);
+	t->f->set_irq_type_ret = 0;
+	irq_type_ok(t->dev, 2, VIRTIO_GPIO_IRQ_TYPE_NONE);
+	assert_int_equal(t->log.ncalls, 2);
+	assert_irq_done(&t->log, 1, 1, INVALID);
 	/* Disabled for real now: pairs bounce. */
-	gpio_device_irq_unmask(dev, 2, 3);
-	assert_int_equal(log.ncalls, 3);
-	assert_irq_done(&log, 2, 3, INVALID);
-	gpio_device_free(dev);
+	gpio_device_irq_unmask(t->dev, 2, 3);
+	assert_int_equal(t->log.ncalls, 3);
+	assert_irq_done(&t->log, 2, 3, INVALID);
 }
 
 /* The old type is gone with the refusal, and its held pair with it. */
 static void test_irq_type_refused_returns_held_pair(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 0, 1);
-	f->set_irq_type_ret = -EINVAL;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 0,
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	t->f->set_irq_type_ret = -EINVAL;
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 0,
 				 VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH),
 			 REPLY(ERR, 0));
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, INVALID);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, INVALID);
 	/* The re-queued pair is held, and the old edge type is off. */
-	gpio_device_irq_unmask(dev, 0, 2);
-	fake_report(f, 0, 1);
-	assert_int_equal(log.ncalls, 1);
-	gpio_device_free(dev);
+	gpio_device_irq_unmask(t->dev, 0, 2);
+	fake_report(t->f, 0, 1);
+	assert_int_equal(t->log.ncalls, 1);
 }
 
 static void test_irq_type_refused_then_accepted(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	f->set_irq_type_ret = -EOPNOTSUPP;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 3,
+	t->f->set_irq_type_ret = -EOPNOTSUPP;
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 3,
 				 VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
 			 REPLY(ERR, 0));
-	gpio_device_irq_unmask(dev, 3, 1);
-	f->set_irq_type_ret = 0;
-	irq_type_ok(dev, 3, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
-	assert_int_equal(log.ncalls, 0);
+	gpio_device_irq_unmask(t->dev, 3, 1);
+	t->f->set_irq_type_ret = 0;
+	irq_type_ok(t->dev, 3, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
+	assert_int_equal(t->log.ncalls, 0);
 	/* The held pair now serves the accepted type. */
-	fake_report(f, 3, 1);
-	assert_int_equal(log.ncalls, 0);
-	fake_report(f, 3, 0);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	gpio_device_free(dev);
+	fake_report(t->f, 3, 1);
+	assert_int_equal(t->log.ncalls, 0);
+	fake_report(t->f, 3, 0);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, VALID);
 }
 
 static void test_irq_flush_returns_held_pairs(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	irq_type_ok(dev, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
-	fake_set_levels(f, 0);
-	gpio_device_irq_unmask(dev, 3, 30);
-	gpio_device_irq_unmask(dev, 0, 10);
-	gpio_device_irq_unmask(dev, 1, 11);
-	assert_int_equal(log.ncalls, 0);
-	gpio_device_irq_flush(dev);
-	assert_int_equal(log.ncalls, 3);
-	assert_irq_done(&log, 0, 10, INVALID);
-	assert_irq_done(&log, 1, 11, INVALID);
-	assert_irq_done(&log, 2, 30, INVALID);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	irq_type_ok(t->dev, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	fake_set_levels(t->f, 0);
+	gpio_device_irq_unmask(t->dev, 3, 30);
+	gpio_device_irq_unmask(t->dev, 0, 10);
+	gpio_device_irq_unmask(t->dev, 1, 11);
+	assert_int_equal(t->log.ncalls, 0);
+	gpio_device_irq_flush(t->dev);
+	assert_int_equal(t->log.ncalls, 3);
+	assert_irq_done(&t->log, 0, 10, INVALID);
+	assert_irq_done(&t->log, 1, 11, INVALID);
+	assert_irq_done(&t->log, 2, 30, INVALID);
 	/* Nothing is held any more (a level type latches nothing). */
-	gpio_device_irq_flush(dev);
-	fake_report(f, 3, 1);
-	fake_report(f, 3, 0);
-	assert_int_equal(log.ncalls, 3);
+	gpio_device_irq_flush(t->dev);
+	fake_report(t->f, 3, 1);
+	fake_report(t->f, 3, 0);
+	assert_int_equal(t->log.ncalls, 3);
 	/* Types stay: a new pair is held and fires. */
-	gpio_device_irq_unmask(dev, 1, 12);
-	assert_int_equal(log.ncalls, 3);
-	fake_report(f, 1, 1);
-	assert_int_equal(log.ncalls, 4);
-	assert_irq_done(&log, 3, 12, VALID);
-	gpio_device_free(dev);
+	gpio_device_irq_unmask(t->dev, 1, 12);
+	assert_int_equal(t->log.ncalls, 3);
+	fake_report(t->f, 1, 1);
+	assert_int_equal(t->log.ncalls, 4);
+	assert_irq_done(&t->log, 3, 12, VALID);
 }
 
 static void test_irq_flush_keeps_latch(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
-	gpio_device_irq_unmask(dev, 1, 1);
-	fake_report(f, 0, 0);
-	gpio_device_irq_flush(dev);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, INVALID);
-	gpio_device_irq_unmask(dev, 0, 2);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 2, VALID);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
+	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
+	gpio_device_irq_unmask(t->dev, 1, 1);
+	fake_report(t->f, 0, 0);
+	gpio_device_irq_flush(t->dev);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, INVALID);
+	gpio_device_irq_unmask(t->dev, 0, 2);
+	assert_int_equal(t->log.ncalls, 2);
+	assert_irq_done(&t->log, 1, 2, VALID);
 }
 
 static void test_irq_reset_drops_held_pairs(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
-	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	fake_set_levels(f, 0);
-	gpio_device_irq_unmask(dev, 0, 1);
-	gpio_device_irq_unmask(dev, 1, 2);
-	fake_report(f, 2, 1); /* latched on line 2 */
-	f->ncalls = 0;
-	gpio_device_reset(dev);
-	assert_int_equal(log.ncalls, 0);
-	assert_int_equal(f->ncalls, 1);
-	assert_call(f, 0, FAKE_RESET, 0, 0, 0);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	irq_type_ok(t->dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	fake_set_levels(t->f, 0);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	gpio_device_irq_unmask(t->dev, 1, 2);
+	fake_report(t->f, 2, 1); /* latched on line 2 */
+	t->f->ncalls = 0;
+	gpio_device_reset(t->dev);
+	assert_int_equal(t->log.ncalls, 0);
+	assert_int_equal(t->f->ncalls, 1);
+	assert_call(t->f, 0, FAKE_RESET, 0, 0, 0);
 	/* Nothing held, nothing enabled. */
-	fake_report(f, 0, 0);
-	fake_report(f, 1, 1);
-	assert_int_equal(log.ncalls, 0);
-	gpio_device_irq_unmask(dev, 0, 3);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 3, INVALID);
+	fake_report(t->f, 0, 0);
+	fake_report(t->f, 1, 1);
+	assert_int_equal(t->log.ncalls, 0);
+	gpio_device_irq_unmask(t->dev, 0, 3);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 3, INVALID);
 	/* Line 2's latch went too. */
-	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 2, 4);
-	assert_int_equal(log.ncalls, 1);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 2, 4);
+	assert_int_equal(t->log.ncalls, 1);
 }
 
 static void test_irq_type_change_between_edges_drops_latch(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	fake_report(f, 0, 1);
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 0, 1);
-	assert_int_equal(log.ncalls, 0);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	fake_report(t->f, 0, 1);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	assert_int_equal(t->log.ncalls, 0);
 }
 
 /* Linux may send the same type again (irq_bus_sync_unlock): no news. */
 static void test_irq_type_same_type_keeps_latch(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	fake_report(f, 0, 1);
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 0, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	fake_report(t->f, 0, 1);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, VALID);
 }
 
 static void test_irq_report_bad_line_ignored(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 0, 1);
-	fake_report(f, 4, 1);
-	fake_report(f, 0x10000, 1);
-	fake_report(f, ~0u, 1);
-	assert_int_equal(log.ncalls, 0);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	fake_report(t->f, 4, 1);
+	fake_report(t->f, 0x10000, 1);
+	fake_report(t->f, ~0u, 1);
+	assert_int_equal(t->log.ncalls, 0);
 }
 
 /* The simulated chip's input changes reach the device's interrupts. */
@@ -1585,78 +1498,69 @@ static void assert_guest_state_restored(const struct fake *f)
 
 static void test_suspend_resets_device(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	guest_state_set(dev);
-	fake_set_levels(f, 0);
-	gpio_device_irq_unmask(dev, 0, 1);
-	gpio_device_irq_unmask(dev, 3, 2);
-	f->ncalls = 0;
-	assert_false(gpio_device_is_suspended(dev));
-	assert_int_equal(gpio_device_suspend(dev), 0);
-	assert_true(gpio_device_is_suspended(dev));
+	guest_state_set(t->dev);
+	fake_set_levels(t->f, 0);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	gpio_device_irq_unmask(t->dev, 3, 2);
+	t->f->ncalls = 0;
+	assert_false(gpio_device_is_suspended(t->dev));
+	assert_int_equal(gpio_device_suspend(t->dev), 0);
+	assert_true(gpio_device_is_suspended(t->dev));
 	/* The edge line's level is kept, then everything is released. */
-	assert_int_equal(f->ncalls, 2);
-	assert_call(f, 0, FAKE_GET_VALUE, 0, 0, 0);
-	assert_call(f, 1, FAKE_RESET, 0, 0, 0);
+	assert_int_equal(t->f->ncalls, 2);
+	assert_call(t->f, 0, FAKE_GET_VALUE, 0, 0, 0);
+	assert_call(t->f, 1, FAKE_RESET, 0, 0, 0);
 	/* Held pairs are dropped, not given back. */
-	assert_int_equal(log.ncalls, 0);
+	assert_int_equal(t->log.ncalls, 0);
 	/* Meanwhile the device is as new. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
 			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
-	fake_report(f, 0, 1);
-	assert_int_equal(log.ncalls, 0);
-	gpio_device_irq_unmask(dev, 0, 3);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 3, INVALID);
-	gpio_device_free(dev);
+	fake_report(t->f, 0, 1);
+	assert_int_equal(t->log.ncalls, 0);
+	gpio_device_irq_unmask(t->dev, 0, 3);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 3, INVALID);
 }
 
 static void test_resume_restores_lines(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	guest_state_set(dev);
-	assert_int_equal(gpio_device_suspend(dev), 0);
-	f->ncalls = 0;
-	assert_int_equal(gpio_device_resume(dev), 0);
-	assert_false(gpio_device_is_suspended(dev));
-	assert_guest_state_restored(f);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
+	guest_state_set(t->dev);
+	assert_int_equal(gpio_device_suspend(t->dev), 0);
+	t->f->ncalls = 0;
+	assert_int_equal(gpio_device_resume(t->dev), 0);
+	assert_false(gpio_device_is_suspended(t->dev));
+	assert_guest_state_restored(t->f);
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
 			 REPLY(OK, VIRTIO_GPIO_DIRECTION_OUT));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 2, 0),
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 2, 0),
 			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
 	/* The interrupts work as before. */
-	fake_set_levels(f, 1);
-	gpio_device_irq_unmask(dev, 3, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	gpio_device_irq_unmask(dev, 0, 2);
-	fake_report(f, 0, 0);
-	fake_report(f, 0, 1);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 2, VALID);
-	gpio_device_free(dev);
+	fake_set_levels(t->f, 1);
+	gpio_device_irq_unmask(t->dev, 3, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, VALID);
+	gpio_device_irq_unmask(t->dev, 0, 2);
+	fake_report(t->f, 0, 0);
+	fake_report(t->f, 0, 1);
+	assert_int_equal(t->log.ncalls, 2);
+	assert_irq_done(&t->log, 1, 2, VALID);
 }
 
 static void test_resume_restores_latch(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	fake_report(f, 0, 1);
-	assert_int_equal(gpio_device_suspend(dev), 0);
-	assert_int_equal(gpio_device_resume(dev), 0);
-	gpio_device_irq_unmask(dev, 0, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, VALID);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	fake_report(t->f, 0, 1);
+	assert_int_equal(gpio_device_suspend(t->dev), 0);
+	assert_int_equal(gpio_device_resume(t->dev), 0);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, VALID);
 }
 
 /*
@@ -1707,38 +1611,32 @@ static void test_resume_latches_edge_missed_meanwhile(void **state)
 /* A level that cannot be read at the suspend latches nothing on resume. */
 static void test_resume_unknown_level_latches_nothing(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	f->get_value_ret = -EIO;
-	assert_int_equal(gpio_device_suspend(dev), 0);
-	f->get_value_ret = 0;
-	fake_set_levels(f, 1);
-	assert_int_equal(gpio_device_resume(dev), 0);
-	gpio_device_irq_unmask(dev, 0, 4);
-	assert_int_equal(log.ncalls, 0);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	t->f->get_value_ret = -EIO;
+	assert_int_equal(gpio_device_suspend(t->dev), 0);
+	t->f->get_value_ret = 0;
+	fake_set_levels(t->f, 1);
+	assert_int_equal(gpio_device_resume(t->dev), 0);
+	gpio_device_irq_unmask(t->dev, 0, 4);
+	assert_int_equal(t->log.ncalls, 0);
 }
 
 /* The new front-end hands the held pair in again: it is not a second one. */
 static void test_resume_forgets_held_pair(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 0, 1);
-	assert_int_equal(gpio_device_suspend(dev), 0);
-	assert_int_equal(gpio_device_resume(dev), 0);
-	gpio_device_irq_unmask(dev, 0, 2);
-	assert_int_equal(log.ncalls, 0);
-	fake_report(f, 0, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 2, VALID);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 0, 1);
+	assert_int_equal(gpio_device_suspend(t->dev), 0);
+	assert_int_equal(gpio_device_resume(t->dev), 0);
+	gpio_device_irq_unmask(t->dev, 0, 2);
+	assert_int_equal(t->log.ncalls, 0);
+	fake_report(t->f, 0, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 2, VALID);
 }
 
 /*
@@ -1748,52 +1646,43 @@ static void test_resume_forgets_held_pair(void **state)
  */
 static void test_resume_gives_back_pair_held_meanwhile(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	assert_int_equal(gpio_device_suspend(dev), 0);
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(dev, 1, 7);
-	assert_int_equal(log.ncalls, 0);
-	assert_int_equal(gpio_device_resume(dev), 0);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 7, INVALID);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	assert_int_equal(gpio_device_suspend(t->dev), 0);
+	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	gpio_device_irq_unmask(t->dev, 1, 7);
+	assert_int_equal(t->log.ncalls, 0);
+	assert_int_equal(gpio_device_resume(t->dev), 0);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 7, INVALID);
 }
 
 static void test_resume_without_suspend(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	assert_int_equal(gpio_device_resume(dev), -ENOENT);
-	assert_int_equal(gpio_device_suspend(dev), 0);
-	assert_int_equal(gpio_device_resume(dev), 0);
-	f->ncalls = 0;
-	assert_int_equal(gpio_device_resume(dev), -ENOENT);
-	assert_int_equal(f->ncalls, 0);
-	gpio_device_free(dev);
+	assert_int_equal(gpio_device_resume(t->dev), -ENOENT);
+	assert_int_equal(gpio_device_suspend(t->dev), 0);
+	assert_int_equal(gpio_device_resume(t->dev), 0);
+	t->f->ncalls = 0;
+	assert_int_equal(gpio_device_resume(t->dev), -ENOENT);
+	assert_int_equal(t->f->ncalls, 0);
 }
 
 static void test_reset_forgets_suspended_state(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	guest_state_set(dev);
-	assert_int_equal(gpio_device_suspend(dev), 0);
-	gpio_device_reset(dev);
-	assert_false(gpio_device_is_suspended(dev));
-	f->ncalls = 0;
-	assert_int_equal(gpio_device_resume(dev), -ENOENT);
-	assert_int_equal(f->ncalls, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
+	guest_state_set(t->dev);
+	assert_int_equal(gpio_device_suspend(t->dev), 0);
+	gpio_device_reset(t->dev);
+	assert_false(gpio_device_is_suspended(t->dev));
+	t->f->ncalls = 0;
+	assert_int_equal(gpio_device_resume(t->dev), -ENOENT);
+	assert_int_equal(t->f->ncalls, 0);
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
 			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
-	gpio_device_free(dev);
 }
 
 /*
@@ -1803,78 +1692,69 @@ static void test_reset_forgets_suspended_state(void **state)
  */
 static void test_suspend_twice_keeps_guest_state(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	guest_state_set(dev);
-	assert_int_equal(gpio_device_suspend(dev), 0);
-	f->ncalls = 0;
-	assert_int_equal(gpio_device_suspend(dev), 0);
-	assert_true(gpio_device_is_suspended(dev));
-	assert_int_equal(f->ncalls, 1);
-	assert_call(f, 0, FAKE_RESET, 0, 0, 0);
-	f->ncalls = 0;
-	assert_int_equal(gpio_device_resume(dev), 0);
-	assert_guest_state_restored(f);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
+	guest_state_set(t->dev);
+	assert_int_equal(gpio_device_suspend(t->dev), 0);
+	t->f->ncalls = 0;
+	assert_int_equal(gpio_device_suspend(t->dev), 0);
+	assert_true(gpio_device_is_suspended(t->dev));
+	assert_int_equal(t->f->ncalls, 1);
+	assert_call(t->f, 0, FAKE_RESET, 0, 0, 0);
+	t->f->ncalls = 0;
+	assert_int_equal(gpio_device_resume(t->dev), 0);
+	assert_guest_state_restored(t->f);
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
 			 REPLY(OK, VIRTIO_GPIO_DIRECTION_OUT));
-	gpio_device_free(dev);
 }
 
 static void test_resume_direction_refused(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 1),
+	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 1),
 			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
 				 VIRTIO_GPIO_DIRECTION_OUT),
 			 REPLY(OK, 0));
-	assert_int_equal(gpio_device_suspend(dev), 0);
-	f->set_direction_ret = -EBUSY;
-	f->ncalls = 0;
-	assert_int_equal(gpio_device_resume(dev), -EIO);
-	assert_false(gpio_device_is_suspended(dev));
+	assert_int_equal(gpio_device_suspend(t->dev), 0);
+	t->f->set_direction_ret = -EBUSY;
+	t->f->ncalls = 0;
+	assert_int_equal(gpio_device_resume(t->dev), -EIO);
+	assert_false(gpio_device_is_suspended(t->dev));
 	/* The line starts over released: no type, no remembered value. */
-	assert_int_equal(f->ncalls, 1);
-	assert_call(f, 0, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 1);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
+	assert_int_equal(t->f->ncalls, 1);
+	assert_call(t->f, 0, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 1);
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
 			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
-	gpio_device_irq_unmask(dev, 1, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, INVALID);
-	f->set_direction_ret = 0;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
+	gpio_device_irq_unmask(t->dev, 1, 1);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, INVALID);
+	t->f->set_direction_ret = 0;
+	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
 				 VIRTIO_GPIO_DIRECTION_OUT),
 			 REPLY(OK, 0));
-	assert_call(f, 1, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 0);
-	gpio_device_free(dev);
+	assert_call(t->f, 1, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 0);
 }
 
 /* As after a refused IRQ_TYPE: the pair is held, not bounced. */
 static void test_resume_irq_type_refused(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = irq_device_new(&f, &log);
+	struct irq_dev *t = *state;
 
-	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
-	assert_int_equal(gpio_device_suspend(dev), 0);
-	f->set_irq_type_ret = -EIO;
-	assert_int_equal(gpio_device_resume(dev), -EIO);
-	gpio_device_irq_unmask(dev, 2, 1);
-	fake_report(f, 2, 1);
-	fake_report(f, 2, 0);
-	assert_int_equal(log.ncalls, 0);
-	f->set_irq_type_ret = 0;
-	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_NONE);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 1, INVALID);
-	gpio_device_free(dev);
+	irq_type_ok(t->dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
+	assert_int_equal(gpio_device_suspend(t->dev), 0);
+	t->f->set_irq_type_ret = -EIO;
+	assert_int_equal(gpio_device_resume(t->dev), -EIO);
+	gpio_device_irq_unmask(t->dev, 2, 1);
+	fake_report(t->f, 2, 1);
+	fake_report(t->f, 2, 0);
+	assert_int_equal(t->log.ncalls, 0);
+	t->f->set_irq_type_ret = 0;
+	irq_type_ok(t->dev, 2, VIRTIO_GPIO_IRQ_TYPE_NONE);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_irq_done(&t->log, 0, 1, INVALID);
 }
 
 int main(void)
@@ -1911,55 +1791,58 @@ int main(void)
 		cmocka_unit_test(test_reset_without_get_direction),
 		cmocka_unit_test(test_largest_simulated_chip),
 		cmocka_unit_test(test_over_simulated_chip),
-		cmocka_unit_test(test_irq_type_feature_withdrawn),
-		cmocka_unit_test(test_irq_type_valid_types),
-		cmocka_unit_test(test_irq_type_invalid_values),
-		cmocka_unit_test(test_irq_type_invalid_keeps_old_type),
+		IRQ_TEST(test_irq_type_feature_withdrawn),
+		IRQ_TEST(test_irq_type_valid_types),
+		IRQ_TEST(test_irq_type_invalid_values),
+		IRQ_TEST(test_irq_type_invalid_keeps_old_type),
 		cmocka_unit_test(test_irq_type_without_backend_op),
-		cmocka_unit_test(test_irq_unmask_without_irq_type),
-		cmocka_unit_test(test_irq_unmask_twice),
-		cmocka_unit_test(test_irq_unmask_bad_gpio),
-		cmocka_unit_test(test_irq_edge_rising),
-		cmocka_unit_test(test_irq_edge_falling),
-		cmocka_unit_test(test_irq_edge_both),
-		cmocka_unit_test(test_irq_edge_only_on_its_line),
-		cmocka_unit_test(test_irq_edge_latched_while_masked),
-		cmocka_unit_test(test_irq_edge_before_irq_type_not_latched),
-		cmocka_unit_test(test_irq_level_high_active_at_unmask),
-		cmocka_unit_test(test_irq_level_low_active_at_unmask),
-		cmocka_unit_test(test_irq_level_high_becomes_active),
-		cmocka_unit_test(test_irq_level_low_becomes_active),
-		cmocka_unit_test(test_irq_level_not_latched),
-		cmocka_unit_test(test_irq_level_unreadable_at_unmask),
-		cmocka_unit_test(test_irq_type_change_to_active_level),
-		cmocka_unit_test(test_irq_type_none_returns_held_pair),
-		cmocka_unit_test(test_irq_type_none_drops_latch),
-		cmocka_unit_test(test_irq_type_none_backend_failure),
-		cmocka_unit_test(test_set_direction_none_returns_held_pair),
-		cmocka_unit_test(test_set_direction_keeps_held_pair),
-		cmocka_unit_test(test_irq_type_refused_holds_pair),
-		cmocka_unit_test(test_irq_type_refused_returns_held_pair),
-		cmocka_unit_test(test_irq_type_refused_then_accepted),
-		cmocka_unit_test(test_irq_flush_returns_held_pairs),
-		cmocka_unit_test(test_irq_flush_keeps_latch),
-		cmocka_unit_test(test_irq_reset_drops_held_pairs),
-		cmocka_unit_test(
-			test_irq_type_change_between_edges_drops_latch),
-		cmocka_unit_test(test_irq_type_same_type_keeps_latch),
-		cmocka_unit_test(test_irq_report_bad_line_ignored),
+		IRQ_TEST(test_irq_unmask_without_irq_type),
+		IRQ_TEST(test_irq_unmask_twice),
+		IRQ_TEST(test_irq_unmask_bad_gpio),
+		IRQ_CASE("test_irq_edge_rising", run_irq_edge, &edge_rising),
+		IRQ_CASE("test_irq_edge_falling", run_irq_edge, &edge_falling),
+		IRQ_TEST(test_irq_edge_both),
+		IRQ_TEST(test_irq_edge_only_on_its_line),
+		IRQ_TEST(test_irq_edge_latched_while_masked),
+		IRQ_TEST(test_irq_edge_before_irq_type_not_latched),
+		IRQ_CASE("test_irq_level_high_active_at_unmask",
+			 run_irq_level_active_at_unmask, &level_high),
+		IRQ_CASE("test_irq_level_low_active_at_unmask",
+			 run_irq_level_active_at_unmask, &level_low),
+		IRQ_CASE("test_irq_level_high_becomes_active",
+			 run_irq_level_becomes_active, &level_high),
+		IRQ_CASE("test_irq_level_low_becomes_active",
+			 run_irq_level_becomes_active, &level_low),
+		IRQ_TEST(test_irq_level_not_latched),
+		IRQ_TEST(test_irq_level_unreadable_at_unmask),
+		IRQ_TEST(test_irq_type_change_to_active_level),
+		IRQ_TEST(test_irq_type_none_returns_held_pair),
+		IRQ_TEST(test_irq_type_none_drops_latch),
+		IRQ_TEST(test_irq_type_none_backend_failure),
+		IRQ_TEST(test_set_direction_none_returns_held_pair),
+		IRQ_TEST(test_set_direction_keeps_held_pair),
+		IRQ_TEST(test_irq_type_refused_holds_pair),
+		IRQ_TEST(test_irq_type_refused_returns_held_pair),
+		IRQ_TEST(test_irq_type_refused_then_accepted),
+		IRQ_TEST(test_irq_flush_returns_held_pairs),
+		IRQ_TEST(test_irq_flush_keeps_latch),
+		IRQ_TEST(test_irq_reset_drops_held_pairs),
+		IRQ_TEST(test_irq_type_change_between_edges_drops_latch),
+		IRQ_TEST(test_irq_type_same_type_keeps_latch),
+		IRQ_TEST(test_irq_report_bad_line_ignored),
 		cmocka_unit_test(test_irq_over_simulated_chip),
-		cmocka_unit_test(test_suspend_resets_device),
-		cmocka_unit_test(test_resume_restores_lines),
-		cmocka_unit_test(test_resume_restores_latch),
+		IRQ_TEST(test_suspend_resets_device),
+		IRQ_TEST(test_resume_restores_lines),
+		IRQ_TEST(test_resume_restores_latch),
 		cmocka_unit_test(test_resume_latches_edge_missed_meanwhile),
-		cmocka_unit_test(test_resume_unknown_level_latches_nothing),
-		cmocka_unit_test(test_resume_forgets_held_pair),
-		cmocka_unit_test(test_resume_gives_back_pair_held_meanwhile),
-		cmocka_unit_test(test_resume_without_suspend),
-		cmocka_unit_test(test_reset_forgets_suspended_state),
-		cmocka_unit_test(test_suspend_twice_keeps_guest_state),
-		cmocka_unit_test(test_resume_direction_refused),
-		cmocka_unit_test(test_resume_irq_type_refused),
+		IRQ_TEST(test_resume_unknown_level_latches_nothing),
+		IRQ_TEST(test_resume_forgets_held_pair),
+		IRQ_TEST(test_resume_gives_back_pair_held_meanwhile),
+		IRQ_TEST(test_resume_without_suspend),
+		IRQ_TEST(test_reset_forgets_suspended_state),
+		IRQ_TEST(test_suspend_twice_keeps_guest_state),
+		IRQ_TEST(test_resume_direction_refused),
+		IRQ_TEST(test_resume_irq_type_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
