@@ -131,6 +131,15 @@ static struct vmm *irq_session(struct fx *fx)
 	return irq_session_sized(fx, 0, 256);
 }
 
+/* setup_s8, and a guest (irq_session) in slot 0 for the test to drive. */
+static int setup_guest(void **state)
+{
+	int ret = setup_s8(state);
+
+	irq_session(*state);
+	return ret;
+}
+
 /*
  * After a request's reply: the pair must already be in the used ring (the
  * device returns it before, or at the latest with, the reply).
@@ -156,7 +165,7 @@ static void expect_returned_by_now_at(struct vmm *v, uint16_t gpio,
 static void test_irq_feature_offered(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 
 	assert_true(vmm_offered_features(v) & VMM_BIT(VMM_F_GPIO_IRQ));
 	assert_int_equal(vmm_queue_num(v), 2);
@@ -169,7 +178,7 @@ static void test_irq_feature_offered(void **state)
 static void test_irq_type_values(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	static const uint32_t good[] = {T_NONE, T_RISE, T_FALL, T_BOTH,
 					T_HIGH, T_NONE, T_LOW,	T_NONE};
 	static const uint32_t bad[] = {
@@ -226,49 +235,41 @@ static void test_irq_type_without_feature(void **state)
 /* Edge interrupts                                                      */
 /* ------------------------------------------------------------------ */
 
-static void test_edge_rising(void **state)
+/* An interrupt type with its line's idle and active level. */
+struct irq_case {
+	uint32_t type;
+	unsigned int idle, active;
+};
+
+static const struct irq_case edge_rising = {T_RISE, 0, 1};
+static const struct irq_case edge_falling = {T_FALL, 1, 0};
+static const struct irq_case level_high = {T_HIGH, 0, 1};
+static const struct irq_case level_low = {T_LOW, 1, 0};
+
+/* test_edge_rising, test_edge_falling */
+static void run_edge(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	const struct irq_case *c = fx->param;
+	struct vmm *v = fx->v[0];
 
-	ARM(v, 0, T_RISE);
+	/* Enabled while idle: enabling is not an edge. */
+	SIM_SET(fx, 0, c->idle);
+	ARM(v, 0, c->type);
 	UNMASK(v, 0);
 	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 1);
+	SIM_SET(fx, 0, c->active);
 	EXPECT_VALID(v, 0);
 	EXPECT_QUIET(v);
-	/* Unmasked while high: no edge, nothing. */
+	/* Unmasked while active: no edge, nothing. */
 	UNMASK(v, 0);
 	EXPECT_QUIET(v);
-	/* Same level again: no edge.  Falling: ignored. */
-	SIM_SET(fx, 0, 1);
-	SIM_SET(fx, 0, 0);
-	SIM_SET(fx, 0, 0);
+	/* Same level again: no edge.  The other edge: ignored. */
+	SIM_SET(fx, 0, c->active);
+	SIM_SET(fx, 0, c->idle);
+	SIM_SET(fx, 0, c->idle);
 	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 1);
-	EXPECT_VALID(v, 0);
-	EXPECT_QUIET(v);
-}
-
-static void test_edge_falling(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
-
-	/* Enabled while high: enabling is not an edge. */
-	SIM_SET(fx, 0, 1);
-	ARM(v, 0, T_FALL);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 0);
-	EXPECT_VALID(v, 0);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 0);
-	SIM_SET(fx, 0, 1);
-	SIM_SET(fx, 0, 1);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 0);
+	SIM_SET(fx, 0, c->active);
 	EXPECT_VALID(v, 0);
 	EXPECT_QUIET(v);
 }
@@ -276,7 +277,7 @@ static void test_edge_falling(void **state)
 static void test_edge_both(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 
 	ARM(v, 0, T_BOTH);
 	UNMASK(v, 0);
@@ -300,7 +301,7 @@ static void test_edge_both(void **state)
 static void test_lines_independent(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	uint16_t heads[8];
 	unsigned int i;
 
@@ -336,7 +337,7 @@ static void test_lines_independent(void **state)
 static void test_edge_latch_rising(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 
 	/* An edge before the interrupt is enabled is not latched. */
 	SIM_SET(fx, 0, 1);
@@ -372,7 +373,7 @@ static void test_edge_latch_rising(void **state)
 static void test_edge_latch_falling(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 
 	ARM(v, 0, T_FALL);
 	/* Masked (never unmasked yet): a rising edge is not latched. */
@@ -403,7 +404,7 @@ static void test_edge_latch_falling(void **state)
 static void test_edge_latch_both(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 
 	ARM(v, 0, T_BOTH);
 	SIM_SET(fx, 0, 1); /* rising, latched */
@@ -430,43 +431,30 @@ static void test_edge_latch_both(void **state)
 /* Level interrupts                                                     */
 /* ------------------------------------------------------------------ */
 
-static void test_level_high(void **state)
+/* test_level_high, test_level_low */
+static void run_level(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	const struct irq_case *c = fx->param;
+	struct vmm *v = fx->v[0];
 
-	ARM(v, 0, T_HIGH);
+	SIM_SET(fx, 0, c->idle);
+	ARM(v, 0, c->type);
 	UNMASK(v, 0);
 	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 1);
+	SIM_SET(fx, 0, c->active);
 	EXPECT_VALID(v, 0);
 	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 0);
+	SIM_SET(fx, 0, c->idle);
 	UNMASK(v, 0);
 	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 0);
+	SIM_SET(fx, 0, c->idle);
 	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 1);
+	SIM_SET(fx, 0, c->active);
 	EXPECT_VALID(v, 0);
 	EXPECT_QUIET(v);
-}
-
-static void test_level_low(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
-
-	/* The line is low: the pair comes back as soon as it is queued. */
-	ARM(v, 0, T_LOW);
+	/* Active: the pair comes back as soon as it is queued. */
 	UNMASK(v, 0);
-	EXPECT_VALID(v, 0);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 1);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 1);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 0);
 	EXPECT_VALID(v, 0);
 	EXPECT_QUIET(v);
 }
@@ -475,7 +463,7 @@ static void test_level_low(void **state)
 static void test_level_refire_while_active(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	unsigned int i;
 
 	SIM_SET(fx, 0, 1);
@@ -501,7 +489,7 @@ static void test_level_refire_while_active(void **state)
 static void test_level_not_latched(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 
 	ARM(v, 0, T_HIGH);
 	SIM_SET(fx, 0, 1);
@@ -536,7 +524,7 @@ static void test_level_not_latched(void **state)
 static void test_disarm_returns_pending_pair(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	static const uint32_t types[] = {T_RISE, T_FALL, T_BOTH, T_HIGH, T_LOW};
 	unsigned int i;
 
@@ -569,7 +557,7 @@ static void test_disarm_returns_pending_pair(void **state)
 static void test_disarm_drops_latch(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	static const uint32_t types[] = {T_RISE, T_FALL, T_BOTH};
 	unsigned int i;
 
@@ -609,7 +597,7 @@ static void test_disarm_drops_latch(void **state)
 static void test_direction_none_returns_pending_pair(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	uint16_t head;
 
 	ARM(v, 3, T_BOTH);
@@ -647,7 +635,7 @@ static void test_direction_none_returns_pending_pair(void **state)
 static void test_pair_for_disabled_line(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	unsigned int i;
 
 	for (i = 0; i < 8; i++) {
@@ -667,7 +655,7 @@ static void test_pair_for_disabled_line(void **state)
 static void test_second_pair_same_line(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	uint16_t first, second;
 
 	ARM(v, 1, T_RISE);
@@ -695,7 +683,7 @@ static void test_second_pair_same_line(void **state)
 static void test_pair_bad_gpio(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	static const uint16_t bad[] = {8, 9, 255, 256, 0x8000, 0xffff};
 	unsigned int i;
 
@@ -716,7 +704,7 @@ static void test_pair_bad_gpio(void **state)
 static void test_pair_malformed(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	static const struct {
 		uint32_t req, resp;
 	} bad[] = {{1, 1}, {2, 0}, {0, 1}, {1, 0}, {0, 8}, {8, 0}};
@@ -742,7 +730,7 @@ static void test_pair_malformed(void **state)
 static void test_pair_larger_buffers(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	uint16_t head;
 
 	OK(vmm_gpio_irq_add_raw(v, 2, 8, 8, &head));
@@ -816,7 +804,7 @@ static void restart_eventq(struct vmm *v, uint32_t base)
 static void test_eventq_stop_restart(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	uint32_t base = stop_eventq_with_pairs(fx, v);
 
 	/* Stopped: edges are latched for the masked lines. */
@@ -854,7 +842,7 @@ static void test_eventq_stop_restart(void **state)
 static void test_eventq_pair_queued_while_stopped(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	uint32_t base = stop_eventq_with_pairs(fx, v);
 
 	OK(vmm_gpio_irq_add(v, 2, NULL));
@@ -879,7 +867,7 @@ static void test_eventq_pair_queued_while_stopped(void **state)
 static void test_reconnect_continues_guest(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 
 	ARM(v, 0, T_RISE);
 	ARM(v, 1, T_BOTH);
@@ -916,7 +904,7 @@ static void test_reconnect_continues_guest(void **state)
 static void test_reconnect_delivers_edge_from_the_gap(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 
 	SIM_SET(fx, 1, 1);
 	ARM(v, 0, T_RISE);
@@ -944,7 +932,7 @@ static void test_disconnect_with_pending_pairs(void **state)
 {
 	struct fx *fx = *state;
 	static const uint32_t types[] = {T_RISE, T_FALL, T_BOTH, T_HIGH, T_LOW};
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	char reply[64];
 	unsigned int i, cycle;
 	int fds0;
@@ -1012,7 +1000,7 @@ static void test_disconnect_with_pending_pairs(void **state)
 static void test_output_driven_edges(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 
 	REQ_OK(v, SET_DIR, 4, DIR_OUT, 0);
 	ARM(v, 4, T_RISE);
@@ -1053,7 +1041,7 @@ static void test_output_driven_edges(void **state)
 static void test_output_ignores_sim_input(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 
 	REQ_OK(v, SET_VAL, 5, 1, 0);
 	REQ_OK(v, SET_DIR, 5, DIR_OUT, 0);
@@ -1078,7 +1066,7 @@ static void test_output_ignores_sim_input(void **state)
 static void test_direction_change_edges(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 
 	ARM(v, 2, T_RISE);
 	UNMASK(v, 2);
@@ -1112,7 +1100,7 @@ static void test_direction_change_edges(void **state)
 static void test_ctl_get_set_list(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	struct ctl *c = ctl0(fx);
 	char reply[64], want[64];
 	unsigned int i;
@@ -1232,7 +1220,7 @@ static void test_ctl_nul_byte(void **state)
 	static const char nul_last[] = "set 2 1\0\n";
 	static const char escape[] = "set 2 1\x1b\n";
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	struct ctl *c = ctl0(fx);
 	char reply[128];
 
@@ -1255,7 +1243,7 @@ static void test_ctl_nul_byte(void **state)
 static void test_ctl_two_clients(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	struct ctl a, b;
 	char reply[64];
 
@@ -1408,7 +1396,7 @@ static void client_expect_at(const char *const *args, int want_status,
 static void test_client_binary(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	char sock[200], list[256], out[4096];
 	unsigned int i;
 
@@ -1478,7 +1466,7 @@ static void test_client_binary(void **state)
 static void test_ctl_watch(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	struct ctl w, w2;
 	unsigned int i;
 	char want[32];
@@ -1687,7 +1675,7 @@ static int cmp_i64(const void *a, const void *b)
 static void test_irq_latency(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	struct ctl *c = ctl0(fx);
 	int n = env_int("VDG_LATENCY_ITERATIONS", 200), i;
 	int64_t *samples;
@@ -1747,10 +1735,13 @@ static int g_flood_fds[CTL_FLOOD_CLIENTS];
 static int setup_s65535(void **state)
 {
 	unsigned int i;
+	int ret;
 
 	for (i = 0; i < CTL_FLOOD_CLIENTS; i++)
 		g_flood_fds[i] = -1;
-	return setup_irq(state, 1, "s65535");
+	ret = setup_irq(state, 1, "s65535");
+	irq_session(*state);
+	return ret;
 }
 
 static int teardown_flood(void **state)
@@ -1845,7 +1836,7 @@ static bool hwm_meaningful(void)
 static void test_ctl_flood_memory(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	pid_t pid = fx->d.pid;
 	static char text[4096];
 	int64_t worst = 0, ms;
@@ -2025,7 +2016,7 @@ static unsigned long suppressed_total(const struct daemon *d,
 static void test_guest_warning_flood(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = irq_session(fx);
+	struct vmm *v = fx->v[0];
 	unsigned int printed, notes, bound;
 	unsigned long held;
 	int64_t t0 = now_ms(), ms;
@@ -2173,7 +2164,11 @@ static void test_stderr_pipe_not_read(void **state)
 
 /* ------------------------------------------------------------------ */
 
-#define T(f)   cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
+/* T: a daemon and a guest (setup_guest); T0: the daemon only. */
+#define T(f)   cmocka_unit_test_setup_teardown(f, setup_guest, teardown)
+#define T0(f)  cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
+/* A test named @name: @f run with @param as fx->param, after setup_guest. */
+#define TC(name, f, param) {name, f, setup_guest, teardown, (void *)(param)}
 #define T2(f)  cmocka_unit_test_setup_teardown(f, setup_s4_s8, teardown)
 #define T1K(f) cmocka_unit_test_setup_teardown(f, setup_s1024, teardown)
 #define TFL(f) cmocka_unit_test_setup_teardown(f, setup_s65535, teardown_flood)
@@ -2183,18 +2178,18 @@ static const struct CMUnitTest tests[] = {
 	/* feature and IRQ_TYPE */
 	T(test_irq_feature_offered),
 	T(test_irq_type_values),
-	T(test_irq_type_without_feature),
+	T0(test_irq_type_without_feature),
 	/* edges */
-	T(test_edge_rising),
-	T(test_edge_falling),
+	TC("test_edge_rising", run_edge, &edge_rising),
+	TC("test_edge_falling", run_edge, &edge_falling),
 	T(test_edge_both),
 	T(test_lines_independent),
 	T(test_edge_latch_rising),
 	T(test_edge_latch_falling),
 	T(test_edge_latch_both),
 	/* levels */
-	T(test_level_high),
-	T(test_level_low),
+	TC("test_level_high", run_level, &level_high),
+	TC("test_level_low", run_level, &level_low),
 	T(test_level_refire_while_active),
 	T(test_level_not_latched),
 	/* disabling */
@@ -2219,13 +2214,13 @@ static const struct CMUnitTest tests[] = {
 	T(test_direction_change_edges),
 	/* control socket and client */
 	T(test_ctl_get_set_list),
-	T(test_ctl_errors),
+	T0(test_ctl_errors),
 	T(test_ctl_nul_byte),
 	T(test_ctl_two_clients),
 	T2(test_ctl_socket_per_chip),
 	T(test_client_binary),
 	T(test_ctl_watch),
-	T(test_client_watch),
+	T0(test_client_watch),
 	/* floods */
 	TFL(test_ctl_flood_memory),
 	T(test_guest_warning_flood),
