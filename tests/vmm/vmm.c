@@ -482,20 +482,23 @@ int vmm_recv(struct vmm *vmm, struct vmm_vu_msg *msg, int *fds,
 			  cap, nfds);
 }
 
-int vmm_poll_socket(struct vmm *vmm, int timeout_ms)
+/* Whether @fd is readable within @timeout_ms: 1, 0, or -errno. */
+static int poll_in(int fd, int timeout_ms)
 {
-	struct pollfd pfd = {.events = POLLIN};
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	int r;
 
-	if (vmm->sock < 0)
-		return -ENOTCONN;
-	pfd.fd = vmm->sock;
 	do {
 		r = poll(&pfd, 1, timeout_ms);
 	} while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	return r > 0;
+	return r < 0 ? -errno : r > 0;
+}
+
+int vmm_poll_socket(struct vmm *vmm, int timeout_ms)
+{
+	if (vmm->sock < 0)
+		return -ENOTCONN;
+	return poll_in(vmm->sock, timeout_ms);
 }
 
 int vmm_wait_closed(struct vmm *vmm, int timeout_ms, uint32_t *msg_request)
@@ -738,26 +741,28 @@ int vmm_set_mem_table(struct vmm *vmm, unsigned int nregions)
 		      nregions);
 }
 
-int vmm_add_mem_reg(struct vmm *vmm, unsigned int index)
+/* ADD_MEM_REG (with the memfd) or REM_MEM_REG (without) of region @index. */
+static int mem_reg(struct vmm *vmm, uint32_t request, unsigned int index)
 {
+	bool add = request == VMM_VU_ADD_MEM_REG;
 	struct vmm_vu_single_region sr = {0};
 	int ret;
 
 	ret = vmm_region(vmm, index, &sr.region);
 	if (ret < 0)
 		return ret;
-	return simple(vmm, VMM_VU_ADD_MEM_REG, &sr, sizeof(sr), &vmm->memfd, 1);
+	return simple(vmm, request, &sr, sizeof(sr), add ? &vmm->memfd : NULL,
+		      add ? 1 : 0);
+}
+
+int vmm_add_mem_reg(struct vmm *vmm, unsigned int index)
+{
+	return mem_reg(vmm, VMM_VU_ADD_MEM_REG, index);
 }
 
 int vmm_rem_mem_reg(struct vmm *vmm, unsigned int index)
 {
-	struct vmm_vu_single_region sr = {0};
-	int ret;
-
-	ret = vmm_region(vmm, index, &sr.region);
-	if (ret < 0)
-		return ret;
-	return simple(vmm, VMM_VU_REM_MEM_REG, &sr, sizeof(sr), NULL, 0);
+	return mem_reg(vmm, VMM_VU_REM_MEM_REG, index);
 }
 
 static int set_state(struct vmm *vmm, uint32_t request, uint32_t index,
@@ -831,19 +836,28 @@ int vmm_set_vring_err(struct vmm *vmm, uint32_t index, int fd)
 	return set_vring_fd(vmm, VMM_VU_SET_VRING_ERR, index, fd);
 }
 
+/* A GET/SET_CONFIG payload's header; -EINVAL if @size does not fit. */
+static int config_init(struct vmm_vu_config *req, uint32_t offset,
+		       uint32_t size, uint32_t flags)
+{
+	if (size > sizeof(req->data))
+		return -EINVAL;
+	memset(req, 0, sizeof(*req));
+	req->offset = offset;
+	req->size = size;
+	req->flags = flags;
+	return 0;
+}
+
 int vmm_get_config(struct vmm *vmm, uint32_t offset, uint32_t size,
 		   uint32_t flags, void *buf)
 {
 	struct vmm_vu_config req;
 	struct vmm_vu_msg reply;
-	int ret;
+	int ret = config_init(&req, offset, size, flags);
 
-	if (size > sizeof(req.data))
-		return -EINVAL;
-	memset(&req, 0, sizeof(req));
-	req.offset = offset;
-	req.size = size;
-	req.flags = flags;
+	if (ret < 0)
+		return ret;
 	ret = vmm_call(vmm, VMM_VU_GET_CONFIG,
 		       call_flags(vmm, VMM_VU_GET_CONFIG), &req,
 		       VMM_CONFIG_HDR_SIZE + size, &reply);
@@ -865,13 +879,10 @@ int vmm_set_config(struct vmm *vmm, uint32_t offset, uint32_t size,
 		   uint32_t flags, const void *buf)
 {
 	struct vmm_vu_config req;
+	int ret = config_init(&req, offset, size, flags);
 
-	if (size > sizeof(req.data))
-		return -EINVAL;
-	memset(&req, 0, sizeof(req));
-	req.offset = offset;
-	req.size = size;
-	req.flags = flags;
+	if (ret < 0)
+		return ret;
 	if (buf)
 		memcpy(req.data, buf, size);
 	return simple(vmm, VMM_VU_SET_CONFIG, &req, VMM_CONFIG_HDR_SIZE + size,
@@ -1145,6 +1156,25 @@ int vmm_queue_publish(struct vmm *vmm, unsigned int q, uint16_t head)
 	return 0;
 }
 
+/*
+ * Writes @d as buffer @k of a chain of @n: @nout device-readable ones from
+ * @out, then device-writable ones from @in; NEXT (to @next) unless last.
+ */
+static void chain_desc(struct vring_desc *d, const struct vmm_sg *out,
+		       unsigned int nout, const struct vmm_sg *in,
+		       unsigned int n, unsigned int k, uint16_t next)
+{
+	const struct vmm_sg *sg = k < nout ? &out[k] : &in[k - nout];
+	uint16_t fl = k < nout ? 0 : VRING_DESC_F_WRITE;
+
+	if (k + 1 < n)
+		fl |= VRING_DESC_F_NEXT;
+	d->addr = htole64(sg->gpa);
+	d->len = htole32(sg->len);
+	d->flags = htole16(fl);
+	d->next = htole16(next);
+}
+
 int vmm_queue_add(struct vmm *vmm, unsigned int q, const struct vmm_sg *out,
 		  unsigned int nout, const struct vmm_sg *in, unsigned int nin,
 		  enum vmm_chain_mode mode, uint16_t *head_out)
@@ -1174,18 +1204,9 @@ int vmm_queue_add(struct vmm *vmm, unsigned int q, const struct vmm_sg *out,
 		struct vring_desc *t =
 			vq->ind_tables + (size_t)head * vq->indirect_max;
 
-		for (k = 0; k < n; k++) {
-			const struct vmm_sg *sg =
-				k < nout ? &out[k] : &in[k - nout];
-			uint16_t fl = k < nout ? 0 : VRING_DESC_F_WRITE;
-
-			if (k + 1 < n)
-				fl |= VRING_DESC_F_NEXT;
-			t[k].addr = htole64(sg->gpa);
-			t[k].len = htole32(sg->len);
-			t[k].flags = htole16(fl);
-			t[k].next = htole16(k + 1 < n ? k + 1 : 0);
-		}
+		for (k = 0; k < n; k++)
+			chain_desc(&t[k], out, nout, in, n, k,
+				   k + 1 < n ? k + 1 : 0);
 		vq->desc[head].addr =
 			htole64(vq->ind_gpa + 16ull * head * vq->indirect_max);
 		vq->desc[head].len = htole32(16u * n);
@@ -1197,16 +1218,8 @@ int vmm_queue_add(struct vmm *vmm, unsigned int q, const struct vmm_sg *out,
 	} else {
 		idx = head;
 		for (k = 0; k < n; k++) {
-			const struct vmm_sg *sg =
-				k < nout ? &out[k] : &in[k - nout];
-			uint16_t fl = k < nout ? 0 : VRING_DESC_F_WRITE;
-
-			if (k + 1 < n)
-				fl |= VRING_DESC_F_NEXT;
-			vq->desc[idx].addr = htole64(sg->gpa);
-			vq->desc[idx].len = htole32(sg->len);
-			vq->desc[idx].flags = htole16(fl);
-			vq->desc[idx].next = htole16(vq->next[idx]);
+			chain_desc(&vq->desc[idx], out, nout, in, n, k,
+				   vq->next[idx]);
 			idx = vq->next[idx];
 		}
 		vq->free_head = idx;
@@ -1354,18 +1367,12 @@ static bool drain_call(struct vmm_queue *vq)
 int vmm_queue_wait_call(struct vmm *vmm, unsigned int q, int timeout_ms)
 {
 	struct vmm_queue *vq = get_queue(vmm, q);
-	struct pollfd pfd = {.events = POLLIN};
 	int r;
 
 	if (!vq)
 		return -EINVAL;
-	pfd.fd = vq->call_fd;
-	do {
-		r = poll(&pfd, 1, timeout_ms);
-	} while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	return r > 0 && drain_call(vq);
+	r = poll_in(vq->call_fd, timeout_ms);
+	return r < 0 ? r : r > 0 && drain_call(vq);
 }
 
 int vmm_queue_wait_used(struct vmm *vmm, unsigned int q, int timeout_ms)
