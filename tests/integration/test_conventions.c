@@ -241,6 +241,42 @@ static void stop(struct conv *c, bool notifying)
 		print_log(&c->fx.d, "VDG_SHOW_LOG");
 }
 
+/*
+ * spawn() with a NOTIFY_SOCKET (@abstract or a path) added to @env;
+ * returns once the daemon said READY=1, serving @ndev devices.
+ */
+static void spawn_ready(struct conv *c, const char *const *args,
+			struct child_env *env, bool abstract, unsigned int ndev)
+{
+	char ready[64];
+
+	notify_socket(c, abstract);
+	env->notify = c->notify;
+	spawn(c, args, env);
+	snprintf(ready, sizeof(ready),
+		 "READY=1\nSTATUS=serving %u device%s, 0 connected", ndev,
+		 ndev == 1 ? "" : "s");
+	expect_notify(c, ready);
+}
+
+/*
+ * --fd=@fd --device-list=@list, and JOURNAL_STREAM if @journal: ready,
+ * serving one device.
+ */
+static void spawn_fd(struct conv *c, int fd, const char *list, bool journal)
+{
+	char a_fd[32], a_list[64];
+	const char *args[] = {a_fd, a_list, NULL};
+	struct child_env env;
+
+	snprintf(a_fd, sizeof(a_fd), "--fd=%d", fd);
+	snprintf(a_list, sizeof(a_list), "--device-list=%s", list);
+	env_init(&env);
+	env.keep_fd = fd;
+	env.journal = journal;
+	spawn_ready(c, args, &env, false, 1);
+}
+
 /* Connects a VMM to @path and proves one GET_VALUE round trip. */
 static struct vmm *serve_check(struct conv *c, unsigned int slot,
 			       const char *path, uint16_t ngpio)
@@ -325,13 +361,10 @@ static void test_notify_sequence(void **state)
 			      NULL};
 	struct child_env env;
 
-	notify_socket(c, true);
 	snprintf(a_path, sizeof(a_path), "--socket-path=%s", c->fx.d.base);
 	c->fx.d.count = 2;
 	env_init(&env);
-	env.notify = c->notify;
-	spawn(c, args, &env);
-	expect_notify(c, "READY=1\nSTATUS=serving 2 devices, 0 connected");
+	spawn_ready(c, args, &env, true, 2);
 	/* Ready means listening: no retry needed. */
 	daemon_sock(&c->fx.d, 0, sock, sizeof(sock));
 	assert_true(file_exists(sock));
@@ -351,19 +384,10 @@ static void test_notify_sequence(void **state)
 static void test_fd_serves(void **state)
 {
 	struct conv *c = *state;
-	char a_fd[32], sim[200];
-	const char *args[] = {a_fd, "--device-list=s8", NULL};
-	struct child_env env;
-	int fd, fds_ready;
+	char sim[200];
+	int fds_ready;
 
-	fd = given_socket(c, "vm.sock");
-	notify_socket(c, false);
-	snprintf(a_fd, sizeof(a_fd), "--fd=%d", fd);
-	env_init(&env);
-	env.keep_fd = fd;
-	env.notify = c->notify;
-	spawn(c, args, &env);
-	expect_notify(c, "READY=1\nSTATUS=serving 1 device, 0 connected");
+	spawn_fd(c, given_socket(c, "vm.sock"), "s8", false);
 	fds_ready = proc_fd_count(c->fx.d.pid);
 
 	serve_check(c, 0, given_path(c, 0), 8);
@@ -392,21 +416,12 @@ static void test_fd_serves(void **state)
 static void test_fd_sim_in_the_way(void **state)
 {
 	struct conv *c = *state;
-	char a_fd[32], sim[200];
-	const char *args[] = {a_fd, "--device-list=s4", NULL};
-	struct child_env env;
-	int fd;
+	int fd = given_socket(c, "vm.sock");
+	char sim[200];
 
-	fd = given_socket(c, "vm.sock");
 	snprintf(sim, sizeof(sim), "%s.sim", given_path(c, 0));
 	assert_int_equal(mkdir(sim, 0700), 0);
-	notify_socket(c, false);
-	snprintf(a_fd, sizeof(a_fd), "--fd=%d", fd);
-	env_init(&env);
-	env.keep_fd = fd;
-	env.notify = c->notify;
-	spawn(c, args, &env);
-	expect_notify(c, "READY=1\nSTATUS=serving 1 device, 0 connected");
+	spawn_fd(c, fd, "s4", false);
 	expect_log(&c->fx.d, "warning: vm.sock: cannot create");
 	serve_check(c, 0, given_path(c, 0), 4);
 	stop(c, false);
@@ -419,19 +434,9 @@ static void test_fd_abstract(void **state)
 {
 	struct conv *c = *state;
 	struct sockaddr_un addr;
-	char a_fd[32];
-	const char *args[] = {a_fd, "--device-list=s4", NULL};
-	struct child_env env;
 	socklen_t len;
-	int fd = abstract_socket(c, "fd", &addr, &len);
 
-	notify_socket(c, false);
-	snprintf(a_fd, sizeof(a_fd), "--fd=%d", fd);
-	env_init(&env);
-	env.keep_fd = fd;
-	env.notify = c->notify;
-	spawn(c, args, &env);
-	expect_notify(c, "READY=1\nSTATUS=serving 1 device, 0 connected");
+	spawn_fd(c, abstract_socket(c, "fd", &addr, &len), "s4", false);
 	expect_log(&c->fx.d, "has no PATH.sim");
 	stop(c, true);
 }
@@ -454,10 +459,7 @@ static void test_activation(void **state)
 	env.act_fds[2] = given_socket(c, "b.sock");
 	env.n_act = 3;
 	env.fdnames = "a-sim:a:b";
-	notify_socket(c, true);
-	env.notify = c->notify;
-	spawn(c, args, &env);
-	expect_notify(c, "READY=1\nSTATUS=serving 2 devices, 0 connected");
+	spawn_ready(c, args, &env, true, 2);
 
 	serve_check(c, 0, given_path(c, 1), 8);
 	expect_notify(c, "STATUS=serving 2 devices, 1 connected");
@@ -500,10 +502,7 @@ static void test_activation_abstract_named(void **state)
 	env.act_fds[0] = abstract_socket(c, "named", &addr, &len);
 	env.n_act = 1;
 	env.fdnames = "vm-abstract";
-	notify_socket(c, false);
-	env.notify = c->notify;
-	spawn(c, args, &env);
-	expect_notify(c, "READY=1\nSTATUS=serving 1 device, 0 connected");
+	spawn_ready(c, args, &env, false, 1);
 	expect_log(&c->fx.d, "warning: vm-abstract: an unnamed socket has no "
 			  "PATH.sim");
 	client = fx_socket(&c->fx, SOCK_STREAM);
@@ -522,18 +521,15 @@ static void test_activation_other_pid(void **state)
 	struct child_env env;
 	char sock[200];
 
-	notify_socket(c, false);
 	snprintf(a_path, sizeof(a_path), "--socket-path=%s", c->fx.d.base);
 	c->fx.d.count = 1;
 	env_init(&env);
-	env.notify = c->notify;
 	/* As if the test had been activated and the daemon inherited it. */
 	env.act_fds[0] = given_socket(c, "parent.sock");
 	env.n_act = 1;
 	env.foreign_pid = true;
-	spawn(c, args, &env);
 	/* Not "--socket-path cannot be used with socket activation". */
-	expect_notify(c, "READY=1\nSTATUS=serving 1 device, 0 connected");
+	spawn_ready(c, args, &env, false, 1);
 	daemon_sock(&c->fx.d, 0, sock, sizeof(sock));
 	serve_check(c, 0, sock, 4);
 	expect_notify(c, "STATUS=serving 1 device, 1 connected");
@@ -546,21 +542,11 @@ static void test_activation_other_pid(void **state)
 static void test_journal_lines(void **state)
 {
 	struct conv *c = *state;
-	char a_fd[32], line[1024];
-	const char *args[] = {a_fd, "--device-list=s4", NULL};
-	struct child_env env;
-	int fd, lines = 0;
+	char line[1024];
+	int lines = 0;
 	FILE *f;
 
-	fd = given_socket(c, "vm.sock");
-	notify_socket(c, false);
-	snprintf(a_fd, sizeof(a_fd), "--fd=%d", fd);
-	env_init(&env);
-	env.keep_fd = fd;
-	env.notify = c->notify;
-	env.journal = true;
-	spawn(c, args, &env);
-	expect_notify(c, "READY=1\nSTATUS=serving 1 device, 0 connected");
+	spawn_fd(c, given_socket(c, "vm.sock"), "s4", true);
 	serve_check(c, 0, given_path(c, 0), 4);
 	expect_notify(c, "STATUS=serving 1 device, 1 connected");
 	stop(c, true);
