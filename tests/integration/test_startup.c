@@ -38,6 +38,8 @@
 
 /* How long a start-up error may take (times g_scale). */
 #define ERROR_WITHIN_MS 1000
+/* Room for a socket path in the daemon's directory. */
+#define PATH_LEN 192
 
 struct st {
 	struct fx fx;	  /* fx.d: the daemon, started by each test */
@@ -52,6 +54,7 @@ static int st_setup(void **state)
 	struct st *t = (struct st *)fx_alloc(sizeof(*t));
 
 	daemon_prepare(&t->fx.d);
+	t->fx.param = *state;
 	*state = t;
 	return 0;
 }
@@ -172,42 +175,52 @@ static ino_t inode_of(const char *path)
 /* ------------------------------------------------------------------ */
 /* Something in the way of a socket                                     */
 
-/* A squatter at PATH0.sim that accepts nobody: PATH0.sim named, no wait. */
-static void test_squatter_at_sim(void **state)
+/* Something another user put at socket 0's paths before the daemon. */
+struct in_the_way {
+	bool sim;      /* at PATH0.sim, else at PATH0 */
+	bool squatter; /* a listener that accepts nobody, else a file */
+};
+
+/*
+ * At PATH0.sim, the first the daemon makes, or at PATH0, after which it
+ * removes the PATH0.sim it made: the one line names the path and what is
+ * there, the daemon exits 2 at once (no wait on a squatter), and what was
+ * in the way is left as it was.  test_squatter_at_sim,
+ * test_squatter_at_device, test_file_at_sim, test_file_at_device.
+ */
+static void run_in_the_way(void **state)
 {
 	struct st *t = *state;
-	char sim[192], want[512];
-	ino_t ino;
+	const struct in_the_way *c = t->fx.param;
+	char path[192], want[512];
+	ino_t ino = 0;
 
-	daemon_sim_sock(&t->fx.d, 0, sim, sizeof(sim));
-	full_backlog_squatter(t, sim);
-	ino = inode_of(sim);
-	snprintf(want, sizeof(want),
-		 "%s: cannot create the control socket: another process "
-		 "serves it",
-		 sim);
+	if (c->sim)
+		daemon_sim_sock(&t->fx.d, 0, path, sizeof(path));
+	else
+		daemon_sock(&t->fx.d, 0, path, sizeof(path));
+	if (c->squatter) {
+		full_backlog_squatter(t, path);
+		ino = inode_of(path);
+	} else {
+		put_file(path);
+	}
+	snprintf(want, sizeof(want), "%s: cannot create the %s: %s", path,
+		 c->sim ? "control socket" : "socket",
+		 c->squatter ? "another process serves it"
+			     : "a file that is not a socket is in the way");
 	expect_start_error(t, args_for(t, 1, "s8", NULL), want);
-	assert_int_equal(inode_of(sim), ino);
+	if (c->squatter)
+		assert_int_equal(inode_of(path), ino);
+	else
+		expect_file(path);
 	assert_int_equal(dir_entries(t->fx.d.dir), 1);
 }
 
-/* The same at PATH0: PATH0 named, and the PATH0.sim made before is gone. */
-static void test_squatter_at_device(void **state)
-{
-	struct st *t = *state;
-	char sock[192], want[512];
-	ino_t ino;
-
-	daemon_sock(&t->fx.d, 0, sock, sizeof(sock));
-	full_backlog_squatter(t, sock);
-	ino = inode_of(sock);
-	snprintf(want, sizeof(want),
-		 "%s: cannot create the socket: another process serves it",
-		 sock);
-	expect_start_error(t, args_for(t, 1, "s8", NULL), want);
-	assert_int_equal(inode_of(sock), ino);
-	assert_int_equal(dir_entries(t->fx.d.dir), 1);
-}
+static const struct in_the_way squatter_at_sim = {true, true};
+static const struct in_the_way squatter_at_device = {false, true};
+static const struct in_the_way file_at_sim = {true, false};
+static const struct in_the_way file_at_device = {false, false};
 
 /* A squatter at the second device's path: the first is cleaned up too. */
 static void test_squatter_at_second_device(void **state)
@@ -230,40 +243,6 @@ static void test_squatter_at_second_device(void **state)
 		print_log(&t->fx.d, "no error line");
 		fail_msg("no log line \"%s\"", want);
 	}
-	assert_int_equal(dir_entries(t->fx.d.dir), 1);
-}
-
-/* A regular file at PATH0.sim: named, and left as it was. */
-static void test_file_at_sim(void **state)
-{
-	struct st *t = *state;
-	char sim[192], want[512];
-
-	daemon_sim_sock(&t->fx.d, 0, sim, sizeof(sim));
-	put_file(sim);
-	snprintf(want, sizeof(want),
-		 "%s: cannot create the control socket: a file that is not a "
-		 "socket is in the way",
-		 sim);
-	expect_start_error(t, args_for(t, 1, "s8", NULL), want);
-	expect_file(sim);
-	assert_int_equal(dir_entries(t->fx.d.dir), 1);
-}
-
-/* A regular file at PATH0: named, left as it was, PATH0.sim gone. */
-static void test_file_at_device(void **state)
-{
-	struct st *t = *state;
-	char sock[192], want[512];
-
-	daemon_sock(&t->fx.d, 0, sock, sizeof(sock));
-	put_file(sock);
-	snprintf(want, sizeof(want),
-		 "%s: cannot create the socket: a file that is not a socket "
-		 "is in the way",
-		 sock);
-	expect_start_error(t, args_for(t, 1, "s8", NULL), want);
-	expect_file(sock);
 	assert_int_equal(dir_entries(t->fx.d.dir), 1);
 }
 
@@ -516,16 +495,20 @@ static void stop_clean(struct daemon *d)
 	}
 }
 
-/* The daemon's sockets exist, PATH0.sim too. */
-static void start_s8(struct st *t)
+/*
+ * A daemon serving PATH0 and PATH0.sim (written to @sock and @sim, of
+ * PATH_LEN bytes), both then removed by someone else.
+ */
+static void start_s8_unlinked(struct st *t, char *sock, char *sim)
 {
-	char sim[192];
-
 	t->fx.d.count = 1;
 	daemon_spawn_wait(&t->fx.d, args_for(t, 1, "s8", NULL));
+	daemon_sock(&t->fx.d, 0, sock, PATH_LEN);
+	daemon_sim_sock(&t->fx.d, 0, sim, PATH_LEN);
 	/* PATH.sim is made before PATH. */
-	daemon_sim_sock(&t->fx.d, 0, sim, sizeof(sim));
 	assert_true(connects(sim));
+	assert_int_equal(unlink(sock), 0);
+	assert_int_equal(unlink(sim), 0);
 }
 
 /*
@@ -535,14 +518,10 @@ static void start_s8(struct st *t)
 static void test_replaced_files_stay(void **state)
 {
 	struct st *t = *state;
-	char sock[192], sim[192];
+	char sock[PATH_LEN], sim[PATH_LEN];
 	ino_t sim_ino;
 
-	start_s8(t);
-	daemon_sock(&t->fx.d, 0, sock, sizeof(sock));
-	daemon_sim_sock(&t->fx.d, 0, sim, sizeof(sim));
-	assert_int_equal(unlink(sock), 0);
-	assert_int_equal(unlink(sim), 0);
+	start_s8_unlinked(t, sock, sim);
 	put_file(sock);
 	listener_at(t, sim);
 	sim_ino = inode_of(sim);
@@ -565,15 +544,11 @@ static void test_replaced_files_stay(void **state)
 static void test_other_daemon_sockets_stay(void **state)
 {
 	struct st *t = *state;
-	char sock[192], sim[192], why[256];
+	char sock[PATH_LEN], sim[PATH_LEN], why[256];
 	struct vmm *v;
 	int fd;
 
-	start_s8(t);
-	daemon_sock(&t->fx.d, 0, sock, sizeof(sock));
-	daemon_sim_sock(&t->fx.d, 0, sim, sizeof(sim));
-	assert_int_equal(unlink(sock), 0);
-	assert_int_equal(unlink(sim), 0);
+	start_s8_unlinked(t, sock, sim);
 
 	t->d2 = t->fx.d;
 	t->d2.pid = 0;
@@ -717,13 +692,15 @@ static void test_error_to_closed_pipe(void **state)
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, st_setup, st_teardown)
+/* A test named @name: @fn run with @param as fx.param. */
+#define TC(name, fn, param) {name, fn, st_setup, st_teardown, (void *)(param)}
 
 static const struct CMUnitTest tests[] = {
-	T(test_squatter_at_sim),
-	T(test_squatter_at_device),
+	TC("test_squatter_at_sim", run_in_the_way, &squatter_at_sim),
+	TC("test_squatter_at_device", run_in_the_way, &squatter_at_device),
 	T(test_squatter_at_second_device),
-	T(test_file_at_sim),
-	T(test_file_at_device),
+	TC("test_file_at_sim", run_in_the_way, &file_at_sim),
+	TC("test_file_at_device", run_in_the_way, &file_at_device),
 	T(test_chip_fifo),
 	T(test_chip_leased_file),
 	T(test_chip_other_devices),
