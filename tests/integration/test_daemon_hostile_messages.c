@@ -15,6 +15,35 @@
 
 #include "test_daemon.h"
 
+/* @ret must be -EREMOTEIO (a non-zero ack); @fmt... names the request. */
+static void __attribute__((format(printf, 2, 3)))
+expect_refusal(int ret, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	if (ret == -EREMOTEIO)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	fail_msg("%s: expected a refusal, got %d (%s)", what, ret,
+		 strerror(-ret));
+}
+
+/* A refused SET_VRING_NUM without NEED_REPLY closes the connection. */
+static void expect_vring_num_closes(struct fx *fx, uint32_t index,
+				    uint32_t num)
+{
+	struct vmm_vu_vring_state st = {index, num};
+	char what[64];
+
+	snprintf(what, sizeof(what),
+		 "SET_VRING_NUM(%u, %u) without NEED_REPLY", index, num);
+	expect_close(fx, what, VMM_VU_SET_VRING_NUM, VMM_VU_VERSION, &st,
+		     sizeof(st), NULL, 0);
+}
+
 static const struct {
 	uint32_t request;
 	uint32_t size;
@@ -282,10 +311,7 @@ static void test_hostile_mem_regions(void **state)
 		sr.region.mmap_offset = cases[i].off;
 		ret = vmm_request(v, VMM_VU_ADD_MEM_REG, &sr, sizeof(sr), &fd,
 				  1, true);
-		if (ret != -EREMOTEIO)
-			fail_msg("ADD_MEM_REG %s: expected a refusal, got %d "
-				 "(%s)",
-				 cases[i].what, ret, strerror(-ret));
+		expect_refusal(ret, "ADD_MEM_REG %s", cases[i].what);
 		REQ_OK(v, GET_VAL, 0, 0, 0);
 	}
 }
@@ -386,13 +412,7 @@ static void test_hostile_bad_queue_index(void **state)
 		vmm_disconnect(v);
 	}
 	/* Without NEED_REPLY a refusal closes the connection. */
-	{
-		struct vmm_vu_vring_state st = {255, 256};
-
-		expect_close(fx, "SET_VRING_NUM(255) without NEED_REPLY",
-			     VMM_VU_SET_VRING_NUM, VMM_VU_VERSION, &st,
-			     sizeof(st), NULL, 0);
-	}
+	expect_vring_num_closes(fx, 255, 256);
 	fresh_session_works(fx, 0);
 }
 
@@ -408,21 +428,12 @@ static void test_hostile_vring_num(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int ret = vmm_set_vring_num(v, 1, bad[i]);
 
-		if (ret != -EREMOTEIO)
-			fail_msg("SET_VRING_NUM %u: expected refusal, got %d "
-				 "(%s)",
-				 bad[i], ret, strerror(-ret));
+		expect_refusal(ret, "SET_VRING_NUM %u", bad[i]);
 	}
 	OK(vmm_set_vring_num(v, 1, 1));
 	OK(vmm_set_vring_num(v, 1, 32768));
 	REQ_OK(v, GET_VAL, 0, 0, 0);
-	{
-		struct vmm_vu_vring_state st = {1, 3};
-
-		expect_close(fx, "SET_VRING_NUM 3 without NEED_REPLY",
-			     VMM_VU_SET_VRING_NUM, VMM_VU_VERSION, &st,
-			     sizeof(st), NULL, 0);
-	}
+	expect_vring_num_closes(fx, 1, 3);
 	fresh_session_works(fx, 0);
 }
 
@@ -467,10 +478,7 @@ static void test_hostile_vring_addr(void **state)
 		else
 			a.avail_uva = cases[i].uva;
 		ret = vmm_set_vring_addr(v, &a);
-		if (ret != -EREMOTEIO)
-			fail_msg("SET_VRING_ADDR %s: expected a refusal, got "
-				 "%d (%s)",
-				 cases[i].what, ret, strerror(-ret));
+		expect_refusal(ret, "SET_VRING_ADDR %s", cases[i].what);
 		REQ_OK(v, GET_VAL, 0, 0, 0);
 	}
 }
@@ -497,10 +505,7 @@ static void test_no_shared_memory_is_explained(void **state)
 	OK(vmm_set_protocol_features(v, features));
 	OK(vmm_set_vring_num(v, 0, 256));
 	ret = vmm_set_vring_addr(v, &a);
-	if (ret != -EREMOTEIO)
-		fail_msg("SET_VRING_ADDR without memory: expected a refusal, "
-			 "got %d (%s)",
-			 ret, strerror(-ret));
+	expect_refusal(ret, "SET_VRING_ADDR without memory");
 	if (!daemon_log_wait(&fx->d, "shared no guest memory",
 			     2000 * g_scale)) {
 		print_log(&fx->d, "no hint about shared memory");
@@ -532,44 +537,37 @@ static void test_hostile_unknown_request(void **state)
 
 static void test_hostile_huge_payload(void **state)
 {
+	static const struct {
+		const char *what;
+		uint32_t request, size;
+		unsigned int chunks; /* of 4 KiB sent after the header */
+	} cases[] = {
+		{"4 GiB payload header", VMM_VU_SET_FEATURES, 0xffffffffu, 1},
+		{"unknown request with 4 GiB payload", 999, 0xffffffffu, 1},
+		{"SET_MEM_TABLE with 64 KiB payload", VMM_VU_SET_MEM_TABLE,
+		 0x10000, 16},
+	};
 	struct fx *fx = *state;
 	struct vmm *v = fx_vmm(fx, 0, NULL);
-	struct vmm_vu_hdr h = {VMM_VU_SET_FEATURES, VMM_VU_VERSION,
-			       0xffffffffu};
 	uint8_t junk[4096];
+	unsigned int i, k;
 	int ret;
 
-	fx_connect(fx, v, 0);
-	OK(vmm_send_bytes(v, &h, sizeof(h), NULL, 0));
 	memset(junk, 0, sizeof(junk));
-	/* The daemon may close before we finish: ignore send errors. */
-	(void)vmm_send_bytes(v, junk, sizeof(junk), NULL, 0);
-	ret = vmm_wait_closed(v, 2000 * g_scale, NULL);
-	if (ret)
-		fail_msg("4 GiB payload header: expected a close, got %d (%s)",
-			 ret, strerror(-ret));
-	/* The same for an unknown request type. */
-	fx_connect(fx, v, 0);
-	h.request = 999;
-	OK(vmm_send_bytes(v, &h, sizeof(h), NULL, 0));
-	(void)vmm_send_bytes(v, junk, sizeof(junk), NULL, 0);
-	ret = vmm_wait_closed(v, 2000 * g_scale, NULL);
-	if (ret)
-		fail_msg("unknown request with 4 GiB payload: expected a "
-			 "close, got %d (%s)",
-			 ret, strerror(-ret));
-	/* And a 64 KiB one. */
-	fx_connect(fx, v, 0);
-	h.request = VMM_VU_SET_MEM_TABLE;
-	h.size = 0x10000;
-	OK(vmm_send_bytes(v, &h, sizeof(h), NULL, 0));
-	for (int k = 0; k < 16; k++)
-		(void)vmm_send_bytes(v, junk, sizeof(junk), NULL, 0);
-	ret = vmm_wait_closed(v, 2000 * g_scale, NULL);
-	if (ret)
-		fail_msg("SET_MEM_TABLE with 64 KiB payload: expected a close, "
-			 "got %d (%s)",
-			 ret, strerror(-ret));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vmm_vu_hdr h = {cases[i].request, VMM_VU_VERSION,
+				       cases[i].size};
+
+		fx_connect(fx, v, 0);
+		OK(vmm_send_bytes(v, &h, sizeof(h), NULL, 0));
+		/* The daemon may close before we finish: ignore errors. */
+		for (k = 0; k < cases[i].chunks; k++)
+			(void)vmm_send_bytes(v, junk, sizeof(junk), NULL, 0);
+		ret = vmm_wait_closed(v, 2000 * g_scale, NULL);
+		if (ret)
+			fail_msg("%s: expected a close, got %d (%s)",
+				 cases[i].what, ret, strerror(-ret));
+	}
 	fresh_session_works(fx, 0);
 }
 
