@@ -62,6 +62,20 @@ uint32_t sim_names(unsigned int n, char *buf, size_t cap)
 	return len;
 }
 
+void expect_sim_names(struct vmm *v, unsigned int n, uint32_t extra)
+{
+	char want[128], got[160];
+	struct vmm_gpio_res res;
+	uint32_t len = sim_names(n, want, sizeof(want));
+
+	assert_true(len + extra <= sizeof(got));
+	memset(got, 0x77, sizeof(got));
+	OK(vmm_gpio_get_names(v, got, len + extra, &res));
+	assert_int_equal(res.status, VIRTIO_GPIO_STATUS_OK);
+	assert_int_equal(res.used_len, 1 + len);
+	assert_memory_equal(got, want, len);
+}
+
 void fresh_session_works(struct fx *fx, unsigned int sock)
 {
 	struct vmm *v = fx_default_session(fx, MAX_VMMS - 1, sock);

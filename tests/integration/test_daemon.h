@@ -47,6 +47,12 @@ uint8_t get_direction(struct vmm *v, uint16_t gpio);
 /* "sim-0\0sim-1\0..." for @n lines; returns its size. */
 uint32_t sim_names(unsigned int n, char *buf, size_t cap);
 
+/*
+ * GET_NAMES with room for @extra bytes more than the @n lines' sim names
+ * need: answered OK with exactly those names, 1 + their size used.
+ */
+void expect_sim_names(struct vmm *v, unsigned int n, uint32_t extra);
+
 /* A quick proof that socket @sock serves a new VMM properly. */
 void fresh_session_works(struct fx *fx, unsigned int sock);
 
