@@ -40,6 +40,11 @@ int setup_multi(void **state);
 #define T(f)  cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
 #define TM(f) cmocka_unit_test_setup_teardown(f, setup_multi, teardown)
 #define TN(f) cmocka_unit_test_setup_teardown(f, setup_none, teardown)
+/* A test named @name: @f run after setup_s8 with @param as fx->param. */
+#define TP(name, f, param) {name, f, setup_s8, teardown, (void *)(param)}
+
+/* Parameters of the TP tests that only need a yes or a no. */
+extern const bool param_yes, param_no;
 
 /* The direction a line reports before anyone touched it (NONE or IN). */
 uint8_t get_direction(struct vmm *v, uint16_t gpio);

@@ -226,8 +226,11 @@ static uint32_t run_chain(struct vmm *v, struct split_chain *c,
 	return u.len;
 }
 
-static void split_requests(struct fx *fx, bool indirect)
+/* test_split_buffers, test_split_buffers_indirect (param: indirect) */
+static void run_split_requests(void **state)
 {
+	struct fx *fx = *state;
+	bool indirect = *(const bool *)fx->param;
 	struct vmm_negotiate_options no;
 	struct vmm *v = fx_vmm(fx, 0, NULL);
 	struct virtio_gpio_request rq;
@@ -300,16 +303,6 @@ static void split_requests(struct fx *fx, bool indirect)
 	assert_memory_equal(c.inp[1], names, 10);
 	assert_memory_equal(c.inp[2], names + 10, nlen - 10);
 	vmm_mem_release(v, mark);
-}
-
-static void test_split_buffers(void **state)
-{
-	split_requests(*state, false);
-}
-
-static void test_split_buffers_indirect(void **state)
-{
-	split_requests(*state, true);
 }
 
 /* A request buffer that straddles two GPA-contiguous regions. */
@@ -417,8 +410,8 @@ static const struct CMUnitTest tests[] = {
 	T(test_set_value_before_output),
 	T(test_direction_none_discards),
 	T(test_bad_requests),
-	T(test_split_buffers),
-	T(test_split_buffers_indirect),
+	TP("test_split_buffers", run_split_requests, &param_no),
+	TP("test_split_buffers_indirect", run_split_requests, &param_yes),
 	T(test_buffer_straddles_regions),
 	T(test_eight_regions),
 };

@@ -117,19 +117,31 @@ static void mixed_rounds(struct vmm *v, unsigned int n, unsigned int rounds,
 	free(exp);
 }
 
-static void queue_size_run(struct fx *fx, unsigned int size,
-			   unsigned int rounds)
+/* A queue size and the rounds of full batches to run through it. */
+struct queue_size_case {
+	unsigned int size, rounds;
+};
+
+static const struct queue_size_case size_2 = {2, 50}, size_256 = {256, 10},
+				    size_1024 = {1024, 5};
+/* 5 full batches of 16384 chains: the 16-bit indexes wrap. */
+static const struct queue_size_case size_32768 = {32768, 5};
+
+/* test_queue_size_2, _256, _1024, _32768 */
+static void run_queue_size(void **state)
 {
+	struct fx *fx = *state;
+	const struct queue_size_case *c = fx->param;
 	struct vmm_negotiate_options no;
 	struct vmm *v = fx_vmm(fx, 0, NULL);
 
 	vmm_negotiate_options_init(&no);
-	no.queue.size = size;
+	no.queue.size = c->size;
 	/* A one-entry ring only takes one-descriptor (indirect) chains. */
-	no.queue.indirect = size == 1;
+	no.queue.indirect = c->size == 1;
 	fx_session(fx, v, 0, &no);
 	/* Direct chains take 2 descriptors: a full ring is size / 2. */
-	mixed_rounds(v, size == 1 ? 1 : size / 2, rounds, size);
+	mixed_rounds(v, c->size == 1 ? 1 : c->size / 2, c->rounds, c->size);
 	vmm_disconnect(v);
 }
 
@@ -166,27 +178,6 @@ static void test_queue_size_1(void **state)
 		assert_int_equal(u.id, 0);
 		assert_int_equal(u.len, 0);
 	}
-}
-
-static void test_queue_size_2(void **state)
-{
-	queue_size_run(*state, 2, 50);
-}
-
-static void test_queue_size_256(void **state)
-{
-	queue_size_run(*state, 256, 10);
-}
-
-static void test_queue_size_1024(void **state)
-{
-	queue_size_run(*state, 1024, 5);
-}
-
-/* 5 full batches of 16384 chains: the 16-bit indexes wrap. */
-static void test_queue_size_32768(void **state)
-{
-	queue_size_run(*state, 32768, 5);
 }
 
 /* Every power of two can be set (with NEED_REPLY) and started. */
@@ -293,8 +284,11 @@ static void test_event_idx_suppression(void **state)
 	REQ_OK(v, GET_VAL, 0, 0, 0);
 }
 
-static void no_interrupt_run(struct fx *fx, bool notify_on_empty)
+/* test_no_interrupt_flag, test_notify_on_empty (param: NOTIFY_ON_EMPTY) */
+static void run_no_interrupt(void **state)
 {
+	struct fx *fx = *state;
+	bool notify_on_empty = *(const bool *)fx->param;
 	struct vmm_negotiate_options no;
 	struct vmm *v = fx_vmm(fx, 0, NULL);
 	struct vmm_used u;
@@ -319,16 +313,6 @@ static void no_interrupt_run(struct fx *fx, bool notify_on_empty)
 	EXPECT_RET(vmm_queue_pop_used(v, 0, &u), 1);
 	vmm_queue_set_no_interrupt(v, 0, false);
 	REQ_OK(v, GET_VAL, 0, 0, 0);
-}
-
-static void test_no_interrupt_flag(void **state)
-{
-	no_interrupt_run(*state, false);
-}
-
-static void test_notify_on_empty(void **state)
-{
-	no_interrupt_run(*state, true);
 }
 
 static void test_indirect(void **state)
@@ -470,16 +454,16 @@ static void test_32_mem_slots(void **state)
 
 static const struct CMUnitTest tests[] = {
 	T(test_queue_size_1),
-	T(test_queue_size_2),
-	T(test_queue_size_256),
-	T(test_queue_size_1024),
-	T(test_queue_size_32768),
+	TP("test_queue_size_2", run_queue_size, &size_2),
+	TP("test_queue_size_256", run_queue_size, &size_256),
+	TP("test_queue_size_1024", run_queue_size, &size_1024),
+	TP("test_queue_size_32768", run_queue_size, &size_32768),
 	T(test_queue_sizes_all_powers),
 	T(test_index_wrap),
 	T(test_no_event_idx),
 	T(test_event_idx_suppression),
-	T(test_no_interrupt_flag),
-	T(test_notify_on_empty),
+	TP("test_no_interrupt_flag", run_no_interrupt, &param_no),
+	TP("test_notify_on_empty", run_no_interrupt, &param_yes),
 	T(test_indirect),
 	T(test_get_vring_base_stops_ring),
 	T(test_reset_device),
