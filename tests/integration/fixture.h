@@ -331,6 +331,14 @@ void req_expect(struct vmm *v, uint16_t type, uint16_t gpio, uint32_t value,
 #define REQ_ERR(v, type, gpio, value) \
 	req_expect(v, type, gpio, value, VIRTIO_GPIO_STATUS_ERR, 0, __LINE__)
 
+/* Line @gpio made an output driven high: it reads 1. */
+#define EXPECT_DRIVES_HIGH(v, gpio)                   \
+	do {                                          \
+		REQ_OK(v, SET_DIR, gpio, DIR_OUT, 0); \
+		REQ_OK(v, SET_VAL, gpio, 1, 0);       \
+		REQ_OK(v, GET_VAL, gpio, 0, 1);       \
+	} while (0)
+
 #define GET_DIR	 VIRTIO_GPIO_MSG_GET_DIRECTION
 #define SET_DIR	 VIRTIO_GPIO_MSG_SET_DIRECTION
 #define GET_VAL	 VIRTIO_GPIO_MSG_GET_VALUE

@@ -56,9 +56,7 @@ static void test_negotiate_like_qemu(void **state)
 	assert_int_equal(le16toh(cfg.ngpio), 8);
 	assert_int_equal(le32toh(cfg.gpio_names_size), 48);
 	REQ_OK(v, GET_VAL, 0, 0, 0);
-	REQ_OK(v, SET_DIR, 7, DIR_OUT, 0);
-	REQ_OK(v, SET_VAL, 7, 1, 0);
-	REQ_OK(v, GET_VAL, 7, 0, 1);
+	EXPECT_DRIVES_HIGH(v, 7);
 }
 
 static void test_negotiate_add_mem_reg(void **state)

@@ -85,9 +85,7 @@ static void test_state_reset_on_reconnect(void **state)
 	struct vmm *v = fx_default_session(fx, 0, 0);
 	uint8_t d0 = get_direction(v, 5);
 
-	REQ_OK(v, SET_DIR, 5, DIR_OUT, 0);
-	REQ_OK(v, SET_VAL, 5, 1, 0);
-	REQ_OK(v, GET_VAL, 5, 0, 1);
+	EXPECT_DRIVES_HIGH(v, 5);
 	REQ_OK(v, SET_VAL, 6, 1, 0); /* pending, never applied */
 	vmm_disconnect(v);
 
