@@ -47,7 +47,7 @@ struct child_env {
 };
 
 struct conv {
-	struct fx fx;		    /* fx.d: the daemon, started by each test */
+	struct fx fx; /* fx.d: the daemon, started by each test */
 	char given[MAX_GIVEN][160]; /* socket files the test made */
 	unsigned int ngiven;
 	int notify_fd;

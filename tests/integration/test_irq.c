@@ -1571,7 +1571,8 @@ static void test_client_watch(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		dup2(pipefd[1], STDOUT_FILENO);
-		execl(fixture_arg(2), fixture_arg(2), sock, "watch", (char *)NULL);
+		execl(fixture_arg(2), fixture_arg(2), sock, "watch",
+		      (char *)NULL);
 		_exit(127);
 	}
 	close(pipefd[1]);

@@ -368,7 +368,8 @@ static void test_chip_other_devices(void **state)
 		print_message("# mknod %s: %s: not tried\n", node,
 			      strerror(errno));
 
-	master = fx_keep_fd(&t->fx, posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+	master = fx_keep_fd(&t->fx,
+			    posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
 	assert_int_equal(grantpt(master), 0);
 	assert_int_equal(unlockpt(master), 0);
 	expect_not_a_chip(t, ptsname(master));

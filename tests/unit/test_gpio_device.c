@@ -816,7 +816,8 @@ static int irq_teardown(void **state)
 
 #define IRQ_TEST(f) cmocka_unit_test_setup_teardown(f, irq_setup, irq_teardown)
 /* An interrupt test named @name: @f run with *@param as t->param. */
-#define IRQ_CASE(name, f, param) {name, f, irq_setup, irq_teardown, (void *)(param)}
+#define IRQ_CASE(name, f, param) \
+	{name, f, irq_setup, irq_teardown, (void *)(param)}
 
 static void irq_type_ok(struct gpio_device *dev, uint16_t gpio, uint32_t type)
 {
