@@ -22,6 +22,14 @@ int setup_s8(void **state)
 	return setup_with(state, 1, "s8");
 }
 
+int setup_s8_session(void **state)
+{
+	int ret = setup_s8(state);
+
+	fx_default_session(*state, 0, 0);
+	return ret;
+}
+
 int setup_multi(void **state)
 {
 	struct fx *fx = fx_new();

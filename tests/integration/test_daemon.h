@@ -18,7 +18,8 @@
  *   test_daemon_process.c              SIGTERM, command lines, socket files
  *
  * Every test starts its own daemon on a fresh temporary directory (setup_s8:
- * -c 1 -l s8; setup_multi: -c 3 -l s4:s8:s16; setup_none: none), and its
+ * -c 1 -l s8, setup_s8_session: the same and a guest; setup_multi: -c 3
+ * -l s4:s8:s16; setup_none: none), and its
  * teardown checks that the daemon is still alive, then stops it with SIGTERM
  * and checks exit status 0 and that the socket files are gone.
  */
@@ -34,10 +35,13 @@
 #include "fixture.h"
 
 int setup_s8(void **state);
+/* setup_s8, and a guest negotiated with defaults in slot 0 (on socket 0). */
+int setup_s8_session(void **state);
 /* The short options, as users type them: -c 3 -l s4:s8:s16. */
 int setup_multi(void **state);
 
 #define T(f)  cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
+#define TS(f) cmocka_unit_test_setup_teardown(f, setup_s8_session, teardown)
 #define TM(f) cmocka_unit_test_setup_teardown(f, setup_multi, teardown)
 #define TN(f) cmocka_unit_test_setup_teardown(f, setup_none, teardown)
 /* A test named @name: @f run after setup_s8 with @param as fx->param. */

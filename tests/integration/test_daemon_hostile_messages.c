@@ -276,7 +276,7 @@ static void test_hostile_mem_table(void **state)
 static void test_hostile_mem_regions(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	struct vmm_vu_region good;
 	struct vmm_vu_single_region sr;
 	int fd = vmm_mem_fd(v);
@@ -320,7 +320,7 @@ static void test_hostile_mem_regions(void **state)
 static void test_hostile_region_beyond_eof(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	struct vmm_vu_region good;
 	struct vmm_vu_single_region sr = {0};
 	struct virtio_gpio_request *rq;
@@ -362,7 +362,7 @@ static void test_hostile_region_beyond_eof(void **state)
 static void test_hostile_bad_queue_index(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	static const uint32_t bad[] = {2, 3, 255, 256, 0xffffffff};
 	struct vmm_vu_vring_addr addr = {0};
 	uint64_t f;
@@ -419,7 +419,7 @@ static void test_hostile_bad_queue_index(void **state)
 static void test_hostile_vring_num(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	static const uint32_t bad[] = {0,     3,     6,	    100,
 				       32769, 65535, 65536, 0xffffffff};
 	unsigned int i;
@@ -519,7 +519,7 @@ static void test_no_shared_memory_is_explained(void **state)
 static void test_hostile_unknown_request(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	uint64_t payload = 0x1234, f;
 	uint32_t got = 0;
 
@@ -611,13 +611,13 @@ static const struct CMUnitTest tests[] = {
 	T(test_hostile_wrong_sizes),
 	T(test_hostile_fd_counts),
 	T(test_hostile_mem_table),
-	T(test_hostile_mem_regions),
-	T(test_hostile_region_beyond_eof),
-	T(test_hostile_bad_queue_index),
-	T(test_hostile_vring_num),
+	TS(test_hostile_mem_regions),
+	TS(test_hostile_region_beyond_eof),
+	TS(test_hostile_bad_queue_index),
+	TS(test_hostile_vring_num),
 	T(test_hostile_vring_addr),
 	T(test_no_shared_memory_is_explained),
-	T(test_hostile_unknown_request),
+	TS(test_hostile_unknown_request),
 	T(test_hostile_huge_payload),
 	T(test_hostile_truncated),
 };

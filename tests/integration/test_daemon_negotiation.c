@@ -151,7 +151,7 @@ static void test_enable_after_kick(void **state)
 static void test_config(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	uint8_t buf[16], want[8];
 	uint16_t ngpio;
 	uint32_t names_size;
@@ -243,7 +243,7 @@ static void test_config_multi_sizes(void **state)
 static void test_set_config_refused(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	uint8_t data[8] = {99, 0, 0, 0, 1, 0, 0, 0};
 	uint16_t n;
 	uint32_t s;
@@ -259,7 +259,7 @@ static void test_set_config_refused(void **state)
 static void test_status(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	uint64_t st;
 
 	OK(vmm_get_status(v, &st));
@@ -295,7 +295,7 @@ static void assert_no_stray_reply(struct vmm *v, const char *after)
 static void test_need_reply_acks(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	struct vmm_ring_view rv;
 	struct vmm_vu_msg m;
 	uint64_t u, pf = vmm_acked_protocol_features(v);
@@ -376,11 +376,11 @@ static const struct CMUnitTest tests[] = {
 	T(test_negotiate_without_protocol_features_bit),
 	T(test_enable_after_kick),
 	/* config */
-	T(test_config),
+	TS(test_config),
 	TM(test_config_multi_sizes),
-	T(test_set_config_refused),
-	T(test_status),
-	T(test_need_reply_acks),
+	TS(test_set_config_refused),
+	TS(test_status),
+	TS(test_need_reply_acks),
 };
 
 const struct fx_tests daemon_negotiation_tests = FX_TESTS(tests);

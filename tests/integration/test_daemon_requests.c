@@ -11,7 +11,7 @@
 static void test_get_names(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	char want[64], got[80];
 	struct vmm_gpio_res res;
 	uint32_t len = sim_names(8, want, sizeof(want));
@@ -39,7 +39,7 @@ static void test_get_names_16(void **state)
 static void test_direction_and_value(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	uint8_t d0 = get_direction(v, 2);
 	unsigned int i;
 
@@ -72,7 +72,7 @@ static void test_direction_and_value(void **state)
 static void test_set_value_before_output(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 
 	/* What Linux's direction_output does: value first, then OUT. */
 	REQ_OK(v, SET_VAL, 3, 1, 0);
@@ -90,7 +90,7 @@ static void test_set_value_before_output(void **state)
 static void test_direction_none_discards(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 
 	REQ_OK(v, SET_VAL, 5, 1, 0);
 	REQ_OK(v, SET_DIR, 5, DIR_OUT, 0);
@@ -110,7 +110,7 @@ static void test_direction_none_discards(void **state)
 static void test_bad_requests(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	static const uint16_t types[] = {GET_DIR, SET_DIR, GET_VAL, SET_VAL,
 					 VIRTIO_GPIO_MSG_IRQ_TYPE};
 	static const uint16_t bad_lines[] = {8, 9, 0x7fff, 0xffff};
@@ -402,12 +402,12 @@ static void test_eight_regions(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	T(test_get_names),
+	TS(test_get_names),
 	TM(test_get_names_16),
-	T(test_direction_and_value),
-	T(test_set_value_before_output),
-	T(test_direction_none_discards),
-	T(test_bad_requests),
+	TS(test_direction_and_value),
+	TS(test_set_value_before_output),
+	TS(test_direction_none_discards),
+	TS(test_bad_requests),
 	TP("test_split_buffers", run_split_requests, &param_no),
 	TP("test_split_buffers_indirect", run_split_requests, &param_yes),
 	T(test_buffer_straddles_regions),

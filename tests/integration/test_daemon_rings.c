@@ -203,7 +203,7 @@ static void test_queue_sizes_all_powers(void **state)
 static void test_index_wrap(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 
 	mixed_rounds(v, 128, 520, 256);
 	assert_int_equal(vmm_queue_last_used(v, 0), (uint16_t)(520 * 128 + 16));
@@ -250,7 +250,7 @@ static void settle_calls(struct vmm *v)
 static void test_event_idx_suppression(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	struct vmm_used u;
 	unsigned int i;
 
@@ -337,7 +337,7 @@ static void test_indirect(void **state)
 static void test_get_vring_base_stops_ring(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	struct vmm_used u;
 	uint32_t base;
 	unsigned int i;
@@ -377,7 +377,7 @@ static void restart_queue(struct vmm *v)
 static void test_reset_device(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	uint8_t d0 = get_direction(v, 1);
 
 	REQ_OK(v, SET_DIR, 1, DIR_OUT, 0);
@@ -459,14 +459,14 @@ static const struct CMUnitTest tests[] = {
 	TP("test_queue_size_1024", run_queue_size, &size_1024),
 	TP("test_queue_size_32768", run_queue_size, &size_32768),
 	T(test_queue_sizes_all_powers),
-	T(test_index_wrap),
+	TS(test_index_wrap),
 	T(test_no_event_idx),
-	T(test_event_idx_suppression),
+	TS(test_event_idx_suppression),
 	TP("test_no_interrupt_flag", run_no_interrupt, &param_no),
 	TP("test_notify_on_empty", run_no_interrupt, &param_yes),
 	T(test_indirect),
-	T(test_get_vring_base_stops_ring),
-	T(test_reset_device),
+	TS(test_get_vring_base_stops_ring),
+	TS(test_reset_device),
 	T(test_mem_table_replaced_live),
 	T(test_32_mem_slots),
 };

@@ -82,7 +82,7 @@ static void test_one_vmm_at_a_time(void **state)
 static void test_state_reset_on_reconnect(void **state)
 {
 	struct fx *fx = *state;
-	struct vmm *v = fx_default_session(fx, 0, 0);
+	struct vmm *v = fx->v[0];
 	uint8_t d0 = get_direction(v, 5);
 
 	EXPECT_DRIVES_HIGH(v, 5);
@@ -142,7 +142,7 @@ static void test_reconnect_cycles(void **state)
 static const struct CMUnitTest tests[] = {
 	TM(test_multi_socket_independent),
 	TM(test_one_vmm_at_a_time),
-	T(test_state_reset_on_reconnect),
+	TS(test_state_reset_on_reconnect),
 	T(test_reconnect_cycles),
 };
 
