@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "device_list.h"
 
 /*
@@ -86,11 +87,8 @@ static void text_quote(const char *text, size_t len, char *buf, size_t size)
 	size_t i;
 
 	/* size is always QUOTE_MAX + sizeof("...") here. */
-	for (i = 0; i < n && i + 1 < size; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		buf[i] = c >= 0x20 && c <= 0x7e ? (char)c : '?';
-	}
+	for (i = 0; i < n && i + 1 < size; i++)
+		buf[i] = ascii_printable_char(text[i]);
 	buf[i] = '\0';
 	if (len > n)
 		strcat(buf, "...");
@@ -125,12 +123,6 @@ void device_spec_error(const struct device_spec *spec, char *err,
 	va_start(ap, fmt);
 	error_vset(&perr, spec->number, quoted, fmt, ap);
 	va_end(ap);
-}
-
-/* The character at the cursor for "unexpected" messages. */
-static char printable(char c)
-{
-	return c >= 0x20 && c <= 0x7e ? c : '?';
 }
 
 /*
@@ -413,7 +405,7 @@ static int selection_parse(struct cursor *c, struct device_spec *spec)
 		else
 			entry_error(c->err, e,
 				    "unexpected \"%c\" in the line selection",
-				    printable(next));
+				    ascii_printable_char(next));
 		return -EINVAL;
 	}
 }
@@ -493,7 +485,7 @@ static int entry_parse_host(const struct entry *e, struct device_spec *spec,
 	}
 	if (!cursor_done(&c)) {
 		entry_error(err, e, "unexpected \"%c\" after %s",
-			    printable(cursor_peek(&c)), after);
+			    ascii_printable_char(cursor_peek(&c)), after);
 		return -EINVAL;
 	}
 	return 0;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <linux/virtio_gpio.h>
 
+#include "ascii.h"
 #include "gpio_cdev.h"
 #include "gpio_selection.h"
 #include "log.h"
@@ -111,19 +112,6 @@ void gpio_cdev_set_sys(const struct gpio_cdev_sys *sys)
 	current_sys = sys ? sys : &real_sys;
 }
 
-/*
- * Strings from the kernel or the guest as logs may print them (the same
- * as gpio_selection.c's: too small to share a module).
- */
-static void printable_copy(char *dst, size_t size, const char *src)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < size && src[i]; i++)
-		dst[i] = src[i] >= 0x20 && src[i] <= 0x7e ? src[i] : '?';
-	dst[i] = '\0';
-}
-
 void gpio_cdev_consumer(const char *socket_path,
 			char consumer[GPIO_MAX_NAME_SIZE])
 {
@@ -212,7 +200,7 @@ static void line_warn(struct cdev_line *l, const char *what, int err)
 
 	if (err == -EBUSY && !chip_line_info(c, l->offset, &info) &&
 	    info.consumer[0]) {
-		printable_copy(consumer, sizeof(consumer), info.consumer);
+		ascii_printable_copy(consumer, sizeof(consumer), info.consumer);
 		snprintf(why, sizeof(why), "busy, used by \"%s\"", consumer);
 	} else if (err == -EBUSY) {
 		snprintf(why, sizeof(why), "busy, used by another consumer");
@@ -649,7 +637,7 @@ static void chip_open_error(const struct device_spec *spec, const char *path,
 {
 	char printable[PATH_MAX];
 
-	printable_copy(printable, sizeof(printable), path);
+	ascii_printable_copy(printable, sizeof(printable), path);
 	if (ret == -ENOENT)
 		device_spec_error(spec, err, err_size, "%s does not exist",
 				  printable);
@@ -692,7 +680,7 @@ static int chip_find_label(const struct gpio_cdev_sys *sys,
 	int n, i, fd, ret = 0, unreadable = 0;
 
 	*path = NULL;
-	printable_copy(printable, sizeof(printable), label);
+	ascii_printable_copy(printable, sizeof(printable), label);
 	n = scandir(sys->dev_dir, &entries, chip_dirent_filter, versionsort);
 	if (n < 0) {
 		device_spec_error(spec, err, err_size, "cannot read %s: %s",

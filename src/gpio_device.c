@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "gpio_device.h"
 
 /* The back-end's directions are passed to and from the guest as they are. */
@@ -289,18 +290,6 @@ static const line_request_fn line_requests[] = {
 	[VIRTIO_GPIO_MSG_IRQ_TYPE] = line_set_irq_type,
 };
 
-static bool name_is_printable(const char *name)
-{
-	const unsigned char *c;
-
-	/* The spec says 7-bit ASCII; control characters are no names. */
-	for (c = (const unsigned char *)name; *c; c++) {
-		if (*c < 0x20 || *c > 0x7e)
-			return false;
-	}
-	return true;
-}
-
 static int name_compare(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -340,7 +329,9 @@ static int names_build(struct gpio_device *dev)
 			size++;
 			continue;
 		}
-		if (!name_is_printable(names[i]))
+		/* The spec says 7-bit ASCII; control characters are no names.
+		 */
+		if (!ascii_is_printable_string(names[i]))
 			return -EINVAL;
 		/* The size is a le32, and the GET_NAMES reply adds a byte. */
 		len = strlen(names[i]);

@@ -12,28 +12,9 @@
 #include <string.h>
 #include <linux/gpio.h>
 
+#include "ascii.h"
 #include "gpio_selection.h"
 #include "log.h"
-
-/* Strings from the kernel or the guest as logs may print them. */
-static void printable_copy(char *dst, size_t size, const char *src)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < size && src[i]; i++)
-		dst[i] = src[i] >= 0x20 && src[i] <= 0x7e ? src[i] : '?';
-	dst[i] = '\0';
-}
-
-static bool name_is_printable(const char *name)
-{
-	const unsigned char *c;
-
-	for (c = (const unsigned char *)name; *c; c++)
-		if (*c < 0x20 || *c > 0x7e)
-			return false;
-	return true;
-}
 
 /*
  * Selection.
@@ -129,7 +110,7 @@ static int item_resolve_name(const struct device_spec *spec, const char *chip,
 		sorted ? name_find(sorted, nsorted, item->name) : NULL;
 	char name[GPIO_MAX_NAME_SIZE * 2];
 
-	printable_copy(name, sizeof(name), item->name);
+	ascii_printable_copy(name, sizeof(name), item->name);
 	if (!found) {
 		device_spec_error(spec, err, err_size,
 				  "no line of %s is named \"%s\"", chip, name);
@@ -168,8 +149,8 @@ static int selection_check_unique(const struct device_spec *spec,
 		if (names && names[a->offset] && names[a->offset][0]) {
 			char printable[GPIO_MAX_NAME_SIZE];
 
-			printable_copy(printable, sizeof(printable),
-				       names[a->offset]);
+			ascii_printable_copy(printable, sizeof(printable),
+					     names[a->offset]);
 			snprintf(name, sizeof(name), " (\"%s\")", printable);
 		}
 		device_spec_error(spec, err, err_size,
@@ -400,8 +381,9 @@ char **gpio_selection_guest_names(const char *chip, const char *const *host,
 	for (i = 0; i < count; i++) {
 		if (!host[i] || !host[i][0])
 			continue;
-		if (!name_is_printable(host[i])) {
-			printable_copy(printable, sizeof(printable), host[i]);
+		if (!ascii_is_printable_string(host[i])) {
+			ascii_printable_copy(printable, sizeof(printable),
+					     host[i]);
 			if (warn)
 				log_warn("%s line %u (guest line %u): the name "
 					 "\"%s\" is not printable ASCII; the "
