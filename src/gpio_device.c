@@ -18,9 +18,9 @@ _Static_assert(GPIO_DIRECTION_OUT == VIRTIO_GPIO_DIRECTION_OUT, "dir");
 _Static_assert(GPIO_DIRECTION_IN == VIRTIO_GPIO_DIRECTION_IN, "dir");
 
 /*
- * Per-line state.  Plain bytes rather than bit-fields: requests for different
- * lines may be handled in parallel, and distinct bytes are distinct memory
- * locations where bit-fields sharing a word are not.
+ * What the device remembers of one line: what the guest set (direction,
+ * output value) and where its interrupt is in the spec's state machine.
+ * Only the thread that serves the device touches it.
  */
 struct gpio_line {
 	/* enum gpio_direction, as the guest set it (or the back-end's idea). */
@@ -33,8 +33,7 @@ struct gpio_line {
 	uint8_t irq_pending;
 	/* An edge of irq_type came while masked (edge types only). */
 	uint8_t irq_latched;
-	/* The back-end refused the guest's IRQ_TYPE: see
-	 * gpio_device_irq_unmask. */
+	/* The back-end refused the guest's IRQ_TYPE: see irq_unmask. */
 	uint8_t irq_refused;
 	uint16_t irq_token; /* identifies the held pair to the caller */
 	/* The guest set the direction (not just the back-end's report). */
@@ -58,8 +57,7 @@ struct gpio_device {
 	bool irq_feature; /* VIRTIO_GPIO_F_IRQ negotiated */
 	gpio_irq_done_fn irq_done;
 	void *irq_opaque;
-	/* The guest's line state kept over a disconnect (gpio_device_suspend).
-	 */
+	/* The guest's line state kept over a disconnect (suspend/resume). */
 	struct gpio_line *suspended;
 };
 
@@ -173,8 +171,7 @@ static uint8_t line_set_direction(struct gpio_device *dev, unsigned int gpio,
 	case VIRTIO_GPIO_DIRECTION_OUT:
 		if (line_is_read_only(dev, gpio))
 			return VIRTIO_GPIO_STATUS_ERR;
-		/* Spec: a value set before the line was an output applies now.
-		 */
+		/* Spec: a value set before it became an output applies now. */
 		out_value = line->out_value;
 		break;
 	case VIRTIO_GPIO_DIRECTION_NONE:
@@ -329,8 +326,7 @@ static int names_build(struct gpio_device *dev)
 			size++;
 			continue;
 		}
-		/* The spec says 7-bit ASCII; control characters are no names.
-		 */
+		/* The spec: 7-bit ASCII; control characters are no names. */
 		if (!ascii_is_printable_string(names[i]))
 			return -EINVAL;
 		/* The size is a le32, and the GET_NAMES reply adds a byte. */
@@ -525,12 +521,10 @@ int gpio_device_resume(struct gpio_device *dev)
 		struct gpio_line *line = &saved[i];
 
 		/*
-		 * Put the line back as the guest left it; a line the back-end
-		 * cannot restore starts over as released.
-		 */
-		/*
-		 * Only what the guest configured: a direction the back-end
-		 * merely reported must not make us claim the line.
+		 * Put the line back as the guest left it, but only the
+		 * directions the guest set: one the back-end merely reported
+		 * must not make us claim the line.  A line the back-end cannot
+		 * restore starts over as released.
 		 */
 		if (line->configured &&
 		    be->ops->set_direction(be, i, line->direction,

@@ -326,8 +326,7 @@ bool gpio_selection_overlap(const struct gpio_selection *a,
 	unsigned int i = 0, j = 0;
 	bool found = false;
 
-	/* Out of memory: say "shared" rather than let a line be served twice.
-	 */
+	/* Out of memory: "shared", rather than let a line be served twice. */
 	if (!sa || !sb) {
 		*ia = *ib = 0;
 		found = true;

@@ -58,6 +58,8 @@
  */
 #define EXIT_USAGE  2
 #define MAX_SOCKETS 1024
+/* A socket index has at most 4 digits (the --socket-path length check). */
+_Static_assert(MAX_SOCKETS <= 10000, "socket index digits");
 
 struct options {
 	const char *socket_path;
@@ -341,12 +343,13 @@ __attribute__((format(printf, 1, 2))) static void startup_error(const char *fmt,
 	exit(EXIT_USAGE);
 }
 
+/* The size of a Unix socket address's path, its NUL included. */
+#define UNIX_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
+
 /*
  * One device's socket: made from --socket-path, or given (--fd, systemd)
  * with its path found by getsockname() and maybe a control socket.
  */
-#define UNIX_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
-
 struct endpoint {
 	char path[UNIX_PATH_MAX];
 	char label[UNIX_PATH_MAX + 32];
@@ -508,8 +511,14 @@ static unsigned int get_endpoints(const struct options *opts,
 		if (!opts->socket_path)
 			usage_error("--socket-path is required (or --fd, or "
 				    "systemd socket activation)");
-		if (strlen(opts->socket_path) + 9 >=
-		    sizeof(((struct sockaddr_un *)0)->sun_path))
+		/*
+		 * The longest name made from PATH is PATH1023.sim (the highest
+		 * index -c allows, then the control socket's suffix): it must
+		 * fit with its NUL (counted by sizeof) and, as this check has
+		 * always had it, one byte to spare.
+		 */
+		if (strlen(opts->socket_path) + sizeof("1023.sim") >=
+		    UNIX_PATH_MAX)
 			usage_error("--socket-path is too long for a Unix "
 				    "socket");
 		n = opts->socket_count;

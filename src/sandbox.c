@@ -186,8 +186,7 @@ int sandbox_install(void)
 	if (ret < 0)
 		goto out;
 	for (i = 0; i < sizeof(gpio_ioctls) / sizeof(gpio_ioctls[0]); i++) {
-		/* The request is an unsigned int in the kernel: compare 32
-		 * bits. */
+		/* The kernel's request is an unsigned int: compare 32 bits. */
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
 					       gpio_ioctls[i] & 0xffffffffu));

@@ -74,8 +74,7 @@ struct vu_dev;
 
 /* What the device behind the queues provides; called on the loop thread. */
 struct vu_device_ops {
-	/* Device-specific virtio feature bits offered (transport bits added).
-	 */
+	/* Device-specific virtio feature bits (transport bits are added). */
 	uint64_t device_features;
 	/* Copies @size bytes of config space at @offset; 0 or -EINVAL. */
 	int (*get_config)(void *opaque, uint32_t offset, uint32_t size,
@@ -109,9 +108,9 @@ struct vu_dev {
 	const struct vu_device_ops *ops;
 	void *opaque;
 
-	uint64_t features;	    /* acknowledged by SET_FEATURES */
-	uint64_t protocol_features; /* acknowledged */
-	uint8_t status;		    /* SET_STATUS */
+	uint64_t features;	     /* acknowledged by SET_FEATURES */
+	uint64_t protocol_features;  /* acknowledged */
+	uint8_t status;		     /* SET_STATUS */
 	struct vu_msg_reader reader; /* the message being received */
 	struct guest_mem mem;
 	struct vu_queue queues[VU_MAX_QUEUES];
