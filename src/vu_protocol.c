@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "vu_protocol.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/virtio_config.h>
@@ -493,8 +492,10 @@ static int handle_set_vring_addr(struct vu_dev *dev, struct vu_msg *msg,
 				 q->index);
 		return ret;
 	}
-	/* The driver may have used entries from a previous back-end. */
-	q->vq.used_idx = le16toh(q->vq.used->idx);
+	/*
+	 * vq_map() took used_idx from the ring (read once): the driver may
+	 * have used entries from a previous back-end.
+	 */
 	return 0;
 }
 
