@@ -506,9 +506,9 @@ static int open_sim_control(struct gpio_server *server, int sim_fd, char *err,
 	return ret;
 }
 
-int gpio_server_new_with(const struct gpio_server_socket *sock,
-			 struct gpio_device *device, struct gpio_backend *sim,
-			 struct gpio_server **out, char *err, size_t err_size)
+int gpio_server_new(const struct gpio_server_socket *sock,
+		    struct gpio_device *device, struct gpio_backend *sim,
+		    struct gpio_server **out, char *err, size_t err_size)
 {
 	const char *path = sock->path ? sock->path : "";
 	int listen_fd = sock->listen_fd, sim_fd = sock->sim_fd;
@@ -621,18 +621,6 @@ err_free_device:
 		server_error(err, err_size, "cannot serve %s: %s",
 			     *path ? path : "the socket", strerror(-ret));
 	return ret;
-}
-
-int gpio_server_new(const char *path, struct gpio_device *device,
-		    struct gpio_backend *sim, struct gpio_server **out)
-{
-	const struct gpio_server_socket sock = {
-		.path = path,
-		.listen_fd = -1,
-		.sim_fd = -1,
-	};
-
-	return gpio_server_new_with(&sock, device, sim, out, NULL, 0);
 }
 
 void gpio_server_set_connection_handler(struct gpio_server *server,

@@ -16,17 +16,6 @@
 
 struct gpio_server;
 
-/*
- * Creates the socket at @path (bound and listening, but not yet served) for
- * @device, which the server owns from then on, also on failure.  @sim, if
- * not NULL, is @device's simulated chip: its control socket is @path.sim.  A
- * stale socket file left by a dead process is replaced; a live socket or any
- * other file at @path (or @path.sim) is refused with -EADDRINUSE or -EEXIST.
- * Returns 0 or -errno.
- */
-int gpio_server_new(const char *path, struct gpio_device *device,
-		    struct gpio_backend *sim, struct gpio_server **out);
-
 /* Where a server listens. */
 struct gpio_server_socket {
 	/*
@@ -52,14 +41,20 @@ struct gpio_server_socket {
 };
 
 /*
- * gpio_server_new() for any struct gpio_server_socket.  On failure, @err
- * (if not NULL) holds one sentence that names what failed, starting with
- * the path of the socket that could not be made ("PATH.sim: cannot create
- * the control socket: a file that is not a socket is in the way").
+ * Makes the socket @sock describes ready (bound and listening, but not yet
+ * served) for @device, which the server owns from then on, also on
+ * failure.  @sim, if not NULL, is @device's simulated chip: its control
+ * socket is the given one or PATH.sim.  A stale socket file left by a dead
+ * process is replaced; a live socket or any other file at the path (or
+ * PATH.sim) is refused with -EADDRINUSE or -EEXIST.  Returns 0 or -errno.
+ * On failure, @err (if not NULL) holds one sentence that names what failed,
+ * starting with the path of the socket that could not be made ("PATH.sim:
+ * cannot create the control socket: a file that is not a socket is in the
+ * way").
  */
-int gpio_server_new_with(const struct gpio_server_socket *sock,
-			 struct gpio_device *device, struct gpio_backend *sim,
-			 struct gpio_server **out, char *err, size_t err_size);
+int gpio_server_new(const struct gpio_server_socket *sock,
+		    struct gpio_device *device, struct gpio_backend *sim,
+		    struct gpio_server **out, char *err, size_t err_size);
 
 /*
  * Called on the server's thread when a front-end connects (true) or goes

@@ -683,8 +683,8 @@ static int create_servers(struct endpoint *eps, const struct device_list *list,
 			close(sock.sim_fd);
 			sock.sim_fd = -1;
 		}
-		ret = gpio_server_new_with(&sock, device, sim, &servers[i], err,
-					   sizeof(err));
+		ret = gpio_server_new(&sock, device, sim, &servers[i], err,
+				      sizeof(err));
 		if (ret < 0) {
 			/* It names the path in the way: PATH or PATH.sim. */
 			log_error("%s", err);

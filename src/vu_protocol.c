@@ -111,7 +111,8 @@ static bool protocol_features_negotiated(const struct vu_dev *dev)
 	return vu_dev_has_feature(dev, VU_F_PROTOCOL_FEATURES);
 }
 
-uint64_t vu_dev_offered_features(const struct vu_dev *dev)
+/* The virtio features this back-end offers. */
+static uint64_t offered_features(const struct vu_dev *dev)
 {
 	return dev->ops->device_features | TRANSPORT_FEATURES;
 }
@@ -191,10 +192,9 @@ static int adopt_event_fd(const struct vu_queue *q, const char *what, int fd)
 	flags = fcntl(fd, F_GETFL);
 	if ((st.st_mode & S_IFMT) != 0 || flags < 0 || (flags & O_PATH)) {
 		log_warn("queue %u: %s fd refused: it is %s %s, not an eventfd",
-			 q->index, what,
-			 (st.st_mode & S_IFMT) ? "a" : "an",
+			 q->index, what, (st.st_mode & S_IFMT) ? "a" : "an",
 			 (st.st_mode & S_IFMT) ? file_kind(st.st_mode)
-						: "O_PATH descriptor");
+					       : "O_PATH descriptor");
 		return -EINVAL;
 	}
 	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
@@ -286,7 +286,7 @@ static void unmap_queues(struct vu_dev *dev)
 static int handle_get_features(struct vu_dev *dev, struct vu_msg *msg,
 			       struct vu_msg *reply)
 {
-	reply_u64(reply, vu_dev_offered_features(dev));
+	reply_u64(reply, offered_features(dev));
 	return 0;
 }
 
@@ -296,10 +296,10 @@ static int handle_set_features(struct vu_dev *dev, struct vu_msg *msg,
 	uint64_t features = payload_u64(msg);
 	unsigned int i;
 
-	if (features & ~vu_dev_offered_features(dev)) {
+	if (features & ~offered_features(dev)) {
 		log_warn("SET_FEATURES: 0x%llx not offered",
 			 (unsigned long long)(features &
-					      ~vu_dev_offered_features(dev)));
+					      ~offered_features(dev)));
 		return -EINVAL;
 	}
 	dev->features = features;

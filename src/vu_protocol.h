@@ -120,9 +120,6 @@ struct vu_dev {
 void vu_dev_init(struct vu_dev *dev, struct event_loop *loop,
 		 const struct vu_device_ops *ops, void *opaque);
 
-/* The virtio features this back-end offers. */
-uint64_t vu_dev_offered_features(const struct vu_dev *dev);
-
 /* Starts serving @conn_fd (owned from now on). */
 void vu_dev_attach(struct vu_dev *dev, int conn_fd);
 
