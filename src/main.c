@@ -418,7 +418,7 @@ static int pair_control_sockets(char (*paths)[UNIX_PATH_MAX],
 			snprintf(err, err_len,
 				 "control socket %s (fd %u) has no device "
 				 "socket %.*s",
-				 paths[i], SD_LISTEN_FDS_START + i,
+				 paths[i], SYSTEMD_LISTEN_FDS_START + i,
 				 (int)(len - 4), paths[i]);
 			return -EINVAL;
 		}
@@ -427,7 +427,7 @@ static int pair_control_sockets(char (*paths)[UNIX_PATH_MAX],
 				 paths[i]);
 			return -EINVAL;
 		}
-		ep->sim_fd = SD_LISTEN_FDS_START + (int)i;
+		ep->sim_fd = SYSTEMD_LISTEN_FDS_START + (int)i;
 	}
 	return 0;
 }
@@ -437,7 +437,7 @@ static int pair_control_sockets(char (*paths)[UNIX_PATH_MAX],
  * PATH.sim) paired with the device socket bound to PATH, the others device
  * sockets in order.  Returns their number; *@out is freed by the caller.
  */
-static unsigned int activation_endpoints(const struct sd_activation *act,
+static unsigned int activation_endpoints(const struct systemd_activation *act,
 					 struct endpoint **out)
 {
 	static const char what[] = "socket activation";
@@ -448,13 +448,13 @@ static unsigned int activation_endpoints(const struct sd_activation *act,
 
 	/* Before anything is allocated: a start-up error exits. */
 	for (i = 0; i < act->count; i++)
-		check_given_socket(SD_LISTEN_FDS_START + (int)i, what);
+		check_given_socket(SYSTEMD_LISTEN_FDS_START + (int)i, what);
 	eps = calloc(act->count, sizeof(*eps));
 	paths = calloc(act->count, sizeof(*paths));
 	if (!eps || !paths)
 		startup_error("out of memory");
 	for (i = 0; i < act->count; i++) {
-		int fd = SD_LISTEN_FDS_START + (int)i;
+		int fd = SYSTEMD_LISTEN_FDS_START + (int)i;
 
 		given_path(fd, what, paths[i], sizeof(paths[i]));
 		if (is_sim_path(paths[i]))
@@ -483,7 +483,7 @@ static unsigned int activation_endpoints(const struct sd_activation *act,
  * Returns the number of devices; *@out is freed by the caller.
  */
 static unsigned int get_endpoints(const struct options *opts,
-				  const struct sd_activation *act,
+				  const struct systemd_activation *act,
 				  struct endpoint **out)
 {
 	struct endpoint *eps;
@@ -719,7 +719,7 @@ static void endpoints_free(struct endpoint *eps, unsigned int count)
  */
 static struct {
 	pthread_mutex_t lock;
-	struct sd_notifier notifier;
+	struct systemd_notifier notifier;
 	unsigned int devices;
 	unsigned int connected;
 	bool ready;
@@ -751,10 +751,10 @@ static void status_send(bool ready)
 	char text[128];
 	int ret;
 
-	if (sd_status_format(text, sizeof(text), ready, status.devices,
-			     status.connected) < 0)
+	if (systemd_status_format(text, sizeof(text), ready, status.devices,
+				  status.connected) < 0)
 		return;
-	ret = sd_notifier_send(&status.notifier, text);
+	ret = systemd_notifier_send(&status.notifier, text);
 	status_sent(ret);
 }
 
@@ -784,7 +784,7 @@ static void status_stopping(void)
 
 	pthread_mutex_lock(&status.lock);
 	status.stopping = true;
-	ret = sd_notifier_send(&status.notifier, "STOPPING=1");
+	ret = systemd_notifier_send(&status.notifier, "STOPPING=1");
 	status_sent(ret);
 	pthread_mutex_unlock(&status.lock);
 }
@@ -793,7 +793,7 @@ static void status_stopping(void)
 static void status_open(unsigned int devices)
 {
 	const char *where = getenv("NOTIFY_SOCKET");
-	int ret = sd_notifier_open(&status.notifier, where);
+	int ret = systemd_notifier_open(&status.notifier, where);
 
 	if (ret < 0)
 		log_warn("NOTIFY_SOCKET=%s: %s; not notifying systemd", where,
@@ -805,7 +805,7 @@ static void status_open(unsigned int devices)
 int main(int argc, char **argv)
 {
 	struct options opts = {0};
-	struct sd_activation act;
+	struct systemd_activation act;
 	struct device_list list;
 	struct gpio_backend **backends;
 	struct gpio_server **servers;
@@ -823,11 +823,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	log_init();
 	parse_options(argc, argv, &opts);
-	if (sd_activation_from_env(&act, err, sizeof(err)) < 0)
+	if (systemd_activation_from_env(&act, err, sizeof(err)) < 0)
 		startup_error("socket activation: %s", err);
 	count = get_endpoints(&opts, &act, &eps);
 	activated = act.count > 0;
-	sd_activation_free(&act);
+	systemd_activation_free(&act);
 	if (opts.socket_count_given && (activated || opts.fd >= 0) &&
 	    opts.socket_count != count)
 		usage_error("--socket-count is %u but %u device socket%s %s "
@@ -929,6 +929,6 @@ out_free:
 	free(servers);
 	endpoints_free(eps, count);
 	device_list_free(&list);
-	sd_notifier_close(&status.notifier);
+	systemd_notifier_close(&status.notifier);
 	return ret < 0 ? exit_status : EXIT_SUCCESS;
 }
