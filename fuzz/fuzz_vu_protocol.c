@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target: the vhost-user message layer (vu_socket framing and
+ * libFuzzer target: the vhost-user message layer (vu_msg framing and
  * vu_protocol handling) against a fake device, over a socketpair.
  *
  * The input is a sequence of records:
@@ -53,7 +53,7 @@
 #include "event_loop.h"
 #include "log.h"
 #include "vu_protocol.h"
-#include "vu_socket.h"
+#include "vu_msg.h"
 
 #define RAM_SIZE    0x10000u
 #define SMALL_SIZE  0x1000u

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "vu_socket.h"
+#include "vu_msg.h"
 
 /*
  * Messages handled per wake-up of the connection: a front-end that floods

@@ -19,7 +19,7 @@
 #include "event_loop.h"
 #include "guest_mem.h"
 #include "virtqueue.h"
-#include "vu_socket.h"
+#include "vu_msg.h"
 
 #define VU_MAX_QUEUES 2
 /* Bytes of device config space the protocol will ever copy. */

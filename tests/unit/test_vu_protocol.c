@@ -24,7 +24,7 @@
 
 #include "event_loop.h"
 #include "vu_protocol.h"
-#include "vu_socket.h"
+#include "vu_msg.h"
 
 #define DEVICE_FEATURES (1ull << 0)
 #define MEM_SIZE	(1u << 20)

@@ -4,8 +4,8 @@
  * payload of the size the header gives, and file descriptors passed as
  * SCM_RIGHTS with the first bytes.  Nothing here knows what a request means.
  */
-#ifndef VDG_VU_SOCKET_H
-#define VDG_VU_SOCKET_H
+#ifndef VDG_VU_MSG_H
+#define VDG_VU_MSG_H
 
 #include <stddef.h>
 #include <stdint.h>
