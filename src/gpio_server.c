@@ -22,7 +22,7 @@
 #include "log.h"
 #include "sim_control.h"
 #include "unix_socket.h"
-#include "vu_protocol.h"
+#include "vu_dev.h"
 
 #define REQUEST_QUEUE 0
 #define EVENT_QUEUE   1
@@ -38,12 +38,11 @@ struct gpio_server {
 	bool thread_started;
 	pthread_t thread;
 	struct event_loop *loop;
-	struct vu_dev vu;
+	struct vu_dev *vu;
 	struct gpio_device *device;
 	struct gpio_backend *sim;	    /* the device's, if simulated */
 	struct control_socket *sim_control; /* PATH.sim for a simulated chip */
 	bool events_pushed;   /* eventq entries used since the last notify */
-	bool disconnecting;   /* the reset comes from a lost front-end */
 	bool session_started; /* a queue of this connection was served */
 	struct gpio_fd_watcher watcher; /* for the back-end's fds */
 	uint8_t *response;		/* room for the largest response */
@@ -86,10 +85,10 @@ static void buf_to_iov(const struct iovec *iov, unsigned int count,
 	}
 }
 
-/* Serves one chain of the requestq; returns the bytes written. */
-static uint32_t serve_request(struct gpio_server *server,
-			      const struct vq_elem *elem)
+/* Serves one chain of the requestq and gives it back. */
+static void serve_request(void *opaque, const struct vq_elem *elem)
 {
+	struct gpio_server *server = opaque;
 	struct virtio_gpio_request request;
 	size_t request_len, response_len, room;
 	int ret;
@@ -106,31 +105,22 @@ static uint32_t serve_request(struct gpio_server *server,
 			 ret == -ENOBUFS ? "undersized response for a"
 					 : "malformed",
 			 request_len, (unsigned long long)elem->in_len);
-		return 0;
+		response_len = 0;
+	} else {
+		buf_to_iov(elem->in, elem->in_num, server->response,
+			   response_len);
 	}
-	buf_to_iov(elem->in, elem->in_num, server->response, response_len);
-	return (uint32_t)response_len;
+	vu_dev_queue_push(server->vu, REQUEST_QUEUE, elem,
+			  (uint32_t)response_len);
 }
 
-static void process_requests(struct gpio_server *server, struct virtqueue *vq)
+static void process_requests(struct gpio_server *server)
 {
-	struct vq_elem elem;
-	bool more = true;
-	int ret = 0;
-
-	while (more) {
-		vq_disable_kicks(vq);
-		while ((ret = vq_pop(vq, &server->vu.mem, &elem)) == 1)
-			vq_push(vq, &elem, serve_request(server, &elem));
-		if (ret < 0) {
-			log_warn("requestq broken by the driver; it stays "
-				 "stopped until the device is reset");
-			break;
-		}
-		/* Buffers added while kicks were off need no new kick. */
-		more = vq_enable_kicks(vq);
-	}
-	if (vq_notify(vq) < 0)
+	if (vu_dev_queue_drain(server->vu, REQUEST_QUEUE, serve_request,
+			       server) < 0)
+		log_warn("requestq broken by the driver; it stays "
+			 "stopped until the device is reset");
+	if (vu_dev_queue_notify(server->vu, REQUEST_QUEUE) < 0)
 		log_warn("requestq: cannot notify the driver");
 }
 
@@ -139,7 +129,7 @@ static void notify_events(struct gpio_server *server)
 	if (!server->events_pushed)
 		return;
 	server->events_pushed = false;
-	if (vq_notify(&server->vu.queues[EVENT_QUEUE].vq) < 0)
+	if (vu_dev_queue_notify(server->vu, EVENT_QUEUE) < 0)
 		log_warn("eventq: cannot notify the driver");
 }
 
@@ -151,18 +141,17 @@ static void notify_events(struct gpio_server *server)
 static void irq_done(void *opaque, uint16_t head, uint8_t status)
 {
 	struct gpio_server *server = opaque;
-	struct virtqueue *vq = &server->vu.queues[EVENT_QUEUE].vq;
 	struct vq_elem elem;
 
-	if (vq_read_chain(vq, &server->vu.mem, head, &elem) < 0) {
+	if (vu_dev_queue_read_chain(server->vu, EVENT_QUEUE, head, &elem) < 0) {
 		log_warn("eventq: pair %u cannot be returned", head);
 		return;
 	}
 	if (elem.in_len < 1) {
-		vq_push(vq, &elem, 0);
+		vu_dev_queue_push(server->vu, EVENT_QUEUE, &elem, 0);
 	} else {
 		buf_to_iov(elem.in, elem.in_num, &status, 1);
-		vq_push(vq, &elem, 1);
+		vu_dev_queue_push(server->vu, EVENT_QUEUE, &elem, 1);
 	}
 	server->events_pushed = true;
 	log_debug("eventq: pair %u returned %s", head,
@@ -170,35 +159,27 @@ static void irq_done(void *opaque, uint16_t head, uint8_t status)
 }
 
 /* Each pair unmasks one line's interrupt until the device returns it. */
-static void process_events(struct gpio_server *server, struct virtqueue *vq)
+static void serve_event(void *opaque, const struct vq_elem *elem)
 {
-	struct vq_elem elem;
-	bool more = true;
-	int ret = 0;
+	struct gpio_server *server = opaque;
+	uint16_t gpio;
 
-	while (more) {
-		vq_disable_kicks(vq);
-		while ((ret = vq_pop(vq, &server->vu.mem, &elem)) == 1) {
-			uint16_t gpio;
-
-			if (elem.out_len < sizeof(gpio) || elem.in_len < 1) {
-				log_warn("eventq: malformed pair returned "
-					 "unanswered");
-				vq_push(vq, &elem, 0);
-				server->events_pushed = true;
-				continue;
-			}
-			iov_to_buf(elem.out, elem.out_num, &gpio, sizeof(gpio));
-			gpio_device_irq_unmask(server->device, le16toh(gpio),
-					       elem.head);
-		}
-		if (ret < 0) {
-			log_warn("eventq broken by the driver; it stays "
-				 "stopped until the device is reset");
-			break;
-		}
-		more = vq_enable_kicks(vq);
+	if (elem->out_len < sizeof(gpio) || elem->in_len < 1) {
+		log_warn("eventq: malformed pair returned unanswered");
+		vu_dev_queue_push(server->vu, EVENT_QUEUE, elem, 0);
+		server->events_pushed = true;
+		return;
 	}
+	iov_to_buf(elem->out, elem->out_num, &gpio, sizeof(gpio));
+	gpio_device_irq_unmask(server->device, le16toh(gpio), elem->head);
+}
+
+static void process_events(struct gpio_server *server)
+{
+	if (vu_dev_queue_drain(server->vu, EVENT_QUEUE, serve_event, server) <
+	    0)
+		log_warn("eventq broken by the driver; it stays "
+			 "stopped until the device is reset");
 	notify_events(server);
 }
 
@@ -209,20 +190,12 @@ static void process_events(struct gpio_server *server, struct virtqueue *vq)
  */
 static void begin_session(struct gpio_server *server, struct vu_dev *dev)
 {
-	unsigned int i;
-	bool continues = false;
 	int ret;
 
 	server->session_started = true;
 	if (!gpio_device_is_suspended(server->device))
 		return;
-	for (i = 0; i < VU_MAX_QUEUES; i++) {
-		const struct virtqueue *vq = &dev->queues[i].vq;
-
-		if (vq->last_avail_idx || vq->used_idx)
-			continues = true;
-	}
-	if (!continues) {
+	if (!vu_dev_session_continues(dev)) {
 		gpio_device_reset(server->device);
 		return;
 	}
@@ -237,35 +210,33 @@ static void begin_session(struct gpio_server *server, struct vu_dev *dev)
 static void on_queue_kick(void *opaque, struct vu_dev *dev, unsigned int index)
 {
 	struct gpio_server *server = opaque;
-	struct virtqueue *vq = vu_dev_ready_queue(dev, index);
 
-	if (!vq)
+	if (!vu_dev_queue_ready(dev, index))
 		return;
 	if (!server->session_started)
 		begin_session(server, dev);
 	gpio_device_set_irq_feature(server->device,
 				    vu_dev_has_feature(dev, VIRTIO_GPIO_F_IRQ));
 	if (index == REQUEST_QUEUE) {
-		process_requests(server, vq);
+		process_requests(server);
 		/* IRQ_TYPE NONE gives held pairs back. */
 		notify_events(server);
 	} else if (index == EVENT_QUEUE &&
 		   vu_dev_has_feature(dev, VIRTIO_GPIO_F_IRQ)) {
-		process_events(server, vq);
+		process_events(server);
 	}
 }
 
 /*
  * The VMM stops the eventq (GET_VRING_BASE, RESET_DEVICE): held pairs go back
  * INVALID so that none is lost inside the back-end; the driver queues them
- * again.  Not when the front-end is gone: a reconnecting QEMU starts the ring
- * at the used index and so hands the held pairs in again by itself.
+ * again.  (Not when the front-end is gone: see on_disconnected.)
  */
 static void on_queue_stop(void *opaque, struct vu_dev *dev, unsigned int index)
 {
 	struct gpio_server *server = opaque;
 
-	if (index != EVENT_QUEUE || server->disconnecting)
+	if (index != EVENT_QUEUE)
 		return;
 	gpio_device_irq_flush(server->device);
 	notify_events(server);
@@ -289,18 +260,40 @@ static void reset_device(void *opaque)
 	struct gpio_server *server = opaque;
 
 	server->session_started = false;
-	if (server->disconnecting)
-		gpio_device_suspend(server->device);
-	else
-		gpio_device_reset(server->device);
+	gpio_device_reset(server->device);
+}
+
+static void on_listen(void *opaque, uint32_t events);
+
+/*
+ * The front-end is gone.  The device keeps the guest's line state, in case
+ * the next front-end continues the guest (begin_session): a reconnecting
+ * QEMU starts the rings at the used index and so hands the held eventq
+ * pairs in again by itself.  The socket accepts the next connection.
+ */
+static void on_disconnected(void *opaque)
+{
+	struct gpio_server *server = opaque;
+
+	server->session_started = false;
+	gpio_device_suspend(server->device);
+	if (event_loop_add(server->loop, server->listen_fd, EPOLLIN, on_listen,
+			   server) < 0)
+		log_error("cannot listen again; no more connections");
+	log_info("front-end disconnected; lines released");
+	if (server->on_connection)
+		server->on_connection(server->connection_opaque, false);
 }
 
 static const struct vu_device_ops gpio_vu_ops = {
+	.name = "GPIO",
 	.device_features = 1ull << VIRTIO_GPIO_F_IRQ,
+	.num_queues = 2,
 	.get_config = get_config,
 	.queue_kick = on_queue_kick,
 	.queue_stop = on_queue_stop,
 	.reset = reset_device,
+	.disconnected = on_disconnected,
 };
 
 struct fd_watch {
@@ -372,30 +365,6 @@ static void sim_line_changed(void *opaque, unsigned int line)
 	text_buf_free(&text);
 }
 
-static void on_listen(void *opaque, uint32_t events);
-
-static void disconnect(struct gpio_server *server)
-{
-	event_loop_remove(server->loop, server->vu.conn_fd);
-	server->disconnecting = true;
-	vu_dev_detach(&server->vu);
-	server->disconnecting = false;
-	if (event_loop_add(server->loop, server->listen_fd, EPOLLIN, on_listen,
-			   server) < 0)
-		log_error("cannot listen again; no more connections");
-	log_info("front-end disconnected; lines released");
-	if (server->on_connection)
-		server->on_connection(server->connection_opaque, false);
-}
-
-static void on_connection(void *opaque, uint32_t events)
-{
-	struct gpio_server *server = opaque;
-
-	if (vu_dev_handle_message(&server->vu) < 0)
-		disconnect(server);
-}
-
 static void on_listen(void *opaque, uint32_t events)
 {
 	struct gpio_server *server = opaque;
@@ -407,15 +376,12 @@ static void on_listen(void *opaque, uint32_t events)
 			log_warn("accept: %s", strerror(errno));
 		return;
 	}
-	if (event_loop_add(server->loop, fd, EPOLLIN, on_connection, server) <
-	    0) {
+	if (vu_dev_attach(server->vu, fd) < 0) {
 		log_error("cannot watch the new connection; closing it");
-		close(fd);
 		return;
 	}
 	/* One front-end at a time: later ones wait in the backlog. */
 	event_loop_remove(server->loop, server->listen_fd);
-	vu_dev_attach(&server->vu, fd);
 	log_info("front-end connected");
 	if (server->on_connection)
 		server->on_connection(server->connection_opaque, true);
@@ -433,7 +399,7 @@ static void *serve(void *opaque)
 	struct gpio_server *server = opaque;
 
 	log_set_thread_tag(server->name);
-	vu_dev_guard_thread(&server->vu);
+	vu_dev_guard_thread(server->vu);
 	while (!server->stopping) {
 		int ret = event_loop_dispatch(server->loop, -1);
 
@@ -441,17 +407,13 @@ static void *serve(void *opaque)
 			log_error("event loop: %s", strerror(-ret));
 			break;
 		}
-		if (server->vu.conn_fd >= 0 &&
-		    vu_dev_memory_faulted(&server->vu)) {
+		if (vu_dev_memory_faulted(server->vu)) {
 			log_warn("the front-end truncated a guest memory file "
 				 "under us; closing the connection");
-			disconnect(server);
+			vu_dev_disconnect(server->vu);
 		}
 	}
-	if (server->vu.conn_fd >= 0) {
-		event_loop_remove(server->loop, server->vu.conn_fd);
-		vu_dev_detach(&server->vu);
-	}
+	vu_dev_detach(server->vu);
 	/* The count of messages the rate limit held back, if any. */
 	log_flush_thread();
 	return NULL;
@@ -552,7 +514,9 @@ int gpio_server_new(const struct gpio_server_socket *sock,
 	ret = event_loop_new(&server->loop);
 	if (ret < 0)
 		goto err_close_stop;
-	vu_dev_init(&server->vu, server->loop, &gpio_vu_ops, server);
+	ret = vu_dev_new(server->loop, &gpio_vu_ops, server, &server->vu);
+	if (ret < 0)
+		goto err_free_loop;
 	gpio_device_set_irq_handler(device, irq_done, server);
 	server->watcher.watch = backend_watch;
 	server->watcher.unwatch = backend_unwatch;
@@ -561,7 +525,7 @@ int gpio_server_new(const struct gpio_server_socket *sock,
 	ret = event_loop_add(server->loop, server->stop_fd, EPOLLIN, on_stop,
 			     server);
 	if (ret < 0)
-		goto err_free_loop;
+		goto err_free_vu;
 	server->owns_path = listen_fd < 0;
 	/*
 	 * PATH.sim first: once the device socket appears, which is what VMMs,
@@ -571,7 +535,7 @@ int gpio_server_new(const struct gpio_server_socket *sock,
 		ret = open_sim_control(server, sim_fd, err, err_size);
 		sim_fd = -1; /* taken over, also on failure */
 		if (ret < 0)
-			goto err_free_loop;
+			goto err_free_vu;
 		gpio_sim_set_watch(sim, sim_line_changed, server);
 	}
 	if (listen_fd < 0) {
@@ -602,6 +566,8 @@ err_close_listen:
 err_free_sim:
 	gpio_sim_set_watch(sim, NULL, NULL);
 	control_socket_free(server->sim_control);
+err_free_vu:
+	vu_dev_free(server->vu);
 err_free_loop:
 	event_loop_free(server->loop);
 err_close_stop:
@@ -652,6 +618,7 @@ void gpio_server_free(struct gpio_server *server)
 			log_error("cannot stop the thread of %s", server->path);
 		pthread_join(server->thread, NULL);
 	}
+	vu_dev_free(server->vu);
 	gpio_sim_set_watch(server->sim, NULL, NULL);
 	control_socket_free(server->sim_control);
 	close(server->listen_fd);
