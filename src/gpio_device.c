@@ -16,6 +16,11 @@
 _Static_assert(GPIO_DIRECTION_NONE == VIRTIO_GPIO_DIRECTION_NONE, "dir");
 _Static_assert(GPIO_DIRECTION_OUT == VIRTIO_GPIO_DIRECTION_OUT, "dir");
 _Static_assert(GPIO_DIRECTION_IN == VIRTIO_GPIO_DIRECTION_IN, "dir");
+_Static_assert(GPIO_DEVICE_REQUEST_SIZE == sizeof(struct virtio_gpio_request),
+	       "request size");
+_Static_assert(GPIO_DEVICE_REQUEST_SIZE >=
+		       sizeof(struct virtio_gpio_irq_request),
+	       "request size");
 
 /*
  * What the device remembers of one line: what the guest set (direction,
@@ -88,13 +93,22 @@ static bool irq_level_matches(uint8_t type, uint8_t level)
 	       (type == VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW && !level);
 }
 
+/* Gives the pair @token back with @status. */
+static void irq_return(struct gpio_device *dev, uint16_t token, uint8_t status)
+{
+	struct virtio_gpio_irq_response resp = {.status = status};
+
+	if (dev->irq_done)
+		dev->irq_done(dev->irq_opaque, token, &resp, sizeof(resp),
+			      status == VIRTIO_GPIO_IRQ_STATUS_VALID);
+}
+
 /* Gives the held pair back; the line is masked until the next one. */
 static void irq_complete(struct gpio_device *dev, struct gpio_line *line,
 			 uint8_t status)
 {
 	line->irq_pending = 0;
-	if (dev->irq_done)
-		dev->irq_done(dev->irq_opaque, line->irq_token, status);
+	irq_return(dev, line->irq_token, status);
 }
 
 /* A level type fires whenever it is unmasked while the line is active. */
@@ -567,6 +581,18 @@ void gpio_device_get_config(const struct gpio_device *dev,
 	config->gpio_names_size = htole32(dev->names_size);
 }
 
+int gpio_device_read_config(const struct gpio_device *dev, uint32_t offset,
+			    uint32_t size, uint8_t *out)
+{
+	struct virtio_gpio_config config;
+
+	if (offset > sizeof(config) || size > sizeof(config) - offset)
+		return -EINVAL;
+	gpio_device_get_config(dev, &config);
+	memcpy(out, (uint8_t *)&config + offset, size);
+	return 0;
+}
+
 size_t gpio_device_max_response_size(const struct gpio_device *dev)
 {
 	size_t names_reply = 1 + (size_t)dev->names_size;
@@ -650,22 +676,46 @@ void gpio_device_set_irq_feature(struct gpio_device *dev, bool negotiated)
 	dev->irq_feature = negotiated;
 }
 
+bool gpio_device_has_irq_feature(const struct gpio_device *dev)
+{
+	return dev->irq_feature;
+}
+
+void gpio_device_set_features(struct gpio_device *dev, uint64_t features)
+{
+	gpio_device_set_irq_feature(dev,
+				    features & (1ull << VIRTIO_GPIO_F_IRQ));
+}
+
+int gpio_device_handle_irq_request(struct gpio_device *dev, const void *req,
+				   size_t req_len, size_t resp_cap,
+				   uint16_t token)
+{
+	struct virtio_gpio_irq_request r;
+
+	if (req_len < sizeof(r) ||
+	    resp_cap < sizeof(struct virtio_gpio_irq_response))
+		return -EINVAL;
+	/* memcpy: the guest's buffer need not be aligned. */
+	memcpy(&r, req, sizeof(r));
+	gpio_device_irq_unmask(dev, le16toh(r.gpio), token);
+	return 0;
+}
+
 void gpio_device_irq_unmask(struct gpio_device *dev, uint32_t gpio,
 			    uint16_t token)
 {
 	struct gpio_line *line;
 
 	if (gpio >= dev->be->ngpio) {
-		dev->irq_done(dev->irq_opaque, token,
-			      VIRTIO_GPIO_IRQ_STATUS_INVALID);
+		irq_return(dev, token, VIRTIO_GPIO_IRQ_STATUS_INVALID);
 		return;
 	}
 	line = &dev->lines[gpio];
 	/* One pair per line: the spec forbids a second, so it goes back. */
 	if (line->irq_pending || (line->irq_type == VIRTIO_GPIO_IRQ_TYPE_NONE &&
 				  !line->irq_refused)) {
-		dev->irq_done(dev->irq_opaque, token,
-			      VIRTIO_GPIO_IRQ_STATUS_INVALID);
+		irq_return(dev, token, VIRTIO_GPIO_IRQ_STATUS_INVALID);
 		return;
 	}
 	line->irq_pending = 1;

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "gpio_server.h"
 
-#include <endian.h>
 #include <errno.h>
-#include <linux/virtio_gpio.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -23,9 +21,6 @@
 #include "sim_control.h"
 #include "unix_socket.h"
 #include "vu_dev.h"
-
-#define REQUEST_QUEUE 0
-#define EVENT_QUEUE   1
 
 struct gpio_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -89,15 +84,15 @@ static void buf_to_iov(const struct iovec *iov, unsigned int count,
 static void serve_request(void *opaque, const struct vq_elem *elem)
 {
 	struct gpio_server *server = opaque;
-	struct virtio_gpio_request request;
+	uint8_t request[GPIO_DEVICE_REQUEST_SIZE];
 	size_t request_len, response_len, room;
 	int ret;
 
 	request_len =
-		iov_to_buf(elem->out, elem->out_num, &request, sizeof(request));
+		iov_to_buf(elem->out, elem->out_num, request, sizeof(request));
 	room = elem->in_len < server->response_size ? elem->in_len
 						    : server->response_size;
-	ret = gpio_device_handle_request(server->device, &request, request_len,
+	ret = gpio_device_handle_request(server->device, request, request_len,
 					 server->response, room, &response_len);
 	if (ret < 0) {
 		log_warn("requestq: %s request (%zu bytes, %llu bytes of "
@@ -110,17 +105,17 @@ static void serve_request(void *opaque, const struct vq_elem *elem)
 		buf_to_iov(elem->in, elem->in_num, server->response,
 			   response_len);
 	}
-	vu_dev_queue_push(server->vu, REQUEST_QUEUE, elem,
+	vu_dev_queue_push(server->vu, GPIO_DEVICE_REQUESTQ, elem,
 			  (uint32_t)response_len);
 }
 
 static void process_requests(struct gpio_server *server)
 {
-	if (vu_dev_queue_drain(server->vu, REQUEST_QUEUE, serve_request,
+	if (vu_dev_queue_drain(server->vu, GPIO_DEVICE_REQUESTQ, serve_request,
 			       server) < 0)
 		log_warn("requestq broken by the driver; it stays "
 			 "stopped until the device is reset");
-	if (vu_dev_queue_notify(server->vu, REQUEST_QUEUE) < 0)
+	if (vu_dev_queue_notify(server->vu, GPIO_DEVICE_REQUESTQ) < 0)
 		log_warn("requestq: cannot notify the driver");
 }
 
@@ -129,7 +124,7 @@ static void notify_events(struct gpio_server *server)
 	if (!server->events_pushed)
 		return;
 	server->events_pushed = false;
-	if (vu_dev_queue_notify(server->vu, EVENT_QUEUE) < 0)
+	if (vu_dev_queue_notify(server->vu, GPIO_DEVICE_EVENTQ) < 0)
 		log_warn("eventq: cannot notify the driver");
 }
 
@@ -138,46 +133,48 @@ static void notify_events(struct gpio_server *server)
  * is read again now, so no pointer into guest memory outlives a memory
  * table change.
  */
-static void irq_done(void *opaque, uint16_t head, uint8_t status)
+static void irq_done(void *opaque, uint16_t head, const void *resp,
+		     size_t resp_len, bool fired)
 {
 	struct gpio_server *server = opaque;
 	struct vq_elem elem;
+	uint32_t len = 0;
 
-	if (vu_dev_queue_read_chain(server->vu, EVENT_QUEUE, head, &elem) < 0) {
+	if (vu_dev_queue_read_chain(server->vu, GPIO_DEVICE_EVENTQ, head,
+				    &elem) < 0) {
 		log_warn("eventq: pair %u cannot be returned", head);
 		return;
 	}
-	if (elem.in_len < 1) {
-		vu_dev_queue_push(server->vu, EVENT_QUEUE, &elem, 0);
-	} else {
-		buf_to_iov(elem.in, elem.in_num, &status, 1);
-		vu_dev_queue_push(server->vu, EVENT_QUEUE, &elem, 1);
+	if (elem.in_len >= resp_len) {
+		buf_to_iov(elem.in, elem.in_num, resp, resp_len);
+		len = (uint32_t)resp_len;
 	}
+	vu_dev_queue_push(server->vu, GPIO_DEVICE_EVENTQ, &elem, len);
 	server->events_pushed = true;
 	log_debug("eventq: pair %u returned %s", head,
-		  status == VIRTIO_GPIO_IRQ_STATUS_VALID ? "VALID" : "INVALID");
+		  fired ? "VALID" : "INVALID");
 }
 
 /* Each pair unmasks one line's interrupt until the device returns it. */
 static void serve_event(void *opaque, const struct vq_elem *elem)
 {
 	struct gpio_server *server = opaque;
-	uint16_t gpio;
+	uint8_t request[GPIO_DEVICE_REQUEST_SIZE];
+	size_t len;
 
-	if (elem->out_len < sizeof(gpio) || elem->in_len < 1) {
+	len = iov_to_buf(elem->out, elem->out_num, request, sizeof(request));
+	if (gpio_device_handle_irq_request(server->device, request, len,
+					   elem->in_len, elem->head) < 0) {
 		log_warn("eventq: malformed pair returned unanswered");
-		vu_dev_queue_push(server->vu, EVENT_QUEUE, elem, 0);
+		vu_dev_queue_push(server->vu, GPIO_DEVICE_EVENTQ, elem, 0);
 		server->events_pushed = true;
-		return;
 	}
-	iov_to_buf(elem->out, elem->out_num, &gpio, sizeof(gpio));
-	gpio_device_irq_unmask(server->device, le16toh(gpio), elem->head);
 }
 
 static void process_events(struct gpio_server *server)
 {
-	if (vu_dev_queue_drain(server->vu, EVENT_QUEUE, serve_event, server) <
-	    0)
+	if (vu_dev_queue_drain(server->vu, GPIO_DEVICE_EVENTQ, serve_event,
+			       server) < 0)
 		log_warn("eventq broken by the driver; it stays "
 			 "stopped until the device is reset");
 	notify_events(server);
@@ -215,14 +212,13 @@ static void on_queue_kick(void *opaque, struct vu_dev *dev, unsigned int index)
 		return;
 	if (!server->session_started)
 		begin_session(server, dev);
-	gpio_device_set_irq_feature(server->device,
-				    vu_dev_has_feature(dev, VIRTIO_GPIO_F_IRQ));
-	if (index == REQUEST_QUEUE) {
+	gpio_device_set_features(server->device, vu_dev_features(dev));
+	if (index == GPIO_DEVICE_REQUESTQ) {
 		process_requests(server);
 		/* IRQ_TYPE NONE gives held pairs back. */
 		notify_events(server);
-	} else if (index == EVENT_QUEUE &&
-		   vu_dev_has_feature(dev, VIRTIO_GPIO_F_IRQ)) {
+	} else if (index == GPIO_DEVICE_EVENTQ &&
+		   gpio_device_has_irq_feature(server->device)) {
 		process_events(server);
 	}
 }
@@ -236,7 +232,7 @@ static void on_queue_stop(void *opaque, struct vu_dev *dev, unsigned int index)
 {
 	struct gpio_server *server = opaque;
 
-	if (index != EVENT_QUEUE)
+	if (index != GPIO_DEVICE_EVENTQ)
 		return;
 	gpio_device_irq_flush(server->device);
 	notify_events(server);
@@ -246,13 +242,8 @@ static int get_config(void *opaque, uint32_t offset, uint32_t size,
 		      uint8_t *out)
 {
 	struct gpio_server *server = opaque;
-	struct virtio_gpio_config config;
 
-	if (offset > sizeof(config) || size > sizeof(config) - offset)
-		return -EINVAL;
-	gpio_device_get_config(server->device, &config);
-	memcpy(out, (uint8_t *)&config + offset, size);
-	return 0;
+	return gpio_device_read_config(server->device, offset, size, out);
 }
 
 static void reset_device(void *opaque)
@@ -287,8 +278,8 @@ static void on_disconnected(void *opaque)
 
 static const struct vu_device_ops gpio_vu_ops = {
 	.name = "GPIO",
-	.device_features = 1ull << VIRTIO_GPIO_F_IRQ,
-	.num_queues = 2,
+	.device_features = GPIO_DEVICE_FEATURES,
+	.num_queues = GPIO_DEVICE_NUM_QUEUES,
 	.get_config = get_config,
 	.queue_kick = on_queue_kick,
 	.queue_stop = on_queue_stop,

@@ -124,10 +124,13 @@ struct irq_log {
 	unsigned int count;
 };
 
-static void on_irq_done(void *opaque, uint16_t token, uint8_t status)
+static void on_irq_done(void *opaque, uint16_t token, const void *resp,
+			size_t resp_len, bool fired)
 {
 	struct irq_log *log = opaque;
+	uint8_t status = *(const uint8_t *)resp;
 
+	assert_int_equal(resp_len, 1);
 	assert_true(log->count < 8);
 	log->tokens[log->count] = token;
 	log->status[log->count++] = status;
