@@ -428,8 +428,7 @@ int gpio_device_new(struct gpio_backend *be, struct gpio_device **out)
 	if (ret)
 		goto err_free_lines;
 	lines_init(dev);
-	be->level_changed = on_level_changed;
-	be->level_opaque = dev;
+	gpio_backend_set_level_handler(be, on_level_changed, dev);
 
 	*out = dev;
 	return 0;
@@ -742,10 +741,4 @@ void gpio_device_irq_flush(struct gpio_device *dev)
 		if (dev->lines[i].irq_pending)
 			irq_complete(dev, &dev->lines[i],
 				     VIRTIO_GPIO_IRQ_STATUS_INVALID);
-}
-
-void gpio_device_set_fd_watcher(struct gpio_device *dev,
-				const struct gpio_fd_watcher *watcher)
-{
-	dev->be->watcher = watcher;
 }

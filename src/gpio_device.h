@@ -73,13 +73,6 @@ bool gpio_device_is_suspended(const struct gpio_device *dev);
 
 uint16_t gpio_device_ngpio(const struct gpio_device *dev);
 
-/*
- * Lends the back-end an event loop for its file descriptors (@watcher is
- * borrowed and must outlive the device).
- */
-void gpio_device_set_fd_watcher(struct gpio_device *dev,
-				const struct gpio_fd_watcher *watcher);
-
 /* The 8-byte config space, little-endian, as the guest reads it. */
 void gpio_device_get_config(const struct gpio_device *dev,
 			    struct virtio_gpio_config *config);

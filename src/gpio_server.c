@@ -16,6 +16,8 @@
 
 #include "control_socket.h"
 #include "event_loop.h"
+#include "gpio_backend.h"
+#include "gpio_device.h"
 #include "gpio_sim.h"
 #include "log.h"
 #include "sim_control.h"
@@ -35,7 +37,8 @@ struct gpio_server {
 	struct event_loop *loop;
 	struct vu_dev *vu;
 	struct gpio_device *device;
-	struct gpio_backend *sim;	    /* the device's, if simulated */
+	struct gpio_backend *be;	    /* the device's */
+	struct gpio_backend *sim;	    /* the same, if simulated */
 	struct control_socket *sim_control; /* PATH.sim for a simulated chip */
 	bool events_pushed;   /* eventq entries used since the last notify */
 	bool session_started; /* a queue of this connection was served */
@@ -459,30 +462,24 @@ static int open_sim_control(struct gpio_server *server, int sim_fd, char *err,
 	return ret;
 }
 
-int gpio_server_new(const struct gpio_server_socket *sock,
-		    struct gpio_device *device, struct gpio_backend *sim,
-		    struct gpio_server **out, char *err, size_t err_size)
+/* A given socket's name in start-up messages: its path, name or fd. */
+static void socket_label(const struct gpio_server_socket *sock, char *buf,
+			 size_t size)
 {
-	const char *path = sock->path ? sock->path : "";
-	int listen_fd = sock->listen_fd, sim_fd = sock->sim_fd;
-	struct gpio_server *server;
-	const char *slash;
-	int ret = -ENOMEM;
+	if (sock->path && sock->path[0])
+		snprintf(buf, size, "%s", sock->path);
+	else if (sock->name && sock->name[0])
+		snprintf(buf, size, "%s", sock->name);
+	else
+		snprintf(buf, size, "fd %d", sock->listen_fd);
+}
 
-	if (err && err_size)
-		err[0] = '\0';
-	if (strlen(path) >= sizeof(server->path)) {
-		ret = -ENAMETOOLONG;
-		server_error(err, err_size,
-			     "%s: too long for a Unix socket address", path);
-		goto err_free_device;
-	}
-	server = calloc(1, sizeof(*server));
-	if (!server)
-		goto err_free_device;
-	server->device = device;
-	server->sim = sim;
-	server->listen_fd = -1;
+/* The server's path and its name in log lines (see gpio_server_socket). */
+static void set_names(struct gpio_server *server,
+		      const struct gpio_server_socket *sock, const char *path)
+{
+	const char *slash;
+
 	strcpy(server->path, path);
 	slash = strrchr(server->path, '/');
 	if (sock->name && *sock->name)
@@ -492,11 +489,23 @@ int gpio_server_new(const struct gpio_server_socket *sock,
 			 slash ? slash + 1 : server->path);
 	else
 		snprintf(server->name, sizeof(server->name), "fd %d",
-			 listen_fd);
-	server->response_size = gpio_device_max_response_size(device);
+			 sock->listen_fd);
+}
+
+/*
+ * What serving needs besides the sockets: the response buffer, the stop
+ * eventfd and the event loop with the vhost-user device in it, the device
+ * model's interrupts and the back-end's fds routed to them.  Returns 0, or
+ * -errno with everything it made freed again.
+ */
+static int server_open_loop(struct gpio_server *server)
+{
+	int ret = -ENOMEM;
+
+	server->response_size = gpio_device_max_response_size(server->device);
 	server->response = malloc(server->response_size);
 	if (!server->response)
-		goto err_free_server;
+		return ret;
 	server->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (server->stop_fd < 0) {
 		ret = -errno;
@@ -508,55 +517,17 @@ int gpio_server_new(const struct gpio_server_socket *sock,
 	ret = vu_dev_new(server->loop, &gpio_vu_ops, server, &server->vu);
 	if (ret < 0)
 		goto err_free_loop;
-	gpio_device_set_irq_handler(device, irq_done, server);
-	server->watcher.watch = backend_watch;
-	server->watcher.unwatch = backend_unwatch;
-	server->watcher.ctx = server;
-	gpio_device_set_fd_watcher(device, &server->watcher);
 	ret = event_loop_add(server->loop, server->stop_fd, EPOLLIN, on_stop,
 			     server);
 	if (ret < 0)
 		goto err_free_vu;
-	server->owns_path = listen_fd < 0;
-	/*
-	 * PATH.sim first: once the device socket appears, which is what VMMs,
-	 * scripts and tests wait for, the control socket is there too.
-	 */
-	if (sim) {
-		ret = open_sim_control(server, sim_fd, err, err_size);
-		sim_fd = -1; /* taken over, also on failure */
-		if (ret < 0)
-			goto err_free_vu;
-		gpio_sim_set_watch(sim, sim_line_changed, server);
-	}
-	if (listen_fd < 0) {
-		ret = unix_socket_listen(path, &server->file);
-		if (ret < 0) {
-			server_error(err, err_size,
-				     "%s: cannot create the socket: %s", path,
-				     unix_socket_strerror(ret));
-			goto err_free_sim;
-		}
-		listen_fd = ret;
-	}
-	server->listen_fd = listen_fd;
-	listen_fd = -1;
-	ret = event_loop_add(server->loop, server->listen_fd, EPOLLIN,
-			     on_listen, server);
-	if (ret < 0)
-		goto err_close_listen;
-	if (sim_fd >= 0)
-		close(sim_fd);
-	*out = server;
+	gpio_device_set_irq_handler(server->device, irq_done, server);
+	server->watcher.watch = backend_watch;
+	server->watcher.unwatch = backend_unwatch;
+	server->watcher.ctx = server;
+	gpio_backend_set_fd_watcher(server->be, &server->watcher);
 	return 0;
 
-err_close_listen:
-	close(server->listen_fd);
-	if (server->owns_path)
-		unix_socket_remove(server->path, &server->file);
-err_free_sim:
-	gpio_sim_set_watch(sim, NULL, NULL);
-	control_socket_free(server->sim_control);
 err_free_vu:
 	vu_dev_free(server->vu);
 err_free_loop:
@@ -565,10 +536,133 @@ err_close_stop:
 	close(server->stop_fd);
 err_free_response:
 	free(server->response);
+	return ret;
+}
+
+/* Undoes server_open_loop(). */
+static void server_close_loop(struct gpio_server *server)
+{
+	vu_dev_free(server->vu);
+	event_loop_free(server->loop);
+	close(server->stop_fd);
+	free(server->response);
+}
+
+/*
+ * The simulated chip's control socket first (PATH.sim: once the device
+ * socket appears, which is what VMMs, scripts and tests wait for, the
+ * control socket is there too), then the device socket: @listen_fd, or
+ * made at the path.  Both fds are taken over, also on failure.  Returns 0
+ * or -errno, with @err set.
+ */
+static int server_listen(struct gpio_server *server, int listen_fd, int sim_fd,
+			 char *err, size_t err_size)
+{
+	int ret;
+
+	server->owns_path = listen_fd < 0;
+	if (server->sim) {
+		ret = open_sim_control(server, sim_fd, err, err_size);
+		if (ret < 0)
+			goto err_close_listen;
+		gpio_sim_set_watch(server->sim, sim_line_changed, server);
+	}
+	if (listen_fd < 0) {
+		ret = unix_socket_listen(server->path, &server->file);
+		if (ret < 0) {
+			server_error(err, err_size,
+				     "%s: cannot create the socket: %s",
+				     server->path, unix_socket_strerror(ret));
+			goto err_free_sim;
+		}
+		listen_fd = ret;
+	}
+	server->listen_fd = listen_fd;
+	ret = event_loop_add(server->loop, listen_fd, EPOLLIN, on_listen,
+			     server);
+	if (ret < 0)
+		goto err_remove_socket;
+	return 0;
+
+err_remove_socket:
+	close(server->listen_fd);
+	server->listen_fd = -1;
+	listen_fd = -1;
+	if (server->owns_path)
+		unix_socket_remove(server->path, &server->file);
+err_free_sim:
+	gpio_sim_set_watch(server->sim, NULL, NULL);
+	control_socket_free(server->sim_control);
+	server->sim_control = NULL;
+err_close_listen:
+	if (listen_fd >= 0)
+		close(listen_fd);
+	return ret;
+}
+
+int gpio_server_new(const struct gpio_server_socket *sock,
+		    struct gpio_backend *be, struct gpio_server **out,
+		    char *err, size_t err_size)
+{
+	const char *path = sock->path ? sock->path : "";
+	int listen_fd = sock->listen_fd, sim_fd = sock->sim_fd;
+	struct gpio_server *server = NULL;
+	struct gpio_device *device;
+	bool sim = gpio_sim_is(be);
+	char label[sizeof(server->path) + 16];
+	int ret;
+
+	if (err && err_size)
+		err[0] = '\0';
+	socket_label(sock, label, sizeof(label));
+	ret = gpio_device_new(be, &device);
+	if (ret < 0) {
+		server_error(err, err_size, "%s: cannot create the device: %s",
+			     label, strerror(-ret));
+		goto err_close_fds;
+	}
+	if (!sim && sim_fd >= 0) {
+		log_info("%s: not a simulated chip: control socket fd %d not "
+			 "used",
+			 label, sim_fd);
+		close(sim_fd);
+		sim_fd = -1;
+	}
+	ret = -ENAMETOOLONG;
+	if (strlen(path) >= sizeof(server->path)) {
+		server_error(err, err_size,
+			     "%s: too long for a Unix socket address", path);
+		goto err_free_device;
+	}
+	ret = -ENOMEM;
+	server = calloc(1, sizeof(*server));
+	if (!server)
+		goto err_free_device;
+	server->device = device;
+	server->be = be;
+	server->sim = sim ? be : NULL;
+	server->listen_fd = -1;
+	set_names(server, sock, path);
+	ret = server_open_loop(server);
+	if (ret < 0)
+		goto err_free_server;
+	ret = server_listen(server, listen_fd, sim_fd, err, err_size);
+	listen_fd = sim_fd = -1; /* taken over, also on failure */
+	if (ret < 0)
+		goto err_close_loop;
+	*out = server;
+	return 0;
+
+err_close_loop:
+	/* Before the loop, as in gpio_server_free(). */
+	gpio_device_free(device);
+	device = NULL;
+	server_close_loop(server);
 err_free_server:
 	free(server);
 err_free_device:
 	gpio_device_free(device);
+err_close_fds:
 	if (listen_fd >= 0)
 		close(listen_fd);
 	if (sim_fd >= 0)
@@ -609,7 +703,6 @@ void gpio_server_free(struct gpio_server *server)
 			log_error("cannot stop the thread of %s", server->path);
 		pthread_join(server->thread, NULL);
 	}
-	vu_dev_free(server->vu);
 	gpio_sim_set_watch(server->sim, NULL, NULL);
 	control_socket_free(server->sim_control);
 	close(server->listen_fd);
@@ -621,8 +714,6 @@ void gpio_server_free(struct gpio_server *server)
 		unix_socket_remove(server->path, &server->file);
 	/* The back-end may still have fds in the loop: free it first. */
 	gpio_device_free(server->device);
-	event_loop_free(server->loop);
-	close(server->stop_fd);
-	free(server->response);
+	server_close_loop(server);
 	free(server);
 }

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "gpio_device.h"
+#include "gpio_backend.h"
 
 struct gpio_server;
 
@@ -42,19 +42,21 @@ struct gpio_server_socket {
 
 /*
  * Makes the socket @sock describes ready (bound and listening, but not yet
- * served) for @device, which the server owns from then on, also on
- * failure.  @sim, if not NULL, is @device's simulated chip: its control
- * socket is the given one or PATH.sim.  A stale socket file left by a dead
- * process is replaced; a live socket or any other file at the path (or
- * PATH.sim) is refused with -EADDRINUSE or -EEXIST.  Returns 0 or -errno.
- * On failure, @err (if not NULL) holds one sentence that names what failed,
- * starting with the path of the socket that could not be made ("PATH.sim:
- * cannot create the control socket: a file that is not a socket is in the
- * way").
+ * served) for a VirtIO GPIO device over the back-end @be, which the server
+ * owns from then on, also on failure.  A simulated chip (gpio_sim) gets a
+ * control socket: the given one or PATH.sim; any other back-end closes a
+ * given control socket, with an info line.  A stale socket file left by a
+ * dead process is replaced; a live socket or any other file at the path
+ * (or PATH.sim) is refused with -EADDRINUSE or -EEXIST.  Returns 0 or
+ * -errno.  On failure, @err (if not NULL) holds one sentence that names
+ * what failed, starting with the path of the socket that could not be made
+ * ("PATH.sim: cannot create the control socket: a file that is not a
+ * socket is in the way") or, when the device could not be made, with the
+ * socket's path, name or fd.
  */
 int gpio_server_new(const struct gpio_server_socket *sock,
-		    struct gpio_device *device, struct gpio_backend *sim,
-		    struct gpio_server **out, char *err, size_t err_size);
+		    struct gpio_backend *be, struct gpio_server **out,
+		    char *err, size_t err_size);
 
 /*
  * Called on the server's thread when a front-end connects (true) or goes

@@ -649,7 +649,7 @@ static int create_servers(struct endpoint *eps, const struct device_list *list,
 	int ret = 0;
 
 	for (i = 0; i < list->count; i++) {
-		struct gpio_backend *backend = backends[i], *sim;
+		struct gpio_backend *backend = backends[i];
 		struct gpio_server_socket sock = {
 			.path = eps[i].path,
 			/* The path's base name says more than "x.socket". */
@@ -657,40 +657,19 @@ static int create_servers(struct endpoint *eps, const struct device_list *list,
 			.listen_fd = eps[i].fd,
 			.sim_fd = eps[i].sim_fd,
 		};
-		const char *label = eps[i].label;
-		struct gpio_device *device;
 		char what[PATH_MAX + 64], err[PATH_MAX + 128];
 
 		backends[i] = NULL;
 		eps[i].fd = eps[i].sim_fd = -1; /* the server's now */
 		describe(backend, what, sizeof(what));
-		sim = list->specs[i].kind == DEVICE_KIND_SIMULATED ? backend
-								   : NULL;
-		ret = gpio_device_new(backend, &device);
-		if (ret < 0) {
-			log_error("%s: cannot create the device: %s", label,
-				  strerror(-ret));
-			if (sock.listen_fd >= 0)
-				close(sock.listen_fd);
-			if (sock.sim_fd >= 0)
-				close(sock.sim_fd);
-			break;
-		}
-		if (!sim && sock.sim_fd >= 0) {
-			log_info("%s: not a simulated chip: control socket "
-				 "fd %d not used",
-				 label, sock.sim_fd);
-			close(sock.sim_fd);
-			sock.sim_fd = -1;
-		}
-		ret = gpio_server_new(&sock, device, sim, &servers[i], err,
+		ret = gpio_server_new(&sock, backend, &servers[i], err,
 				      sizeof(err));
 		if (ret < 0) {
 			/* It names the path in the way: PATH or PATH.sim. */
 			log_error("%s", err);
 			break;
 		}
-		log_info("%s: serving a %s", label, what);
+		log_info("%s: serving a %s", eps[i].label, what);
 	}
 	if (ret < 0)
 		while (i-- > 0)
