@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * One socket's thread: accepting front-ends one at a time, the stop
+ * eventfd, and the simulated chip's control socket, around the device
+ * (gpio_vhost.c) in the socket's event loop.  See gpio_server.h.
+ */
 #include "gpio_server.h"
 
 #include <errno.h>
@@ -17,12 +22,11 @@
 #include "control_socket.h"
 #include "event_loop.h"
 #include "gpio_backend.h"
-#include "gpio_device.h"
 #include "gpio_sim.h"
+#include "gpio_vhost.h"
 #include "log.h"
 #include "sim_control.h"
 #include "unix_socket.h"
-#include "vu_dev.h"
 
 struct gpio_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -35,303 +39,26 @@ struct gpio_server {
 	bool thread_started;
 	pthread_t thread;
 	struct event_loop *loop;
-	struct vu_dev *vu;
-	struct gpio_device *device;
-	struct gpio_backend *be;	    /* the device's */
-	struct gpio_backend *sim;	    /* the same, if simulated */
+	struct gpio_vhost *gv;
+	struct gpio_backend *sim;	    /* the device's, if simulated */
 	struct control_socket *sim_control; /* PATH.sim for a simulated chip */
-	bool events_pushed;   /* eventq entries used since the last notify */
-	bool session_started; /* a queue of this connection was served */
-	struct gpio_fd_watcher watcher; /* for the back-end's fds */
-	uint8_t *response;		/* room for the largest response */
-	size_t response_size;
 	gpio_server_connection_fn on_connection; /* may be NULL */
 	void *connection_opaque;
 };
 
-/* Copies up to @len bytes gathered from @iov into @buf; returns the count. */
-static size_t iov_to_buf(const struct iovec *iov, unsigned int count, void *buf,
-			 size_t len)
-{
-	size_t done = 0;
-	unsigned int i;
-
-	for (i = 0; i < count && done < len; i++) {
-		size_t n = iov[i].iov_len;
-
-		if (n > len - done)
-			n = len - done;
-		memcpy((char *)buf + done, iov[i].iov_base, n);
-		done += n;
-	}
-	return done;
-}
-
-static void buf_to_iov(const struct iovec *iov, unsigned int count,
-		       const void *buf, size_t len)
-{
-	size_t done = 0;
-	unsigned int i;
-
-	for (i = 0; i < count && done < len; i++) {
-		size_t n = iov[i].iov_len;
-
-		if (n > len - done)
-			n = len - done;
-		memcpy(iov[i].iov_base, (const char *)buf + done, n);
-		done += n;
-	}
-}
-
-/* Serves one chain of the requestq and gives it back. */
-static void serve_request(void *opaque, const struct vq_elem *elem)
-{
-	struct gpio_server *server = opaque;
-	uint8_t request[GPIO_DEVICE_REQUEST_SIZE];
-	size_t request_len, response_len, room;
-	int ret;
-
-	request_len =
-		iov_to_buf(elem->out, elem->out_num, request, sizeof(request));
-	room = elem->in_len < server->response_size ? elem->in_len
-						    : server->response_size;
-	ret = gpio_device_handle_request(server->device, request, request_len,
-					 server->response, room, &response_len);
-	if (ret < 0) {
-		log_warn("requestq: %s request (%zu bytes, %llu bytes of "
-			 "response room) returned unanswered",
-			 ret == -ENOBUFS ? "undersized response for a"
-					 : "malformed",
-			 request_len, (unsigned long long)elem->in_len);
-		response_len = 0;
-	} else {
-		buf_to_iov(elem->in, elem->in_num, server->response,
-			   response_len);
-	}
-	vu_dev_queue_push(server->vu, GPIO_DEVICE_REQUESTQ, elem,
-			  (uint32_t)response_len);
-}
-
-static void process_requests(struct gpio_server *server)
-{
-	if (vu_dev_queue_drain(server->vu, GPIO_DEVICE_REQUESTQ, serve_request,
-			       server) < 0)
-		log_warn("requestq broken by the driver; it stays "
-			 "stopped until the device is reset");
-	if (vu_dev_queue_notify(server->vu, GPIO_DEVICE_REQUESTQ) < 0)
-		log_warn("requestq: cannot notify the driver");
-}
-
-static void notify_events(struct gpio_server *server)
-{
-	if (!server->events_pushed)
-		return;
-	server->events_pushed = false;
-	if (vu_dev_queue_notify(server->vu, GPIO_DEVICE_EVENTQ) < 0)
-		log_warn("eventq: cannot notify the driver");
-}
-
-/*
- * The device gives an eventq pair back.  Only its head was kept: the chain
- * is read again now, so no pointer into guest memory outlives a memory
- * table change.
- */
-static void irq_done(void *opaque, uint16_t head, const void *resp,
-		     size_t resp_len, bool fired)
-{
-	struct gpio_server *server = opaque;
-	struct vq_elem elem;
-	uint32_t len = 0;
-
-	if (vu_dev_queue_read_chain(server->vu, GPIO_DEVICE_EVENTQ, head,
-				    &elem) < 0) {
-		log_warn("eventq: pair %u cannot be returned", head);
-		return;
-	}
-	if (elem.in_len >= resp_len) {
-		buf_to_iov(elem.in, elem.in_num, resp, resp_len);
-		len = (uint32_t)resp_len;
-	}
-	vu_dev_queue_push(server->vu, GPIO_DEVICE_EVENTQ, &elem, len);
-	server->events_pushed = true;
-	log_debug("eventq: pair %u returned %s", head,
-		  fired ? "VALID" : "INVALID");
-}
-
-/* Each pair unmasks one line's interrupt until the device returns it. */
-static void serve_event(void *opaque, const struct vq_elem *elem)
-{
-	struct gpio_server *server = opaque;
-	uint8_t request[GPIO_DEVICE_REQUEST_SIZE];
-	size_t len;
-
-	len = iov_to_buf(elem->out, elem->out_num, request, sizeof(request));
-	if (gpio_device_handle_irq_request(server->device, request, len,
-					   elem->in_len, elem->head) < 0) {
-		log_warn("eventq: malformed pair returned unanswered");
-		vu_dev_queue_push(server->vu, GPIO_DEVICE_EVENTQ, elem, 0);
-		server->events_pushed = true;
-	}
-}
-
-static void process_events(struct gpio_server *server)
-{
-	if (vu_dev_queue_drain(server->vu, GPIO_DEVICE_EVENTQ, serve_event,
-			       server) < 0)
-		log_warn("eventq broken by the driver; it stays "
-			 "stopped until the device is reset");
-	notify_events(server);
-}
-
-/*
- * After a disconnect the device kept the guest's line state.  A front-end
- * that continues the same guest (QEMU's reconnect) starts the rings where
- * they were, a new guest at zero: that tells whether to restore the state.
- */
-static void begin_session(struct gpio_server *server, struct vu_dev *dev)
-{
-	int ret;
-
-	server->session_started = true;
-	if (!gpio_device_is_suspended(server->device))
-		return;
-	if (!vu_dev_session_continues(dev)) {
-		gpio_device_reset(server->device);
-		return;
-	}
-	ret = gpio_device_resume(server->device);
-	if (ret < 0)
-		log_warn("the guest's lines could not all be restored");
-	else
-		log_info("front-end continues the running guest; line "
-			 "state restored");
-}
-
-static void on_queue_kick(void *opaque, struct vu_dev *dev, unsigned int index)
-{
-	struct gpio_server *server = opaque;
-
-	if (!vu_dev_queue_ready(dev, index))
-		return;
-	if (!server->session_started)
-		begin_session(server, dev);
-	gpio_device_set_features(server->device, vu_dev_features(dev));
-	if (index == GPIO_DEVICE_REQUESTQ) {
-		process_requests(server);
-		/* IRQ_TYPE NONE gives held pairs back. */
-		notify_events(server);
-	} else if (index == GPIO_DEVICE_EVENTQ &&
-		   gpio_device_has_irq_feature(server->device)) {
-		process_events(server);
-	}
-}
-
-/*
- * The VMM stops the eventq (GET_VRING_BASE, RESET_DEVICE): held pairs go back
- * INVALID so that none is lost inside the back-end; the driver queues them
- * again.  (Not when the front-end is gone: see on_disconnected.)
- */
-static void on_queue_stop(void *opaque, struct vu_dev *dev, unsigned int index)
-{
-	struct gpio_server *server = opaque;
-
-	if (index != GPIO_DEVICE_EVENTQ)
-		return;
-	gpio_device_irq_flush(server->device);
-	notify_events(server);
-}
-
-static int get_config(void *opaque, uint32_t offset, uint32_t size,
-		      uint8_t *out)
-{
-	struct gpio_server *server = opaque;
-
-	return gpio_device_read_config(server->device, offset, size, out);
-}
-
-static void reset_device(void *opaque)
-{
-	struct gpio_server *server = opaque;
-
-	server->session_started = false;
-	gpio_device_reset(server->device);
-}
-
 static void on_listen(void *opaque, uint32_t events);
 
-/*
- * The front-end is gone.  The device keeps the guest's line state, in case
- * the next front-end continues the guest (begin_session): a reconnecting
- * QEMU starts the rings at the used index and so hands the held eventq
- * pairs in again by itself.  The socket accepts the next connection.
- */
+/* The front-end is gone: the socket accepts the next connection. */
 static void on_disconnected(void *opaque)
 {
 	struct gpio_server *server = opaque;
 
-	server->session_started = false;
-	gpio_device_suspend(server->device);
 	if (event_loop_add(server->loop, server->listen_fd, EPOLLIN, on_listen,
 			   server) < 0)
 		log_error("cannot listen again; no more connections");
 	log_info("front-end disconnected; lines released");
 	if (server->on_connection)
 		server->on_connection(server->connection_opaque, false);
-}
-
-static const struct vu_device_ops gpio_vu_ops = {
-	.name = "GPIO",
-	.device_features = GPIO_DEVICE_FEATURES,
-	.num_queues = GPIO_DEVICE_NUM_QUEUES,
-	.get_config = get_config,
-	.queue_kick = on_queue_kick,
-	.queue_stop = on_queue_stop,
-	.reset = reset_device,
-	.disconnected = on_disconnected,
-};
-
-struct fd_watch {
-	struct gpio_server *server;
-	void (*ready)(void *arg);
-	void *arg;
-};
-
-static void on_backend_fd(void *opaque, uint32_t events)
-{
-	struct fd_watch *watch = opaque;
-
-	watch->ready(watch->arg);
-	/* A line event may have returned eventq pairs. */
-	notify_events(watch->server);
-}
-
-/*
- * The event loop frees nothing of ours, so each watch is one allocation kept
- * with the fd; the back-end unwatches before closing it.
- */
-static int backend_watch(void *ctx, int fd, void (*ready)(void *arg), void *arg)
-{
-	struct gpio_server *server = ctx;
-	struct fd_watch *watch = malloc(sizeof(*watch));
-	int ret;
-
-	if (!watch)
-		return -ENOMEM;
-	watch->server = server;
-	watch->ready = ready;
-	watch->arg = arg;
-	ret = event_loop_add(server->loop, fd, EPOLLIN, on_backend_fd, watch);
-	if (ret < 0)
-		free(watch);
-	return ret;
-}
-
-static void backend_unwatch(void *ctx, int fd)
-{
-	struct gpio_server *server = ctx;
-	void *opaque = event_loop_remove_get(server->loop, fd);
-
-	free(opaque);
 }
 
 /* A line of the .sim control socket; its edges may return eventq pairs. */
@@ -341,7 +68,7 @@ static int sim_command(void *opaque, const char *line, size_t len,
 	struct gpio_server *server = opaque;
 	int ret = sim_control_execute(server->sim, line, len, out);
 
-	notify_events(server);
+	gpio_vhost_flush_events(server->gv);
 	return ret == SIM_CONTROL_WATCH ? CONTROL_SOCKET_SUBSCRIBE : ret;
 }
 
@@ -370,7 +97,7 @@ static void on_listen(void *opaque, uint32_t events)
 			log_warn("accept: %s", strerror(errno));
 		return;
 	}
-	if (vu_dev_attach(server->vu, fd) < 0) {
+	if (gpio_vhost_attach(server->gv, fd) < 0) {
 		log_error("cannot watch the new connection; closing it");
 		return;
 	}
@@ -393,7 +120,7 @@ static void *serve(void *opaque)
 	struct gpio_server *server = opaque;
 
 	log_set_thread_tag(server->name);
-	vu_dev_guard_thread(server->vu);
+	gpio_vhost_guard_thread(server->gv);
 	while (!server->stopping) {
 		int ret = event_loop_dispatch(server->loop, -1);
 
@@ -401,13 +128,9 @@ static void *serve(void *opaque)
 			log_error("event loop: %s", strerror(-ret));
 			break;
 		}
-		if (vu_dev_memory_faulted(server->vu)) {
-			log_warn("the front-end truncated a guest memory file "
-				 "under us; closing the connection");
-			vu_dev_disconnect(server->vu);
-		}
+		gpio_vhost_check_memory(server->gv);
 	}
-	vu_dev_detach(server->vu);
+	gpio_vhost_detach(server->gv);
 	/* The count of messages the rate limit held back, if any. */
 	log_flush_thread();
 	return NULL;
@@ -493,59 +216,54 @@ static void set_names(struct gpio_server *server,
 }
 
 /*
- * What serving needs besides the sockets: the response buffer, the stop
- * eventfd and the event loop with the vhost-user device in it, the device
- * model's interrupts and the back-end's fds routed to them.  Returns 0, or
- * -errno with everything it made freed again.
+ * What serving needs besides the sockets: the stop eventfd, and the event
+ * loop with the device over @be (taken over, also on failure) in it.
+ * Returns 0, or -errno with everything it made freed again (and @err set
+ * if the device could not be made).
  */
-static int server_open_loop(struct gpio_server *server)
+static int server_open_loop(struct gpio_server *server, struct gpio_backend *be,
+			    const char *label, char *err, size_t err_size)
 {
-	int ret = -ENOMEM;
+	int ret;
 
-	server->response_size = gpio_device_max_response_size(server->device);
-	server->response = malloc(server->response_size);
-	if (!server->response)
-		return ret;
 	server->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (server->stop_fd < 0) {
 		ret = -errno;
-		goto err_free_response;
+		goto err_destroy_backend;
 	}
 	ret = event_loop_new(&server->loop);
 	if (ret < 0)
 		goto err_close_stop;
-	ret = vu_dev_new(server->loop, &gpio_vu_ops, server, &server->vu);
-	if (ret < 0)
-		goto err_free_loop;
 	ret = event_loop_add(server->loop, server->stop_fd, EPOLLIN, on_stop,
 			     server);
 	if (ret < 0)
-		goto err_free_vu;
-	gpio_device_set_irq_handler(server->device, irq_done, server);
-	server->watcher.watch = backend_watch;
-	server->watcher.unwatch = backend_unwatch;
-	server->watcher.ctx = server;
-	gpio_backend_set_fd_watcher(server->be, &server->watcher);
+		goto err_free_loop;
+	ret = gpio_vhost_new(server->loop, be, &server->gv);
+	be = NULL; /* the device's, or gone */
+	if (ret < 0) {
+		server_error(err, err_size, "%s: cannot create the device: %s",
+			     label, strerror(-ret));
+		goto err_free_loop;
+	}
+	gpio_vhost_set_disconnect_handler(server->gv, on_disconnected, server);
 	return 0;
 
-err_free_vu:
-	vu_dev_free(server->vu);
 err_free_loop:
 	event_loop_free(server->loop);
 err_close_stop:
 	close(server->stop_fd);
-err_free_response:
-	free(server->response);
+err_destroy_backend:
+	gpio_backend_destroy(be);
 	return ret;
 }
 
 /* Undoes server_open_loop(). */
 static void server_close_loop(struct gpio_server *server)
 {
-	vu_dev_free(server->vu);
+	/* The back-end may still have fds in the loop: free it first. */
+	gpio_vhost_free(server->gv);
 	event_loop_free(server->loop);
 	close(server->stop_fd);
-	free(server->response);
 }
 
 /*
@@ -607,7 +325,6 @@ int gpio_server_new(const struct gpio_server_socket *sock,
 	const char *path = sock->path ? sock->path : "";
 	int listen_fd = sock->listen_fd, sim_fd = sock->sim_fd;
 	struct gpio_server *server = NULL;
-	struct gpio_device *device;
 	bool sim = gpio_sim_is(be);
 	char label[sizeof(server->path) + 16];
 	int ret;
@@ -615,12 +332,23 @@ int gpio_server_new(const struct gpio_server_socket *sock,
 	if (err && err_size)
 		err[0] = '\0';
 	socket_label(sock, label, sizeof(label));
-	ret = gpio_device_new(be, &device);
-	if (ret < 0) {
-		server_error(err, err_size, "%s: cannot create the device: %s",
-			     label, strerror(-ret));
-		goto err_close_fds;
+	ret = -ENAMETOOLONG;
+	if (strlen(path) >= sizeof(server->path)) {
+		server_error(err, err_size,
+			     "%s: too long for a Unix socket address", path);
+		goto err_destroy_backend;
 	}
+	ret = -ENOMEM;
+	server = calloc(1, sizeof(*server));
+	if (!server)
+		goto err_destroy_backend;
+	server->sim = sim ? be : NULL;
+	server->listen_fd = -1;
+	set_names(server, sock, path);
+	ret = server_open_loop(server, be, label, err, err_size);
+	be = NULL; /* the device's, or gone */
+	if (ret < 0)
+		goto err_free_server;
 	if (!sim && sim_fd >= 0) {
 		log_info("%s: not a simulated chip: control socket fd %d not "
 			 "used",
@@ -628,24 +356,6 @@ int gpio_server_new(const struct gpio_server_socket *sock,
 		close(sim_fd);
 		sim_fd = -1;
 	}
-	ret = -ENAMETOOLONG;
-	if (strlen(path) >= sizeof(server->path)) {
-		server_error(err, err_size,
-			     "%s: too long for a Unix socket address", path);
-		goto err_free_device;
-	}
-	ret = -ENOMEM;
-	server = calloc(1, sizeof(*server));
-	if (!server)
-		goto err_free_device;
-	server->device = device;
-	server->be = be;
-	server->sim = sim ? be : NULL;
-	server->listen_fd = -1;
-	set_names(server, sock, path);
-	ret = server_open_loop(server);
-	if (ret < 0)
-		goto err_free_server;
 	ret = server_listen(server, listen_fd, sim_fd, err, err_size);
 	listen_fd = sim_fd = -1; /* taken over, also on failure */
 	if (ret < 0)
@@ -654,15 +364,11 @@ int gpio_server_new(const struct gpio_server_socket *sock,
 	return 0;
 
 err_close_loop:
-	/* Before the loop, as in gpio_server_free(). */
-	gpio_device_free(device);
-	device = NULL;
 	server_close_loop(server);
 err_free_server:
 	free(server);
-err_free_device:
-	gpio_device_free(device);
-err_close_fds:
+err_destroy_backend:
+	gpio_backend_destroy(be);
 	if (listen_fd >= 0)
 		close(listen_fd);
 	if (sim_fd >= 0)
@@ -712,8 +418,6 @@ void gpio_server_free(struct gpio_server *server)
 	 */
 	if (server->owns_path)
 		unix_socket_remove(server->path, &server->file);
-	/* The back-end may still have fds in the loop: free it first. */
-	gpio_device_free(server->device);
 	server_close_loop(server);
 	free(server);
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One vhost-user GPIO socket: a listening Unix socket, the VirtIO GPIO device
- * behind it, and the thread that serves them with its own event loop.  One
- * front-end at a time; after a disconnect the device is reset and the next
- * connection is accepted.  Sockets are independent: nothing one guest does
- * reaches another socket's thread.
+ * behind it (gpio_vhost.h), a simulated chip's control socket, and the
+ * thread that serves them with its own event loop.  One front-end at a
+ * time; after a disconnect the next connection is accepted (and may
+ * continue the guest: the device keeps its line state until then).
+ * Sockets are independent: nothing one guest does reaches another
+ * socket's thread.
  */
 #ifndef VDG_GPIO_SERVER_H
 #define VDG_GPIO_SERVER_H
