@@ -13,6 +13,7 @@
 #include <linux/gpio.h>
 
 #include "ascii.h"
+#include "errbuf.h"
 #include "gpio_selection.h"
 #include "log.h"
 
@@ -101,8 +102,9 @@ static struct name_index *names_sorted(const char *const *names,
 }
 
 /* The host offset named by @item; 0 or -EINVAL with the message set. */
-static int item_resolve_name(const struct device_spec *spec, const char *chip,
-			     const struct line_item *item,
+static int item_resolve_name(const struct gpio_selection_spec *spec,
+			     const char *chip,
+			     const struct gpio_line_item *item,
 			     const struct name_index *sorted, size_t nsorted,
 			     uint32_t *offset, char *err, size_t err_size)
 {
@@ -112,16 +114,16 @@ static int item_resolve_name(const struct device_spec *spec, const char *chip,
 
 	ascii_printable_copy(name, sizeof(name), item->name);
 	if (!found) {
-		device_spec_error(spec, err, err_size,
-				  "no line of %s is named \"%s\"", chip, name);
+		errbuf_printf(err, err_size, "no line of %s is named \"%s\"",
+			      chip, name);
 		return -EINVAL;
 	}
 	if (found + 1 < sorted + nsorted &&
 	    !strcmp(found[1].name, item->name)) {
-		device_spec_error(spec, err, err_size,
-				  "lines %u and %u of %s are both named "
-				  "\"%s\"; select by offset",
-				  found[0].offset, found[1].offset, chip, name);
+		errbuf_printf(err, err_size,
+			      "lines %u and %u of %s are both named "
+			      "\"%s\"; select by offset",
+			      found[0].offset, found[1].offset, chip, name);
 		return -EINVAL;
 	}
 	*offset = found->offset;
@@ -129,7 +131,7 @@ static int item_resolve_name(const struct device_spec *spec, const char *chip,
 }
 
 /* Every selected host line once: sorting finds a repeat in log time. */
-static int selection_check_unique(const struct device_spec *spec,
+static int selection_check_unique(const struct gpio_selection_spec *spec,
 				  const char *chip, const char *const *names,
 				  const struct gpio_selection *sel, char *err,
 				  size_t err_size)
@@ -153,9 +155,9 @@ static int selection_check_unique(const struct device_spec *spec,
 					     names[a->offset]);
 			snprintf(name, sizeof(name), " (\"%s\")", printable);
 		}
-		device_spec_error(spec, err, err_size,
-				  "host line %u%s of %s is selected twice",
-				  a->offset, name, chip);
+		errbuf_printf(err, err_size,
+			      "host line %u%s of %s is selected twice",
+			      a->offset, name, chip);
 		ret = -EINVAL;
 		break;
 	}
@@ -164,21 +166,22 @@ static int selection_check_unique(const struct device_spec *spec,
 }
 
 /* The lines of a whole chip: all of them, if a guest can have that many. */
-static int select_whole_chip(const struct device_spec *spec, const char *chip,
-			     uint32_t nlines, struct gpio_selection *sel,
-			     char *err, size_t err_size)
+static int select_whole_chip(const struct gpio_selection_spec *spec,
+			     const char *chip, uint32_t nlines,
+			     struct gpio_selection *sel, char *err,
+			     size_t err_size)
 {
 	uint32_t i;
 
 	if (!nlines) {
-		device_spec_error(spec, err, err_size, "%s has no lines", chip);
+		errbuf_printf(err, err_size, "%s has no lines", chip);
 		return -EINVAL;
 	}
-	if (nlines > DEVICE_LIST_MAX_LINES) {
-		device_spec_error(spec, err, err_size,
-				  "%s has %u lines, more than the 65535 a "
-				  "guest can have; select some",
-				  chip, nlines);
+	if (nlines > GPIO_SELECTION_MAX_LINES) {
+		errbuf_printf(err, err_size,
+			      "%s has %u lines, more than the 65535 a "
+			      "guest can have; select some",
+			      chip, nlines);
 		return -EINVAL;
 	}
 	sel->offsets = malloc(nlines * sizeof(*sel->offsets));
@@ -191,9 +194,10 @@ static int select_whole_chip(const struct device_spec *spec, const char *chip,
 }
 
 /* The items in order; ranges and names checked against the chip. */
-static int select_items(const struct device_spec *spec, const char *chip,
-			uint32_t nlines, const char *const *names,
-			struct gpio_selection *sel, char *err, size_t err_size)
+static int select_items(const struct gpio_selection_spec *spec,
+			const char *chip, uint32_t nlines,
+			const char *const *names, struct gpio_selection *sel,
+			char *err, size_t err_size)
 {
 	struct name_index *sorted = NULL;
 	size_t nsorted = 0, count = 0;
@@ -202,13 +206,12 @@ static int select_items(const struct device_spec *spec, const char *chip,
 	int ret = 0;
 
 	for (i = 0; i < spec->nitems; i++) {
-		const struct line_item *item = &spec->items[i];
+		const struct gpio_line_item *item = &spec->items[i];
 
 		count += item->name ? 1 : item->last - item->first + 1u;
 	}
-	if (count > DEVICE_LIST_MAX_LINES) {
-		device_spec_error(spec, err, err_size,
-				  "selects more than 65535 lines");
+	if (count > GPIO_SELECTION_MAX_LINES) {
+		errbuf_printf(err, err_size, "selects more than 65535 lines");
 		return -EINVAL;
 	}
 	if (names) {
@@ -222,7 +225,7 @@ static int select_items(const struct device_spec *spec, const char *chip,
 		goto out;
 	}
 	for (i = 0; i < spec->nitems; i++) {
-		const struct line_item *item = &spec->items[i];
+		const struct gpio_line_item *item = &spec->items[i];
 
 		if (item->name) {
 			ret = item_resolve_name(spec, chip, item, sorted,
@@ -234,16 +237,16 @@ static int select_items(const struct device_spec *spec, const char *chip,
 		}
 		if (item->last >= nlines) {
 			if (item->first == item->last)
-				device_spec_error(spec, err, err_size,
-						  "line %u is not on %s, "
-						  "which has %u lines",
-						  item->first, chip, nlines);
+				errbuf_printf(err, err_size,
+					      "line %u is not on %s, "
+					      "which has %u lines",
+					      item->first, chip, nlines);
 			else
-				device_spec_error(spec, err, err_size,
-						  "lines %u-%u are not all on "
-						  "%s, which has %u lines",
-						  item->first, item->last, chip,
-						  nlines);
+				errbuf_printf(err, err_size,
+					      "lines %u-%u are not all on "
+					      "%s, which has %u lines",
+					      item->first, item->last, chip,
+					      nlines);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -257,7 +260,7 @@ out:
 }
 
 /* Read-only flags per guest line; NULL stays when no line is. */
-static int select_read_only(const struct device_spec *spec,
+static int select_read_only(const struct gpio_selection_spec *spec,
 			    struct gpio_selection *sel)
 {
 	unsigned int i, n = 0, k;
@@ -275,7 +278,7 @@ static int select_read_only(const struct device_spec *spec,
 		return 0;
 	}
 	for (i = 0; i < spec->nitems; i++) {
-		const struct line_item *item = &spec->items[i];
+		const struct gpio_line_item *item = &spec->items[i];
 		unsigned int lines =
 			item->name ? 1 : item->last - item->first + 1;
 
@@ -285,10 +288,10 @@ static int select_read_only(const struct device_spec *spec,
 	return 0;
 }
 
-int gpio_selection_resolve(const struct device_spec *spec, const char *chip,
-			   uint32_t nlines, const char *const *names,
-			   struct gpio_selection *sel, char *err,
-			   size_t err_size)
+int gpio_selection_resolve(const struct gpio_selection_spec *spec,
+			   const char *chip, uint32_t nlines,
+			   const char *const *names, struct gpio_selection *sel,
+			   char *err, size_t err_size)
 {
 	int ret;
 
@@ -304,10 +307,20 @@ int gpio_selection_resolve(const struct device_spec *spec, const char *chip,
 	if (!ret)
 		ret = select_read_only(spec, sel);
 	if (ret == -ENOMEM)
-		device_spec_error(spec, err, err_size, "out of memory");
+		errbuf_printf(err, err_size, "out of memory");
 	if (ret)
 		gpio_selection_free(sel);
 	return ret;
+}
+
+bool gpio_selection_spec_has_names(const struct gpio_selection_spec *spec)
+{
+	unsigned int i;
+
+	for (i = 0; i < spec->nitems; i++)
+		if (spec->items[i].name)
+			return true;
+	return false;
 }
 
 void gpio_selection_free(struct gpio_selection *sel)

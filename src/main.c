@@ -567,7 +567,8 @@ static struct gpio_backend **create_backends(const struct endpoint *eps,
 {
 	struct gpio_backend **backends = calloc(list->count, sizeof(*backends));
 	unsigned int i, j, line_i, line_j;
-	char err[512];
+	struct gpio_cdev_spec cdev;
+	char err[512], why[512];
 	char consumer[GPIO_MAX_NAME_SIZE];
 	uint32_t offset;
 	int ret = 0;
@@ -583,13 +584,17 @@ static struct gpio_backend **create_backends(const struct endpoint *eps,
 				goto err_nomem;
 			continue;
 		}
+		cdev = (struct gpio_cdev_spec){device_spec_chip(spec),
+					       device_spec_lines(spec)};
 		gpio_cdev_consumer(eps[i].label, consumer);
-		ret = gpio_cdev_new(spec, consumer, &backends[i], err,
-				    sizeof(err));
+		ret = gpio_cdev_new(&cdev, consumer, &backends[i], why,
+				    sizeof(why));
 		if (ret == -ENOMEM)
 			goto err_nomem;
 		if (ret < 0) {
 			backends_free(backends, list->count);
+			/* The back-end's words, after the command line's. */
+			device_spec_error(spec, err, sizeof(err), "%s", why);
 			startup_error("--device-list: %s", err);
 		}
 	}
