@@ -114,7 +114,7 @@ int gpio_device_handle_request(struct gpio_device *dev, const void *req,
 
 /*
  * Interrupts.  The caller owns the eventq: it hands each pair in with
- * gpio_device_handle_irq_request() (or gpio_device_irq_unmask() for a line
+ * gpio_device_irq_request() (or gpio_device_irq_unmask() for a line
  * number) and a token of its choice, and @done gives the pair back, either
  * during that call or later (during a request, or when a back-end reports
  * a level change).  @resp is what to write into the pair's device-writable
@@ -144,9 +144,8 @@ bool gpio_device_has_irq_feature(const struct gpio_device *dev);
  * short, no room for the response): the caller gives it back unanswered.
  * Needs an irq handler.
  */
-int gpio_device_handle_irq_request(struct gpio_device *dev, const void *req,
-				   size_t req_len, size_t resp_cap,
-				   uint16_t token);
+int gpio_device_irq_request(struct gpio_device *dev, const void *req,
+			    size_t req_len, size_t resp_cap, uint16_t token);
 
 /*
  * The driver queued a pair for @gpio: INVALID at once for a bad line, a line

@@ -143,8 +143,8 @@ static void serve_event(void *opaque, const struct vq_elem *elem)
 	size_t len;
 
 	len = iov_to_buf(elem->out, elem->out_num, request, sizeof(request));
-	if (gpio_device_handle_irq_request(gv->device, request, len,
-					   elem->in_len, elem->head) < 0) {
+	if (gpio_device_irq_request(gv->device, request, len, elem->in_len,
+				    elem->head) < 0) {
 		log_warn("eventq: malformed pair returned unanswered");
 		vu_dev_queue_push(gv->vu, GPIO_DEVICE_EVENTQ, elem, 0);
 		gv->events_pushed = true;
