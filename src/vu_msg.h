@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define VU_HEADER_SIZE 12
-/* Larger than any message a GPIO back-end accepts (GET_CONFIG: 12 + 256). */
+/* Larger than any message the protocol accepts (GET_CONFIG: 12 + 256). */
 #define VU_MAX_PAYLOAD 4096
 /* VHOST_MEMORY_BASELINE_NREGIONS: the most fds one message can carry. */
 #define VU_MAX_FDS 8
