@@ -1,7 +1,22 @@
 // SPDX-License-Identifier: MIT
 /*
  * vhost-device-gpio-bench: measures a vhost-user GPIO daemon next to the
- * machine's limit (issue 5).  See bench.h for the files and --help for use.
+ * machine's limit (issue 5).  See --help for use.
+ *
+ * The benchmark plays the VMM and the guest driver with the VMM stand-in
+ * library (tests/vmm) against any daemon that takes `-s PATH -c N -l LIST`,
+ * and measures each figure of issue 5 next to the machine's own limit (an
+ * eventfd ping-pong between two processes through epoll).
+ *
+ * Files, each part depending only on those below it:
+ *   bench.c     command line, the order of the runs, ratios and targets
+ *   fleet.c     scale (64 devices) and footprint (one idle s8)
+ *   guest.c     request round trip, throughput, interrupt latency (vmm.h),
+ *               with the baseline interleaved
+ *   pingpong.c  the eventfd baseline
+ *   daemon.c    starting, pinning, inspecting (/proc) and stopping a daemon
+ *   figures.c   samples -> median/p99, the figure table, text and JSON output
+ *   run.c       what a run shares: configuration, failures, log, clock
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,44 +34,11 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "bench.h"
-
-struct bench_config cfg;
-unsigned int bench_failures;
-
-void vlog(const char *fmt, ...)
-{
-	va_list ap;
-
-	static int64_t start;
-
-	if (!cfg.verbose)
-		return;
-	if (!start)
-		start = now_ns();
-	fprintf(stderr, "bench: %7.3f s: ", (double)(now_ns() - start) / 1e9);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-void sleep_ns(int64_t ns)
-{
-	struct timespec ts = {.tv_sec = ns / 1000000000,
-			      .tv_nsec = ns % 1000000000};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
+#include "daemon.h"
+#include "figures.h"
+#include "fleet.h"
+#include "guest.h"
+#include "run.h"
 
 static void usage(FILE *out)
 {

@@ -16,7 +16,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
-#include "bench.h"
+#include "daemon.h"
+#include "run.h"
 
 #define READY_TIMEOUT_NS (10ll * 1000000000)
 #define STOP_TIMEOUT_NS	 (5ll * 1000000000)

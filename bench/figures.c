@@ -11,7 +11,9 @@
 #include <unistd.h>
 #include <sys/utsname.h>
 
-#include "bench.h"
+#include "daemon.h"
+#include "figures.h"
+#include "run.h"
 
 struct figure *figures_get(struct figures *set, const char *name,
 			   const char *unit)

@@ -10,8 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "daemon.h"
+#include "figures.h"
+#include "fleet.h"
 #include "guest.h"
+#include "run.h"
 
 #define EVENTQ 1
 

@@ -14,8 +14,11 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "bench.h"
+#include "daemon.h"
+#include "figures.h"
 #include "guest.h"
+#include "pingpong.h"
+#include "run.h"
 
 #define WAIT_MS			 5000
 #define REQUESTQ		 0

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <linux/virtio_gpio.h>
 
+#include "daemon.h"
+#include "figures.h"
 #include "vmm.h"
 
 #define GUEST_QUEUE_SIZE  256
@@ -68,5 +70,8 @@ int guest_request(struct guest *g, uint16_t type, uint16_t gpio,
 
 /* Queues the eventq pair for line index @i (gpio @gpio), no kick. */
 int guest_add_pair(struct guest *g, unsigned int i, uint16_t gpio);
+
+/* Request round trip, throughput, interrupt latency. */
+void bench_guest(const struct daemon_cmd *cmd, struct figures *set);
 
 #endif

@@ -15,7 +15,10 @@
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 
-#include "bench.h"
+#include "daemon.h"
+#include "figures.h"
+#include "pingpong.h"
+#include "run.h"
 
 #define STOP_VALUE 1000 /* a ping of this value ends the child */
 

@@ -48,11 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				continue;
 			}
 			assert(s->kind == DEVICE_KIND_HOST_CHIP);
-			if (s->chip_ref != CHIP_REF_NUMBER)
+			if (s->chip_ref != GPIO_CHIP_REF_NUMBER)
 				assert(s->chip_name && s->chip_name[0]);
 			assert(!s->items == !s->nitems);
 			for (unsigned int j = 0; j < s->nitems; j++) {
-				const struct line_item *it = &s->items[j];
+				const struct gpio_line_item *it = &s->items[j];
 
 				if (it->name)
 					assert(it->name[0]);

@@ -182,10 +182,14 @@ static void forward_level(void *opaque, unsigned int line, uint8_t level)
 static uint8_t outstanding[65536];
 static unsigned int noutstanding;
 
-static void irq_done(void *opaque, uint16_t token, uint8_t status)
+static void irq_done(void *opaque, uint16_t token, const void *resp,
+		     size_t resp_len, bool fired)
 {
-	assert(status == VIRTIO_GPIO_IRQ_STATUS_VALID ||
-	       status == VIRTIO_GPIO_IRQ_STATUS_INVALID);
+	uint8_t status = *(const uint8_t *)resp;
+
+	assert(resp_len == sizeof(struct virtio_gpio_irq_response));
+	assert(status == (fired ? VIRTIO_GPIO_IRQ_STATUS_VALID
+				: VIRTIO_GPIO_IRQ_STATUS_INVALID));
 	assert(outstanding[token]);
 	outstanding[token] = 0;
 	noutstanding--;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target: the vhost-user message layer (vu_socket framing and
+ * libFuzzer target: the vhost-user message layer (vu_msg framing and
  * vu_protocol handling) against a fake device, over a socketpair.
  *
  * The input is a sequence of records:
@@ -31,8 +31,9 @@
  * Each message is handled by vu_dev_handle_message() as the daemon's loop
  * would; replies are read and checked, then dropped.  The harness's thread
  * is guarded as a serving thread is (guest_mem_guard_thread), so an access
- * to truncated guest memory must end the connection, not the process.  The fake device pops
- * and returns every chain on a kick, so a well-formed set-up also walks the
+ * to truncated guest memory must end the connection, not the process.  The
+ * fake device takes and returns every chain on a kick (vu_dev_queue_drain,
+ * as the daemon's device does), so a well-formed set-up also walks the
  * rings.  After the last record the peer's side is shut, the connection
  * detached, and every fd the input created must be closed again.
  */
@@ -52,13 +53,14 @@
 
 #include "event_loop.h"
 #include "log.h"
+#include "vu_dev.h"
+#include "vu_msg.h"
 #include "vu_protocol.h"
-#include "vu_socket.h"
 
 #define RAM_SIZE    0x10000u
 #define SMALL_SIZE  0x1000u
 #define MAX_FDS_OUT 10
-#define MAX_CHAINS  8
+#define FAKE_QUEUES 2
 
 static int fake_get_config(void *opaque, uint32_t offset, uint32_t size,
 			   uint8_t *out)
@@ -71,34 +73,39 @@ static int fake_get_config(void *opaque, uint32_t offset, uint32_t size,
 	return 0;
 }
 
-/* Pops what is available and gives it back, as a device would. */
+struct kick {
+	struct vu_dev *dev;
+	unsigned int index;
+};
+
+/* Writes a byte of the response and gives the chain back. */
+static void fake_chain(void *opaque, const struct vq_elem *elem)
+{
+	const struct kick *k = opaque;
+
+	if (getenv("FUZZ_VERBOSE"))
+		fprintf(stderr, "queue %u: chain %u\n", k->index, elem->head);
+	assert(elem->out_num <= VQ_MAX_SEGS && elem->in_num <= VQ_MAX_SEGS);
+	if (elem->in_num && elem->in[0].iov_len)
+		((volatile uint8_t *)elem->in[0].iov_base)[0] = 0;
+	vu_dev_queue_push(k->dev, k->index, elem,
+			  elem->in_len > 2 ? 2 : (uint32_t)elem->in_len);
+}
+
+/* Takes what is available and gives it back, as the daemon's device does. */
 static void fake_kick(void *opaque, struct vu_dev *dev, unsigned int index)
 {
-	static struct vq_elem elem;
-	struct virtqueue *vq;
+	struct kick k = {dev, index};
 
-	assert(index < VU_MAX_QUEUES);
-	vq = vu_dev_ready_queue(dev, index);
-	assert(vq);
-	for (int i = 0; i < MAX_CHAINS; i++) {
-		int ret = vq_pop(vq, &dev->mem, &elem);
-
-		if (getenv("FUZZ_VERBOSE"))
-			fprintf(stderr, "queue %u: vq_pop %d\n", index, ret);
-		if (ret <= 0)
-			break;
-		assert(elem.out_num <= VQ_MAX_SEGS &&
-		       elem.in_num <= VQ_MAX_SEGS);
-		if (elem.in_num && elem.in[0].iov_len)
-			((volatile uint8_t *)elem.in[0].iov_base)[0] = 0;
-		vq_push(vq, &elem, elem.in_len > 2 ? 2 : (uint32_t)elem.in_len);
-	}
-	(void)vq_notify(vq);
+	assert(index < FAKE_QUEUES);
+	assert(vu_dev_queue_ready(dev, index));
+	(void)vu_dev_queue_drain(dev, index, fake_chain, &k);
+	(void)vu_dev_queue_notify(dev, index);
 }
 
 static void fake_stop(void *opaque, struct vu_dev *dev, unsigned int index)
 {
-	assert(index < VU_MAX_QUEUES);
+	assert(index < FAKE_QUEUES);
 }
 
 static void fake_reset(void *opaque)
@@ -106,7 +113,9 @@ static void fake_reset(void *opaque)
 }
 
 static const struct vu_device_ops fake_ops = {
+	.name = "fake",
 	.device_features = 1ull << 0,
+	.num_queues = FAKE_QUEUES,
 	.get_config = fake_get_config,
 	.queue_kick = fake_kick,
 	.queue_stop = fake_stop,
@@ -246,7 +255,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct event_loop *loop;
 	static uint8_t msgbuf[12 + 65536];
-	struct vu_dev dev;
+	struct vu_dev *dev;
 	int sv[2], ram, baseline;
 	size_t pos = 0;
 	bool alive = true;
@@ -259,9 +268,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	baseline = open_fd_count();
 	assert(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
 	ram = new_memfd(RAM_SIZE);
-	vu_dev_init(&dev, loop, &fake_ops, NULL);
-	vu_dev_attach(&dev, sv[0]);
-	vu_dev_guard_thread(&dev);
+	assert(vu_dev_new(loop, &fake_ops, NULL, &dev) == 0);
+	assert(vu_dev_attach(dev, sv[0]) == 0);
+	vu_dev_guard_thread(dev);
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr, "input of %zu bytes\n", size);
 
@@ -331,18 +340,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* A message cut short: the peer is gone. */
 			if (payload < claimed)
 				shutdown(sv[1], SHUT_WR);
-			ret = vu_dev_handle_message(&dev);
+			ret = vu_dev_handle_message(dev);
 			drain_replies(sv[1]);
 			if (ret < 0)
 				alive = false;
 		}
 		/* What the server does when guest memory shrank under it. */
-		if (vu_dev_memory_faulted(&dev))
+		if (vu_dev_memory_faulted(dev)) {
+			vu_dev_disconnect(dev);
+			alive = false;
+		}
+		/* The loop's turn may have ended the connection. */
+		if (!vu_dev_is_connected(dev))
 			alive = false;
 	}
-	vu_dev_detach(&dev);
-	assert(dev.conn_fd == -1);
+	vu_dev_detach(dev);
+	assert(!vu_dev_is_connected(dev));
 	vu_dev_guard_thread(NULL);
+	vu_dev_free(dev);
 	close(sv[1]);
 	close(ram);
 	/* Every fd the input created or passed has been closed. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "device_list.h"
 
 /*
@@ -86,11 +87,8 @@ static void text_quote(const char *text, size_t len, char *buf, size_t size)
 	size_t i;
 
 	/* size is always QUOTE_MAX + sizeof("...") here. */
-	for (i = 0; i < n && i + 1 < size; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		buf[i] = c >= 0x20 && c <= 0x7e ? (char)c : '?';
-	}
+	for (i = 0; i < n && i + 1 < size; i++)
+		buf[i] = ascii_printable_char(text[i]);
 	buf[i] = '\0';
 	if (len > n)
 		strcat(buf, "...");
@@ -125,12 +123,6 @@ void device_spec_error(const struct device_spec *spec, char *err,
 	va_start(ap, fmt);
 	error_vset(&perr, spec->number, quoted, fmt, ap);
 	va_end(ap);
-}
-
-/* The character at the cursor for "unexpected" messages. */
-static char printable(char c)
-{
-	return c >= 0x20 && c <= 0x7e ? c : '?';
 }
 
 /*
@@ -297,7 +289,7 @@ static int offset_parse(struct cursor *c, const char *word, const char *s,
 
 /* "N" or "N-M" (the word is digits and "-" only). */
 static int range_parse(struct cursor *c, const char *word,
-		       struct line_item *item)
+		       struct gpio_line_item *item)
 {
 	const char *dash = strchr(word, '-');
 	size_t len = strlen(word);
@@ -330,7 +322,7 @@ static int range_parse(struct cursor *c, const char *word,
 }
 
 /* One item of a selection, with its marker. */
-static int item_parse(struct cursor *c, struct line_item *item)
+static int item_parse(struct cursor *c, struct gpio_line_item *item)
 {
 	bool escaped;
 	char *word;
@@ -389,7 +381,7 @@ static int selection_parse(struct cursor *c, struct device_spec *spec)
 		return -EINVAL;
 	}
 	for (;;) {
-		struct line_item *item = &spec->items[spec->nitems++];
+		struct gpio_line_item *item = &spec->items[spec->nitems++];
 		char next;
 
 		ret = item_parse(c, item);
@@ -413,7 +405,7 @@ static int selection_parse(struct cursor *c, struct device_spec *spec)
 		else
 			entry_error(c->err, e,
 				    "unexpected \"%c\" in the line selection",
-				    printable(next));
+				    ascii_printable_char(next));
 		return -EINVAL;
 	}
 }
@@ -440,7 +432,7 @@ static int chip_parse(struct cursor *c, struct device_spec *spec)
 				    "a host chip number must be 0 to 4095");
 			return -EINVAL;
 		}
-		spec->chip_ref = CHIP_REF_NUMBER;
+		spec->chip_ref = GPIO_CHIP_REF_NUMBER;
 		spec->chip_index = (unsigned int)chip;
 		c->pos = n;
 		return 0;
@@ -451,8 +443,9 @@ static int chip_parse(struct cursor *c, struct device_spec *spec)
 			    "@LABEL or \"s\" followed by a number of lines");
 		return -EINVAL;
 	}
-	spec->chip_ref = e->text[0] == '/' ? CHIP_REF_PATH : CHIP_REF_LABEL;
-	if (spec->chip_ref == CHIP_REF_LABEL)
+	spec->chip_ref =
+		e->text[0] == '/' ? GPIO_CHIP_REF_PATH : GPIO_CHIP_REF_LABEL;
+	if (spec->chip_ref == GPIO_CHIP_REF_LABEL)
 		c->pos = 1;
 	ret = word_parse(c, "[]()", &spec->chip_name, &escaped);
 	if (ret)
@@ -476,8 +469,8 @@ static int entry_parse_host(const struct entry *e, struct device_spec *spec,
 	ret = chip_parse(&c, spec);
 	if (ret)
 		return ret;
-	after = spec->chip_ref == CHIP_REF_NUMBER ? "the chip number"
-						  : "the chip";
+	after = spec->chip_ref == GPIO_CHIP_REF_NUMBER ? "the chip number"
+						       : "the chip";
 	if (cursor_peek(&c) == '[') {
 		ret = selection_parse(&c, spec);
 		if (ret)
@@ -493,7 +486,7 @@ static int entry_parse_host(const struct entry *e, struct device_spec *spec,
 	}
 	if (!cursor_done(&c)) {
 		entry_error(err, e, "unexpected \"%c\" after %s",
-			    printable(cursor_peek(&c)), after);
+			    ascii_printable_char(cursor_peek(&c)), after);
 		return -EINVAL;
 	}
 	return 0;
@@ -603,10 +596,19 @@ void device_list_free(struct device_list *list)
 
 bool device_spec_has_names(const struct device_spec *spec)
 {
-	unsigned int i;
+	struct gpio_selection_spec lines = device_spec_lines(spec);
 
-	for (i = 0; i < spec->nitems; i++)
-		if (spec->items[i].name)
-			return true;
-	return false;
+	return gpio_selection_spec_has_names(&lines);
+}
+
+struct gpio_chip_ref device_spec_chip(const struct device_spec *spec)
+{
+	return (struct gpio_chip_ref){spec->chip_ref, spec->chip_index,
+				      spec->chip_name};
+}
+
+struct gpio_selection_spec device_spec_lines(const struct device_spec *spec)
+{
+	return (struct gpio_selection_spec){spec->items, spec->nitems,
+					    spec->read_only};
 }

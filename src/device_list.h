@@ -17,13 +17,17 @@
  *
  * Parsing is pure syntax: whether the chip exists, the offsets are on it, the
  * names are known and no two entries share a line is decided with the chip
- * open (gpio_cdev.c, main.c).
+ * open (gpio_cdev.c, device_backends.c).  A host entry is written in the
+ * back-end's own terms (gpio_chip.h, gpio_selection.h).
  */
 #ifndef VDG_DEVICE_LIST_H
 #define VDG_DEVICE_LIST_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "gpio_chip.h"
+#include "gpio_selection.h"
 
 /* Lines a guest may have: the VirtIO gpio field is a le16. */
 #define DEVICE_LIST_MAX_LINES 65535u
@@ -33,31 +37,16 @@ enum device_kind {
 	DEVICE_KIND_SIMULATED,
 };
 
-/* How a host chip is named. */
-enum chip_ref {
-	CHIP_REF_NUMBER, /* chip_index: /dev/gpiochipN */
-	CHIP_REF_PATH,	 /* chip_name: an absolute path */
-	CHIP_REF_LABEL,	 /* chip_name: the label GPIO_GET_CHIPINFO reports */
-};
-
-/* One item of a line selection. */
-struct line_item {
-	char *name;	    /* a host line name, or NULL: offsets first..last */
-	unsigned int first; /* host offsets, first <= last */
-	unsigned int last;
-	bool read_only;
-};
-
 struct device_spec {
 	enum device_kind kind;
 	unsigned int number;	/* the entry's position, from 1 */
 	char *text;		/* the entry as written, for messages */
 	unsigned int sim_lines; /* DEVICE_KIND_SIMULATED */
 	/* DEVICE_KIND_HOST_CHIP: */
-	enum chip_ref chip_ref;
-	unsigned int chip_index; /* CHIP_REF_NUMBER */
-	char *chip_name;	 /* CHIP_REF_PATH or _LABEL, unescaped */
-	struct line_item *items; /* NULL: every line of the chip */
+	enum gpio_chip_ref_kind chip_ref;
+	unsigned int chip_index; /* GPIO_CHIP_REF_NUMBER */
+	char *chip_name;	 /* GPIO_CHIP_REF_PATH or _LABEL, unescaped */
+	struct gpio_line_item *items; /* NULL: every line of the chip */
 	unsigned int nitems;
 	bool read_only; /* "(ro)" after the entry: every line */
 };
@@ -87,6 +76,13 @@ void device_list_free(struct device_list *list);
  * some line by name).
  */
 bool device_spec_has_names(const struct device_spec *spec);
+
+/*
+ * A host-chip entry in the back-end's terms: the chip it names and the
+ * lines it selects (pointing into @spec, valid while it is).
+ */
+struct gpio_chip_ref device_spec_chip(const struct device_spec *spec);
+struct gpio_selection_spec device_spec_lines(const struct device_spec *spec);
 
 /*
  * Writes "entry N \"TEXT\": " and then @fmt into @err, with TEXT shortened

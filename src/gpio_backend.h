@@ -97,10 +97,28 @@ struct gpio_backend {
 	 * line is read-only.
 	 */
 	uint8_t *read_only;
+	/* Set by the functions below; the back-end only reads them. */
 	gpio_level_fn level_changed; /* NULL: nobody listens */
 	void *level_opaque;
 	const struct gpio_fd_watcher *watcher; /* NULL: none yet */
 };
+
+/* Where @be reports level changes from now on (NULL @fn: nowhere). */
+static inline void gpio_backend_set_level_handler(struct gpio_backend *be,
+						  gpio_level_fn fn,
+						  void *opaque)
+{
+	be->level_changed = fn;
+	be->level_opaque = opaque;
+}
+
+/* The event loop @be may watch its fds in (@watcher is borrowed). */
+static inline void
+gpio_backend_set_fd_watcher(struct gpio_backend *be,
+			    const struct gpio_fd_watcher *watcher)
+{
+	be->watcher = watcher;
+}
 
 static inline void gpio_backend_report_level(struct gpio_backend *be,
 					     unsigned int line, uint8_t level)

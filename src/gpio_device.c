@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The VirtIO GPIO device model: turns requestq messages into gpio_backend
- * calls and remembers what the spec says the device must remember per line.
+ * The VirtIO GPIO device model: the device's life cycle, config space and
+ * names block, and the requestq messages turned into gpio_backend calls.
+ * Interrupts (the eventq side) are gpio_device_irq.c's.
  */
 #include <endian.h>
 #include <errno.h>
@@ -9,144 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "gpio_device.h"
+#include "gpio_device_internal.h"
 
 /* The back-end's directions are passed to and from the guest as they are. */
 _Static_assert(GPIO_DIRECTION_NONE == VIRTIO_GPIO_DIRECTION_NONE, "dir");
 _Static_assert(GPIO_DIRECTION_OUT == VIRTIO_GPIO_DIRECTION_OUT, "dir");
 _Static_assert(GPIO_DIRECTION_IN == VIRTIO_GPIO_DIRECTION_IN, "dir");
-
-/*
- * Per-line state.  Plain bytes rather than bit-fields: requests for different
- * lines may be handled in parallel, and distinct bytes are distinct memory
- * locations where bit-fields sharing a word are not.
- */
-struct gpio_line {
-	/* enum gpio_direction, as the guest set it (or the back-end's idea). */
-	uint8_t direction;
-	/* Driven when the line is an output or becomes one (SET_VALUE). */
-	uint8_t out_value;
-	/* VIRTIO_GPIO_IRQ_TYPE_*: NONE while interrupts are disabled. */
-	uint8_t irq_type;
-	/* The driver's eventq pair is held: the line is unmasked. */
-	uint8_t irq_pending;
-	/* An edge of irq_type came while masked (edge types only). */
-	uint8_t irq_latched;
-	/* The back-end refused the guest's IRQ_TYPE: see
-	 * gpio_device_irq_unmask. */
-	uint8_t irq_refused;
-	uint16_t irq_token; /* identifies the held pair to the caller */
-	/* The guest set the direction (not just the back-end's report). */
-	uint8_t configured;
-	/*
-	 * In the copy kept over a disconnect only: the level of a line with
-	 * an edge interrupt when the front-end went away (LEVEL_UNKNOWN if
-	 * it could not be read), so that an edge nobody saw meanwhile is
-	 * latched on resume.
-	 */
-	uint8_t level_at_suspend;
-};
-
-#define LEVEL_UNKNOWN 0xff
-
-struct gpio_device {
-	struct gpio_backend *be;
-	struct gpio_line *lines; /* be->ngpio entries */
-	char *names; /* the GET_NAMES block, names_size bytes; NULL if 0 */
-	uint32_t names_size;
-	bool irq_feature; /* VIRTIO_GPIO_F_IRQ negotiated */
-	gpio_irq_done_fn irq_done;
-	void *irq_opaque;
-	/* The guest's line state kept over a disconnect (gpio_device_suspend).
-	 */
-	struct gpio_line *suspended;
-};
-
-static bool irq_type_is_edge(uint8_t type)
-{
-	return type >= VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING &&
-	       type <= VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH;
-}
-
-static bool irq_type_is_level(uint8_t type)
-{
-	return type == VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH ||
-	       type == VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW;
-}
-
-/* Whether a change to @level is an edge that @type reacts to. */
-static bool irq_edge_matches(uint8_t type, uint8_t level)
-{
-	if (!irq_type_is_edge(type))
-		return false;
-	return level ? type & VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING
-		     : type & VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING;
-}
-
-static bool irq_level_matches(uint8_t type, uint8_t level)
-{
-	return (type == VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH && level) ||
-	       (type == VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW && !level);
-}
-
-/* Gives the held pair back; the line is masked until the next one. */
-static void irq_complete(struct gpio_device *dev, struct gpio_line *line,
-			 uint8_t status)
-{
-	line->irq_pending = 0;
-	if (dev->irq_done)
-		dev->irq_done(dev->irq_opaque, line->irq_token, status);
-}
-
-/* A level type fires whenever it is unmasked while the line is active. */
-static void irq_check_level(struct gpio_device *dev, unsigned int gpio)
-{
-	struct gpio_line *line = &dev->lines[gpio];
-	uint8_t level = 0;
-
-	if (!line->irq_pending || !irq_type_is_level(line->irq_type))
-		return;
-	if (dev->be->ops->get_value(dev->be, gpio, &level))
-		return;
-	if (irq_level_matches(line->irq_type, level))
-		irq_complete(dev, line, VIRTIO_GPIO_IRQ_STATUS_VALID);
-}
-
-/* Interrupts off: the spec wants a held pair back at once, latches gone. */
-static void irq_disable(struct gpio_device *dev, struct gpio_line *line)
-{
-	if (line->irq_pending)
-		irq_complete(dev, line, VIRTIO_GPIO_IRQ_STATUS_INVALID);
-	line->irq_type = VIRTIO_GPIO_IRQ_TYPE_NONE;
-	line->irq_latched = 0;
-	line->irq_refused = 0;
-}
-
-static void on_level_changed(void *opaque, unsigned int gpio, uint8_t level)
-{
-	struct gpio_device *dev = opaque;
-	struct gpio_line *line;
-
-	if (gpio >= dev->be->ngpio)
-		return;
-	line = &dev->lines[gpio];
-	if (irq_edge_matches(line->irq_type, level)) {
-		if (line->irq_pending)
-			irq_complete(dev, line, VIRTIO_GPIO_IRQ_STATUS_VALID);
-		else
-			line->irq_latched = 1;
-	} else if (line->irq_pending &&
-		   irq_level_matches(line->irq_type, level)) {
-		irq_complete(dev, line, VIRTIO_GPIO_IRQ_STATUS_VALID);
-	}
-}
-
-/*
- * Handles one request naming a line (gpio < ngpio already checked).  Returns
- * a VIRTIO_GPIO_STATUS_* and sets *resp_value on OK.
- */
-typedef uint8_t (*line_request_fn)(struct gpio_device *dev, unsigned int gpio,
-				   uint32_t value, uint8_t *resp_value);
+_Static_assert(GPIO_DEVICE_REQUEST_SIZE == sizeof(struct virtio_gpio_request),
+	       "request size");
+_Static_assert(GPIO_DEVICE_REQUEST_SIZE >=
+		       sizeof(struct virtio_gpio_irq_request),
+	       "request size");
 
 static uint8_t line_get_direction(struct gpio_device *dev, unsigned int gpio,
 				  uint32_t value, uint8_t *resp_value)
@@ -172,8 +48,7 @@ static uint8_t line_set_direction(struct gpio_device *dev, unsigned int gpio,
 	case VIRTIO_GPIO_DIRECTION_OUT:
 		if (line_is_read_only(dev, gpio))
 			return VIRTIO_GPIO_STATUS_ERR;
-		/* Spec: a value set before the line was an output applies now.
-		 */
+		/* Spec: a value set before it became an output applies now. */
 		out_value = line->out_value;
 		break;
 	case VIRTIO_GPIO_DIRECTION_NONE:
@@ -190,7 +65,7 @@ static uint8_t line_set_direction(struct gpio_device *dev, unsigned int gpio,
 
 	if (value == VIRTIO_GPIO_DIRECTION_NONE) {
 		/* Spec: the device discards all state of a released line. */
-		irq_disable(dev, line);
+		gpio_device_irq_disable(dev, line);
 		memset(line, 0, sizeof(*line));
 	}
 	line->direction = (uint8_t)value;
@@ -233,73 +108,13 @@ static uint8_t line_set_value(struct gpio_device *dev, unsigned int gpio,
 	return VIRTIO_GPIO_STATUS_OK;
 }
 
-static bool irq_type_is_valid(uint32_t type)
-{
-	switch (type) {
-	case VIRTIO_GPIO_IRQ_TYPE_NONE:
-	case VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING:
-	case VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING:
-	case VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH:
-	case VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH:
-	case VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/*
- * IRQ_TYPE enables (or with NONE disables) the line's interrupt; the eventq
- * pair unmasks it.  Only valid once VIRTIO_GPIO_F_IRQ is negotiated.
- */
-static uint8_t line_set_irq_type(struct gpio_device *dev, unsigned int gpio,
-				 uint32_t value, uint8_t *resp_value)
-{
-	struct gpio_backend *be = dev->be;
-	struct gpio_line *line = &dev->lines[gpio];
-	uint8_t type = (uint8_t)value;
-
-	if (!dev->irq_feature || !irq_type_is_valid(value))
-		return VIRTIO_GPIO_STATUS_ERR;
-	if (be->ops->set_irq_type && be->ops->set_irq_type(be, gpio, type) &&
-	    type != VIRTIO_GPIO_IRQ_TYPE_NONE) {
-		irq_disable(dev, line);
-		line->irq_refused = 1;
-		return VIRTIO_GPIO_STATUS_ERR;
-	}
-	if (type == VIRTIO_GPIO_IRQ_TYPE_NONE) {
-		irq_disable(dev, line);
-	} else {
-		/* An edge latched for the old type means nothing to the new. */
-		if (type != line->irq_type)
-			line->irq_latched = 0;
-		line->irq_type = type;
-		line->irq_refused = 0;
-		irq_check_level(dev, gpio);
-	}
-	*resp_value = 0;
-	return VIRTIO_GPIO_STATUS_OK;
-}
-
 static const line_request_fn line_requests[] = {
 	[VIRTIO_GPIO_MSG_GET_DIRECTION] = line_get_direction,
 	[VIRTIO_GPIO_MSG_SET_DIRECTION] = line_set_direction,
 	[VIRTIO_GPIO_MSG_GET_VALUE] = line_get_value,
 	[VIRTIO_GPIO_MSG_SET_VALUE] = line_set_value,
-	[VIRTIO_GPIO_MSG_IRQ_TYPE] = line_set_irq_type,
+	[VIRTIO_GPIO_MSG_IRQ_TYPE] = gpio_device_irq_set_type,
 };
-
-static bool name_is_printable(const char *name)
-{
-	const unsigned char *c;
-
-	/* The spec says 7-bit ASCII; control characters are no names. */
-	for (c = (const unsigned char *)name; *c; c++) {
-		if (*c < 0x20 || *c > 0x7e)
-			return false;
-	}
-	return true;
-}
 
 static int name_compare(const void *a, const void *b)
 {
@@ -340,7 +155,8 @@ static int names_build(struct gpio_device *dev)
 			size++;
 			continue;
 		}
-		if (!name_is_printable(names[i]))
+		/* The spec: 7-bit ASCII; control characters are no names. */
+		if (!ascii_is_printable_string(names[i]))
 			return -EINVAL;
 		/* The size is a le32, and the GET_NAMES reply adds a byte. */
 		len = strlen(names[i]);
@@ -427,8 +243,7 @@ int gpio_device_new(struct gpio_backend *be, struct gpio_device **out)
 	if (ret)
 		goto err_free_lines;
 	lines_init(dev);
-	be->level_changed = on_level_changed;
-	be->level_opaque = dev;
+	gpio_backend_set_level_handler(be, gpio_device_irq_level_changed, dev);
 
 	*out = dev;
 	return 0;
@@ -485,7 +300,7 @@ int gpio_device_suspend(struct gpio_device *dev)
 			/* Held pairs belong to the rings that went away. */
 			saved[i].irq_pending = 0;
 			saved[i].level_at_suspend = LEVEL_UNKNOWN;
-			if (irq_type_is_edge(saved[i].irq_type) &&
+			if (gpio_device_irq_is_edge(saved[i].irq_type) &&
 			    !dev->be->ops->get_value(dev->be, i, &level))
 				saved[i].level_at_suspend = level != 0;
 		}
@@ -493,27 +308,6 @@ int gpio_device_suspend(struct gpio_device *dev)
 	gpio_device_reset(dev);
 	dev->suspended = saved;
 	return saved ? 0 : -ENOMEM;
-}
-
-/*
- * While no front-end was connected nobody watched the line (a host chip's
- * lines were even released): an edge the guest armed for may have come and
- * gone.  A level that differs from the one at the suspend is such an edge
- * (a pulse that went and came back within the gap cannot be seen).
- */
-static void latch_missed_edge(struct gpio_device *dev, unsigned int gpio,
-			      struct gpio_line *line)
-{
-	uint8_t level;
-
-	if (line->level_at_suspend == LEVEL_UNKNOWN ||
-	    !irq_type_is_edge(line->irq_type) ||
-	    dev->be->ops->get_value(dev->be, gpio, &level))
-		return;
-	level = level != 0;
-	if (level != line->level_at_suspend &&
-	    irq_edge_matches(line->irq_type, level))
-		line->irq_latched = 1;
 }
 
 int gpio_device_resume(struct gpio_device *dev)
@@ -534,12 +328,10 @@ int gpio_device_resume(struct gpio_device *dev)
 		struct gpio_line *line = &saved[i];
 
 		/*
-		 * Put the line back as the guest left it; a line the back-end
-		 * cannot restore starts over as released.
-		 */
-		/*
-		 * Only what the guest configured: a direction the back-end
-		 * merely reported must not make us claim the line.
+		 * Put the line back as the guest left it, but only the
+		 * directions the guest set: one the back-end merely reported
+		 * must not make us claim the line.  A line the back-end cannot
+		 * restore starts over as released.
 		 */
 		if (line->configured &&
 		    be->ops->set_direction(be, i, line->direction,
@@ -556,7 +348,7 @@ int gpio_device_resume(struct gpio_device *dev)
 			line->irq_refused = 1;
 			failed++;
 		}
-		latch_missed_edge(dev, i, line);
+		gpio_device_irq_latch_missed_edge(dev, i, line);
 		line->level_at_suspend = 0;
 		dev->lines[i] = *line;
 	}
@@ -580,6 +372,18 @@ void gpio_device_get_config(const struct gpio_device *dev,
 	memset(config, 0, sizeof(*config));
 	config->ngpio = htole16(dev->be->ngpio);
 	config->gpio_names_size = htole32(dev->names_size);
+}
+
+int gpio_device_read_config(const struct gpio_device *dev, uint32_t offset,
+			    uint32_t size, uint8_t *out)
+{
+	struct virtio_gpio_config config;
+
+	if (offset > sizeof(config) || size > sizeof(config) - offset)
+		return -EINVAL;
+	gpio_device_get_config(dev, &config);
+	memcpy(out, (uint8_t *)&config + offset, size);
+	return 0;
 }
 
 size_t gpio_device_max_response_size(const struct gpio_device *dev)
@@ -665,52 +469,13 @@ void gpio_device_set_irq_feature(struct gpio_device *dev, bool negotiated)
 	dev->irq_feature = negotiated;
 }
 
-void gpio_device_irq_unmask(struct gpio_device *dev, uint32_t gpio,
-			    uint16_t token)
+bool gpio_device_has_irq_feature(const struct gpio_device *dev)
 {
-	struct gpio_line *line;
-
-	if (gpio >= dev->be->ngpio) {
-		dev->irq_done(dev->irq_opaque, token,
-			      VIRTIO_GPIO_IRQ_STATUS_INVALID);
-		return;
-	}
-	line = &dev->lines[gpio];
-	/* One pair per line: the spec forbids a second, so it goes back. */
-	if (line->irq_pending || (line->irq_type == VIRTIO_GPIO_IRQ_TYPE_NONE &&
-				  !line->irq_refused)) {
-		dev->irq_done(dev->irq_opaque, token,
-			      VIRTIO_GPIO_IRQ_STATUS_INVALID);
-		return;
-	}
-	line->irq_pending = 1;
-	line->irq_token = token;
-	/*
-	 * The driver believes the refused interrupt enabled and would queue an
-	 * INVALID pair again at once, forever: hold it until IRQ_TYPE changes.
-	 */
-	if (line->irq_refused)
-		return;
-	if (line->irq_latched) {
-		line->irq_latched = 0;
-		irq_complete(dev, line, VIRTIO_GPIO_IRQ_STATUS_VALID);
-		return;
-	}
-	irq_check_level(dev, gpio);
+	return dev->irq_feature;
 }
 
-void gpio_device_irq_flush(struct gpio_device *dev)
+void gpio_device_set_features(struct gpio_device *dev, uint64_t features)
 {
-	unsigned int i;
-
-	for (i = 0; i < dev->be->ngpio; i++)
-		if (dev->lines[i].irq_pending)
-			irq_complete(dev, &dev->lines[i],
-				     VIRTIO_GPIO_IRQ_STATUS_INVALID);
-}
-
-void gpio_device_set_fd_watcher(struct gpio_device *dev,
-				const struct gpio_fd_watcher *watcher)
-{
-	dev->be->watcher = watcher;
+	gpio_device_set_irq_feature(dev,
+				    features & (1ull << VIRTIO_GPIO_F_IRQ));
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The VirtIO GPIO device model (VirtIO spec section 5.18): config space, the
- * names block and the requestq message handling, working on plain buffers.
- * It checks every field the guest sends and turns each request into calls of
- * a gpio_backend.  No syscalls and no knowledge of virtqueues or sockets.
+ * names block, the requestq messages and the eventq pairs, working on plain
+ * buffers: the wire format of the device lives here and nowhere else.  It
+ * checks every field the guest sends and turns each request into calls of
+ * a gpio_backend.  No syscalls and no knowledge of virtqueues or sockets:
+ * the caller moves the bytes between the queues and these calls.
  */
 #ifndef VDG_GPIO_DEVICE_H
 #define VDG_GPIO_DEVICE_H
@@ -16,6 +18,19 @@
 #include "gpio_backend.h"
 
 struct gpio_device;
+
+/* Its virtqueues (VirtIO 5.18.2), by index, and how many there are. */
+#define GPIO_DEVICE_REQUESTQ   0
+#define GPIO_DEVICE_EVENTQ     1
+#define GPIO_DEVICE_NUM_QUEUES 2
+/* The device feature bits it implements: interrupts. */
+#define GPIO_DEVICE_FEATURES (1ull << VIRTIO_GPIO_F_IRQ)
+/*
+ * Device-readable bytes worth reading from a requestq or eventq buffer
+ * (a struct virtio_gpio_request, the larger of the two): any more are
+ * ignored.
+ */
+#define GPIO_DEVICE_REQUEST_SIZE 8
 
 /*
  * Creates a device serving @be's lines.  The device owns @be from then on
@@ -58,14 +73,22 @@ bool gpio_device_is_suspended(const struct gpio_device *dev);
 
 uint16_t gpio_device_ngpio(const struct gpio_device *dev);
 
-/* Lends the back-end an event loop for its file descriptors (@watcher is
- * borrowed and must outlive the device). */
-void gpio_device_set_fd_watcher(struct gpio_device *dev,
-				const struct gpio_fd_watcher *watcher);
-
 /* The 8-byte config space, little-endian, as the guest reads it. */
 void gpio_device_get_config(const struct gpio_device *dev,
 			    struct virtio_gpio_config *config);
+
+/*
+ * Copies @size bytes of the config space at @offset into @out.  Returns 0,
+ * or -EINVAL when the range is not inside it.
+ */
+int gpio_device_read_config(const struct gpio_device *dev, uint32_t offset,
+			    uint32_t size, uint8_t *out);
+
+/*
+ * The virtio features the driver acknowledged: VIRTIO_GPIO_F_IRQ is the
+ * one that matters (gpio_device_set_irq_feature).
+ */
+void gpio_device_set_features(struct gpio_device *dev, uint64_t features);
 
 /*
  * Bytes needed for the largest response (GET_NAMES: 1 + gpio_names_size, at
@@ -91,19 +114,38 @@ int gpio_device_handle_request(struct gpio_device *dev, const void *req,
 
 /*
  * Interrupts.  The caller owns the eventq: it hands each pair in with
- * gpio_device_irq_unmask() and a token of its choice, and @done gives the
- * pair back, with VIRTIO_GPIO_IRQ_STATUS_VALID when the interrupt fired or
- * INVALID, either during that call or later (during a request, or when a
- * back-end reports a level change).  Each token comes back exactly once,
- * unless gpio_device_reset() drops it.
+ * gpio_device_irq_request() (or gpio_device_irq_unmask() for a line
+ * number) and a token of its choice, and @done gives the pair back, either
+ * during that call or later (during a request, or when a back-end reports
+ * a level change).  @resp is what to write into the pair's device-writable
+ * buffer (@resp_len bytes: a struct virtio_gpio_irq_response, whose status
+ * is VIRTIO_GPIO_IRQ_STATUS_VALID when the interrupt fired or INVALID when
+ * the pair comes back unused); @fired says which, for log lines.  Each
+ * token comes back exactly once, unless gpio_device_reset() drops it.
  */
-typedef void (*gpio_irq_done_fn)(void *opaque, uint16_t token, uint8_t status);
+typedef void (*gpio_irq_done_fn)(void *opaque, uint16_t token, const void *resp,
+				 size_t resp_len, bool fired);
 
 void gpio_device_set_irq_handler(struct gpio_device *dev, gpio_irq_done_fn done,
 				 void *opaque);
 
 /* Whether VIRTIO_GPIO_F_IRQ was negotiated: IRQ_TYPE is ERR without it. */
 void gpio_device_set_irq_feature(struct gpio_device *dev, bool negotiated);
+
+/* Whether it was: without it the eventq is not the device's to serve. */
+bool gpio_device_has_irq_feature(const struct gpio_device *dev);
+
+/*
+ * The driver queued an eventq pair: @req holds its device-readable bytes
+ * (a struct virtio_gpio_irq_request; extra bytes are ignored) and
+ * @resp_cap is the room in its device-writable part.  Returns 0: the pair
+ * is the device's (as with gpio_device_irq_unmask) until @done gives it
+ * back, at once or later; or -EINVAL for a malformed pair (a request too
+ * short, no room for the response): the caller gives it back unanswered.
+ * Needs an irq handler.
+ */
+int gpio_device_irq_request(struct gpio_device *dev, const void *req,
+			    size_t req_len, size_t resp_cap, uint16_t token);
 
 /*
  * The driver queued a pair for @gpio: INVALID at once for a bad line, a line

@@ -12,28 +12,10 @@
 #include <string.h>
 #include <linux/gpio.h>
 
+#include "ascii.h"
+#include "errbuf.h"
 #include "gpio_selection.h"
 #include "log.h"
-
-/* Strings from the kernel or the guest as logs may print them. */
-static void printable_copy(char *dst, size_t size, const char *src)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < size && src[i]; i++)
-		dst[i] = src[i] >= 0x20 && src[i] <= 0x7e ? src[i] : '?';
-	dst[i] = '\0';
-}
-
-static bool name_is_printable(const char *name)
-{
-	const unsigned char *c;
-
-	for (c = (const unsigned char *)name; *c; c++)
-		if (*c < 0x20 || *c > 0x7e)
-			return false;
-	return true;
-}
 
 /*
  * Selection.
@@ -120,8 +102,9 @@ static struct name_index *names_sorted(const char *const *names,
 }
 
 /* The host offset named by @item; 0 or -EINVAL with the message set. */
-static int item_resolve_name(const struct device_spec *spec, const char *chip,
-			     const struct line_item *item,
+static int item_resolve_name(const struct gpio_selection_spec *spec,
+			     const char *chip,
+			     const struct gpio_line_item *item,
 			     const struct name_index *sorted, size_t nsorted,
 			     uint32_t *offset, char *err, size_t err_size)
 {
@@ -129,18 +112,18 @@ static int item_resolve_name(const struct device_spec *spec, const char *chip,
 		sorted ? name_find(sorted, nsorted, item->name) : NULL;
 	char name[GPIO_MAX_NAME_SIZE * 2];
 
-	printable_copy(name, sizeof(name), item->name);
+	ascii_printable_copy(name, sizeof(name), item->name);
 	if (!found) {
-		device_spec_error(spec, err, err_size,
-				  "no line of %s is named \"%s\"", chip, name);
+		errbuf_printf(err, err_size, "no line of %s is named \"%s\"",
+			      chip, name);
 		return -EINVAL;
 	}
 	if (found + 1 < sorted + nsorted &&
 	    !strcmp(found[1].name, item->name)) {
-		device_spec_error(spec, err, err_size,
-				  "lines %u and %u of %s are both named "
-				  "\"%s\"; select by offset",
-				  found[0].offset, found[1].offset, chip, name);
+		errbuf_printf(err, err_size,
+			      "lines %u and %u of %s are both named "
+			      "\"%s\"; select by offset",
+			      found[0].offset, found[1].offset, chip, name);
 		return -EINVAL;
 	}
 	*offset = found->offset;
@@ -148,7 +131,7 @@ static int item_resolve_name(const struct device_spec *spec, const char *chip,
 }
 
 /* Every selected host line once: sorting finds a repeat in log time. */
-static int selection_check_unique(const struct device_spec *spec,
+static int selection_check_unique(const struct gpio_selection_spec *spec,
 				  const char *chip, const char *const *names,
 				  const struct gpio_selection *sel, char *err,
 				  size_t err_size)
@@ -168,13 +151,13 @@ static int selection_check_unique(const struct device_spec *spec,
 		if (names && names[a->offset] && names[a->offset][0]) {
 			char printable[GPIO_MAX_NAME_SIZE];
 
-			printable_copy(printable, sizeof(printable),
-				       names[a->offset]);
+			ascii_printable_copy(printable, sizeof(printable),
+					     names[a->offset]);
 			snprintf(name, sizeof(name), " (\"%s\")", printable);
 		}
-		device_spec_error(spec, err, err_size,
-				  "host line %u%s of %s is selected twice",
-				  a->offset, name, chip);
+		errbuf_printf(err, err_size,
+			      "host line %u%s of %s is selected twice",
+			      a->offset, name, chip);
 		ret = -EINVAL;
 		break;
 	}
@@ -183,21 +166,22 @@ static int selection_check_unique(const struct device_spec *spec,
 }
 
 /* The lines of a whole chip: all of them, if a guest can have that many. */
-static int select_whole_chip(const struct device_spec *spec, const char *chip,
-			     uint32_t nlines, struct gpio_selection *sel,
-			     char *err, size_t err_size)
+static int select_whole_chip(const struct gpio_selection_spec *spec,
+			     const char *chip, uint32_t nlines,
+			     struct gpio_selection *sel, char *err,
+			     size_t err_size)
 {
 	uint32_t i;
 
 	if (!nlines) {
-		device_spec_error(spec, err, err_size, "%s has no lines", chip);
+		errbuf_printf(err, err_size, "%s has no lines", chip);
 		return -EINVAL;
 	}
-	if (nlines > DEVICE_LIST_MAX_LINES) {
-		device_spec_error(spec, err, err_size,
-				  "%s has %u lines, more than the 65535 a "
-				  "guest can have; select some",
-				  chip, nlines);
+	if (nlines > GPIO_SELECTION_MAX_LINES) {
+		errbuf_printf(err, err_size,
+			      "%s has %u lines, more than the 65535 a "
+			      "guest can have; select some",
+			      chip, nlines);
 		return -EINVAL;
 	}
 	sel->offsets = malloc(nlines * sizeof(*sel->offsets));
@@ -210,9 +194,10 @@ static int select_whole_chip(const struct device_spec *spec, const char *chip,
 }
 
 /* The items in order; ranges and names checked against the chip. */
-static int select_items(const struct device_spec *spec, const char *chip,
-			uint32_t nlines, const char *const *names,
-			struct gpio_selection *sel, char *err, size_t err_size)
+static int select_items(const struct gpio_selection_spec *spec,
+			const char *chip, uint32_t nlines,
+			const char *const *names, struct gpio_selection *sel,
+			char *err, size_t err_size)
 {
 	struct name_index *sorted = NULL;
 	size_t nsorted = 0, count = 0;
@@ -221,13 +206,12 @@ static int select_items(const struct device_spec *spec, const char *chip,
 	int ret = 0;
 
 	for (i = 0; i < spec->nitems; i++) {
-		const struct line_item *item = &spec->items[i];
+		const struct gpio_line_item *item = &spec->items[i];
 
 		count += item->name ? 1 : item->last - item->first + 1u;
 	}
-	if (count > DEVICE_LIST_MAX_LINES) {
-		device_spec_error(spec, err, err_size,
-				  "selects more than 65535 lines");
+	if (count > GPIO_SELECTION_MAX_LINES) {
+		errbuf_printf(err, err_size, "selects more than 65535 lines");
 		return -EINVAL;
 	}
 	if (names) {
@@ -241,7 +225,7 @@ static int select_items(const struct device_spec *spec, const char *chip,
 		goto out;
 	}
 	for (i = 0; i < spec->nitems; i++) {
-		const struct line_item *item = &spec->items[i];
+		const struct gpio_line_item *item = &spec->items[i];
 
 		if (item->name) {
 			ret = item_resolve_name(spec, chip, item, sorted,
@@ -253,16 +237,16 @@ static int select_items(const struct device_spec *spec, const char *chip,
 		}
 		if (item->last >= nlines) {
 			if (item->first == item->last)
-				device_spec_error(spec, err, err_size,
-						  "line %u is not on %s, "
-						  "which has %u lines",
-						  item->first, chip, nlines);
+				errbuf_printf(err, err_size,
+					      "line %u is not on %s, "
+					      "which has %u lines",
+					      item->first, chip, nlines);
 			else
-				device_spec_error(spec, err, err_size,
-						  "lines %u-%u are not all on "
-						  "%s, which has %u lines",
-						  item->first, item->last, chip,
-						  nlines);
+				errbuf_printf(err, err_size,
+					      "lines %u-%u are not all on "
+					      "%s, which has %u lines",
+					      item->first, item->last, chip,
+					      nlines);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -276,7 +260,7 @@ out:
 }
 
 /* Read-only flags per guest line; NULL stays when no line is. */
-static int select_read_only(const struct device_spec *spec,
+static int select_read_only(const struct gpio_selection_spec *spec,
 			    struct gpio_selection *sel)
 {
 	unsigned int i, n = 0, k;
@@ -294,7 +278,7 @@ static int select_read_only(const struct device_spec *spec,
 		return 0;
 	}
 	for (i = 0; i < spec->nitems; i++) {
-		const struct line_item *item = &spec->items[i];
+		const struct gpio_line_item *item = &spec->items[i];
 		unsigned int lines =
 			item->name ? 1 : item->last - item->first + 1;
 
@@ -304,10 +288,10 @@ static int select_read_only(const struct device_spec *spec,
 	return 0;
 }
 
-int gpio_selection_resolve(const struct device_spec *spec, const char *chip,
-			   uint32_t nlines, const char *const *names,
-			   struct gpio_selection *sel, char *err,
-			   size_t err_size)
+int gpio_selection_resolve(const struct gpio_selection_spec *spec,
+			   const char *chip, uint32_t nlines,
+			   const char *const *names, struct gpio_selection *sel,
+			   char *err, size_t err_size)
 {
 	int ret;
 
@@ -323,10 +307,20 @@ int gpio_selection_resolve(const struct device_spec *spec, const char *chip,
 	if (!ret)
 		ret = select_read_only(spec, sel);
 	if (ret == -ENOMEM)
-		device_spec_error(spec, err, err_size, "out of memory");
+		errbuf_printf(err, err_size, "out of memory");
 	if (ret)
 		gpio_selection_free(sel);
 	return ret;
+}
+
+bool gpio_selection_spec_has_names(const struct gpio_selection_spec *spec)
+{
+	unsigned int i;
+
+	for (i = 0; i < spec->nitems; i++)
+		if (spec->items[i].name)
+			return true;
+	return false;
 }
 
 void gpio_selection_free(struct gpio_selection *sel)
@@ -345,8 +339,7 @@ bool gpio_selection_overlap(const struct gpio_selection *a,
 	unsigned int i = 0, j = 0;
 	bool found = false;
 
-	/* Out of memory: say "shared" rather than let a line be served twice.
-	 */
+	/* Out of memory: "shared", rather than let a line be served twice. */
 	if (!sa || !sb) {
 		*ia = *ib = 0;
 		found = true;
@@ -400,8 +393,9 @@ char **gpio_selection_guest_names(const char *chip, const char *const *host,
 	for (i = 0; i < count; i++) {
 		if (!host[i] || !host[i][0])
 			continue;
-		if (!name_is_printable(host[i])) {
-			printable_copy(printable, sizeof(printable), host[i]);
+		if (!ascii_is_printable_string(host[i])) {
+			ascii_printable_copy(printable, sizeof(printable),
+					     host[i]);
 			if (warn)
 				log_warn("%s line %u (guest line %u): the name "
 					 "\"%s\" is not printable ASCII; the "

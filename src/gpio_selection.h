@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The lines a host-chip device-list entry selects, and the names the guest
- * sees for them: plain functions on arrays, no system calls, so that the
+ * The lines a host chip's back-end serves, and the names the guest sees for
+ * them: plain functions on arrays, no system calls, so that the
  * character-device back-end (gpio_cdev.c) only has to read the chip's line
  * count and names and hand them here.
  *
- * A selection is resolved against one chip: each item of the entry (an
- * offset, a range, a line name, each maybe read-only) becomes host offsets
- * in the order given, so guest line i is host line offsets[i].  Errors are
- * one sentence for the user, starting with "entry N \"TEXT\": " as every
- * device-list error does (device_spec_error).
+ * A selection is resolved against one chip: each item (an offset, a range,
+ * a line name, each maybe read-only) becomes host offsets in the order
+ * given, so guest line i is host line offsets[i].  Errors are one sentence
+ * for the user that names the chip and the lines (the caller says which
+ * device it was about).
  */
 #ifndef VDG_GPIO_SELECTION_H
 #define VDG_GPIO_SELECTION_H
@@ -18,7 +18,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "device_list.h"
+/* Lines a guest may have: the VirtIO gpio field is a le16. */
+#define GPIO_SELECTION_MAX_LINES 65535u
+
+/* One item of a line selection. */
+struct gpio_line_item {
+	char *name;	    /* a host line name, or NULL: offsets first..last */
+	unsigned int first; /* host offsets, first <= last */
+	unsigned int last;
+	bool read_only;
+};
+
+/* Which lines of a chip, as the operator wrote them. */
+struct gpio_selection_spec {
+	const struct gpio_line_item *items; /* NULL: every line of the chip */
+	unsigned int nitems;
+	bool read_only; /* every line is */
+};
+
+/* Whether resolving @spec needs the chip's line names (an item is one). */
+bool gpio_selection_spec_has_names(const struct gpio_selection_spec *spec);
 
 /* A selection resolved against a chip. */
 struct gpio_selection {
@@ -28,16 +47,16 @@ struct gpio_selection {
 };
 
 /*
- * Resolves @spec's selection against a chip called @chip (for messages)
- * with @nlines lines.  @names holds the host names of all @nlines lines
- * (NULL entries or "" for unnamed ones); it may be NULL when
- * !device_spec_has_names(@spec).  Returns 0 and fills @sel (freed with
- * gpio_selection_free), -EINVAL with a message in @err, or -ENOMEM.
+ * Resolves @spec against a chip called @chip (for messages) with @nlines
+ * lines.  @names holds the host names of all @nlines lines (NULL entries or
+ * "" for unnamed ones); it may be NULL when
+ * !gpio_selection_spec_has_names(@spec).  Returns 0 and fills @sel (freed
+ * with gpio_selection_free), -EINVAL or -ENOMEM with a message in @err.
  */
-int gpio_selection_resolve(const struct device_spec *spec, const char *chip,
-			   uint32_t nlines, const char *const *names,
-			   struct gpio_selection *sel, char *err,
-			   size_t err_size);
+int gpio_selection_resolve(const struct gpio_selection_spec *spec,
+			   const char *chip, uint32_t nlines,
+			   const char *const *names, struct gpio_selection *sel,
+			   char *err, size_t err_size);
 
 void gpio_selection_free(struct gpio_selection *sel);
 

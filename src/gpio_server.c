@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
+/*
+ * One socket's thread: accepting front-ends one at a time, the stop
+ * eventfd, and the simulated chip's control socket, around the device
+ * (gpio_vhost.c) in the socket's event loop.  See gpio_server.h.
+ */
 #include "gpio_server.h"
 
-#include <endian.h>
 #include <errno.h>
-#include <linux/virtio_gpio.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,14 +21,12 @@
 
 #include "control_socket.h"
 #include "event_loop.h"
+#include "gpio_backend.h"
 #include "gpio_sim.h"
+#include "gpio_vhost.h"
 #include "log.h"
 #include "sim_control.h"
 #include "unix_socket.h"
-#include "vu_protocol.h"
-
-#define REQUEST_QUEUE 0
-#define EVENT_QUEUE   1
 
 struct gpio_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -38,313 +39,26 @@ struct gpio_server {
 	bool thread_started;
 	pthread_t thread;
 	struct event_loop *loop;
-	struct vu_dev vu;
-	struct gpio_device *device;
+	struct gpio_vhost *gv;
 	struct gpio_backend *sim;	    /* the device's, if simulated */
 	struct control_socket *sim_control; /* PATH.sim for a simulated chip */
-	bool events_pushed;   /* eventq entries used since the last notify */
-	bool disconnecting;   /* the reset comes from a lost front-end */
-	bool session_started; /* a queue of this connection was served */
-	struct gpio_fd_watcher watcher; /* for the back-end's fds */
-	uint8_t *response;		/* room for the largest response */
-	size_t response_size;
 	gpio_server_connection_fn on_connection; /* may be NULL */
 	void *connection_opaque;
 };
 
-/* Copies up to @len bytes gathered from @iov into @buf; returns the count. */
-static size_t iov_to_buf(const struct iovec *iov, unsigned int count, void *buf,
-			 size_t len)
-{
-	size_t done = 0;
-	unsigned int i;
+static void on_listen(void *opaque, uint32_t events);
 
-	for (i = 0; i < count && done < len; i++) {
-		size_t n = iov[i].iov_len;
-
-		if (n > len - done)
-			n = len - done;
-		memcpy((char *)buf + done, iov[i].iov_base, n);
-		done += n;
-	}
-	return done;
-}
-
-static void buf_to_iov(const struct iovec *iov, unsigned int count,
-		       const void *buf, size_t len)
-{
-	size_t done = 0;
-	unsigned int i;
-
-	for (i = 0; i < count && done < len; i++) {
-		size_t n = iov[i].iov_len;
-
-		if (n > len - done)
-			n = len - done;
-		memcpy(iov[i].iov_base, (const char *)buf + done, n);
-		done += n;
-	}
-}
-
-/* Serves one chain of the requestq; returns the bytes written. */
-static uint32_t serve_request(struct gpio_server *server,
-			      const struct vq_elem *elem)
-{
-	struct virtio_gpio_request request;
-	size_t request_len, response_len, room;
-	int ret;
-
-	request_len =
-		iov_to_buf(elem->out, elem->out_num, &request, sizeof(request));
-	room = elem->in_len < server->response_size ? elem->in_len
-						    : server->response_size;
-	ret = gpio_device_handle_request(server->device, &request, request_len,
-					 server->response, room, &response_len);
-	if (ret < 0) {
-		log_warn("requestq: %s request (%zu bytes, %llu bytes of "
-			 "response room) returned unanswered",
-			 ret == -ENOBUFS ? "undersized response for a"
-					 : "malformed",
-			 request_len, (unsigned long long)elem->in_len);
-		return 0;
-	}
-	buf_to_iov(elem->in, elem->in_num, server->response, response_len);
-	return (uint32_t)response_len;
-}
-
-static void process_requests(struct gpio_server *server, struct virtqueue *vq)
-{
-	struct vq_elem elem;
-	bool more = true;
-	int ret = 0;
-
-	while (more) {
-		vq_disable_kicks(vq);
-		while ((ret = vq_pop(vq, &server->vu.mem, &elem)) == 1)
-			vq_push(vq, &elem, serve_request(server, &elem));
-		if (ret < 0) {
-			log_warn("requestq broken by the driver; it stays "
-				 "stopped until the device is reset");
-			break;
-		}
-		/* Buffers added while kicks were off need no new kick. */
-		more = vq_enable_kicks(vq);
-	}
-	if (vq_notify(vq) < 0)
-		log_warn("requestq: cannot notify the driver");
-}
-
-static void notify_events(struct gpio_server *server)
-{
-	if (!server->events_pushed)
-		return;
-	server->events_pushed = false;
-	if (vq_notify(&server->vu.queues[EVENT_QUEUE].vq) < 0)
-		log_warn("eventq: cannot notify the driver");
-}
-
-/*
- * The device gives an eventq pair back.  Only its head was kept: the chain
- * is read again now, so no pointer into guest memory outlives a memory
- * table change.
- */
-static void irq_done(void *opaque, uint16_t head, uint8_t status)
-{
-	struct gpio_server *server = opaque;
-	struct virtqueue *vq = &server->vu.queues[EVENT_QUEUE].vq;
-	struct vq_elem elem;
-
-	if (vq_read_chain(vq, &server->vu.mem, head, &elem) < 0) {
-		log_warn("eventq: pair %u cannot be returned", head);
-		return;
-	}
-	if (elem.in_len < 1) {
-		vq_push(vq, &elem, 0);
-	} else {
-		buf_to_iov(elem.in, elem.in_num, &status, 1);
-		vq_push(vq, &elem, 1);
-	}
-	server->events_pushed = true;
-	log_debug("eventq: pair %u returned %s", head,
-		  status == VIRTIO_GPIO_IRQ_STATUS_VALID ? "VALID" : "INVALID");
-}
-
-/* Each pair unmasks one line's interrupt until the device returns it. */
-static void process_events(struct gpio_server *server, struct virtqueue *vq)
-{
-	struct vq_elem elem;
-	bool more = true;
-	int ret = 0;
-
-	while (more) {
-		vq_disable_kicks(vq);
-		while ((ret = vq_pop(vq, &server->vu.mem, &elem)) == 1) {
-			uint16_t gpio;
-
-			if (elem.out_len < sizeof(gpio) || elem.in_len < 1) {
-				log_warn("eventq: malformed pair returned "
-					 "unanswered");
-				vq_push(vq, &elem, 0);
-				server->events_pushed = true;
-				continue;
-			}
-			iov_to_buf(elem.out, elem.out_num, &gpio, sizeof(gpio));
-			gpio_device_irq_unmask(server->device, le16toh(gpio),
-					       elem.head);
-		}
-		if (ret < 0) {
-			log_warn("eventq broken by the driver; it stays "
-				 "stopped until the device is reset");
-			break;
-		}
-		more = vq_enable_kicks(vq);
-	}
-	notify_events(server);
-}
-
-/*
- * After a disconnect the device kept the guest's line state.  A front-end
- * that continues the same guest (QEMU's reconnect) starts the rings where
- * they were, a new guest at zero: that tells whether to restore the state.
- */
-static void begin_session(struct gpio_server *server, struct vu_dev *dev)
-{
-	unsigned int i;
-	bool continues = false;
-	int ret;
-
-	server->session_started = true;
-	if (!gpio_device_is_suspended(server->device))
-		return;
-	for (i = 0; i < VU_MAX_QUEUES; i++) {
-		const struct virtqueue *vq = &dev->queues[i].vq;
-
-		if (vq->last_avail_idx || vq->used_idx)
-			continues = true;
-	}
-	if (!continues) {
-		gpio_device_reset(server->device);
-		return;
-	}
-	ret = gpio_device_resume(server->device);
-	if (ret < 0)
-		log_warn("the guest's lines could not all be restored");
-	else
-		log_info("front-end continues the running guest; line "
-			 "state restored");
-}
-
-static void on_queue_kick(void *opaque, struct vu_dev *dev, unsigned int index)
-{
-	struct gpio_server *server = opaque;
-	struct virtqueue *vq = vu_dev_ready_queue(dev, index);
-
-	if (!vq)
-		return;
-	if (!server->session_started)
-		begin_session(server, dev);
-	gpio_device_set_irq_feature(server->device,
-				    vu_dev_has_feature(dev, VIRTIO_GPIO_F_IRQ));
-	if (index == REQUEST_QUEUE) {
-		process_requests(server, vq);
-		/* IRQ_TYPE NONE gives held pairs back. */
-		notify_events(server);
-	} else if (index == EVENT_QUEUE &&
-		   vu_dev_has_feature(dev, VIRTIO_GPIO_F_IRQ)) {
-		process_events(server, vq);
-	}
-}
-
-/*
- * The VMM stops the eventq (GET_VRING_BASE, RESET_DEVICE): held pairs go back
- * INVALID so that none is lost inside the back-end; the driver queues them
- * again.  Not when the front-end is gone: a reconnecting QEMU starts the ring
- * at the used index and so hands the held pairs in again by itself.
- */
-static void on_queue_stop(void *opaque, struct vu_dev *dev, unsigned int index)
+/* The front-end is gone: the socket accepts the next connection. */
+static void on_disconnected(void *opaque)
 {
 	struct gpio_server *server = opaque;
 
-	if (index != EVENT_QUEUE || server->disconnecting)
-		return;
-	gpio_device_irq_flush(server->device);
-	notify_events(server);
-}
-
-static int get_config(void *opaque, uint32_t offset, uint32_t size,
-		      uint8_t *out)
-{
-	struct gpio_server *server = opaque;
-	struct virtio_gpio_config config;
-
-	if (offset > sizeof(config) || size > sizeof(config) - offset)
-		return -EINVAL;
-	gpio_device_get_config(server->device, &config);
-	memcpy(out, (uint8_t *)&config + offset, size);
-	return 0;
-}
-
-static void reset_device(void *opaque)
-{
-	struct gpio_server *server = opaque;
-
-	server->session_started = false;
-	if (server->disconnecting)
-		gpio_device_suspend(server->device);
-	else
-		gpio_device_reset(server->device);
-}
-
-static const struct vu_device_ops gpio_vu_ops = {
-	.device_features = 1ull << VIRTIO_GPIO_F_IRQ,
-	.get_config = get_config,
-	.queue_kick = on_queue_kick,
-	.queue_stop = on_queue_stop,
-	.reset = reset_device,
-};
-
-struct fd_watch {
-	struct gpio_server *server;
-	void (*ready)(void *arg);
-	void *arg;
-};
-
-static void on_backend_fd(void *opaque, uint32_t events)
-{
-	struct fd_watch *watch = opaque;
-
-	watch->ready(watch->arg);
-	/* A line event may have returned eventq pairs. */
-	notify_events(watch->server);
-}
-
-/*
- * The event loop frees nothing of ours, so each watch is one allocation kept
- * with the fd; the back-end unwatches before closing it.
- */
-static int backend_watch(void *ctx, int fd, void (*ready)(void *arg), void *arg)
-{
-	struct gpio_server *server = ctx;
-	struct fd_watch *watch = malloc(sizeof(*watch));
-	int ret;
-
-	if (!watch)
-		return -ENOMEM;
-	watch->server = server;
-	watch->ready = ready;
-	watch->arg = arg;
-	ret = event_loop_add(server->loop, fd, EPOLLIN, on_backend_fd, watch);
-	if (ret < 0)
-		free(watch);
-	return ret;
-}
-
-static void backend_unwatch(void *ctx, int fd)
-{
-	struct gpio_server *server = ctx;
-	void *opaque = event_loop_remove_get(server->loop, fd);
-
-	free(opaque);
+	if (event_loop_add(server->loop, server->listen_fd, EPOLLIN, on_listen,
+			   server) < 0)
+		log_error("cannot listen again; no more connections");
+	log_info("front-end disconnected; lines released");
+	if (server->on_connection)
+		server->on_connection(server->connection_opaque, false);
 }
 
 /* A line of the .sim control socket; its edges may return eventq pairs. */
@@ -354,7 +68,7 @@ static int sim_command(void *opaque, const char *line, size_t len,
 	struct gpio_server *server = opaque;
 	int ret = sim_control_execute(server->sim, line, len, out);
 
-	notify_events(server);
+	gpio_vhost_flush_events(server->gv);
 	return ret == SIM_CONTROL_WATCH ? CONTROL_SOCKET_SUBSCRIBE : ret;
 }
 
@@ -372,30 +86,6 @@ static void sim_line_changed(void *opaque, unsigned int line)
 	text_buf_free(&text);
 }
 
-static void on_listen(void *opaque, uint32_t events);
-
-static void disconnect(struct gpio_server *server)
-{
-	event_loop_remove(server->loop, server->vu.conn_fd);
-	server->disconnecting = true;
-	vu_dev_detach(&server->vu);
-	server->disconnecting = false;
-	if (event_loop_add(server->loop, server->listen_fd, EPOLLIN, on_listen,
-			   server) < 0)
-		log_error("cannot listen again; no more connections");
-	log_info("front-end disconnected; lines released");
-	if (server->on_connection)
-		server->on_connection(server->connection_opaque, false);
-}
-
-static void on_connection(void *opaque, uint32_t events)
-{
-	struct gpio_server *server = opaque;
-
-	if (vu_dev_handle_message(&server->vu) < 0)
-		disconnect(server);
-}
-
 static void on_listen(void *opaque, uint32_t events)
 {
 	struct gpio_server *server = opaque;
@@ -407,15 +97,12 @@ static void on_listen(void *opaque, uint32_t events)
 			log_warn("accept: %s", strerror(errno));
 		return;
 	}
-	if (event_loop_add(server->loop, fd, EPOLLIN, on_connection, server) <
-	    0) {
+	if (gpio_vhost_attach(server->gv, fd) < 0) {
 		log_error("cannot watch the new connection; closing it");
-		close(fd);
 		return;
 	}
 	/* One front-end at a time: later ones wait in the backlog. */
 	event_loop_remove(server->loop, server->listen_fd);
-	vu_dev_attach(&server->vu, fd);
 	log_info("front-end connected");
 	if (server->on_connection)
 		server->on_connection(server->connection_opaque, true);
@@ -433,7 +120,7 @@ static void *serve(void *opaque)
 	struct gpio_server *server = opaque;
 
 	log_set_thread_tag(server->name);
-	vu_dev_guard_thread(&server->vu);
+	gpio_vhost_guard_thread(server->gv);
 	while (!server->stopping) {
 		int ret = event_loop_dispatch(server->loop, -1);
 
@@ -441,17 +128,9 @@ static void *serve(void *opaque)
 			log_error("event loop: %s", strerror(-ret));
 			break;
 		}
-		if (server->vu.conn_fd >= 0 &&
-		    vu_dev_memory_faulted(&server->vu)) {
-			log_warn("the front-end truncated a guest memory file "
-				 "under us; closing the connection");
-			disconnect(server);
-		}
+		gpio_vhost_check_memory(server->gv);
 	}
-	if (server->vu.conn_fd >= 0) {
-		event_loop_remove(server->loop, server->vu.conn_fd);
-		vu_dev_detach(&server->vu);
-	}
+	gpio_vhost_detach(server->gv);
 	/* The count of messages the rate limit held back, if any. */
 	log_flush_thread();
 	return NULL;
@@ -506,30 +185,24 @@ static int open_sim_control(struct gpio_server *server, int sim_fd, char *err,
 	return ret;
 }
 
-int gpio_server_new_with(const struct gpio_server_socket *sock,
-			 struct gpio_device *device, struct gpio_backend *sim,
-			 struct gpio_server **out, char *err, size_t err_size)
+/* A given socket's name in start-up messages: its path, name or fd. */
+static void socket_label(const struct gpio_server_socket *sock, char *buf,
+			 size_t size)
 {
-	const char *path = sock->path ? sock->path : "";
-	int listen_fd = sock->listen_fd, sim_fd = sock->sim_fd;
-	struct gpio_server *server;
-	const char *slash;
-	int ret = -ENOMEM;
+	if (sock->path && sock->path[0])
+		snprintf(buf, size, "%s", sock->path);
+	else if (sock->name && sock->name[0])
+		snprintf(buf, size, "%s", sock->name);
+	else
+		snprintf(buf, size, "fd %d", sock->listen_fd);
+}
 
-	if (err && err_size)
-		err[0] = '\0';
-	if (strlen(path) >= sizeof(server->path)) {
-		ret = -ENAMETOOLONG;
-		server_error(err, err_size,
-			     "%s: too long for a Unix socket address", path);
-		goto err_free_device;
-	}
-	server = calloc(1, sizeof(*server));
-	if (!server)
-		goto err_free_device;
-	server->device = device;
-	server->sim = sim;
-	server->listen_fd = -1;
+/* The server's path and its name in log lines (see gpio_server_socket). */
+static void set_names(struct gpio_server *server,
+		      const struct gpio_server_socket *sock, const char *path)
+{
+	const char *slash;
+
 	strcpy(server->path, path);
 	slash = strrchr(server->path, '/');
 	if (sock->name && *sock->name)
@@ -539,79 +212,163 @@ int gpio_server_new_with(const struct gpio_server_socket *sock,
 			 slash ? slash + 1 : server->path);
 	else
 		snprintf(server->name, sizeof(server->name), "fd %d",
-			 listen_fd);
-	server->response_size = gpio_device_max_response_size(device);
-	server->response = malloc(server->response_size);
-	if (!server->response)
-		goto err_free_server;
+			 sock->listen_fd);
+}
+
+/*
+ * What serving needs besides the sockets: the stop eventfd, and the event
+ * loop with the device over @be (taken over, also on failure) in it.
+ * Returns 0, or -errno with everything it made freed again (and @err set
+ * if the device could not be made).
+ */
+static int server_open_loop(struct gpio_server *server, struct gpio_backend *be,
+			    const char *label, char *err, size_t err_size)
+{
+	int ret;
+
 	server->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (server->stop_fd < 0) {
 		ret = -errno;
-		goto err_free_response;
+		goto err_destroy_backend;
 	}
 	ret = event_loop_new(&server->loop);
 	if (ret < 0)
 		goto err_close_stop;
-	vu_dev_init(&server->vu, server->loop, &gpio_vu_ops, server);
-	gpio_device_set_irq_handler(device, irq_done, server);
-	server->watcher.watch = backend_watch;
-	server->watcher.unwatch = backend_unwatch;
-	server->watcher.ctx = server;
-	gpio_device_set_fd_watcher(device, &server->watcher);
 	ret = event_loop_add(server->loop, server->stop_fd, EPOLLIN, on_stop,
 			     server);
 	if (ret < 0)
 		goto err_free_loop;
+	ret = gpio_vhost_new(server->loop, be, &server->gv);
+	be = NULL; /* the device's, or gone */
+	if (ret < 0) {
+		server_error(err, err_size, "%s: cannot create the device: %s",
+			     label, strerror(-ret));
+		goto err_free_loop;
+	}
+	gpio_vhost_set_disconnect_handler(server->gv, on_disconnected, server);
+	return 0;
+
+err_free_loop:
+	event_loop_free(server->loop);
+err_close_stop:
+	close(server->stop_fd);
+err_destroy_backend:
+	gpio_backend_destroy(be);
+	return ret;
+}
+
+/* Undoes server_open_loop(). */
+static void server_close_loop(struct gpio_server *server)
+{
+	/* The back-end may still have fds in the loop: free it first. */
+	gpio_vhost_free(server->gv);
+	event_loop_free(server->loop);
+	close(server->stop_fd);
+}
+
+/*
+ * The simulated chip's control socket first (PATH.sim: once the device
+ * socket appears, which is what VMMs, scripts and tests wait for, the
+ * control socket is there too), then the device socket: @listen_fd, or
+ * made at the path.  Both fds are taken over, also on failure.  Returns 0
+ * or -errno, with @err set.
+ */
+static int server_listen(struct gpio_server *server, int listen_fd, int sim_fd,
+			 char *err, size_t err_size)
+{
+	int ret;
+
 	server->owns_path = listen_fd < 0;
-	/*
-	 * PATH.sim first: once the device socket appears, which is what VMMs,
-	 * scripts and tests wait for, the control socket is there too.
-	 */
-	if (sim) {
+	if (server->sim) {
 		ret = open_sim_control(server, sim_fd, err, err_size);
-		sim_fd = -1; /* taken over, also on failure */
 		if (ret < 0)
-			goto err_free_loop;
-		gpio_sim_set_watch(sim, sim_line_changed, server);
+			goto err_close_listen;
+		gpio_sim_set_watch(server->sim, sim_line_changed, server);
 	}
 	if (listen_fd < 0) {
-		ret = unix_socket_listen(path, &server->file);
+		ret = unix_socket_listen(server->path, &server->file);
 		if (ret < 0) {
 			server_error(err, err_size,
-				     "%s: cannot create the socket: %s", path,
-				     unix_socket_strerror(ret));
+				     "%s: cannot create the socket: %s",
+				     server->path, unix_socket_strerror(ret));
 			goto err_free_sim;
 		}
 		listen_fd = ret;
 	}
 	server->listen_fd = listen_fd;
-	listen_fd = -1;
-	ret = event_loop_add(server->loop, server->listen_fd, EPOLLIN,
-			     on_listen, server);
+	ret = event_loop_add(server->loop, listen_fd, EPOLLIN, on_listen,
+			     server);
 	if (ret < 0)
-		goto err_close_listen;
-	if (sim_fd >= 0)
-		close(sim_fd);
-	*out = server;
+		goto err_remove_socket;
 	return 0;
 
-err_close_listen:
+err_remove_socket:
 	close(server->listen_fd);
+	server->listen_fd = -1;
+	listen_fd = -1;
 	if (server->owns_path)
 		unix_socket_remove(server->path, &server->file);
 err_free_sim:
-	gpio_sim_set_watch(sim, NULL, NULL);
+	gpio_sim_set_watch(server->sim, NULL, NULL);
 	control_socket_free(server->sim_control);
-err_free_loop:
-	event_loop_free(server->loop);
-err_close_stop:
-	close(server->stop_fd);
-err_free_response:
-	free(server->response);
+	server->sim_control = NULL;
+err_close_listen:
+	if (listen_fd >= 0)
+		close(listen_fd);
+	return ret;
+}
+
+int gpio_server_new(const struct gpio_server_socket *sock,
+		    struct gpio_backend *be, struct gpio_server **out,
+		    char *err, size_t err_size)
+{
+	const char *path = sock->path ? sock->path : "";
+	int listen_fd = sock->listen_fd, sim_fd = sock->sim_fd;
+	struct gpio_server *server = NULL;
+	bool sim = gpio_sim_is(be);
+	char label[sizeof(server->path) + 16];
+	int ret;
+
+	if (err && err_size)
+		err[0] = '\0';
+	socket_label(sock, label, sizeof(label));
+	ret = -ENAMETOOLONG;
+	if (strlen(path) >= sizeof(server->path)) {
+		server_error(err, err_size,
+			     "%s: too long for a Unix socket address", path);
+		goto err_destroy_backend;
+	}
+	ret = -ENOMEM;
+	server = calloc(1, sizeof(*server));
+	if (!server)
+		goto err_destroy_backend;
+	server->sim = sim ? be : NULL;
+	server->listen_fd = -1;
+	set_names(server, sock, path);
+	ret = server_open_loop(server, be, label, err, err_size);
+	be = NULL; /* the device's, or gone */
+	if (ret < 0)
+		goto err_free_server;
+	if (!sim && sim_fd >= 0) {
+		log_info("%s: not a simulated chip: control socket fd %d not "
+			 "used",
+			 label, sim_fd);
+		close(sim_fd);
+		sim_fd = -1;
+	}
+	ret = server_listen(server, listen_fd, sim_fd, err, err_size);
+	listen_fd = sim_fd = -1; /* taken over, also on failure */
+	if (ret < 0)
+		goto err_close_loop;
+	*out = server;
+	return 0;
+
+err_close_loop:
+	server_close_loop(server);
 err_free_server:
 	free(server);
-err_free_device:
-	gpio_device_free(device);
+err_destroy_backend:
+	gpio_backend_destroy(be);
 	if (listen_fd >= 0)
 		close(listen_fd);
 	if (sim_fd >= 0)
@@ -621,18 +378,6 @@ err_free_device:
 		server_error(err, err_size, "cannot serve %s: %s",
 			     *path ? path : "the socket", strerror(-ret));
 	return ret;
-}
-
-int gpio_server_new(const char *path, struct gpio_device *device,
-		    struct gpio_backend *sim, struct gpio_server **out)
-{
-	const struct gpio_server_socket sock = {
-		.path = path,
-		.listen_fd = -1,
-		.sim_fd = -1,
-	};
-
-	return gpio_server_new_with(&sock, device, sim, out, NULL, 0);
 }
 
 void gpio_server_set_connection_handler(struct gpio_server *server,
@@ -673,10 +418,6 @@ void gpio_server_free(struct gpio_server *server)
 	 */
 	if (server->owns_path)
 		unix_socket_remove(server->path, &server->file);
-	/* The back-end may still have fds in the loop: free it first. */
-	gpio_device_free(server->device);
-	event_loop_free(server->loop);
-	close(server->stop_fd);
-	free(server->response);
+	server_close_loop(server);
 	free(server);
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One vhost-user GPIO socket: a listening Unix socket, the VirtIO GPIO device
- * behind it, and the thread that serves them with its own event loop.  One
- * front-end at a time; after a disconnect the device is reset and the next
- * connection is accepted.  Sockets are independent: nothing one guest does
- * reaches another socket's thread.
+ * behind it (gpio_vhost.h), a simulated chip's control socket, and the
+ * thread that serves them with its own event loop.  One front-end at a
+ * time; after a disconnect the next connection is accepted (and may
+ * continue the guest: the device keeps its line state until then).
+ * Sockets are independent: nothing one guest does reaches another
+ * socket's thread.
  */
 #ifndef VDG_GPIO_SERVER_H
 #define VDG_GPIO_SERVER_H
@@ -12,20 +14,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "gpio_device.h"
+#include "gpio_backend.h"
 
 struct gpio_server;
-
-/*
- * Creates the socket at @path (bound and listening, but not yet served) for
- * @device, which the server owns from then on, also on failure.  @sim, if
- * not NULL, is @device's simulated chip: its control socket is @path.sim.  A
- * stale socket file left by a dead process is replaced; a live socket or any
- * other file at @path (or @path.sim) is refused with -EADDRINUSE or -EEXIST.
- * Returns 0 or -errno.
- */
-int gpio_server_new(const char *path, struct gpio_device *device,
-		    struct gpio_backend *sim, struct gpio_server **out);
 
 /* Where a server listens. */
 struct gpio_server_socket {
@@ -52,14 +43,22 @@ struct gpio_server_socket {
 };
 
 /*
- * gpio_server_new() for any struct gpio_server_socket.  On failure, @err
- * (if not NULL) holds one sentence that names what failed, starting with
- * the path of the socket that could not be made ("PATH.sim: cannot create
- * the control socket: a file that is not a socket is in the way").
+ * Makes the socket @sock describes ready (bound and listening, but not yet
+ * served) for a VirtIO GPIO device over the back-end @be, which the server
+ * owns from then on, also on failure.  A simulated chip (gpio_sim) gets a
+ * control socket: the given one or PATH.sim; any other back-end closes a
+ * given control socket, with an info line.  A stale socket file left by a
+ * dead process is replaced; a live socket or any other file at the path
+ * (or PATH.sim) is refused with -EADDRINUSE or -EEXIST.  Returns 0 or
+ * -errno.  On failure, @err (if not NULL) holds one sentence that names
+ * what failed, starting with the path of the socket that could not be made
+ * ("PATH.sim: cannot create the control socket: a file that is not a
+ * socket is in the way") or, when the device could not be made, with the
+ * socket's path, name or fd.
  */
-int gpio_server_new_with(const struct gpio_server_socket *sock,
-			 struct gpio_device *device, struct gpio_backend *sim,
-			 struct gpio_server **out, char *err, size_t err_size);
+int gpio_server_new(const struct gpio_server_socket *sock,
+		    struct gpio_backend *be, struct gpio_server **out,
+		    char *err, size_t err_size);
 
 /*
  * Called on the server's thread when a front-end connects (true) or goes

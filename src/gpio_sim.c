@@ -61,7 +61,7 @@ static void sim_report_change(struct gpio_backend *be, unsigned int line,
  */
 static struct sim_line *sim_line_get(struct gpio_backend *be, unsigned int line)
 {
-	if (!be || be->ops != &sim_ops || line >= be->ngpio)
+	if (!gpio_sim_is(be) || line >= be->ngpio)
 		return NULL;
 	return &to_sim(be)->lines[line];
 }
@@ -264,10 +264,15 @@ enum gpio_direction gpio_sim_get_direction(struct gpio_backend *be,
 	return l ? (enum gpio_direction)l->direction : GPIO_DIRECTION_NONE;
 }
 
+bool gpio_sim_is(const struct gpio_backend *be)
+{
+	return be && be->ops == &sim_ops;
+}
+
 void gpio_sim_set_watch(struct gpio_backend *be, gpio_sim_watch_fn fn,
 			void *opaque)
 {
-	if (!be || be->ops != &sim_ops)
+	if (!gpio_sim_is(be))
 		return;
 	to_sim(be)->watch = fn;
 	to_sim(be)->watch_opaque = opaque;

@@ -8,6 +8,7 @@
 #ifndef VDG_GPIO_SIM_H
 #define VDG_GPIO_SIM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gpio_backend.h"
@@ -40,6 +41,9 @@ typedef void (*gpio_sim_watch_fn)(void *opaque, unsigned int line);
 /* Installs (or with a NULL @fn removes) the change callback of @be. */
 void gpio_sim_set_watch(struct gpio_backend *be, gpio_sim_watch_fn fn,
 			void *opaque);
+
+/* Whether @be is a simulated chip. */
+bool gpio_sim_is(const struct gpio_backend *be);
 
 /* The current direction of @line, for host-side inspection. */
 enum gpio_direction gpio_sim_get_direction(struct gpio_backend *be,

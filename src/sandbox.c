@@ -34,7 +34,7 @@
  * are what those same paths may need on other architectures or glibc
  * versions (epoll_pwait, ppoll, unlinkat, fstat), on paths the traces
  * could not be relied on to reach, found by reading every system-call
- * wrapper the sources call (poll in vu_socket.c's wait for the rest of a
+ * wrapper the sources call (poll in vu_msg.c's wait for the rest of a
  * message, brk and mremap in malloc/realloc, fcntl and the GPIO ioctls of
  * the host-chip back-end, clock_gettime without the vDSO), or to die the
  * intended way (abort(): rt_sigaction, getpid, gettid, tgkill).
@@ -62,7 +62,7 @@ static const char *const allowed[] = {
 	"sendmsg",
 	"recvfrom",
 	"sendto",
-	/* the event loops; the wait for the rest of a message (vu_socket.c) */
+	/* the event loops; the wait for the rest of a message (vu_msg.c) */
 	"epoll_wait",
 	"epoll_pwait",
 	"epoll_ctl",
@@ -186,8 +186,7 @@ int sandbox_install(void)
 	if (ret < 0)
 		goto out;
 	for (i = 0; i < sizeof(gpio_ioctls) / sizeof(gpio_ioctls[0]); i++) {
-		/* The request is an unsigned int in the kernel: compare 32
-		 * bits. */
+		/* The kernel's request is an unsigned int: compare 32 bits. */
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
 					       gpio_ioctls[i] & 0xffffffffu));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "gpio_sim.h"
 
 #define MAX_WORDS 4
@@ -131,7 +132,7 @@ static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
 /* Printable ASCII, or a blank split_words() knows. */
 static bool allowed_byte(unsigned char c)
 {
-	return (c >= 0x20 && c <= 0x7e) || c == '\t' || c == '\r';
+	return ascii_is_printable(c) || c == '\t' || c == '\r';
 }
 
 int sim_control_execute(struct gpio_backend *sim, const char *command,

@@ -55,9 +55,10 @@ static int split_names(const char *text, unsigned int count, char ***out)
 	return 0;
 }
 
-int sd_activation_parse(const char *listen_pid, const char *listen_fds,
-			const char *listen_fdnames, pid_t self,
-			struct sd_activation *out, char *err, size_t err_len)
+int systemd_activation_parse(const char *listen_pid, const char *listen_fds,
+			     const char *listen_fdnames, pid_t self,
+			     struct systemd_activation *out, char *err,
+			     size_t err_len)
 {
 	long pid, count;
 
@@ -74,12 +75,12 @@ int sd_activation_parse(const char *listen_pid, const char *listen_fds,
 	/* Inherited from a parent that was activated: not ours. */
 	if (pid != (long)self)
 		return 0;
-	count = parse_decimal(listen_fds, SD_LISTEN_FDS_MAX);
+	count = parse_decimal(listen_fds, SYSTEMD_LISTEN_FDS_MAX);
 	if (count < 0) {
 		snprintf(err, err_len,
 			 "LISTEN_FDS=\"%s\" is not a number of sockets from 0 "
 			 "to %d",
-			 listen_fds ? listen_fds : "", SD_LISTEN_FDS_MAX);
+			 listen_fds ? listen_fds : "", SYSTEMD_LISTEN_FDS_MAX);
 		return -EINVAL;
 	}
 	out->count = (unsigned int)count;
@@ -88,9 +89,10 @@ int sd_activation_parse(const char *listen_pid, const char *listen_fds,
 	return 0;
 }
 
-int sd_activation_from_env(struct sd_activation *out, char *err, size_t err_len)
+int systemd_activation_from_env(struct systemd_activation *out, char *err,
+				size_t err_len)
 {
-	int ret = sd_activation_parse(
+	int ret = systemd_activation_parse(
 		getenv("LISTEN_PID"), getenv("LISTEN_FDS"),
 		getenv("LISTEN_FDNAMES"), getpid(), out, err, err_len);
 
@@ -100,7 +102,7 @@ int sd_activation_from_env(struct sd_activation *out, char *err, size_t err_len)
 	return ret;
 }
 
-void sd_activation_free(struct sd_activation *act)
+void systemd_activation_free(struct systemd_activation *act)
 {
 	unsigned int i;
 
@@ -112,7 +114,7 @@ void sd_activation_free(struct sd_activation *act)
 	act->count = 0;
 }
 
-int sd_notifier_open(struct sd_notifier *n, const char *notify_socket)
+int systemd_notifier_open(struct systemd_notifier *n, const char *notify_socket)
 {
 	size_t len;
 
@@ -137,7 +139,7 @@ int sd_notifier_open(struct sd_notifier *n, const char *notify_socket)
 	return 0;
 }
 
-int sd_notifier_send(const struct sd_notifier *n, const char *state)
+int systemd_notifier_send(const struct systemd_notifier *n, const char *state)
 {
 	ssize_t sent;
 
@@ -155,15 +157,15 @@ int sd_notifier_send(const struct sd_notifier *n, const char *state)
 	return sent < 0 ? -errno : 0;
 }
 
-void sd_notifier_close(struct sd_notifier *n)
+void systemd_notifier_close(struct systemd_notifier *n)
 {
 	if (n->fd >= 0)
 		close(n->fd);
 	n->fd = -1;
 }
 
-int sd_status_format(char *buf, size_t len, bool ready, unsigned int devices,
-		     unsigned int connected)
+int systemd_status_format(char *buf, size_t len, bool ready,
+			  unsigned int devices, unsigned int connected)
 {
 	int n = snprintf(buf, len, "%sSTATUS=serving %u device%s, %u connected",
 			 ready ? "READY=1\n" : "", devices,

@@ -16,40 +16,42 @@
 #include <sys/un.h>
 
 /* The first fd systemd passes; the others follow without gaps. */
-#define SD_LISTEN_FDS_START 3
+#define SYSTEMD_LISTEN_FDS_START 3
 /* More than any unit can sensibly pass; bounds the fds we touch. */
-#define SD_LISTEN_FDS_MAX 1024
+#define SYSTEMD_LISTEN_FDS_MAX 1024
 
-struct sd_activation {
-	unsigned int count; /* fds SD_LISTEN_FDS_START.., 0: not activated */
-	char **names;	    /* count names (maybe ""), or NULL if none given */
+struct systemd_activation {
+	unsigned int
+		count; /* fds SYSTEMD_LISTEN_FDS_START.., 0: not activated */
+	char **names;  /* count names (maybe ""), or NULL if none given */
 };
 
 /*
  * Reads the activation variables' values (any may be NULL) as the process
  * @self.  Not for us (@listen_pid unset, or another process's pid: the
  * variables leaked from a parent) is 0 with @out->count 0.  For us, a
- * LISTEN_FDS that is not a number from 0 to SD_LISTEN_FDS_MAX, or a
+ * LISTEN_FDS that is not a number from 0 to SYSTEMD_LISTEN_FDS_MAX, or a
  * malformed LISTEN_PID, is -EINVAL with a reason in @err.  LISTEN_FDNAMES
  * with a different number of names than fds is ignored (names NULL), as
  * the names are only for log lines.  @out is freed with
- * sd_activation_free().  Returns 0, -EINVAL or -ENOMEM.
+ * systemd_activation_free().  Returns 0, -EINVAL or -ENOMEM.
  */
-int sd_activation_parse(const char *listen_pid, const char *listen_fds,
-			const char *listen_fdnames, pid_t self,
-			struct sd_activation *out, char *err, size_t err_len);
+int systemd_activation_parse(const char *listen_pid, const char *listen_fds,
+			     const char *listen_fdnames, pid_t self,
+			     struct systemd_activation *out, char *err,
+			     size_t err_len);
 
 /*
- * sd_activation_parse() on this process's environment, then unsets the
+ * systemd_activation_parse() on this process's environment, then unsets the
  * three variables so that nothing we might start inherits them.
  */
-int sd_activation_from_env(struct sd_activation *out, char *err,
-			   size_t err_len);
+int systemd_activation_from_env(struct systemd_activation *out, char *err,
+				size_t err_len);
 
-void sd_activation_free(struct sd_activation *act);
+void systemd_activation_free(struct systemd_activation *act);
 
 /* Where readiness goes; fd -1 when NOTIFY_SOCKET is unset. */
-struct sd_notifier {
+struct systemd_notifier {
 	int fd;
 	struct sockaddr_un addr;
 	socklen_t addr_len;
@@ -62,22 +64,23 @@ struct sd_notifier {
  * (sendto on this fd).  Returns 0, -EAFNOSUPPORT for a kind of address we
  * do not speak (vsock:...), -ENAMETOOLONG, or the -errno of socket().
  */
-int sd_notifier_open(struct sd_notifier *n, const char *notify_socket);
+int systemd_notifier_open(struct systemd_notifier *n,
+			  const char *notify_socket);
 
 /*
  * Sends @state ("READY=1\nSTATUS=...") as one datagram.  A notifier without
  * a socket sends nothing and returns 0.  Thread-safe (one sendto).  Never
  * blocks: -EAGAIN when the receiver's queue is full.  Returns 0 or -errno.
  */
-int sd_notifier_send(const struct sd_notifier *n, const char *state);
+int systemd_notifier_send(const struct systemd_notifier *n, const char *state);
 
-void sd_notifier_close(struct sd_notifier *n);
+void systemd_notifier_close(struct systemd_notifier *n);
 
 /*
  * "STATUS=serving 2 devices, 1 connected" into @buf (with @ready, prefixed
  * by "READY=1\n").  Returns the length, or -ENOSPC if it does not fit.
  */
-int sd_status_format(char *buf, size_t len, bool ready, unsigned int devices,
-		     unsigned int connected);
+int systemd_status_format(char *buf, size_t len, bool ready,
+			  unsigned int devices, unsigned int connected);
 
 #endif

@@ -254,10 +254,15 @@ struct irq_done_log {
 	unsigned int ncalls;
 };
 
-static inline void on_irq_done(void *opaque, uint16_t token, uint8_t status)
+static inline void on_irq_done(void *opaque, uint16_t token,
+			       const void *resp, size_t resp_len, bool fired)
 {
 	struct irq_done_log *log = opaque;
+	uint8_t status = *(const uint8_t *)resp;
 
+	/* A struct virtio_gpio_irq_response, and @fired agrees with it. */
+	assert_int_equal(resp_len, 1);
+	assert_int_equal(fired, status == VIRTIO_GPIO_IRQ_STATUS_VALID);
 	assert_true(log->ncalls < sizeof(log->calls) / sizeof(log->calls[0]));
 	log->calls[log->ncalls].token = token;
 	log->calls[log->ncalls].status = status;

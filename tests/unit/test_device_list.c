@@ -213,7 +213,7 @@ static struct device_spec *parse_one(struct device_list *list, const char *text)
 	return &list->specs[0];
 }
 
-static void check_item(const struct line_item *item, const char *name,
+static void check_item(const struct gpio_line_item *item, const char *name,
 		       unsigned int first, unsigned int last, bool read_only)
 {
 	if (name) {
@@ -233,7 +233,7 @@ static void test_whole_chip_defaults(void **state)
 	struct device_spec *spec = parse_one(&list, "7");
 
 	assert_int_equal(spec->kind, DEVICE_KIND_HOST_CHIP);
-	assert_int_equal(spec->chip_ref, CHIP_REF_NUMBER);
+	assert_int_equal(spec->chip_ref, GPIO_CHIP_REF_NUMBER);
 	assert_int_equal(spec->chip_index, 7);
 	assert_null(spec->chip_name);
 	assert_null(spec->items);
@@ -322,26 +322,26 @@ static void test_paths_and_labels(void **state)
 	struct device_spec *spec;
 
 	spec = parse_one(&list, "/dev/gpiochip3");
-	assert_int_equal(spec->chip_ref, CHIP_REF_PATH);
+	assert_int_equal(spec->chip_ref, GPIO_CHIP_REF_PATH);
 	assert_string_equal(spec->chip_name, "/dev/gpiochip3");
 	assert_null(spec->items);
 	device_list_free(&list);
 
 	/* A udev link with colons in it. */
 	spec = parse_one(&list, "/dev/gpio/by-path/pci-0000\\:00\\:1f.0[1]");
-	assert_int_equal(spec->chip_ref, CHIP_REF_PATH);
+	assert_int_equal(spec->chip_ref, GPIO_CHIP_REF_PATH);
 	assert_string_equal(spec->chip_name,
 			    "/dev/gpio/by-path/pci-0000:00:1f.0");
 	assert_int_equal(spec->nitems, 1);
 	device_list_free(&list);
 
 	spec = parse_one(&list, "@gpio-sim.0-node0");
-	assert_int_equal(spec->chip_ref, CHIP_REF_LABEL);
+	assert_int_equal(spec->chip_ref, GPIO_CHIP_REF_LABEL);
 	assert_string_equal(spec->chip_name, "gpio-sim.0-node0");
 	device_list_free(&list);
 
 	spec = parse_one(&list, "@INTC1056\\:00[LED\\ 1(ro)](ro)");
-	assert_int_equal(spec->chip_ref, CHIP_REF_LABEL);
+	assert_int_equal(spec->chip_ref, GPIO_CHIP_REF_LABEL);
 	assert_string_equal(spec->chip_name, "INTC1056:00");
 	check_item(&spec->items[0], "LED 1", 0, 0, true);
 	assert_true(spec->read_only);
@@ -360,11 +360,11 @@ static void test_brief_example(void **state)
 		0);
 	assert_int_equal(list.count, 3);
 	assert_int_equal(list.specs[0].kind, DEVICE_KIND_HOST_CHIP);
-	assert_int_equal(list.specs[0].chip_ref, CHIP_REF_NUMBER);
+	assert_int_equal(list.specs[0].chip_ref, GPIO_CHIP_REF_NUMBER);
 	assert_int_equal(list.specs[0].nitems, 2);
 	check_item(&list.specs[0].items[0], NULL, 3, 3, false);
 	check_item(&list.specs[0].items[1], NULL, 5, 7, false);
-	assert_int_equal(list.specs[1].chip_ref, CHIP_REF_LABEL);
+	assert_int_equal(list.specs[1].chip_ref, GPIO_CHIP_REF_LABEL);
 	assert_string_equal(list.specs[1].chip_name, "gpio-sim.0-node0");
 	check_item(&list.specs[1].items[0], "LED_A", 0, 0, false);
 	check_item(&list.specs[1].items[1], "BTN_1", 0, 0, true);

@@ -27,6 +27,7 @@
 
 #include "device_list.h"
 #include "gpio_cdev.h"
+#include "gpio_cdev_sys.h"
 #include "log.h"
 
 /*
@@ -553,13 +554,13 @@ static int setup(void **state)
 					.label = "twin",
 					.nlines = 2,
 					.rdev = makedev(254, 2)};
-	gpio_cdev_set_sys(&fake_sys);
+	gpio_cdev_sys_set(&fake_sys);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	gpio_cdev_set_sys(NULL);
+	gpio_cdev_sys_set(NULL);
 	/* Every back-end was destroyed: nothing may stay open. */
 	assert_int_equal(k.open_fds, 0);
 	assert_int_equal(loop.count, 0);
@@ -637,6 +638,24 @@ static void parse(const char *text, struct device_list *list)
 	assert_int_equal(list->count, 1);
 }
 
+/*
+ * gpio_cdev_new() for the one entry of @list, with its message said about
+ * that entry as the daemon says it ("entry N \"TEXT\": ...").
+ */
+static int cdev_new(const struct device_list *list, const char *consumer,
+		    struct gpio_backend **be, char *err, size_t err_size)
+{
+	const struct device_spec *spec = &list->specs[0];
+	struct gpio_cdev_spec cdev = {device_spec_chip(spec),
+				      device_spec_lines(spec)};
+	char why[256];
+	int ret = gpio_cdev_new(&cdev, consumer, be, why, sizeof(why));
+
+	if (ret < 0)
+		device_spec_error(spec, err, err_size, "%s", why);
+	return ret;
+}
+
 /* A back-end for @text, listening for levels, with the fake event loop. */
 static struct gpio_backend *open_ok(const char *text)
 {
@@ -645,8 +664,8 @@ static struct gpio_backend *open_ok(const char *text)
 	char err[256] = "";
 
 	parse(text, &list);
-	assert_int_equal(gpio_cdev_new(&list.specs[0], "vhost-gpio:test0", &be,
-				       err, sizeof(err)),
+	assert_int_equal(cdev_new(&list, "vhost-gpio:test0", &be, err,
+				  sizeof(err)),
 			 0);
 	assert_string_equal(err, "");
 	device_list_free(&list);
@@ -662,8 +681,7 @@ static void open_fails(const char *text, int ret, const char *message)
 	char err[256], expected[512];
 
 	parse(text, &list);
-	assert_int_equal(
-		gpio_cdev_new(&list.specs[0], "c", &be, err, sizeof(err)), ret);
+	assert_int_equal(cdev_new(&list, "c", &be, err, sizeof(err)), ret);
 	assert_null(be);
 	/* Messages may name the fake /dev: written as "DIR" here. */
 	if (message) {

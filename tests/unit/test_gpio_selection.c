@@ -33,18 +33,26 @@ static void parse(const char *text, struct device_list *list)
 static const char *const table[] = {"LED_A", "LED_B", "BTN_1", NULL,
 				    "DUP",   "DUP",   "",      "RESET"};
 
-/* gpio_selection_resolve on @text against the 8-line @table. */
+/*
+ * gpio_selection_resolve on @text against the 8-line @table, its message
+ * said about the entry as the daemon says it ("entry N \"TEXT\": ...").
+ */
 static int select_on(const char *text, uint32_t nlines,
 		     struct gpio_selection *sel, char *err, size_t size)
 {
 	struct device_list list;
+	struct gpio_selection_spec lines;
+	char why[256];
 	int ret;
 
 	parse(text, &list);
+	lines = device_spec_lines(&list.specs[0]);
 	ret = gpio_selection_resolve(
-		&list.specs[0], "/dev/gpiochip0", nlines,
-		device_spec_has_names(&list.specs[0]) ? table : NULL, sel, err,
-		size);
+		&lines, "/dev/gpiochip0", nlines,
+		device_spec_has_names(&list.specs[0]) ? table : NULL, sel, why,
+		sizeof(why));
+	if (ret < 0)
+		device_spec_error(&list.specs[0], err, size, "%s", why);
 	device_list_free(&list);
 	return ret;
 }

@@ -27,16 +27,16 @@
 
 static void test_not_activated(void **state)
 {
-	struct sd_activation act;
+	struct systemd_activation act;
 	char err[128];
 
-	assert_int_equal(sd_activation_parse(NULL, "2", "a:b", SELF, &act, err,
-					     sizeof(err)),
+	assert_int_equal(systemd_activation_parse(NULL, "2", "a:b", SELF, &act,
+						  err, sizeof(err)),
 			 0);
 	assert_int_equal(act.count, 0);
 	assert_null(act.names);
-	assert_int_equal(sd_activation_parse("", "2", NULL, SELF, &act, err,
-					     sizeof(err)),
+	assert_int_equal(systemd_activation_parse("", "2", NULL, SELF, &act,
+						  err, sizeof(err)),
 			 0);
 	assert_int_equal(act.count, 0);
 }
@@ -44,59 +44,60 @@ static void test_not_activated(void **state)
 /* Variables a parent was given leak to its children: not theirs. */
 static void test_other_pid_ignored(void **state)
 {
-	struct sd_activation act;
+	struct systemd_activation act;
 	char err[128];
 
-	assert_int_equal(sd_activation_parse("4243", "2", "a:b", SELF, &act,
-					     err, sizeof(err)),
+	assert_int_equal(systemd_activation_parse("4243", "2", "a:b", SELF,
+						  &act, err, sizeof(err)),
 			 0);
 	assert_int_equal(act.count, 0);
 	assert_null(act.names);
 	/* Even a LISTEN_FDS that would be an error for us. */
-	assert_int_equal(sd_activation_parse("1", "junk", NULL, SELF, &act, err,
-					     sizeof(err)),
+	assert_int_equal(systemd_activation_parse("1", "junk", NULL, SELF, &act,
+						  err, sizeof(err)),
 			 0);
 	assert_int_equal(act.count, 0);
 }
 
 static void test_fds_and_names(void **state)
 {
-	struct sd_activation act;
+	struct systemd_activation act;
 	char err[128];
 
-	assert_int_equal(sd_activation_parse("4242", "3", "dev:dev.sim:other",
-					     SELF, &act, err, sizeof(err)),
+	assert_int_equal(systemd_activation_parse("4242", "3",
+						  "dev:dev.sim:other", SELF,
+						  &act, err, sizeof(err)),
 			 0);
 	assert_int_equal(act.count, 3);
 	assert_non_null(act.names);
 	assert_string_equal(act.names[0], "dev");
 	assert_string_equal(act.names[1], "dev.sim");
 	assert_string_equal(act.names[2], "other");
-	sd_activation_free(&act);
+	systemd_activation_free(&act);
 	assert_int_equal(act.count, 0);
 	assert_null(act.names);
 
 	/* Empty names stay empty, in place. */
-	assert_int_equal(sd_activation_parse("4242", "3", ":b:", SELF, &act,
-					     err, sizeof(err)),
+	assert_int_equal(systemd_activation_parse("4242", "3", ":b:", SELF,
+						  &act, err, sizeof(err)),
 			 0);
 	assert_int_equal(act.count, 3);
 	assert_string_equal(act.names[0], "");
 	assert_string_equal(act.names[1], "b");
 	assert_string_equal(act.names[2], "");
-	sd_activation_free(&act);
+	systemd_activation_free(&act);
 
 	/* No names given. */
-	assert_int_equal(sd_activation_parse("4242", "1", NULL, SELF, &act, err,
-					     sizeof(err)),
+	assert_int_equal(systemd_activation_parse("4242", "1", NULL, SELF, &act,
+						  err, sizeof(err)),
 			 0);
 	assert_int_equal(act.count, 1);
 	assert_null(act.names);
-	sd_activation_free(&act);
+	systemd_activation_free(&act);
 
 	/* Zero sockets: nothing to serve from systemd. */
-	assert_int_equal(sd_activation_parse("4242", "0", "", SELF, &act, err,
-					     sizeof(err)),
+	assert_int_equal(systemd_activation_parse("4242", "0", "", SELF, &act,
+						  err, sizeof(err)),
 			 0);
 	assert_int_equal(act.count, 0);
 	assert_null(act.names);
@@ -105,16 +106,16 @@ static void test_fds_and_names(void **state)
 /* Names are for log lines only: a count that does not match drops them. */
 static void test_names_count_mismatch(void **state)
 {
-	struct sd_activation act;
+	struct systemd_activation act;
 	char err[128];
 
-	assert_int_equal(sd_activation_parse("4242", "2", "a:b:c", SELF, &act,
-					     err, sizeof(err)),
+	assert_int_equal(systemd_activation_parse("4242", "2", "a:b:c", SELF,
+						  &act, err, sizeof(err)),
 			 0);
 	assert_int_equal(act.count, 2);
 	assert_null(act.names);
-	assert_int_equal(sd_activation_parse("4242", "2", "a", SELF, &act, err,
-					     sizeof(err)),
+	assert_int_equal(systemd_activation_parse("4242", "2", "a", SELF, &act,
+						  err, sizeof(err)),
 			 0);
 	assert_int_equal(act.count, 2);
 	assert_null(act.names);
@@ -127,36 +128,37 @@ static void test_bad_listen_fds(void **state)
 		"+1", " 1",   "1 ",
 		"2x", "1025", "99999999999999999999",
 	};
-	struct sd_activation act;
+	struct systemd_activation act;
 	char err[128];
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		assert_int_equal(sd_activation_parse("4242", bad[i], NULL, SELF,
-						     &act, err, sizeof(err)),
+		assert_int_equal(systemd_activation_parse("4242", bad[i], NULL,
+							  SELF, &act, err,
+							  sizeof(err)),
 				 -EINVAL);
 		assert_int_equal(act.count, 0);
 		assert_non_null(strstr(err, "LISTEN_FDS"));
 	}
 	err[0] = '\0';
-	assert_int_equal(sd_activation_parse("4242", NULL, NULL, SELF, &act,
-					     err, sizeof(err)),
+	assert_int_equal(systemd_activation_parse("4242", NULL, NULL, SELF,
+						  &act, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "LISTEN_FDS"));
-	assert_int_equal(sd_activation_parse("4242", "1024", NULL, SELF, &act,
-					     err, sizeof(err)),
+	assert_int_equal(systemd_activation_parse("4242", "1024", NULL, SELF,
+						  &act, err, sizeof(err)),
 			 0);
 	assert_int_equal(act.count, 1024);
 }
 
 static void test_bad_listen_pid(void **state)
 {
-	struct sd_activation act;
+	struct systemd_activation act;
 	char err[128] = "";
 
-	assert_int_equal(sd_activation_parse("12ab", "1", NULL, SELF, &act, err,
-					     sizeof(err)),
+	assert_int_equal(systemd_activation_parse("12ab", "1", NULL, SELF, &act,
+						  err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "LISTEN_PID"));
 	assert_int_equal(act.count, 0);
@@ -164,25 +166,27 @@ static void test_bad_listen_pid(void **state)
 
 static void test_from_env_unsets(void **state)
 {
-	struct sd_activation act;
+	struct systemd_activation act;
 	char pid[32], err[128];
 
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	setenv("LISTEN_PID", pid, 1);
 	setenv("LISTEN_FDS", "2", 1);
 	setenv("LISTEN_FDNAMES", "x:y", 1);
-	assert_int_equal(sd_activation_from_env(&act, err, sizeof(err)), 0);
+	assert_int_equal(systemd_activation_from_env(&act, err, sizeof(err)),
+			 0);
 	assert_int_equal(act.count, 2);
 	assert_string_equal(act.names[1], "y");
 	assert_null(getenv("LISTEN_PID"));
 	assert_null(getenv("LISTEN_FDS"));
 	assert_null(getenv("LISTEN_FDNAMES"));
-	sd_activation_free(&act);
+	systemd_activation_free(&act);
 
 	/* Not ours: still unset, so that nothing we start believes it. */
 	setenv("LISTEN_PID", "1", 1);
 	setenv("LISTEN_FDS", "1", 1);
-	assert_int_equal(sd_activation_from_env(&act, err, sizeof(err)), 0);
+	assert_int_equal(systemd_activation_from_env(&act, err, sizeof(err)),
+			 0);
 	assert_int_equal(act.count, 0);
 	assert_null(getenv("LISTEN_PID"));
 	assert_null(getenv("LISTEN_FDS"));
@@ -192,14 +196,14 @@ static void test_status_format(void **state)
 {
 	char buf[128];
 
-	assert_int_equal(sd_status_format(buf, sizeof(buf), true, 1, 0),
+	assert_int_equal(systemd_status_format(buf, sizeof(buf), true, 1, 0),
 			 (int)strlen("READY=1\nSTATUS=serving 1 device, 0 "
 				     "connected"));
 	assert_string_equal(buf, "READY=1\nSTATUS=serving 1 device, 0 "
 				 "connected");
-	assert_true(sd_status_format(buf, sizeof(buf), false, 2, 1) > 0);
+	assert_true(systemd_status_format(buf, sizeof(buf), false, 2, 1) > 0);
 	assert_string_equal(buf, "STATUS=serving 2 devices, 1 connected");
-	assert_int_equal(sd_status_format(buf, 10, false, 2, 1), -ENOSPC);
+	assert_int_equal(systemd_status_format(buf, 10, false, 2, 1), -ENOSPC);
 }
 
 /* A bound datagram socket standing in for systemd's; returns its fd. */
@@ -250,27 +254,27 @@ static void path_receiver_remove(const char *path, int fd)
 
 static void test_notify_path(void **state)
 {
-	struct sd_notifier n;
+	struct systemd_notifier n;
 	char path[108];
 	int fd;
 
 	path_receiver(path, sizeof(path), &fd);
-	assert_int_equal(sd_notifier_open(&n, path), 0);
+	assert_int_equal(systemd_notifier_open(&n, path), 0);
 	assert_true(n.fd >= 0);
-	assert_int_equal(sd_notifier_send(&n, "READY=1\nSTATUS=hello"), 0);
+	assert_int_equal(systemd_notifier_send(&n, "READY=1\nSTATUS=hello"), 0);
 	expect_datagram(fd, "READY=1\nSTATUS=hello");
-	assert_int_equal(sd_notifier_send(&n, "STOPPING=1"), 0);
+	assert_int_equal(systemd_notifier_send(&n, "STOPPING=1"), 0);
 	expect_datagram(fd, "STOPPING=1");
-	sd_notifier_close(&n);
+	systemd_notifier_close(&n);
 	assert_int_equal(n.fd, -1);
-	sd_notifier_close(&n);
+	systemd_notifier_close(&n);
 	path_receiver_remove(path, fd);
 }
 
 static void test_notify_abstract(void **state)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	struct sd_notifier n;
+	struct systemd_notifier n;
 	char name[64];
 	int fd;
 
@@ -280,48 +284,51 @@ static void test_notify_abstract(void **state)
 	fd = bind_receiver(&addr,
 			   (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
 				       strlen(name)));
-	assert_int_equal(sd_notifier_open(&n, name), 0);
-	assert_int_equal(sd_notifier_send(&n, "READY=1"), 0);
+	assert_int_equal(systemd_notifier_open(&n, name), 0);
+	assert_int_equal(systemd_notifier_send(&n, "READY=1"), 0);
 	expect_datagram(fd, "READY=1");
-	sd_notifier_close(&n);
+	systemd_notifier_close(&n);
 	close(fd);
 }
 
 static void test_notify_unset(void **state)
 {
-	struct sd_notifier n;
+	struct systemd_notifier n;
 
-	assert_int_equal(sd_notifier_open(&n, NULL), 0);
+	assert_int_equal(systemd_notifier_open(&n, NULL), 0);
 	assert_int_equal(n.fd, -1);
-	assert_int_equal(sd_notifier_send(&n, "READY=1"), 0);
-	sd_notifier_close(&n);
-	assert_int_equal(sd_notifier_open(&n, ""), 0);
+	assert_int_equal(systemd_notifier_send(&n, "READY=1"), 0);
+	systemd_notifier_close(&n);
+	assert_int_equal(systemd_notifier_open(&n, ""), 0);
 	assert_int_equal(n.fd, -1);
 }
 
 static void test_notify_bad_address(void **state)
 {
 	char path[200];
-	struct sd_notifier n;
+	struct systemd_notifier n;
 
-	assert_int_equal(sd_notifier_open(&n, "vsock:2:1234"), -EAFNOSUPPORT);
+	assert_int_equal(systemd_notifier_open(&n, "vsock:2:1234"),
+			 -EAFNOSUPPORT);
 	assert_int_equal(n.fd, -1);
-	assert_int_equal(sd_notifier_open(&n, "relative/path"), -EAFNOSUPPORT);
+	assert_int_equal(systemd_notifier_open(&n, "relative/path"),
+			 -EAFNOSUPPORT);
 	memset(path, 'a', sizeof(path) - 1);
 	path[0] = '/';
 	path[sizeof(path) - 1] = '\0';
-	assert_int_equal(sd_notifier_open(&n, path), -ENAMETOOLONG);
+	assert_int_equal(systemd_notifier_open(&n, path), -ENAMETOOLONG);
 	assert_int_equal(n.fd, -1);
 }
 
 /* Nobody listening: an error to log, not a crash or a hang. */
 static void test_notify_nobody(void **state)
 {
-	struct sd_notifier n;
+	struct systemd_notifier n;
 
-	assert_int_equal(sd_notifier_open(&n, "/nonexistent-vdg/notify"), 0);
-	assert_int_equal(sd_notifier_send(&n, "READY=1"), -ENOENT);
-	sd_notifier_close(&n);
+	assert_int_equal(systemd_notifier_open(&n, "/nonexistent-vdg/notify"),
+			 0);
+	assert_int_equal(systemd_notifier_send(&n, "READY=1"), -ENOENT);
+	systemd_notifier_close(&n);
 }
 
 /*
@@ -330,19 +337,19 @@ static void test_notify_nobody(void **state)
  */
 static void test_notify_never_blocks(void **state)
 {
-	struct sd_notifier n;
+	struct systemd_notifier n;
 	char path[108];
 	int fd, i, ret = 0;
 
 	path_receiver(path, sizeof(path), &fd);
-	assert_int_equal(sd_notifier_open(&n, path), 0);
+	assert_int_equal(systemd_notifier_open(&n, path), 0);
 	for (i = 0; i < 100000 && ret == 0; i++)
-		ret = sd_notifier_send(&n,
-				       "STATUS=serving 1 device, 1 connected");
+		ret = systemd_notifier_send(
+			&n, "STATUS=serving 1 device, 1 connected");
 	assert_int_equal(ret, -EAGAIN);
 	assert_true(i > 1);
 	expect_datagram(fd, "STATUS=serving 1 device, 1 connected");
-	sd_notifier_close(&n);
+	systemd_notifier_close(&n);
 	path_receiver_remove(path, fd);
 }
 
@@ -352,7 +359,7 @@ static void test_notify_never_blocks(void **state)
  */
 __attribute__((unused)) static void test_notify_under_sandbox(void **state)
 {
-	struct sd_notifier n;
+	struct systemd_notifier n;
 	char path[108];
 	int fd, status;
 	pid_t pid;
@@ -361,9 +368,11 @@ __attribute__((unused)) static void test_notify_under_sandbox(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (sd_notifier_open(&n, path) < 0 || sandbox_install() < 0)
+		if (systemd_notifier_open(&n, path) < 0 ||
+		    sandbox_install() < 0)
 			_exit(3);
-		_exit(sd_notifier_send(&n, "READY=1\nSTATUS=sandboxed") == 0
+		_exit(systemd_notifier_send(&n, "READY=1\nSTATUS=sandboxed") ==
+				      0
 			      ? 0
 			      : 4);
 	}

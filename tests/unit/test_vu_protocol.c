@@ -23,21 +23,23 @@
 #include <cmocka.h>
 
 #include "event_loop.h"
+#include "vu_dev.h"
 #include "vu_protocol.h"
-#include "vu_socket.h"
+#include "vu_msg.h"
 
 #define DEVICE_FEATURES (1ull << 0)
+#define FAKE_QUEUES	2
 #define MEM_SIZE	(1u << 20)
 #define GPA_BASE	0x100000ull
 
 struct fixture {
 	struct event_loop *loop;
-	struct vu_dev dev;
+	struct vu_dev *dev;
 	int peer;
 	int memfd;
 	uint8_t *mem; /* the "VMM" mapping; uva = its address */
-	unsigned int kicks[VU_MAX_QUEUES];
-	unsigned int stops[VU_MAX_QUEUES];
+	unsigned int kicks[FAKE_QUEUES];
+	unsigned int stops[FAKE_QUEUES];
 	unsigned int resets;
 	int baseline_fds;
 };
@@ -75,12 +77,23 @@ static void fake_reset(void *opaque)
 }
 
 static const struct vu_device_ops fake_ops = {
+	.name = "fake",
 	.device_features = DEVICE_FEATURES,
+	.num_queues = FAKE_QUEUES,
 	.get_config = fake_get_config,
 	.queue_kick = fake_kick,
 	.queue_stop = fake_stop,
 	.reset = fake_reset,
 };
+
+/* What the protocol set up for queue @index. */
+static struct vu_dev_queue_info queue(struct fixture *f, unsigned int index)
+{
+	struct vu_dev_queue_info info;
+
+	assert_int_equal(vu_dev_queue_info(f->dev, index, &info), 0);
+	return info;
+}
 
 static int open_fd_count(void)
 {
@@ -103,8 +116,9 @@ static int setup(void **state)
 	if (event_loop_new(&f->loop) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
-	vu_dev_init(&f->dev, f->loop, &fake_ops, f);
-	vu_dev_attach(&f->dev, sv[0]);
+	if (vu_dev_new(f->loop, &fake_ops, f, &f->dev) < 0 ||
+	    vu_dev_attach(f->dev, sv[0]) < 0)
+		return -1;
 	f->peer = sv[1];
 	f->memfd = memfd_create("guest", MFD_CLOEXEC);
 	if (f->memfd < 0 || ftruncate(f->memfd, MEM_SIZE) < 0)
@@ -121,7 +135,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	vu_dev_detach(&f->dev);
+	vu_dev_free(f->dev);
 	close(f->peer);
 	munmap(f->mem, MEM_SIZE);
 	close(f->memfd);
@@ -153,7 +167,7 @@ static int request(struct fixture *f, uint32_t request, uint32_t flags,
 		   const void *payload, uint32_t size)
 {
 	send_msg(f, request, flags, payload, size, NULL, 0);
-	return vu_dev_handle_message(&f->dev);
+	return vu_dev_handle_message(f->dev);
 }
 
 static int request_u64(struct fixture *f, uint32_t req, uint32_t flags,
@@ -208,9 +222,9 @@ static void test_set_features_sets_ring_options(void **state)
 
 	assert_int_equal(request_u64(f, VU_SET_FEATURES, 0, features), 0);
 	assert_no_reply(f);
-	assert_int_equal(f->dev.features, features);
-	assert_true(f->dev.queues[0].vq.event_idx);
-	assert_false(f->dev.queues[0].vq.notify_on_empty);
+	assert_int_equal(vu_dev_features(f->dev), features);
+	assert_true(queue(f, 0).event_idx);
+	assert_false(queue(f, 0).notify_on_empty);
 }
 
 static void test_unoffered_feature_nacked(void **state)
@@ -221,7 +235,7 @@ static void test_unoffered_feature_nacked(void **state)
 		request_u64(f, VU_SET_FEATURES, VU_FLAG_NEED_REPLY, 1ull << 5),
 		0);
 	assert_int_not_equal(read_reply_u64(f, VU_SET_FEATURES), 0);
-	assert_int_equal(f->dev.features, 0);
+	assert_int_equal(vu_dev_features(f->dev), 0);
 }
 
 static void test_unoffered_feature_without_ack_closes(void **state)
@@ -260,7 +274,7 @@ static void test_unexpected_fd_is_protocol_error(void **state)
 
 	send_msg(f, VU_SET_FEATURES, 0, &features, 8, &fd, 1);
 	close(fd);
-	assert_int_equal(vu_dev_handle_message(&f->dev), -EPROTO);
+	assert_int_equal(vu_dev_handle_message(f->dev), -EPROTO);
 }
 
 static void test_bad_version_is_protocol_error(void **state)
@@ -269,10 +283,10 @@ static void test_bad_version_is_protocol_error(void **state)
 	struct vu_msg msg = {.request = VU_GET_FEATURES, .flags = 2};
 
 	assert_int_equal(vu_msg_send(f->peer, &msg), 0);
-	assert_int_equal(vu_dev_handle_message(&f->dev), -EPROTO);
+	assert_int_equal(vu_dev_handle_message(f->dev), -EPROTO);
 	msg.flags = VU_FLAG_VERSION | VU_FLAG_REPLY;
 	assert_int_equal(vu_msg_send(f->peer, &msg), 0);
-	assert_int_equal(vu_dev_handle_message(&f->dev), -EPROTO);
+	assert_int_equal(vu_dev_handle_message(f->dev), -EPROTO);
 }
 
 static void test_unknown_request_refused_connection_kept(void **state)
@@ -285,7 +299,7 @@ static void test_unknown_request_refused_connection_kept(void **state)
 	assert_no_reply(f);
 	/* Still serving. */
 	assert_int_equal(request(f, VU_GET_QUEUE_NUM, 0, NULL, 0), 0);
-	assert_int_equal(read_reply_u64(f, VU_GET_QUEUE_NUM), VU_MAX_QUEUES);
+	assert_int_equal(read_reply_u64(f, VU_GET_QUEUE_NUM), FAKE_QUEUES);
 }
 
 static void test_protocol_features(void **state)
@@ -389,7 +403,7 @@ static void test_vring_num_checks(void **state)
 				 state_payload, 8),
 			 0);
 	assert_int_equal(read_reply_u64(f, VU_SET_VRING_NUM), 0);
-	assert_int_equal(f->dev.queues[0].vq.num, 32768);
+	assert_int_equal(queue(f, 0).num, 32768);
 	state_payload[0] = 255;
 	state_payload[1] = 8;
 	assert_int_equal(request(f, VU_SET_VRING_NUM, VU_FLAG_NEED_REPLY,
@@ -439,8 +453,8 @@ static void test_mem_table_fd_count_mismatch(void **state)
 	struct fixture *f = *state;
 
 	send_mem_table(f, 1, 2);
-	assert_int_equal(vu_dev_handle_message(&f->dev), -EPROTO);
-	assert_int_equal(f->dev.mem.nregions, 0);
+	assert_int_equal(vu_dev_handle_message(f->dev), -EPROTO);
+	assert_int_equal(vu_dev_memory_regions(f->dev), 0);
 }
 
 /* Memory, one ring of 8 entries, ready to be kicked. */
@@ -459,14 +473,14 @@ static int start_queue(struct fixture *f, int *kick_fd)
 	uint64_t kick = 0;
 
 	send_mem_table(f, 1, 1);
-	assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+	assert_int_equal(vu_dev_handle_message(f->dev), 0);
 	assert_int_equal(read_reply_u64(f, VU_SET_MEM_TABLE), 0);
 	assert_int_equal(request(f, VU_SET_VRING_NUM, 0, num, 8), 0);
 	assert_int_equal(request(f, VU_SET_VRING_BASE, 0, base, 8), 0);
 	assert_int_equal(request(f, VU_SET_VRING_ADDR, 0, &addr, 40), 0);
 	*kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	send_msg(f, VU_SET_VRING_KICK, 0, &kick, 8, kick_fd, 1);
-	return vu_dev_handle_message(&f->dev);
+	return vu_dev_handle_message(f->dev);
 }
 
 static void test_kick_reaches_device_once_enabled(void **state)
@@ -479,10 +493,10 @@ static void test_kick_reaches_device_once_enabled(void **state)
 	assert_int_equal(request_u64(f, VU_SET_FEATURES, 0, features), 0);
 	assert_int_equal(start_queue(f, &kick_fd), 0);
 	/* With PROTOCOL_FEATURES a ring starts disabled. */
-	assert_null(vu_dev_ready_queue(&f->dev, 0));
+	assert_false(vu_dev_queue_ready(f->dev, 0));
 	assert_int_equal(f->kicks[0], 0);
 	assert_int_equal(request(f, VU_SET_VRING_ENABLE, 0, enable, 8), 0);
-	assert_non_null(vu_dev_ready_queue(&f->dev, 0));
+	assert_true(vu_dev_queue_ready(f->dev, 0));
 	assert_int_equal(f->kicks[0], 1);
 
 	assert_int_equal(write(kick_fd, &one, 8), 8);
@@ -507,7 +521,7 @@ static void test_get_vring_base_stops_queue(void **state)
 	assert_int_equal(reply.size, 8);
 	assert_memory_equal(reply.payload.bytes, ((uint32_t[]){0, 5}), 8);
 	assert_int_equal(f->stops[0], 1);
-	assert_null(vu_dev_ready_queue(&f->dev, 0));
+	assert_false(vu_dev_queue_ready(f->dev, 0));
 	/* The old kick fd is no longer watched. */
 	assert_int_equal(write(kick_fd, &one, 8), 8);
 	assert_int_equal(event_loop_dispatch(f->loop, 10), 0);
@@ -525,7 +539,7 @@ static void test_ring_outside_memory_refused(void **state)
 	} addr = {0, 0, 0x10, 0x1000, 0x800, 0};
 
 	send_mem_table(f, 1, 1);
-	assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+	assert_int_equal(vu_dev_handle_message(f->dev), 0);
 	assert_int_equal(read_reply_u64(f, VU_SET_MEM_TABLE), 0);
 	assert_int_equal(request(f, VU_SET_VRING_NUM, 0, num, 8), 0);
 	assert_int_equal(
@@ -542,7 +556,7 @@ static void test_kick_fd_flag_mismatch(void **state)
 
 	send_msg(f, VU_SET_VRING_CALL, 0, &nofd, 8, &fd, 1);
 	close(fd);
-	assert_int_equal(vu_dev_handle_message(&f->dev), -EPROTO);
+	assert_int_equal(vu_dev_handle_message(f->dev), -EPROTO);
 }
 
 static void test_reset_device(void **state)
@@ -556,8 +570,8 @@ static void test_reset_device(void **state)
 	assert_int_equal(read_reply_u64(f, VU_RESET_DEVICE), 0);
 	assert_int_equal(f->resets, 1);
 	assert_int_equal(f->stops[0], 1);
-	assert_int_equal(f->dev.queues[0].vq.num, 0);
-	assert_int_equal(f->dev.queues[0].kick_fd, -1);
+	assert_int_equal(queue(f, 0).num, 0);
+	assert_int_equal(queue(f, 0).kick_fd, -1);
 	close(kick_fd);
 }
 
@@ -567,10 +581,10 @@ static void test_detach_resets_and_closes(void **state)
 	int kick_fd;
 
 	assert_int_equal(start_queue(f, &kick_fd), 0);
-	vu_dev_detach(&f->dev);
+	vu_dev_detach(f->dev);
 	assert_int_equal(f->resets, 1);
-	assert_int_equal(f->dev.mem.nregions, 0);
-	assert_int_equal(f->dev.conn_fd, -1);
+	assert_int_equal(vu_dev_memory_regions(f->dev), 0);
+	assert_false(vu_dev_is_connected(f->dev));
 	close(kick_fd);
 }
 
@@ -630,14 +644,14 @@ static void test_vring_fds_must_be_eventfds(void **state)
 				      names[i]);
 			send_msg(f, requests[r], VU_FLAG_NEED_REPLY, &index, 8,
 				 &fds[i], 1);
-			assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+			assert_int_equal(vu_dev_handle_message(f->dev), 0);
 			assert_int_not_equal(read_reply_u64(f, requests[r]),
 					     0);
 		}
 	}
-	assert_int_equal(f->dev.queues[0].kick_fd, -1);
-	assert_int_equal(f->dev.queues[0].vq.call_fd, -1);
-	assert_int_equal(f->dev.queues[0].err_fd, -1);
+	assert_int_equal(queue(f, 0).kick_fd, -1);
+	assert_int_equal(queue(f, 0).call_fd, -1);
+	assert_int_equal(queue(f, 0).err_fd, -1);
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 }
@@ -658,15 +672,15 @@ static void test_vring_fds_made_non_blocking(void **state)
 		assert_false(fcntl(fd, F_GETFL) & O_NONBLOCK);
 		send_msg(f, requests[r], VU_FLAG_NEED_REPLY, &index, 8, &fd,
 			 1);
-		assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+		assert_int_equal(vu_dev_handle_message(f->dev), 0);
 		assert_int_equal(read_reply_u64(f, requests[r]), 0);
 		/* Our copy shares the file description with the daemon's. */
 		assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
 		close(fd);
 	}
-	assert_true(f->dev.queues[0].kick_fd >= 0);
-	assert_true(f->dev.queues[0].vq.call_fd >= 0);
-	assert_true(f->dev.queues[0].err_fd >= 0);
+	assert_true(queue(f, 0).kick_fd >= 0);
+	assert_true(queue(f, 0).call_fd >= 0);
+	assert_true(queue(f, 0).err_fd >= 0);
 }
 
 /*
@@ -687,7 +701,7 @@ static void test_semaphore_kick_fd_does_not_spin(void **state)
 	sem = eventfd(0, EFD_CLOEXEC | EFD_SEMAPHORE | EFD_NONBLOCK);
 	assert_int_equal(write(sem, &count, 8), 8);
 	send_msg(f, VU_SET_VRING_KICK, 0, &(uint64_t){0}, 8, &sem, 1);
-	assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+	assert_int_equal(vu_dev_handle_message(f->dev), 0);
 	kicks = f->kicks[0];
 	/* At most the one wake-up for the count already there. */
 	for (i = 0; i < 5; i++)
@@ -724,11 +738,11 @@ static void test_unreadable_kick_fd_dropped(void **state)
 	assert_int_equal(write(inner, &one, 8), 8);
 	send_msg(f, VU_SET_VRING_KICK, VU_FLAG_NEED_REPLY, &(uint64_t){0}, 8,
 		 &ep, 1);
-	assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+	assert_int_equal(vu_dev_handle_message(f->dev), 0);
 	assert_int_equal(read_reply_u64(f, VU_SET_VRING_KICK), 0);
 	for (i = 0; i < 3; i++)
 		event_loop_dispatch(f->loop, 0);
-	assert_int_equal(f->dev.queues[0].kick_fd, -1);
+	assert_int_equal(queue(f, 0).kick_fd, -1);
 	assert_int_equal(event_loop_dispatch(f->loop, 0), 0);
 	close(ep);
 	close(inner);
@@ -750,9 +764,9 @@ static void test_memory_fd_must_be_a_file(void **state)
 		assert_true(fds[i] >= 0);
 		send_msg(f, VU_SET_MEM_TABLE, VU_FLAG_NEED_REPLY, &table,
 			 8 + 32, &fds[i], 1);
-		assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+		assert_int_equal(vu_dev_handle_message(f->dev), 0);
 		assert_int_not_equal(read_reply_u64(f, VU_SET_MEM_TABLE), 0);
-		assert_int_equal(f->dev.mem.nregions, 0);
+		assert_int_equal(vu_dev_memory_regions(f->dev), 0);
 		close(fds[i]);
 	}
 }
@@ -771,13 +785,13 @@ static void test_trickled_message_never_waits(void **state)
 
 	for (i = 0; i < sizeof(msg); i++) {
 		assert_int_equal(send(f->peer, bytes + i, 1, 0), 1);
-		assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+		assert_int_equal(vu_dev_handle_message(f->dev), 0);
 		if (i + 1 < sizeof(msg))
 			assert_no_reply(f);
 	}
-	assert_int_equal(read_reply_u64(f, VU_GET_QUEUE_NUM), VU_MAX_QUEUES);
+	assert_int_equal(read_reply_u64(f, VU_GET_QUEUE_NUM), FAKE_QUEUES);
 	/* And with nothing there at all. */
-	assert_int_equal(vu_dev_handle_message(&f->dev), 0);
+	assert_int_equal(vu_dev_handle_message(f->dev), 0);
 	assert_no_reply(f);
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "vu_socket.h"
+#include "vu_msg.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vu_socket.h"
+#include "vu_msg.h"
 
 struct pair {
 	int daemon;

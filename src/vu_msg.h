@@ -4,14 +4,14 @@
  * payload of the size the header gives, and file descriptors passed as
  * SCM_RIGHTS with the first bytes.  Nothing here knows what a request means.
  */
-#ifndef VDG_VU_SOCKET_H
-#define VDG_VU_SOCKET_H
+#ifndef VDG_VU_MSG_H
+#define VDG_VU_MSG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #define VU_HEADER_SIZE 12
-/* Larger than any message a GPIO back-end accepts (GET_CONFIG: 12 + 256). */
+/* Larger than any message the protocol accepts (GET_CONFIG: 12 + 256). */
 #define VU_MAX_PAYLOAD 4096
 /* VHOST_MEMORY_BASELINE_NREGIONS: the most fds one message can carry. */
 #define VU_MAX_FDS 8

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+#include "device_backends.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "errbuf.h"
+#include "gpio_cdev.h"
+#include "gpio_sim.h"
+
+/*
+ * Entry @spec's back-end for the socket labelled @label.  0, -ENOMEM, or
+ * -errno with the message in @err ("entry N \"TEXT\": ...").
+ */
+static int backend_new(const struct device_spec *spec, const char *label,
+		       struct gpio_backend **out, char *err, size_t err_size)
+{
+	struct gpio_cdev_spec cdev = {device_spec_chip(spec),
+				      device_spec_lines(spec)};
+	char consumer[GPIO_MAX_NAME_SIZE], why[512];
+	int ret;
+
+	if (spec->kind == DEVICE_KIND_SIMULATED)
+		return gpio_sim_new(spec->sim_lines, out) < 0 ? -ENOMEM : 0;
+	gpio_cdev_consumer(label, consumer);
+	ret = gpio_cdev_new(&cdev, consumer, out, why, sizeof(why));
+	/* The back-end's words, after the command line's. */
+	if (ret < 0 && ret != -ENOMEM)
+		device_spec_error(spec, err, err_size, "%s", why);
+	return ret;
+}
+
+/* The first host line two entries share: 0, or -EINVAL with @err set. */
+static int check_shared_lines(const struct device_list *list,
+			      struct gpio_backend **backends, char *err,
+			      size_t err_size)
+{
+	unsigned int i, j, line_i, line_j;
+	uint32_t offset;
+
+	for (j = 1; j < list->count; j++) {
+		for (i = 0; i < j; i++) {
+			if (!gpio_cdev_shares_line(backends[i], backends[j],
+						   &line_i, &line_j, &offset))
+				continue;
+			device_spec_error(&list->specs[j], err, err_size,
+					  "host line %u of %s is already "
+					  "entry %u's guest line %u",
+					  offset,
+					  gpio_cdev_chip_path(backends[j]),
+					  i + 1, line_i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int device_backends_new(const struct device_list *list,
+			const struct endpoint *eps, struct gpio_backend ***out,
+			char *err, size_t err_size)
+{
+	struct gpio_backend **backends;
+	char why[512];
+	unsigned int i;
+	int ret = 0;
+
+	*out = NULL;
+	errbuf_clear(err, err_size);
+	backends = calloc(list->count, sizeof(*backends));
+	if (!backends)
+		return -ENOMEM;
+	for (i = 0; i < list->count && ret == 0; i++)
+		ret = backend_new(&list->specs[i], eps[i].label, &backends[i],
+				  why, sizeof(why));
+	if (ret == 0)
+		ret = check_shared_lines(list, backends, why, sizeof(why));
+	if (ret < 0) {
+		if (ret != -ENOMEM)
+			errbuf_printf(err, err_size, "--device-list: %s", why);
+		device_backends_free(backends, list->count);
+		return ret;
+	}
+	/* Only now: a start-up error is the one line printed. */
+	for (i = 0; i < list->count; i++)
+		gpio_cdev_warn_unnamed(backends[i]);
+	*out = backends;
+	return 0;
+}
+
+void device_backends_free(struct gpio_backend **backends, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; backends && i < count; i++)
+		gpio_backend_destroy(backends[i]);
+	free(backends);
+}
+
+void device_backends_describe(const struct gpio_backend *be, char *buf,
+			      size_t size)
+{
+	unsigned int i, ro = 0;
+
+	if (!gpio_cdev_is(be)) {
+		snprintf(buf, size, "simulated chip, %u lines", be->ngpio);
+		return;
+	}
+	for (i = 0; be->read_only && i < be->ngpio; i++)
+		ro += be->read_only[i] != 0;
+	snprintf(buf, size, "host chip %s, %u line%s%s",
+		 gpio_cdev_chip_path(be), be->ngpio, be->ngpio == 1 ? "" : "s",
+		 ro == be->ngpio ? ", read-only"
+		 : ro		 ? ", some read-only"
+				 : "");
+}
