@@ -38,6 +38,7 @@ struct gpio_server {
 	bool stopping;
 	bool thread_started;
 	pthread_t thread;
+	struct gpio_server_gate *gate; /* waited for before serving */
 	struct event_loop *loop;
 	struct gpio_vhost *gv;
 	struct gpio_backend *sim;	    /* the device's, if simulated */
@@ -115,10 +116,29 @@ static void on_stop(void *opaque, uint32_t events)
 	server->stopping = true;
 }
 
+void gpio_server_gate_open(struct gpio_server_gate *gate)
+{
+	pthread_mutex_lock(&gate->lock);
+	gate->opened = true;
+	pthread_cond_broadcast(&gate->opened_cond);
+	pthread_mutex_unlock(&gate->lock);
+}
+
+static void gate_wait(struct gpio_server_gate *gate)
+{
+	if (!gate)
+		return;
+	pthread_mutex_lock(&gate->lock);
+	while (!gate->opened)
+		pthread_cond_wait(&gate->opened_cond, &gate->lock);
+	pthread_mutex_unlock(&gate->lock);
+}
+
 static void *serve(void *opaque)
 {
 	struct gpio_server *server = opaque;
 
+	gate_wait(server->gate);
 	log_set_thread_tag(server->name);
 	gpio_vhost_guard_thread(server->gv);
 	while (!server->stopping) {
@@ -388,9 +408,12 @@ void gpio_server_set_connection_handler(struct gpio_server *server,
 	server->connection_opaque = opaque;
 }
 
-int gpio_server_start(struct gpio_server *server)
+int gpio_server_start(struct gpio_server *server, struct gpio_server_gate *gate)
 {
-	int ret = pthread_create(&server->thread, NULL, serve, server);
+	int ret;
+
+	server->gate = gate;
+	ret = pthread_create(&server->thread, NULL, serve, server);
 
 	if (ret)
 		return -ret;

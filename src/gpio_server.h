@@ -11,6 +11,7 @@
 #ifndef VDG_GPIO_SERVER_H
 #define VDG_GPIO_SERVER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -69,8 +70,33 @@ void gpio_server_set_connection_handler(struct gpio_server *server,
 					gpio_server_connection_fn fn,
 					void *opaque);
 
-/* Starts the serving thread.  Returns 0 or -errno. */
-int gpio_server_start(struct gpio_server *server);
+/*
+ * What serving threads wait for before they serve anything: the caller
+ * opens it once everything that must be in place is (the system-call
+ * filter, which must cover a thread's first request but cannot let a
+ * thread be created after it).  Waiting and opening take only a futex.
+ */
+struct gpio_server_gate {
+	pthread_mutex_t lock;
+	pthread_cond_t opened_cond;
+	bool opened;
+};
+
+#define GPIO_SERVER_GATE_INIT                                            \
+	{                                                                \
+		.lock = PTHREAD_MUTEX_INITIALIZER,                       \
+		.opened_cond = PTHREAD_COND_INITIALIZER, .opened = false \
+	}
+
+/* Lets every thread started with @gate serve.  Call it also on failure. */
+void gpio_server_gate_open(struct gpio_server_gate *gate);
+
+/*
+ * Starts the serving thread, which serves once @gate (borrowed: it must
+ * outlive the thread; NULL: at once) is open.  Returns 0 or -errno.
+ */
+int gpio_server_start(struct gpio_server *server,
+		      struct gpio_server_gate *gate);
 
 /*
  * Stops the thread (if started), disconnects the front-end, removes the

@@ -166,9 +166,13 @@ static int create_servers(struct endpoint *eps, const struct device_list *list,
 	return ret;
 }
 
-/* Starts every server's thread, its connections reported to @status. */
+/*
+ * Starts every server's thread, its connections reported to @status; the
+ * threads serve once @gate opens.
+ */
 static int start_servers(struct gpio_server **servers, unsigned int count,
-			 struct service_status *status)
+			 struct service_status *status,
+			 struct gpio_server_gate *gate)
 {
 	unsigned int i;
 	int ret;
@@ -176,7 +180,7 @@ static int start_servers(struct gpio_server **servers, unsigned int count,
 	for (i = 0; i < count; i++) {
 		gpio_server_set_connection_handler(
 			servers[i], service_status_connection, status);
-		ret = gpio_server_start(servers[i]);
+		ret = gpio_server_start(servers[i], gate);
 		if (ret < 0) {
 			log_error("cannot start a thread: %s", strerror(-ret));
 			return ret;
@@ -248,6 +252,7 @@ int main(int argc, char **argv)
 	unsigned int i, count;
 	char err[1100];
 	sigset_t stop_signals;
+	struct gpio_server_gate gate = GPIO_SERVER_GATE_INIT;
 	int ret, sig, exit_status = EXIT_FAILURE;
 
 	/*
@@ -285,9 +290,16 @@ int main(int argc, char **argv)
 		exit_status = EXIT_USAGE;
 		goto out_free;
 	}
-	ret = start_servers(servers, list.count, &status);
+	/*
+	 * The threads exist before the filter goes in (it forbids making
+	 * them) but serve nothing until it is in: a VMM that connects as
+	 * soon as the socket appears meets the filtered daemon.  Opened on
+	 * failure too, so that the threads can be stopped.
+	 */
+	ret = start_servers(servers, list.count, &status, &gate);
 	if (ret == 0)
 		ret = install_sandbox(&opts);
+	gpio_server_gate_open(&gate);
 	if (ret == 0) {
 		service_status_ready(&status);
 		sigwait(&stop_signals, &sig);

@@ -252,11 +252,55 @@ static void test_socket_default_mode_no_seccomp(void **state)
 		assert_int_equal(proc_status(fx->d.pid, "Seccomp"), 0);
 }
 
+/*
+ * A VMM that connects the moment the socket appears already meets the
+ * filtered daemon: its first reply comes from a thread under the filter.
+ * Several daemons in a row, since the race this closes (threads serving
+ * while the main thread was still building the filter) was a matter of
+ * a millisecond.
+ */
+static void test_first_reply_under_the_filter(void **state)
+{
+	struct fx *fx = *state;
+	char a_path[192];
+	const char *args[] = {a_path, "-c", "1", "-l", "s4", NULL};
+	unsigned int round;
+
+	if (getenv("VDG_DAEMON_WRAPPER"))
+		skip(); /* valgrind cannot apply a filter */
+	for (round = 0; round < 20; round++) {
+		struct vmm *v = fx_vmm(fx, 0, NULL);
+		uint64_t features;
+		long mode;
+
+		daemon_prepare(&fx->d);
+		fx->d.count = 1;
+		snprintf(a_path, sizeof(a_path), "--socket-path=%s",
+			 fx->d.base);
+		daemon_spawn_wait(&fx->d, args);
+		fx->have_daemon = true;
+		fx_connect(fx, v, 0);
+		OK(vmm_get_features(v, &features));
+		mode = proc_status(fx->d.pid, "Seccomp");
+		if (mode != 2 &&
+		    daemon_log_count(&fx->d, "no system-call filter") > 0)
+			skip(); /* a sanitizer build runs without one */
+		if (mode != 2)
+			fail_msg("round %u: a reply came from a daemon whose "
+				 "Seccomp mode is %ld, not 2 (filter)",
+				 round, mode);
+		vmm_disconnect(v);
+		fx_stop_daemon(fx);
+		daemon_remove_files(&fx->d);
+	}
+}
+
 static const struct CMUnitTest tests[] = {
 	TM(test_sigterm_with_active_session),
 	TN(test_bad_command_lines),
 	TN(test_socket_permissions),
 	TN(test_socket_default_mode_no_seccomp),
+	TN(test_first_reply_under_the_filter),
 };
 
 const struct fx_tests daemon_process_tests = FX_TESTS(tests);
