@@ -15,7 +15,6 @@ source "$here/../e2e/debian-root.sh"
 # --- root part begin (hashed into the cache key) ---
 root_name=debian12
 suite=bookworm
-mirror=http://deb.debian.org/debian
 variant=minbase
 # systemd-sysv makes systemd the init; the daemon's own library (libseccomp2)
 # comes with systemd, and the .deb's ${shlibs:Depends} are checked by dpkg -i
