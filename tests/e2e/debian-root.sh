@@ -162,14 +162,14 @@ build_root() {
   mirror=$(debian_mirror) || die "no Debian mirror to debootstrap from"
   apt_proxy_env
   # debootstrap follows Depends and Pre-Depends only, never Recommends.
-  local include
-  include=$(
+  local include=()
+  ((${#packages[@]} == 0)) || include=("--include=$(
     IFS=,
     echo "${packages[*]}"
-  )
-  log "debootstrap --variant=$variant --include=$include $suite $mirror" \
+  )")
+  log "debootstrap --variant=$variant ${include[*]} $suite $mirror" \
     "($about)"
-  run_logged "$blog" debootstrap --variant="$variant" --include="$include" \
+  run_logged "$blog" debootstrap --variant="$variant" "${include[@]}" \
     "$suite" "$root" "$mirror"
   # Downloaded .debs and the package lists are not needed by the tests.
   run_logged "$blog" chroot "$root" apt-get clean
@@ -180,6 +180,8 @@ build_root() {
 
 key() {
   {
+    # One script may build several roots (tests/fresh/clean-root.sh).
+    echo "$root_name $suite"
     sed -n '/^# --- root part begin/,/^# --- root part end/p' "$0"
     cat "$debian_root_lib"
   } | sha256sum | cut -c1-16
