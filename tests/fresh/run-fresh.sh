@@ -328,4 +328,5 @@ for release in "${releases[@]}"; do
   log "$label: step 6 took $((SECONDS - t_release)) s"
 done
 
+echo "# the fresh suite took $SECONDS s"
 tap_done
