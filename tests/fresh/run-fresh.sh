@@ -37,7 +37,9 @@
 #   --keep     keep the temporary directory (logs, the overlays' upper
 #              layers) and print its path; also VDG_FRESH_KEEP=1
 #   --release  only these releases (default: bookworm and trixie)
-# Environment: VDG_CACHE_DIR (see tests/e2e/build-guest.sh).
+# Environment: VDG_CACHE_DIR (see tests/e2e/build-guest.sh),
+# VDG_FRESH_SERIAL=1 (one release after the other; by default they run at
+# the same time, one run of this script each).
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -93,6 +95,43 @@ stop_all() {
   done
 }
 e2e_traps "$tmp" "$keep" stop_all
+
+# Several releases: one run of this script per release, at the same time
+# (much of each is downloading and unpacking), their TAP merged in order.
+if ((${#releases[@]} > 1)) && [[ -z ${VDG_FRESH_SERIAL:-} ]]; then
+  pids=()
+  for release in "${releases[@]}"; do
+    VDG_FRESH_KEEP=$keep "$0" --release "$release" "$src" \
+      >"$tmp/$release.tap" 2> >(sed -u "s/^/[$release] /" >&2) &
+    pids+=($!)
+  done
+  i=0
+  for release in "${releases[@]}"; do
+    rc=0
+    wait "${pids[i]}" || rc=$?
+    i=$((i + 1))
+    bad=0
+    while IFS= read -r line; do
+      if [[ $line =~ ^(not\ ok|ok)\ [0-9]+\ -\ (.*)$ ]]; then
+        if [[ ${BASH_REMATCH[1]} == ok ]]; then
+          tap_ok "${BASH_REMATCH[2]}"
+        else
+          tap_not_ok "${BASH_REMATCH[2]}"
+          bad=1
+        fi
+      elif [[ $line =~ ^Bail\ out!(.*)$ ]]; then
+        tap_not_ok "$release:${BASH_REMATCH[1]}"
+        bad=1
+      elif [[ $line == \#* ]]; then
+        echo "$line"
+      fi
+    done <"$tmp/$release.tap"
+    # A run that failed without saying so must not pass.
+    ((rc == 0 || bad)) || tap_not_ok "$release: the run exited with status $rc"
+  done
+  echo "# the fresh suite took $SECONDS s"
+  tap_done
+fi
 
 fresh_tree "$src" "$tmp/tree.tar" || bail_out "no git archive of $src"
 log "the tree: git archive of $src at ${VDG_FRESH_REV:-HEAD} ($(git -C "$src" rev-parse --short "${VDG_FRESH_REV:-HEAD}"))"
