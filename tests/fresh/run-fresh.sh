@@ -197,16 +197,18 @@ serve_check() {
 }
 
 # The cached machine of step 6: the upper layer of an overlay on the clean
-# root after `scripts/install-deps --test`, keyed by the clean root and
-# scripts/install-deps. Built under a lock in a tmp.* directory and renamed
-# into place when complete; leftovers of killed builds are removed by the
-# next one. Prints its directory (the layer is DIR/upper).
+# root after `scripts/install-deps --test`, keyed by the clean root and the
+# list of packages `install-deps --list --test` gives for the release (LIST,
+# a file): a package added to or dropped from the list selects a new layer.
+# Built under a lock in a tmp.* directory and renamed into place when
+# complete; leftovers of killed builds, and the layers of other lists, are
+# removed by the next build. Prints its directory (the layer is DIR/upper).
 test_layer() {
-  local release=$1 key lower final stage lockfd old rc=0
+  local release=$1 list=$2 key lower final stage lockfd old rc=0
   lower=$("$here/clean-root.sh" "$release" --print-dir)
   key=$( {
     echo "$lower"
-    cat "$tmp/install-deps"
+    sort "$list"
   } | sha256sum | cut -c1-16)
   final=$cache/fresh-test-$release-$key
   mkdir -p "$cache"
@@ -216,7 +218,7 @@ test_layer() {
     echo "$final"
     return 0
   fi
-  for old in "$cache/tmp.fresh-test-$release".*; do
+  for old in "$cache/tmp.fresh-test-$release".* "$cache/fresh-test-$release"-*; do
     [[ -e $old ]] || continue
     fresh_machine_down "$old"
     rm -rf --one-file-system "$old"
@@ -261,7 +263,6 @@ for release in "${releases[@]}"; do
   tap_ok "$label: a clean $release root (debootstrap minbase) under an overlay"
   tree=/root/vhost-device-gpio
   tar -xf "$tmp/tree.tar" -C "$dir/merged/root"
-  cp "$dir/merged$tree/scripts/install-deps" "$tmp/install-deps"
 
   # 1-2: the build, as scripts/run does it.
   log "$label: scripts/install-deps, meson setup, ninja"
@@ -284,6 +285,7 @@ for release in "${releases[@]}"; do
     pkgs=()
     mapfile -t pkgs < <(fresh_in "$dir" "$tree/scripts/install-deps" \
       --list --$what 2>&1)
+    printf '%s\n' "${pkgs[@]}" >"$tmp/$label-$what.list"
     step "$label: apt-get install --simulate of install-deps --$what's ${#pkgs[@]} packages" \
       "$tmp/$label-sim-$what.log" \
       fresh_in "$dir" apt-get install --simulate --no-install-recommends \
@@ -315,7 +317,8 @@ for release in "${releases[@]}"; do
   # needs its packages.
   t_release=$SECONDS
   log "$label: scripts/install-deps --test (cached per install-deps)"
-  if ! layer=$(test_layer "$release" 2>"$tmp/$label-test-deps.log"); then
+  if ! layer=$(test_layer "$release" "$tmp/$label-test.list" \
+    2>"$tmp/$label-test-deps.log"); then
     tap_not_ok "$label: scripts/install-deps --test installs the tests' packages"
     tap_diag_tail "$tmp/$label-test-deps.log" 25 "its output"
     continue
