@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # suite, mirror, ...: set by the sourcing script
-# Sourced by debian13-root.sh and tests/package/debian12-root.sh: builds
+# Sourced by debian13-root.sh, debian12-qemu-root.sh,
+# tests/package/system-root.sh and tests/fresh/clean-root.sh: builds
 # (once) and caches a debootstrap'ed Debian root.
 #
 # The sourcing script sets, between "# --- root part begin" and
