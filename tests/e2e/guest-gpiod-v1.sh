@@ -17,7 +17,8 @@
 #
 # CHIP is a name (gpiochipN), a number, a path or a label, as in 1.6.
 # gpiodetect prints the same in both versions and is not wrapped.
-real=/usr/lib/gpiod2
+# VDG_GPIOD2_DIR: where the real tools are (for testing this script).
+real=${VDG_GPIOD2_DIR:-/usr/lib/gpiod2}
 tool=${0##*/}
 
 die() {
@@ -45,8 +46,10 @@ gpioinfo)
   if [ $# -eq 0 ]; then
     out=$("$real/gpioinfo") || exit
   else
-    out=$(for c in "$@"; do "$real/gpioinfo" -c "$(chip "$c")" || exit; done) ||
-      exit
+    out=$(for c in "$@"; do
+      c=$(chip "$c") || exit
+      "$real/gpioinfo" -c "$c" || exit
+    done) || exit
   fi
   # 2.x: 'line   3:  "name"  output consumer="gpioset"', 'unnamed' for no
   # name; 1.6: name, consumer ('unused' for none), direction, active state,
