@@ -2,8 +2,8 @@
 # Runs a command the way a new user would, on a freshly installed Debian 12
 # or Debian 13 machine: a copy of the cached clean root (clean-root.sh,
 # debootstrap minbase and nothing else) with /proc, /sys and /dev mounted,
-# holding `git archive` of the source tree in /root/vhost-device-gpio (the
-# user's clone), entered with chroot as root. Prints the command's output
+# holding a clone of the source tree at HEAD in /root/vhost-device-gpio (the
+# user's clone: committed files only), entered with chroot as root. Prints the command's output
 # (also kept in the log), its exit status, how long it took, and how much
 # the machine grew (packages installed, caches filled). The by-hand
 # first-run proofs of README.md (see README.md here).
@@ -67,14 +67,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-fresh_tree "$src" "$dir/tree.tar"
 fresh_machine_copy "$release" "$dir"
-tar -xf "$dir/tree.tar" -C "$dir/merged/root"
+# The user's clone: committed files only, and a git work tree (the fresh
+# suite copies git archive HEAD of it).
 rev=$(git -C "$src" rev-parse --short "${VDG_FRESH_REV:-HEAD}")
+git clone -q --no-hardlinks --no-checkout "$src" "$dir/merged/root/vhost-device-gpio"
+git -C "$dir/merged/root/vhost-device-gpio" checkout -q --detach "$rev"
 size0=$(du -sm --one-file-system "$dir/merged" | cut -f1)
 {
   echo "in-clean-root: a clean $release machine ($(cat "$dir/merged/etc/debian_version"), minbase, ${size0} MB)"
-  echo "in-clean-root: git archive of $src at $rev in /root/vhost-device-gpio"
+  echo "in-clean-root: a clone of $src at $rev in /root/vhost-device-gpio"
   echo "in-clean-root: \$ $*   (as root, started $(date -u '+%F %T') UTC)"
 } | tee "$logf"
 start=$SECONDS

@@ -59,11 +59,15 @@ fresh_machine_up() {
 # fresh_machine_copy RELEASE DIR: a plain copy of the clean root at
 # DIR/merged instead of an overlay (what runs in it can mount overlays of
 # its own, which an overlay as upper layer refuses), with the same mounts.
+# The copy is bind-mounted on itself: its / must be a mount point, as a
+# machine's is (systemd-nspawn, which the package test runs, makes it a
+# slave mount and fails on a plain directory).
 fresh_machine_copy() {
   local release=$1 dir=$2 lower
   lower=$("$fresh_lib_dir/clean-root.sh" "$release") || return 1
   mkdir -p "$dir"
   cp -a "$lower" "$dir/merged" || return 1
+  mount --bind "$dir/merged" "$dir/merged" || return 1
   fresh_mount_api "$dir"
 }
 
