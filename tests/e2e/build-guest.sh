@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build (once) and cache the guest kernel and initramfs of the end-to-end tests.
 #
-# Usage: build-guest.sh [--print-dir | --force]
+# Usage: build-guest.sh [--print-dir | --force | --check]
 #   (no option)  build what is missing, then print KERNEL=<path> and
 #                INITRD=<path> on stdout
 #   --print-dir  print the cache directory and exit
 #   --force      rebuild both entries even if they are cached
+#   --check      only check that everything both builds need is installed
 #
 # Each entry lives in a directory named after a hash of its inputs, so editing
 # the fragment, the init script or this script, or upgrading a Debian package
@@ -22,6 +23,7 @@ self="$here/$(basename "${BASH_SOURCE[0]}")"
 cache=${VDG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vhost-device-gpio}
 fragment="$here/guest-kernel.fragment"
 guest_init="$here/guest-init"
+gpiod_v1="$here/guest-gpiod-v1.sh"
 
 log() { printf 'build-guest: %s\n' "$*" >&2; }
 die() {
@@ -54,9 +56,20 @@ run_logged() {
   fi
 }
 
+# The kernel source package of this release, the one scripts/install-deps
+# --demo installs: linux-source-6.1 on Debian 12, linux-source-6.12 on
+# Debian 13. Its name is part of the kernel's cache key.
+kernel_source_pkg() {
+  local list
+  list=$("$here/../../scripts/install-deps" --list --demo) ||
+    die "scripts/install-deps --list --demo failed"
+  grep -m1 '^linux-source-' <<<"$list" ||
+    die "scripts/install-deps --list --demo names no linux-source package"
+}
+
 # --- kernel part begin (hashed into the kernel cache key) ---
-kernel_pkg=linux-source-6.1
-kernel_tarball=/usr/src/linux-source-6.1.tar.xz
+kernel_pkg=${VDG_KERNEL_SOURCE:-$(kernel_source_pkg)}
+kernel_tarball=/usr/src/$kernel_pkg.tar.xz
 
 # Fail loudly if olddefconfig dropped any option the fragment asks for
 # (usually a missing dependency, which Kconfig resolves silently).
@@ -70,15 +83,26 @@ check_kernel_config() {
   fi
 }
 
-build_kernel() {
-  local out=$2 src=$1/linux blog=$1/kernel-build.log
-  local tool
-  for tool in gcc make bc bison flex xz; do
+# Everything building the kernel needs (scripts/install-deps --demo installs
+# it): the source tarball, the tools, libelf's headers (objtool) and
+# OpenSSL's (the kernel's certificate tools).
+check_kernel_inputs() {
+  local tool header
+  for tool in gcc make bc bison flex xz perl; do
     command -v "$tool" >/dev/null ||
-      die "$tool is needed to build the guest kernel"
+      die "$tool is needed to build the guest kernel (scripts/install-deps --demo)"
+  done
+  for header in gelf.h openssl/ssl.h; do
+    [[ -f /usr/include/$header ]] ||
+      die "/usr/include/$header is needed to build the guest kernel (scripts/install-deps --demo)"
   done
   [[ -f $kernel_tarball ]] ||
     die "$kernel_tarball missing (apt-get install $kernel_pkg)"
+}
+
+build_kernel() {
+  local out=$2 src=$1/linux blog=$1/kernel-build.log
+  check_kernel_inputs
   mkdir -p "$src"
   log "unpacking $kernel_tarball"
   tar -xJf "$kernel_tarball" -C "$src" --strip-components=1
@@ -97,8 +121,17 @@ build_kernel() {
 # --- kernel part end ---
 
 # --- initramfs part begin (hashed into the initramfs cache key) ---
-initramfs_pkgs=(busybox-static gpiod libgpiod2 libc6 cpio)
-gpiod_tools=(gpiodetect gpioinfo gpioget gpioset gpiomon gpiofind)
+# gpiod's library: libgpiod2 (libgpiod 1.6, Debian 12) or libgpiod3
+# (libgpiod 2.x, Debian 13); the guest scripts handle both tool versions.
+gpiod_lib_pkg() {
+  dpkg-query -W -f='${Depends}' gpiod 2>/dev/null |
+    grep -o 'libgpiod[0-9][0-9]*' | head -n 1
+}
+initramfs_pkgs=(busybox-static gpiod libc6 cpio)
+lib=$(gpiod_lib_pkg) && [[ -n $lib ]] && initramfs_pkgs+=("$lib")
+gpiod_tools=(gpiodetect gpioinfo gpioget gpioset gpiomon)
+# Only in libgpiod 1.6; copied when present.
+gpiod_tools_optional=(gpiofind)
 
 # Copy a dynamically linked program and every library ldd resolves for it
 # (including the dynamic loader) to the same paths under the guest root.
@@ -117,9 +150,23 @@ copy_with_libs() {
 		$1 ~ /^\// { print $1 }' <<<"$deps")
 }
 
+# Everything the initramfs is made of (scripts/install-deps --demo installs
+# it).
+check_initramfs_inputs() {
+  local pkg tool
+  for pkg in "${initramfs_pkgs[@]}"; do
+    pkg_version "$pkg" >/dev/null
+  done
+  [[ -x /bin/busybox ]] || die "/bin/busybox missing (apt-get install busybox-static)"
+  for tool in "${gpiod_tools[@]}"; do
+    [[ -x /usr/bin/$tool ]] || die "/usr/bin/$tool missing (apt-get install gpiod)"
+  done
+  command -v cpio >/dev/null || die "cpio is needed (apt-get install cpio)"
+}
+
 build_initramfs() {
   local root=$1/root out=$2 dir tool applet
-  command -v cpio >/dev/null || die "cpio is needed (apt-get install cpio)"
+  check_initramfs_inputs
   for dir in bin sbin usr/bin usr/sbin proc sys dev tmp; do
     mkdir -p "$root/$dir"
   done
@@ -132,6 +179,20 @@ build_initramfs() {
   for tool in "${gpiod_tools[@]}"; do
     copy_with_libs "$root" "/usr/bin/$tool"
   done
+  for tool in "${gpiod_tools_optional[@]}"; do
+    [[ ! -x /usr/bin/$tool ]] || copy_with_libs "$root" "/usr/bin/$tool"
+  done
+  # libgpiod 2's tools (Debian 13) under libgpiod 1.6's command line, which
+  # the guest scripts use (guest-gpiod-v1.sh says what it translates).
+  if [[ $(/usr/bin/gpioset --version 2>&1 | head -n 1) == *' v2.'* ]]; then
+    log "gpiod is libgpiod 2: the guest gets libgpiod 1.6's command line (guest-gpiod-v1.sh)"
+    mkdir -p "$root/usr/lib/gpiod2"
+    for tool in gpioinfo gpioget gpioset gpiomon; do
+      mv "$root/usr/bin/$tool" "$root/usr/lib/gpiod2/$tool"
+      install -m 0755 "$gpiod_v1" "$root/usr/bin/$tool"
+    done
+    ln -s /usr/bin/gpiodetect "$root/usr/lib/gpiod2/gpiodetect"
+  fi
   install -m 0755 "$guest_init" "$root/init"
   # Prove the tools start from the guest root alone (root needed for chroot).
   if [[ $(id -u) == 0 ]]; then
@@ -162,7 +223,7 @@ initramfs_key() {
   done
   {
     printf '%s' "$versions"
-    cat "$guest_init"
+    cat "$guest_init" "$gpiod_v1"
     script_part initramfs
   } | key_of
 }
@@ -207,8 +268,16 @@ main() {
     return 0
     ;;
   --force) force=1 ;;
+  --check)
+    # What a build would need is there (no build): the fresh suite's check
+    # of scripts/install-deps --test.
+    check_kernel_inputs
+    check_initramfs_inputs
+    log "everything the kernel ($kernel_pkg) and the initramfs need is installed"
+    return 0
+    ;;
   '') ;;
-  *) die "usage: $0 [--print-dir | --force]" ;;
+  *) die "usage: $0 [--print-dir | --force | --check]" ;;
   esac
   local kkey ikey
   kkey=$(kernel_key)

@@ -1,12 +1,12 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # suite, mirror, ...: set by the sourcing script
-# Sourced by debian13-root.sh and tests/package/debian12-root.sh: builds
+# Sourced by debian13-root.sh, debian12-qemu-root.sh,
+# tests/package/system-root.sh and tests/fresh/clean-root.sh: builds
 # (once) and caches a debootstrap'ed Debian root.
 #
 # The sourcing script sets, between "# --- root part begin" and
 # "# --- root part end" lines (that text, with this file, is hashed into the
-# cache key): root_name (e.g. debian13), suite, mirror, variant, packages
-# (array), about (the build's rough duration for the progress line) and a
+# cache key): root_name (e.g. debian13), suite, variant, packages (array), about (the build's rough duration for the progress line) and a
 # function finish_root ROOT WORK that completes and checks the root and
 # writes a one-line description to WORK/out/version. Then it calls
 # `debian_root_main "$@"`.
@@ -26,6 +26,11 @@
 # a broken entry. Needs root (debootstrap, chroot); installs debootstrap
 # with apt-get if it is missing. Progress goes to stderr; stdout carries
 # only the root's path.
+#
+# The mirror is the one this machine's apt sources use (debian_mirror below),
+# or $VDG_DEBIAN_MIRROR; it is not part of the cache key (every mirror
+# serves the same packages). apt's HTTP proxy (Acquire::http::Proxy), if
+# set, is given to debootstrap as http_proxy.
 
 debian_root_lib=${BASH_SOURCE[0]}
 cache=${VDG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vhost-device-gpio}
@@ -61,6 +66,87 @@ remove_tree() {
   rm -rf --one-file-system "$dir"
 }
 
+# debian_mirror: print the Debian mirror to debootstrap from: $VDG_DEBIAN_MIRROR
+# if set, else the first URI of this machine's apt sources (one-line
+# sources.list and *.list files, deb822 *.sources files) that serves a
+# Debian release suite (bookworm, trixie, stable, ...; not -security,
+# -updates or -backports). Fails with a message when there is none (e.g. on
+# Ubuntu, whose mirrors have no Debian suites).
+debian_mirror() {
+  if [[ -n ${VDG_DEBIAN_MIRROR:-} ]]; then
+    printf '%s\n' "${VDG_DEBIAN_MIRROR%/}"
+    return 0
+  fi
+  local files=() f uri
+  local etc=${VDG_APT_ETC:-/etc/apt}
+  for f in "$etc"/sources.list "$etc"/sources.list.d/*.list \
+    "$etc"/sources.list.d/*.sources; do
+    [[ -f $f ]] && files+=("$f")
+  done
+  # mawk (Debian's default awk) has no ENDFILE: one awk per file.
+  uri=""
+  for f in "${files[@]}"; do
+    if [[ $f == *.sources ]]; then
+      uri=$(awk "$debian_suite_awk"'
+        function stanza_end(   n, u, s, k, j) {
+          if (types ~ /(^|[ \t])deb([ \t]|$)/ && enabled) {
+            n = split(suites, s, /[ \t]+/)
+            for (k = 1; k <= n; k++)
+              if (debian_suite(s[k])) {
+                split(uris, u, /[ \t]+/)
+                for (j = 1; j in u; j++) if (u[j] != "") { print u[j]; found = 1; exit }
+              }
+          }
+          types = ""; uris = ""; suites = ""; enabled = 1
+        }
+        BEGIN { enabled = 1 }
+        /^[ \t]*$/ { stanza_end(); next }
+        /^#/ { next }
+        tolower($1) == "types:" { $1 = ""; types = $0 }
+        tolower($1) == "uris:" { $1 = ""; uris = $0 }
+        tolower($1) == "suites:" { $1 = ""; suites = $0 }
+        tolower($1) == "enabled:" { enabled = (tolower($2) != "no") }
+        END { if (!found) stanza_end() }
+      ' "$f" 2>/dev/null) || uri=""
+    else
+      # deb [options] URI SUITE COMPONENT...
+      uri=$(awk "$debian_suite_awk"'
+        $1 != "deb" { next }
+        {
+          i = 2
+          if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+          if (debian_suite($(i + 1))) { print $i; exit }
+        }
+      ' "$f" 2>/dev/null) || uri=""
+    fi
+    [[ -n $uri ]] && break
+  done
+  if [[ -z $uri ]]; then
+    log "error: no Debian mirror in this machine's apt sources (/etc/apt/sources.list, /etc/apt/sources.list.d/)"
+    log "set VDG_DEBIAN_MIRROR to one, e.g. VDG_DEBIAN_MIRROR=http://YOUR-MIRROR/debian"
+    return 1
+  fi
+  printf '%s\n' "${uri%/}"
+}
+
+debian_suite_awk='
+  function debian_suite(s) {
+    return s ~ /^(bookworm|trixie|forky|duke|sid|stable|testing|unstable|oldstable)$/
+  }'
+
+# apt's HTTP proxy, if one is configured, for debootstrap (which does not
+# read apt's configuration).
+apt_proxy_env() {
+  local proxy=""
+  if [[ -z ${http_proxy:-} ]] && command -v apt-config >/dev/null; then
+    eval "$(apt-config shell proxy Acquire::http::Proxy)"
+    if [[ -n $proxy && $proxy != DIRECT ]]; then
+      log "using apt's proxy $proxy"
+      export http_proxy=$proxy
+    fi
+  fi
+}
+
 ensure_debootstrap() {
   command -v debootstrap >/dev/null && return 0
   log "installing debootstrap"
@@ -73,16 +159,18 @@ ensure_debootstrap() {
 
 # Build the root in $1/root (work files in $1).
 build_root() {
-  local work=$1 root=$1/root blog=$1/debootstrap.log
+  local work=$1 root=$1/root blog=$1/debootstrap.log mirror
+  mirror=$(debian_mirror) || die "no Debian mirror to debootstrap from"
+  apt_proxy_env
   # debootstrap follows Depends and Pre-Depends only, never Recommends.
-  local include
-  include=$(
+  local include=()
+  ((${#packages[@]} == 0)) || include=("--include=$(
     IFS=,
     echo "${packages[*]}"
-  )
-  log "debootstrap --variant=$variant --include=$include $suite $mirror" \
+  )")
+  log "debootstrap --variant=$variant ${include[*]} $suite $mirror" \
     "($about)"
-  run_logged "$blog" debootstrap --variant="$variant" --include="$include" \
+  run_logged "$blog" debootstrap --variant="$variant" "${include[@]}" \
     "$suite" "$root" "$mirror"
   # Downloaded .debs and the package lists are not needed by the tests.
   run_logged "$blog" chroot "$root" apt-get clean
@@ -93,6 +181,8 @@ build_root() {
 
 key() {
   {
+    # One script may build several roots (tests/fresh/clean-root.sh).
+    echo "$root_name $suite"
     sed -n '/^# --- root part begin/,/^# --- root part end/p' "$0"
     cat "$debian_root_lib"
   } | sha256sum | cut -c1-16

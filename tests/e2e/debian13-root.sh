@@ -16,7 +16,6 @@ source "$here/debian-root.sh"
 # --- root part begin (hashed into the cache key) ---
 root_name=debian13
 suite=trixie
-mirror=http://deb.debian.org/debian
 variant=minbase
 packages=(qemu-system-x86)
 about="about 40 s"

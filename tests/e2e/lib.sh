@@ -12,8 +12,10 @@
 #   guest        guest_build (build-guest.sh's kernel and initramfs),
 #                guest_initrd (the scenario added as /test.sh)
 #   daemon       daemon_start, daemon_stop (with their TAP lines)
-#   QEMU         qemu_args_vhost, qemu_start, qemu_wait, qemu_run (under
-#                timeout(1)), guest_tap (the guest's results, renumbered)
+#   QEMU         qemu_select (7.2 or 10, the system's or a Debian root's),
+#                qemu_rundir, qemu_args_vhost, qemu_start, qemu_wait, qemu_run
+#                (under timeout(1)), guest_tap (the guest's results,
+#                renumbered)
 
 e2e_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -204,6 +206,50 @@ daemon_stop() {
 }
 
 # --- QEMU ---
+# qemu_major CMD...: the major version of the QEMU that CMD runs, 0 if none.
+qemu_major() {
+  local v
+  v=$("$@" --version 2>/dev/null |
+    sed -n '1s/^QEMU emulator version \([0-9]*\)\..*/\1/p') || true
+  echo "${v:-0}"
+}
+
+# qemu_select MAJOR: the QEMU of that major version (7 or 10) in $qemu_cmd
+# (an array: the command that runs it) and, when it runs from a Debian root
+# through chroot, that root in $qemu_root (else empty). This system's
+# qemu-system-x86_64 when it is that version (7.2 on Debian 12, 10 on
+# Debian 13); else the other release's from a cached root
+# (debian13-root.sh on Debian 12, debian12-qemu-root.sh on Debian 13).
+qemu_select() {
+  local want=$1 script
+  qemu_root=""
+  if (($(qemu_major qemu-system-x86_64) == want)); then
+    qemu_cmd=(qemu-system-x86_64)
+    return 0
+  fi
+  case $want in
+  7) script=debian12-qemu-root.sh ;;
+  10) script=debian13-root.sh ;;
+  *) bail_out "qemu_select: no QEMU $want" ;;
+  esac
+  qemu_root=$("$e2e_lib_dir/$script") ||
+    bail_out "this system has no QEMU $want and $script could not build a root with it (see stderr)"
+  qemu_cmd=(chroot "$qemu_root" qemu-system-x86_64)
+}
+
+# qemu_rundir NAME: a new run directory for a guest run: $run on the host,
+# $grun the same directory as QEMU sees it (inside $qemu_root when QEMU runs
+# there, which must hold every file QEMU opens).
+qemu_rundir() {
+  if [[ -n $qemu_root ]]; then
+    run=$(mktemp -d "$qemu_root/run/$1-XXXXXX")
+    grun=/run/${run##*/}
+  else
+    run=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+    grun=$run
+  fi
+}
+
 # qemu_args_vhost CONSOLE KERNEL INITRD APPEND [SOCKET]: $qemu_args for a
 # TCG guest with 256 MB of shared memory (a memfd, which vhost-user needs),
 # its console in the file CONSOLE, no reboot, kernel command line

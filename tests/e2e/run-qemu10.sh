@@ -95,9 +95,9 @@ else
   sim_client=$(realpath "${positional[1]}")
 fi
 
-# --- the Debian 13 root with QEMU 10, the guest kernel and initramfs ---
-root=$("$here/debian13-root.sh") ||
-  bail_out "could not build the Debian 13 root (see stderr)"
+# --- QEMU 10 (this system's on Debian 13, else the Debian 13 root's), the
+# guest kernel and initramfs ---
+qemu_select 10
 if [[ -n ${VDG_KERNEL:-} || -n ${VDG_INITRD:-} ]]; then
   kernel=${VDG_KERNEL:-}
   initrd=${VDG_INITRD:-}
@@ -106,10 +106,9 @@ else
 fi
 [[ -f $kernel && -f $initrd ]] || bail_out "no guest kernel/initrd"
 
-# --- the run directory, inside the root so that QEMU in the chroot sees it ---
-# $run is its path on the host, $grun the same directory seen from the root.
-run=$(mktemp -d "$root/run/vdg-XXXXXX")
-grun=/run/${run##*/}
+# --- the run directory, inside the root when QEMU runs there through chroot
+# --- $run is its path on the host, $grun the same directory as QEMU sees it.
+qemu_rundir vdg
 console=$run/console.log
 host_log=$run/host.log
 e2e_traps "$run" "$keep"
@@ -250,13 +249,13 @@ vhost_sock=""
 qemu_args_vhost "$grun/console.log" "$grun/bzImage" "$grun/initrd.cpio" \
   "$extra_append" "$vhost_sock"
 
-echo "booting the guest with $(chroot "$root" qemu-system-x86_64 --version |
-  head -n 1) (timeout ${qemu_timeout} s)" >&2
+echo "booting the guest with $("${qemu_cmd[@]}" --version |
+  head -n 1) (${qemu_cmd[*]}, timeout ${qemu_timeout} s)" >&2
 hlog "starting QEMU"
 boot_start=$SECONDS
 # Never KVM: TCG only (KVM hangs on these machines). chroot execs QEMU, so
 # the TERM timeout(1) passes on reaches QEMU.
-qemu_start "$run/qemu.log" chroot "$root" qemu-system-x86_64 "${qemu_args[@]}"
+qemu_start "$run/qemu.log" "${qemu_cmd[@]}" "${qemu_args[@]}"
 
 follow_sync
 # The default scenario must have gone through all its sync points in order.

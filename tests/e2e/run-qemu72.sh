@@ -15,7 +15,9 @@
 #   --no-device          debugging only: no daemon and no vhost-user device;
 #                        the guest script tests an in-guest gpio-sim chip
 #                        instead, which checks the guest and this harness
-# Environment: QEMU (default qemu-system-x86_64), VDG_QEMU_TIMEOUT (seconds,
+# Environment: QEMU (a QEMU binary; default: QEMU 7.2, this system's
+# qemu-system-x86_64 on Debian 12, from debian12-qemu-root.sh's root through
+# chroot where the system's is another version), VDG_QEMU_TIMEOUT (seconds,
 # default 120), VDG_CACHE_DIR (see build-guest.sh), VDG_DAEMON_WRAPPER (a
 # command line the daemon runs under, e.g. valgrind's).
 set -euo pipefail
@@ -29,7 +31,6 @@ extra_append=""
 keep=${VDG_E2E_KEEP:-0}
 no_device=0
 daemon=""
-qemu=${QEMU:-qemu-system-x86_64}
 qemu_timeout=${VDG_QEMU_TIMEOUT:-120}
 
 usage() {
@@ -73,14 +74,27 @@ else
   [[ -n $daemon ]] || usage
 fi
 
+# --- QEMU 7.2: this system's (Debian 12) or a Debian 12 root's (Debian 13) ---
+if [[ -n ${QEMU:-} ]]; then
+  qemu_cmd=("$QEMU")
+  qemu_root=""
+else
+  qemu_select 7
+fi
+
 # --- temporary files and processes, always cleaned up ---
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vdg-e2e.XXXXXX")
+# Inside the Debian 12 root when QEMU runs there: $tmp on the host, $gtmp
+# as QEMU sees it.
+qemu_rundir vdg-e2e
+tmp=$run
+gtmp=$grun
 e2e_traps "$tmp" "$keep"
 
 # --- guest kernel and initramfs ---
 guest_build
 [[ -f $kernel && -f $initrd ]] || bail_out "build-guest.sh gave no kernel/initrd"
 guest_initrd "$tmp" "$guest_script" "$initrd"
+cp "$kernel" "$tmp/bzImage"
 
 # --- daemon ---
 sock=""
@@ -90,8 +104,10 @@ if ((!no_device)); then
 fi
 
 # --- guest run ---
-qemu_args_vhost "$tmp/console.log" "$kernel" "$tmp/initrd.cpio" "$extra_append" "$sock"
-qemu_run "$tmp/qemu.log" "$qemu" "${qemu_args[@]}"
+qemu_args_vhost "$gtmp/console.log" "$gtmp/bzImage" "$gtmp/initrd.cpio" \
+  "$extra_append" "${sock:+$gtmp/gpio.sock0}"
+echo "QEMU: ${qemu_cmd[*]} ($("${qemu_cmd[@]}" --version | head -n 1))" >&2
+qemu_run "$tmp/qemu.log" "${qemu_cmd[@]}" "${qemu_args[@]}"
 guest_tap "$tmp/console.log" "$tmp/qemu.log" 30
 
 # --- daemon after the guest ---

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The Debian package, end to end: `dpkg-buildpackage -b -us -uc` on a copy of
 # the source tree, the .deb's contents, then the .deb installed into a
-# throw-away Debian 12 system booted with systemd as PID 1, where an instance
+# throw-away system of this machine's release (Debian 12 or 13) booted with
+# systemd as PID 1, where an instance
 # of the template units starts on its first connection
 # (container-test.sh).
 #
-# The system is a cached debootstrap'ed root (debian12-root.sh) under an
+# The system is a cached debootstrap'ed root (system-root.sh) under an
 # overlay whose upper layer lives in this run's temporary directory, booted
 # with `systemd-nspawn --boot`: PID 1 of this machine is not systemd, but
 # nspawn needs none (--register=no --keep-unit), and it boots and powers off
@@ -157,9 +158,14 @@ expect_files "the daemon and the control client" \
 expect_files "both man pages" \
 	usr/share/man/man1/vhost-device-gpio.1.gz \
 	usr/share/man/man1/vhost-device-gpio-sim.1.gz
-expect_files "the template units" \
-	lib/systemd/system/vhost-device-gpio@.service \
-	lib/systemd/system/vhost-device-gpio@.socket
+# systemd's unit directory: /lib/systemd/system on Debian 12,
+# /usr/lib/systemd/system on Debian 13 (from systemd.pc).
+unitdir=lib/systemd/system
+grep -qx "usr/$unitdir/vhost-device-gpio@.service" "$tmp/contents" &&
+	unitdir=usr/$unitdir
+expect_files "the template units (in $unitdir)" \
+	"$unitdir/vhost-device-gpio@.service" \
+	"$unitdir/vhost-device-gpio@.socket"
 expect_files "the bash completions" \
 	usr/share/bash-completion/completions/vhost-device-gpio \
 	usr/share/bash-completion/completions/vhost-device-gpio-sim
@@ -173,9 +179,17 @@ else
 	tap_not_ok "the example configuration is a conffile"
 fi
 
-# --- a Debian 12 system with systemd as PID 1 ---
+# --- a system of this machine's release with systemd as PID 1 ---
 [[ $(id -u) == 0 ]] || bail_out "booting the package's system needs root"
-root=$("$here/debian12-root.sh") || bail_out "could not build the Debian 12 root"
+# shellcheck disable=SC1091
+release=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+case $release in
+bookworm) system="Debian 12" ;;
+trixie) system="Debian 13" ;;
+*) bail_out "this is not Debian 12 or 13 (VERSION_CODENAME=$release): no system to install the package into" ;;
+esac
+root=$("$here/system-root.sh" "$release") ||
+	bail_out "could not build the $system root"
 mkdir "$tmp/upper" "$tmp/work" "$merged"
 mount -t overlay overlay \
 	-o "lowerdir=$root,upperdir=$tmp/upper,workdir=$tmp/work" "$merged" ||
@@ -208,7 +222,7 @@ ln -s ../vdg-package-test.service \
 
 # A machine name of its own: concurrent runs (other checkouts) share
 # /run/systemd/nspawn/ on this host.
-log "booting the Debian 12 system (timeout $boot_timeout s)"
+log "booting the $system system (timeout $boot_timeout s)"
 start=$SECONDS
 timeout -k 10 "$boot_timeout" systemd-nspawn --quiet --directory="$merged" \
 	--machine="vdg-package-${tmp##*.}" --boot --register=no --keep-unit \

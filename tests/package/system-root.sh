@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
-# Build (once) and cache a minimal Debian 12 (bookworm) root that boots with
-# systemd as PID 1, the throw-away system test-package.sh installs the .deb
-# into (each run boots an overlay of it, so the cached root is never changed).
+# Build (once) and cache a minimal Debian root of this machine's release that
+# boots with systemd as PID 1, the throw-away system test-package.sh installs
+# the .deb into (each run boots an overlay of it, so the cached root is never
+# changed): Debian 12 (bookworm) on Debian 12, Debian 13 (trixie) on Debian
+# 13, since the package built here depends on this release's libraries.
 #
-# Usage: debian12-root.sh [--print-dir | --force]; caching, locking and the
-# options are tests/e2e/debian-root.sh's (see there). About 30 s and 200 MB.
+# Usage: system-root.sh bookworm|trixie [--print-dir | --force]; caching,
+# locking, the mirror and the options are tests/e2e/debian-root.sh's (see
+# there). About 30 s and 200 MB.
 set -euo pipefail
 shopt -s inherit_errexit
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+release=${1:-}
+shift || true
 # shellcheck source=tests/e2e/debian-root.sh
 source "$here/../e2e/debian-root.sh"
 
 # --- root part begin (hashed into the cache key) ---
-root_name=debian12
-suite=bookworm
-mirror=http://deb.debian.org/debian
+case $release in
+bookworm) root_name=debian12 ;;
+trixie) root_name=debian13-system ;;
+*) die "usage: $0 bookworm|trixie [--print-dir | --force]" ;;
+esac
+suite=$release
 variant=minbase
 # systemd-sysv makes systemd the init; the daemon's own library (libseccomp2)
 # comes with systemd, and the .deb's ${shlibs:Depends} are checked by dpkg -i
