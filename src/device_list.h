@@ -2,18 +2,28 @@
 /*
  * The --device-list argument: one entry per socket, colon-separated.
  *
- *   entry := chip [ "[" item ("," item)* "]" ] [ "(ro)" ]  |  "s" N
- *   chip  := N             /dev/gpiochipN
- *          | /PATH         an absolute path (/dev/gpiochip3, a udev link)
- *          | @LABEL        the chip whose label is LABEL
- *   item  := N | N-M | NAME, each optionally followed by "(ro)"
+ *   entry    := chip [ "[" item ("," item)* "]" ] [ settings ]  |  "s" N
+ *   chip     := N          /dev/gpiochipN
+ *             | /PATH      an absolute path (/dev/gpiochip3, a udev link)
+ *             | @LABEL     the chip whose label is LABEL
+ *   item     := (N | N-M | NAME) [ settings ]
+ *   settings := "(" setting ("," setting)* ")"
+ *   setting  := "ro" | "pull-up" | "pull-down" | "bias-disabled"
+ *             | "active-low" | "active-high"
+ *             | "open-drain" | "open-source" | "push-pull"
+ *             | "debounce=" N ("us" | "ms") | "name=" NAME
  *
  * Guest line i is the i-th selected host line, in the order written; no
- * selection means every line of the chip.  "(ro)" marks a line (or, after
- * the entry, every line) read-only.  In paths, labels and names a backslash
- * takes the next character literally ("\:" for a colon, "\," for a comma);
- * an item made only of digits and "-" is an offset or a range, anything else
- * (or anything with a backslash) a line name.
+ * selection means every line of the chip.  Settings after an item are that
+ * item's; after the chip (or its selection) they are the defaults of every
+ * line, which an item's own settings override one by one (a bias, a drive,
+ * active-low/high, the debounce period).  "ro" makes lines read-only;
+ * "name=" (one line only) gives the guest line a name instead of the
+ * host's, or none when empty.  Two settings of one kind in a group are an
+ * error.  In paths, labels and names a backslash takes the next character
+ * literally ("\:" for a colon, "\," for a comma); an item made only of
+ * digits and "-" is an offset or a range, anything else (or anything with a
+ * backslash) a line name.
  *
  * Parsing is pure syntax: whether the chip exists, the offsets are on it, the
  * names are known and no two entries share a line is decided with the chip
@@ -49,6 +59,7 @@ struct device_spec {
 	struct gpio_line_item *items; /* NULL: every line of the chip */
 	unsigned int nitems;
 	bool read_only; /* "(ro)" after the entry: every line */
+	struct gpio_line_settings defaults; /* the entry's own settings */
 };
 
 struct device_list {
@@ -64,7 +75,10 @@ struct device_list {
  * unknown forms, numbers with signs, spaces, leading zeros or leading
  * garbage, host chips above 4095, s0, more than 65535 lines, offsets above
  * 65535, descending ranges, empty selections, items or labels, unknown
- * markers, control characters, unescaped spaces and a trailing backslash.
+ * settings, two of one kind in a group (conflicting or repeated), a
+ * debounce period without a unit or above 4294967295us, name= for more
+ * than one line or not printable ASCII, control characters, unescaped
+ * spaces and a trailing backslash.
  */
 int device_list_parse(const char *text, struct device_list *list, char *err,
 		      size_t err_size);

@@ -288,6 +288,103 @@ static int select_read_only(const struct gpio_selection_spec *spec,
 	return 0;
 }
 
+struct gpio_line_settings
+gpio_line_settings_merge(const struct gpio_line_settings *base,
+			 const struct gpio_line_settings *over)
+{
+	struct gpio_line_settings s = *base;
+
+	s.set |= over->set;
+	if (over->set & GPIO_LINE_SET_BIAS)
+		s.bias = over->bias;
+	if (over->set & GPIO_LINE_SET_DRIVE)
+		s.drive = over->drive;
+	if (over->set & GPIO_LINE_SET_ACTIVE_LOW)
+		s.active_low = over->active_low;
+	if (over->set & GPIO_LINE_SET_DEBOUNCE)
+		s.debounce_us = over->debounce_us;
+	return s;
+}
+
+/* The lines @item gives. */
+static unsigned int item_lines(const struct gpio_line_item *item)
+{
+	return item->name ? 1 : item->last - item->first + 1;
+}
+
+/* Settings per guest line; NULL stays when none is given. */
+static int select_settings(const struct gpio_selection_spec *spec,
+			   struct gpio_selection *sel)
+{
+	unsigned int i, n = 0, k;
+	bool any = spec->defaults.set;
+
+	for (i = 0; i < spec->nitems; i++)
+		any = any || spec->items[i].settings.set;
+	if (!any)
+		return 0;
+	sel->settings = calloc(sel->count + 1u, sizeof(*sel->settings));
+	if (!sel->settings)
+		return -ENOMEM;
+	if (!spec->items) {
+		for (i = 0; i < sel->count; i++)
+			sel->settings[i] = spec->defaults;
+		return 0;
+	}
+	for (i = 0; i < spec->nitems; i++) {
+		const struct gpio_line_item *item = &spec->items[i];
+		struct gpio_line_settings s = gpio_line_settings_merge(
+			&spec->defaults, &item->settings);
+
+		for (k = 0; k < item_lines(item); k++, n++)
+			sel->settings[n] = s;
+	}
+	return 0;
+}
+
+/*
+ * The names given to guest lines; NULL stays when none is.  A name names
+ * one line: an item of more is refused.
+ */
+static int select_guest_names(const struct gpio_selection_spec *spec,
+			      const char *chip, struct gpio_selection *sel,
+			      char *err, size_t err_size)
+{
+	unsigned int i, n = 0;
+	bool any = false;
+
+	for (i = 0; i < spec->nitems; i++) {
+		const struct gpio_line_item *item = &spec->items[i];
+
+		if (!item->guest_name)
+			continue;
+		if (item_lines(item) != 1) {
+			errbuf_printf(err, err_size,
+				      "lines %u-%u of %s cannot all have one "
+				      "name",
+				      item->first, item->last, chip);
+			return -EINVAL;
+		}
+		any = true;
+	}
+	if (!any)
+		return 0;
+	sel->guest_names = calloc(sel->count + 1u, sizeof(*sel->guest_names));
+	if (!sel->guest_names)
+		return -ENOMEM;
+	for (i = 0; i < spec->nitems; i++) {
+		const struct gpio_line_item *item = &spec->items[i];
+
+		if (item->guest_name) {
+			sel->guest_names[n] = strdup(item->guest_name);
+			if (!sel->guest_names[n])
+				return -ENOMEM;
+		}
+		n += item_lines(item);
+	}
+	return 0;
+}
+
 int gpio_selection_resolve(const struct gpio_selection_spec *spec,
 			   const char *chip, uint32_t nlines,
 			   const char *const *names, struct gpio_selection *sel,
@@ -306,6 +403,10 @@ int gpio_selection_resolve(const struct gpio_selection_spec *spec,
 					     err_size);
 	if (!ret)
 		ret = select_read_only(spec, sel);
+	if (!ret)
+		ret = select_settings(spec, sel);
+	if (!ret)
+		ret = select_guest_names(spec, chip, sel, err, err_size);
 	if (ret == -ENOMEM)
 		errbuf_printf(err, err_size, "out of memory");
 	if (ret)
@@ -325,8 +426,10 @@ bool gpio_selection_spec_has_names(const struct gpio_selection_spec *spec)
 
 void gpio_selection_free(struct gpio_selection *sel)
 {
+	gpio_selection_names_free(sel->guest_names, sel->count);
 	free(sel->offsets);
 	free(sel->read_only);
+	free(sel->settings);
 	memset(sel, 0, sizeof(*sel));
 }
 
@@ -379,9 +482,20 @@ static int guest_index_compare(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
-char **gpio_selection_guest_names(const char *chip, const char *const *host,
-				  const uint32_t *offsets, unsigned int count,
-				  bool warn)
+/* The chip of line @i: @chips[i], or @chip for all. */
+static const char *line_chip(const char *chip, const char *const *chips,
+			     unsigned int i)
+{
+	return chips ? chips[i] : chip;
+}
+
+/*
+ * gpio_selection_guest_names on @host, the lines' chips being @chip or, if
+ * @chips is not NULL, @chips[i].
+ */
+static char **guest_names(const char *chip, const char *const *chips,
+			  const char *const *host, const uint32_t *offsets,
+			  unsigned int count, bool warn)
 {
 	char **names = calloc(count + 1u, sizeof(*names));
 	unsigned int *order = malloc((count + 1u) * sizeof(*order));
@@ -400,7 +514,8 @@ char **gpio_selection_guest_names(const char *chip, const char *const *host,
 				log_warn("%s line %u (guest line %u): the name "
 					 "\"%s\" is not printable ASCII; the "
 					 "guest sees the line unnamed",
-					 chip, offsets[i], i, printable);
+					 line_chip(chip, chips, i), offsets[i],
+					 i, printable);
 			continue;
 		}
 		order[n++] = i;
@@ -417,7 +532,8 @@ char **gpio_selection_guest_names(const char *chip, const char *const *host,
 				log_warn("%s line %u (guest line %u): the name "
 					 "\"%s\" is already guest line %u's; "
 					 "the guest sees the line unnamed",
-					 chip, offsets[line], line, host[line],
+					 line_chip(chip, chips, line),
+					 offsets[line], line, host[line],
 					 order[run]);
 			continue;
 		}
@@ -432,6 +548,133 @@ err_free:
 	free(order);
 	gpio_selection_names_free(names, count);
 	return NULL;
+}
+
+char **gpio_selection_guest_names(const char *chip, const char *const *host,
+				  const uint32_t *offsets, unsigned int count,
+				  bool warn)
+{
+	return guest_names(chip, NULL, host, offsets, count, warn);
+}
+
+/* A line's candidate name and whether the operator gave it. */
+struct name_claim {
+	const char *name;
+	unsigned int line;
+	bool given;
+};
+
+/* By name, then given names first, then by guest line. */
+static int name_claim_compare(const void *a, const void *b)
+{
+	const struct name_claim *x = a, *y = b;
+	int ret = strcmp(x->name, y->name);
+
+	if (ret)
+		return ret;
+	if (x->given != y->given)
+		return x->given ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/*
+ * The first given name that another line of @names (@given[i] says which
+ * are given) has too: -EINVAL with the message set, else 0.
+ */
+static int check_given_names(const char *const *chips, const char *const *names,
+			     const bool *given, const uint32_t *offsets,
+			     unsigned int count, char *err, size_t err_size)
+{
+	struct name_claim *claims = malloc((count + 1u) * sizeof(*claims));
+	unsigned int i, n = 0;
+	int ret = 0;
+
+	if (!claims)
+		return -ENOMEM;
+	for (i = 0; i < count && !ret; i++) {
+		if (!names[i] || !names[i][0])
+			continue;
+		if (given[i] && !ascii_is_printable_string(names[i])) {
+			errbuf_printf(err, err_size,
+				      "the name given to guest line %u (%s "
+				      "line %u) is not printable ASCII",
+				      i, chips[i], offsets[i]);
+			ret = -EINVAL;
+		}
+		claims[n++] = (struct name_claim){names[i], i, given[i]};
+	}
+	qsort(claims, n, sizeof(*claims), name_claim_compare);
+	for (i = 1; i < n && !ret; i++) {
+		const struct name_claim *a = &claims[i - 1], *b = &claims[i];
+		char name[GPIO_MAX_NAME_SIZE * 2];
+
+		/* Given names sort first: a is given if any of the run is. */
+		if (strcmp(a->name, b->name) || !a->given)
+			continue;
+		ascii_printable_copy(name, sizeof(name), a->name);
+		if (b->given) {
+			const struct name_claim *lo = a->line < b->line ? a : b;
+			const struct name_claim *hi = lo == a ? b : a;
+
+			errbuf_printf(err, err_size,
+				      "guest lines %u (%s line %u) and %u (%s "
+				      "line %u) are both given the name "
+				      "\"%s\"",
+				      lo->line, chips[lo->line],
+				      offsets[lo->line], hi->line,
+				      chips[hi->line], offsets[hi->line], name);
+		} else {
+			errbuf_printf(err, err_size,
+				      "guest line %u (%s line %u) is given "
+				      "the name \"%s\", which guest line %u "
+				      "(%s line %u) has from the host; give "
+				      "that line another name too",
+				      a->line, chips[a->line], offsets[a->line],
+				      name, b->line, chips[b->line],
+				      offsets[b->line]);
+		}
+		ret = -EINVAL;
+		break;
+	}
+	free(claims);
+	return ret;
+}
+
+int gpio_selection_guest_names_given(const char *const *chips,
+				     const char *const *host,
+				     const char *const *given,
+				     const uint32_t *offsets,
+				     unsigned int count, bool warn, char ***out,
+				     char *err, size_t err_size)
+{
+	const char **names = malloc((count + 1u) * sizeof(*names));
+	bool *is_given = calloc(count + 1u, sizeof(*is_given));
+	unsigned int i;
+	int ret;
+
+	*out = NULL;
+	if (!names || !is_given) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		is_given[i] = given && given[i];
+		names[i] = is_given[i] ? given[i] : host[i];
+	}
+	ret = check_given_names(chips, names, is_given, offsets, count, err,
+				err_size);
+	if (ret)
+		goto out;
+	/* Given names are unique now: only host names can be dropped. */
+	*out = guest_names(NULL, chips, names, offsets, count, warn);
+	if (!*out)
+		ret = -ENOMEM;
+out:
+	if (ret == -ENOMEM)
+		errbuf_printf(err, err_size, "out of memory");
+	free(names);
+	free(is_given);
+	return ret;
 }
 
 void gpio_selection_names_free(char **names, unsigned int count)
