@@ -56,6 +56,31 @@ static int check_shared_lines(const struct device_list *list,
 	return 0;
 }
 
+/*
+ * Whether the kernel takes each host line's bias and debounce period
+ * (gpio_cdev_check_settings): 0, or -errno with @err set.  Only once no
+ * two entries share a line, so that no entry's line is tried for another.
+ */
+static int check_settings(const struct device_list *list,
+			  struct gpio_backend **backends, char *err,
+			  size_t err_size)
+{
+	char why[512];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < list->count; i++) {
+		ret = gpio_cdev_check_settings(backends[i], why, sizeof(why));
+		if (ret < 0) {
+			device_spec_error(&list->specs[i], err, err_size, "%s",
+					  why);
+			/* -ENOMEM would mean "no message": it has one. */
+			return ret == -ENOMEM ? -EIO : ret;
+		}
+	}
+	return 0;
+}
+
 int device_backends_new(const struct device_list *list,
 			const struct endpoint *eps, struct gpio_backend ***out,
 			char *err, size_t err_size)
@@ -75,6 +100,8 @@ int device_backends_new(const struct device_list *list,
 				  why, sizeof(why));
 	if (ret == 0)
 		ret = check_shared_lines(list, backends, why, sizeof(why));
+	if (ret == 0)
+		ret = check_settings(list, backends, why, sizeof(why));
 	if (ret < 0) {
 		if (ret != -ENOMEM)
 			errbuf_printf(err, err_size, "--device-list: %s", why);

@@ -10,6 +10,7 @@
  * from the names the chip reads.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,9 @@
 struct cdev_line {
 	struct gpio_cdev *cdev;
 	uint32_t offset; /* on the host chip */
-	int fd;		 /* the line request, -1 while released */
+	/* The operator's, in every request and reconfiguration. */
+	struct gpio_line_settings settings;
+	int fd; /* the line request, -1 while released */
 	/* What the request says, valid while fd >= 0: */
 	uint8_t dir;	   /* enum gpio_direction; NONE: "as is" */
 	uint8_t out_value; /* driven when dir is OUT */
@@ -83,6 +86,52 @@ static uint64_t irq_edge_flags(uint8_t irq_type)
 void gpio_cdev_line_config(enum gpio_direction dir, uint8_t out_value,
 			   uint8_t irq_type, struct gpio_v2_line_config *cfg)
 {
+	gpio_cdev_line_config_with(NULL, dir, out_value, irq_type, cfg);
+}
+
+static uint64_t bias_flag(const struct gpio_line_settings *s)
+{
+	if (!(s->set & GPIO_LINE_SET_BIAS))
+		return 0;
+	switch (s->bias) {
+	case GPIO_LINE_BIAS_PULL_UP:
+		return GPIO_V2_LINE_FLAG_BIAS_PULL_UP;
+	case GPIO_LINE_BIAS_PULL_DOWN:
+		return GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN;
+	case GPIO_LINE_BIAS_DISABLED:
+		return GPIO_V2_LINE_FLAG_BIAS_DISABLED;
+	default:
+		return 0;
+	}
+}
+
+static uint64_t drive_flag(const struct gpio_line_settings *s)
+{
+	if (!(s->set & GPIO_LINE_SET_DRIVE))
+		return 0;
+	switch (s->drive) {
+	case GPIO_LINE_DRIVE_OPEN_DRAIN:
+		return GPIO_V2_LINE_FLAG_OPEN_DRAIN;
+	case GPIO_LINE_DRIVE_OPEN_SOURCE:
+		return GPIO_V2_LINE_FLAG_OPEN_SOURCE;
+	default:
+		return 0; /* push-pull: no flag */
+	}
+}
+
+static void config_add_attr(struct gpio_v2_line_config *cfg,
+			    struct gpio_v2_line_attribute attr)
+{
+	cfg->attrs[cfg->num_attrs].attr = attr;
+	cfg->attrs[cfg->num_attrs].mask = 1;
+	cfg->num_attrs++;
+}
+
+void gpio_cdev_line_config_with(const struct gpio_line_settings *s,
+				enum gpio_direction dir, uint8_t out_value,
+				uint8_t irq_type,
+				struct gpio_v2_line_config *cfg)
+{
 	uint64_t edges = irq_edge_flags(irq_type);
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -90,13 +139,38 @@ void gpio_cdev_line_config(enum gpio_direction dir, uint8_t out_value,
 	if (dir == GPIO_DIRECTION_OUT) {
 		cfg->flags |= GPIO_V2_LINE_FLAG_OUTPUT;
 		/* The value goes with the direction: no glitch. */
-		cfg->num_attrs = 1;
-		cfg->attrs[0].attr.id = GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES;
-		cfg->attrs[0].attr.values = out_value ? 1 : 0;
-		cfg->attrs[0].mask = 1;
+		config_add_attr(
+			cfg, (struct gpio_v2_line_attribute){
+				     .id = GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES,
+				     .values = out_value ? 1 : 0});
 	} else if (dir == GPIO_DIRECTION_IN || edges) {
 		cfg->flags |= GPIO_V2_LINE_FLAG_INPUT;
 	}
+	if (!s)
+		return;
+	/* Logical values in both directions, and "as is" too. */
+	if ((s->set & GPIO_LINE_SET_ACTIVE_LOW) && s->active_low)
+		cfg->flags |= GPIO_V2_LINE_FLAG_ACTIVE_LOW;
+	/* The kernel takes a bias with a direction only, */
+	if (cfg->flags & (GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_OUTPUT))
+		cfg->flags |= bias_flag(s);
+	/* a drive on an output only, */
+	if (cfg->flags & GPIO_V2_LINE_FLAG_OUTPUT)
+		cfg->flags |= drive_flag(s);
+	/* and a debounce period on an input only. */
+	if ((cfg->flags & GPIO_V2_LINE_FLAG_INPUT) &&
+	    (s->set & GPIO_LINE_SET_DEBOUNCE) && s->debounce_us)
+		config_add_attr(cfg,
+				(struct gpio_v2_line_attribute){
+					.id = GPIO_V2_LINE_ATTR_ID_DEBOUNCE,
+					.debounce_period_us = s->debounce_us});
+}
+
+/* Whether @s means anything to an input only (a bias, a debounce period). */
+static bool settings_want_input(const struct gpio_line_settings *s)
+{
+	return bias_flag(s) ||
+	       ((s->set & GPIO_LINE_SET_DEBOUNCE) && s->debounce_us);
 }
 
 /*
@@ -239,7 +313,8 @@ static int line_apply(struct cdev_line *l, enum gpio_direction dir,
 
 	if (irq_type != VIRTIO_GPIO_IRQ_TYPE_NONE && !w)
 		return -EOPNOTSUPP; /* nobody would read the edges */
-	gpio_cdev_line_config(dir, out_value, irq_type, &cfg);
+	gpio_cdev_line_config_with(&l->settings, dir, out_value, irq_type,
+				   &cfg);
 	if (l->fd < 0) {
 		ret = line_request(l, &cfg);
 		if (ret)
@@ -258,8 +333,9 @@ static int line_apply(struct cdev_line *l, enum gpio_direction dir,
 				c->sys->close(l->fd);
 				l->fd = -1;
 			} else {
-				gpio_cdev_line_config(l->dir, l->out_value,
-						      l->irq_type, &cfg);
+				gpio_cdev_line_config_with(&l->settings, l->dir,
+							   l->out_value,
+							   l->irq_type, &cfg);
 				c->sys->ioctl(l->fd,
 					      GPIO_V2_LINE_SET_CONFIG_IOCTL,
 					      &cfg);
@@ -330,6 +406,24 @@ static int cdev_set_direction(struct gpio_backend *be, unsigned int line,
 	return -EINVAL;
 }
 
+/*
+ * The direction a line is requested in "as is": none, so that a host
+ * output keeps driving what it drives; but a host input with a bias or a
+ * debounce period is requested as an input, which it stays, so that they
+ * apply from the first read (the kernel takes neither without a
+ * direction).
+ */
+static enum gpio_direction as_is_direction(struct cdev_line *l)
+{
+	struct gpio_v2_line_info info;
+
+	if (!settings_want_input(&l->settings) ||
+	    gpio_chip_line_info(l->cdev->chip, l->offset, &info) ||
+	    (info.flags & GPIO_V2_LINE_FLAG_OUTPUT))
+		return GPIO_DIRECTION_NONE;
+	return GPIO_DIRECTION_IN;
+}
+
 static int cdev_get_value(struct gpio_backend *be, unsigned int line,
 			  uint8_t *value)
 {
@@ -339,7 +433,7 @@ static int cdev_get_value(struct gpio_backend *be, unsigned int line,
 
 	/* Never configured by the guest: requested as it is, and kept. */
 	if (l->fd < 0) {
-		ret = line_apply(l, GPIO_DIRECTION_NONE, 0,
+		ret = line_apply(l, as_is_direction(l), 0,
 				 VIRTIO_GPIO_IRQ_TYPE_NONE);
 		if (ret) {
 			line_warn(l, "request it to read it", ret);
@@ -446,23 +540,57 @@ static const struct gpio_backend_ops cdev_ops = {
 	.set_irq_type = cdev_set_irq_type,
 };
 
+/*
+ * The names the guest sees: the given ones, else the host's (see
+ * gpio_selection_guest_names_given); with @warn, those it does not see are
+ * logged.  0, -EINVAL (a given name clashes) or -ENOMEM, the message in
+ * @err.
+ */
+static int cdev_guest_names(const struct gpio_cdev *c, bool warn, char ***out,
+			    char *err, size_t err_size)
+{
+	const struct gpio_selection *sel = &c->chip_lines.sel;
+	const char **chips = malloc((sel->count + 1u) * sizeof(*chips));
+	unsigned int i;
+	int ret;
+
+	*out = NULL;
+	if (!chips) {
+		errbuf_printf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < sel->count; i++)
+		chips[i] = gpio_chip_path(c->chip);
+	ret = gpio_selection_guest_names_given(
+		chips, c->chip_lines.host_names,
+		(const char *const *)sel->guest_names, sel->offsets, sel->count,
+		warn, out, err, err_size);
+	free(chips);
+	return ret;
+}
+
 /* Guest line i is host line sel.offsets[i]: the back-end's lines. */
-static int lines_new(struct gpio_cdev *c)
+static int lines_new(struct gpio_cdev *c, char *err, size_t err_size)
 {
 	const struct gpio_selection *sel = &c->chip_lines.sel;
 	unsigned int i;
+	int ret;
 
 	/* From here cdev_destroy frees ngpio names and lines. */
 	c->be.ngpio = (uint16_t)sel->count;
-	c->be.names = gpio_selection_guest_names(
-		gpio_chip_path(c->chip), c->chip_lines.host_names, sel->offsets,
-		sel->count, false);
+	ret = cdev_guest_names(c, false, &c->be.names, err, err_size);
+	if (ret)
+		return ret;
 	c->lines = calloc(sel->count, sizeof(*c->lines));
-	if (!c->be.names || !c->lines)
+	if (!c->lines) {
+		errbuf_printf(err, err_size, "out of memory");
 		return -ENOMEM;
+	}
 	for (i = 0; i < sel->count; i++) {
 		c->lines[i].cdev = c;
 		c->lines[i].offset = sel->offsets[i];
+		if (sel->settings)
+			c->lines[i].settings = sel->settings[i];
 		c->lines[i].fd = -1;
 	}
 	c->be.read_only = sel->read_only;
@@ -492,11 +620,9 @@ int gpio_cdev_new(const struct gpio_cdev_spec *spec, const char *consumer,
 				     err_size);
 	if (ret)
 		goto err_destroy;
-	ret = lines_new(c);
-	if (ret) {
-		errbuf_printf(err, err_size, "out of memory");
+	ret = lines_new(c, err, err_size);
+	if (ret)
 		goto err_destroy;
-	}
 	*out = &c->be;
 	return 0;
 
@@ -508,17 +634,96 @@ err_destroy:
 void gpio_cdev_warn_unnamed(const struct gpio_backend *be)
 {
 	const struct gpio_cdev *c = (const struct gpio_cdev *)be;
-	const struct gpio_selection *sel;
+	char **names;
 
 	if (!gpio_cdev_is(be))
 		return;
-	sel = &c->chip_lines.sel;
 	/* The same names again, this time saying what was left out. */
-	gpio_selection_names_free(
-		gpio_selection_guest_names(gpio_chip_path(c->chip),
-					   c->chip_lines.host_names,
-					   sel->offsets, sel->count, true),
-		sel->count);
+	if (!cdev_guest_names(c, true, &names, NULL, 0))
+		gpio_selection_names_free(names, be->ngpio);
+}
+
+/*
+ * A trial request of @l as an input with its settings, released at once:
+ * 0 if the kernel takes them, else -errno.  @bias_only leaves out the
+ * debounce period.
+ */
+static int line_try_input(struct cdev_line *l, bool bias_only)
+{
+	struct gpio_line_settings s = l->settings;
+	struct gpio_v2_line_config cfg;
+	int fd;
+
+	if (bias_only)
+		s.set &= (uint8_t)~GPIO_LINE_SET_DEBOUNCE;
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_IN, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	fd = gpio_chip_request_line(l->cdev->chip, l->offset, l->cdev->consumer,
+				    &cfg);
+	if (fd < 0)
+		return fd;
+	l->cdev->sys->close(fd);
+	return 0;
+}
+
+/* Whether the kernel takes @l's bias and debounce period: 0 or -errno. */
+static int line_check_settings(struct cdev_line *l, char *err, size_t err_size)
+{
+	const struct gpio_line_settings *s = &l->settings;
+	const char *path = gpio_chip_path(l->cdev->chip);
+	struct gpio_v2_line_info info;
+	bool debounce = (s->set & GPIO_LINE_SET_DEBOUNCE) && s->debounce_us;
+	bool refused_debounce = false;
+	int ret;
+
+	if (!settings_want_input(s))
+		return 0;
+	ret = gpio_chip_line_info(l->cdev->chip, l->offset, &info);
+	if (ret) {
+		errbuf_printf(err, err_size, "cannot read line %u of %s: %s",
+			      l->offset, path, strerror(-ret));
+		return ret;
+	}
+	/* Not ours to try: held by someone else, or driving something. */
+	if (info.flags & (GPIO_V2_LINE_FLAG_USED | GPIO_V2_LINE_FLAG_OUTPUT))
+		return 0;
+	ret = line_try_input(l, false);
+	if (ret == 0 || ret == -EBUSY)
+		return 0;
+	if (debounce && bias_flag(s))
+		refused_debounce = line_try_input(l, true) == 0;
+	else
+		refused_debounce = debounce;
+	if (refused_debounce)
+		errbuf_printf(err, err_size,
+			      "%s line %u (guest line %u): the kernel refuses "
+			      "a debounce period of %" PRIu32 " us: %s",
+			      path, l->offset, line_index(l), s->debounce_us,
+			      strerror(-ret));
+	else
+		errbuf_printf(err, err_size,
+			      "%s line %u (guest line %u): the kernel refuses "
+			      "its bias: %s",
+			      path, l->offset, line_index(l), strerror(-ret));
+	return ret;
+}
+
+int gpio_cdev_check_settings(struct gpio_backend *be, char *err,
+			     size_t err_size)
+{
+	struct gpio_cdev *c = to_cdev(be);
+	unsigned int i;
+	int ret;
+
+	errbuf_clear(err, err_size);
+	if (!gpio_cdev_is(be))
+		return 0;
+	for (i = 0; i < be->ngpio; i++) {
+		ret = line_check_settings(&c->lines[i], err, err_size);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 bool gpio_cdev_is(const struct gpio_backend *be)

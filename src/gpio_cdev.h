@@ -62,6 +62,20 @@ void gpio_cdev_consumer(const char *socket_path,
  */
 void gpio_cdev_warn_unnamed(const struct gpio_backend *be);
 
+/*
+ * Asks the kernel whether it takes the bias and debounce period of each line
+ * of @be that has them (nothing else can be refused: the kernel emulates
+ * open drain and source, and inverts any line): a line that is a free input
+ * is requested once as an input with them and released at once (the bias
+ * stays on the pin, as after any request).  A line held by another program
+ * or driving an output is left alone: its settings are tried when the guest
+ * makes it an input.  Returns 0, or -errno with one sentence naming the
+ * chip, the host and guest line and what was refused in @err.  For the
+ * start-up, before any guest; not for another back-end's lines (0).
+ */
+int gpio_cdev_check_settings(struct gpio_backend *be, char *err,
+			     size_t err_size);
+
 /* Whether @be is a character-device back-end. */
 bool gpio_cdev_is(const struct gpio_backend *be);
 
@@ -93,5 +107,18 @@ bool gpio_cdev_shares_line(const struct gpio_backend *a,
  */
 void gpio_cdev_line_config(enum gpio_direction dir, uint8_t out_value,
 			   uint8_t irq_type, struct gpio_v2_line_config *cfg);
+
+/*
+ * As gpio_cdev_line_config, with the operator's settings @s (NULL: none)
+ * where the kernel takes them: active-low always (values and edges are
+ * then logical), a bias with a direction (input or output), a drive with
+ * an output, a debounce period (attribute GPIO_V2_LINE_ATTR_ID_DEBOUNCE)
+ * with an input.  What does not apply to the direction is left out, so
+ * that the same line can be either.
+ */
+void gpio_cdev_line_config_with(const struct gpio_line_settings *s,
+				enum gpio_direction dir, uint8_t out_value,
+				uint8_t irq_type,
+				struct gpio_v2_line_config *cfg);
 
 #endif

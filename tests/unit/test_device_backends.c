@@ -97,6 +97,23 @@ static int fake_ioctl(int fd, unsigned long request, void *arg)
 		info->flags = GPIO_V2_LINE_FLAG_INPUT;
 		return 0;
 	}
+	if (request == GPIO_V2_GET_LINE_IOCTL) {
+		/*
+		 * Only the start-up's trials of a bias and a debounce period:
+		 * a period is refused, a bias taken.
+		 */
+		struct gpio_v2_line_request *req = arg;
+
+		assert_true(req->config.flags & GPIO_V2_LINE_FLAG_INPUT);
+		if (req->config.num_attrs) {
+			assert_int_equal(req->config.attrs[0].attr.id,
+					 GPIO_V2_LINE_ATTR_ID_DEBOUNCE);
+			errno = EINVAL;
+			return -1;
+		}
+		req->fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		return req->fd < 0 ? -1 : 0;
+	}
 	fail_msg("unexpected ioctl %#lx: nothing is requested", request);
 	return -1;
 }
@@ -278,6 +295,49 @@ static void test_no_shared_lines(void **state)
 	device_backends_free(NULL, 0);
 }
 
+/* @text's back-ends fail with -EINVAL and exactly @expected. */
+static void expect_error_exactly(const char *text, const char *expected)
+{
+	struct gpio_backend **backends = (void *)1;
+	struct device_list list;
+	char err[512] = "stale";
+
+	assert_int_equal(open_list(text, &list, &backends, err, sizeof(err)),
+			 -EINVAL);
+	assert_null(backends);
+	assert_string_equal(err, expected);
+	device_list_free(&list);
+}
+
+/*
+ * What the back-end finds wrong with the settings, said about the entry:
+ * a name given twice, a debounce period the kernel refuses (this fake
+ * refuses every one), only once no two entries share a line.
+ */
+static void test_settings_errors(void **state)
+{
+	char expected[512];
+
+	snprintf(expected, sizeof(expected),
+		 "--device-list: entry 2 \"0[1(name=L2),2]\": guest line 0 "
+		 "(%s/gpiochip0 line 1) is given the name \"L2\", which guest "
+		 "line 1 (%s/gpiochip0 line 2) has from the host; give that "
+		 "line another name too",
+		 dir, dir);
+	expect_error_exactly("s8:0[1(name=L2),2]", expected);
+	snprintf(expected, sizeof(expected),
+		 "--device-list: entry 2 \"1[0,3(pull-up,debounce=10ms)]\": "
+		 "%s/gpiochip1 line 3 (guest line 1): the kernel refuses a "
+		 "debounce period of 10000 us: Invalid argument",
+		 dir);
+	expect_error_exactly("0[1]:1[0,3(pull-up,debounce=10ms)]", expected);
+	snprintf(expected, sizeof(expected),
+		 "--device-list: entry 2 \"1[0(debounce=1ms)]\": host line 0 "
+		 "of %s/gpiochip1 is already entry 1's guest line 0",
+		 dir);
+	expect_error_exactly("1:1[0(debounce=1ms)]", expected);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_entry_errors),
 		cmocka_unit_test(test_shared_lines),
 		cmocka_unit_test(test_no_shared_lines),
+		cmocka_unit_test(test_settings_errors),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

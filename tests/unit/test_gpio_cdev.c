@@ -48,6 +48,7 @@ struct fake_line {
 	unsigned int requests;		   /* GPIO_V2_GET_LINE_IOCTL */
 	unsigned int touches;		   /* requests, configs, values */
 	unsigned int info_reads;	   /* GPIO_V2_GET_LINEINFO_IOCTL */
+	uint32_t debounce_us;		   /* as last configured */
 };
 
 struct fake_chip {
@@ -61,6 +62,9 @@ struct fake_chip {
 	bool gone;	/* every ioctl fails ENODEV */
 	int swap_to;	/* opening it for real opens chip swap_to - 1 */
 	unsigned int opens; /* opened for real (not O_PATH) */
+	/* What its driver refuses, with this errno (0: nothing). */
+	int debounce_errno; /* a debounce period */
+	int bias_errno;	    /* a bias */
 	struct fake_line lines[FAKE_LINES];
 };
 
@@ -171,6 +175,7 @@ static int fake_close(int fd)
 		/* Released: free for others; the pin keeps its direction. */
 		l->consumer[0] = '\0';
 		l->flags = 0;
+		l->debounce_us = 0;
 	} else {
 		f = fd_get(fd, FD_CHIP);
 		if (!f)
@@ -211,6 +216,10 @@ static int errno_fail(int err)
 	return -1;
 }
 
+#define FAKE_BIAS_FLAGS                                                      \
+	(GPIO_V2_LINE_FLAG_BIAS_PULL_UP | GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN | \
+	 GPIO_V2_LINE_FLAG_BIAS_DISABLED)
+
 /* gpio_v2_line_flags_validate(), the parts we can get wrong. */
 static int flags_validate(uint64_t flags)
 {
@@ -222,6 +231,57 @@ static int flags_validate(uint64_t flags)
 		return -EINVAL;
 	if ((flags & edges) && !(flags & GPIO_V2_LINE_FLAG_INPUT))
 		return -EINVAL;
+	if ((flags & GPIO_V2_LINE_FLAG_OPEN_DRAIN) &&
+	    (flags & GPIO_V2_LINE_FLAG_OPEN_SOURCE))
+		return -EINVAL;
+	if ((flags &
+	     (GPIO_V2_LINE_FLAG_OPEN_DRAIN | GPIO_V2_LINE_FLAG_OPEN_SOURCE)) &&
+	    !(flags & GPIO_V2_LINE_FLAG_OUTPUT))
+		return -EINVAL;
+	if (__builtin_popcountll(flags & FAKE_BIAS_FLAGS) > 1)
+		return -EINVAL;
+	if ((flags & FAKE_BIAS_FLAGS) &&
+	    !(flags & (GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_OUTPUT)))
+		return -EINVAL;
+	return 0;
+}
+
+/* The debounce period @cfg gives its one line (0: none). */
+static uint32_t config_debounce(const struct gpio_v2_line_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->num_attrs; i++)
+		if (cfg->attrs[i].attr.id == GPIO_V2_LINE_ATTR_ID_DEBOUNCE &&
+		    (cfg->attrs[i].mask & 1))
+			return cfg->attrs[i].attr.debounce_period_us;
+	return 0;
+}
+
+/*
+ * gpio_v2_line_config_validate() and what the chip's driver refuses:
+ * 0 or -errno.
+ */
+static int config_validate(const struct fake_chip *chip,
+			   const struct gpio_v2_line_config *cfg)
+{
+	unsigned int i;
+
+	if (cfg->num_attrs > GPIO_V2_LINE_NUM_ATTRS_MAX)
+		return -EINVAL;
+	for (i = 0; i < cfg->num_attrs; i++) {
+		assert_int_equal(cfg->attrs[i].mask, 1);
+		assert_int_equal(cfg->attrs[i].attr.padding, 0);
+	}
+	if (flags_validate(cfg->flags))
+		return -EINVAL;
+	/* A debounce period needs an explicit input. */
+	if (config_debounce(cfg) && !(cfg->flags & GPIO_V2_LINE_FLAG_INPUT))
+		return -EINVAL;
+	if (config_debounce(cfg) && chip->debounce_errno)
+		return -chip->debounce_errno;
+	if ((cfg->flags & FAKE_BIAS_FLAGS) && chip->bias_errno)
+		return -chip->bias_errno;
 	return 0;
 }
 
@@ -241,6 +301,8 @@ static void config_apply(struct fake_line *l,
 		l->flags = cfg->flags | (l->flags & edges);
 	else
 		l->flags = cfg->flags;
+	if (cfg->flags & (GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_OUTPUT))
+		l->debounce_us = config_debounce(cfg);
 	if (cfg->flags & GPIO_V2_LINE_FLAG_OUTPUT) {
 		l->is_out = true;
 		l->value = 0;
@@ -283,13 +345,22 @@ static int chip_ioctl(struct fake_chip *chip, int chip_index,
 		memcpy(info->consumer, l->consumer, sizeof(info->consumer));
 		info->flags = (l->is_out ? GPIO_V2_LINE_FLAG_OUTPUT
 					 : GPIO_V2_LINE_FLAG_INPUT) |
-			      (l->consumer[0] ? GPIO_V2_LINE_FLAG_USED : 0);
+			      (l->consumer[0] ? GPIO_V2_LINE_FLAG_USED : 0) |
+			      (l->flags &
+			       (GPIO_V2_LINE_FLAG_ACTIVE_LOW | FAKE_BIAS_FLAGS |
+				GPIO_V2_LINE_FLAG_OPEN_DRAIN |
+				GPIO_V2_LINE_FLAG_OPEN_SOURCE));
+		if (l->debounce_us) {
+			info->num_attrs = 1;
+			info->attrs[0].id = GPIO_V2_LINE_ATTR_ID_DEBOUNCE;
+			info->attrs[0].debounce_period_us = l->debounce_us;
+		}
 		return 0;
 	}
 	if (request == GPIO_V2_GET_LINE_IOCTL) {
 		struct gpio_v2_line_request *req = arg;
 		struct fake_line *l;
-		int fd;
+		int fd, ret;
 
 		k.last_request = *req;
 		assert_int_equal(req->num_lines, 1);
@@ -299,8 +370,9 @@ static int chip_ioctl(struct fake_chip *chip, int chip_index,
 		l->touches++;
 		if (l->consumer[0])
 			return errno_fail(EBUSY);
-		if (flags_validate(req->config.flags))
-			return errno_fail(EINVAL);
+		ret = config_validate(chip, &req->config);
+		if (ret)
+			return errno_fail(-ret);
 		fd = fd_new(FD_REQUEST, chip_index, req->offsets[0]);
 		if (fd < 0)
 			return -1;
@@ -326,10 +398,13 @@ static int request_ioctl(struct fake_fd *f, unsigned long request, void *arg)
 	if (request == GPIO_V2_LINE_SET_CONFIG_IOCTL) {
 		struct gpio_v2_line_config *cfg = arg;
 
+		int ret;
+
 		k.last_config = *cfg;
 		k.set_configs++;
-		if (flags_validate(cfg->flags))
-			return errno_fail(EINVAL);
+		ret = config_validate(chip, cfg);
+		if (ret)
+			return errno_fail(-ret);
 		config_apply(l, cfg);
 		return 0;
 	}
@@ -1456,6 +1531,364 @@ static void test_only_selected_lines_touched(void **state)
 	gpio_backend_destroy(be);
 }
 
+/*
+ * The operator's line settings.
+ */
+
+#define BOTH_EDGES \
+	(GPIO_V2_LINE_FLAG_EDGE_RISING | GPIO_V2_LINE_FLAG_EDGE_FALLING)
+
+/* @cfg has exactly @flags, the debounce period @us (0: no attribute) and,
+ * if @value >= 0, the output value @value. */
+static void check_config(const struct gpio_v2_line_config *cfg, uint64_t flags,
+			 uint32_t us, int value)
+{
+	unsigned int n = (us ? 1u : 0u) + (value >= 0 ? 1u : 0u), i;
+
+	assert_int_equal(cfg->flags, flags);
+	assert_int_equal(cfg->num_attrs, n);
+	assert_int_equal(config_debounce(cfg), us);
+	for (i = 0; i < cfg->num_attrs; i++) {
+		assert_int_equal(cfg->attrs[i].mask, 1);
+		if (cfg->attrs[i].attr.id == GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES)
+			assert_int_equal(cfg->attrs[i].attr.values,
+					 (uint64_t)value);
+		else
+			assert_int_equal(cfg->attrs[i].attr.id,
+					 GPIO_V2_LINE_ATTR_ID_DEBOUNCE);
+	}
+	assert_int_equal(flags_validate(cfg->flags), 0);
+}
+
+static void test_line_config_with_settings(void **state)
+{
+	struct gpio_line_settings s = {
+		.set = GPIO_LINE_SET_BIAS | GPIO_LINE_SET_DRIVE |
+		       GPIO_LINE_SET_ACTIVE_LOW | GPIO_LINE_SET_DEBOUNCE,
+		.bias = GPIO_LINE_BIAS_PULL_UP,
+		.drive = GPIO_LINE_DRIVE_OPEN_DRAIN,
+		.active_low = true,
+		.debounce_us = 10000};
+	const uint64_t low_up =
+		GPIO_V2_LINE_FLAG_ACTIVE_LOW | GPIO_V2_LINE_FLAG_BIAS_PULL_UP;
+	struct gpio_v2_line_config cfg, plain;
+
+	/* An input: no drive; the debounce period as an attribute. */
+	memset(&cfg, 0xff, sizeof(cfg));
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_IN, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	check_config(&cfg, GPIO_V2_LINE_FLAG_INPUT | low_up, 10000, -1);
+	assert_int_equal(cfg.padding[0], 0);
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_IN, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH, &cfg);
+	check_config(&cfg, GPIO_V2_LINE_FLAG_INPUT | low_up | BOTH_EDGES, 10000,
+		     -1);
+	/* An output: the drive, no debounce period. */
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_OUT, 1,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	check_config(&cfg,
+		     GPIO_V2_LINE_FLAG_OUTPUT | low_up |
+			     GPIO_V2_LINE_FLAG_OPEN_DRAIN,
+		     0, 1);
+	/* "As is": only active-low goes without a direction. */
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_NONE, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	check_config(&cfg, GPIO_V2_LINE_FLAG_ACTIVE_LOW, 0, -1);
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_NONE, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, &cfg);
+	check_config(&cfg,
+		     GPIO_V2_LINE_FLAG_INPUT | low_up |
+			     GPIO_V2_LINE_FLAG_EDGE_RISING,
+		     10000, -1);
+
+	/* Each bias and drive. */
+	s.bias = GPIO_LINE_BIAS_PULL_DOWN;
+	s.drive = GPIO_LINE_DRIVE_OPEN_SOURCE;
+	s.active_low = false;
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_OUT, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	check_config(&cfg,
+		     GPIO_V2_LINE_FLAG_OUTPUT |
+			     GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN |
+			     GPIO_V2_LINE_FLAG_OPEN_SOURCE,
+		     0, 0);
+	s.bias = GPIO_LINE_BIAS_DISABLED;
+	s.drive = GPIO_LINE_DRIVE_PUSH_PULL;
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_OUT, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	check_config(&cfg,
+		     GPIO_V2_LINE_FLAG_OUTPUT | GPIO_V2_LINE_FLAG_BIAS_DISABLED,
+		     0, 0);
+	/* A period of 0 is none. */
+	s.debounce_us = 0;
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_IN, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	check_config(&cfg,
+		     GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_BIAS_DISABLED,
+		     0, -1);
+
+	/* Fields not given count for nothing; no settings, as before. */
+	s.set = 0;
+	s.active_low = true;
+	s.debounce_us = 5;
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_IN, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	gpio_cdev_line_config(GPIO_DIRECTION_IN, 0, VIRTIO_GPIO_IRQ_TYPE_NONE,
+			      &plain);
+	assert_memory_equal(&cfg, &plain, sizeof(cfg));
+	gpio_cdev_line_config_with(NULL, GPIO_DIRECTION_OUT, 1,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	gpio_cdev_line_config(GPIO_DIRECTION_OUT, 1, VIRTIO_GPIO_IRQ_TYPE_NONE,
+			      &plain);
+	assert_memory_equal(&cfg, &plain, sizeof(cfg));
+}
+
+/* @l's line info as the kernel reports it: its flags and debounce period. */
+static void check_line_info(struct gpio_backend *be, unsigned int chip,
+			    unsigned int offset, uint64_t flags, uint32_t us)
+{
+	struct fake_line *l = &k.chips[chip].lines[offset];
+
+	assert_int_equal(l->flags & ~BOTH_EDGES, flags);
+	assert_int_equal(l->debounce_us, us);
+}
+
+/* Every request and reconfiguration carries what applies of the settings. */
+static void test_settings_in_requests(void **state)
+{
+	struct gpio_backend *be =
+		open_ok("0[LED_A(pull-up,debounce=10ms),LED_B(active-low),"
+			"BTN_1(open-drain,pull-down)]");
+	const uint64_t in = GPIO_V2_LINE_FLAG_INPUT;
+	const uint64_t out = GPIO_V2_LINE_FLAG_OUTPUT;
+	uint8_t v;
+
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_IN, 0),
+			 0);
+	check_config(&k.last_request.config,
+		     in | GPIO_V2_LINE_FLAG_BIAS_PULL_UP, 10000, -1);
+	check_line_info(be, 0, 0, in | GPIO_V2_LINE_FLAG_BIAS_PULL_UP, 10000);
+	/* Made an output: the bias stays, the debounce period goes. */
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
+			 0);
+	check_config(&k.last_config, out | GPIO_V2_LINE_FLAG_BIAS_PULL_UP, 0,
+		     1);
+	check_line_info(be, 0, 0, out | GPIO_V2_LINE_FLAG_BIAS_PULL_UP, 0);
+	/* An input again, with edges: the period is back. */
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_IN, 0),
+			 0);
+	assert_int_equal(
+		be->ops->set_irq_type(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
+		0);
+	check_config(&k.last_config,
+		     in | GPIO_V2_LINE_FLAG_BIAS_PULL_UP | BOTH_EDGES, 10000,
+		     -1);
+	assert_int_equal(
+		be->ops->set_irq_type(be, 0, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	check_config(&k.last_config, in | GPIO_V2_LINE_FLAG_BIAS_PULL_UP, 10000,
+		     -1);
+	assert_int_equal(k.chips[0].lines[0].requests, 1);
+
+	/* Active-low goes "as is" too, and with every direction. */
+	assert_int_equal(be->ops->get_value(be, 1, &v), 0);
+	check_config(&k.last_request.config, GPIO_V2_LINE_FLAG_ACTIVE_LOW, 0,
+		     -1);
+	assert_int_equal(be->ops->set_value(be, 1, 1), 0);
+	check_config(&k.last_config, out | GPIO_V2_LINE_FLAG_ACTIVE_LOW, 0, 1);
+
+	/* The drive with an output only. */
+	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 0),
+			 0);
+	check_config(&k.last_request.config,
+		     out | GPIO_V2_LINE_FLAG_OPEN_DRAIN |
+			     GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN,
+		     0, 0);
+	check_line_info(be, 0, 2,
+			out | GPIO_V2_LINE_FLAG_OPEN_DRAIN |
+				GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN,
+			0);
+	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_IN, 0),
+			 0);
+	check_config(&k.last_config, in | GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN, 0,
+		     -1);
+
+	/* After a disconnect, the next guest's requests carry them again. */
+	be->ops->reset(be);
+	assert_string_equal(k.chips[0].lines[0].consumer, "");
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_IN, 0),
+			 0);
+	check_config(&k.last_request.config,
+		     in | GPIO_V2_LINE_FLAG_BIAS_PULL_UP, 10000, -1);
+	assert_int_equal(k.chips[0].lines[0].requests, 2);
+	assert_untouched_except(0, 0x7);
+	gpio_backend_destroy(be);
+}
+
+/*
+ * A line read before the guest set its direction: a host input with a bias
+ * or a debounce period becomes an input with them; a host output stays as
+ * it is until the guest drives it.
+ */
+static void test_settings_as_is(void **state)
+{
+	struct gpio_backend *be = open_ok("1(pull-up,debounce=1ms)");
+	struct fake_line *l0 = &k.chips[1].lines[0], *l1 = &k.chips[1].lines[1];
+	uint8_t v;
+
+	assert_int_equal(be->ops->get_value(be, 0, &v), 0);
+	check_config(&k.last_request.config,
+		     GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_BIAS_PULL_UP,
+		     1000, -1);
+	assert_false(l0->is_out);
+	l1->is_out = true;
+	l1->value = 1;
+	assert_int_equal(be->ops->get_value(be, 1, &v), 0);
+	assert_int_equal(v, 1);
+	check_config(&k.last_request.config, 0, 0, -1);
+	assert_true(l1->is_out);
+	assert_int_equal(be->ops->set_value(be, 1, 0), 0);
+	check_config(&k.last_config,
+		     GPIO_V2_LINE_FLAG_OUTPUT | GPIO_V2_LINE_FLAG_BIAS_PULL_UP,
+		     0, 0);
+	gpio_backend_destroy(be);
+
+	/* Nothing that wants an input: "as is", no line info read for it. */
+	be = open_ok("1[2(active-low,open-drain)]");
+	l0 = &k.chips[1].lines[2];
+	l0->info_reads = 0;
+	assert_int_equal(be->ops->get_value(be, 0, &v), 0);
+	check_config(&k.last_request.config, GPIO_V2_LINE_FLAG_ACTIVE_LOW, 0,
+		     -1);
+	assert_int_equal(l0->info_reads, 0);
+	gpio_backend_destroy(be);
+}
+
+/* gpio_cdev_check_settings on the one entry @text: its return value. */
+static int check_settings_of(const char *text, char *err, size_t size)
+{
+	struct gpio_backend *be = open_ok(text);
+	int ret = gpio_cdev_check_settings(be, err, size);
+
+	gpio_backend_destroy(be);
+	return ret;
+}
+
+/* Whether the kernel takes a bias and a debounce period, tried at start. */
+static void test_check_settings(void **state)
+{
+	const char *text = "1[0(pull-up,debounce=10ms),1(debounce=5ms),"
+			   "2(pull-up),3(active-low,open-drain)]";
+	struct fake_line *l = k.chips[1].lines;
+	char err[256] = "stale", expected[256];
+	unsigned int i;
+
+	/* Without a bias or a period nothing is tried. */
+	assert_int_equal(
+		check_settings_of("1(active-low,open-drain)", err, sizeof(err)),
+		0);
+	assert_string_equal(err, "");
+	for (i = 0; i < 4; i++)
+		assert_int_equal(l[i].requests, 0);
+
+	/* Each line with them is requested once, as an input, and freed. */
+	assert_int_equal(check_settings_of(text, err, sizeof(err)), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(l[i].requests, 1);
+		assert_string_equal(l[i].consumer, "");
+		assert_false(l[i].is_out);
+	}
+	assert_int_equal(l[3].requests, 0);
+	assert_int_equal(k.last_request.config.flags,
+			 GPIO_V2_LINE_FLAG_INPUT |
+				 GPIO_V2_LINE_FLAG_BIAS_PULL_UP);
+
+	/* A period the driver refuses. */
+	k.chips[1].debounce_errno = EINVAL;
+	assert_int_equal(check_settings_of(text, err, sizeof(err)), -EINVAL);
+	snprintf(expected, sizeof(expected),
+		 "%s/gpiochip1 line 0 (guest line 0): the kernel refuses a "
+		 "debounce period of 10000 us: Invalid argument",
+		 k.dir);
+	assert_string_equal(err, expected);
+	assert_int_equal(check_settings_of("1[2(pull-up),1(debounce=5ms)]", err,
+					   sizeof(err)),
+			 -EINVAL);
+	snprintf(expected, sizeof(expected),
+		 "%s/gpiochip1 line 1 (guest line 1): the kernel refuses a "
+		 "debounce period of 5000 us: Invalid argument",
+		 k.dir);
+	assert_string_equal(err, expected);
+	/* The same line held by another program, or an output: not tried. */
+	strcpy(l[0].consumer, "gpiomon");
+	l[1].is_out = true;
+	assert_int_equal(check_settings_of(text, err, sizeof(err)), 0);
+	assert_string_equal(l[0].consumer, "gpiomon");
+	assert_true(l[1].is_out);
+	l[0].consumer[0] = '\0';
+	l[1].is_out = false;
+	k.chips[1].debounce_errno = 0;
+
+	/* A bias the driver refuses. */
+	k.chips[1].bias_errno = EIO;
+	assert_int_equal(check_settings_of(text, err, sizeof(err)), -EIO);
+	snprintf(expected, sizeof(expected),
+		 "%s/gpiochip1 line 0 (guest line 0): the kernel refuses its "
+		 "bias: Input/output error",
+		 k.dir);
+	assert_string_equal(err, expected);
+	assert_int_equal(
+		check_settings_of("1[1(debounce=5ms)]", err, sizeof(err)), 0);
+	k.chips[1].bias_errno = 0;
+	assert_int_equal(k.open_fds, 0);
+}
+
+/* @text fails with -EINVAL and exactly @expected as its message. */
+static void open_fails_exactly(const char *text, const char *expected)
+{
+	struct device_list list;
+	struct gpio_backend *be = (void *)1;
+	char err[512];
+
+	parse(text, &list);
+	assert_int_equal(cdev_new(&list, "c", &be, err, sizeof(err)), -EINVAL);
+	assert_null(be);
+	assert_string_equal(err, expected);
+	device_list_free(&list);
+	assert_int_equal(k.open_fds, 0);
+}
+
+/* name= replaces the host's name; a clash with another line's is refused. */
+static void test_given_names(void **state)
+{
+	char expected[512];
+	struct gpio_backend *be = open_ok("0[LED_A(name=led),LED_B,3(name=),"
+					  "5(name=LED_A)]");
+
+	assert_int_equal(be->ngpio, 4);
+	assert_string_equal(be->names[0], "led");
+	assert_string_equal(be->names[1], "LED_B");
+	assert_null(be->names[2]);
+	assert_string_equal(be->names[3], "LED_A");
+	gpio_backend_destroy(be);
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"0[LED_A(name=LED_B),LED_B]\": guest line 0 "
+		 "(%s/gpiochip0 line 0) is given the name \"LED_B\", which "
+		 "guest line 1 (%s/gpiochip0 line 1) has from the host; give "
+		 "that line another name too",
+		 k.dir, k.dir);
+	open_fails_exactly("0[LED_A(name=LED_B),LED_B]", expected);
+	be = open_ok("0[LED_A(name=LED_B),LED_B(name=LED_A)]");
+	assert_string_equal(be->names[0], "LED_B");
+	assert_string_equal(be->names[1], "LED_A");
+	gpio_backend_destroy(be);
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"0[1(name=x),2(name=x)]\": guest lines 0 "
+		 "(%s/gpiochip0 line 1) and 1 (%s/gpiochip0 line 2) are both "
+		 "given the name \"x\"",
+		 k.dir, k.dir);
+	open_fails_exactly("0[1(name=x),2(name=x)]", expected);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1506,6 +1939,15 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_only_selected_lines_touched, setup, teardown),
+		cmocka_unit_test(test_line_config_with_settings),
+		cmocka_unit_test_setup_teardown(test_settings_in_requests,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_settings_as_is, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_check_settings, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_given_names, setup,
+						teardown),
 	};
 
 	/* Warnings about refused requests are expected here. */
