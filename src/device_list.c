@@ -652,18 +652,23 @@ static int selection_parse(struct cursor *c, struct device_spec *spec)
 	}
 }
 
-/* The chip at the start of a host entry. */
-static int chip_parse(struct cursor *c, struct device_spec *spec)
+/*
+ * The chip at the cursor: at the start of the entry, or after a "+"
+ * (@joined).
+ */
+static int chip_parse(struct cursor *c, struct device_spec *spec, bool joined)
 {
 	const struct entry *e = c->e;
+	const char *text = e->text + c->pos;
+	size_t left = e->len - c->pos;
 	unsigned long chip;
 	bool escaped;
 	size_t n;
 	int ret;
 
-	if (e->text[0] >= '0' && e->text[0] <= '9') {
-		n = number_parse(e->text, e->len, HOST_CHIP_MAX, &chip);
-		if (n > 1 && e->text[0] == '0') {
+	if (left && text[0] >= '0' && text[0] <= '9') {
+		n = number_parse(text, left, HOST_CHIP_MAX, &chip);
+		if (n > 1 && text[0] == '0') {
 			entry_error(c->err, e,
 				    "numbers are written without leading "
 				    "zeros");
@@ -676,20 +681,26 @@ static int chip_parse(struct cursor *c, struct device_spec *spec)
 		}
 		spec->chip_ref = GPIO_CHIP_REF_NUMBER;
 		spec->chip_index = (unsigned int)chip;
-		c->pos = n;
+		c->pos += n;
 		return 0;
 	}
-	if (e->text[0] != '/' && e->text[0] != '@') {
-		entry_error(c->err, e,
-			    "expected a chip number, an absolute path, "
-			    "@LABEL or \"s\" followed by a number of lines");
+	if (!left || (text[0] != '/' && text[0] != '@')) {
+		if (joined)
+			entry_error(c->err, e,
+				    "expected a chip number, an absolute path "
+				    "or @LABEL after \"+\"");
+		else
+			entry_error(c->err, e,
+				    "expected a chip number, an absolute path, "
+				    "@LABEL or \"s\" followed by a number of "
+				    "lines");
 		return -EINVAL;
 	}
 	spec->chip_ref =
-		e->text[0] == '/' ? GPIO_CHIP_REF_PATH : GPIO_CHIP_REF_LABEL;
+		text[0] == '/' ? GPIO_CHIP_REF_PATH : GPIO_CHIP_REF_LABEL;
 	if (spec->chip_ref == GPIO_CHIP_REF_LABEL)
-		c->pos = 1;
-	ret = word_parse(c, "[]()", &spec->chip_name, &escaped);
+		c->pos++;
+	ret = word_parse(c, "[]()+", &spec->chip_name, &escaped);
 	if (ret)
 		return ret;
 	if (!spec->chip_name[0]) {
@@ -699,29 +710,30 @@ static int chip_parse(struct cursor *c, struct device_spec *spec)
 	return 0;
 }
 
-/* chip [ "[" items "]" ] [ "(ro)" ] */
-static int entry_parse_host(const struct entry *e, struct device_spec *spec,
-			    struct parse_error *err)
+/*
+ * chip [ "[" items "]" ] [ settings ]: one chip's part of a host entry,
+ * into @spec (the entry's own for the first part).
+ */
+static int part_parse(struct cursor *c, struct device_spec *spec, bool joined)
 {
-	struct cursor c = {e, 0, err};
 	char group[QUOTE_MAX + sizeof("...") + 2];
 	const char *after;
 	int ret;
 
 	spec->kind = DEVICE_KIND_HOST_CHIP;
-	ret = chip_parse(&c, spec);
+	ret = chip_parse(c, spec, joined);
 	if (ret)
 		return ret;
 	after = spec->chip_ref == GPIO_CHIP_REF_NUMBER ? "the chip number"
 						       : "the chip";
-	if (cursor_peek(&c) == '[') {
-		ret = selection_parse(&c, spec);
+	if (cursor_peek(c) == '[') {
+		ret = selection_parse(c, spec);
 		if (ret)
 			return ret;
 		after = "the line selection";
 	}
-	if (cursor_peek(&c) == '(') {
-		ret = settings_parse(&c, SETTINGS_OF_CHIP, &spec->defaults,
+	if (cursor_peek(c) == '(') {
+		ret = settings_parse(c, SETTINGS_OF_CHIP, &spec->defaults,
 				     &spec->read_only, NULL, group + 1,
 				     sizeof(group) - 2);
 		if (ret)
@@ -731,9 +743,62 @@ static int entry_parse_host(const struct entry *e, struct device_spec *spec,
 		strcat(group, "\"");
 		after = group;
 	}
-	if (!cursor_done(&c)) {
-		entry_error(err, e, "unexpected \"%c\" after %s",
-			    ascii_printable_char(cursor_peek(&c)), after);
+	if (!cursor_done(c) && cursor_peek(c) != '+') {
+		entry_error(c->err, c->e, "unexpected \"%c\" after %s",
+			    ascii_printable_char(cursor_peek(c)), after);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The lines @spec's selection gives (0: a whole chip, unknown yet). */
+static unsigned long part_lines(const struct device_spec *spec)
+{
+	unsigned long lines = 0;
+	unsigned int i;
+
+	for (i = 0; i < spec->nitems; i++) {
+		const struct gpio_line_item *item = &spec->items[i];
+
+		lines += item->name ? 1 : item->last - item->first + 1ul;
+	}
+	return lines;
+}
+
+/* part ("+" part)*: the first part is @spec's own, the others joined. */
+static int entry_parse_host(const struct entry *e, struct device_spec *spec,
+			    struct parse_error *err)
+{
+	struct cursor c = {e, 0, err};
+	unsigned long lines;
+	int ret;
+
+	ret = part_parse(&c, spec, false);
+	lines = part_lines(spec);
+	while (!ret && cursor_peek(&c) == '+') {
+		struct device_spec *part;
+
+		c.pos++;
+		if (spec->njoined + 1 >= DEVICE_LIST_MAX_CHIPS) {
+			entry_error(err, e, "joins more than %u chips",
+				    DEVICE_LIST_MAX_CHIPS);
+			return -EINVAL;
+		}
+		part = realloc(spec->joined,
+			       (spec->njoined + 1) * sizeof(*spec->joined));
+		if (!part)
+			return -ENOMEM;
+		spec->joined = part;
+		part = &spec->joined[spec->njoined++];
+		memset(part, 0, sizeof(*part));
+		part->number = spec->number;
+		ret = part_parse(&c, part, true);
+		lines += part_lines(part);
+	}
+	if (ret)
+		return ret;
+	if (lines > DEVICE_LIST_MAX_LINES) {
+		entry_error(err, e, "selects more than 65535 lines");
 		return -EINVAL;
 	}
 	return 0;
@@ -823,6 +888,10 @@ static void spec_free(struct device_spec *spec)
 {
 	unsigned int i;
 
+	for (i = 0; i < spec->njoined; i++)
+		spec_free(&spec->joined[i]);
+	free(spec->joined);
+
 	for (i = 0; i < spec->nitems; i++) {
 		free(spec->items[i].name);
 		free(spec->items[i].guest_name);
@@ -845,9 +914,27 @@ void device_list_free(struct device_list *list)
 
 bool device_spec_has_names(const struct device_spec *spec)
 {
-	struct gpio_selection_spec lines = device_spec_lines(spec);
+	unsigned int i;
 
-	return gpio_selection_spec_has_names(&lines);
+	for (i = 0; i < device_spec_nparts(spec); i++) {
+		struct gpio_selection_spec lines =
+			device_spec_lines(device_spec_part(spec, i));
+
+		if (gpio_selection_spec_has_names(&lines))
+			return true;
+	}
+	return false;
+}
+
+unsigned int device_spec_nparts(const struct device_spec *spec)
+{
+	return 1 + spec->njoined;
+}
+
+const struct device_spec *device_spec_part(const struct device_spec *spec,
+					   unsigned int i)
+{
+	return i ? &spec->joined[i - 1] : spec;
 }
 
 struct gpio_chip_ref device_spec_chip(const struct device_spec *spec)

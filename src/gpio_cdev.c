@@ -29,7 +29,8 @@
 /* The state of one guest line, that is one selected host line. */
 struct cdev_line {
 	struct gpio_cdev *cdev;
-	uint32_t offset; /* on the host chip */
+	struct gpio_chip *chip; /* its chip's */
+	uint32_t offset;	/* on the host chip */
 	/* The operator's, in every request and reconfiguration. */
 	struct gpio_line_settings settings;
 	int fd; /* the line request, -1 while released */
@@ -40,14 +41,27 @@ struct cdev_line {
 	uint8_t watched;   /* fd is in the event loop */
 };
 
+/* One chip of the back-end and the lines it gives, in guest order. */
+struct cdev_part {
+	struct gpio_chip *chip;
+	struct gpio_chip_lines lines;
+};
+
 struct gpio_cdev {
 	struct gpio_backend be; /* first: the ops get &be */
 	const struct gpio_cdev_sys *sys;
-	struct gpio_chip *chip;
 	char consumer[GPIO_MAX_NAME_SIZE];
-	/* be.read_only is its sel.read_only; its host names are for
-	 * gpio_cdev_warn_unnamed. */
-	struct gpio_chip_lines chip_lines;
+	/* The chips joined, in order: their lines one after the other. */
+	struct cdev_part *parts;
+	unsigned int nparts;
+	/*
+	 * Per guest line, pointing into the parts (for the names and their
+	 * warnings): its chip's path, host name, given name and offset.
+	 */
+	const char **chip_paths;
+	const char **host_names;
+	const char **given_names;
+	uint32_t *offsets;
 	struct cdev_line *lines; /* be.ngpio entries */
 };
 
@@ -193,11 +207,10 @@ static unsigned int line_index(const struct cdev_line *l)
  */
 static void line_warn(struct cdev_line *l, const char *what, int err)
 {
-	struct gpio_cdev *c = l->cdev;
 	struct gpio_v2_line_info info;
 	char why[96], consumer[GPIO_MAX_NAME_SIZE];
 
-	if (err == -EBUSY && !gpio_chip_line_info(c->chip, l->offset, &info) &&
+	if (err == -EBUSY && !gpio_chip_line_info(l->chip, l->offset, &info) &&
 	    info.consumer[0]) {
 		ascii_printable_copy(consumer, sizeof(consumer), info.consumer);
 		snprintf(why, sizeof(why), "busy, used by \"%s\"", consumer);
@@ -209,7 +222,7 @@ static void line_warn(struct cdev_line *l, const char *what, int err)
 		snprintf(why, sizeof(why), "%s", strerror(-err));
 	}
 	log_warn("%s line %u (guest line %u): cannot %s: %s",
-		 gpio_chip_path(c->chip), l->offset, line_index(l), what, why);
+		 gpio_chip_path(l->chip), l->offset, line_index(l), what, why);
 }
 
 /* Throws away the edge events queued in the request. */
@@ -288,7 +301,7 @@ static int line_request(struct cdev_line *l,
 			const struct gpio_v2_line_config *cfg)
 {
 	struct gpio_cdev *c = l->cdev;
-	int fd = gpio_chip_request_line(c->chip, l->offset, c->consumer, cfg);
+	int fd = gpio_chip_request_line(l->chip, l->offset, c->consumer, cfg);
 
 	if (fd < 0)
 		return fd;
@@ -369,12 +382,22 @@ static void cdev_destroy(struct gpio_backend *be)
 {
 	struct gpio_cdev *c = to_cdev(be);
 
+	unsigned int i;
+
 	if (c->lines)
 		cdev_reset(be);
 	free(c->lines);
-	gpio_chip_close(c->chip);
 	gpio_selection_names_free(be->names, be->ngpio);
-	gpio_chip_lines_free(&c->chip_lines);
+	free(be->read_only);
+	free(c->chip_paths);
+	free(c->host_names);
+	free(c->given_names);
+	free(c->offsets);
+	for (i = 0; i < c->nparts; i++) {
+		gpio_chip_lines_free(&c->parts[i].lines);
+		gpio_chip_close(c->parts[i].chip);
+	}
+	free(c->parts);
 	free(c);
 }
 
@@ -418,7 +441,7 @@ static enum gpio_direction as_is_direction(struct cdev_line *l)
 	struct gpio_v2_line_info info;
 
 	if (!settings_want_input(&l->settings) ||
-	    gpio_chip_line_info(l->cdev->chip, l->offset, &info) ||
+	    gpio_chip_line_info(l->chip, l->offset, &info) ||
 	    (info.flags & GPIO_V2_LINE_FLAG_OUTPUT))
 		return GPIO_DIRECTION_NONE;
 	return GPIO_DIRECTION_IN;
@@ -485,10 +508,10 @@ static int cdev_get_direction(struct gpio_backend *be, unsigned int line,
 	struct gpio_v2_line_info info;
 	int ret;
 
-	ret = gpio_chip_line_info(l->cdev->chip, l->offset, &info);
+	ret = gpio_chip_line_info(l->chip, l->offset, &info);
 	if (ret) {
 		log_debug("%s line %u (guest line %u): no line info: %s",
-			  gpio_chip_path(l->cdev->chip), l->offset, line,
+			  gpio_chip_path(l->chip), l->offset, line,
 			  strerror(-ret));
 		return ret;
 	}
@@ -549,77 +572,155 @@ static const struct gpio_backend_ops cdev_ops = {
 static int cdev_guest_names(const struct gpio_cdev *c, bool warn, char ***out,
 			    char *err, size_t err_size)
 {
-	const struct gpio_selection *sel = &c->chip_lines.sel;
-	const char **chips = malloc((sel->count + 1u) * sizeof(*chips));
-	unsigned int i;
-	int ret;
-
-	*out = NULL;
-	if (!chips) {
-		errbuf_printf(err, err_size, "out of memory");
-		return -ENOMEM;
-	}
-	for (i = 0; i < sel->count; i++)
-		chips[i] = gpio_chip_path(c->chip);
-	ret = gpio_selection_guest_names_given(
-		chips, c->chip_lines.host_names,
-		(const char *const *)sel->guest_names, sel->offsets, sel->count,
-		warn, out, err, err_size);
-	free(chips);
-	return ret;
+	return gpio_selection_guest_names_given(
+		c->chip_paths, c->host_names, c->given_names, c->offsets,
+		c->be.ngpio, warn, out, err, err_size);
 }
 
-/* Guest line i is host line sel.offsets[i]: the back-end's lines. */
-static int lines_new(struct gpio_cdev *c, char *err, size_t err_size)
+/*
+ * No host line in two parts: chips compared by device number, since two
+ * paths may name one chip.  0, or -EINVAL with the message set.
+ */
+static int parts_check_unique(const struct gpio_cdev *c, char *err,
+			      size_t err_size)
 {
-	const struct gpio_selection *sel = &c->chip_lines.sel;
-	unsigned int i;
-	int ret;
+	unsigned int i, j, ia, ib, first_i = 0, first_j;
 
-	/* From here cdev_destroy frees ngpio names and lines. */
-	c->be.ngpio = (uint16_t)sel->count;
-	ret = cdev_guest_names(c, false, &c->be.names, err, err_size);
-	if (ret)
-		return ret;
-	c->lines = calloc(sel->count, sizeof(*c->lines));
-	if (!c->lines) {
-		errbuf_printf(err, err_size, "out of memory");
-		return -ENOMEM;
+	for (i = 0; i < c->nparts; first_i += c->parts[i++].lines.sel.count) {
+		const struct cdev_part *a = &c->parts[i];
+
+		first_j = first_i + a->lines.sel.count;
+		for (j = i + 1; j < c->nparts;
+		     first_j += c->parts[j++].lines.sel.count) {
+			const struct cdev_part *b = &c->parts[j];
+			const char *pa = gpio_chip_path(a->chip);
+			const char *pb = gpio_chip_path(b->chip);
+			uint32_t offset;
+
+			if (gpio_chip_rdev(a->chip) !=
+				    gpio_chip_rdev(b->chip) ||
+			    !gpio_selection_overlap(&a->lines.sel,
+						    &b->lines.sel, &ia, &ib))
+				continue;
+			offset = a->lines.sel.offsets[ia];
+			if (!strcmp(pa, pb))
+				errbuf_printf(err, err_size,
+					      "host line %u of %s is selected "
+					      "twice (guest lines %u and %u)",
+					      offset, pa, first_i + ia,
+					      first_j + ib);
+			else
+				errbuf_printf(err, err_size,
+					      "%s line %u (guest line %u) and "
+					      "%s line %u (guest line %u) are "
+					      "the same host line",
+					      pa, offset, first_i + ia, pb,
+					      offset, first_j + ib);
+			return -EINVAL;
+		}
 	}
-	for (i = 0; i < sel->count; i++) {
-		c->lines[i].cdev = c;
-		c->lines[i].offset = sel->offsets[i];
-		if (sel->settings)
-			c->lines[i].settings = sel->settings[i];
-		c->lines[i].fd = -1;
-	}
-	c->be.read_only = sel->read_only;
 	return 0;
 }
 
-int gpio_cdev_new(const struct gpio_cdev_spec *spec, const char *consumer,
-		  struct gpio_backend **out, char *err, size_t err_size)
+/*
+ * The parts' lines one after the other: guest line i is host line
+ * offsets[i] of its part's chip.  0, -EINVAL (more lines than a guest can
+ * have, a host line twice, a given name clashes) or -ENOMEM, with the
+ * message in @err.
+ */
+static int lines_new(struct gpio_cdev *c, char *err, size_t err_size)
+{
+	unsigned int i, k, n = 0, count = 0;
+	bool read_only = false;
+	int ret;
+
+	for (i = 0; i < c->nparts; i++) {
+		count += c->parts[i].lines.sel.count;
+		read_only = read_only || c->parts[i].lines.sel.read_only;
+	}
+	if (count > GPIO_SELECTION_MAX_LINES) {
+		errbuf_printf(err, err_size,
+			      "its chips give %u lines, more than the 65535 a "
+			      "guest can have; select some",
+			      count);
+		return -EINVAL;
+	}
+	ret = parts_check_unique(c, err, err_size);
+	if (ret)
+		return ret;
+	c->chip_paths = calloc(count + 1u, sizeof(*c->chip_paths));
+	c->host_names = calloc(count + 1u, sizeof(*c->host_names));
+	c->given_names = calloc(count + 1u, sizeof(*c->given_names));
+	c->offsets = calloc(count + 1u, sizeof(*c->offsets));
+	c->lines = calloc(count + 1u, sizeof(*c->lines));
+	if (read_only)
+		c->be.read_only = calloc(count + 1u, 1);
+	if (!c->chip_paths || !c->host_names || !c->given_names ||
+	    !c->offsets || !c->lines || (read_only && !c->be.read_only)) {
+		errbuf_printf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->nparts; i++) {
+		const struct cdev_part *part = &c->parts[i];
+		const struct gpio_selection *sel = &part->lines.sel;
+
+		for (k = 0; k < sel->count; k++, n++) {
+			struct cdev_line *l = &c->lines[n];
+
+			c->chip_paths[n] = gpio_chip_path(part->chip);
+			c->host_names[n] = part->lines.host_names[k];
+			c->given_names[n] =
+				sel->guest_names ? sel->guest_names[k] : NULL;
+			c->offsets[n] = sel->offsets[k];
+			if (sel->read_only)
+				c->be.read_only[n] = sel->read_only[k];
+			l->cdev = c;
+			l->chip = part->chip;
+			l->offset = sel->offsets[k];
+			if (sel->settings)
+				l->settings = sel->settings[k];
+			l->fd = -1;
+		}
+	}
+	/* From here cdev_destroy releases ngpio lines and frees names. */
+	c->be.ngpio = (uint16_t)count;
+	return cdev_guest_names(c, false, &c->be.names, err, err_size);
+}
+
+int gpio_cdev_new_joined(const struct gpio_cdev_spec *parts,
+			 unsigned int nparts, const char *consumer,
+			 struct gpio_backend **out, char *err, size_t err_size)
 {
 	struct gpio_cdev *c;
+	unsigned int i;
 	int ret;
 
 	*out = NULL;
 	errbuf_clear(err, err_size);
 	c = calloc(1, sizeof(*c));
-	if (!c) {
+	if (c)
+		c->parts = calloc(nparts + 1u, sizeof(*c->parts));
+	if (!c || !c->parts) {
+		free(c);
 		errbuf_printf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
 	c->be.ops = &cdev_ops;
 	c->sys = gpio_cdev_sys_get();
 	snprintf(c->consumer, sizeof(c->consumer), "%s", consumer);
-	ret = gpio_chip_open(&spec->chip, &c->chip, err, err_size);
-	if (ret)
-		goto err_destroy;
-	ret = gpio_chip_select_lines(c->chip, &spec->lines, &c->chip_lines, err,
+	for (i = 0; i < nparts; i++) {
+		struct cdev_part *part = &c->parts[i];
+
+		ret = gpio_chip_open(&parts[i].chip, &part->chip, err,
 				     err_size);
-	if (ret)
-		goto err_destroy;
+		if (ret)
+			goto err_destroy;
+		c->nparts++;
+		ret = gpio_chip_select_lines(part->chip, &parts[i].lines,
+					     &part->lines, err, err_size);
+		if (ret)
+			goto err_destroy;
+	}
 	ret = lines_new(c, err, err_size);
 	if (ret)
 		goto err_destroy;
@@ -629,6 +730,12 @@ int gpio_cdev_new(const struct gpio_cdev_spec *spec, const char *consumer,
 err_destroy:
 	cdev_destroy(&c->be);
 	return ret;
+}
+
+int gpio_cdev_new(const struct gpio_cdev_spec *spec, const char *consumer,
+		  struct gpio_backend **out, char *err, size_t err_size)
+{
+	return gpio_cdev_new_joined(spec, 1, consumer, out, err, err_size);
 }
 
 void gpio_cdev_warn_unnamed(const struct gpio_backend *be)
@@ -658,7 +765,7 @@ static int line_try_input(struct cdev_line *l, bool bias_only)
 		s.set &= (uint8_t)~GPIO_LINE_SET_DEBOUNCE;
 	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_IN, 0,
 				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
-	fd = gpio_chip_request_line(l->cdev->chip, l->offset, l->cdev->consumer,
+	fd = gpio_chip_request_line(l->chip, l->offset, l->cdev->consumer,
 				    &cfg);
 	if (fd < 0)
 		return fd;
@@ -670,7 +777,7 @@ static int line_try_input(struct cdev_line *l, bool bias_only)
 static int line_check_settings(struct cdev_line *l, char *err, size_t err_size)
 {
 	const struct gpio_line_settings *s = &l->settings;
-	const char *path = gpio_chip_path(l->cdev->chip);
+	const char *path = gpio_chip_path(l->chip);
 	struct gpio_v2_line_info info;
 	bool debounce = (s->set & GPIO_LINE_SET_DEBOUNCE) && s->debounce_us;
 	bool refused_debounce = false;
@@ -678,7 +785,7 @@ static int line_check_settings(struct cdev_line *l, char *err, size_t err_size)
 
 	if (!settings_want_input(s))
 		return 0;
-	ret = gpio_chip_line_info(l->cdev->chip, l->offset, &info);
+	ret = gpio_chip_line_info(l->chip, l->offset, &info);
 	if (ret) {
 		errbuf_printf(err, err_size, "cannot read line %u of %s: %s",
 			      l->offset, path, strerror(-ret));
@@ -731,10 +838,33 @@ bool gpio_cdev_is(const struct gpio_backend *be)
 	return be && be->ops == &cdev_ops;
 }
 
+unsigned int gpio_cdev_num_chips(const struct gpio_backend *be)
+{
+	return gpio_cdev_is(be) ? ((const struct gpio_cdev *)be)->nparts : 0;
+}
+
+const char *gpio_cdev_chip_path_at(const struct gpio_backend *be,
+				   unsigned int i)
+{
+	const struct gpio_cdev *c = (const struct gpio_cdev *)be;
+
+	return gpio_cdev_is(be) && i < c->nparts
+		       ? gpio_chip_path(c->parts[i].chip)
+		       : NULL;
+}
+
 const char *gpio_cdev_chip_path(const struct gpio_backend *be)
 {
-	return gpio_cdev_is(be)
-		       ? gpio_chip_path(((const struct gpio_cdev *)be)->chip)
+	return gpio_cdev_chip_path_at(be, 0);
+}
+
+const char *gpio_cdev_line_chip_path(const struct gpio_backend *be,
+				     unsigned int line)
+{
+	const struct gpio_cdev *c = (const struct gpio_cdev *)be;
+
+	return gpio_cdev_is(be) && line < be->ngpio
+		       ? gpio_chip_path(c->lines[line].chip)
 		       : NULL;
 }
 
@@ -744,13 +874,27 @@ bool gpio_cdev_shares_line(const struct gpio_backend *a,
 {
 	const struct gpio_cdev *ca = (const struct gpio_cdev *)a;
 	const struct gpio_cdev *cb = (const struct gpio_cdev *)b;
+	unsigned int i, j, first_i = 0, first_j, ia, ib;
 
-	if (!gpio_cdev_is(a) || !gpio_cdev_is(b) ||
-	    gpio_chip_rdev(ca->chip) != gpio_chip_rdev(cb->chip))
+	if (!gpio_cdev_is(a) || !gpio_cdev_is(b))
 		return false;
-	if (!gpio_selection_overlap(&ca->chip_lines.sel, &cb->chip_lines.sel,
-				    line_a, line_b))
-		return false;
-	*offset = ca->chip_lines.sel.offsets[*line_a];
-	return true;
+	for (i = 0; i < ca->nparts; first_i += ca->parts[i++].lines.sel.count) {
+		const struct cdev_part *pa = &ca->parts[i];
+
+		for (j = 0, first_j = 0; j < cb->nparts;
+		     first_j += cb->parts[j++].lines.sel.count) {
+			const struct cdev_part *pb = &cb->parts[j];
+
+			if (gpio_chip_rdev(pa->chip) !=
+				    gpio_chip_rdev(pb->chip) ||
+			    !gpio_selection_overlap(&pa->lines.sel,
+						    &pb->lines.sel, &ia, &ib))
+				continue;
+			*line_a = first_i + ia;
+			*line_b = first_j + ib;
+			*offset = pa->lines.sel.offsets[ia];
+			return true;
+		}
+	}
+	return false;
 }

@@ -3,8 +3,9 @@
  * Host GPIO lines through the Linux GPIO character device, uAPI v2
  * (<linux/gpio.h>), behind the gpio_backend ops.
  *
- * A back-end serves the lines a selection picks from one chip (gpio_chip.h,
- * gpio_selection.h): guest line i is host line offsets[i].  Each line the guest
+ * A back-end serves the lines selections pick from one chip or more joined
+ * (gpio_chip.h, gpio_selection.h): guest line i is the i-th line selected,
+ * the first chip's lines first.  Each line the guest
  * uses is one line request (consumer "vhost-gpio:<socket>"), made when the
  * guest first needs the line and released on SET_DIRECTION NONE and on reset;
  * edges come from the request fd, which sits in the serving thread's event loop
@@ -28,7 +29,7 @@
 #include "gpio_chip.h"
 #include "gpio_selection.h"
 
-/* Which chip, and which of its lines. */
+/* Which chip, and which of its lines (with their settings). */
 struct gpio_cdev_spec {
 	struct gpio_chip_ref chip;
 	struct gpio_selection_spec lines;
@@ -49,6 +50,17 @@ struct gpio_cdev_spec {
  */
 int gpio_cdev_new(const struct gpio_cdev_spec *spec, const char *consumer,
 		  struct gpio_backend **out, char *err, size_t err_size);
+
+/*
+ * As gpio_cdev_new, for one guest chip made of the lines of the @nparts
+ * chips @parts, in order (interrupts, read-only lines, release on reset:
+ * everything per line, whatever its chip).  A chip may come twice (two
+ * selections of it, two paths to it); a host line may not (-EINVAL, chips
+ * compared by device number), nor more than 65535 lines in all.
+ */
+int gpio_cdev_new_joined(const struct gpio_cdev_spec *parts,
+			 unsigned int nparts, const char *consumer,
+			 struct gpio_backend **out, char *err, size_t err_size);
 
 /* "vhost-gpio:" and the last path component of @socket_path, cut to fit. */
 void gpio_cdev_consumer(const char *socket_path,
@@ -83,9 +95,21 @@ bool gpio_cdev_is(const struct gpio_backend *be);
 const char *gpio_cdev_chip_path(const struct gpio_backend *be);
 
 /*
+ * The chips of @be (0 if it is not a character-device back-end), the path
+ * of chip @i (as gpio_cdev_chip_path for 0, NULL past the last) and that of
+ * guest line @line's chip (NULL past the last line).
+ */
+unsigned int gpio_cdev_num_chips(const struct gpio_backend *be);
+const char *gpio_cdev_chip_path_at(const struct gpio_backend *be,
+				   unsigned int i);
+const char *gpio_cdev_line_chip_path(const struct gpio_backend *be,
+				     unsigned int line);
+
+/*
  * Whether @a and @b (character-device back-ends) serve a common host line:
- * the same chip device (st_rdev) and offset.  If so, *@line_a and *@line_b
- * are the guest lines it is in each, and *@offset the host offset.
+ * the same chip device (st_rdev) and offset, of any of their chips.  If
+ * so, *@line_a and *@line_b are the guest lines it is in each, and
+ * *@offset the host offset (of gpio_cdev_line_chip_path(@a, *@line_a)).
  */
 bool gpio_cdev_shares_line(const struct gpio_backend *a,
 			   const struct gpio_backend *b, unsigned int *line_a,

@@ -338,6 +338,44 @@ static void test_settings_errors(void **state)
 	expect_error_exactly("1:1[0(debounce=1ms)]", expected);
 }
 
+/* An entry joining chips: one back-end; its lines shared with no other. */
+static void test_joined_chips(void **state)
+{
+	struct gpio_backend **backends;
+	struct device_list list;
+	char err[512] = "stale", expected[512], text[256];
+
+	assert_int_equal(open_list("0[1,3]+1[0](ro):0[2]+@fake-1[L1]", &list,
+				   &backends, err, sizeof(err)),
+			 0);
+	assert_string_equal(err, "");
+	device_backends_describe(backends[0], err, sizeof(err));
+	snprintf(expected, sizeof(expected),
+		 "host chips %s/gpiochip0 + %s/gpiochip1, 3 lines, some "
+		 "read-only",
+		 dir, dir);
+	assert_string_equal(err, expected);
+	assert_string_equal(backends[0]->names[2], "L0");
+	assert_string_equal(backends[1]->names[1], "L1");
+	device_backends_free(backends, list.count);
+	device_list_free(&list);
+
+	/* A line of the second chip, already another entry's. */
+	snprintf(expected, sizeof(expected),
+		 "--device-list: entry 2 \"0[1]+1[5,0]\": host line 0 of "
+		 "%s/gpiochip1 is already entry 1's guest line 0",
+		 dir);
+	expect_error_exactly("1[0]:0[1]+1[5,0]", expected);
+	/* Twice in one entry, through a symlink. */
+	snprintf(text, sizeof(text), "0[2]+%s/led-chip[2]", dir);
+	snprintf(expected, sizeof(expected),
+		 "--device-list: entry 1 \"%.32s...\": %s/gpiochip0 line 2 "
+		 "(guest line 0) and %s/led-chip line 2 (guest line 1) are "
+		 "the same host line",
+		 text, dir, dir);
+	expect_error_exactly(text, expected);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_shared_lines),
 		cmocka_unit_test(test_no_shared_lines),
 		cmocka_unit_test(test_settings_errors),
+		cmocka_unit_test(test_joined_chips),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -776,6 +776,163 @@ static void test_settings_rejected(void **state)
 	}
 }
 
+/*
+ * Joined chips.
+ */
+
+static void test_joined_chips(void **state)
+{
+	struct device_list list;
+	struct device_spec *spec;
+	const struct device_spec *part;
+
+	/* The issue's example. */
+	spec = parse_one(&list, "0[3,5]+@pinctrl-bcm2711[GPIO17]");
+	assert_string_equal(spec->text, "0[3,5]+@pinctrl-bcm2711[GPIO17]");
+	assert_int_equal(device_spec_nparts(spec), 2);
+	assert_ptr_equal(device_spec_part(spec, 0), spec);
+	assert_int_equal(spec->chip_ref, GPIO_CHIP_REF_NUMBER);
+	assert_int_equal(spec->chip_index, 0);
+	assert_int_equal(spec->nitems, 2);
+	check_item(&spec->items[1], NULL, 5, 5, false);
+	part = device_spec_part(spec, 1);
+	assert_ptr_equal(part, &spec->joined[0]);
+	assert_int_equal(part->kind, DEVICE_KIND_HOST_CHIP);
+	assert_int_equal(part->number, 1);
+	assert_int_equal(part->chip_ref, GPIO_CHIP_REF_LABEL);
+	assert_string_equal(part->chip_name, "pinctrl-bcm2711");
+	check_item(&part->items[0], "GPIO17", 0, 0, false);
+	assert_null(part->joined);
+	assert_true(device_spec_has_names(spec));
+	device_list_free(&list);
+
+	/* Each chip has its own read-only mark and defaults. */
+	spec = parse_one(&list,
+			 "0[1](ro)+1(pull-up)+/dev/gpiochip2[3(name=x)]");
+	assert_int_equal(device_spec_nparts(spec), 3);
+	assert_true(spec->read_only);
+	assert_int_equal(spec->defaults.set, 0);
+	part = device_spec_part(spec, 1);
+	assert_false(part->read_only);
+	assert_null(part->items);
+	check_settings(&part->defaults, SET_BIAS, GPIO_LINE_BIAS_PULL_UP, 0,
+		       false, 0);
+	part = device_spec_part(spec, 2);
+	assert_int_equal(part->chip_ref, GPIO_CHIP_REF_PATH);
+	assert_string_equal(part->chip_name, "/dev/gpiochip2");
+	assert_string_equal(part->items[0].guest_name, "x");
+	assert_false(device_spec_has_names(spec));
+	device_list_free(&list);
+
+	/* The same chip twice parses: the chips decide (device_backends). */
+	spec = parse_one(&list, "0[1]+0[2]");
+	assert_int_equal(spec->joined[0].chip_index, 0);
+	device_list_free(&list);
+
+	/* "+" ends a path or a label; "\+" does not. */
+	spec = parse_one(&list, "/dev/a\\+b+@c\\+d+1");
+	assert_string_equal(spec->chip_name, "/dev/a+b");
+	assert_string_equal(spec->joined[0].chip_name, "c+d");
+	assert_int_equal(spec->joined[1].chip_index, 1);
+	device_list_free(&list);
+	/* In a selection it is part of a name. */
+	spec = parse_one(&list, "0[A+B]");
+	check_item(&spec->items[0], "A+B", 0, 0, false);
+	assert_int_equal(device_spec_nparts(spec), 1);
+	device_list_free(&list);
+}
+
+static void test_joined_entries(void **state)
+{
+	struct device_list list;
+	char err[256] = "";
+
+	assert_int_equal(device_list_parse("0+1:s8:2[1]+3[2(ro)]", &list, err,
+					   sizeof(err)),
+			 0);
+	assert_int_equal(list.count, 3);
+	assert_int_equal(device_spec_nparts(&list.specs[0]), 2);
+	assert_int_equal(list.specs[1].kind, DEVICE_KIND_SIMULATED);
+	assert_int_equal(device_spec_nparts(&list.specs[2]), 2);
+	assert_int_equal(list.specs[2].joined[0].number, 3);
+	check_item(&list.specs[2].joined[0].items[0], NULL, 2, 2, true);
+	device_list_free(&list);
+}
+
+/* @count chips "0+0+...", in @buf. */
+static const char *chips_joined(char *buf, size_t size, unsigned int count)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < count && n + 3 < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s0", i ? "+" : "");
+	return buf;
+}
+
+static void test_joined_rejected(void **state)
+{
+	static const struct {
+		const char *bad, *message, *good;
+	} cases[] = {
+		{"0+",
+		 "entry 1 \"0+\": expected a chip number, an absolute path or "
+		 "@LABEL after \"+\"",
+		 "0+1"},
+		{"0++1", NULL, "0+1"},
+		{"0+s8", NULL, "0+8"},
+		{"0[1]+x", NULL, "0[1]+1"},
+		{"0+[1]", NULL, "0+1[1]"},
+		{"+0",
+		 "entry 1 \"+0\": expected a chip number, an absolute path, "
+		 "@LABEL or \"s\" followed by a number of lines",
+		 "0"},
+		{"s8+0",
+		 "entry 1 \"s8+0\": expected \"s\" followed by a number of "
+		 "lines",
+		 "s8:0"},
+		{"0[1]x+1",
+		 "entry 1 \"0[1]x+1\": unexpected \"x\" after the line "
+		 "selection",
+		 "0[1]+1"},
+		{"0+1x",
+		 "entry 1 \"0+1x\": unexpected \"x\" after the chip "
+		 "number",
+		 "0+1"},
+		{"0+@", "entry 1 \"0+@\": expected a chip label after \"@\"",
+		 "0+@a"},
+		{"0+007",
+		 "entry 1 \"0+007\": numbers are written without leading "
+		 "zeros",
+		 "0+7"},
+		{"0+4096",
+		 "entry 1 \"0+4096\": a host chip number must be 0 to 4095",
+		 "0+4095"},
+		{"0[0-40000]+1[0-40000]",
+		 "entry 1 \"0[0-40000]+1[0-40000]\": selects more than 65535 "
+		 "lines",
+		 "0[0-40000]+1[0-25533]"},
+		{"0(pull-up)+1(name=x)",
+		 "entry 1 \"0(pull-up)+1(name=x)\": name= names one line: "
+		 "write it after a line in the brackets",
+		 "0(pull-up)+1[0(name=x)]"},
+		{"0+1[2(pull-up,pull-down)]", NULL, "0+1[2(pull-up)]"},
+	};
+	char bad[256], good[256];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		check_rejected(cases[i].bad, cases[i].message);
+		check_accepted(cases[i].good);
+	}
+	/* At most 64 chips. */
+	chips_joined(bad, sizeof(bad), 65);
+	chips_joined(good, sizeof(good), 64);
+	check_rejected(bad, "entry 1 \"0+0+0+0+0+0+0+0+0+0+0+0+0+0+0+0+...\": "
+			    "joins more than 64 chips");
+	check_accepted(good);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -805,6 +962,9 @@ int main(void)
 		cmocka_unit_test(test_settings_defaults),
 		cmocka_unit_test(test_settings_names),
 		cmocka_unit_test(test_settings_rejected),
+		cmocka_unit_test(test_joined_chips),
+		cmocka_unit_test(test_joined_entries),
+		cmocka_unit_test(test_joined_rejected),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1889,6 +1889,207 @@ static void test_given_names(void **state)
 	open_fails_exactly("0[1(name=x),2(name=x)]", expected);
 }
 
+/*
+ * One guest chip from several host chips.
+ */
+
+/* gpio_cdev_new_joined() for the one entry @text, as device_backends does. */
+static int joined_new(const char *text, struct gpio_backend **be, char *err,
+		      size_t err_size)
+{
+	struct gpio_cdev_spec parts[8];
+	struct device_list list;
+	unsigned int i, n;
+	char why[512];
+	int ret;
+
+	parse(text, &list);
+	n = device_spec_nparts(&list.specs[0]);
+	assert_true(n <= 8);
+	for (i = 0; i < n; i++) {
+		const struct device_spec *part =
+			device_spec_part(&list.specs[0], i);
+
+		parts[i] = (struct gpio_cdev_spec){device_spec_chip(part),
+						   device_spec_lines(part)};
+	}
+	ret = gpio_cdev_new_joined(parts, n, "vhost-gpio:test0", be, why,
+				   sizeof(why));
+	if (ret < 0)
+		device_spec_error(&list.specs[0], err, err_size, "%s", why);
+	device_list_free(&list);
+	return ret;
+}
+
+static struct gpio_backend *joined_ok(const char *text)
+{
+	struct gpio_backend *be;
+	char err[512] = "";
+
+	assert_int_equal(joined_new(text, &be, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	be->level_changed = on_level;
+	be->watcher = &watcher;
+	return be;
+}
+
+static void joined_fails(const char *text, int ret, const char *expected)
+{
+	struct gpio_backend *be = (void *)1;
+	char err[512];
+
+	assert_int_equal(joined_new(text, &be, err, sizeof(err)), ret);
+	assert_null(be);
+	if (expected)
+		assert_string_equal(err, expected);
+	assert_int_equal(k.open_fds, 0);
+}
+
+static void test_joined_chips(void **state)
+{
+	struct gpio_backend *be =
+		joined_ok("0[LED_A,BTN_1(ro)]+1[2,0](pull-up)+@twin[1]");
+	char path[PATH_MAX];
+	uint8_t v;
+	int fd;
+
+	assert_int_equal(be->ngpio, 5);
+	assert_int_equal(gpio_cdev_num_chips(be), 3);
+	snprintf(path, sizeof(path), "%s/gpiochip1", k.dir);
+	assert_string_equal(gpio_cdev_chip_path_at(be, 1), path);
+	assert_string_equal(gpio_cdev_line_chip_path(be, 3), path);
+	assert_null(gpio_cdev_chip_path_at(be, 3));
+	assert_null(gpio_cdev_line_chip_path(be, 5));
+	snprintf(path, sizeof(path), "%s/gpiochip2", k.dir);
+	assert_string_equal(gpio_cdev_line_chip_path(be, 4), path);
+	/* Names and read-only marks line by line, whatever the chip. */
+	assert_string_equal(be->names[0], "LED_A");
+	assert_string_equal(be->names[1], "BTN_1");
+	assert_null(be->names[2]);
+	assert_null(be->names[4]);
+	assert_non_null(be->read_only);
+	assert_memory_equal(be->read_only, ((uint8_t[]){0, 1, 0, 0, 0}), 5);
+
+	/* Guest line 2 is chip 1's line 2, with chip 1's settings. */
+	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 1),
+			 0);
+	assert_int_equal(k.last_request.offsets[0], 2);
+	check_config(&k.last_request.config,
+		     GPIO_V2_LINE_FLAG_OUTPUT | GPIO_V2_LINE_FLAG_BIAS_PULL_UP,
+		     0, 1);
+	assert_true(k.chips[1].lines[2].is_out);
+	assert_int_equal(k.chips[1].lines[2].value, 1);
+	/* Guest line 0 is chip 0's line 0, without them. */
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
+			 0);
+	check_config(&k.last_request.config, GPIO_V2_LINE_FLAG_OUTPUT, 0, 1);
+	assert_int_equal(k.chips[0].lines[0].value, 1);
+	/* Values from chip 1 line 0 and interrupts from chip 2 line 1. */
+	k.chips[1].lines[0].value = 1;
+	assert_int_equal(be->ops->get_value(be, 3, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(
+		be->ops->set_irq_type(be, 4, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
+		0);
+	fd = request_fd_of(2, 1);
+	assert_true(watched(fd));
+	queue_event(2, 1, GPIO_V2_LINE_EVENT_RISING_EDGE);
+	fire(fd);
+	assert_int_equal(reports.count, 1);
+	assert_int_equal(reports.lines[0], 4);
+	assert_int_equal(reports.levels[0], 1);
+	/* A reset releases the lines of every chip. */
+	be->ops->reset(be);
+	assert_false(watched(fd));
+	assert_int_equal(request_fd_of(0, 0), -1);
+	assert_int_equal(request_fd_of(1, 2), -1);
+	assert_int_equal(request_fd_of(2, 1), -1);
+	assert_untouched_except(0, 1u << 0);
+	assert_untouched_except(1, 1u << 0 | 1u << 2);
+	assert_untouched_except(2, 1u << 1);
+	gpio_backend_destroy(be);
+
+	/* One chip twice, other lines of it: as one selection. */
+	be = joined_ok("0[1]+0[2]");
+	assert_int_equal(be->ngpio, 2);
+	assert_int_equal(gpio_cdev_num_chips(be), 2);
+	assert_string_equal(be->names[1], "BTN_1");
+	assert_null(be->read_only);
+	gpio_backend_destroy(be);
+}
+
+static void test_joined_errors(void **state)
+{
+	char expected[512];
+
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"0[1]+0[3,1]\": host line 1 of %s/gpiochip0 is "
+		 "selected twice (guest lines 0 and 2)",
+		 k.dir);
+	joined_fails("0[1]+0[3,1]", -EINVAL, expected);
+	/* Chip 2 is chip 0 under another name (device number). */
+	k.chips[2].rdev = k.chips[0].rdev;
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"1+0[1]+2[1]\": %s/gpiochip0 line 1 (guest line 4) "
+		 "and %s/gpiochip2 line 1 (guest line 5) are the same host "
+		 "line",
+		 k.dir, k.dir);
+	joined_fails("1+0[1]+2[1]", -EINVAL, expected);
+	k.chips[2].rdev = makedev(254, 2);
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"0[1]+3[1]\": %s/gpiochip3 does not exist", k.dir);
+	joined_fails("0[1]+3[1]", -ENOENT, expected);
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"0[1]+1[4]\": line 4 is not on %s/gpiochip1, which "
+		 "has 4 lines",
+		 k.dir);
+	joined_fails("0[1]+1[4]", -EINVAL, expected);
+	/* Names are the guest's: unique across the chips. */
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"0[LED_A]+1[0(name=LED_A)]\": guest line 1 "
+		 "(%s/gpiochip1 line 0) is given the name \"LED_A\", which "
+		 "guest line 0 (%s/gpiochip0 line 0) has from the host; give "
+		 "that line another name too",
+		 k.dir, k.dir);
+	joined_fails("0[LED_A]+1[0(name=LED_A)]", -EINVAL, expected);
+}
+
+/* Host names repeated across the chips: later ones unnamed, as in one. */
+static void test_joined_duplicate_names(void **state)
+{
+	struct gpio_backend *be;
+
+	strcpy(k.chips[1].lines[3].name, "LED_B");
+	be = joined_ok("0[LED_B]+1[3]");
+	assert_string_equal(be->names[0], "LED_B");
+	assert_null(be->names[1]);
+	gpio_backend_destroy(be);
+}
+
+static void test_joined_shares_line(void **state)
+{
+	struct gpio_backend *a = joined_ok("0[3]+1[1,2]");
+	struct gpio_backend *b = open_ok("1[2]");
+	struct gpio_backend *c = joined_ok("0[4]+1[3]");
+	unsigned int la, lb;
+	uint32_t offset;
+	char path[PATH_MAX];
+
+	assert_true(gpio_cdev_shares_line(a, b, &la, &lb, &offset));
+	assert_int_equal(la, 2);
+	assert_int_equal(lb, 0);
+	assert_int_equal(offset, 2);
+	snprintf(path, sizeof(path), "%s/gpiochip1", k.dir);
+	assert_string_equal(gpio_cdev_line_chip_path(a, la), path);
+	assert_true(gpio_cdev_shares_line(b, a, &la, &lb, &offset));
+	assert_int_equal(la, 0);
+	assert_int_equal(lb, 2);
+	assert_false(gpio_cdev_shares_line(a, c, &la, &lb, &offset));
+	gpio_backend_destroy(a);
+	gpio_backend_destroy(b);
+	gpio_backend_destroy(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1947,6 +2148,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_settings, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_given_names, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_joined_chips, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_joined_errors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_joined_duplicate_names,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_joined_shares_line, setup,
 						teardown),
 	};
 
