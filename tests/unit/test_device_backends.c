@@ -309,6 +309,20 @@ static void expect_error_exactly(const char *text, const char *expected)
 	device_list_free(&list);
 }
 
+/* @text opens its back-ends. */
+static void expect_opens(const char *text)
+{
+	struct gpio_backend **backends;
+	struct device_list list;
+	char err[512] = "stale";
+
+	assert_int_equal(open_list(text, &list, &backends, err, sizeof(err)),
+			 0);
+	assert_string_equal(err, "");
+	device_backends_free(backends, list.count);
+	device_list_free(&list);
+}
+
 /*
  * What the back-end finds wrong with the settings, said about the entry:
  * a name given twice, a debounce period the kernel refuses (this fake
@@ -325,17 +339,20 @@ static void test_settings_errors(void **state)
 		 "line another name too",
 		 dir, dir);
 	expect_error_exactly("s8:0[1(name=L2),2]", expected);
+	expect_opens("s8:0[1(name=X2),2]");
 	snprintf(expected, sizeof(expected),
 		 "--device-list: entry 2 \"1[0,3(pull-up,debounce=10ms)]\": "
 		 "%s/gpiochip1 line 3 (guest line 1): the kernel refuses a "
 		 "debounce period of 10000 us: Invalid argument",
 		 dir);
 	expect_error_exactly("0[1]:1[0,3(pull-up,debounce=10ms)]", expected);
+	expect_opens("0[1]:1[0,3(pull-up)]");
 	snprintf(expected, sizeof(expected),
 		 "--device-list: entry 2 \"1[0(debounce=1ms)]\": host line 0 "
 		 "of %s/gpiochip1 is already entry 1's guest line 0",
 		 dir);
 	expect_error_exactly("1:1[0(debounce=1ms)]", expected);
+	expect_opens("1[1-3]:1[0(pull-up)]");
 }
 
 /* An entry joining chips: one back-end; its lines shared with no other. */
@@ -366,6 +383,7 @@ static void test_joined_chips(void **state)
 		 "%s/gpiochip1 is already entry 1's guest line 0",
 		 dir);
 	expect_error_exactly("1[0]:0[1]+1[5,0]", expected);
+	expect_opens("1[0]:0[1]+1[5,1]");
 	/* Twice in one entry, through a symlink. */
 	snprintf(text, sizeof(text), "0[2]+%s/led-chip[2]", dir);
 	snprintf(expected, sizeof(expected),
@@ -374,6 +392,8 @@ static void test_joined_chips(void **state)
 		 "the same host line",
 		 text, dir, dir);
 	expect_error_exactly(text, expected);
+	snprintf(text, sizeof(text), "0[2]+%s/led-chip[3]", dir);
+	expect_opens(text);
 }
 
 int main(void)

@@ -1926,7 +1926,8 @@ static struct gpio_backend *joined_ok(const char *text)
 	struct gpio_backend *be;
 	char err[512] = "";
 
-	assert_int_equal(joined_new(text, &be, err, sizeof(err)), 0);
+	if (joined_new(text, &be, err, sizeof(err)) != 0)
+		fail_msg("%s: %s", text, err);
 	assert_string_equal(err, "");
 	be->level_changed = on_level;
 	be->watcher = &watcher;
@@ -1942,6 +1943,13 @@ static void joined_fails(const char *text, int ret, const char *expected)
 	assert_null(be);
 	if (expected)
 		assert_string_equal(err, expected);
+	assert_int_equal(k.open_fds, 0);
+}
+
+/* @text opens, and releases every chip again. */
+static void joined_opens(const char *text)
+{
+	gpio_backend_destroy(joined_ok(text));
 	assert_int_equal(k.open_fds, 0);
 }
 
@@ -2027,6 +2035,7 @@ static void test_joined_errors(void **state)
 		 "selected twice (guest lines 0 and 2)",
 		 k.dir);
 	joined_fails("0[1]+0[3,1]", -EINVAL, expected);
+	joined_opens("0[1]+0[3,2]");
 	/* Chip 2 is chip 0 under another name (device number). */
 	k.chips[2].rdev = k.chips[0].rdev;
 	snprintf(expected, sizeof(expected),
@@ -2035,15 +2044,18 @@ static void test_joined_errors(void **state)
 		 "line",
 		 k.dir, k.dir);
 	joined_fails("1+0[1]+2[1]", -EINVAL, expected);
+	joined_opens("1+0[1]+2[0]");
 	k.chips[2].rdev = makedev(254, 2);
 	snprintf(expected, sizeof(expected),
 		 "entry 1 \"0[1]+3[1]\": %s/gpiochip3 does not exist", k.dir);
 	joined_fails("0[1]+3[1]", -ENOENT, expected);
+	joined_opens("0[1]+2[1]");
 	snprintf(expected, sizeof(expected),
 		 "entry 1 \"0[1]+1[4]\": line 4 is not on %s/gpiochip1, which "
 		 "has 4 lines",
 		 k.dir);
 	joined_fails("0[1]+1[4]", -EINVAL, expected);
+	joined_opens("0[1]+1[3]");
 	/* Names are the guest's: unique across the chips. */
 	snprintf(expected, sizeof(expected),
 		 "entry 1 \"0[LED_A]+1[0(name=LED_A)]\": guest line 1 "
@@ -2052,6 +2064,7 @@ static void test_joined_errors(void **state)
 		 "that line another name too",
 		 k.dir, k.dir);
 	joined_fails("0[LED_A]+1[0(name=LED_A)]", -EINVAL, expected);
+	joined_opens("0[LED_A]+1[0(name=LED_Z)]");
 }
 
 /* Host names repeated across the chips: later ones unnamed, as in one. */
