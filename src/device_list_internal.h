@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Shared by the files of the --device-list parser, for them only (other
  * modules use device_list.h): device_list.c (entries, chips, line

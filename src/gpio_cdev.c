@@ -4,188 +4,25 @@
  *
  * Two layers here, each only calling down: the ops (what the device model
  * asks for a line) and line requests (one GPIO_V2_GET_LINE_IOCTL per line,
- * reconfigured in place).  Below them, the chip (gpio_chip.c) and the
- * system calls the unit tests replace (gpio_cdev_sys.c).  Which lines the
- * guest gets and what they are called is worked out in gpio_selection.c
- * from the names the chip reads.
+ * reconfigured in place, with what gpio_cdev_config.c builds).  Below them,
+ * the chip (gpio_chip.c) and the system calls the unit tests replace
+ * (gpio_cdev_sys.c).  Making a back-end from the chips of an entry is
+ * gpio_cdev_setup.c's; which lines the guest gets and what they are called
+ * is worked out in gpio_selection.c from the names the chip reads.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/virtio_gpio.h>
 
 #include "ascii.h"
-#include "errbuf.h"
-#include "gpio_cdev.h"
-#include "gpio_cdev_sys.h"
+#include "gpio_cdev_internal.h"
 #include "gpio_selection.h"
 #include "log.h"
 
 /* Edge events read per read(2) call. */
 #define EVENT_BATCH 16
-
-/* The state of one guest line, that is one selected host line. */
-struct cdev_line {
-	struct gpio_cdev *cdev;
-	struct gpio_chip *chip; /* its chip's */
-	uint32_t offset;	/* on the host chip */
-	/* The operator's, in every request and reconfiguration. */
-	struct gpio_line_settings settings;
-	int fd; /* the line request, -1 while released */
-	/* What the request says, valid while fd >= 0: */
-	uint8_t dir;	   /* enum gpio_direction; NONE: "as is" */
-	uint8_t out_value; /* driven when dir is OUT */
-	uint8_t irq_type;  /* VIRTIO_GPIO_IRQ_TYPE_*: edge detection on */
-	uint8_t watched;   /* fd is in the event loop */
-};
-
-/* One chip of the back-end and the lines it gives, in guest order. */
-struct cdev_part {
-	struct gpio_chip *chip;
-	struct gpio_chip_lines lines;
-};
-
-struct gpio_cdev {
-	struct gpio_backend be; /* first: the ops get &be */
-	const struct gpio_cdev_sys *sys;
-	char consumer[GPIO_MAX_NAME_SIZE];
-	/* The chips joined, in order: their lines one after the other. */
-	struct cdev_part *parts;
-	unsigned int nparts;
-	/*
-	 * Per guest line, pointing into the parts (for the names and their
-	 * warnings): its chip's path, host name, given name and offset.
-	 */
-	const char **chip_paths;
-	const char **host_names;
-	const char **given_names;
-	uint32_t *offsets;
-	struct cdev_line *lines; /* be.ngpio entries */
-};
-
-static const struct gpio_backend_ops cdev_ops;
-
-void gpio_cdev_consumer(const char *socket_path,
-			char consumer[GPIO_MAX_NAME_SIZE])
-{
-	const char *slash = strrchr(socket_path, '/');
-
-	/* snprintf cuts what does not fit: the kernel keeps 31 bytes. */
-	snprintf(consumer, GPIO_MAX_NAME_SIZE, "vhost-gpio:%s",
-		 slash ? slash + 1 : socket_path);
-}
-
-/*
- * Line configuration.
- */
-
-static uint64_t irq_edge_flags(uint8_t irq_type)
-{
-	switch (irq_type) {
-	case VIRTIO_GPIO_IRQ_TYPE_NONE:
-		return 0;
-	case VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING:
-		return GPIO_V2_LINE_FLAG_EDGE_RISING;
-	case VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING:
-		return GPIO_V2_LINE_FLAG_EDGE_FALLING;
-	default:
-		/* EDGE_BOTH and the level types. */
-		return GPIO_V2_LINE_FLAG_EDGE_RISING |
-		       GPIO_V2_LINE_FLAG_EDGE_FALLING;
-	}
-}
-
-void gpio_cdev_line_config(enum gpio_direction dir, uint8_t out_value,
-			   uint8_t irq_type, struct gpio_v2_line_config *cfg)
-{
-	gpio_cdev_line_config_with(NULL, dir, out_value, irq_type, cfg);
-}
-
-static uint64_t bias_flag(const struct gpio_line_settings *s)
-{
-	if (!(s->set & GPIO_LINE_SET_BIAS))
-		return 0;
-	switch (s->bias) {
-	case GPIO_LINE_BIAS_PULL_UP:
-		return GPIO_V2_LINE_FLAG_BIAS_PULL_UP;
-	case GPIO_LINE_BIAS_PULL_DOWN:
-		return GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN;
-	case GPIO_LINE_BIAS_DISABLED:
-		return GPIO_V2_LINE_FLAG_BIAS_DISABLED;
-	default:
-		return 0;
-	}
-}
-
-static uint64_t drive_flag(const struct gpio_line_settings *s)
-{
-	if (!(s->set & GPIO_LINE_SET_DRIVE))
-		return 0;
-	switch (s->drive) {
-	case GPIO_LINE_DRIVE_OPEN_DRAIN:
-		return GPIO_V2_LINE_FLAG_OPEN_DRAIN;
-	case GPIO_LINE_DRIVE_OPEN_SOURCE:
-		return GPIO_V2_LINE_FLAG_OPEN_SOURCE;
-	default:
-		return 0; /* push-pull: no flag */
-	}
-}
-
-static void config_add_attr(struct gpio_v2_line_config *cfg,
-			    struct gpio_v2_line_attribute attr)
-{
-	cfg->attrs[cfg->num_attrs].attr = attr;
-	cfg->attrs[cfg->num_attrs].mask = 1;
-	cfg->num_attrs++;
-}
-
-void gpio_cdev_line_config_with(const struct gpio_line_settings *s,
-				enum gpio_direction dir, uint8_t out_value,
-				uint8_t irq_type,
-				struct gpio_v2_line_config *cfg)
-{
-	uint64_t edges = irq_edge_flags(irq_type);
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->flags = edges;
-	if (dir == GPIO_DIRECTION_OUT) {
-		cfg->flags |= GPIO_V2_LINE_FLAG_OUTPUT;
-		/* The value goes with the direction: no glitch. */
-		config_add_attr(
-			cfg, (struct gpio_v2_line_attribute){
-				     .id = GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES,
-				     .values = out_value ? 1 : 0});
-	} else if (dir == GPIO_DIRECTION_IN || edges) {
-		cfg->flags |= GPIO_V2_LINE_FLAG_INPUT;
-	}
-	if (!s)
-		return;
-	/* Logical values in both directions, and "as is" too. */
-	if ((s->set & GPIO_LINE_SET_ACTIVE_LOW) && s->active_low)
-		cfg->flags |= GPIO_V2_LINE_FLAG_ACTIVE_LOW;
-	/* The kernel takes a bias with a direction only, */
-	if (cfg->flags & (GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_OUTPUT))
-		cfg->flags |= bias_flag(s);
-	/* a drive on an output only, */
-	if (cfg->flags & GPIO_V2_LINE_FLAG_OUTPUT)
-		cfg->flags |= drive_flag(s);
-	/* and a debounce period on an input only. */
-	if ((cfg->flags & GPIO_V2_LINE_FLAG_INPUT) &&
-	    (s->set & GPIO_LINE_SET_DEBOUNCE) && s->debounce_us)
-		config_add_attr(cfg,
-				(struct gpio_v2_line_attribute){
-					.id = GPIO_V2_LINE_ATTR_ID_DEBOUNCE,
-					.debounce_period_us = s->debounce_us});
-}
-
-/* Whether @s means anything to an input only (a bias, a debounce period). */
-static bool settings_want_input(const struct gpio_line_settings *s)
-{
-	return bias_flag(s) ||
-	       ((s->set & GPIO_LINE_SET_DEBOUNCE) && s->debounce_us);
-}
 
 /*
  * Line requests.
@@ -194,11 +31,6 @@ static bool settings_want_input(const struct gpio_line_settings *s)
 static struct gpio_cdev *to_cdev(struct gpio_backend *be)
 {
 	return (struct gpio_cdev *)be;
-}
-
-static unsigned int line_index(const struct cdev_line *l)
-{
-	return (unsigned int)(l - l->cdev->lines);
 }
 
 /*
@@ -222,7 +54,8 @@ static void line_warn(struct cdev_line *l, const char *what, int err)
 		snprintf(why, sizeof(why), "%s", strerror(-err));
 	}
 	log_warn("%s line %u (guest line %u): cannot %s: %s",
-		 gpio_chip_path(l->chip), l->offset, line_index(l), what, why);
+		 gpio_chip_path(l->chip), l->offset, gpio_cdev_line_index(l),
+		 what, why);
 }
 
 /* Throws away the edge events queued in the request. */
@@ -264,7 +97,7 @@ static void line_ready(void *arg)
 	struct cdev_line *l = arg;
 	struct gpio_cdev *c = l->cdev;
 	struct gpio_v2_line_event events[EVENT_BATCH];
-	unsigned int line = line_index(l);
+	unsigned int line = gpio_cdev_line_index(l);
 	int fd = l->fd;
 	ssize_t n, i;
 
@@ -440,7 +273,7 @@ static enum gpio_direction as_is_direction(struct cdev_line *l)
 {
 	struct gpio_v2_line_info info;
 
-	if (!settings_want_input(&l->settings) ||
+	if (!gpio_cdev_settings_want_input(&l->settings) ||
 	    gpio_chip_line_info(l->chip, l->offset, &info) ||
 	    (info.flags & GPIO_V2_LINE_FLAG_OUTPUT))
 		return GPIO_DIRECTION_NONE;
@@ -553,7 +386,7 @@ static int cdev_set_irq_type(struct gpio_backend *be, unsigned int line,
 	return ret;
 }
 
-static const struct gpio_backend_ops cdev_ops = {
+const struct gpio_backend_ops gpio_cdev_ops = {
 	.destroy = cdev_destroy,
 	.reset = cdev_reset,
 	.set_direction = cdev_set_direction,
@@ -562,339 +395,3 @@ static const struct gpio_backend_ops cdev_ops = {
 	.get_direction = cdev_get_direction,
 	.set_irq_type = cdev_set_irq_type,
 };
-
-/*
- * The names the guest sees: the given ones, else the host's (see
- * gpio_selection_guest_names_given); with @warn, those it does not see are
- * logged.  0, -EINVAL (a given name clashes) or -ENOMEM, the message in
- * @err.
- */
-static int cdev_guest_names(const struct gpio_cdev *c, bool warn, char ***out,
-			    char *err, size_t err_size)
-{
-	return gpio_selection_guest_names_given(
-		c->chip_paths, c->host_names, c->given_names, c->offsets,
-		c->be.ngpio, warn, out, err, err_size);
-}
-
-/*
- * No host line in two parts: chips compared by device number, since two
- * paths may name one chip.  0, or -EINVAL with the message set.
- */
-static int parts_check_unique(const struct gpio_cdev *c, char *err,
-			      size_t err_size)
-{
-	unsigned int i, j, ia, ib, first_i = 0, first_j;
-
-	for (i = 0; i < c->nparts; first_i += c->parts[i++].lines.sel.count) {
-		const struct cdev_part *a = &c->parts[i];
-
-		first_j = first_i + a->lines.sel.count;
-		for (j = i + 1; j < c->nparts;
-		     first_j += c->parts[j++].lines.sel.count) {
-			const struct cdev_part *b = &c->parts[j];
-			const char *pa = gpio_chip_path(a->chip);
-			const char *pb = gpio_chip_path(b->chip);
-			uint32_t offset;
-
-			if (gpio_chip_rdev(a->chip) !=
-				    gpio_chip_rdev(b->chip) ||
-			    !gpio_selection_overlap(&a->lines.sel,
-						    &b->lines.sel, &ia, &ib))
-				continue;
-			offset = a->lines.sel.offsets[ia];
-			if (!strcmp(pa, pb))
-				errbuf_printf(err, err_size,
-					      "host line %u of %s is selected "
-					      "twice (guest lines %u and %u)",
-					      offset, pa, first_i + ia,
-					      first_j + ib);
-			else
-				errbuf_printf(err, err_size,
-					      "%s line %u (guest line %u) and "
-					      "%s line %u (guest line %u) are "
-					      "the same host line",
-					      pa, offset, first_i + ia, pb,
-					      offset, first_j + ib);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-/*
- * The parts' lines one after the other: guest line i is host line
- * offsets[i] of its part's chip.  0, -EINVAL (more lines than a guest can
- * have, a host line twice, a given name clashes) or -ENOMEM, with the
- * message in @err.
- */
-static int lines_new(struct gpio_cdev *c, char *err, size_t err_size)
-{
-	unsigned int i, k, n = 0, count = 0;
-	bool read_only = false;
-	int ret;
-
-	for (i = 0; i < c->nparts; i++) {
-		count += c->parts[i].lines.sel.count;
-		read_only = read_only || c->parts[i].lines.sel.read_only;
-	}
-	if (count > GPIO_SELECTION_MAX_LINES) {
-		errbuf_printf(err, err_size,
-			      "its chips give %u lines, more than the 65535 a "
-			      "guest can have; select some",
-			      count);
-		return -EINVAL;
-	}
-	ret = parts_check_unique(c, err, err_size);
-	if (ret)
-		return ret;
-	c->chip_paths = calloc(count + 1u, sizeof(*c->chip_paths));
-	c->host_names = calloc(count + 1u, sizeof(*c->host_names));
-	c->given_names = calloc(count + 1u, sizeof(*c->given_names));
-	c->offsets = calloc(count + 1u, sizeof(*c->offsets));
-	c->lines = calloc(count + 1u, sizeof(*c->lines));
-	if (read_only)
-		c->be.read_only = calloc(count + 1u, 1);
-	if (!c->chip_paths || !c->host_names || !c->given_names ||
-	    !c->offsets || !c->lines || (read_only && !c->be.read_only)) {
-		errbuf_printf(err, err_size, "out of memory");
-		return -ENOMEM;
-	}
-	for (i = 0; i < c->nparts; i++) {
-		const struct cdev_part *part = &c->parts[i];
-		const struct gpio_selection *sel = &part->lines.sel;
-
-		for (k = 0; k < sel->count; k++, n++) {
-			struct cdev_line *l = &c->lines[n];
-
-			c->chip_paths[n] = gpio_chip_path(part->chip);
-			c->host_names[n] = part->lines.host_names[k];
-			c->given_names[n] =
-				sel->guest_names ? sel->guest_names[k] : NULL;
-			c->offsets[n] = sel->offsets[k];
-			if (sel->read_only)
-				c->be.read_only[n] = sel->read_only[k];
-			l->cdev = c;
-			l->chip = part->chip;
-			l->offset = sel->offsets[k];
-			if (sel->settings)
-				l->settings = sel->settings[k];
-			l->fd = -1;
-		}
-	}
-	/* From here cdev_destroy releases ngpio lines and frees names. */
-	c->be.ngpio = (uint16_t)count;
-	return cdev_guest_names(c, false, &c->be.names, err, err_size);
-}
-
-int gpio_cdev_new_joined(const struct gpio_cdev_spec *parts,
-			 unsigned int nparts, const char *consumer,
-			 struct gpio_backend **out, char *err, size_t err_size)
-{
-	struct gpio_cdev *c;
-	unsigned int i;
-	int ret;
-
-	*out = NULL;
-	errbuf_clear(err, err_size);
-	c = calloc(1, sizeof(*c));
-	if (c)
-		c->parts = calloc(nparts + 1u, sizeof(*c->parts));
-	if (!c || !c->parts) {
-		free(c);
-		errbuf_printf(err, err_size, "out of memory");
-		return -ENOMEM;
-	}
-	c->be.ops = &cdev_ops;
-	c->sys = gpio_cdev_sys_get();
-	snprintf(c->consumer, sizeof(c->consumer), "%s", consumer);
-	for (i = 0; i < nparts; i++) {
-		struct cdev_part *part = &c->parts[i];
-
-		ret = gpio_chip_open(&parts[i].chip, &part->chip, err,
-				     err_size);
-		if (ret)
-			goto err_destroy;
-		c->nparts++;
-		ret = gpio_chip_select_lines(part->chip, &parts[i].lines,
-					     &part->lines, err, err_size);
-		if (ret)
-			goto err_destroy;
-	}
-	ret = lines_new(c, err, err_size);
-	if (ret)
-		goto err_destroy;
-	*out = &c->be;
-	return 0;
-
-err_destroy:
-	cdev_destroy(&c->be);
-	return ret;
-}
-
-int gpio_cdev_new(const struct gpio_cdev_spec *spec, const char *consumer,
-		  struct gpio_backend **out, char *err, size_t err_size)
-{
-	return gpio_cdev_new_joined(spec, 1, consumer, out, err, err_size);
-}
-
-void gpio_cdev_warn_unnamed(const struct gpio_backend *be)
-{
-	const struct gpio_cdev *c = (const struct gpio_cdev *)be;
-	char **names;
-
-	if (!gpio_cdev_is(be))
-		return;
-	/* The same names again, this time saying what was left out. */
-	if (!cdev_guest_names(c, true, &names, NULL, 0))
-		gpio_selection_names_free(names, be->ngpio);
-}
-
-/*
- * A trial request of @l as an input with its settings, released at once:
- * 0 if the kernel takes them, else -errno.  @bias_only leaves out the
- * debounce period.
- */
-static int line_try_input(struct cdev_line *l, bool bias_only)
-{
-	struct gpio_line_settings s = l->settings;
-	struct gpio_v2_line_config cfg;
-	int fd;
-
-	if (bias_only)
-		s.set &= (uint8_t)~GPIO_LINE_SET_DEBOUNCE;
-	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_IN, 0,
-				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
-	fd = gpio_chip_request_line(l->chip, l->offset, l->cdev->consumer,
-				    &cfg);
-	if (fd < 0)
-		return fd;
-	l->cdev->sys->close(fd);
-	return 0;
-}
-
-/* Whether the kernel takes @l's bias and debounce period: 0 or -errno. */
-static int line_check_settings(struct cdev_line *l, char *err, size_t err_size)
-{
-	const struct gpio_line_settings *s = &l->settings;
-	const char *path = gpio_chip_path(l->chip);
-	struct gpio_v2_line_info info;
-	bool debounce = (s->set & GPIO_LINE_SET_DEBOUNCE) && s->debounce_us;
-	bool refused_debounce = false;
-	int ret;
-
-	if (!settings_want_input(s))
-		return 0;
-	ret = gpio_chip_line_info(l->chip, l->offset, &info);
-	if (ret) {
-		errbuf_printf(err, err_size, "cannot read line %u of %s: %s",
-			      l->offset, path, strerror(-ret));
-		return ret;
-	}
-	/* Not ours to try: held by someone else, or driving something. */
-	if (info.flags & (GPIO_V2_LINE_FLAG_USED | GPIO_V2_LINE_FLAG_OUTPUT))
-		return 0;
-	ret = line_try_input(l, false);
-	if (ret == 0 || ret == -EBUSY)
-		return 0;
-	if (debounce && bias_flag(s))
-		refused_debounce = line_try_input(l, true) == 0;
-	else
-		refused_debounce = debounce;
-	if (refused_debounce)
-		errbuf_printf(err, err_size,
-			      "%s line %u (guest line %u): the kernel refuses "
-			      "a debounce period of %" PRIu32 " us: %s",
-			      path, l->offset, line_index(l), s->debounce_us,
-			      strerror(-ret));
-	else
-		errbuf_printf(err, err_size,
-			      "%s line %u (guest line %u): the kernel refuses "
-			      "its bias: %s",
-			      path, l->offset, line_index(l), strerror(-ret));
-	return ret;
-}
-
-int gpio_cdev_check_settings(struct gpio_backend *be, char *err,
-			     size_t err_size)
-{
-	struct gpio_cdev *c = to_cdev(be);
-	unsigned int i;
-	int ret;
-
-	errbuf_clear(err, err_size);
-	if (!gpio_cdev_is(be))
-		return 0;
-	for (i = 0; i < be->ngpio; i++) {
-		ret = line_check_settings(&c->lines[i], err, err_size);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-bool gpio_cdev_is(const struct gpio_backend *be)
-{
-	return be && be->ops == &cdev_ops;
-}
-
-unsigned int gpio_cdev_num_chips(const struct gpio_backend *be)
-{
-	return gpio_cdev_is(be) ? ((const struct gpio_cdev *)be)->nparts : 0;
-}
-
-const char *gpio_cdev_chip_path_at(const struct gpio_backend *be,
-				   unsigned int i)
-{
-	const struct gpio_cdev *c = (const struct gpio_cdev *)be;
-
-	return gpio_cdev_is(be) && i < c->nparts
-		       ? gpio_chip_path(c->parts[i].chip)
-		       : NULL;
-}
-
-const char *gpio_cdev_chip_path(const struct gpio_backend *be)
-{
-	return gpio_cdev_chip_path_at(be, 0);
-}
-
-const char *gpio_cdev_line_chip_path(const struct gpio_backend *be,
-				     unsigned int line)
-{
-	const struct gpio_cdev *c = (const struct gpio_cdev *)be;
-
-	return gpio_cdev_is(be) && line < be->ngpio
-		       ? gpio_chip_path(c->lines[line].chip)
-		       : NULL;
-}
-
-bool gpio_cdev_shares_line(const struct gpio_backend *a,
-			   const struct gpio_backend *b, unsigned int *line_a,
-			   unsigned int *line_b, uint32_t *offset)
-{
-	const struct gpio_cdev *ca = (const struct gpio_cdev *)a;
-	const struct gpio_cdev *cb = (const struct gpio_cdev *)b;
-	unsigned int i, j, first_i = 0, first_j, ia, ib;
-
-	if (!gpio_cdev_is(a) || !gpio_cdev_is(b))
-		return false;
-	for (i = 0; i < ca->nparts; first_i += ca->parts[i++].lines.sel.count) {
-		const struct cdev_part *pa = &ca->parts[i];
-
-		for (j = 0, first_j = 0; j < cb->nparts;
-		     first_j += cb->parts[j++].lines.sel.count) {
-			const struct cdev_part *pb = &cb->parts[j];
-
-			if (gpio_chip_rdev(pa->chip) !=
-				    gpio_chip_rdev(pb->chip) ||
-			    !gpio_selection_overlap(&pa->lines.sel,
-						    &pb->lines.sel, &ia, &ib))
-				continue;
-			*line_a = first_i + ia;
-			*line_b = first_j + ib;
-			*offset = pa->lines.sel.offsets[ia];
-			return true;
-		}
-	}
-	return false;
-}

@@ -145,4 +145,11 @@ void gpio_cdev_line_config_with(const struct gpio_line_settings *s,
 				uint8_t irq_type,
 				struct gpio_v2_line_config *cfg);
 
+/*
+ * Whether @s means anything to an input only (a bias, a debounce period):
+ * a line read before the guest chose its direction is then requested as an
+ * input, and the start-up check tries it.
+ */
+bool gpio_cdev_settings_want_input(const struct gpio_line_settings *s);
+
 #endif
