@@ -138,9 +138,48 @@ static int range_parse(struct device_list_cursor *c, const char *word,
 	return 0;
 }
 
-/* One item of a selection, with its marker. */
-static int item_parse(struct device_list_cursor *c, struct gpio_line_item *item)
+/* How messages name @spec's chip: "/dev/gpiochipN", its path or "@LABEL". */
+static void chip_where(const struct device_spec *spec, char *buf, size_t size)
 {
+	char quoted[DEVICE_LIST_QUOTE_SIZE];
+
+	if (spec->chip_ref == GPIO_CHIP_REF_NUMBER) {
+		snprintf(buf, size, "/dev/gpiochip%u", spec->chip_index);
+		return;
+	}
+	device_list_quote(spec->chip_name, strlen(spec->chip_name), quoted,
+			  sizeof(quoted));
+	snprintf(buf, size, "%s%s",
+		 spec->chip_ref == GPIO_CHIP_REF_LABEL ? "@" : "", quoted);
+}
+
+/* The settings group of @item (of @spec's chip), at the cursor. */
+static int item_settings_parse(struct device_list_cursor *c,
+			       const struct device_spec *spec,
+			       struct gpio_line_item *item, size_t start)
+{
+	char group[DEVICE_LIST_QUOTE_SIZE], chip[DEVICE_LIST_QUOTE_SIZE + 16];
+	char text[DEVICE_LIST_QUOTE_SIZE],
+		where[sizeof(chip) + sizeof(text) + 8];
+	bool one = item->name || item->first == item->last;
+
+	chip_where(spec, chip, sizeof(chip));
+	device_list_quote(c->e->text + start, c->pos - start, text,
+			  sizeof(text));
+	snprintf(where, sizeof(where), "%s line%s %s", chip, one ? "" : "s",
+		 text);
+	return device_list_settings_parse(
+		c, one ? SETTINGS_OF_LINE : SETTINGS_OF_RANGE, where,
+		&item->settings, &item->read_only, &item->guest_name, group,
+		sizeof(group));
+}
+
+/* One item of @spec's selection, with its settings. */
+static int item_parse(struct device_list_cursor *c,
+		      const struct device_spec *spec,
+		      struct gpio_line_item *item)
+{
+	size_t start = c->pos;
 	bool escaped;
 	char *word;
 	int ret;
@@ -162,17 +201,8 @@ static int item_parse(struct device_list_cursor *c, struct gpio_line_item *item)
 	} else {
 		item->name = word;
 	}
-	if (device_list_cursor_peek(c) == '(') {
-		char group[DEVICE_LIST_QUOTE_SIZE];
-		enum settings_place place =
-			item->name || item->first == item->last
-				? SETTINGS_OF_LINE
-				: SETTINGS_OF_RANGE;
-
-		return device_list_settings_parse(
-			c, place, &item->settings, &item->read_only,
-			&item->guest_name, group, sizeof(group));
-	}
+	if (device_list_cursor_peek(c) == '(')
+		return item_settings_parse(c, spec, item, start);
 	return 0;
 }
 
@@ -209,7 +239,7 @@ static int selection_parse(struct device_list_cursor *c,
 		struct gpio_line_item *item = &spec->items[spec->nitems++];
 		char next;
 
-		ret = item_parse(c, item);
+		ret = item_parse(c, spec, item);
 		if (ret)
 			return ret;
 		lines += item->name ? 1 : item->last - item->first + 1ul;
@@ -326,9 +356,13 @@ static int part_parse(struct device_list_cursor *c, struct device_spec *spec,
 		after = "the line selection";
 	}
 	if (device_list_cursor_peek(c) == '(') {
+		char where[DEVICE_LIST_QUOTE_SIZE + 32];
+
+		chip_where(spec, where, sizeof(where));
+		strcat(where, ", every line");
 		ret = device_list_settings_parse(
-			c, SETTINGS_OF_CHIP, &spec->defaults, &spec->read_only,
-			NULL, group + 1, sizeof(group) - 2);
+			c, SETTINGS_OF_CHIP, where, &spec->defaults,
+			&spec->read_only, NULL, group + 1, sizeof(group) - 2);
 		if (ret)
 			return ret;
 		/* The group, in quotes. */

@@ -38,6 +38,11 @@ struct device_list_cursor {
 	const struct device_list_entry *e;
 	size_t pos;
 	struct device_list_error *err;
+	/*
+	 * While a settings group is read: whose settings they are
+	 * ("/dev/gpiochip0 line 3"), said before every message; else NULL.
+	 */
+	const char *where;
 };
 
 /* "entry N "QUOTED": " and then @fmt, into @err (if it has a buffer). */
@@ -56,6 +61,13 @@ void device_list_quote(const char *text, size_t len, char *buf, size_t size);
 void device_list_entry_error(struct device_list_error *err,
 			     const struct device_list_entry *e, const char *fmt,
 			     ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * "entry N "TEXT": " then c->where and ": " if set, then @fmt, into c->err.
+ */
+void device_list_cursor_error(const struct device_list_cursor *c,
+			      const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /*
  * Reads the decimal digits at the start of @s (at most @len characters).
@@ -87,11 +99,12 @@ enum settings_place {
 
 /*
  * "(setting,...)" at the cursor, into @s, @read_only and (for one line)
- * @guest_name.  *@group is set to the group as written, for messages
- * (quoted into @group_size bytes).  Returns 0, -EINVAL or -ENOMEM.
+ * @guest_name; @where says whose they are, in messages ("/dev/gpiochip0
+ * line 3").  *@group is set to the group as written, for messages (quoted
+ * into @group_size bytes).  Returns 0, -EINVAL or -ENOMEM.
  */
 int device_list_settings_parse(struct device_list_cursor *c,
-			       enum settings_place place,
+			       enum settings_place place, const char *where,
 			       struct gpio_line_settings *s, bool *read_only,
 			       char **guest_name, char *group,
 			       size_t group_size);

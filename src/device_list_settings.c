@@ -81,23 +81,22 @@ static int debounce_parse(struct device_list_cursor *c, const char *text,
 	}
 	if (!n || n + 2 != vlen ||
 	    (memcmp(value + n, "us", 2) && memcmp(value + n, "ms", 2))) {
-		device_list_entry_error(
-			c->err, c->e,
+		device_list_cursor_error(
+			c,
 			"\"%s\": a duration is a number and its unit, "
 			"us or ms (debounce=10ms)",
 			quoted);
 		return -EINVAL;
 	}
 	if (n > 1 && value[0] == '0') {
-		device_list_entry_error(
-			c->err, c->e,
-			"numbers are written without leading zeros");
+		device_list_cursor_error(
+			c, "numbers are written without leading zeros");
 		return -EINVAL;
 	}
 	scale = value[n] == 'm' ? 1000 : 1;
 	if (v > UINT32_MAX / scale) {
-		device_list_entry_error(
-			c->err, c->e,
+		device_list_cursor_error(
+			c,
 			"\"%s\" is too long: the kernel takes at most "
 			"4294967295us",
 			quoted);
@@ -112,12 +111,10 @@ static int setting_twice(struct device_list_cursor *c, const char *first,
 			 const char *second, const char *conflict)
 {
 	if (!strcmp(first, second))
-		device_list_entry_error(c->err, c->e, "\"%s\" is given twice",
-					first);
+		device_list_cursor_error(c, "\"%s\" is given twice", first);
 	else
-		device_list_entry_error(c->err, c->e,
-					"\"%s\" and \"%s\" conflict: %s", first,
-					second, conflict);
+		device_list_cursor_error(c, "\"%s\" and \"%s\" conflict: %s",
+					 first, second, conflict);
 	return -EINVAL;
 }
 
@@ -131,20 +128,18 @@ static int name_setting_parse(struct device_list_cursor *c,
 	int ret;
 
 	if (place == SETTINGS_OF_CHIP) {
-		device_list_entry_error(
-			c->err, c->e,
-			"name= names one line: write it after a line "
-			"in the brackets");
+		device_list_cursor_error(
+			c, "name= names one line: write it after a line "
+			   "in the brackets");
 		return -EINVAL;
 	}
 	if (place == SETTINGS_OF_RANGE) {
-		device_list_entry_error(c->err, c->e,
-					"name= names one line, not a range");
+		device_list_cursor_error(c,
+					 "name= names one line, not a range");
 		return -EINVAL;
 	}
 	if (*out->guest_name) {
-		device_list_entry_error(c->err, c->e,
-					"\"name=\" is given twice");
+		device_list_cursor_error(c, "\"name=\" is given twice");
 		return -EINVAL;
 	}
 	c->pos += strlen("name=");
@@ -153,8 +148,7 @@ static int name_setting_parse(struct device_list_cursor *c,
 		return ret;
 	if (!ascii_is_printable_string(name)) {
 		free(name);
-		device_list_entry_error(c->err, c->e,
-					"name= must be printable ASCII");
+		device_list_cursor_error(c, "name= must be printable ASCII");
 		return -EINVAL;
 	}
 	*out->guest_name = name;
@@ -185,8 +179,8 @@ static int setting_parse(struct device_list_cursor *c,
 	}
 	if (len >= 9 && !memcmp(text, "debounce=", 9)) {
 		if (out->debounce_given) {
-			device_list_entry_error(c->err, e,
-						"\"debounce=\" is given twice");
+			device_list_cursor_error(
+				c, "\"debounce=\" is given twice");
 			return -EINVAL;
 		}
 		ret = debounce_parse(c, text, len, &out->s->debounce_us);
@@ -215,16 +209,14 @@ static int setting_parse(struct device_list_cursor *c,
 		return 0;
 	}
 	device_list_quote(text, len, quoted, sizeof(quoted));
-	device_list_entry_error(c->err, e, "unknown setting \"%s\" (known: %s)",
-				quoted, SETTINGS_KNOWN);
+	device_list_cursor_error(c, "unknown setting \"%s\" (known: %s)",
+				 quoted, SETTINGS_KNOWN);
 	return -EINVAL;
 }
 
-int device_list_settings_parse(struct device_list_cursor *c,
-			       enum settings_place place,
-			       struct gpio_line_settings *s, bool *read_only,
-			       char **guest_name, char *group,
-			       size_t group_size)
+static int group_parse(struct device_list_cursor *c, enum settings_place place,
+		       struct gpio_line_settings *s, bool *read_only,
+		       char **guest_name, char *group, size_t group_size)
 {
 	const struct device_list_entry *e = c->e;
 	struct settings_out out = {s, read_only, guest_name, {NULL}, false};
@@ -233,8 +225,7 @@ int device_list_settings_parse(struct device_list_cursor *c,
 
 	c->pos++; /* "(" */
 	if (device_list_cursor_peek(c) == ')') {
-		device_list_entry_error(c->err, e,
-					"the settings \"()\" are empty");
+		device_list_cursor_error(c, "the settings \"()\" are empty");
 		return -EINVAL;
 	}
 	for (;;) {
@@ -245,7 +236,7 @@ int device_list_settings_parse(struct device_list_cursor *c,
 		    device_list_cursor_peek(c) == ')') {
 			if (device_list_cursor_done(c))
 				break;
-			device_list_entry_error(c->err, e, "an empty setting");
+			device_list_cursor_error(c, "an empty setting");
 			return -EINVAL;
 		}
 		ret = setting_parse(c, place, &out);
@@ -264,12 +255,25 @@ int device_list_settings_parse(struct device_list_cursor *c,
 		}
 		if (!next)
 			break;
-		device_list_entry_error(c->err, e,
-					"unexpected \"%c\" in the settings",
-					ascii_printable_char(next));
+		device_list_cursor_error(c, "unexpected \"%c\" in the settings",
+					 ascii_printable_char(next));
 		return -EINVAL;
 	}
-	device_list_entry_error(c->err, e,
-				"missing \")\" at the end of the settings");
+	device_list_cursor_error(c, "missing \")\" at the end of the settings");
 	return -EINVAL;
+}
+
+int device_list_settings_parse(struct device_list_cursor *c,
+			       enum settings_place place, const char *where,
+			       struct gpio_line_settings *s, bool *read_only,
+			       char **guest_name, char *group,
+			       size_t group_size)
+{
+	int ret;
+
+	c->where = where;
+	ret = group_parse(c, place, s, read_only, guest_name, group,
+			  group_size);
+	c->where = NULL;
+	return ret;
 }

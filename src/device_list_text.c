@@ -64,6 +64,22 @@ void device_list_entry_error(struct device_list_error *err,
 	va_end(ap);
 }
 
+void device_list_cursor_error(const struct device_list_cursor *c,
+			      const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (c->where)
+		device_list_entry_error(c->err, c->e, "%s: %s", c->where,
+					reason);
+	else
+		device_list_entry_error(c->err, c->e, "%s", reason);
+}
+
 size_t device_list_number(const char *s, size_t len, unsigned long limit,
 			  unsigned long *value)
 {
@@ -108,25 +124,22 @@ int device_list_word(struct device_list_cursor *c, const char *stops,
 			break;
 		if (ch == '\\') {
 			if (c->pos + 1 >= e->len) {
-				device_list_entry_error(
-					c->err, e,
-					"a backslash must be followed by "
-					"the character it escapes");
+				device_list_cursor_error(
+					c, "a backslash must be followed by "
+					   "the character it escapes");
 				goto err_free;
 			}
 			*escaped = true;
 			ch = (unsigned char)e->text[++c->pos];
 		} else if (ch == ' ') {
-			device_list_entry_error(
-				c->err, e,
-				"unexpected space (write \"\\ \" for a "
-				"space in a name)");
+			device_list_cursor_error(
+				c, "unexpected space (write \"\\ \" for a "
+				   "space in a name)");
 			goto err_free;
 		}
 		if (ch < 0x20 || ch == 0x7f) {
-			device_list_entry_error(
-				c->err, e,
-				"control characters are not allowed");
+			device_list_cursor_error(
+				c, "control characters are not allowed");
 			goto err_free;
 		}
 		word[n++] = (char)ch;

@@ -448,14 +448,19 @@ static void test_items_rejected(void **state)
 
 static void test_markers_rejected(void **state)
 {
-	check_rejected("0[1(rw)]", "entry 1 \"0[1(rw)]\": unknown setting "
-				   "\"rw\" (known: " SETTINGS ")");
+	check_rejected(
+		"0[1(rw)]",
+		"entry 1 \"0[1(rw)]\": /dev/gpiochip0 line 1: unknown setting "
+		"\"rw\" (known: " SETTINGS ")");
 	check_rejected("0[1(RO)]", NULL);
-	check_rejected("0[1(ro]", "entry 1 \"0[1(ro]\": unexpected \"]\" in "
+	check_rejected("0[1(ro]", "entry 1 \"0[1(ro]\": /dev/gpiochip0 line 1: "
+				  "unexpected \"]\" in "
 				  "the settings");
-	check_rejected("0(rw)", "entry 1 \"0(rw)\": unknown setting \"rw\" "
+	check_rejected("0(rw)", "entry 1 \"0(rw)\": /dev/gpiochip0, every "
+				"line: unknown setting \"rw\" "
 				"(known: " SETTINGS ")");
-	check_rejected("0(", "entry 1 \"0(\": missing \")\" at the end of "
+	check_rejected("0(", "entry 1 \"0(\": /dev/gpiochip0, every line: "
+			     "missing \")\" at the end of "
 			     "the settings");
 	check_rejected("0(ro)x", "entry 1 \"0(ro)x\": unexpected \"x\" after "
 				 "\"(ro)\"");
@@ -660,38 +665,46 @@ static void test_settings_rejected(void **state)
 		const char *bad, *message, *good;
 	} cases[] = {
 		{"0[1(pullup)]",
-		 "entry 1 \"0[1(pullup)]\": unknown setting \"pullup\" "
+		 "entry 1 \"0[1(pullup)]\": /dev/gpiochip0 line 1: unknown "
+		 "setting \"pullup\" "
 		 "(known: " SETTINGS ")",
 		 "0[1(pull-up)]"},
 		{"0[1(Pull-Up)]", NULL, "0[1(pull-up)]"},
 		{"0[1(pull-up,pull-down)]",
-		 "entry 1 \"0[1(pull-up,pull-down)]\": \"pull-up\" and "
+		 "entry 1 \"0[1(pull-up,pull-down)]\": /dev/gpiochip0 line 1: "
+		 "\"pull-up\" and "
 		 "\"pull-down\" conflict: a line has one bias",
 		 "0[1(pull-up)](pull-down)"},
 		{"0(bias-disabled,pull-up)",
-		 "entry 1 \"0(bias-disabled,pull-up)\": \"bias-disabled\" and "
+		 "entry 1 \"0(bias-disabled,pull-up)\": /dev/gpiochip0, every "
+		 "line: \"bias-disabled\" and "
 		 "\"pull-up\" conflict: a line has one bias",
 		 "0(bias-disabled)"},
 		{"0[1(pull-up,pull-up)]",
-		 "entry 1 \"0[1(pull-up,pull-up)]\": \"pull-up\" is given "
+		 "entry 1 \"0[1(pull-up,pull-up)]\": /dev/gpiochip0 line 1: "
+		 "\"pull-up\" is given "
 		 "twice",
 		 "0[1(pull-up)](pull-up)"},
 		{"0(open-drain,open-source)",
-		 "entry 1 \"0(open-drain,open-source)\": \"open-drain\" and "
+		 "entry 1 \"0(open-drain,open-source)\": /dev/gpiochip0, every "
+		 "line: \"open-drain\" and "
 		 "\"open-source\" conflict: a line has one drive",
 		 "0(open-drain)"},
 		{"0(push-pull,open-drain)", NULL,
 		 "0[1(push-pull)](open-drain)"},
 		{"0(active-low,active-high)",
-		 "entry 1 \"0(active-low,active-high)\": \"active-low\" and "
+		 "entry 1 \"0(active-low,active-high)\": /dev/gpiochip0, every "
+		 "line: \"active-low\" and "
 		 "\"active-high\" conflict: a line is active-low or "
 		 "active-high",
 		 "0[1(active-high)](active-low)"},
 		{"0[1(ro,ro)]",
-		 "entry 1 \"0[1(ro,ro)]\": \"ro\" is given twice",
+		 "entry 1 \"0[1(ro,ro)]\": /dev/gpiochip0 line 1: \"ro\" is "
+		 "given twice",
 		 "0[1(ro)](ro)"},
 		{"0(debounce=10)",
-		 "entry 1 \"0(debounce=10)\": \"debounce=10\": a duration is "
+		 "entry 1 \"0(debounce=10)\": /dev/gpiochip0, every line: "
+		 "\"debounce=10\": a duration is "
 		 "a number and its unit, us or ms (debounce=10ms)",
 		 "0(debounce=10ms)"},
 		{"0(debounce=10s)", NULL, "0(debounce=10us)"},
@@ -700,55 +713,72 @@ static void test_settings_rejected(void **state)
 		{"0(debounce=-1ms)", NULL, "0(debounce=1ms)"},
 		{"0(debounce=1 ms)", NULL, "0(debounce=1ms)"},
 		{"0(debounce=010ms)",
-		 "entry 1 \"0(debounce=010ms)\": numbers are written without "
+		 "entry 1 \"0(debounce=010ms)\": /dev/gpiochip0, every line: "
+		 "numbers are written without "
 		 "leading zeros",
 		 "0(debounce=10ms)"},
 		{"0(debounce=4294968ms)",
-		 "entry 1 \"0(debounce=4294968ms)\": \"debounce=4294968ms\" is "
+		 "entry 1 \"0(debounce=4294968ms)\": /dev/gpiochip0, every "
+		 "line: \"debounce=4294968ms\" is "
 		 "too long: the kernel takes at most 4294967295us",
 		 "0(debounce=4294967ms)"},
 		{"0(debounce=4294967296us)", NULL, "0(debounce=4294967295us)"},
 		{"0(debounce=99999999999999999999999us)", NULL,
 		 "0(debounce=9us)"},
 		{"0(debounce=1ms,debounce=2ms)",
-		 "entry 1 \"0(debounce=1ms,debounce=2ms)\": \"debounce=\" is "
+		 "entry 1 \"0(debounce=1ms,debounce=2ms)\": /dev/gpiochip0, "
+		 "every line: \"debounce=\" is "
 		 "given twice",
 		 "0[1(debounce=2ms)](debounce=1ms)"},
 		{"0(name=x)",
-		 "entry 1 \"0(name=x)\": name= names one line: write it after "
+		 "entry 1 \"0(name=x)\": /dev/gpiochip0, every line: name= "
+		 "names one line: write it after "
 		 "a line in the brackets",
 		 "0[1(name=x)]"},
 		{"0[1](name=x)", NULL, "0[1(name=x)]"},
 		{"0[1-2(name=x)]",
-		 "entry 1 \"0[1-2(name=x)]\": name= names one line, not a "
+		 "entry 1 \"0[1-2(name=x)]\": /dev/gpiochip0 lines 1-2: name= "
+		 "names one line, not a "
 		 "range",
 		 "0[1-1(name=x)]"},
 		{"0[1(name=a,name=b)]",
-		 "entry 1 \"0[1(name=a,name=b)]\": \"name=\" is given twice",
+		 "entry 1 \"0[1(name=a,name=b)]\": /dev/gpiochip0 line 1: "
+		 "\"name=\" is given twice",
 		 "0[1(name=a),2(name=b)]"},
 		{"0[1(name=caf\xc3\xa9)]",
-		 "entry 1 \"0[1(name=caf?\?)]\": name= must be printable "
+		 "entry 1 \"0[1(name=caf?\?)]\": /dev/gpiochip0 line 1: name= "
+		 "must be printable "
 		 "ASCII",
 		 "0[1(name=cafe)]"},
 		{"0[1(name=a b)]",
-		 "entry 1 \"0[1(name=a b)]\": unexpected space (write \"\\ \" "
+		 "entry 1 \"0[1(name=a b)]\": /dev/gpiochip0 line 1: "
+		 "unexpected space (write \"\\ \" "
 		 "for a space in a name)",
 		 "0[1(name=a\\ b)]"},
 		{"0[1(name=x(y))]",
-		 "entry 1 \"0[1(name=x(y))]\": unexpected \"(\" in the "
+		 "entry 1 \"0[1(name=x(y))]\": /dev/gpiochip0 line 1: "
+		 "unexpected \"(\" in the "
 		 "settings",
 		 "0[1(name=x\\(y\\))]"},
-		{"0()", "entry 1 \"0()\": the settings \"()\" are empty",
+		{"0()",
+		 "entry 1 \"0()\": /dev/gpiochip0, every line: the settings "
+		 "\"()\" are empty",
 		 "0(ro)"},
 		{"0[1()]", NULL, "0[1]"},
-		{"0(ro,)", "entry 1 \"0(ro,)\": an empty setting", "0(ro)"},
+		{"0(ro,)",
+		 "entry 1 \"0(ro,)\": /dev/gpiochip0, every line: an empty "
+		 "setting",
+		 "0(ro)"},
 		{"0(,ro)", NULL, "0(ro)"},
 		{"0(ro,,pull-up)", NULL, "0(ro,pull-up)"},
 		{"0(ro,pull-up",
-		 "entry 1 \"0(ro,pull-up\": missing \")\" at the end of the "
+		 "entry 1 \"0(ro,pull-up\": /dev/gpiochip0, every line: "
+		 "missing \")\" at the end of the "
 		 "settings",
 		 "0(ro,pull-up)"},
-		{"0(ro(", "entry 1 \"0(ro(\": unexpected \"(\" in the settings",
+		{"0(ro(",
+		 "entry 1 \"0(ro(\": /dev/gpiochip0, every line: unexpected "
+		 "\"(\" in the settings",
 		 "0(ro)"},
 		{"0[1(ro])", NULL, "0[1(ro)]"},
 		{"0(pull-up)x",
@@ -763,6 +793,22 @@ static void test_settings_rejected(void **state)
 		 "entry 1 \"0[1(pull-up)(ro)]\": unexpected \"(\" in the line "
 		 "selection",
 		 "0[1(pull-up,ro)]"},
+		/* Whose settings: the chip as written, the line or lines. */
+		{"@pinctrl-bcm2711[GPIO17(pull-up),GPIO27(activelow)]",
+		 "entry 1 \"@pinctrl-bcm2711[GPIO17(pull-up)...\": "
+		 "@pinctrl-bcm2711 line GPIO27: unknown setting \"activelow\" "
+		 "(known: " SETTINGS ")",
+		 "@pinctrl-bcm2711[GPIO17(pull-up),GPIO27(active-low)]"},
+		{"/dev/gpio/by-name/sensors[0-3](pull-up,pull-down)",
+		 "entry 1 \"/dev/gpio/by-name/sensors[0-3](p...\": "
+		 "/dev/gpio/by-name/sensors, every line: \"pull-up\" and "
+		 "\"pull-down\" conflict: a line has one bias",
+		 "/dev/gpio/by-name/sensors[0-3](pull-up)"},
+		{"0[1]+2[5-7(debounce=1s)]",
+		 "entry 1 \"0[1]+2[5-7(debounce=1s)]\": /dev/gpiochip2 lines "
+		 "5-7: \"debounce=1s\": a duration is a number and its unit, "
+		 "us or ms (debounce=10ms)",
+		 "0[1]+2[5-7(debounce=1ms)]"},
 		{"s8(pull-up)",
 		 "entry 1 \"s8(pull-up)\": expected \"s\" followed by a number "
 		 "of lines",
@@ -913,7 +959,8 @@ static void test_joined_rejected(void **state)
 		 "lines",
 		 "0[0-40000]+1[0-25533]"},
 		{"0(pull-up)+1(name=x)",
-		 "entry 1 \"0(pull-up)+1(name=x)\": name= names one line: "
+		 "entry 1 \"0(pull-up)+1(name=x)\": /dev/gpiochip1, every "
+		 "line: name= names one line: "
 		 "write it after a line in the brackets",
 		 "0(pull-up)+1[0(name=x)]"},
 		{"0+1[2(pull-up,pull-down)]", NULL, "0+1[2(pull-up)]"},
