@@ -32,6 +32,9 @@ for i, text in enumerate([
     "0[3,5]+@pinctrl-bcm2711[GPIO17]", "0[1,2](ro)+1[4]+/dev/a\\+b:s8",
     "0[1(name=a\\,b\\)c)]", "0[1(pull-up,pull-down)]", "0(name=x)",
     "0[1-2(name=x)]", "0(debounce=10)", "0+", "0[1(pullup)]",
+    # Settings errors name the chip and line as written, quoted.
+    "@pinctrl-bcm2711[GPIO17(pull-up),GPIO27(activelow)]",
+    "/dev/gpio/by-name/a-path-longer-than-32-bytes[0-3\\,x(ro,ro)]",
 ]):
     write("device_list", "seed-%02d" % i, text)
 
