@@ -176,6 +176,16 @@ const char *fixture_arg(unsigned int i)
 
 /* ------------------------------------------------------------------ */
 /* The daemon process                                                   */
+void child_valgrind_option(const char *option)
+{
+	const char *old = getenv("VALGRIND_OPTS");
+	char opts[512];
+
+	snprintf(opts, sizeof(opts), "%s%s%s", old ? old : "", old ? " " : "",
+		 option);
+	setenv("VALGRIND_OPTS", opts, 1);
+}
+
 /* ------------------------------------------------------------------ */
 
 void daemon_sock(const struct daemon *d, unsigned int i, char *buf, size_t len)
@@ -597,6 +607,15 @@ static long status_field(const char *path, const char *field)
 	}
 	fclose(f);
 	return value;
+}
+
+bool daemon_rss_is_meaningful(const struct daemon *d)
+{
+	if (daemon_log_count(d, "AddressSanitizer build") < 1)
+		return true;
+	print_message("# the daemon is an AddressSanitizer build: its RSS is "
+		      "not bounded (freed memory sits in its quarantine)\n");
+	return false;
 }
 
 long proc_status(pid_t pid, const char *field)

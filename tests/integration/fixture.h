@@ -148,6 +148,15 @@ pid_t daemon_spawn(struct daemon *d, const char *const *args);
 pid_t daemon_spawn_with(struct daemon *d, const char *const *args,
 			void (*child_setup)(void *arg), void *arg);
 
+/*
+ * In a child_setup: adds @option to what a valgrind wrapper reads from
+ * VALGRIND_OPTS (the daemonvalgrind setup puts --track-fds=yes there, so
+ * that a test can turn it off with "--track-fds=no" for a daemon that
+ * keeps, on purpose, a descriptor it inherited: valgrind 3.24 counts one
+ * still open at exit as an error).  No effect without a wrapper.
+ */
+void child_valgrind_option(const char *option);
+
 /* The arguments of a daemon serving sockets at d->base. */
 struct daemon_args {
 	char path[192], count[32], list[256];
@@ -245,6 +254,14 @@ int proc_fd_count(pid_t pid);
 int proc_thread_count(pid_t pid);
 /* The number of @field ("VmRSS", "Seccomp", ...) of /proc/PID/status. */
 long proc_status(pid_t pid, const char *field);
+/*
+ * Whether @d's VmRSS says anything about leaks: not for an AddressSanitizer
+ * build (it says so in its log), whose allocator keeps freed memory in a
+ * quarantine of up to 256 MB, so RSS grows with any churn (GCC 14's grows
+ * several MB over a thousand reconnects); its leak checker runs at exit
+ * instead.  A test then skips its RSS bound and says so.
+ */
+bool daemon_rss_is_meaningful(const struct daemon *d);
 /* @field of /proc/PID/task/TID/status summed over @pid's threads. */
 long long proc_threads_status_sum(pid_t pid, const char *field);
 /* utime + stime of @pid in ms, from /proc/PID/stat; -1 if unreadable. */

