@@ -26,9 +26,9 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 
 #include "fixture.h"
+#include "unit_helpers.h"
 
 #define HOSTILE_SOCK 0
 #define HEALTHY_SOCK 1
@@ -161,7 +161,6 @@ static void hostile_fd_make(struct fx *fx, enum fd_kind kind,
 			    struct hostile_fd *h)
 {
 	const uint64_t at_limit = UINT64_MAX - 1;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char path[128];
 	int p[2];
 
@@ -199,17 +198,11 @@ static void hostile_fd_make(struct fx *fx, enum fd_kind kind,
 		break;
 	case FD_SOCKET_LISTENING:
 		snprintf(path, sizeof(path), "%s/hostile-listener", fx->d.dir);
-		strcpy(sa.sun_path, path);
-		h->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		assert_int_equal(bind(h->fd, (struct sockaddr *)&sa,
-				      sizeof(sa)),
-				 0);
-		assert_int_equal(listen(h->fd, 4), 0);
+		h->fd = unit_socket_at(SOCK_STREAM, path, 4);
+		assert_true(h->fd >= 0);
 		h->keep[0] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		/* Pending, never accepted: the listener stays readable. */
-		assert_int_equal(connect(h->keep[0], (struct sockaddr *)&sa,
-					 sizeof(sa)),
-				 0);
+		assert_int_equal(unit_connect(h->keep[0], path), 0);
 		unlink(path);
 		break;
 	case FD_SOCKET_CONNECTED:

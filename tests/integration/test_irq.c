@@ -32,10 +32,10 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "fixture.h"
+#include "unit_helpers.h"
 
 /* Control clients the daemon admits at once (control_socket.h). */
 #define CTL_FLOOD_CLIENTS 16
@@ -1758,14 +1758,15 @@ static int teardown_flood(void **state)
 /* Control client @slot of socket 0, non-blocking, closed by teardown. */
 static int flood_client(struct fx *fx, unsigned int slot)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	char path[108];
+	int ret;
 
 	assert_true(fd >= 0);
-	daemon_sim_sock(&fx->d, 0, sa.sun_path, sizeof(sa.sun_path));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		fail_msg("cannot connect to %s: %s", sa.sun_path,
-			 strerror(errno));
+	daemon_sim_sock(&fx->d, 0, path, sizeof(path));
+	ret = unit_connect(fd, path);
+	if (ret < 0)
+		fail_msg("cannot connect to %s: %s", path, strerror(-ret));
 	g_flood_fds[slot] = fd;
 	return fd;
 }
