@@ -25,6 +25,15 @@ static struct gpio_backend *chip_new(void)
 	return be;
 }
 
+/* What line @line of @be reads. */
+static uint8_t level(struct gpio_backend *be, unsigned int line)
+{
+	uint8_t value = 0xaa;
+
+	assert_int_equal(be->ops->get_value(be, line, &value), 0);
+	return value;
+}
+
 /* sim_control_execute() of a C string. */
 static int exec(struct gpio_backend *be, const char *command,
 		struct text_buf *out)
@@ -39,17 +48,28 @@ static void assert_text(const struct text_buf *out, const char *expect)
 	assert_memory_equal(out->data, expect, out->len);
 }
 
-/* Runs @command on a fresh chip and checks the whole reply. */
-static void check_reply(const char *command, const char *expect)
+/*
+ * Runs the @len bytes of @command (NULs included) on a fresh chip and
+ * checks the whole reply, and that line 1 still reads 0: none of the
+ * commands the tests check this way sets a line.
+ */
+static void check_bytes(const char *command, size_t len, const char *expect)
 {
 	struct gpio_backend *be = chip_new();
 	struct text_buf out = {0};
 
-	assert_int_equal(exec(be, command, &out), 0);
+	assert_int_equal(sim_control_execute(be, command, len, &out), 0);
 	assert_text(&out, expect);
 	assert_int_equal(out.sent, 0);
+	assert_int_equal(level(be, 1), 0);
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
+}
+
+/* check_bytes() of a C string. */
+static void check_reply(const char *command, const char *expect)
+{
+	check_bytes(command, strlen(command), expect);
 }
 
 static void test_get_each_direction(void **state)
@@ -74,19 +94,16 @@ static void test_set_reaches_chip(void **state)
 {
 	struct gpio_backend *be = chip_new();
 	struct text_buf out = {0};
-	uint8_t value = 0xaa;
 
 	assert_int_equal(exec(be, "set 1 1", &out), 0);
 	assert_text(&out, "ok\n");
 	assert_int_equal(gpio_sim_get_direction(be, 1), GPIO_DIRECTION_IN);
-	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
-	assert_int_equal(value, 1);
+	assert_int_equal(level(be, 1), 1);
 	/* Replies are appended. */
 	assert_int_equal(exec(be, "get 1", &out), 0);
 	assert_text(&out, "ok\n1 in 1\n");
 	assert_int_equal(exec(be, "set 1 0", &out), 0);
-	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
-	assert_int_equal(value, 0);
+	assert_int_equal(level(be, 1), 0);
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
 }
@@ -96,15 +113,13 @@ static void test_set_on_output(void **state)
 {
 	struct gpio_backend *be = chip_new();
 	struct text_buf out = {0};
-	uint8_t value = 0xaa;
 
 	assert_int_equal(exec(be, "set 2 0", &out), 0);
 	assert_int_equal(exec(be, "get 2", &out), 0);
 	assert_text(&out, "ok\n2 out 1\n");
 	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_IN, 0),
 			 0);
-	assert_int_equal(be->ops->get_value(be, 2, &value), 0);
-	assert_int_equal(value, 0);
+	assert_int_equal(level(be, 2), 0);
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
 }
@@ -223,12 +238,10 @@ static void test_error_bad_line_leaves_chip(void **state)
 {
 	struct gpio_backend *be = chip_new();
 	struct text_buf out = {0};
-	uint8_t value = 0xaa;
 
 	assert_int_equal(exec(be, "set 01 1", &out), 0);
 	assert_int_equal(exec(be, "set 1 2", &out), 0);
-	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
-	assert_int_equal(value, 0);
+	assert_int_equal(level(be, 1), 0);
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
 }
@@ -247,24 +260,6 @@ static void test_line_length_limit(void **state)
 	line[SIM_CONTROL_MAX_LINE + 1] = '\0';
 	assert_int_equal(strlen(line), 257);
 	check_reply(line, "error line too long\n");
-}
-
-/*
- * Runs the @len bytes of @command (NULs included) on a fresh chip and
- * checks the whole reply and that no line changed.
- */
-static void check_bytes(const char *command, size_t len, const char *expect)
-{
-	struct gpio_backend *be = chip_new();
-	struct text_buf out = {0};
-	uint8_t value = 0xaa;
-
-	assert_int_equal(sim_control_execute(be, command, len, &out), 0);
-	assert_text(&out, expect);
-	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
-	assert_int_equal(value, 0);
-	text_buf_free(&out);
-	gpio_backend_destroy(be);
 }
 
 /*
