@@ -30,6 +30,13 @@
 #include "gpio_cdev_sys.h"
 #include "log.h"
 
+/* Line flags as the kernel sees them. */
+#define IN	   GPIO_V2_LINE_FLAG_INPUT
+#define OUT	   GPIO_V2_LINE_FLAG_OUTPUT
+#define RISING	   GPIO_V2_LINE_FLAG_EDGE_RISING
+#define FALLING	   GPIO_V2_LINE_FLAG_EDGE_FALLING
+#define BOTH_EDGES (RISING | FALLING)
+
 /*
  * The fake event loop and level listener.
  */
@@ -252,6 +259,19 @@ static void assert_no_info_read_except(int chip, unsigned int selected)
 					 0);
 }
 
+/* The back-end's set_direction() of guest line @line. */
+static int set_dir(struct gpio_backend *be, unsigned int line,
+		   enum gpio_direction direction, uint8_t value)
+{
+	return be->ops->set_direction(be, line, direction, value);
+}
+
+/* The back-end's set_irq_type() of guest line @line. */
+static int irq(struct gpio_backend *be, unsigned int line, uint32_t type)
+{
+	return be->ops->set_irq_type(be, line, type);
+}
+
 /*
  * The pure layer.
  */
@@ -270,64 +290,67 @@ static void test_consumer(void **state)
 	assert_int_equal(strlen(c), GPIO_MAX_NAME_SIZE - 1);
 }
 
+/*
+ * The line configuration for a direction, an output value and an
+ * interrupt type: its flags, and the output value attribute it carries
+ * (-1: none).
+ */
+static const struct {
+	enum gpio_direction dir;
+	uint8_t value;
+	uint32_t irq_type;
+	uint64_t flags;
+	int out_value;
+} line_configs[] = {
+	{GPIO_DIRECTION_OUT, 1, VIRTIO_GPIO_IRQ_TYPE_NONE, OUT, 1},
+	{GPIO_DIRECTION_OUT, 0, VIRTIO_GPIO_IRQ_TYPE_NONE, OUT, 0},
+	{GPIO_DIRECTION_IN, 1, VIRTIO_GPIO_IRQ_TYPE_NONE, IN, -1},
+	/* "As is": no direction at all. */
+	{GPIO_DIRECTION_NONE, 0, VIRTIO_GPIO_IRQ_TYPE_NONE, 0, -1},
+	{GPIO_DIRECTION_IN, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, IN | RISING,
+	 -1},
+	{GPIO_DIRECTION_IN, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING, IN | FALLING,
+	 -1},
+	{GPIO_DIRECTION_IN, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH, IN | BOTH_EDGES,
+	 -1},
+	/* Level types are built from both edges. */
+	{GPIO_DIRECTION_IN, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH, IN | BOTH_EDGES,
+	 -1},
+	{GPIO_DIRECTION_IN, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW, IN | BOTH_EDGES,
+	 -1},
+	/* Edges need an input: "as is" asks for one. */
+	{GPIO_DIRECTION_NONE, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH,
+	 IN | BOTH_EDGES, -1},
+	/* An output with edges is left for the kernel to refuse. */
+	{GPIO_DIRECTION_OUT, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, OUT | RISING,
+	 1},
+};
+
 static void test_line_config(void **state)
 {
 	struct gpio_v2_line_config cfg;
-	const uint64_t both =
-		GPIO_V2_LINE_FLAG_EDGE_RISING | GPIO_V2_LINE_FLAG_EDGE_FALLING;
+	unsigned int i;
 
-	memset(&cfg, 0xff, sizeof(cfg));
-	gpio_cdev_line_config(GPIO_DIRECTION_OUT, 1, VIRTIO_GPIO_IRQ_TYPE_NONE,
-			      &cfg);
-	assert_int_equal(cfg.flags, GPIO_V2_LINE_FLAG_OUTPUT);
-	assert_int_equal(cfg.num_attrs, 1);
-	assert_int_equal(cfg.attrs[0].attr.id,
-			 GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES);
-	assert_int_equal(cfg.attrs[0].attr.values, 1);
-	assert_int_equal(cfg.attrs[0].mask, 1);
-	assert_int_equal(cfg.padding[0], 0);
-	gpio_cdev_line_config(GPIO_DIRECTION_OUT, 0, VIRTIO_GPIO_IRQ_TYPE_NONE,
-			      &cfg);
-	assert_int_equal(cfg.attrs[0].attr.values, 0);
-	assert_int_equal(cfg.attrs[0].mask, 1);
-
-	gpio_cdev_line_config(GPIO_DIRECTION_IN, 1, VIRTIO_GPIO_IRQ_TYPE_NONE,
-			      &cfg);
-	assert_int_equal(cfg.flags, GPIO_V2_LINE_FLAG_INPUT);
-	assert_int_equal(cfg.num_attrs, 0);
-	/* "As is": no direction at all. */
-	gpio_cdev_line_config(GPIO_DIRECTION_NONE, 0, VIRTIO_GPIO_IRQ_TYPE_NONE,
-			      &cfg);
-	assert_int_equal(cfg.flags, 0);
-	assert_int_equal(cfg.num_attrs, 0);
-
-	gpio_cdev_line_config(GPIO_DIRECTION_IN, 0,
-			      VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, &cfg);
-	assert_int_equal(cfg.flags, GPIO_V2_LINE_FLAG_INPUT |
-					    GPIO_V2_LINE_FLAG_EDGE_RISING);
-	gpio_cdev_line_config(GPIO_DIRECTION_IN, 0,
-			      VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING, &cfg);
-	assert_int_equal(cfg.flags, GPIO_V2_LINE_FLAG_INPUT |
-					    GPIO_V2_LINE_FLAG_EDGE_FALLING);
-	gpio_cdev_line_config(GPIO_DIRECTION_IN, 0,
-			      VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH, &cfg);
-	assert_int_equal(cfg.flags, GPIO_V2_LINE_FLAG_INPUT | both);
-	/* Level types are built from both edges. */
-	gpio_cdev_line_config(GPIO_DIRECTION_IN, 0,
-			      VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH, &cfg);
-	assert_int_equal(cfg.flags, GPIO_V2_LINE_FLAG_INPUT | both);
-	gpio_cdev_line_config(GPIO_DIRECTION_IN, 0,
-			      VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW, &cfg);
-	assert_int_equal(cfg.flags, GPIO_V2_LINE_FLAG_INPUT | both);
-	/* Edges need an input: "as is" asks for one. */
-	gpio_cdev_line_config(GPIO_DIRECTION_NONE, 0,
-			      VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH, &cfg);
-	assert_int_equal(cfg.flags, GPIO_V2_LINE_FLAG_INPUT | both);
-	/* An output with edges is left for the kernel to refuse. */
-	gpio_cdev_line_config(GPIO_DIRECTION_OUT, 1,
-			      VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, &cfg);
-	assert_int_equal(cfg.flags, GPIO_V2_LINE_FLAG_OUTPUT |
-					    GPIO_V2_LINE_FLAG_EDGE_RISING);
+	for (i = 0; i < sizeof(line_configs) / sizeof(line_configs[0]); i++) {
+		print_message("# configuration %u\n", i);
+		memset(&cfg, 0xff, sizeof(cfg));
+		gpio_cdev_line_config(line_configs[i].dir,
+				      line_configs[i].value,
+				      line_configs[i].irq_type, &cfg);
+		assert_int_equal(cfg.flags, line_configs[i].flags);
+		assert_int_equal(cfg.padding[0], 0);
+		if (line_configs[i].out_value < 0) {
+			assert_int_equal(cfg.num_attrs, 0);
+			continue;
+		}
+		assert_int_equal(cfg.num_attrs, 1);
+		assert_int_equal(cfg.attrs[0].attr.id,
+				 GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES);
+		assert_int_equal(cfg.attrs[0].attr.values,
+				 line_configs[i].out_value);
+		assert_int_equal(cfg.attrs[0].mask, 1);
+	}
+	/* The last is one the kernel refuses. */
 	assert_int_not_equal(fake_kernel_flags_validate(cfg.flags), 0);
 }
 
@@ -610,13 +633,11 @@ static void test_output_request(void **state)
 	/* Nothing is requested at start-up. */
 	assert_int_equal(l6->requests, 0);
 	/* Guest line 2 is host line 6: the value comes with the request. */
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 1),
-			 0);
+	assert_int_equal(set_dir(be, 2, GPIO_DIRECTION_OUT, 1), 0);
 	assert_int_equal(l6->requests, 1);
 	assert_string_equal(l6->consumer, "vhost-gpio:test0");
 	assert_int_equal(kernel.last_request.offsets[0], 6);
-	assert_int_equal(kernel.last_request.config.flags,
-			 GPIO_V2_LINE_FLAG_OUTPUT);
+	assert_int_equal(kernel.last_request.config.flags, OUT);
 	assert_int_equal(kernel.last_request.config.attrs[0].attr.values, 1);
 	assert_true(l6->is_out);
 	assert_int_equal(l6->value, 1);
@@ -627,20 +648,17 @@ static void test_output_request(void **state)
 	assert_int_equal(v, 0);
 
 	/* Later changes reconfigure the same request. */
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_IN, 0),
-			 0);
+	assert_int_equal(set_dir(be, 2, GPIO_DIRECTION_IN, 0), 0);
 	assert_false(l6->is_out);
-	assert_int_equal(kernel.last_config.flags, GPIO_V2_LINE_FLAG_INPUT);
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 1),
-			 0);
-	assert_int_equal(kernel.last_config.flags, GPIO_V2_LINE_FLAG_OUTPUT);
+	assert_int_equal(kernel.last_config.flags, IN);
+	assert_int_equal(set_dir(be, 2, GPIO_DIRECTION_OUT, 1), 0);
+	assert_int_equal(kernel.last_config.flags, OUT);
 	assert_int_equal(l6->value, 1);
 	assert_int_equal(l6->requests, 1);
 	assert_int_equal(kernel.set_configs, 2);
 
 	/* NONE gives the line back. */
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_NONE, 0),
-			 0);
+	assert_int_equal(set_dir(be, 2, GPIO_DIRECTION_NONE, 0), 0);
 	assert_string_equal(l6->consumer, "");
 	assert_int_equal(fake_kernel_request_fd(0, 6), -1);
 	assert_untouched_except(0, 1u << 6);
@@ -683,15 +701,14 @@ static void test_set_value_on_host_output(void **state)
 	assert_int_equal(dir, GPIO_DIRECTION_IN);
 	/* The device model believes it an output: it becomes ours as one. */
 	assert_int_equal(be->ops->set_value(be, 0, 1), 0);
-	assert_int_equal(kernel.last_request.config.flags,
-			 GPIO_V2_LINE_FLAG_OUTPUT);
+	assert_int_equal(kernel.last_request.config.flags, OUT);
 	assert_int_equal(l0->value, 1);
 	/* An "as is" request turned into an output by SET_CONFIG. */
 	l0 = &kernel.chips[1].lines[1];
 	l0->is_out = true;
 	assert_int_equal(be->ops->get_value(be, 1, &(uint8_t){0}), 0);
 	assert_int_equal(be->ops->set_value(be, 1, 1), 0);
-	assert_int_equal(kernel.last_config.flags, GPIO_V2_LINE_FLAG_OUTPUT);
+	assert_int_equal(kernel.last_config.flags, OUT);
 	assert_int_equal(l0->value, 1);
 	assert_int_equal(l0->requests, 1);
 	gpio_backend_destroy(be);
@@ -700,19 +717,13 @@ static void test_set_value_on_host_output(void **state)
 static void test_edges(void **state)
 {
 	struct gpio_backend *be = open_ok("0[3,5-7]");
-	const uint64_t both =
-		GPIO_V2_LINE_FLAG_EDGE_RISING | GPIO_V2_LINE_FLAG_EDGE_FALLING;
 	int fd;
 
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_IN, 0),
-			 0);
+	assert_int_equal(set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
 	fd = fake_kernel_request_fd(0, 5);
 	assert_false(watched(fd));
-	assert_int_equal(
-		be->ops->set_irq_type(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
-		0);
-	assert_int_equal(kernel.last_config.flags,
-			 GPIO_V2_LINE_FLAG_INPUT | both);
+	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
+	assert_int_equal(kernel.last_config.flags, IN | BOTH_EDGES);
 	assert_true(watched(fd));
 
 	fake_kernel_queue_event(0, 5, GPIO_V2_LINE_EVENT_RISING_EDGE);
@@ -726,33 +737,23 @@ static void test_edges(void **state)
 	assert_int_equal(reports.levels[2], 1);
 
 	/* Rising only; then level types use both edges. */
-	assert_int_equal(
-		be->ops->set_irq_type(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-		0);
-	assert_int_equal(kernel.last_config.flags,
-			 GPIO_V2_LINE_FLAG_INPUT |
-				 GPIO_V2_LINE_FLAG_EDGE_RISING);
-	assert_int_equal(
-		be->ops->set_irq_type(be, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW),
-		0);
-	assert_int_equal(kernel.last_config.flags,
-			 GPIO_V2_LINE_FLAG_INPUT | both);
+	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING), 0);
+	assert_int_equal(kernel.last_config.flags, IN | RISING);
+	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW), 0);
+	assert_int_equal(kernel.last_config.flags, IN | BOTH_EDGES);
 	assert_true(watched(fd));
 
 	/* Off: unwatched, queued edges thrown away, still an input. */
 	fake_kernel_queue_event(0, 5, GPIO_V2_LINE_EVENT_FALLING_EDGE);
-	assert_int_equal(
-		be->ops->set_irq_type(be, 1, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
-	assert_int_equal(kernel.last_config.flags, GPIO_V2_LINE_FLAG_INPUT);
+	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(kernel.last_config.flags, IN);
 	assert_false(watched(fd));
 	assert_int_equal(kernel.fds[fd - FD_BASE].nevents, 0);
 	assert_int_equal(fake_kernel_request_fd(0, 5), fd);
 	assert_int_equal(reports.count, 3);
 	/* NONE again, or on a line never requested: nothing touched. */
-	assert_int_equal(
-		be->ops->set_irq_type(be, 1, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
-	assert_int_equal(
-		be->ops->set_irq_type(be, 0, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
 	assert_int_equal(kernel.chips[0].lines[3].touches, 0);
 	assert_untouched_except(0, 1u << 5);
 	gpio_backend_destroy(be);
@@ -763,35 +764,24 @@ static void test_edges_on_untouched_line(void **state)
 	struct gpio_backend *be = open_ok("1");
 	int fd;
 
-	assert_int_equal(
-		be->ops->set_irq_type(be, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH),
-		0);
+	assert_int_equal(irq(be, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH), 0);
 	assert_int_equal(kernel.last_request.config.flags,
-			 GPIO_V2_LINE_FLAG_INPUT |
-				 GPIO_V2_LINE_FLAG_EDGE_RISING |
-				 GPIO_V2_LINE_FLAG_EDGE_FALLING);
+			 IN | RISING | FALLING);
 	fd = fake_kernel_request_fd(1, 3);
 	assert_true(watched(fd));
 	/* Disabling keeps it an input: the kernel only stops edges then. */
-	assert_int_equal(
-		be->ops->set_irq_type(be, 3, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
-	assert_int_equal(kernel.last_config.flags, GPIO_V2_LINE_FLAG_INPUT);
+	assert_int_equal(irq(be, 3, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(kernel.last_config.flags, IN);
 	assert_false(watched(fd));
 	/* A line read "as is" becomes an input for its edges, and stays. */
 	assert_int_equal(be->ops->get_value(be, 2, &(uint8_t){0}), 0);
 	assert_int_equal(kernel.last_request.config.flags, 0);
-	assert_int_equal(
-		be->ops->set_irq_type(be, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
-		0);
-	assert_int_equal(
-		be->ops->set_irq_type(be, 2, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
-	assert_int_equal(kernel.chips[1].lines[2].flags,
-			 GPIO_V2_LINE_FLAG_INPUT);
+	assert_int_equal(irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
+	assert_int_equal(irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(kernel.chips[1].lines[2].flags, IN);
 	assert_false(watched(fake_kernel_request_fd(1, 2)));
 	/* Reset while watched: unwatched and released. */
-	assert_int_equal(
-		be->ops->set_irq_type(be, 3, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
-		0);
+	assert_int_equal(irq(be, 3, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
 	assert_true(watched(fd));
 	be->ops->reset(be);
 	assert_false(watched(fd));
@@ -804,23 +794,16 @@ static void test_edges_refused_on_output(void **state)
 	struct gpio_backend *be = open_ok("1");
 	int fd;
 
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
-			 0);
+	assert_int_equal(set_dir(be, 0, GPIO_DIRECTION_OUT, 1), 0);
 	fd = fake_kernel_request_fd(1, 0);
-	assert_int_equal(
-		be->ops->set_irq_type(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-		-EINVAL);
+	assert_int_equal(irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING), -EINVAL);
 	assert_false(watched(fd));
 	assert_true(kernel.chips[1].lines[0].is_out);
 	assert_int_equal(kernel.chips[1].lines[0].value, 1);
 	/* And an input with edges cannot become an output. */
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_IN, 0),
-			 0);
-	assert_int_equal(
-		be->ops->set_irq_type(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-		0);
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 1),
-			 -EINVAL);
+	assert_int_equal(set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
+	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING), 0);
+	assert_int_equal(set_dir(be, 1, GPIO_DIRECTION_OUT, 1), -EINVAL);
 	assert_false(kernel.chips[1].lines[1].is_out);
 	assert_true(watched(fake_kernel_request_fd(1, 1)));
 	gpio_backend_destroy(be);
@@ -832,27 +815,20 @@ static void test_edges_without_loop(void **state)
 	struct gpio_backend *be = open_ok("1");
 
 	be->watcher = NULL;
-	assert_int_equal(
-		be->ops->set_irq_type(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-		-EOPNOTSUPP);
+	assert_int_equal(irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
+			 -EOPNOTSUPP);
 	assert_int_equal(kernel.chips[1].lines[0].touches, 0);
 	be->watcher = &watcher;
 
 	/* A watch that fails leaves no edge detection behind. */
 	loop.fail_next = -ENOMEM;
-	assert_int_equal(
-		be->ops->set_irq_type(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-		-ENOMEM);
+	assert_int_equal(irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING), -ENOMEM);
 	assert_int_equal(fake_kernel_request_fd(1, 0), -1);
 	assert_string_equal(kernel.chips[1].lines[0].consumer, "");
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_IN, 0),
-			 0);
+	assert_int_equal(set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
 	loop.fail_next = -ENOMEM;
-	assert_int_equal(
-		be->ops->set_irq_type(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-		-ENOMEM);
-	assert_int_equal(kernel.chips[1].lines[1].flags,
-			 GPIO_V2_LINE_FLAG_INPUT);
+	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING), -ENOMEM);
+	assert_int_equal(kernel.chips[1].lines[1].flags, IN);
 	gpio_backend_destroy(be);
 }
 
@@ -862,22 +838,17 @@ static void test_busy_line(void **state)
 	uint8_t v;
 
 	strcpy(kernel.chips[0].lines[1].consumer, "gpioset");
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 1),
-			 -EBUSY);
+	assert_int_equal(set_dir(be, 1, GPIO_DIRECTION_OUT, 1), -EBUSY);
 	assert_int_equal(be->ops->get_value(be, 1, &v), -EBUSY);
 	assert_int_equal(be->ops->set_value(be, 1, 1), -EBUSY);
-	assert_int_equal(
-		be->ops->set_irq_type(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
-		-EBUSY);
+	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), -EBUSY);
 	assert_string_equal(kernel.chips[0].lines[1].consumer, "gpioset");
 	assert_int_equal(loop.count, 0);
 	/* The other line is served. */
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
-			 0);
+	assert_int_equal(set_dir(be, 0, GPIO_DIRECTION_OUT, 1), 0);
 	/* Freed by its holder: the next request works. */
 	kernel.chips[0].lines[1].consumer[0] = '\0';
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_IN, 0),
-			 0);
+	assert_int_equal(set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
 	gpio_backend_destroy(be);
 }
 
@@ -888,13 +859,10 @@ static void test_chip_gone(void **state)
 	uint8_t v;
 	int fd;
 
-	assert_int_equal(
-		be->ops->set_irq_type(be, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
-		0);
+	assert_int_equal(irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
 	fd = fake_kernel_request_fd(1, 2);
 	kernel.chips[1].gone = true;
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_IN, 0),
-			 -ENODEV);
+	assert_int_equal(set_dir(be, 0, GPIO_DIRECTION_IN, 0), -ENODEV);
 	assert_int_equal(be->ops->get_value(be, 2, &v), -ENODEV);
 	assert_int_equal(be->ops->get_direction(be, 1, &dir), -ENODEV);
 	/* The request fd hangs up: read fails, the fd leaves the loop. */
@@ -903,12 +871,9 @@ static void test_chip_gone(void **state)
 	assert_false(watched(fd));
 	assert_int_equal(reports.count, 0);
 	/* Disabling fails too; the device model disables its side anyway. */
-	assert_int_equal(
-		be->ops->set_irq_type(be, 2, VIRTIO_GPIO_IRQ_TYPE_NONE),
-		-ENODEV);
+	assert_int_equal(irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_NONE), -ENODEV);
 	/* NONE always releases. */
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_NONE, 0),
-			 0);
+	assert_int_equal(set_dir(be, 2, GPIO_DIRECTION_NONE, 0), 0);
 	assert_int_equal(fake_kernel_request_fd(1, 2), -1);
 	gpio_backend_destroy(be);
 }
@@ -928,9 +893,7 @@ static void test_events_stop_when_line_released(void **state)
 	struct gpio_backend *be = open_ok("1");
 	int fd;
 
-	assert_int_equal(
-		be->ops->set_irq_type(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
-		0);
+	assert_int_equal(irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
 	fd = fake_kernel_request_fd(1, 0);
 	fake_kernel_queue_event(1, 0, GPIO_V2_LINE_EVENT_RISING_EDGE);
 	fake_kernel_queue_event(1, 0, GPIO_V2_LINE_EVENT_FALLING_EDGE);
@@ -979,11 +942,11 @@ static void test_only_selected_lines_touched(void **state)
 
 	for (i = 0; i < be->ngpio; i++) {
 		assert_int_equal(be->ops->get_direction(be, i, &dir), 0);
-		be->ops->set_direction(be, i, GPIO_DIRECTION_IN, 0);
+		set_dir(be, i, GPIO_DIRECTION_IN, 0);
 		be->ops->get_value(be, i, &v);
-		be->ops->set_irq_type(be, i, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-		be->ops->set_irq_type(be, i, VIRTIO_GPIO_IRQ_TYPE_NONE);
-		be->ops->set_direction(be, i, GPIO_DIRECTION_OUT, 1);
+		irq(be, i, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+		irq(be, i, VIRTIO_GPIO_IRQ_TYPE_NONE);
+		set_dir(be, i, GPIO_DIRECTION_OUT, 1);
 		be->ops->set_value(be, i, 0);
 	}
 	be->ops->reset(be);
