@@ -2,7 +2,6 @@
 /* The host-chip tests' fake kernel.  See fake_kernel.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +15,7 @@
 #include <cmocka.h>
 
 #include "fake_kernel.h"
+#include "unit_helpers.h"
 
 /* The chip @path is (a symlink to it too), or NULL. */
 static struct fake_chip *chip_of_path(const char *path)
@@ -407,8 +407,8 @@ int fake_kernel_create(void)
 	unsigned int i;
 	char name[16], path[PATH_MAX];
 
-	strcpy(kernel.dir, "/tmp/vdg-cdev-XXXXXX");
-	assert_non_null(mkdtemp(kernel.dir));
+	assert_int_equal(unit_temp_dir(kernel.dir, sizeof(kernel.dir), "cdev"),
+			 0);
 	kernel.sys.dev_dir = kernel.dir;
 	for (i = 0; i < FAKE_CHIPS; i++) {
 		snprintf(name, sizeof(name), "gpiochip%u", i);
@@ -431,17 +431,11 @@ int fake_kernel_create(void)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
-{
-	return remove(path);
-}
-
 int fake_kernel_remove(void)
 {
 	gpio_cdev_sys_set(NULL);
 	/* The fake /dev and the fake /sys in it. */
-	return nftw(kernel.dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return unit_remove_tree(kernel.dir);
 }
 
 void fake_kernel_reset(void)

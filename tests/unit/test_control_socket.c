@@ -120,8 +120,7 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	strcpy(fx->dir, "/tmp/vdg-control-socket-XXXXXX");
-	if (!mkdtemp(fx->dir))
+	if (unit_temp_dir(fx->dir, sizeof(fx->dir), "control-socket") < 0)
 		return -1;
 	snprintf(fx->path, sizeof(fx->path), "%s/control", fx->dir);
 	fx->param = *state;
@@ -141,7 +140,7 @@ static int teardown(void **state)
 	control_socket_free(fx->cs);
 	event_loop_free(fx->loop);
 	gpio_backend_destroy(fx->sim);
-	rmdir(fx->dir);
+	unit_remove_tree(fx->dir);
 	free(fx);
 	return 0;
 }

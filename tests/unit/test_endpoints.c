@@ -28,16 +28,12 @@ static char dir[64];
 
 static int group_setup(void **state)
 {
-	strcpy(dir, "/tmp/vdg-ep-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return unit_temp_dir(dir, sizeof(dir), "ep");
 }
 
 static int group_teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_remove_tree(dir);
 }
 
 /* What main() has before the endpoints: options with these set. */

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "log.h"
+#include "unit_helpers.h"
 
 /* "DEV:INODE" of @fd, as systemd writes it. */
 static void stream_id(int fd, char *buf, size_t len)
@@ -444,10 +445,10 @@ static void test_pipe_not_read(void **state)
 /* A named FIFO (which pwritev2(RWF_NOWAIT) would not take, even now). */
 static void test_fifo_not_read(void **state)
 {
-	char dir[] = "/tmp/vdg-log-fifo-XXXXXX", path[64];
+	char dir[64], path[80];
 	int r, w;
 
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(unit_temp_dir(dir, sizeof(dir), "log-fifo"), 0);
 	snprintf(path, sizeof(path), "%s/fifo", dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	r = open(path, O_RDONLY | O_NONBLOCK);
@@ -458,8 +459,7 @@ static void test_fifo_not_read(void **state)
 	check_lost_lines(r, w);
 	close(r);
 	close(w);
-	unlink(path);
-	rmdir(dir);
+	assert_int_equal(unit_remove_tree(dir), 0);
 }
 
 static void test_socket_not_read(void **state)

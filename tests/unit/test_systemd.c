@@ -190,9 +190,9 @@ static void expect_datagram(int fd, const char *want)
 
 static void path_receiver(char *path, size_t len, int *fd)
 {
-	char dir[] = "/tmp/vdg-sd-XXXXXX";
+	char dir[64];
 
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(unit_temp_dir(dir, sizeof(dir), "sd"), 0);
 	snprintf(path, len, "%s/notify", dir);
 	*fd = bind_receiver(path);
 }
@@ -202,10 +202,9 @@ static void path_receiver_remove(const char *path, int fd)
 	char dir[108];
 
 	close(fd);
-	unlink(path);
 	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(path, '/') - path),
 		 path);
-	rmdir(dir);
+	assert_int_equal(unit_remove_tree(dir), 0);
 }
 
 static void test_notify_path(void **state)

@@ -34,8 +34,7 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	strcpy(fx->dir, "/tmp/vdg-unix-socket-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
+	if (unit_temp_dir(fx->dir, sizeof(fx->dir), "unix-socket") < 0) {
 		free(fx);
 		return -1;
 	}
@@ -49,8 +48,7 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	unlink(fx->path);
-	rmdir(fx->dir);
+	unit_remove_tree(fx->dir);
 	free(fx);
 	return 0;
 }

@@ -2,7 +2,10 @@
 /* Set-up the unit test programs share.  See unit_helpers.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -10,6 +13,25 @@
 #include <unistd.h>
 
 #include "unit_helpers.h"
+
+int unit_temp_dir(char *dir, size_t size, const char *name)
+{
+	if (snprintf(dir, size, "/tmp/vdg-%s-XXXXXX", name) >= (int)size)
+		return -ENAMETOOLONG;
+	return mkdtemp(dir) ? 0 : -errno;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	return remove(path);
+}
+
+int unit_remove_tree(const char *dir)
+{
+	return nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) < 0 ? -errno
+								    : 0;
+}
 
 int unit_open_fds(void)
 {
@@ -57,8 +79,7 @@ void *unit_memfd_map(const char *name, size_t size, int *fd)
 }
 
 /* @path as a socket address of length *@len, or -ENAMETOOLONG. */
-static int unix_addr(const char *path, struct sockaddr_un *addr,
-		     socklen_t *len)
+static int unix_addr(const char *path, struct sockaddr_un *addr, socklen_t *len)
 {
 	size_t n = strlen(path);
 

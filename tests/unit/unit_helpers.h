@@ -15,6 +15,15 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+/*
+ * A new private directory "/tmp/vdg-@name-XXXXXX", its path in @dir (of
+ * @size bytes).  Returns 0 or -errno.
+ */
+int unit_temp_dir(char *dir, size_t size, const char *name);
+
+/* Removes @dir and everything in it (symlinks not followed): 0 or -errno. */
+int unit_remove_tree(const char *dir);
+
 /* File descriptors this process has open (of 0 to 1023). */
 int unit_open_fds(void);
 
