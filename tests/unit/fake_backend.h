@@ -95,9 +95,8 @@ static inline void fake_reset(struct gpio_backend *be)
 	fake_record(be, FAKE_RESET, 0, 0, 0);
 }
 
-static inline int fake_set_direction(struct gpio_backend *be,
-				     unsigned int line, enum gpio_direction dir,
-				     uint8_t out_value)
+static inline int fake_set_direction(struct gpio_backend *be, unsigned int line,
+				     enum gpio_direction dir, uint8_t out_value)
 {
 	fake_record(be, FAKE_SET_DIRECTION, line, (int)dir, out_value);
 	return to_fake(be)->set_direction_ret;
@@ -122,8 +121,7 @@ static inline int fake_set_value(struct gpio_backend *be, unsigned int line,
 	return to_fake(be)->set_value_ret;
 }
 
-static inline int fake_get_direction(struct gpio_backend *be,
-				     unsigned int line,
+static inline int fake_get_direction(struct gpio_backend *be, unsigned int line,
 				     enum gpio_direction *dir)
 {
 	struct fake *f = to_fake(be);
@@ -137,8 +135,8 @@ static inline int fake_get_direction(struct gpio_backend *be,
 	return 0;
 }
 
-static inline int fake_set_irq_type(struct gpio_backend *be,
-				    unsigned int line, uint8_t type)
+static inline int fake_set_irq_type(struct gpio_backend *be, unsigned int line,
+				    uint8_t type)
 {
 	fake_record(be, FAKE_SET_IRQ_TYPE, line, 0, type);
 	return to_fake(be)->set_irq_type_ret;
@@ -182,8 +180,7 @@ static inline void fake_set_levels(struct fake *f, uint8_t level)
 }
 
 /* Line @line now reads @level, and the fake reports it to the device. */
-static inline void fake_report(struct fake *f, unsigned int line,
-			       uint8_t level)
+static inline void fake_report(struct fake *f, unsigned int line, uint8_t level)
 {
 	if (line < FAKE_MAX_LINES)
 		f->level[line] = level;
@@ -215,8 +212,8 @@ static inline void assert_call(const struct fake *f, unsigned int i,
  * Sends one request and checks the call succeeded with a 2-byte reply and
  * nothing written past it.  Returns status << 8 | value.
  */
-static inline int request(struct gpio_device *dev, uint16_t type,
-			  uint16_t gpio, uint32_t value)
+static inline int request(struct gpio_device *dev, uint16_t type, uint16_t gpio,
+			  uint32_t value)
 {
 	struct virtio_gpio_request req = {
 		.type = htole16(type),
@@ -239,6 +236,45 @@ static inline int request(struct gpio_device *dev, uint16_t type,
 
 #define REPLY(status, value) ((status) << 8 | (value))
 
+/* The guest's directions and interrupt types, short. */
+#define DIR_NONE VIRTIO_GPIO_DIRECTION_NONE
+#define DIR_OUT	 VIRTIO_GPIO_DIRECTION_OUT
+#define DIR_IN	 VIRTIO_GPIO_DIRECTION_IN
+#define T_NONE	 VIRTIO_GPIO_IRQ_TYPE_NONE
+#define T_RISE	 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING
+#define T_FALL	 VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING
+#define T_BOTH	 VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH
+#define T_HIGH	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH
+#define T_LOW	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW
+
+/* request() of each message type: the reply, status << 8 | value. */
+static inline int get_dir(struct gpio_device *dev, uint16_t gpio)
+{
+	return request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, gpio, 0);
+}
+
+static inline int set_dir(struct gpio_device *dev, uint16_t gpio, uint32_t dir)
+{
+	return request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, gpio, dir);
+}
+
+static inline int get_val(struct gpio_device *dev, uint16_t gpio)
+{
+	return request(dev, VIRTIO_GPIO_MSG_GET_VALUE, gpio, 0);
+}
+
+static inline int set_val(struct gpio_device *dev, uint16_t gpio,
+			  uint32_t value)
+{
+	return request(dev, VIRTIO_GPIO_MSG_SET_VALUE, gpio, value);
+}
+
+static inline int irq_type(struct gpio_device *dev, uint16_t gpio,
+			   uint32_t type)
+{
+	return request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, gpio, type);
+}
+
 /*
  * Interrupts.  The device gives every eventq pair back through a callback:
  * the log keeps those calls in order.
@@ -254,8 +290,8 @@ struct irq_done_log {
 	unsigned int ncalls;
 };
 
-static inline void on_irq_done(void *opaque, uint16_t token,
-			       const void *resp, size_t resp_len, bool fired)
+static inline void on_irq_done(void *opaque, uint16_t token, const void *resp,
+			       size_t resp_len, bool fired)
 {
 	struct irq_done_log *log = opaque;
 	uint8_t status = *(const uint8_t *)resp;
@@ -276,6 +312,15 @@ static inline void assert_irq_done(const struct irq_done_log *log,
 	assert_true(i < log->ncalls);
 	assert_int_equal(log->calls[i].token, token);
 	assert_int_equal(log->calls[i].status, status);
+}
+
+/* @log holds @n pairs given back, the last one @token with @status. */
+static inline void assert_last_irq(const struct irq_done_log *log,
+				   unsigned int n, uint16_t token,
+				   uint8_t status)
+{
+	assert_int_equal(log->ncalls, n);
+	assert_irq_done(log, n - 1, token, status);
 }
 
 /*
