@@ -164,6 +164,59 @@ static void test_names_block_exact(void **state)
 	gpio_device_free(dev);
 }
 
+/*
+ * The config space as the front-end reads it, any part of it: 300 lines
+ * and a names block of 302 bytes ("a", "b", then 298 empty names),
+ * little-endian, the padding zero.
+ */
+static void test_read_config(void **state)
+{
+	static const uint8_t config[8] = {0x2c, 0x01, 0, 0, 0x2e, 0x01, 0, 0};
+	char *names[300] = {"a", "b"};
+	struct gpio_device *dev;
+	struct fake *f = fake_new(300, names, 0);
+	uint8_t out[12];
+	uint32_t offset, size;
+
+	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
+	for (offset = 0; offset <= 8; offset++) {
+		for (size = 0; offset + size <= 8; size++) {
+			memset(out, POISON, sizeof(out));
+			assert_int_equal(
+				gpio_device_read_config(dev, offset, size, out),
+				0);
+			assert_memory_equal(out, config + offset, size);
+			/* Not a byte more. */
+			assert_int_equal(out[size], POISON);
+		}
+	}
+	assert_int_equal(f->ncalls, 0);
+	gpio_device_free(dev);
+}
+
+/* Past the end, or wrapping around: -EINVAL, and nothing written. */
+static void test_read_config_out_of_range(void **state)
+{
+	static const uint32_t ranges[][2] = {
+		{9, 0},		 {8, 1},	  {0, 9},
+		{4, 5},		 {7, 2},	  {0xffffffff, 1},
+		{1, 0xffffffff}, {8, 0xfffffff9}, {0xfffffff8, 8},
+	};
+	struct device_fx *t = *state;
+	uint8_t out[8];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		print_message("# offset %u, size %u\n", ranges[i][0],
+			      ranges[i][1]);
+		memset(out, POISON, sizeof(out));
+		assert_int_equal(gpio_device_read_config(t->dev, ranges[i][0],
+							 ranges[i][1], out),
+				 -EINVAL);
+		assert_int_equal(out[0], POISON);
+	}
+}
+
 static void test_names_exact_buffer_and_lenient_fields(void **state)
 {
 	char *names[] = {"a", "b"};
@@ -722,6 +775,102 @@ static void test_irq_type_feature_withdrawn(void **state)
 	/* Nothing got enabled: a pair comes straight back. */
 	gpio_device_irq_unmask(t->dev, 1, 7);
 	assert_last_irq(&t->log, 1, 7, INVALID);
+}
+
+/*
+ * The features the driver acknowledged: VIRTIO_GPIO_F_IRQ turns
+ * interrupts on or off, whatever else is there.
+ */
+static void test_set_features(void **state)
+{
+	static const struct {
+		uint64_t features;
+		bool irq;
+	} cases[] = {
+		{0, false},
+		{1ull << VIRTIO_GPIO_F_IRQ, true},
+		{1ull << 32, false}, /* VIRTIO_F_VERSION_1 */
+		{~0ull, true},
+		{~(1ull << VIRTIO_GPIO_F_IRQ), false},
+		{GPIO_DEVICE_FEATURES | 1ull << 32, true},
+	};
+	struct device_fx *t = *state;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("# features %#llx\n",
+			      (unsigned long long)cases[i].features);
+		gpio_device_set_features(t->dev, cases[i].features);
+		assert_int_equal(gpio_device_has_irq_feature(t->dev),
+				 cases[i].irq);
+		assert_int_equal(irq_type(t->dev, 1, T_NONE),
+				 cases[i].irq ? REPLY(OK, 0) : REPLY(ERR, 0));
+	}
+	assert_int_equal(t->log.ncalls, 0);
+}
+
+/*
+ * An eventq pair as the driver queues it: a little-endian line number,
+ * read from any alignment, extra bytes ignored; held like an unmask of that
+ * line, and given back when the interrupt fires.
+ */
+static void test_irq_request(void **state)
+{
+	/* Line 1, then junk; line 1, one byte in; line 0x0100. */
+	static const uint8_t line1[8] = {1,    0,    0xee, 0xee,
+					 0xee, 0xee, 0xee, 0xee};
+	static const uint8_t line1_unaligned[3] = {0xee, 1, 0};
+	static const uint8_t line256[2] = {0, 1};
+	struct device_fx *t = *state;
+
+	irq_type_ok(t->dev, 1, T_RISE);
+	assert_int_equal(gpio_device_irq_request(t->dev, line1, 2, 1, 7), 0);
+	assert_int_equal(t->log.ncalls, 0);
+	fake_report(t->f, 1, 1);
+	assert_last_irq(&t->log, 1, 7, VALID);
+	/* More room and more bytes than it needs: the same. */
+	assert_int_equal(
+		gpio_device_irq_request(t->dev, line1_unaligned + 1, 2, 8, 8),
+		0);
+	assert_int_equal(
+		gpio_device_irq_request(t->dev, line1, sizeof(line1), 1, 9), 0);
+	/* That was a second pair for line 1: given back at once. */
+	assert_last_irq(&t->log, 2, 9, INVALID);
+	fake_report(t->f, 1, 0);
+	fake_report(t->f, 1, 1);
+	assert_last_irq(&t->log, 3, 8, VALID);
+	/*
+	 * Line 256 of a 4-line device: given back at once, unused (not taken
+	 * for line 0, which would hold it).
+	 */
+	irq_type_ok(t->dev, 0, T_RISE);
+	assert_int_equal(gpio_device_irq_request(t->dev, line256, 2, 1, 10), 0);
+	assert_last_irq(&t->log, 4, 10, INVALID);
+}
+
+/*
+ * A pair too short to hold a line number, or with no room for the
+ * response: -EINVAL, and the device neither holds it nor gives it back.
+ */
+static void test_irq_request_malformed(void **state)
+{
+	static const uint8_t line1[2] = {1, 0};
+	struct device_fx *t = *state;
+
+	irq_type_ok(t->dev, 1, T_RISE);
+	assert_int_equal(gpio_device_irq_request(t->dev, line1, 1, 1, 1),
+			 -EINVAL);
+	assert_int_equal(gpio_device_irq_request(t->dev, line1, 0, 1, 2),
+			 -EINVAL);
+	assert_int_equal(gpio_device_irq_request(t->dev, line1, 2, 0, 3),
+			 -EINVAL);
+	assert_int_equal(t->log.ncalls, 0);
+	/* Nothing is held for line 1: the next pair is, and fires. */
+	assert_int_equal(gpio_device_irq_request(t->dev, line1, 2, 1, 4), 0);
+	assert_int_equal(t->log.ncalls, 0);
+	fake_report(t->f, 1, 1);
+	assert_last_irq(&t->log, 1, 4, VALID);
+	assert_int_equal(t->f->ncalls, 1);
 }
 
 static void test_irq_type_valid_types(void **state)
@@ -1546,6 +1695,8 @@ int main(void)
 		cmocka_unit_test(test_free_destroys_backend),
 		cmocka_unit_test(test_config_bytes_without_names),
 		cmocka_unit_test(test_names_block_exact),
+		cmocka_unit_test(test_read_config),
+		T(test_read_config_out_of_range),
 		cmocka_unit_test(test_names_exact_buffer_and_lenient_fields),
 		cmocka_unit_test(test_names_buffer_too_small),
 		cmocka_unit_test(test_names_null_array),
@@ -1573,6 +1724,9 @@ int main(void)
 		cmocka_unit_test(test_largest_simulated_chip),
 		cmocka_unit_test(test_over_simulated_chip),
 		IRQ_TEST(test_irq_type_feature_withdrawn),
+		IRQ_TEST(test_set_features),
+		IRQ_TEST(test_irq_request),
+		IRQ_TEST(test_irq_request_malformed),
 		IRQ_TEST(test_irq_type_valid_types),
 		IRQ_TEST(test_irq_type_invalid_values),
 		IRQ_TEST(test_irq_type_invalid_keeps_old_type),
