@@ -6,11 +6,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "gpio_sim.h"
+
+#define DIR_NONE GPIO_DIRECTION_NONE
+#define DIR_IN	 GPIO_DIRECTION_IN
+#define DIR_OUT	 GPIO_DIRECTION_OUT
 
 static struct gpio_backend *sim_new(unsigned int nlines)
 {
@@ -29,6 +34,18 @@ static uint8_t value_get(struct gpio_backend *be, unsigned int line)
 	return value;
 }
 
+/* The back-end's set_direction() and set_value(). */
+static int set_dir(struct gpio_backend *be, unsigned int line,
+		   enum gpio_direction dir, uint8_t value)
+{
+	return be->ops->set_direction(be, line, dir, value);
+}
+
+static int set_val(struct gpio_backend *be, unsigned int line, uint8_t value)
+{
+	return be->ops->set_value(be, line, value);
+}
+
 static void test_new_bad_sizes(void **state)
 {
 	struct gpio_backend *be = (void *)1;
@@ -44,16 +61,15 @@ static void test_new_bad_sizes(void **state)
 static void test_initial_state(void **state)
 {
 	struct gpio_backend *be = sim_new(3);
-	enum gpio_direction dir = GPIO_DIRECTION_NONE;
+	enum gpio_direction dir = DIR_NONE;
 	unsigned int i;
 
 	assert_int_equal(be->ngpio, 3);
 	assert_non_null(be->ops->get_direction);
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(gpio_sim_get_direction(be, i),
-				 GPIO_DIRECTION_IN);
+		assert_int_equal(gpio_sim_get_direction(be, i), DIR_IN);
 		assert_int_equal(be->ops->get_direction(be, i, &dir), 0);
-		assert_int_equal(dir, GPIO_DIRECTION_IN);
+		assert_int_equal(dir, DIR_IN);
 		/* An input nobody drove reads 0, not an error. */
 		assert_int_equal(value_get(be, i), 0);
 	}
@@ -80,7 +96,7 @@ static void test_names_largest(void **state)
 	assert_string_equal(be->names[0], "sim-0");
 	assert_string_equal(be->names[9999], "sim-9999");
 	assert_string_equal(be->names[65534], "sim-65534");
-	assert_int_equal(gpio_sim_get_direction(be, 65534), GPIO_DIRECTION_IN);
+	assert_int_equal(gpio_sim_get_direction(be, 65534), DIR_IN);
 	assert_int_equal(gpio_sim_set_input(be, 65534, 1), 0);
 	assert_int_equal(value_get(be, 65534), 1);
 	gpio_backend_destroy(be);
@@ -91,20 +107,18 @@ static void test_output_reads_driven_value(void **state)
 	struct gpio_backend *be = sim_new(2);
 
 	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 0),
-			 0);
-	assert_int_equal(gpio_sim_get_direction(be, 0), GPIO_DIRECTION_OUT);
+	assert_int_equal(set_dir(be, 0, DIR_OUT, 0), 0);
+	assert_int_equal(gpio_sim_get_direction(be, 0), DIR_OUT);
 	/* The output wins over the input level. */
 	assert_int_equal(value_get(be, 0), 0);
-	assert_int_equal(be->ops->set_value(be, 0, 1), 0);
+	assert_int_equal(set_val(be, 0, 1), 0);
 	assert_int_equal(value_get(be, 0), 1);
 	/* The host may change the level meanwhile; the output keeps its own. */
 	assert_int_equal(gpio_sim_set_input(be, 0, 0), 0);
 	assert_int_equal(value_get(be, 0), 1);
 
 	/* Starting as an output drives the given value at once. */
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 1),
-			 0);
+	assert_int_equal(set_dir(be, 1, DIR_OUT, 1), 0);
 	assert_int_equal(value_get(be, 1), 1);
 	gpio_backend_destroy(be);
 }
@@ -113,17 +127,15 @@ static void test_input_reads_level(void **state)
 {
 	struct gpio_backend *be = sim_new(2);
 
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 1),
-			 0);
+	assert_int_equal(set_dir(be, 1, DIR_OUT, 1), 0);
 	assert_int_equal(gpio_sim_set_input(be, 1, 0), 0);
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_IN, 0),
-			 0);
-	assert_int_equal(gpio_sim_get_direction(be, 1), GPIO_DIRECTION_IN);
+	assert_int_equal(set_dir(be, 1, DIR_IN, 0), 0);
+	assert_int_equal(gpio_sim_get_direction(be, 1), DIR_IN);
 	assert_int_equal(value_get(be, 1), 0);
 	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
 	assert_int_equal(value_get(be, 1), 1);
 	/* Inputs are not driven. */
-	assert_int_equal(be->ops->set_value(be, 1, 0), -EINVAL);
+	assert_int_equal(set_val(be, 1, 0), -EINVAL);
 	assert_int_equal(value_get(be, 1), 1);
 	gpio_backend_destroy(be);
 }
@@ -131,20 +143,18 @@ static void test_input_reads_level(void **state)
 static void test_released_line(void **state)
 {
 	struct gpio_backend *be = sim_new(1);
-	enum gpio_direction dir = GPIO_DIRECTION_IN;
+	enum gpio_direction dir = DIR_IN;
 
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
-			 0);
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_NONE, 0),
-			 0);
-	assert_int_equal(gpio_sim_get_direction(be, 0), GPIO_DIRECTION_NONE);
+	assert_int_equal(set_dir(be, 0, DIR_OUT, 1), 0);
+	assert_int_equal(set_dir(be, 0, DIR_NONE, 0), 0);
+	assert_int_equal(gpio_sim_get_direction(be, 0), DIR_NONE);
 	assert_int_equal(be->ops->get_direction(be, 0, &dir), 0);
-	assert_int_equal(dir, GPIO_DIRECTION_NONE);
+	assert_int_equal(dir, DIR_NONE);
 	/* Nothing drives it any more: it shows its input level. */
 	assert_int_equal(value_get(be, 0), 0);
 	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
 	assert_int_equal(value_get(be, 0), 1);
-	assert_int_equal(be->ops->set_value(be, 0, 1), -EINVAL);
+	assert_int_equal(set_val(be, 0, 1), -EINVAL);
 	gpio_backend_destroy(be);
 }
 
@@ -152,21 +162,18 @@ static void test_reset(void **state)
 {
 	struct gpio_backend *be = sim_new(3);
 
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
-			 0);
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_NONE, 0),
-			 0);
+	assert_int_equal(set_dir(be, 0, DIR_OUT, 1), 0);
+	assert_int_equal(set_dir(be, 1, DIR_NONE, 0), 0);
 	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
 	be->ops->reset(be);
 	/* Back to the power-on directions; the host's levels stay. */
-	assert_int_equal(gpio_sim_get_direction(be, 0), GPIO_DIRECTION_IN);
-	assert_int_equal(gpio_sim_get_direction(be, 1), GPIO_DIRECTION_IN);
-	assert_int_equal(gpio_sim_get_direction(be, 2), GPIO_DIRECTION_IN);
+	assert_int_equal(gpio_sim_get_direction(be, 0), DIR_IN);
+	assert_int_equal(gpio_sim_get_direction(be, 1), DIR_IN);
+	assert_int_equal(gpio_sim_get_direction(be, 2), DIR_IN);
 	assert_int_equal(value_get(be, 0), 0);
 	assert_int_equal(value_get(be, 2), 1);
 	/* The old output value is not driven again. */
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 0),
-			 0);
+	assert_int_equal(set_dir(be, 0, DIR_OUT, 0), 0);
 	assert_int_equal(value_get(be, 0), 0);
 	gpio_backend_destroy(be);
 }
@@ -174,34 +181,29 @@ static void test_reset(void **state)
 static void test_bad_args(void **state)
 {
 	struct gpio_backend *be = sim_new(2);
-	enum gpio_direction dir = GPIO_DIRECTION_OUT;
+	enum gpio_direction dir = DIR_OUT;
 	uint8_t value = 0xaa;
 
 	assert_int_equal(gpio_sim_set_input(be, 2, 0), -EINVAL);
 	assert_int_equal(gpio_sim_set_input(be, ~0u, 0), -EINVAL);
 	assert_int_equal(gpio_sim_set_input(be, 0, 2), -EINVAL);
 	assert_int_equal(gpio_sim_set_input(NULL, 0, 0), -EINVAL);
-	assert_int_equal(gpio_sim_get_direction(be, 2), GPIO_DIRECTION_NONE);
-	assert_int_equal(gpio_sim_get_direction(NULL, 0), GPIO_DIRECTION_NONE);
+	assert_int_equal(gpio_sim_get_direction(be, 2), DIR_NONE);
+	assert_int_equal(gpio_sim_get_direction(NULL, 0), DIR_NONE);
 
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_IN, 0),
-			 -EINVAL);
-	assert_int_equal(
-		be->ops->set_direction(be, 0, (enum gpio_direction)3, 0),
-		-EINVAL);
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 2),
-			 -EINVAL);
+	assert_int_equal(set_dir(be, 2, DIR_IN, 0), -EINVAL);
+	assert_int_equal(set_dir(be, 0, (enum gpio_direction)3, 0), -EINVAL);
+	assert_int_equal(set_dir(be, 0, DIR_OUT, 2), -EINVAL);
 	/* A refused request changes nothing. */
-	assert_int_equal(gpio_sim_get_direction(be, 0), GPIO_DIRECTION_IN);
+	assert_int_equal(gpio_sim_get_direction(be, 0), DIR_IN);
 	assert_int_equal(be->ops->get_value(be, 2, &value), -EINVAL);
 	assert_int_equal(value, 0xaa);
 	assert_int_equal(be->ops->get_direction(be, 2, &dir), -EINVAL);
-	assert_int_equal(dir, GPIO_DIRECTION_OUT);
+	assert_int_equal(dir, DIR_OUT);
 
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 0),
-			 0);
-	assert_int_equal(be->ops->set_value(be, 0, 2), -EINVAL);
-	assert_int_equal(be->ops->set_value(be, 2, 1), -EINVAL);
+	assert_int_equal(set_dir(be, 0, DIR_OUT, 0), 0);
+	assert_int_equal(set_val(be, 0, 2), -EINVAL);
+	assert_int_equal(set_val(be, 2, 1), -EINVAL);
 	assert_int_equal(value_get(be, 0), 0);
 	gpio_backend_destroy(be);
 }
@@ -213,8 +215,7 @@ static void test_other_backend_refused(void **state)
 	struct gpio_backend other = {.ops = &other_ops, .ngpio = 4};
 
 	assert_int_equal(gpio_sim_set_input(&other, 0, 1), -EINVAL);
-	assert_int_equal(gpio_sim_get_direction(&other, 0),
-			 GPIO_DIRECTION_NONE);
+	assert_int_equal(gpio_sim_get_direction(&other, 0), DIR_NONE);
 	gpio_backend_destroy(NULL);
 }
 
@@ -248,171 +249,164 @@ static void assert_level(const struct level_log *log, unsigned int i,
 	assert_int_equal(log->calls[i].level, level);
 }
 
-static struct gpio_backend *sim_new_listened(unsigned int nlines,
-					     struct level_log *log)
+/* @log holds @n reports, the last one @line at @level. */
+static void assert_last_level(const struct level_log *log, unsigned int n,
+			      unsigned int line, uint8_t level)
 {
-	struct gpio_backend *be = sim_new(nlines);
+	assert_int_equal(log->ncalls, n);
+	assert_level(log, n - 1, line, level);
+}
 
-	memset(log, 0, sizeof(*log));
-	be->level_changed = on_level;
-	be->level_opaque = log;
-	return be;
+/* The fixture of the report tests: a 3-line chip, its reports logged. */
+struct listened {
+	struct gpio_backend *be;
+	struct level_log log;
+};
+
+static int listened_setup(void **state)
+{
+	struct listened *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	t->be = sim_new(3);
+	t->be->level_changed = on_level;
+	t->be->level_opaque = &t->log;
+	*state = t;
+	return 0;
+}
+
+static int listened_teardown(void **state)
+{
+	struct listened *t = *state;
+
+	gpio_backend_destroy(t->be);
+	free(t);
+	return 0;
 }
 
 static void test_report_input_change(void **state)
 {
-	struct level_log log;
-	struct gpio_backend *be = sim_new_listened(3, &log);
+	struct listened *t = *state;
+	struct gpio_backend *be = t->be;
 
 	assert_int_equal(gpio_sim_set_input(be, 2, 0), 0);
-	assert_int_equal(log.ncalls, 0);
+	assert_int_equal(t->log.ncalls, 0);
 	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
-	assert_int_equal(log.ncalls, 1);
-	assert_level(&log, 0, 2, 1);
+	assert_last_level(&t->log, 1, 2, 1);
 	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
-	assert_int_equal(log.ncalls, 1);
+	assert_int_equal(t->log.ncalls, 1);
 	assert_int_equal(gpio_sim_set_input(be, 2, 0), 0);
-	assert_int_equal(log.ncalls, 2);
-	assert_level(&log, 1, 2, 0);
-	gpio_backend_destroy(be);
+	assert_last_level(&t->log, 2, 2, 0);
 }
 
 /* A released line is not driven: its input level shows and is reported. */
 static void test_report_released_input_change(void **state)
 {
-	struct level_log log;
-	struct gpio_backend *be = sim_new_listened(1, &log);
+	struct listened *t = *state;
+	struct gpio_backend *be = t->be;
 
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_NONE, 0),
-			 0);
+	assert_int_equal(set_dir(be, 0, DIR_NONE, 0), 0);
 	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
-	assert_int_equal(log.ncalls, 1);
-	assert_level(&log, 0, 0, 1);
-	gpio_backend_destroy(be);
+	assert_last_level(&t->log, 1, 0, 1);
 }
 
 static void test_report_none_for_driven_output(void **state)
 {
-	struct level_log log;
-	struct gpio_backend *be = sim_new_listened(2, &log);
+	struct listened *t = *state;
+	struct gpio_backend *be = t->be;
 
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 0),
-			 0);
-	assert_int_equal(log.ncalls, 0);
+	assert_int_equal(set_dir(be, 1, DIR_OUT, 0), 0);
+	assert_int_equal(t->log.ncalls, 0);
 	/* The pin carries the output, whatever the input side does. */
 	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
 	assert_int_equal(gpio_sim_set_input(be, 1, 0), 0);
 	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
-	assert_int_equal(log.ncalls, 0);
-	gpio_backend_destroy(be);
+	assert_int_equal(t->log.ncalls, 0);
 }
 
 static void test_report_output_back_to_input(void **state)
 {
-	struct level_log log;
-	struct gpio_backend *be = sim_new_listened(2, &log);
+	struct listened *t = *state;
+	struct gpio_backend *be = t->be;
 
 	/* Line 0 drives 0 while its input is 1. */
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 0),
-			 0);
+	assert_int_equal(set_dir(be, 0, DIR_OUT, 0), 0);
 	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_IN, 0),
-			 0);
-	assert_int_equal(log.ncalls, 1);
-	assert_level(&log, 0, 0, 1);
+	assert_int_equal(set_dir(be, 0, DIR_IN, 0), 0);
+	assert_last_level(&t->log, 1, 0, 1);
 	/* Line 1 drives 1 and its input is 1 too: no edge. */
 	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 1),
-			 0);
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_IN, 0),
-			 0);
-	assert_int_equal(log.ncalls, 2);
-	assert_level(&log, 1, 1, 1);
-	gpio_backend_destroy(be);
+	assert_int_equal(set_dir(be, 1, DIR_OUT, 1), 0);
+	assert_int_equal(set_dir(be, 1, DIR_IN, 0), 0);
+	assert_last_level(&t->log, 2, 1, 1);
 }
 
 static void test_report_set_value(void **state)
 {
-	struct level_log log;
-	struct gpio_backend *be = sim_new_listened(2, &log);
+	struct listened *t = *state;
+	struct gpio_backend *be = t->be;
 
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 0),
-			 0);
-	assert_int_equal(be->ops->set_value(be, 1, 1), 0);
-	assert_int_equal(log.ncalls, 1);
-	assert_level(&log, 0, 1, 1);
-	assert_int_equal(be->ops->set_value(be, 1, 1), 0);
-	assert_int_equal(log.ncalls, 1);
-	assert_int_equal(be->ops->set_value(be, 1, 0), 0);
-	assert_int_equal(log.ncalls, 2);
-	assert_level(&log, 1, 1, 0);
+	assert_int_equal(set_dir(be, 1, DIR_OUT, 0), 0);
+	assert_int_equal(set_val(be, 1, 1), 0);
+	assert_last_level(&t->log, 1, 1, 1);
+	assert_int_equal(set_val(be, 1, 1), 0);
+	assert_int_equal(t->log.ncalls, 1);
+	assert_int_equal(set_val(be, 1, 0), 0);
+	assert_last_level(&t->log, 2, 1, 0);
 	/* Refused calls report nothing. */
-	assert_int_equal(be->ops->set_value(be, 1, 2), -EINVAL);
-	assert_int_equal(be->ops->set_value(be, 0, 1), -EINVAL);
-	assert_int_equal(log.ncalls, 2);
-	gpio_backend_destroy(be);
+	assert_int_equal(set_val(be, 1, 2), -EINVAL);
+	assert_int_equal(set_val(be, 0, 1), -EINVAL);
+	assert_int_equal(t->log.ncalls, 2);
 }
 
 static void test_report_set_direction_out(void **state)
 {
-	struct level_log log;
-	struct gpio_backend *be = sim_new_listened(3, &log);
+	struct listened *t = *state;
+	struct gpio_backend *be = t->be;
 
 	/* Input at 0, driven to 1. */
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
-			 0);
-	assert_int_equal(log.ncalls, 1);
-	assert_level(&log, 0, 0, 1);
+	assert_int_equal(set_dir(be, 0, DIR_OUT, 1), 0);
+	assert_last_level(&t->log, 1, 0, 1);
 	/* Input at 0, driven to 0: no edge. */
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 0),
-			 0);
-	assert_int_equal(log.ncalls, 1);
+	assert_int_equal(set_dir(be, 1, DIR_OUT, 0), 0);
+	assert_int_equal(t->log.ncalls, 1);
 	/* Input at 1, driven to 0. */
 	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 0),
-			 0);
-	assert_int_equal(log.ncalls, 3);
-	assert_level(&log, 1, 2, 1);
-	assert_level(&log, 2, 2, 0);
+	assert_int_equal(set_dir(be, 2, DIR_OUT, 0), 0);
+	assert_int_equal(t->log.ncalls, 3);
+	assert_level(&t->log, 1, 2, 1);
+	assert_level(&t->log, 2, 2, 0);
 	/* A refused direction reports nothing. */
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 2),
-			 -EINVAL);
-	assert_int_equal(log.ncalls, 3);
-	gpio_backend_destroy(be);
+	assert_int_equal(set_dir(be, 2, DIR_OUT, 2), -EINVAL);
+	assert_int_equal(t->log.ncalls, 3);
 }
 
 static void test_report_release_output(void **state)
 {
-	struct level_log log;
-	struct gpio_backend *be = sim_new_listened(1, &log);
+	struct listened *t = *state;
+	struct gpio_backend *be = t->be;
 
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
-			 0);
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_NONE, 0),
-			 0);
-	assert_int_equal(log.ncalls, 2);
-	assert_level(&log, 1, 0, 0);
-	gpio_backend_destroy(be);
+	assert_int_equal(set_dir(be, 0, DIR_OUT, 1), 0);
+	assert_int_equal(set_dir(be, 0, DIR_NONE, 0), 0);
+	assert_last_level(&t->log, 2, 0, 0);
 }
 
 static void test_report_none_on_reset(void **state)
 {
-	struct level_log log;
-	struct gpio_backend *be = sim_new_listened(2, &log);
+	struct listened *t = *state;
+	struct gpio_backend *be = t->be;
 
 	/* Line 0 drives 1 over an input of 0; line 1 drives 0 over 1. */
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
-			 0);
+	assert_int_equal(set_dir(be, 0, DIR_OUT, 1), 0);
 	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
-	assert_int_equal(be->ops->set_direction(be, 1, GPIO_DIRECTION_OUT, 0),
-			 0);
-	log.ncalls = 0;
+	assert_int_equal(set_dir(be, 1, DIR_OUT, 0), 0);
+	t->log.ncalls = 0;
 	be->ops->reset(be);
-	assert_int_equal(log.ncalls, 0);
+	assert_int_equal(t->log.ncalls, 0);
 	/* The levels did change. */
 	assert_int_equal(value_get(be, 0), 0);
 	assert_int_equal(value_get(be, 1), 1);
-	gpio_backend_destroy(be);
 }
 
 struct watch_log {
@@ -458,22 +452,19 @@ static void test_watch(void **state)
 	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
 	expect_watched(&log, 0, NULL);
 	/* A direction change at the same level is a change too. */
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 0),
-			 0);
+	assert_int_equal(set_dir(be, 2, DIR_OUT, 0), 0);
 	expect_watched(&log, 1, (unsigned int[]){2});
-	assert_int_equal(be->ops->set_value(be, 2, 1), 0);
+	assert_int_equal(set_val(be, 2, 1), 0);
 	expect_watched(&log, 1, (unsigned int[]){2});
-	assert_int_equal(be->ops->set_value(be, 2, 1), 0);
+	assert_int_equal(set_val(be, 2, 1), 0);
 	/* An output does not show its input level. */
 	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 1),
-			 0);
+	assert_int_equal(set_dir(be, 2, DIR_OUT, 1), 0);
 	expect_watched(&log, 0, NULL);
-	assert_int_equal(be->ops->set_direction(be, 3, GPIO_DIRECTION_NONE, 0),
-			 0);
+	assert_int_equal(set_dir(be, 3, DIR_NONE, 0), 0);
 	expect_watched(&log, 1, (unsigned int[]){3});
 	/* Refused calls change nothing. */
-	assert_int_equal(be->ops->set_value(be, 0, 1), -EINVAL);
+	assert_int_equal(set_val(be, 0, 1), -EINVAL);
 	assert_int_equal(gpio_sim_set_input(be, 9, 1), -EINVAL);
 	expect_watched(&log, 0, NULL);
 	/* Reset: the output and the released line become inputs again. */
@@ -488,6 +479,9 @@ static void test_watch(void **state)
 	gpio_backend_destroy(be);
 }
 
+#define LISTENED(f) \
+	cmocka_unit_test_setup_teardown(f, listened_setup, listened_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,14 +495,14 @@ int main(void)
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_other_backend_refused),
-		cmocka_unit_test(test_report_input_change),
-		cmocka_unit_test(test_report_released_input_change),
-		cmocka_unit_test(test_report_none_for_driven_output),
-		cmocka_unit_test(test_report_output_back_to_input),
-		cmocka_unit_test(test_report_set_value),
-		cmocka_unit_test(test_report_set_direction_out),
-		cmocka_unit_test(test_report_release_output),
-		cmocka_unit_test(test_report_none_on_reset),
+		LISTENED(test_report_input_change),
+		LISTENED(test_report_released_input_change),
+		LISTENED(test_report_none_for_driven_output),
+		LISTENED(test_report_output_back_to_input),
+		LISTENED(test_report_set_value),
+		LISTENED(test_report_set_direction_out),
+		LISTENED(test_report_release_output),
+		LISTENED(test_report_none_on_reset),
 		cmocka_unit_test(test_watch),
 	};
 
