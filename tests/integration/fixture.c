@@ -818,6 +818,18 @@ void fx_close_fd(struct fx *fx, int fd)
 	close(fd);
 }
 
+void fx_start_daemon(struct fx *fx, unsigned int count, const char *const *tmpl)
+{
+	char bufs[MAX_ARGS][256];
+	const char *argv[MAX_ARGS + 1];
+
+	daemon_prepare(&fx->d);
+	fx->d.count = count;
+	args_expand(tmpl, fx->d.base, bufs, argv, MAX_ARGS);
+	daemon_spawn_wait(&fx->d, argv);
+	fx->have_daemon = true;
+}
+
 void fx_stop_daemon(struct fx *fx)
 {
 	char why[256];

@@ -294,6 +294,14 @@ int fx_socket(struct fx *fx, int type);
 /* Closes @fd, kept or not. */
 void fx_close_fd(struct fx *fx, int fd);
 
+/*
+ * Starts the fixture's daemon with the NULL-terminated @tmpl ("%s" in a
+ * word is replaced by the socket base path, as args_expand() does),
+ * serving @count sockets, and waits for them; have_daemon from then on.
+ */
+void fx_start_daemon(struct fx *fx, unsigned int count,
+		     const char *const *tmpl);
+
 /* daemon_stop() now, failing the test on a problem; have_daemon is over. */
 void fx_stop_daemon(struct fx *fx);
 
