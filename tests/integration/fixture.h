@@ -339,6 +339,13 @@ void req_expect(struct vmm *v, uint16_t type, uint16_t gpio, uint32_t value,
 #define REQ_ERR(v, type, gpio, value) \
 	req_expect(v, type, gpio, value, VIRTIO_GPIO_STATUS_ERR, 0, __LINE__)
 
+/* Line @gpio made an output, no value given with it: it drives @level. */
+#define EXPECT_OUTPUT_AT(v, gpio, level)              \
+	do {                                          \
+		REQ_OK(v, SET_DIR, gpio, DIR_OUT, 0); \
+		REQ_OK(v, GET_VAL, gpio, 0, level);   \
+	} while (0)
+
 /* Line @gpio made an output driven high: it reads 1. */
 #define EXPECT_DRIVES_HIGH(v, gpio)                   \
 	do {                                          \

@@ -15,8 +15,6 @@
 
 #include "test_daemon.h"
 
-const bool param_yes = true, param_no = false;
-
 int setup_s8(void **state)
 {
 	return setup_with(state, 1, "s8");

@@ -77,14 +77,12 @@ static void test_set_value_before_output(void **state)
 	/* What Linux's direction_output does: value first, then OUT. */
 	REQ_OK(v, SET_VAL, 3, 1, 0);
 	REQ_OK(v, GET_VAL, 3, 0, 0); /* still an input at level 0 */
-	REQ_OK(v, SET_DIR, 3, DIR_OUT, 0);
-	REQ_OK(v, GET_VAL, 3, 0, 1);
+	EXPECT_OUTPUT_AT(v, 3, 1);
 	/* The same after the line was an input. */
 	REQ_OK(v, SET_DIR, 4, DIR_IN, 0);
 	REQ_OK(v, SET_VAL, 4, 1, 0);
 	REQ_OK(v, GET_VAL, 4, 0, 0);
-	REQ_OK(v, SET_DIR, 4, DIR_OUT, 0);
-	REQ_OK(v, GET_VAL, 4, 0, 1);
+	EXPECT_OUTPUT_AT(v, 4, 1);
 }
 
 static void test_direction_none_discards(void **state)
@@ -93,18 +91,15 @@ static void test_direction_none_discards(void **state)
 	struct vmm *v = fx->v[0];
 
 	REQ_OK(v, SET_VAL, 5, 1, 0);
-	REQ_OK(v, SET_DIR, 5, DIR_OUT, 0);
-	REQ_OK(v, GET_VAL, 5, 0, 1);
+	EXPECT_OUTPUT_AT(v, 5, 1);
 	REQ_OK(v, SET_DIR, 5, DIR_NONE, 0);
 	REQ_OK(v, GET_DIR, 5, 0, DIR_NONE);
-	REQ_OK(v, SET_DIR, 5, DIR_OUT, 0);
-	REQ_OK(v, GET_VAL, 5, 0, 0);
+	EXPECT_OUTPUT_AT(v, 5, 0);
 
 	/* A pending value is discarded by NONE too. */
 	REQ_OK(v, SET_VAL, 6, 1, 0);
 	REQ_OK(v, SET_DIR, 6, DIR_NONE, 0);
-	REQ_OK(v, SET_DIR, 6, DIR_OUT, 0);
-	REQ_OK(v, GET_VAL, 6, 0, 0);
+	EXPECT_OUTPUT_AT(v, 6, 0);
 }
 
 static void test_bad_requests(void **state)
@@ -224,7 +219,10 @@ static uint32_t run_chain(struct vmm *v, struct split_chain *c,
 	return u.len;
 }
 
-/* test_split_buffers, test_split_buffers_indirect (param: indirect) */
+/* Whether the chains are in indirect tables. */
+static const bool split_buffers = false, split_buffers_indirect = true;
+
+/* test_split_buffers, test_split_buffers_indirect */
 static void run_split_requests(void **state)
 {
 	struct fx *fx = *state;
@@ -401,6 +399,8 @@ static void test_eight_regions(void **state)
 	}
 }
 
+#define SPLIT(c) TP(run_split_requests, c)
+
 static const struct CMUnitTest tests[] = {
 	TS(test_get_names),
 	TM(test_get_names_16),
@@ -408,8 +408,8 @@ static const struct CMUnitTest tests[] = {
 	TS(test_set_value_before_output),
 	TS(test_direction_none_discards),
 	TS(test_bad_requests),
-	TP("test_split_buffers", run_split_requests, &param_no),
-	TP("test_split_buffers_indirect", run_split_requests, &param_yes),
+	SPLIT(split_buffers),
+	SPLIT(split_buffers_indirect),
 	T(test_buffer_straddles_regions),
 	T(test_eight_regions),
 };

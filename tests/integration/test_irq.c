@@ -2167,8 +2167,11 @@ static void test_stderr_pipe_not_read(void **state)
 /* T: a daemon and a guest (setup_guest); T0: the daemon only. */
 #define T(f)   cmocka_unit_test_setup_teardown(f, setup_guest, teardown)
 #define T0(f)  cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
-/* A test named @name: @f run with @param as fx->param, after setup_guest. */
-#define TC(name, f, param) {name, f, setup_guest, teardown, (void *)(param)}
+/* test_@param: @f run with &@param as fx->param, after setup_guest. */
+#define TC(f, param) \
+	{"test_" #param, f, setup_guest, teardown, (void *)&(param)}
+#define EDGE(c)	 TC(run_edge, c)
+#define LEVEL(c) TC(run_level, c)
 #define T2(f)  cmocka_unit_test_setup_teardown(f, setup_s4_s8, teardown)
 #define T1K(f) cmocka_unit_test_setup_teardown(f, setup_s1024, teardown)
 #define TFL(f) cmocka_unit_test_setup_teardown(f, setup_s65535, teardown_flood)
@@ -2180,16 +2183,16 @@ static const struct CMUnitTest tests[] = {
 	T(test_irq_type_values),
 	T0(test_irq_type_without_feature),
 	/* edges */
-	TC("test_edge_rising", run_edge, &edge_rising),
-	TC("test_edge_falling", run_edge, &edge_falling),
+	EDGE(edge_rising),
+	EDGE(edge_falling),
 	T(test_edge_both),
 	T(test_lines_independent),
 	T(test_edge_latch_rising),
 	T(test_edge_latch_falling),
 	T(test_edge_latch_both),
 	/* levels */
-	TC("test_level_high", run_level, &level_high),
-	TC("test_level_low", run_level, &level_low),
+	LEVEL(level_high),
+	LEVEL(level_low),
 	T(test_level_refire_while_active),
 	T(test_level_not_latched),
 	/* disabling */

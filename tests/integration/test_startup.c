@@ -676,15 +676,16 @@ static void test_error_to_closed_pipe(void **state)
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, st_setup, st_teardown)
-/* A test named @name: @fn run with @param as fx.param. */
-#define TC(name, fn, param) {name, fn, st_setup, st_teardown, (void *)(param)}
+/* test_@c: run_in_the_way() with &@c as fx.param. */
+#define IN_THE_WAY(c) \
+	{"test_" #c, run_in_the_way, st_setup, st_teardown, (void *)&(c)}
 
 static const struct CMUnitTest tests[] = {
-	TC("test_squatter_at_sim", run_in_the_way, &squatter_at_sim),
-	TC("test_squatter_at_device", run_in_the_way, &squatter_at_device),
+	IN_THE_WAY(squatter_at_sim),
+	IN_THE_WAY(squatter_at_device),
 	T(test_squatter_at_second_device),
-	TC("test_file_at_sim", run_in_the_way, &file_at_sim),
-	TC("test_file_at_device", run_in_the_way, &file_at_device),
+	IN_THE_WAY(file_at_sim),
+	IN_THE_WAY(file_at_device),
 	T(test_chip_fifo),
 	T(test_chip_leased_file),
 	T(test_chip_other_devices),
