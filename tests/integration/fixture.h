@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "gpio_names.h"
 #include "vmm.h"
 
 #define MAX_SOCKETS 4
@@ -354,14 +355,6 @@ void req_expect(struct vmm *v, uint16_t type, uint16_t gpio, uint32_t value,
 		REQ_OK(v, GET_VAL, gpio, 0, 1);       \
 	} while (0)
 
-#define GET_DIR	 VIRTIO_GPIO_MSG_GET_DIRECTION
-#define SET_DIR	 VIRTIO_GPIO_MSG_SET_DIRECTION
-#define GET_VAL	 VIRTIO_GPIO_MSG_GET_VALUE
-#define SET_VAL	 VIRTIO_GPIO_MSG_SET_VALUE
-#define DIR_NONE VIRTIO_GPIO_DIRECTION_NONE
-#define DIR_OUT	 VIRTIO_GPIO_DIRECTION_OUT
-#define DIR_IN	 VIRTIO_GPIO_DIRECTION_IN
-
 /*
  * Queues one GET_VALUE of @gpio on the requestq and kicks (by the device's
  * rules); does not wait.  Returns 0 or -errno (-EIO: the kick failed).
@@ -379,16 +372,7 @@ void reconnect_cycle(struct fx *fx, struct vmm *v, unsigned int sock, int i,
 
 /* ---- interrupts (guest.c) ---- */
 
-#define IRQ_TYPE VIRTIO_GPIO_MSG_IRQ_TYPE
-#define T_NONE	 VIRTIO_GPIO_IRQ_TYPE_NONE
-#define T_RISE	 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING
-#define T_FALL	 VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING
-#define T_BOTH	 VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH
-#define T_HIGH	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH
-#define T_LOW	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW
-#define VALID	 VIRTIO_GPIO_IRQ_STATUS_VALID
-#define INVALID	 VIRTIO_GPIO_IRQ_STATUS_INVALID
-#define EVQ	 VMM_GPIO_EVENTQ
+#define EVQ VMM_GPIO_EVENTQ
 
 /* Negotiation defaults with both queues (requestq and eventq). */
 void irq_options_init(struct vmm_negotiate_options *no);

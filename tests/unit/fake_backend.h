@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "gpio_device.h"
+#include "gpio_names.h"
 
 #define OK  VIRTIO_GPIO_STATUS_OK
 #define ERR VIRTIO_GPIO_STATUS_ERR
@@ -239,17 +240,6 @@ static inline int request(struct gpio_device *dev, uint16_t type,
 
 #define REPLY(status, value) ((status) << 8 | (value))
 
-/* The guest's directions and interrupt types, short. */
-#define DIR_NONE VIRTIO_GPIO_DIRECTION_NONE
-#define DIR_OUT	 VIRTIO_GPIO_DIRECTION_OUT
-#define DIR_IN	 VIRTIO_GPIO_DIRECTION_IN
-#define T_NONE	 VIRTIO_GPIO_IRQ_TYPE_NONE
-#define T_RISE	 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING
-#define T_FALL	 VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING
-#define T_BOTH	 VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH
-#define T_HIGH	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH
-#define T_LOW	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW
-
 /* request() of each message type: the reply, status << 8 | value. */
 static inline int get_dir(struct gpio_device *dev, uint16_t gpio)
 {
@@ -282,8 +272,6 @@ static inline int irq_type(struct gpio_device *dev, uint16_t gpio,
  * Interrupts.  The device gives every eventq pair back through a callback:
  * the log keeps those calls in order.
  */
-#define VALID	VIRTIO_GPIO_IRQ_STATUS_VALID
-#define INVALID VIRTIO_GPIO_IRQ_STATUS_INVALID
 
 struct irq_done_log {
 	struct {
