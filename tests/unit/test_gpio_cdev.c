@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "backend_ops.h"
 #include "device_list.h"
 #include "fake_kernel.h"
 #include "gpio_cdev.h"
@@ -258,19 +259,6 @@ static void assert_no_info_read_except(int chip, unsigned int selected)
 		if (!(selected & (1u << i)))
 			assert_int_equal(kernel.chips[chip].lines[i].info_reads,
 					 0);
-}
-
-/* The back-end's set_direction() of guest line @line. */
-static int set_dir(struct gpio_backend *be, unsigned int line,
-		   enum gpio_direction direction, uint8_t value)
-{
-	return be->ops->set_direction(be, line, direction, value);
-}
-
-/* The back-end's set_irq_type() of guest line @line. */
-static int irq(struct gpio_backend *be, unsigned int line, uint32_t type)
-{
-	return be->ops->set_irq_type(be, line, type);
 }
 
 /*
@@ -634,7 +622,7 @@ static void test_output_request(void **state)
 	/* Nothing is requested at start-up. */
 	assert_int_equal(l6->requests, 0);
 	/* Guest line 2 is host line 6: the value comes with the request. */
-	assert_int_equal(set_dir(be, 2, GPIO_DIRECTION_OUT, 1), 0);
+	assert_int_equal(be_set_dir(be, 2, GPIO_DIRECTION_OUT, 1), 0);
 	assert_int_equal(l6->requests, 1);
 	assert_string_equal(l6->consumer, "vhost-gpio:test0");
 	assert_int_equal(kernel.last_request.offsets[0], 6);
@@ -649,17 +637,17 @@ static void test_output_request(void **state)
 	assert_int_equal(v, 0);
 
 	/* Later changes reconfigure the same request. */
-	assert_int_equal(set_dir(be, 2, GPIO_DIRECTION_IN, 0), 0);
+	assert_int_equal(be_set_dir(be, 2, GPIO_DIRECTION_IN, 0), 0);
 	assert_false(l6->is_out);
 	assert_int_equal(kernel.last_config.flags, IN);
-	assert_int_equal(set_dir(be, 2, GPIO_DIRECTION_OUT, 1), 0);
+	assert_int_equal(be_set_dir(be, 2, GPIO_DIRECTION_OUT, 1), 0);
 	assert_int_equal(kernel.last_config.flags, OUT);
 	assert_int_equal(l6->value, 1);
 	assert_int_equal(l6->requests, 1);
 	assert_int_equal(kernel.set_configs, 2);
 
 	/* NONE gives the line back. */
-	assert_int_equal(set_dir(be, 2, GPIO_DIRECTION_NONE, 0), 0);
+	assert_int_equal(be_set_dir(be, 2, GPIO_DIRECTION_NONE, 0), 0);
 	assert_string_equal(l6->consumer, "");
 	assert_int_equal(fake_kernel_request_fd(0, 6), -1);
 	assert_untouched_except(0, 1u << 6);
@@ -720,10 +708,10 @@ static void test_edges(void **state)
 	struct gpio_backend *be = open_ok("0[3,5-7]");
 	int fd;
 
-	assert_int_equal(set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
+	assert_int_equal(be_set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
 	fd = fake_kernel_request_fd(0, 5);
 	assert_false(watched(fd));
-	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
+	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
 	assert_int_equal(kernel.last_config.flags, IN | BOTH_EDGES);
 	assert_true(watched(fd));
 
@@ -738,23 +726,24 @@ static void test_edges(void **state)
 	assert_int_equal(reports.levels[2], 1);
 
 	/* Rising only; then level types use both edges. */
-	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING), 0);
+	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
+			 0);
 	assert_int_equal(kernel.last_config.flags, IN | RISING);
-	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW), 0);
+	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW), 0);
 	assert_int_equal(kernel.last_config.flags, IN | BOTH_EDGES);
 	assert_true(watched(fd));
 
 	/* Off: unwatched, queued edges thrown away, still an input. */
 	fake_kernel_queue_event(0, 5, GPIO_V2_LINE_EVENT_FALLING_EDGE);
-	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
 	assert_int_equal(kernel.last_config.flags, IN);
 	assert_false(watched(fd));
 	assert_int_equal(kernel.fds[fd - FD_BASE].nevents, 0);
 	assert_int_equal(fake_kernel_request_fd(0, 5), fd);
 	assert_int_equal(reports.count, 3);
 	/* NONE again, or on a line never requested: nothing touched. */
-	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
-	assert_int_equal(irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(be_set_irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
 	assert_int_equal(kernel.chips[0].lines[3].touches, 0);
 	assert_untouched_except(0, 1u << 5);
 	gpio_backend_destroy(be);
@@ -765,24 +754,24 @@ static void test_edges_on_untouched_line(void **state)
 	struct gpio_backend *be = open_ok("1");
 	int fd;
 
-	assert_int_equal(irq(be, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH), 0);
+	assert_int_equal(be_set_irq(be, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH), 0);
 	assert_int_equal(kernel.last_request.config.flags,
 			 IN | RISING | FALLING);
 	fd = fake_kernel_request_fd(1, 3);
 	assert_true(watched(fd));
 	/* Disabling keeps it an input: the kernel only stops edges then. */
-	assert_int_equal(irq(be, 3, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(be_set_irq(be, 3, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
 	assert_int_equal(kernel.last_config.flags, IN);
 	assert_false(watched(fd));
 	/* A line read "as is" becomes an input for its edges, and stays. */
 	assert_int_equal(be->ops->get_value(be, 2, &(uint8_t){0}), 0);
 	assert_int_equal(kernel.last_request.config.flags, 0);
-	assert_int_equal(irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
-	assert_int_equal(irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(be_set_irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
+	assert_int_equal(be_set_irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
 	assert_int_equal(kernel.chips[1].lines[2].flags, IN);
 	assert_false(watched(fake_kernel_request_fd(1, 2)));
 	/* Reset while watched: unwatched and released. */
-	assert_int_equal(irq(be, 3, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
+	assert_int_equal(be_set_irq(be, 3, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
 	assert_true(watched(fd));
 	be->ops->reset(be);
 	assert_false(watched(fd));
@@ -795,16 +784,18 @@ static void test_edges_refused_on_output(void **state)
 	struct gpio_backend *be = open_ok("1");
 	int fd;
 
-	assert_int_equal(set_dir(be, 0, GPIO_DIRECTION_OUT, 1), 0);
+	assert_int_equal(be_set_dir(be, 0, GPIO_DIRECTION_OUT, 1), 0);
 	fd = fake_kernel_request_fd(1, 0);
-	assert_int_equal(irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING), -EINVAL);
+	assert_int_equal(be_set_irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
+			 -EINVAL);
 	assert_false(watched(fd));
 	assert_true(kernel.chips[1].lines[0].is_out);
 	assert_int_equal(kernel.chips[1].lines[0].value, 1);
 	/* And an input with edges cannot become an output. */
-	assert_int_equal(set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
-	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING), 0);
-	assert_int_equal(set_dir(be, 1, GPIO_DIRECTION_OUT, 1), -EINVAL);
+	assert_int_equal(be_set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
+	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
+			 0);
+	assert_int_equal(be_set_dir(be, 1, GPIO_DIRECTION_OUT, 1), -EINVAL);
 	assert_false(kernel.chips[1].lines[1].is_out);
 	assert_true(watched(fake_kernel_request_fd(1, 1)));
 	gpio_backend_destroy(be);
@@ -816,19 +807,21 @@ static void test_edges_without_loop(void **state)
 	struct gpio_backend *be = open_ok("1");
 
 	be->watcher = NULL;
-	assert_int_equal(irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
+	assert_int_equal(be_set_irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
 			 -EOPNOTSUPP);
 	assert_int_equal(kernel.chips[1].lines[0].touches, 0);
 	be->watcher = &watcher;
 
 	/* A watch that fails leaves no edge detection behind. */
 	loop.fail_next = -ENOMEM;
-	assert_int_equal(irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING), -ENOMEM);
+	assert_int_equal(be_set_irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
+			 -ENOMEM);
 	assert_int_equal(fake_kernel_request_fd(1, 0), -1);
 	assert_string_equal(kernel.chips[1].lines[0].consumer, "");
-	assert_int_equal(set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
+	assert_int_equal(be_set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
 	loop.fail_next = -ENOMEM;
-	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING), -ENOMEM);
+	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
+			 -ENOMEM);
 	assert_int_equal(kernel.chips[1].lines[1].flags, IN);
 	gpio_backend_destroy(be);
 }
@@ -839,17 +832,18 @@ static void test_busy_line(void **state)
 	uint8_t v;
 
 	strcpy(kernel.chips[0].lines[1].consumer, "gpioset");
-	assert_int_equal(set_dir(be, 1, GPIO_DIRECTION_OUT, 1), -EBUSY);
+	assert_int_equal(be_set_dir(be, 1, GPIO_DIRECTION_OUT, 1), -EBUSY);
 	assert_int_equal(be->ops->get_value(be, 1, &v), -EBUSY);
 	assert_int_equal(be->ops->set_value(be, 1, 1), -EBUSY);
-	assert_int_equal(irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), -EBUSY);
+	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
+			 -EBUSY);
 	assert_string_equal(kernel.chips[0].lines[1].consumer, "gpioset");
 	assert_int_equal(loop.count, 0);
 	/* The other line is served. */
-	assert_int_equal(set_dir(be, 0, GPIO_DIRECTION_OUT, 1), 0);
+	assert_int_equal(be_set_dir(be, 0, GPIO_DIRECTION_OUT, 1), 0);
 	/* Freed by its holder: the next request works. */
 	kernel.chips[0].lines[1].consumer[0] = '\0';
-	assert_int_equal(set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
+	assert_int_equal(be_set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
 	gpio_backend_destroy(be);
 }
 
@@ -860,10 +854,10 @@ static void test_chip_gone(void **state)
 	uint8_t v;
 	int fd;
 
-	assert_int_equal(irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
+	assert_int_equal(be_set_irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
 	fd = fake_kernel_request_fd(1, 2);
 	kernel.chips[1].gone = true;
-	assert_int_equal(set_dir(be, 0, GPIO_DIRECTION_IN, 0), -ENODEV);
+	assert_int_equal(be_set_dir(be, 0, GPIO_DIRECTION_IN, 0), -ENODEV);
 	assert_int_equal(be->ops->get_value(be, 2, &v), -ENODEV);
 	assert_int_equal(be->ops->get_direction(be, 1, &dir), -ENODEV);
 	/* The request fd hangs up: read fails, the fd leaves the loop. */
@@ -872,9 +866,9 @@ static void test_chip_gone(void **state)
 	assert_false(watched(fd));
 	assert_int_equal(reports.count, 0);
 	/* Disabling fails too; the device model disables its side anyway. */
-	assert_int_equal(irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_NONE), -ENODEV);
+	assert_int_equal(be_set_irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_NONE), -ENODEV);
 	/* NONE always releases. */
-	assert_int_equal(set_dir(be, 2, GPIO_DIRECTION_NONE, 0), 0);
+	assert_int_equal(be_set_dir(be, 2, GPIO_DIRECTION_NONE, 0), 0);
 	assert_int_equal(fake_kernel_request_fd(1, 2), -1);
 	gpio_backend_destroy(be);
 }
@@ -894,7 +888,7 @@ static void test_events_stop_when_line_released(void **state)
 	struct gpio_backend *be = open_ok("1");
 	int fd;
 
-	assert_int_equal(irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
+	assert_int_equal(be_set_irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
 	fd = fake_kernel_request_fd(1, 0);
 	fake_kernel_queue_event(1, 0, GPIO_V2_LINE_EVENT_RISING_EDGE);
 	fake_kernel_queue_event(1, 0, GPIO_V2_LINE_EVENT_FALLING_EDGE);
@@ -943,11 +937,11 @@ static void test_only_selected_lines_touched(void **state)
 
 	for (i = 0; i < be->ngpio; i++) {
 		assert_int_equal(be->ops->get_direction(be, i, &dir), 0);
-		set_dir(be, i, GPIO_DIRECTION_IN, 0);
+		be_set_dir(be, i, GPIO_DIRECTION_IN, 0);
 		be->ops->get_value(be, i, &v);
-		irq(be, i, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-		irq(be, i, VIRTIO_GPIO_IRQ_TYPE_NONE);
-		set_dir(be, i, GPIO_DIRECTION_OUT, 1);
+		be_set_irq(be, i, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+		be_set_irq(be, i, VIRTIO_GPIO_IRQ_TYPE_NONE);
+		be_set_dir(be, i, GPIO_DIRECTION_OUT, 1);
 		be->ops->set_value(be, i, 0);
 	}
 	be->ops->reset(be);

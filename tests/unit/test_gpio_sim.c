@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "backend_ops.h"
 #include "gpio_sim.h"
 
 #define DIR_NONE GPIO_DIRECTION_NONE
@@ -24,26 +25,6 @@ static struct gpio_backend *sim_new(unsigned int nlines)
 	assert_int_equal(gpio_sim_new(nlines, &be), 0);
 	assert_non_null(be);
 	return be;
-}
-
-static uint8_t value_get(struct gpio_backend *be, unsigned int line)
-{
-	uint8_t value = 0xaa;
-
-	assert_int_equal(be->ops->get_value(be, line, &value), 0);
-	return value;
-}
-
-/* The back-end's set_direction() and set_value(). */
-static int set_dir(struct gpio_backend *be, unsigned int line,
-		   enum gpio_direction dir, uint8_t value)
-{
-	return be->ops->set_direction(be, line, dir, value);
-}
-
-static int set_val(struct gpio_backend *be, unsigned int line, uint8_t value)
-{
-	return be->ops->set_value(be, line, value);
 }
 
 static void test_new_bad_sizes(void **state)
@@ -71,7 +52,7 @@ static void test_initial_state(void **state)
 		assert_int_equal(be->ops->get_direction(be, i, &dir), 0);
 		assert_int_equal(dir, DIR_IN);
 		/* An input nobody drove reads 0, not an error. */
-		assert_int_equal(value_get(be, i), 0);
+		assert_int_equal(be_level(be, i), 0);
 	}
 	gpio_backend_destroy(be);
 }
@@ -98,7 +79,7 @@ static void test_names_largest(void **state)
 	assert_string_equal(be->names[65534], "sim-65534");
 	assert_int_equal(gpio_sim_get_direction(be, 65534), DIR_IN);
 	assert_int_equal(gpio_sim_set_input(be, 65534, 1), 0);
-	assert_int_equal(value_get(be, 65534), 1);
+	assert_int_equal(be_level(be, 65534), 1);
 	gpio_backend_destroy(be);
 }
 
@@ -107,19 +88,19 @@ static void test_output_reads_driven_value(void **state)
 	struct gpio_backend *be = sim_new(2);
 
 	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
-	assert_int_equal(set_dir(be, 0, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 0), 0);
 	assert_int_equal(gpio_sim_get_direction(be, 0), DIR_OUT);
 	/* The output wins over the input level. */
-	assert_int_equal(value_get(be, 0), 0);
-	assert_int_equal(set_val(be, 0, 1), 0);
-	assert_int_equal(value_get(be, 0), 1);
+	assert_int_equal(be_level(be, 0), 0);
+	assert_int_equal(be_set_val(be, 0, 1), 0);
+	assert_int_equal(be_level(be, 0), 1);
 	/* The host may change the level meanwhile; the output keeps its own. */
 	assert_int_equal(gpio_sim_set_input(be, 0, 0), 0);
-	assert_int_equal(value_get(be, 0), 1);
+	assert_int_equal(be_level(be, 0), 1);
 
 	/* Starting as an output drives the given value at once. */
-	assert_int_equal(set_dir(be, 1, DIR_OUT, 1), 0);
-	assert_int_equal(value_get(be, 1), 1);
+	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 1), 0);
+	assert_int_equal(be_level(be, 1), 1);
 	gpio_backend_destroy(be);
 }
 
@@ -127,16 +108,16 @@ static void test_input_reads_level(void **state)
 {
 	struct gpio_backend *be = sim_new(2);
 
-	assert_int_equal(set_dir(be, 1, DIR_OUT, 1), 0);
+	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 1), 0);
 	assert_int_equal(gpio_sim_set_input(be, 1, 0), 0);
-	assert_int_equal(set_dir(be, 1, DIR_IN, 0), 0);
+	assert_int_equal(be_set_dir(be, 1, DIR_IN, 0), 0);
 	assert_int_equal(gpio_sim_get_direction(be, 1), DIR_IN);
-	assert_int_equal(value_get(be, 1), 0);
+	assert_int_equal(be_level(be, 1), 0);
 	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
-	assert_int_equal(value_get(be, 1), 1);
+	assert_int_equal(be_level(be, 1), 1);
 	/* Inputs are not driven. */
-	assert_int_equal(set_val(be, 1, 0), -EINVAL);
-	assert_int_equal(value_get(be, 1), 1);
+	assert_int_equal(be_set_val(be, 1, 0), -EINVAL);
+	assert_int_equal(be_level(be, 1), 1);
 	gpio_backend_destroy(be);
 }
 
@@ -145,16 +126,16 @@ static void test_released_line(void **state)
 	struct gpio_backend *be = sim_new(1);
 	enum gpio_direction dir = DIR_IN;
 
-	assert_int_equal(set_dir(be, 0, DIR_OUT, 1), 0);
-	assert_int_equal(set_dir(be, 0, DIR_NONE, 0), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 1), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_NONE, 0), 0);
 	assert_int_equal(gpio_sim_get_direction(be, 0), DIR_NONE);
 	assert_int_equal(be->ops->get_direction(be, 0, &dir), 0);
 	assert_int_equal(dir, DIR_NONE);
 	/* Nothing drives it any more: it shows its input level. */
-	assert_int_equal(value_get(be, 0), 0);
+	assert_int_equal(be_level(be, 0), 0);
 	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
-	assert_int_equal(value_get(be, 0), 1);
-	assert_int_equal(set_val(be, 0, 1), -EINVAL);
+	assert_int_equal(be_level(be, 0), 1);
+	assert_int_equal(be_set_val(be, 0, 1), -EINVAL);
 	gpio_backend_destroy(be);
 }
 
@@ -162,19 +143,19 @@ static void test_reset(void **state)
 {
 	struct gpio_backend *be = sim_new(3);
 
-	assert_int_equal(set_dir(be, 0, DIR_OUT, 1), 0);
-	assert_int_equal(set_dir(be, 1, DIR_NONE, 0), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 1), 0);
+	assert_int_equal(be_set_dir(be, 1, DIR_NONE, 0), 0);
 	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
 	be->ops->reset(be);
 	/* Back to the power-on directions; the host's levels stay. */
 	assert_int_equal(gpio_sim_get_direction(be, 0), DIR_IN);
 	assert_int_equal(gpio_sim_get_direction(be, 1), DIR_IN);
 	assert_int_equal(gpio_sim_get_direction(be, 2), DIR_IN);
-	assert_int_equal(value_get(be, 0), 0);
-	assert_int_equal(value_get(be, 2), 1);
+	assert_int_equal(be_level(be, 0), 0);
+	assert_int_equal(be_level(be, 2), 1);
 	/* The old output value is not driven again. */
-	assert_int_equal(set_dir(be, 0, DIR_OUT, 0), 0);
-	assert_int_equal(value_get(be, 0), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 0), 0);
+	assert_int_equal(be_level(be, 0), 0);
 	gpio_backend_destroy(be);
 }
 
@@ -191,9 +172,9 @@ static void test_bad_args(void **state)
 	assert_int_equal(gpio_sim_get_direction(be, 2), DIR_NONE);
 	assert_int_equal(gpio_sim_get_direction(NULL, 0), DIR_NONE);
 
-	assert_int_equal(set_dir(be, 2, DIR_IN, 0), -EINVAL);
-	assert_int_equal(set_dir(be, 0, (enum gpio_direction)3, 0), -EINVAL);
-	assert_int_equal(set_dir(be, 0, DIR_OUT, 2), -EINVAL);
+	assert_int_equal(be_set_dir(be, 2, DIR_IN, 0), -EINVAL);
+	assert_int_equal(be_set_dir(be, 0, (enum gpio_direction)3, 0), -EINVAL);
+	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 2), -EINVAL);
 	/* A refused request changes nothing. */
 	assert_int_equal(gpio_sim_get_direction(be, 0), DIR_IN);
 	assert_int_equal(be->ops->get_value(be, 2, &value), -EINVAL);
@@ -201,10 +182,10 @@ static void test_bad_args(void **state)
 	assert_int_equal(be->ops->get_direction(be, 2, &dir), -EINVAL);
 	assert_int_equal(dir, DIR_OUT);
 
-	assert_int_equal(set_dir(be, 0, DIR_OUT, 0), 0);
-	assert_int_equal(set_val(be, 0, 2), -EINVAL);
-	assert_int_equal(set_val(be, 2, 1), -EINVAL);
-	assert_int_equal(value_get(be, 0), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_val(be, 0, 2), -EINVAL);
+	assert_int_equal(be_set_val(be, 2, 1), -EINVAL);
+	assert_int_equal(be_level(be, 0), 0);
 	gpio_backend_destroy(be);
 }
 
@@ -306,7 +287,7 @@ static void test_report_released_input_change(void **state)
 	struct listened *t = *state;
 	struct gpio_backend *be = t->be;
 
-	assert_int_equal(set_dir(be, 0, DIR_NONE, 0), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_NONE, 0), 0);
 	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
 	assert_last_level(&t->log, 1, 0, 1);
 }
@@ -316,7 +297,7 @@ static void test_report_none_for_driven_output(void **state)
 	struct listened *t = *state;
 	struct gpio_backend *be = t->be;
 
-	assert_int_equal(set_dir(be, 1, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 0), 0);
 	assert_int_equal(t->log.ncalls, 0);
 	/* The pin carries the output, whatever the input side does. */
 	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
@@ -331,14 +312,14 @@ static void test_report_output_back_to_input(void **state)
 	struct gpio_backend *be = t->be;
 
 	/* Line 0 drives 0 while its input is 1. */
-	assert_int_equal(set_dir(be, 0, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 0), 0);
 	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
-	assert_int_equal(set_dir(be, 0, DIR_IN, 0), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_IN, 0), 0);
 	assert_last_level(&t->log, 1, 0, 1);
 	/* Line 1 drives 1 and its input is 1 too: no edge. */
 	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
-	assert_int_equal(set_dir(be, 1, DIR_OUT, 1), 0);
-	assert_int_equal(set_dir(be, 1, DIR_IN, 0), 0);
+	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 1), 0);
+	assert_int_equal(be_set_dir(be, 1, DIR_IN, 0), 0);
 	assert_last_level(&t->log, 2, 1, 1);
 }
 
@@ -347,16 +328,16 @@ static void test_report_set_value(void **state)
 	struct listened *t = *state;
 	struct gpio_backend *be = t->be;
 
-	assert_int_equal(set_dir(be, 1, DIR_OUT, 0), 0);
-	assert_int_equal(set_val(be, 1, 1), 0);
+	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_val(be, 1, 1), 0);
 	assert_last_level(&t->log, 1, 1, 1);
-	assert_int_equal(set_val(be, 1, 1), 0);
+	assert_int_equal(be_set_val(be, 1, 1), 0);
 	assert_int_equal(t->log.ncalls, 1);
-	assert_int_equal(set_val(be, 1, 0), 0);
+	assert_int_equal(be_set_val(be, 1, 0), 0);
 	assert_last_level(&t->log, 2, 1, 0);
 	/* Refused calls report nothing. */
-	assert_int_equal(set_val(be, 1, 2), -EINVAL);
-	assert_int_equal(set_val(be, 0, 1), -EINVAL);
+	assert_int_equal(be_set_val(be, 1, 2), -EINVAL);
+	assert_int_equal(be_set_val(be, 0, 1), -EINVAL);
 	assert_int_equal(t->log.ncalls, 2);
 }
 
@@ -366,19 +347,19 @@ static void test_report_set_direction_out(void **state)
 	struct gpio_backend *be = t->be;
 
 	/* Input at 0, driven to 1. */
-	assert_int_equal(set_dir(be, 0, DIR_OUT, 1), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 1), 0);
 	assert_last_level(&t->log, 1, 0, 1);
 	/* Input at 0, driven to 0: no edge. */
-	assert_int_equal(set_dir(be, 1, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 0), 0);
 	assert_int_equal(t->log.ncalls, 1);
 	/* Input at 1, driven to 0. */
 	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
-	assert_int_equal(set_dir(be, 2, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_dir(be, 2, DIR_OUT, 0), 0);
 	assert_int_equal(t->log.ncalls, 3);
 	assert_level(&t->log, 1, 2, 1);
 	assert_level(&t->log, 2, 2, 0);
 	/* A refused direction reports nothing. */
-	assert_int_equal(set_dir(be, 2, DIR_OUT, 2), -EINVAL);
+	assert_int_equal(be_set_dir(be, 2, DIR_OUT, 2), -EINVAL);
 	assert_int_equal(t->log.ncalls, 3);
 }
 
@@ -387,8 +368,8 @@ static void test_report_release_output(void **state)
 	struct listened *t = *state;
 	struct gpio_backend *be = t->be;
 
-	assert_int_equal(set_dir(be, 0, DIR_OUT, 1), 0);
-	assert_int_equal(set_dir(be, 0, DIR_NONE, 0), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 1), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_NONE, 0), 0);
 	assert_last_level(&t->log, 2, 0, 0);
 }
 
@@ -398,15 +379,15 @@ static void test_report_none_on_reset(void **state)
 	struct gpio_backend *be = t->be;
 
 	/* Line 0 drives 1 over an input of 0; line 1 drives 0 over 1. */
-	assert_int_equal(set_dir(be, 0, DIR_OUT, 1), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 1), 0);
 	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
-	assert_int_equal(set_dir(be, 1, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 0), 0);
 	t->log.ncalls = 0;
 	be->ops->reset(be);
 	assert_int_equal(t->log.ncalls, 0);
 	/* The levels did change. */
-	assert_int_equal(value_get(be, 0), 0);
-	assert_int_equal(value_get(be, 1), 1);
+	assert_int_equal(be_level(be, 0), 0);
+	assert_int_equal(be_level(be, 1), 1);
 }
 
 struct watch_log {
@@ -452,19 +433,19 @@ static void test_watch(void **state)
 	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
 	expect_watched(&log, 0, NULL);
 	/* A direction change at the same level is a change too. */
-	assert_int_equal(set_dir(be, 2, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_dir(be, 2, DIR_OUT, 0), 0);
 	expect_watched(&log, 1, (unsigned int[]){2});
-	assert_int_equal(set_val(be, 2, 1), 0);
+	assert_int_equal(be_set_val(be, 2, 1), 0);
 	expect_watched(&log, 1, (unsigned int[]){2});
-	assert_int_equal(set_val(be, 2, 1), 0);
+	assert_int_equal(be_set_val(be, 2, 1), 0);
 	/* An output does not show its input level. */
 	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
-	assert_int_equal(set_dir(be, 2, DIR_OUT, 1), 0);
+	assert_int_equal(be_set_dir(be, 2, DIR_OUT, 1), 0);
 	expect_watched(&log, 0, NULL);
-	assert_int_equal(set_dir(be, 3, DIR_NONE, 0), 0);
+	assert_int_equal(be_set_dir(be, 3, DIR_NONE, 0), 0);
 	expect_watched(&log, 1, (unsigned int[]){3});
 	/* Refused calls change nothing. */
-	assert_int_equal(set_val(be, 0, 1), -EINVAL);
+	assert_int_equal(be_set_val(be, 0, 1), -EINVAL);
 	assert_int_equal(gpio_sim_set_input(be, 9, 1), -EINVAL);
 	expect_watched(&log, 0, NULL);
 	/* Reset: the output and the released line become inputs again. */

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "backend_ops.h"
 #include "gpio_sim.h"
 #include "sim_control.h"
 
@@ -18,20 +19,9 @@ static struct gpio_backend *chip_new(void)
 	struct gpio_backend *be = NULL;
 
 	assert_int_equal(gpio_sim_new(3, &be), 0);
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_NONE, 0),
-			 0);
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 1),
-			 0);
+	assert_int_equal(be_set_dir(be, 0, GPIO_DIRECTION_NONE, 0), 0);
+	assert_int_equal(be_set_dir(be, 2, GPIO_DIRECTION_OUT, 1), 0);
 	return be;
-}
-
-/* What line @line of @be reads. */
-static uint8_t level(struct gpio_backend *be, unsigned int line)
-{
-	uint8_t value = 0xaa;
-
-	assert_int_equal(be->ops->get_value(be, line, &value), 0);
-	return value;
 }
 
 /* sim_control_execute() of a C string. */
@@ -61,7 +51,7 @@ static void check_bytes(const char *command, size_t len, const char *expect)
 	assert_int_equal(sim_control_execute(be, command, len, &out), 0);
 	assert_text(&out, expect);
 	assert_int_equal(out.sent, 0);
-	assert_int_equal(level(be, 1), 0);
+	assert_int_equal(be_level(be, 1), 0);
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
 }
@@ -98,12 +88,12 @@ static void test_set_reaches_chip(void **state)
 	assert_int_equal(exec(be, "set 1 1", &out), 0);
 	assert_text(&out, "ok\n");
 	assert_int_equal(gpio_sim_get_direction(be, 1), GPIO_DIRECTION_IN);
-	assert_int_equal(level(be, 1), 1);
+	assert_int_equal(be_level(be, 1), 1);
 	/* Replies are appended. */
 	assert_int_equal(exec(be, "get 1", &out), 0);
 	assert_text(&out, "ok\n1 in 1\n");
 	assert_int_equal(exec(be, "set 1 0", &out), 0);
-	assert_int_equal(level(be, 1), 0);
+	assert_int_equal(be_level(be, 1), 0);
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
 }
@@ -117,9 +107,8 @@ static void test_set_on_output(void **state)
 	assert_int_equal(exec(be, "set 2 0", &out), 0);
 	assert_int_equal(exec(be, "get 2", &out), 0);
 	assert_text(&out, "ok\n2 out 1\n");
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_IN, 0),
-			 0);
-	assert_int_equal(level(be, 2), 0);
+	assert_int_equal(be_set_dir(be, 2, GPIO_DIRECTION_IN, 0), 0);
+	assert_int_equal(be_level(be, 2), 0);
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
 }
@@ -241,7 +230,7 @@ static void test_error_bad_line_leaves_chip(void **state)
 
 	assert_int_equal(exec(be, "set 01 1", &out), 0);
 	assert_int_equal(exec(be, "set 1 2", &out), 0);
-	assert_int_equal(level(be, 1), 0);
+	assert_int_equal(be_level(be, 1), 0);
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
 }
