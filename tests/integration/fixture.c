@@ -69,24 +69,24 @@ int env_int(const char *name, int def)
 	return s && *s ? atoi(s) : def;
 }
 
+const char *name_in(const char *const *names, size_t count, unsigned int value,
+		    const char *unknown)
+{
+	return value < count && names[value] ? names[value] : unknown;
+}
+
 const char *type_name(uint16_t type)
 {
-	switch (type) {
-	case VIRTIO_GPIO_MSG_GET_NAMES:
-		return "GET_NAMES";
-	case VIRTIO_GPIO_MSG_GET_DIRECTION:
-		return "GET_DIRECTION";
-	case VIRTIO_GPIO_MSG_SET_DIRECTION:
-		return "SET_DIRECTION";
-	case VIRTIO_GPIO_MSG_GET_VALUE:
-		return "GET_VALUE";
-	case VIRTIO_GPIO_MSG_SET_VALUE:
-		return "SET_VALUE";
-	case VIRTIO_GPIO_MSG_IRQ_TYPE:
-		return "IRQ_TYPE";
-	default:
-		return "unknown type";
-	}
+	static const char *const names[] = {
+		[VIRTIO_GPIO_MSG_GET_NAMES] = "GET_NAMES",
+		[VIRTIO_GPIO_MSG_GET_DIRECTION] = "GET_DIRECTION",
+		[VIRTIO_GPIO_MSG_SET_DIRECTION] = "SET_DIRECTION",
+		[VIRTIO_GPIO_MSG_GET_VALUE] = "GET_VALUE",
+		[VIRTIO_GPIO_MSG_SET_VALUE] = "SET_VALUE",
+		[VIRTIO_GPIO_MSG_IRQ_TYPE] = "IRQ_TYPE",
+	};
+
+	return NAME_IN(names, type, "unknown type");
 }
 
 const char *status_text(int status, char *buf, size_t len)

@@ -89,6 +89,16 @@ void sleep_ms(int ms);
 int quiet_ms(int ms);
 /* An integer from the environment, @def when unset or empty. */
 int env_int(const char *name, int def);
+/*
+ * @names[@value] (a table of @count names, NULL where none), or @unknown
+ * when it has none.
+ */
+const char *name_in(const char *const *names, size_t count, unsigned int value,
+		    const char *unknown);
+
+#define NAME_IN(names, value, unknown) \
+	name_in(names, sizeof(names) / sizeof((names)[0]), value, unknown)
+
 /* "GET_VALUE", ... for a request type. */
 const char *type_name(uint16_t type);
 /* "exit status N" or "signal N" for a wait() status, in @buf. */
