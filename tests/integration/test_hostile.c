@@ -253,28 +253,24 @@ static void hostile_fd_make(struct fx *fx, enum fd_kind kind,
 /* Messages that carry descriptors                                      */
 /* ------------------------------------------------------------------ */
 
-enum fd_message {
-	MSG_SET_MEM_TABLE,
-	MSG_ADD_MEM_REG,
-	MSG_REM_MEM_REG,
-	MSG_SET_VRING_KICK,
-	MSG_SET_VRING_CALL,
-	MSG_SET_VRING_ERR,
-	MSG_SET_LOG_FD,		/* not supported: the fd is just closed */
-	MSG_SET_BACKEND_REQ_FD, /* not offered: the same */
-	FD_MESSAGES,
-};
+/* The messages tried, each with the fd kinds in place of its own. */
+#define FD_MESSAGE_LIST(X)                                               \
+	X(SET_MEM_TABLE)                                                 \
+	X(ADD_MEM_REG)                                                   \
+	X(REM_MEM_REG)                                                   \
+	X(SET_VRING_KICK)                                                \
+	X(SET_VRING_CALL)                                                \
+	X(SET_VRING_ERR)                                                 \
+	X(SET_LOG_FD)	      /* not supported: the fd is just closed */ \
+	X(SET_BACKEND_REQ_FD) /* not offered: the same */
+
+#define FD_MESSAGE_ENUM(name) MSG_##name,
+#define FD_MESSAGE_NAME(name) [MSG_##name] = #name,
+
+enum fd_message { FD_MESSAGE_LIST(FD_MESSAGE_ENUM) FD_MESSAGES };
 
 static const char *const fd_message_names[FD_MESSAGES] = {
-	[MSG_SET_MEM_TABLE] = "SET_MEM_TABLE",
-	[MSG_ADD_MEM_REG] = "ADD_MEM_REG",
-	[MSG_REM_MEM_REG] = "REM_MEM_REG",
-	[MSG_SET_VRING_KICK] = "SET_VRING_KICK",
-	[MSG_SET_VRING_CALL] = "SET_VRING_CALL",
-	[MSG_SET_VRING_ERR] = "SET_VRING_ERR",
-	[MSG_SET_LOG_FD] = "SET_LOG_FD",
-	[MSG_SET_BACKEND_REQ_FD] = "SET_BACKEND_REQ_FD",
-};
+	FD_MESSAGE_LIST(FD_MESSAGE_NAME)};
 
 /*
  * Sends @msg with @fd in place of what belongs there, on a negotiated
