@@ -29,6 +29,7 @@
 #include "fake_kernel.h"
 #include "gpio_cdev.h"
 #include "gpio_cdev_sys.h"
+#include "gpio_names.h"
 #include "log.h"
 
 /* Line flags as the kernel sees them. */
@@ -291,28 +292,21 @@ static const struct {
 	uint64_t flags;
 	int out_value;
 } line_configs[] = {
-	{GPIO_DIRECTION_OUT, 1, VIRTIO_GPIO_IRQ_TYPE_NONE, OUT, 1},
-	{GPIO_DIRECTION_OUT, 0, VIRTIO_GPIO_IRQ_TYPE_NONE, OUT, 0},
-	{GPIO_DIRECTION_IN, 1, VIRTIO_GPIO_IRQ_TYPE_NONE, IN, -1},
+	{GPIO_DIRECTION_OUT, 1, T_NONE, OUT, 1},
+	{GPIO_DIRECTION_OUT, 0, T_NONE, OUT, 0},
+	{GPIO_DIRECTION_IN, 1, T_NONE, IN, -1},
 	/* "As is": no direction at all. */
-	{GPIO_DIRECTION_NONE, 0, VIRTIO_GPIO_IRQ_TYPE_NONE, 0, -1},
-	{GPIO_DIRECTION_IN, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, IN | RISING,
-	 -1},
-	{GPIO_DIRECTION_IN, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING, IN | FALLING,
-	 -1},
-	{GPIO_DIRECTION_IN, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH, IN | BOTH_EDGES,
-	 -1},
+	{GPIO_DIRECTION_NONE, 0, T_NONE, 0, -1},
+	{GPIO_DIRECTION_IN, 0, T_RISE, IN | RISING, -1},
+	{GPIO_DIRECTION_IN, 0, T_FALL, IN | FALLING, -1},
+	{GPIO_DIRECTION_IN, 0, T_BOTH, IN | BOTH_EDGES, -1},
 	/* Level types are built from both edges. */
-	{GPIO_DIRECTION_IN, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH, IN | BOTH_EDGES,
-	 -1},
-	{GPIO_DIRECTION_IN, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW, IN | BOTH_EDGES,
-	 -1},
+	{GPIO_DIRECTION_IN, 0, T_HIGH, IN | BOTH_EDGES, -1},
+	{GPIO_DIRECTION_IN, 0, T_LOW, IN | BOTH_EDGES, -1},
 	/* Edges need an input: "as is" asks for one. */
-	{GPIO_DIRECTION_NONE, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH,
-	 IN | BOTH_EDGES, -1},
+	{GPIO_DIRECTION_NONE, 0, T_BOTH, IN | BOTH_EDGES, -1},
 	/* An output with edges is left for the kernel to refuse. */
-	{GPIO_DIRECTION_OUT, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, OUT | RISING,
-	 1},
+	{GPIO_DIRECTION_OUT, 1, T_RISE, OUT | RISING, 1},
 };
 
 static void test_line_config(void **state)
@@ -631,7 +625,7 @@ static void test_output_request(void **state)
 	assert_true(l6->is_out);
 	assert_int_equal(l6->value, 1);
 
-	assert_int_equal(be->ops->set_value(be, 2, 0), 0);
+	assert_int_equal(be_set_val(be, 2, 0), 0);
 	assert_int_equal(l6->value, 0);
 	assert_int_equal(be->ops->get_value(be, 2, &v), 0);
 	assert_int_equal(v, 0);
@@ -689,14 +683,14 @@ static void test_set_value_on_host_output(void **state)
 	assert_int_equal(be->ops->get_direction(be, 1, &dir), 0);
 	assert_int_equal(dir, GPIO_DIRECTION_IN);
 	/* The device model believes it an output: it becomes ours as one. */
-	assert_int_equal(be->ops->set_value(be, 0, 1), 0);
+	assert_int_equal(be_set_val(be, 0, 1), 0);
 	assert_int_equal(kernel.last_request.config.flags, OUT);
 	assert_int_equal(l0->value, 1);
 	/* An "as is" request turned into an output by SET_CONFIG. */
 	l0 = &kernel.chips[1].lines[1];
 	l0->is_out = true;
 	assert_int_equal(be->ops->get_value(be, 1, &(uint8_t){0}), 0);
-	assert_int_equal(be->ops->set_value(be, 1, 1), 0);
+	assert_int_equal(be_set_val(be, 1, 1), 0);
 	assert_int_equal(kernel.last_config.flags, OUT);
 	assert_int_equal(l0->value, 1);
 	assert_int_equal(l0->requests, 1);
@@ -711,7 +705,7 @@ static void test_edges(void **state)
 	assert_int_equal(be_set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
 	fd = fake_kernel_request_fd(0, 5);
 	assert_false(watched(fd));
-	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
+	assert_int_equal(be_set_irq(be, 1, T_BOTH), 0);
 	assert_int_equal(kernel.last_config.flags, IN | BOTH_EDGES);
 	assert_true(watched(fd));
 
@@ -726,24 +720,23 @@ static void test_edges(void **state)
 	assert_int_equal(reports.levels[2], 1);
 
 	/* Rising only; then level types use both edges. */
-	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-			 0);
+	assert_int_equal(be_set_irq(be, 1, T_RISE), 0);
 	assert_int_equal(kernel.last_config.flags, IN | RISING);
-	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW), 0);
+	assert_int_equal(be_set_irq(be, 1, T_LOW), 0);
 	assert_int_equal(kernel.last_config.flags, IN | BOTH_EDGES);
 	assert_true(watched(fd));
 
 	/* Off: unwatched, queued edges thrown away, still an input. */
 	fake_kernel_queue_event(0, 5, GPIO_V2_LINE_EVENT_FALLING_EDGE);
-	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(be_set_irq(be, 1, T_NONE), 0);
 	assert_int_equal(kernel.last_config.flags, IN);
 	assert_false(watched(fd));
 	assert_int_equal(kernel.fds[fd - FD_BASE].nevents, 0);
 	assert_int_equal(fake_kernel_request_fd(0, 5), fd);
 	assert_int_equal(reports.count, 3);
 	/* NONE again, or on a line never requested: nothing touched. */
-	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
-	assert_int_equal(be_set_irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(be_set_irq(be, 1, T_NONE), 0);
+	assert_int_equal(be_set_irq(be, 0, T_NONE), 0);
 	assert_int_equal(kernel.chips[0].lines[3].touches, 0);
 	assert_untouched_except(0, 1u << 5);
 	gpio_backend_destroy(be);
@@ -754,24 +747,24 @@ static void test_edges_on_untouched_line(void **state)
 	struct gpio_backend *be = open_ok("1");
 	int fd;
 
-	assert_int_equal(be_set_irq(be, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH), 0);
+	assert_int_equal(be_set_irq(be, 3, T_HIGH), 0);
 	assert_int_equal(kernel.last_request.config.flags,
 			 IN | RISING | FALLING);
 	fd = fake_kernel_request_fd(1, 3);
 	assert_true(watched(fd));
 	/* Disabling keeps it an input: the kernel only stops edges then. */
-	assert_int_equal(be_set_irq(be, 3, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(be_set_irq(be, 3, T_NONE), 0);
 	assert_int_equal(kernel.last_config.flags, IN);
 	assert_false(watched(fd));
 	/* A line read "as is" becomes an input for its edges, and stays. */
 	assert_int_equal(be->ops->get_value(be, 2, &(uint8_t){0}), 0);
 	assert_int_equal(kernel.last_request.config.flags, 0);
-	assert_int_equal(be_set_irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
-	assert_int_equal(be_set_irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	assert_int_equal(be_set_irq(be, 2, T_BOTH), 0);
+	assert_int_equal(be_set_irq(be, 2, T_NONE), 0);
 	assert_int_equal(kernel.chips[1].lines[2].flags, IN);
 	assert_false(watched(fake_kernel_request_fd(1, 2)));
 	/* Reset while watched: unwatched and released. */
-	assert_int_equal(be_set_irq(be, 3, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
+	assert_int_equal(be_set_irq(be, 3, T_BOTH), 0);
 	assert_true(watched(fd));
 	be->ops->reset(be);
 	assert_false(watched(fd));
@@ -786,15 +779,13 @@ static void test_edges_refused_on_output(void **state)
 
 	assert_int_equal(be_set_dir(be, 0, GPIO_DIRECTION_OUT, 1), 0);
 	fd = fake_kernel_request_fd(1, 0);
-	assert_int_equal(be_set_irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-			 -EINVAL);
+	assert_int_equal(be_set_irq(be, 0, T_RISE), -EINVAL);
 	assert_false(watched(fd));
 	assert_true(kernel.chips[1].lines[0].is_out);
 	assert_int_equal(kernel.chips[1].lines[0].value, 1);
 	/* And an input with edges cannot become an output. */
 	assert_int_equal(be_set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
-	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-			 0);
+	assert_int_equal(be_set_irq(be, 1, T_RISE), 0);
 	assert_int_equal(be_set_dir(be, 1, GPIO_DIRECTION_OUT, 1), -EINVAL);
 	assert_false(kernel.chips[1].lines[1].is_out);
 	assert_true(watched(fake_kernel_request_fd(1, 1)));
@@ -807,21 +798,18 @@ static void test_edges_without_loop(void **state)
 	struct gpio_backend *be = open_ok("1");
 
 	be->watcher = NULL;
-	assert_int_equal(be_set_irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-			 -EOPNOTSUPP);
+	assert_int_equal(be_set_irq(be, 0, T_RISE), -EOPNOTSUPP);
 	assert_int_equal(kernel.chips[1].lines[0].touches, 0);
 	be->watcher = &watcher;
 
 	/* A watch that fails leaves no edge detection behind. */
 	loop.fail_next = -ENOMEM;
-	assert_int_equal(be_set_irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-			 -ENOMEM);
+	assert_int_equal(be_set_irq(be, 0, T_RISE), -ENOMEM);
 	assert_int_equal(fake_kernel_request_fd(1, 0), -1);
 	assert_string_equal(kernel.chips[1].lines[0].consumer, "");
 	assert_int_equal(be_set_dir(be, 1, GPIO_DIRECTION_IN, 0), 0);
 	loop.fail_next = -ENOMEM;
-	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-			 -ENOMEM);
+	assert_int_equal(be_set_irq(be, 1, T_RISE), -ENOMEM);
 	assert_int_equal(kernel.chips[1].lines[1].flags, IN);
 	gpio_backend_destroy(be);
 }
@@ -834,9 +822,8 @@ static void test_busy_line(void **state)
 	strcpy(kernel.chips[0].lines[1].consumer, "gpioset");
 	assert_int_equal(be_set_dir(be, 1, GPIO_DIRECTION_OUT, 1), -EBUSY);
 	assert_int_equal(be->ops->get_value(be, 1, &v), -EBUSY);
-	assert_int_equal(be->ops->set_value(be, 1, 1), -EBUSY);
-	assert_int_equal(be_set_irq(be, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
-			 -EBUSY);
+	assert_int_equal(be_set_val(be, 1, 1), -EBUSY);
+	assert_int_equal(be_set_irq(be, 1, T_BOTH), -EBUSY);
 	assert_string_equal(kernel.chips[0].lines[1].consumer, "gpioset");
 	assert_int_equal(loop.count, 0);
 	/* The other line is served. */
@@ -854,7 +841,7 @@ static void test_chip_gone(void **state)
 	uint8_t v;
 	int fd;
 
-	assert_int_equal(be_set_irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
+	assert_int_equal(be_set_irq(be, 2, T_BOTH), 0);
 	fd = fake_kernel_request_fd(1, 2);
 	kernel.chips[1].gone = true;
 	assert_int_equal(be_set_dir(be, 0, GPIO_DIRECTION_IN, 0), -ENODEV);
@@ -866,7 +853,7 @@ static void test_chip_gone(void **state)
 	assert_false(watched(fd));
 	assert_int_equal(reports.count, 0);
 	/* Disabling fails too; the device model disables its side anyway. */
-	assert_int_equal(be_set_irq(be, 2, VIRTIO_GPIO_IRQ_TYPE_NONE), -ENODEV);
+	assert_int_equal(be_set_irq(be, 2, T_NONE), -ENODEV);
 	/* NONE always releases. */
 	assert_int_equal(be_set_dir(be, 2, GPIO_DIRECTION_NONE, 0), 0);
 	assert_int_equal(fake_kernel_request_fd(1, 2), -1);
@@ -888,7 +875,7 @@ static void test_events_stop_when_line_released(void **state)
 	struct gpio_backend *be = open_ok("1");
 	int fd;
 
-	assert_int_equal(be_set_irq(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), 0);
+	assert_int_equal(be_set_irq(be, 0, T_BOTH), 0);
 	fd = fake_kernel_request_fd(1, 0);
 	fake_kernel_queue_event(1, 0, GPIO_V2_LINE_EVENT_RISING_EDGE);
 	fake_kernel_queue_event(1, 0, GPIO_V2_LINE_EVENT_FALLING_EDGE);
@@ -939,10 +926,10 @@ static void test_only_selected_lines_touched(void **state)
 		assert_int_equal(be->ops->get_direction(be, i, &dir), 0);
 		be_set_dir(be, i, GPIO_DIRECTION_IN, 0);
 		be->ops->get_value(be, i, &v);
-		be_set_irq(be, i, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-		be_set_irq(be, i, VIRTIO_GPIO_IRQ_TYPE_NONE);
+		be_set_irq(be, i, T_BOTH);
+		be_set_irq(be, i, T_NONE);
 		be_set_dir(be, i, GPIO_DIRECTION_OUT, 1);
-		be->ops->set_value(be, i, 0);
+		be_set_val(be, i, 0);
 	}
 	be->ops->reset(be);
 	assert_untouched_except(0, 1u << 3 | 1u << 5 | 1u << 6 | 1u << 7);
