@@ -354,44 +354,48 @@ static void test_socket_count(void **state)
 }
 
 /*
- * endpoints_check_entries() of @entries device-list entries against
- * @sockets device sockets (systemd's if @from_systemd): fine if @message
- * is NULL, else -EINVAL with @message.
+ * How many --device-list entries go with how many sockets: each case is the
+ * daemon's options, where the sockets came from, the counts, and the whole
+ * message (without its " (see --help)" end), NULL when the pair is good.
  */
-static void expect_entries(const struct options *opts, bool from_systemd,
-			   unsigned int sockets, unsigned int entries,
-			   const char *message)
-{
-	char err[256] = "";
-
-	assert_int_equal(endpoints_check_entries(opts, from_systemd, sockets,
-						 entries, err, sizeof(err)),
-			 message ? -EINVAL : 0);
-	if (message)
-		assert_string_equal(err, message);
-}
+static const struct {
+	const char *path; /* NULL: --fd */
+	int fd;
+	bool from_systemd;
+	unsigned int sockets, entries;
+	const char *message;
+} entries_cases[] = {
+	{"/tmp/g", -1, false, 2, 2, NULL},
+	{"/tmp/g", -1, false, 2, 3,
+	 "--device-list has 3 entries but --socket-count is 2"},
+	{"/tmp/g", -1, false, 2, 1,
+	 "--device-list has 1 entry but --socket-count is 2"},
+	{"/tmp/g", -1, true, 2, 1,
+	 "--device-list has 1 entry but systemd passed 2 device sockets"},
+	{"/tmp/g", -1, true, 1, 3,
+	 "--device-list has 3 entries but systemd passed 1 device socket"},
+	{NULL, 3, false, 1, 2,
+	 "--device-list has 2 entries but --fd serves one device"},
+};
 
 static void test_entries(void **state)
 {
-	struct options opts = options("/tmp/g", 2, -1);
+	unsigned int i;
 
-	expect_entries(&opts, false, 2, 2, NULL);
-	expect_entries(&opts, false, 2, 3,
-		       "--device-list has 3 entries but --socket-count is 2 "
-		       "(see --help)");
-	expect_entries(&opts, false, 2, 1,
-		       "--device-list has 1 entry but --socket-count is 2 "
-		       "(see --help)");
-	expect_entries(&opts, true, 2, 1,
-		       "--device-list has 1 entry but systemd passed 2 device "
-		       "sockets (see --help)");
-	expect_entries(&opts, true, 1, 3,
-		       "--device-list has 3 entries but systemd passed 1 "
-		       "device socket (see --help)");
-	opts = options(NULL, 1, 3);
-	expect_entries(&opts, false, 1, 2,
-		       "--device-list has 2 entries but --fd serves one device "
-		       "(see --help)");
+	for (i = 0; i < sizeof(entries_cases) / sizeof(entries_cases[0]); i++) {
+		const typeof(entries_cases[0]) *c = &entries_cases[i];
+		struct options opts = options(c->path, c->path ? 2 : 1, c->fd);
+		char err[256] = "", want[256];
+
+		assert_int_equal(endpoints_check_entries(&opts, c->from_systemd,
+							 c->sockets, c->entries,
+							 err, sizeof(err)),
+				 c->message ? -EINVAL : 0);
+		if (!c->message)
+			continue;
+		snprintf(want, sizeof(want), "%s (see --help)", c->message);
+		assert_string_equal(err, want);
+	}
 }
 
 int main(void)

@@ -62,22 +62,91 @@ static void check_reply(const char *command, const char *expect)
 	check_bytes(command, strlen(command), expect);
 }
 
-static void test_get_each_direction(void **state)
-{
-	check_reply("get 0", "0 none 0\n");
-	check_reply("get 1", "1 in 0\n");
-	check_reply("get 2", "2 out 1\n");
-}
+/*
+ * Commands and the whole reply each gets (check_reply()): a row a reply,
+ * with the commands that get it; a list ends with a NULL reply.
+ */
+struct reply_case {
+	const char *reply;
+	const char *commands[5];
+};
 
-static void test_list(void **state)
-{
-	check_reply("list", "0 none 0\n1 in 0\n2 out 1\nend\n");
-}
+#define LIST_REPLY "0 none 0\n1 in 0\n2 out 1\nend\n"
+#define UNKNOWN(word) \
+	"error unknown command \"" word "\" (get, set, list, watch)\n"
+#define NO_LINE(word) "error no line \"" word "\" (0..2)\n"
 
-static void test_blanks_around_words(void **state)
+static const struct reply_case get_each_direction[] = {
+	{"0 none 0\n", {"get 0"}},
+	{"1 in 0\n", {"get 1"}},
+	{"2 out 1\n", {"get 2"}},
+	{NULL},
+};
+
+static const struct reply_case list[] = {
+	{LIST_REPLY, {"list"}},
+	{NULL},
+};
+
+static const struct reply_case blanks_around_words[] = {
+	{"1 in 0\n", {"  get\t 1 \r"}},
+	{LIST_REPLY, {"\tlist "}},
+	{NULL},
+};
+
+/* Case matters; the echo is cut at 16 characters. */
+static const struct reply_case error_unknown_command[] = {
+	{UNKNOWN("status"), {"status"}},
+	{UNKNOWN("GET"), {"GET 0"}},
+	{UNKNOWN("abcdefghijklmnop"), {"abcdefghijklmnopqrstuvwxyz"}},
+	{NULL},
+};
+
+static const struct reply_case error_empty_line[] = {
+	{"error empty command\n", {"", " \t\r"}},
+	{NULL},
+};
+
+static const struct reply_case error_word_count[] = {
+	{"error usage: get LINE\n", {"get", "get 0 1"}},
+	{"error usage: set LINE 0|1\n", {"set", "set 1", "set 1 1 1"}},
+	{"error usage: list\n", {"list all"}},
+	{NULL},
+};
+
+static const struct reply_case error_too_many_words[] = {
+	{"error too many words\n", {"set 1 1 1 1", "a b c d e f g h"}},
+	{NULL},
+};
+
+static const struct reply_case error_bad_level[] = {
+	{"error level must be 0 or 1\n",
+	 {"set 1 2", "set 1 01", "set 1 -0", "set 1 high"}},
+	{NULL},
+};
+
+/* Far past any limit too, and echoed cut at 16 characters. */
+static const struct reply_case error_bad_line[] = {
+	{NO_LINE("99"), {"set 99 1"}},
+	{NO_LINE("3"), {"get 3"}},
+	{NO_LINE("007"), {"get 007"}},
+	{NO_LINE("-1"), {"get -1"}},
+	{NO_LINE("+1"), {"get +1"}},
+	{NO_LINE("1x"), {"get 1x"}},
+	{NO_LINE("0x1"), {"get 0x1"}},
+	{NO_LINE("9999999999999999"), {"get 99999999999999999999999"}},
+	{NULL},
+};
+
+/* test_@cases: check_reply() of each command of @cases. */
+static void run_replies(void **state)
 {
-	check_reply("  get\t 1 \r", "1 in 0\n");
-	check_reply("\tlist ", "0 none 0\n1 in 0\n2 out 1\nend\n");
+	const struct reply_case *c;
+	unsigned int i;
+
+	for (c = *state; c->reply; c++)
+		for (i = 0; i < 5 && c->commands[i]; i++)
+			check_reply(c->commands[i], c->reply);
 }
 
 static void test_set_reaches_chip(void **state)
@@ -164,63 +233,6 @@ static void test_watch(void **state)
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
 	check_reply("watch 1", "error usage: watch\n");
-}
-
-static void test_error_unknown_command(void **state)
-{
-	check_reply("status", "error unknown command \"status\" "
-			      "(get, set, list, watch)\n");
-	/* Case matters. */
-	check_reply("GET 0", "error unknown command \"GET\" "
-			     "(get, set, list, watch)\n");
-	/* The echo is cut at 16 characters. */
-	check_reply("abcdefghijklmnopqrstuvwxyz",
-		    "error unknown command \"abcdefghijklmnop\" "
-		    "(get, set, list, watch)\n");
-}
-
-static void test_error_empty_line(void **state)
-{
-	check_reply("", "error empty command\n");
-	check_reply(" \t\r", "error empty command\n");
-}
-
-static void test_error_word_count(void **state)
-{
-	check_reply("get", "error usage: get LINE\n");
-	check_reply("get 0 1", "error usage: get LINE\n");
-	check_reply("set", "error usage: set LINE 0|1\n");
-	check_reply("set 1", "error usage: set LINE 0|1\n");
-	check_reply("set 1 1 1", "error usage: set LINE 0|1\n");
-	check_reply("list all", "error usage: list\n");
-}
-
-static void test_error_too_many_words(void **state)
-{
-	check_reply("set 1 1 1 1", "error too many words\n");
-	check_reply("a b c d e f g h", "error too many words\n");
-}
-
-static void test_error_bad_level(void **state)
-{
-	check_reply("set 1 2", "error level must be 0 or 1\n");
-	check_reply("set 1 01", "error level must be 0 or 1\n");
-	check_reply("set 1 -0", "error level must be 0 or 1\n");
-	check_reply("set 1 high", "error level must be 0 or 1\n");
-}
-
-static void test_error_bad_line(void **state)
-{
-	check_reply("set 99 1", "error no line \"99\" (0..2)\n");
-	check_reply("get 3", "error no line \"3\" (0..2)\n");
-	check_reply("get 007", "error no line \"007\" (0..2)\n");
-	check_reply("get -1", "error no line \"-1\" (0..2)\n");
-	check_reply("get +1", "error no line \"+1\" (0..2)\n");
-	check_reply("get 1x", "error no line \"1x\" (0..2)\n");
-	check_reply("get 0x1", "error no line \"0x1\" (0..2)\n");
-	/* Far past any limit, and echoed cut at 16 characters. */
-	check_reply("get 99999999999999999999999",
-		    "error no line \"9999999999999999\" (0..2)\n");
 }
 
 static void test_error_bad_line_leaves_chip(void **state)
@@ -344,22 +356,28 @@ static void test_errors_from_backend(void **state)
 	text_buf_free(&out);
 }
 
+/* test_@cases: run_replies() of @cases. */
+#define REPLIES(cases)                                                   \
+	{                                                                \
+		"test_" #cases, run_replies, NULL, NULL, (void *)(cases) \
+	}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_get_each_direction),
-		cmocka_unit_test(test_list),
+		REPLIES(get_each_direction),
+		REPLIES(list),
 		cmocka_unit_test(test_watch),
-		cmocka_unit_test(test_blanks_around_words),
+		REPLIES(blanks_around_words),
 		cmocka_unit_test(test_set_reaches_chip),
 		cmocka_unit_test(test_set_on_output),
 		cmocka_unit_test(test_set_reports_level),
-		cmocka_unit_test(test_error_unknown_command),
-		cmocka_unit_test(test_error_empty_line),
-		cmocka_unit_test(test_error_word_count),
-		cmocka_unit_test(test_error_too_many_words),
-		cmocka_unit_test(test_error_bad_level),
-		cmocka_unit_test(test_error_bad_line),
+		REPLIES(error_unknown_command),
+		REPLIES(error_empty_line),
+		REPLIES(error_word_count),
+		REPLIES(error_too_many_words),
+		REPLIES(error_bad_level),
+		REPLIES(error_bad_line),
 		cmocka_unit_test(test_error_bad_line_leaves_chip),
 		cmocka_unit_test(test_error_nul_byte),
 		cmocka_unit_test(test_error_bad_bytes),
