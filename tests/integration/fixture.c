@@ -882,3 +882,15 @@ struct vmm *fx_default_session(struct fx *fx, unsigned int slot,
 	fx_session(fx, v, sock, NULL);
 	return v;
 }
+
+struct vmm *fx_regions_session(struct fx *fx, unsigned int nregions)
+{
+	struct vmm_options o;
+	struct vmm *v;
+
+	vmm_options_init(&o);
+	o.nregions = nregions;
+	v = fx_vmm(fx, 0, &o);
+	fx_session(fx, v, 0, NULL);
+	return v;
+}

@@ -328,6 +328,9 @@ void fx_session(struct fx *fx, struct vmm *v, unsigned int sock,
 /* A fresh vmm in slot @slot, connected and negotiated with defaults. */
 struct vmm *fx_default_session(struct fx *fx, unsigned int slot,
 			       unsigned int sock);
+/* fx_default_session() in slot 0, socket 0, of a guest whose memory is
+ * @nregions regions (vmm_options.nregions). */
+struct vmm *fx_regions_session(struct fx *fx, unsigned int nregions);
 
 /*
  * The fixture's daemon has exactly @want fds again within @timeout_ms,

@@ -304,9 +304,7 @@ static void run_split_requests(void **state)
 /* A request buffer that straddles two GPA-contiguous regions. */
 static void test_buffer_straddles_regions(void **state)
 {
-	struct fx *fx = *state;
-	struct vmm_options o;
-	struct vmm *v;
+	struct vmm *v = fx_regions_session(*state, 2);
 	struct vmm_vu_region r0;
 	struct virtio_gpio_request rq = {htole16(SET_VAL), htole16(2),
 					 htole32(1)};
@@ -316,10 +314,6 @@ static void test_buffer_straddles_regions(void **state)
 	uint16_t head;
 	unsigned int k;
 
-	vmm_options_init(&o);
-	o.nregions = 2;
-	v = fx_vmm(fx, 0, &o);
-	fx_session(fx, v, 0, NULL);
 	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
 	OK(vmm_region(v, 0, &r0));
 	/* 3 bytes at the end of region 0, 5 at the start of region 1. */

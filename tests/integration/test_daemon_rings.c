@@ -285,22 +285,23 @@ static void test_event_idx_suppression(void **state)
 	REQ_OK(v, GET_VAL, 0, 0, 0);
 }
 
-/* Whether NOTIFY_ON_EMPTY is negotiated. */
-static const bool no_interrupt_flag = false, notify_on_empty = true;
+/* The features negotiated besides the defaults without EVENT_IDX. */
+static const uint64_t no_interrupt_flag = 0,
+		      notify_on_empty = VMM_BIT(VMM_F_NOTIFY_ON_EMPTY);
 
 /* test_no_interrupt_flag, test_notify_on_empty */
 static void run_no_interrupt(void **state)
 {
 	struct fx *fx = *state;
-	bool on_empty = *(const bool *)fx->param;
+	uint64_t features = *(const uint64_t *)fx->param;
+	bool on_empty = features & notify_on_empty;
 	struct vmm_negotiate_options no;
 	struct vmm *v = fx_vmm(fx, 0, NULL);
 	struct vmm_used u;
 
 	vmm_negotiate_options_init(&no);
 	no.features &= ~VMM_BIT(VMM_F_EVENT_IDX);
-	if (on_empty)
-		no.features |= VMM_BIT(VMM_F_NOTIFY_ON_EMPTY);
+	no.features |= features;
 	fx_session(fx, v, 0, &no);
 	REQ_OK(v, GET_VAL, 0, 0, 0);
 	settle_calls(v);
@@ -397,15 +398,9 @@ static void test_reset_device(void **state)
 
 static void test_mem_table_replaced_live(void **state)
 {
-	struct fx *fx = *state;
-	struct vmm_options o;
-	struct vmm *v;
+	struct vmm *v = fx_regions_session(*state, 2);
 	unsigned int i;
 
-	vmm_options_init(&o);
-	o.nregions = 2;
-	v = fx_vmm(fx, 0, &o);
-	fx_session(fx, v, 0, NULL);
 	REQ_OK(v, SET_DIR, 0, DIR_OUT, 0);
 	/* The same table again, then a bigger/smaller one, while running. */
 	vmm_set_ack_mode(v, VMM_ACK_ALL);
