@@ -27,6 +27,13 @@ static struct gpio_backend *sim_new(unsigned int nlines)
 	return be;
 }
 
+/* The host sets line @line's input to @level (gpio_sim_set_input). */
+static void host_sets(struct gpio_backend *be, unsigned int line,
+		      uint8_t level)
+{
+	assert_int_equal(gpio_sim_set_input(be, line, level), 0);
+}
+
 static void test_new_bad_sizes(void **state)
 {
 	struct gpio_backend *be = (void *)1;
@@ -78,7 +85,7 @@ static void test_names_largest(void **state)
 	assert_string_equal(be->names[9999], "sim-9999");
 	assert_string_equal(be->names[65534], "sim-65534");
 	assert_int_equal(gpio_sim_get_direction(be, 65534), DIR_IN);
-	assert_int_equal(gpio_sim_set_input(be, 65534, 1), 0);
+	host_sets(be, 65534, 1);
 	assert_int_equal(be_level(be, 65534), 1);
 	gpio_backend_destroy(be);
 }
@@ -87,7 +94,7 @@ static void test_output_reads_driven_value(void **state)
 {
 	struct gpio_backend *be = sim_new(2);
 
-	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
+	host_sets(be, 0, 1);
 	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 0), 0);
 	assert_int_equal(gpio_sim_get_direction(be, 0), DIR_OUT);
 	/* The output wins over the input level. */
@@ -95,7 +102,7 @@ static void test_output_reads_driven_value(void **state)
 	assert_int_equal(be_set_val(be, 0, 1), 0);
 	assert_int_equal(be_level(be, 0), 1);
 	/* The host may change the level meanwhile; the output keeps its own. */
-	assert_int_equal(gpio_sim_set_input(be, 0, 0), 0);
+	host_sets(be, 0, 0);
 	assert_int_equal(be_level(be, 0), 1);
 
 	/* Starting as an output drives the given value at once. */
@@ -109,11 +116,11 @@ static void test_input_reads_level(void **state)
 	struct gpio_backend *be = sim_new(2);
 
 	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 1), 0);
-	assert_int_equal(gpio_sim_set_input(be, 1, 0), 0);
+	host_sets(be, 1, 0);
 	assert_int_equal(be_set_dir(be, 1, DIR_IN, 0), 0);
 	assert_int_equal(gpio_sim_get_direction(be, 1), DIR_IN);
 	assert_int_equal(be_level(be, 1), 0);
-	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
+	host_sets(be, 1, 1);
 	assert_int_equal(be_level(be, 1), 1);
 	/* Inputs are not driven. */
 	assert_int_equal(be_set_val(be, 1, 0), -EINVAL);
@@ -133,7 +140,7 @@ static void test_released_line(void **state)
 	assert_int_equal(dir, DIR_NONE);
 	/* Nothing drives it any more: it shows its input level. */
 	assert_int_equal(be_level(be, 0), 0);
-	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
+	host_sets(be, 0, 1);
 	assert_int_equal(be_level(be, 0), 1);
 	assert_int_equal(be_set_val(be, 0, 1), -EINVAL);
 	gpio_backend_destroy(be);
@@ -142,15 +149,15 @@ static void test_released_line(void **state)
 static void test_reset(void **state)
 {
 	struct gpio_backend *be = sim_new(3);
+	unsigned int i;
 
 	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 1), 0);
 	assert_int_equal(be_set_dir(be, 1, DIR_NONE, 0), 0);
-	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
+	host_sets(be, 2, 1);
 	be->ops->reset(be);
 	/* Back to the power-on directions; the host's levels stay. */
-	assert_int_equal(gpio_sim_get_direction(be, 0), DIR_IN);
-	assert_int_equal(gpio_sim_get_direction(be, 1), DIR_IN);
-	assert_int_equal(gpio_sim_get_direction(be, 2), DIR_IN);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(gpio_sim_get_direction(be, i), DIR_IN);
 	assert_int_equal(be_level(be, 0), 0);
 	assert_int_equal(be_level(be, 2), 1);
 	/* The old output value is not driven again. */
@@ -266,18 +273,24 @@ static int listened_teardown(void **state)
 	return 0;
 }
 
+/* The listener of @t has heard @n reports in all. */
+static void expect_reports(const struct listened *t, unsigned int n)
+{
+	assert_int_equal(t->log.ncalls, n);
+}
+
 static void test_report_input_change(void **state)
 {
 	struct listened *t = *state;
 	struct gpio_backend *be = t->be;
 
-	assert_int_equal(gpio_sim_set_input(be, 2, 0), 0);
-	assert_int_equal(t->log.ncalls, 0);
-	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
+	host_sets(be, 2, 0);
+	expect_reports(t, 0);
+	host_sets(be, 2, 1);
 	assert_last_level(&t->log, 1, 2, 1);
-	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_int_equal(gpio_sim_set_input(be, 2, 0), 0);
+	host_sets(be, 2, 1);
+	expect_reports(t, 1);
+	host_sets(be, 2, 0);
 	assert_last_level(&t->log, 2, 2, 0);
 }
 
@@ -288,7 +301,7 @@ static void test_report_released_input_change(void **state)
 	struct gpio_backend *be = t->be;
 
 	assert_int_equal(be_set_dir(be, 0, DIR_NONE, 0), 0);
-	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
+	host_sets(be, 0, 1);
 	assert_last_level(&t->log, 1, 0, 1);
 }
 
@@ -298,12 +311,12 @@ static void test_report_none_for_driven_output(void **state)
 	struct gpio_backend *be = t->be;
 
 	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 0), 0);
-	assert_int_equal(t->log.ncalls, 0);
+	expect_reports(t, 0);
 	/* The pin carries the output, whatever the input side does. */
-	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
-	assert_int_equal(gpio_sim_set_input(be, 1, 0), 0);
-	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
-	assert_int_equal(t->log.ncalls, 0);
+	host_sets(be, 1, 1);
+	host_sets(be, 1, 0);
+	host_sets(be, 1, 1);
+	expect_reports(t, 0);
 }
 
 static void test_report_output_back_to_input(void **state)
@@ -313,11 +326,11 @@ static void test_report_output_back_to_input(void **state)
 
 	/* Line 0 drives 0 while its input is 1. */
 	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 0), 0);
-	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
+	host_sets(be, 0, 1);
 	assert_int_equal(be_set_dir(be, 0, DIR_IN, 0), 0);
 	assert_last_level(&t->log, 1, 0, 1);
 	/* Line 1 drives 1 and its input is 1 too: no edge. */
-	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
+	host_sets(be, 1, 1);
 	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 1), 0);
 	assert_int_equal(be_set_dir(be, 1, DIR_IN, 0), 0);
 	assert_last_level(&t->log, 2, 1, 1);
@@ -332,13 +345,13 @@ static void test_report_set_value(void **state)
 	assert_int_equal(be_set_val(be, 1, 1), 0);
 	assert_last_level(&t->log, 1, 1, 1);
 	assert_int_equal(be_set_val(be, 1, 1), 0);
-	assert_int_equal(t->log.ncalls, 1);
+	expect_reports(t, 1);
 	assert_int_equal(be_set_val(be, 1, 0), 0);
 	assert_last_level(&t->log, 2, 1, 0);
 	/* Refused calls report nothing. */
 	assert_int_equal(be_set_val(be, 1, 2), -EINVAL);
 	assert_int_equal(be_set_val(be, 0, 1), -EINVAL);
-	assert_int_equal(t->log.ncalls, 2);
+	expect_reports(t, 2);
 }
 
 static void test_report_set_direction_out(void **state)
@@ -351,16 +364,16 @@ static void test_report_set_direction_out(void **state)
 	assert_last_level(&t->log, 1, 0, 1);
 	/* Input at 0, driven to 0: no edge. */
 	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 0), 0);
-	assert_int_equal(t->log.ncalls, 1);
+	expect_reports(t, 1);
 	/* Input at 1, driven to 0. */
-	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
+	host_sets(be, 2, 1);
 	assert_int_equal(be_set_dir(be, 2, DIR_OUT, 0), 0);
-	assert_int_equal(t->log.ncalls, 3);
+	expect_reports(t, 3);
 	assert_level(&t->log, 1, 2, 1);
 	assert_level(&t->log, 2, 2, 0);
 	/* A refused direction reports nothing. */
 	assert_int_equal(be_set_dir(be, 2, DIR_OUT, 2), -EINVAL);
-	assert_int_equal(t->log.ncalls, 3);
+	expect_reports(t, 3);
 }
 
 static void test_report_release_output(void **state)
@@ -378,13 +391,13 @@ static void test_report_none_on_reset(void **state)
 	struct listened *t = *state;
 	struct gpio_backend *be = t->be;
 
-	/* Line 0 drives 1 over an input of 0; line 1 drives 0 over 1. */
-	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 1), 0);
-	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
+	/* Line 1 drives 0 over an input of 1; line 0 drives 1 over 0. */
+	host_sets(be, 1, 1);
 	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 1), 0);
 	t->log.ncalls = 0;
 	be->ops->reset(be);
-	assert_int_equal(t->log.ncalls, 0);
+	expect_reports(t, 0);
 	/* The levels did change. */
 	assert_int_equal(be_level(be, 0), 0);
 	assert_int_equal(be_level(be, 1), 1);
@@ -428,9 +441,9 @@ static void test_watch(void **state)
 	assert_int_equal(gpio_sim_new(4, &be), 0);
 	gpio_sim_set_watch(be, on_watch, &log);
 	/* The host's input level. */
-	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
+	host_sets(be, 1, 1);
 	expect_watched(&log, 1, (unsigned int[]){1});
-	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
+	host_sets(be, 1, 1);
 	expect_watched(&log, 0, NULL);
 	/* A direction change at the same level is a change too. */
 	assert_int_equal(be_set_dir(be, 2, DIR_OUT, 0), 0);
@@ -439,7 +452,7 @@ static void test_watch(void **state)
 	expect_watched(&log, 1, (unsigned int[]){2});
 	assert_int_equal(be_set_val(be, 2, 1), 0);
 	/* An output does not show its input level. */
-	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
+	host_sets(be, 2, 1);
 	assert_int_equal(be_set_dir(be, 2, DIR_OUT, 1), 0);
 	expect_watched(&log, 0, NULL);
 	assert_int_equal(be_set_dir(be, 3, DIR_NONE, 0), 0);
@@ -455,7 +468,7 @@ static void test_watch(void **state)
 	expect_watched(&log, 0, NULL);
 	/* Removed: no more calls. */
 	gpio_sim_set_watch(be, NULL, NULL);
-	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
+	host_sets(be, 0, 1);
 	expect_watched(&log, 0, NULL);
 	gpio_backend_destroy(be);
 }

@@ -743,11 +743,6 @@ int vmm_set_vring_base(struct vmm *vmm, uint32_t index, uint32_t base)
 	return set_state(vmm, VMM_VU_SET_VRING_BASE, index, base);
 }
 
-int vmm_set_vring_enable(struct vmm *vmm, uint32_t index, bool enable)
-{
-	return set_state(vmm, VMM_VU_SET_VRING_ENABLE, index, enable);
-}
-
 int vmm_get_vring_base(struct vmm *vmm, uint32_t index, uint32_t *base)
 {
 	struct vmm_vu_vring_state st = {index, 0};
@@ -763,6 +758,11 @@ int vmm_get_vring_base(struct vmm *vmm, uint32_t index, uint32_t *base)
 		return -EPROTO;
 	*base = reply.payload.state.num;
 	return 0;
+}
+
+int vmm_set_vring_enable(struct vmm *vmm, uint32_t index, bool enable)
+{
+	return set_state(vmm, VMM_VU_SET_VRING_ENABLE, index, enable);
 }
 
 int vmm_set_vring_addr(struct vmm *vmm, const struct vmm_vu_vring_addr *addr)
