@@ -97,6 +97,9 @@ static void test_output_reads_driven_value(void **state)
 	host_sets(be, 0, 1);
 	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 0), 0);
 	assert_int_equal(gpio_sim_get_direction(be, 0), DIR_OUT);
+	/* Starting as an output drives the given value at once. */
+	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 1), 0);
+	assert_int_equal(be_level(be, 1), 1);
 	/* The output wins over the input level. */
 	assert_int_equal(be_level(be, 0), 0);
 	assert_int_equal(be_set_val(be, 0, 1), 0);
@@ -104,10 +107,6 @@ static void test_output_reads_driven_value(void **state)
 	/* The host may change the level meanwhile; the output keeps its own. */
 	host_sets(be, 0, 0);
 	assert_int_equal(be_level(be, 0), 1);
-
-	/* Starting as an output drives the given value at once. */
-	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 1), 0);
-	assert_int_equal(be_level(be, 1), 1);
 	gpio_backend_destroy(be);
 }
 
@@ -282,15 +281,14 @@ static void expect_reports(const struct listened *t, unsigned int n)
 static void test_report_input_change(void **state)
 {
 	struct listened *t = *state;
-	struct gpio_backend *be = t->be;
 
-	host_sets(be, 2, 0);
+	host_sets(t->be, 2, 0);
 	expect_reports(t, 0);
-	host_sets(be, 2, 1);
+	host_sets(t->be, 2, 1);
 	assert_last_level(&t->log, 1, 2, 1);
-	host_sets(be, 2, 1);
+	host_sets(t->be, 2, 1);
 	expect_reports(t, 1);
-	host_sets(be, 2, 0);
+	host_sets(t->be, 2, 0);
 	assert_last_level(&t->log, 2, 2, 0);
 }
 
@@ -298,109 +296,102 @@ static void test_report_input_change(void **state)
 static void test_report_released_input_change(void **state)
 {
 	struct listened *t = *state;
-	struct gpio_backend *be = t->be;
 
-	assert_int_equal(be_set_dir(be, 0, DIR_NONE, 0), 0);
-	host_sets(be, 0, 1);
+	assert_int_equal(be_set_dir(t->be, 0, DIR_NONE, 0), 0);
+	host_sets(t->be, 0, 1);
 	assert_last_level(&t->log, 1, 0, 1);
 }
 
 static void test_report_none_for_driven_output(void **state)
 {
 	struct listened *t = *state;
-	struct gpio_backend *be = t->be;
 
-	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_dir(t->be, 1, DIR_OUT, 0), 0);
 	expect_reports(t, 0);
 	/* The pin carries the output, whatever the input side does. */
-	host_sets(be, 1, 1);
-	host_sets(be, 1, 0);
-	host_sets(be, 1, 1);
+	host_sets(t->be, 1, 1);
+	host_sets(t->be, 1, 0);
+	host_sets(t->be, 1, 1);
 	expect_reports(t, 0);
 }
 
 static void test_report_output_back_to_input(void **state)
 {
 	struct listened *t = *state;
-	struct gpio_backend *be = t->be;
 
 	/* Line 0 drives 0 while its input is 1. */
-	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 0), 0);
-	host_sets(be, 0, 1);
-	assert_int_equal(be_set_dir(be, 0, DIR_IN, 0), 0);
+	assert_int_equal(be_set_dir(t->be, 0, DIR_OUT, 0), 0);
+	host_sets(t->be, 0, 1);
+	assert_int_equal(be_set_dir(t->be, 0, DIR_IN, 0), 0);
 	assert_last_level(&t->log, 1, 0, 1);
 	/* Line 1 drives 1 and its input is 1 too: no edge. */
-	host_sets(be, 1, 1);
-	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 1), 0);
-	assert_int_equal(be_set_dir(be, 1, DIR_IN, 0), 0);
+	host_sets(t->be, 1, 1);
+	assert_int_equal(be_set_dir(t->be, 1, DIR_OUT, 1), 0);
+	assert_int_equal(be_set_dir(t->be, 1, DIR_IN, 0), 0);
 	assert_last_level(&t->log, 2, 1, 1);
 }
 
 static void test_report_set_value(void **state)
 {
 	struct listened *t = *state;
-	struct gpio_backend *be = t->be;
 
-	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 0), 0);
-	assert_int_equal(be_set_val(be, 1, 1), 0);
+	assert_int_equal(be_set_dir(t->be, 1, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_val(t->be, 1, 1), 0);
 	assert_last_level(&t->log, 1, 1, 1);
-	assert_int_equal(be_set_val(be, 1, 1), 0);
+	assert_int_equal(be_set_val(t->be, 1, 1), 0);
 	expect_reports(t, 1);
-	assert_int_equal(be_set_val(be, 1, 0), 0);
+	assert_int_equal(be_set_val(t->be, 1, 0), 0);
 	assert_last_level(&t->log, 2, 1, 0);
 	/* Refused calls report nothing. */
-	assert_int_equal(be_set_val(be, 1, 2), -EINVAL);
-	assert_int_equal(be_set_val(be, 0, 1), -EINVAL);
+	assert_int_equal(be_set_val(t->be, 1, 2), -EINVAL);
+	assert_int_equal(be_set_val(t->be, 0, 1), -EINVAL);
 	expect_reports(t, 2);
 }
 
 static void test_report_set_direction_out(void **state)
 {
 	struct listened *t = *state;
-	struct gpio_backend *be = t->be;
 
 	/* Input at 0, driven to 1. */
-	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 1), 0);
+	assert_int_equal(be_set_dir(t->be, 0, DIR_OUT, 1), 0);
 	assert_last_level(&t->log, 1, 0, 1);
 	/* Input at 0, driven to 0: no edge. */
-	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_dir(t->be, 1, DIR_OUT, 0), 0);
 	expect_reports(t, 1);
 	/* Input at 1, driven to 0. */
-	host_sets(be, 2, 1);
-	assert_int_equal(be_set_dir(be, 2, DIR_OUT, 0), 0);
+	host_sets(t->be, 2, 1);
+	assert_int_equal(be_set_dir(t->be, 2, DIR_OUT, 0), 0);
 	expect_reports(t, 3);
 	assert_level(&t->log, 1, 2, 1);
 	assert_level(&t->log, 2, 2, 0);
 	/* A refused direction reports nothing. */
-	assert_int_equal(be_set_dir(be, 2, DIR_OUT, 2), -EINVAL);
+	assert_int_equal(be_set_dir(t->be, 2, DIR_OUT, 2), -EINVAL);
 	expect_reports(t, 3);
 }
 
 static void test_report_release_output(void **state)
 {
 	struct listened *t = *state;
-	struct gpio_backend *be = t->be;
 
-	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 1), 0);
-	assert_int_equal(be_set_dir(be, 0, DIR_NONE, 0), 0);
+	assert_int_equal(be_set_dir(t->be, 0, DIR_OUT, 1), 0);
+	assert_int_equal(be_set_dir(t->be, 0, DIR_NONE, 0), 0);
 	assert_last_level(&t->log, 2, 0, 0);
 }
 
 static void test_report_none_on_reset(void **state)
 {
 	struct listened *t = *state;
-	struct gpio_backend *be = t->be;
 
 	/* Line 1 drives 0 over an input of 1; line 0 drives 1 over 0. */
-	host_sets(be, 1, 1);
-	assert_int_equal(be_set_dir(be, 1, DIR_OUT, 0), 0);
-	assert_int_equal(be_set_dir(be, 0, DIR_OUT, 1), 0);
+	host_sets(t->be, 1, 1);
+	assert_int_equal(be_set_dir(t->be, 1, DIR_OUT, 0), 0);
+	assert_int_equal(be_set_dir(t->be, 0, DIR_OUT, 1), 0);
 	t->log.ncalls = 0;
-	be->ops->reset(be);
+	t->be->ops->reset(t->be);
 	expect_reports(t, 0);
 	/* The levels did change. */
-	assert_int_equal(be_level(be, 0), 0);
-	assert_int_equal(be_level(be, 1), 1);
+	assert_int_equal(be_level(t->be, 0), 0);
+	assert_int_equal(be_level(t->be, 1), 1);
 }
 
 struct watch_log {
