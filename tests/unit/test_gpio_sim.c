@@ -250,25 +250,20 @@ struct listened {
 	struct level_log log;
 };
 
+static struct listened listened;
+
 static int listened_setup(void **state)
 {
-	struct listened *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	t->be = sim_new(3);
-	t->be->level_changed = on_level;
-	t->be->level_opaque = &t->log;
-	*state = t;
+	listened = (struct listened){.be = sim_new(3)};
+	listened.be->level_changed = on_level;
+	listened.be->level_opaque = &listened.log;
+	*state = &listened;
 	return 0;
 }
 
 static int listened_teardown(void **state)
 {
-	struct listened *t = *state;
-
-	gpio_backend_destroy(t->be);
-	free(t);
+	gpio_backend_destroy(listened.be);
 	return 0;
 }
 

@@ -36,10 +36,8 @@ static int setup(void **state)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/notify", f->dir);
 	f->fd = unit_socket_at(SOCK_DGRAM | SOCK_NONBLOCK, f->path, -1);
-	if (f->fd < 0)
-		return -1;
 	*state = f;
-	return 0;
+	return f->fd < 0 ? -1 : 0;
 }
 
 static int teardown(void **state)

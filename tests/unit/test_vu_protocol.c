@@ -116,10 +116,8 @@ static int setup(void **state)
 		return -1;
 	f->peer = sv[1];
 	f->mem = unit_memfd_map("guest", MEM_SIZE, &f->memfd);
-	if (!f->mem)
-		return -1;
 	*state = f;
-	return 0;
+	return f->mem ? 0 : -1;
 }
 
 static int teardown(void **state)
