@@ -68,22 +68,6 @@ static void sim_set_at(struct fx *fx, unsigned int gpio, unsigned int val,
 
 #define SIM_SET(fx, gpio, val) sim_set_at(fx, gpio, val, __LINE__)
 
-/* IRQ_TYPE's value for its STEPS name, or fails naming the caller's @line. */
-static uint32_t irq_type_named(const char *name, int line)
-{
-	static const char *const names[] = {
-		[T_NONE] = "none", [T_RISE] = "rise", [T_FALL] = "fall",
-		[T_BOTH] = "both", [T_HIGH] = "high", [T_LOW] = "low",
-	};
-	uint32_t type;
-
-	for (type = 0; type < sizeof(names) / sizeof(names[0]); type++)
-		if (names[type] && !strcmp(names[type], name))
-			return type;
-	fail_msg("line %d: no interrupt type \"%s\"", line, name);
-	return T_NONE;
-}
-
 /*
  * STEPS(fx, v, "s0=1 a0=rise u0 q"): the host's and the guest's moves on
  * socket 0's chip and what must come back on @v's eventq after them, one
@@ -101,6 +85,7 @@ static void steps_at(struct fx *fx, struct vmm *v, const char *steps, int line)
 {
 	char word[16], *end;
 	unsigned long gpio;
+	uint32_t type;
 	int n;
 
 	for (; sscanf(steps, " %15s%n", word, &n) == 1; steps += n) {
@@ -110,9 +95,9 @@ static void steps_at(struct fx *fx, struct vmm *v, const char *steps, int line)
 		if (word[0] == 's' && end[0] == '=' && strchr("01", end[1]) &&
 		    end[1] && !end[2])
 			sim_set_at(fx, (unsigned int)gpio, end[1] == '1', line);
-		else if (word[0] == 'a' && end[0] == '=')
-			req_expect(v, IRQ_TYPE, (uint16_t)gpio,
-				   irq_type_named(end + 1, line),
+		else if (word[0] == 'a' && end[0] == '=' &&
+			 !irq_type_named(end + 1, &type))
+			req_expect(v, IRQ_TYPE, (uint16_t)gpio, type,
 				   VIRTIO_GPIO_STATUS_OK, 0, line);
 		else if (word[0] == 'u' && !*end)
 			unmask_at(v, (uint16_t)gpio, line);

@@ -8,6 +8,9 @@
 #ifndef VDG_TEST_GPIO_NAMES_H
 #define VDG_TEST_GPIO_NAMES_H
 
+#include <stdint.h>
+#include <string.h>
+
 #include <linux/virtio_gpio.h>
 
 #define GET_DIR	 VIRTIO_GPIO_MSG_GET_DIRECTION
@@ -29,5 +32,27 @@
 
 #define VALID	VIRTIO_GPIO_IRQ_STATUS_VALID
 #define INVALID VIRTIO_GPIO_IRQ_STATUS_INVALID
+
+/*
+ * The interrupt type a STEPS script (test_gpio_device.c, test_irq.c) names
+ * "none", "rise", "fall", "both", "high" or "low", in *@type: 0, or -1 for
+ * any other name.
+ */
+static inline int irq_type_named(const char *name, uint32_t *type)
+{
+	static const char *const names[] = {
+		[T_NONE] = "none", [T_RISE] = "rise", [T_FALL] = "fall",
+		[T_BOTH] = "both", [T_HIGH] = "high", [T_LOW] = "low",
+	};
+	uint32_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (names[i] && !strcmp(names[i], name)) {
+			*type = i;
+			return 0;
+		}
+	}
+	return -1;
+}
 
 #endif

@@ -48,6 +48,7 @@ struct device_fx {
 	struct fake *f;
 	struct gpio_device *dev;
 	struct irq_done_log log;
+	unsigned int seen; /* pairs in log that STEPS checked */
 	const void *param; /* the test table's initial state */
 };
 
@@ -756,6 +757,70 @@ static void irq_type_ok(struct gpio_device *dev, uint16_t gpio, uint32_t type)
 	assert_int_equal(irq_type(dev, gpio, type), REPLY(OK, 0));
 }
 
+/*
+ * STEPS(t, "t0=rise u0@1 r0=1 v1 q"): what the guest and the back-end do to
+ * t->dev, and the pairs it must give back after them, one word each, in
+ * order:
+ *   t0=rise  IRQ_TYPE of line 0, accepted: none, rise, fall, both, high or
+ *            low (irq_type_ok)
+ *   u0@1     the guest's unmask pair for line 0, token 1
+ *   r0=1     the back-end reports line 0 at level 1 (fake_report)
+ *   v1, i1   one more pair given back, the last so far: token 1, VALID or
+ *            INVALID (assert_last_irq)
+ *   q        no pair given back since the last v or i
+ * A failure names the line of the STEPS.
+ */
+static void steps_at(struct device_fx *t, const char *steps, int line)
+{
+	const struct irq_done_log *log = &t->log;
+	char word[16], *end;
+	unsigned long gpio, arg;
+	uint32_t type;
+	int n, reply;
+
+	for (; sscanf(steps, " %15s%n", word, &n) == 1; steps += n) {
+		gpio = strtoul(word + 1, &end, 10);
+		arg = end[0] && end[1] ? strtoul(end + 1, NULL, 10) : 0;
+		if (word[0] == 't' && end[0] == '=' &&
+		    !irq_type_named(end + 1, &type)) {
+			reply = irq_type(t->dev, (uint16_t)gpio, type);
+			if (reply != REPLY(OK, 0))
+				fail_msg("line %d: %s refused: reply 0x%x", line,
+					 word, reply);
+		} else if (word[0] == 'u' && end[0] == '@') {
+			gpio_device_irq_unmask(t->dev, (uint16_t)gpio,
+					       (uint16_t)arg);
+		} else if (word[0] == 'r' && end[0] == '=') {
+			fake_report(t->f, (unsigned int)gpio, (uint8_t)arg);
+		} else if ((word[0] == 'v' || word[0] == 'i') && !*end) {
+			uint8_t status = word[0] == 'v' ? VALID : INVALID;
+
+			if (log->ncalls != t->seen + 1 ||
+			    log->calls[t->seen].token != gpio ||
+			    log->calls[t->seen].status != status)
+				fail_msg("line %d: %s: expected pair %lu back "
+					 "%s as pair %u, got %u pairs, the "
+					 "last token %u status %u",
+					 line, word, gpio, word[0] == 'v' ?
+					 "VALID" : "INVALID", t->seen + 1,
+					 log->ncalls, log->ncalls ?
+					 log->calls[log->ncalls - 1].token : 0,
+					 log->ncalls ?
+					 log->calls[log->ncalls - 1].status : 0);
+			t->seen++;
+		} else if (!strcmp(word, "q")) {
+			if (log->ncalls != t->seen)
+				fail_msg("line %d: %u pairs given back, "
+					 "expected %u", line, log->ncalls,
+					 t->seen);
+		} else {
+			fail_msg("line %d: no step \"%s\"", line, word);
+		}
+	}
+}
+
+#define STEPS(t, steps) steps_at(t, steps, __LINE__)
+
 static const uint32_t irq_types_valid[] = {
 	T_NONE, T_RISE, T_FALL, T_BOTH, T_HIGH, T_LOW,
 };
@@ -773,8 +838,7 @@ static void test_irq_type_feature_withdrawn(void **state)
 				 REPLY(ERR, 0));
 	assert_int_equal(t->f->ncalls, 0);
 	/* Nothing got enabled: a pair comes straight back. */
-	gpio_device_irq_unmask(t->dev, 1, 7);
-	assert_last_irq(&t->log, 1, 7, INVALID);
+	STEPS(t, "u1@7 i7");
 }
 
 /*
@@ -884,7 +948,7 @@ static void test_irq_type_valid_types(void **state)
 			    (uint8_t)irq_types_valid[i]);
 	}
 	assert_int_equal(t->f->ncalls, NTYPES);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 }
 
 static void test_irq_type_invalid_values(void **state)
@@ -910,12 +974,9 @@ static void test_irq_type_invalid_keeps_old_type(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_RISE);
+	STEPS(t, "t0=rise");
 	assert_int_equal(irq_type(t->dev, 0, 5), REPLY(ERR, 0));
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	fake_report(t->f, 0, 1);
-	assert_last_irq(&t->log, 1, 1, VALID);
+	STEPS(t, "u0@1 q r0=1 v1");
 }
 
 /* A back-end that reports every change anyway has no set_irq_type. */
@@ -935,26 +996,18 @@ static void test_irq_unmask_without_irq_type(void **state)
 {
 	struct device_fx *t = *state;
 
-	gpio_device_irq_unmask(t->dev, 2, 5);
-	assert_last_irq(&t->log, 1, 5, INVALID);
+	STEPS(t, "u2@5 i5");
 	/* Nothing is held that an edge could fire. */
-	fake_report(t->f, 2, 1);
-	fake_report(t->f, 2, 0);
-	assert_int_equal(t->log.ncalls, 1);
+	STEPS(t, "r2=1 r2=0 q");
 }
 
 static void test_irq_unmask_twice(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_RISE);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	assert_last_irq(&t->log, 1, 2, INVALID);
+	STEPS(t, "t0=rise u0@1 q u0@2 i2");
 	/* The first pair is still the one held. */
-	fake_report(t->f, 0, 1);
-	assert_last_irq(&t->log, 2, 1, VALID);
+	STEPS(t, "r0=1 v1");
 }
 
 static void test_irq_unmask_bad_gpio(void **state)
@@ -996,46 +1049,31 @@ static void run_irq_edge(void **state)
 	irq_type_ok(t->dev, c->line, c->type);
 	gpio_device_irq_unmask(t->dev, c->line, 1);
 	fake_report(t->f, c->line, c->idle);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 	fake_report(t->f, c->line, c->active);
-	assert_last_irq(&t->log, 1, 1, VALID);
+	STEPS(t, "v1");
 	/* The other edge while masked is not one to latch. */
 	fake_report(t->f, c->line, c->idle);
 	gpio_device_irq_unmask(t->dev, c->line, 2);
-	assert_int_equal(t->log.ncalls, 1);
+	STEPS(t, "q");
 	fake_report(t->f, c->line, c->active);
-	assert_last_irq(&t->log, 2, 2, VALID);
+	STEPS(t, "v2");
 }
 
 static void test_irq_edge_both(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 3, T_BOTH);
-	gpio_device_irq_unmask(t->dev, 3, 1);
-	fake_report(t->f, 3, 1);
-	assert_last_irq(&t->log, 1, 1, VALID);
-	gpio_device_irq_unmask(t->dev, 3, 2);
-	assert_int_equal(t->log.ncalls, 1);
-	fake_report(t->f, 3, 0);
-	assert_last_irq(&t->log, 2, 2, VALID);
+	STEPS(t, "t3=both u3@1 r3=1 v1 u3@2 q r3=0 v2");
 }
 
 static void test_irq_edge_only_on_its_line(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_BOTH);
-	irq_type_ok(t->dev, 1, T_BOTH);
-	gpio_device_irq_unmask(t->dev, 0, 100);
-	gpio_device_irq_unmask(t->dev, 1, 101);
-	fake_report(t->f, 1, 1);
-	assert_last_irq(&t->log, 1, 101, VALID);
+	STEPS(t, "t0=both t1=both u0@100 u1@101 r1=1 v101");
 	/* Line 2 has no interrupt and line 0 must not see line 2's edge. */
-	fake_report(t->f, 2, 0);
-	assert_int_equal(t->log.ncalls, 1);
-	fake_report(t->f, 0, 0);
-	assert_last_irq(&t->log, 2, 100, VALID);
+	STEPS(t, "r2=0 q r0=0 v100");
 }
 
 static void test_irq_edge_latched_while_masked(void **state)
@@ -1066,10 +1104,7 @@ static void test_irq_edge_before_irq_type_not_latched(void **state)
 {
 	struct device_fx *t = *state;
 
-	fake_report(t->f, 0, 1);
-	irq_type_ok(t->dev, 0, T_RISE);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "r0=1 t0=rise u0@1 q");
 }
 
 /* A level type and its line's active level. */
@@ -1090,15 +1125,13 @@ static void run_irq_level_active_at_unmask(void **state)
 	fake_set_levels(t->f, c->active);
 	irq_type_ok(t->dev, 2, c->type);
 	/* Nothing to fire before a pair is queued. */
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 	t->f->ncalls = 0;
-	gpio_device_irq_unmask(t->dev, 2, 1);
-	assert_last_irq(&t->log, 1, 1, VALID);
+	STEPS(t, "u2@1 v1");
 	assert_int_equal(t->f->ncalls, 1);
 	assert_call(t->f, 0, FAKE_GET_VALUE, 2, 0, 0);
 	/* Still active: it fires again at every unmask. */
-	gpio_device_irq_unmask(t->dev, 2, 2);
-	assert_last_irq(&t->log, 2, 2, VALID);
+	STEPS(t, "u2@2 v2");
 }
 
 /* test_irq_level_{high,low}_becomes_active */
@@ -1109,12 +1142,11 @@ static void run_irq_level_becomes_active(void **state)
 
 	fake_set_levels(t->f, !c->active);
 	irq_type_ok(t->dev, 1, c->type);
-	gpio_device_irq_unmask(t->dev, 1, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "u1@1 q");
 	fake_report(t->f, 1, !c->active);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 	fake_report(t->f, 1, c->active);
-	assert_last_irq(&t->log, 1, 1, VALID);
+	STEPS(t, "v1");
 }
 
 static void test_irq_level_not_latched(void **state)
@@ -1122,12 +1154,9 @@ static void test_irq_level_not_latched(void **state)
 	struct device_fx *t = *state;
 
 	fake_set_levels(t->f, 0);
-	irq_type_ok(t->dev, 0, T_HIGH);
+	STEPS(t, "t0=high");
 	/* Active and inactive again while masked: nothing to deliver. */
-	fake_report(t->f, 0, 1);
-	fake_report(t->f, 0, 0);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "r0=1 r0=0 u0@1 q");
 }
 
 static void test_irq_level_unreadable_at_unmask(void **state)
@@ -1136,59 +1165,39 @@ static void test_irq_level_unreadable_at_unmask(void **state)
 
 	fake_set_levels(t->f, 1);
 	t->f->get_value_ret = -EIO;
-	irq_type_ok(t->dev, 0, T_HIGH);
+	STEPS(t, "t0=high");
 	/* Neither fired nor bounced: held until the level is known. */
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	fake_report(t->f, 0, 1);
-	assert_last_irq(&t->log, 1, 1, VALID);
+	STEPS(t, "u0@1 q r0=1 v1");
 }
 
 static void test_irq_type_change_to_active_level(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_RISE);
-	irq_type_ok(t->dev, 1, T_RISE);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	gpio_device_irq_unmask(t->dev, 1, 2);
+	STEPS(t, "t0=rise t1=rise u0@1 u1@2");
 	/* Both lines high, no edge seen. */
 	fake_set_levels(t->f, 1);
-	irq_type_ok(t->dev, 0, T_HIGH);
-	assert_last_irq(&t->log, 1, 1, VALID);
+	STEPS(t, "t0=high v1");
 	/* Inactive for LEVEL_LOW: the pair stays held. */
-	irq_type_ok(t->dev, 1, T_LOW);
-	assert_int_equal(t->log.ncalls, 1);
-	fake_report(t->f, 1, 0);
-	assert_last_irq(&t->log, 2, 2, VALID);
+	STEPS(t, "t1=low q r1=0 v2");
 }
 
 static void test_irq_type_none_returns_held_pair(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_BOTH);
-	gpio_device_irq_unmask(t->dev, 0, 1);
+	STEPS(t, "t0=both u0@1");
 	t->f->ncalls = 0;
-	irq_type_ok(t->dev, 0, T_NONE);
+	STEPS(t, "t0=none");
 	assert_call(t->f, 0, FAKE_SET_IRQ_TYPE, 0, 0, T_NONE);
-	assert_last_irq(&t->log, 1, 1, INVALID);
-	fake_report(t->f, 0, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	assert_last_irq(&t->log, 2, 2, INVALID);
+	STEPS(t, "i1 r0=1 q u0@2 i2");
 }
 
 static void test_irq_type_none_drops_latch(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_RISE);
-	fake_report(t->f, 0, 1);
-	irq_type_ok(t->dev, 0, T_NONE);
-	irq_type_ok(t->dev, 0, T_RISE);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "t0=rise r0=1 t0=none t0=rise u0@1 q");
 }
 
 /* Disabling works whatever the back-end says: nothing fires any more. */
@@ -1196,43 +1205,32 @@ static void test_irq_type_none_backend_failure(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_RISE);
-	gpio_device_irq_unmask(t->dev, 0, 1);
+	STEPS(t, "t0=rise u0@1");
 	t->f->set_irq_type_ret = -EIO;
-	irq_type_ok(t->dev, 0, T_NONE);
-	assert_last_irq(&t->log, 1, 1, INVALID);
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	assert_last_irq(&t->log, 2, 2, INVALID);
+	STEPS(t, "t0=none i1 u0@2 i2");
 }
 
 static void test_set_direction_none_returns_held_pair(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 1, T_RISE);
-	gpio_device_irq_unmask(t->dev, 1, 1);
+	STEPS(t, "t1=rise u1@1");
 	assert_int_equal(set_dir(t->dev, 1, DIR_NONE), REPLY(OK, 0));
-	assert_last_irq(&t->log, 1, 1, INVALID);
+	STEPS(t, "i1");
 	/* The type is back to NONE: no edge fires, a new pair bounces. */
-	fake_report(t->f, 1, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	gpio_device_irq_unmask(t->dev, 1, 2);
-	assert_last_irq(&t->log, 2, 2, INVALID);
+	STEPS(t, "r1=1 q u1@2 i2");
 }
 
 static void test_set_direction_keeps_held_pair(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 1, T_RISE);
-	gpio_device_irq_unmask(t->dev, 1, 1);
+	STEPS(t, "t1=rise u1@1");
 	assert_int_equal(set_dir(t->dev, 1, DIR_IN), REPLY(OK, 0));
 	/* A release the back-end refuses changes nothing either. */
 	t->f->set_direction_ret = -EBUSY;
 	assert_int_equal(set_dir(t->dev, 1, DIR_NONE), REPLY(ERR, 0));
-	assert_int_equal(t->log.ncalls, 0);
-	fake_report(t->f, 1, 1);
-	assert_last_irq(&t->log, 1, 1, VALID);
+	STEPS(t, "q r1=1 v1");
 }
 
 /*
@@ -1248,20 +1246,14 @@ static void test_irq_type_refused_holds_pair(void **state)
 	t->f->set_irq_type_ret = -EOPNOTSUPP;
 	assert_int_equal(irq_type(t->dev, 2, T_RISE), REPLY(ERR, 0));
 	assert_call(t->f, 0, FAKE_SET_IRQ_TYPE, 2, 0, T_RISE);
-	gpio_device_irq_unmask(t->dev, 2, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	fake_report(t->f, 2, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "u2@1 q r2=1 q");
 	/* Still one pair per line. */
-	gpio_device_irq_unmask(t->dev, 2, 2);
-	assert_last_irq(&t->log, 1, 2, INVALID);
+	STEPS(t, "u2@2 i2");
 
 	t->f->set_irq_type_ret = 0;
-	irq_type_ok(t->dev, 2, T_NONE);
-	assert_last_irq(&t->log, 2, 1, INVALID);
+	STEPS(t, "t2=none i1");
 	/* Disabled for real now: pairs bounce. */
-	gpio_device_irq_unmask(t->dev, 2, 3);
-	assert_last_irq(&t->log, 3, 3, INVALID);
+	STEPS(t, "u2@3 i3");
 }
 
 /* The old type is gone with the refusal, and its held pair with it. */
@@ -1269,15 +1261,12 @@ static void test_irq_type_refused_returns_held_pair(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_RISE);
-	gpio_device_irq_unmask(t->dev, 0, 1);
+	STEPS(t, "t0=rise u0@1");
 	t->f->set_irq_type_ret = -EINVAL;
 	assert_int_equal(irq_type(t->dev, 0, T_HIGH), REPLY(ERR, 0));
-	assert_last_irq(&t->log, 1, 1, INVALID);
+	STEPS(t, "i1");
 	/* The re-queued pair is held, and the old edge type is off. */
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	fake_report(t->f, 0, 1);
-	assert_int_equal(t->log.ncalls, 1);
+	STEPS(t, "u0@2 r0=1 q");
 }
 
 static void test_irq_type_refused_then_accepted(void **state)
@@ -1286,15 +1275,11 @@ static void test_irq_type_refused_then_accepted(void **state)
 
 	t->f->set_irq_type_ret = -EOPNOTSUPP;
 	assert_int_equal(irq_type(t->dev, 3, T_BOTH), REPLY(ERR, 0));
-	gpio_device_irq_unmask(t->dev, 3, 1);
+	STEPS(t, "u3@1");
 	t->f->set_irq_type_ret = 0;
-	irq_type_ok(t->dev, 3, T_FALL);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "t3=fall q");
 	/* The held pair now serves the accepted type. */
-	fake_report(t->f, 3, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	fake_report(t->f, 3, 0);
-	assert_last_irq(&t->log, 1, 1, VALID);
+	STEPS(t, "r3=1 q r3=0 v1");
 }
 
 static void test_irq_flush_returns_held_pairs(void **state)
@@ -1330,53 +1315,35 @@ static void test_irq_flush_keeps_latch(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_FALL);
-	irq_type_ok(t->dev, 1, T_FALL);
-	gpio_device_irq_unmask(t->dev, 1, 1);
-	fake_report(t->f, 0, 0);
+	STEPS(t, "t0=fall t1=fall u1@1 r0=0");
 	gpio_device_irq_flush(t->dev);
-	assert_last_irq(&t->log, 1, 1, INVALID);
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	assert_last_irq(&t->log, 2, 2, VALID);
+	STEPS(t, "i1 u0@2 v2");
 }
 
 static void test_irq_reset_drops_held_pairs(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_BOTH);
-	irq_type_ok(t->dev, 1, T_HIGH);
-	irq_type_ok(t->dev, 2, T_RISE);
+	STEPS(t, "t0=both t1=high t2=rise");
 	fake_set_levels(t->f, 0);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	gpio_device_irq_unmask(t->dev, 1, 2);
+	STEPS(t, "u0@1 u1@2");
 	fake_report(t->f, 2, 1); /* latched on line 2 */
 	t->f->ncalls = 0;
 	gpio_device_reset(t->dev);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 	assert_int_equal(t->f->ncalls, 1);
 	assert_call(t->f, 0, FAKE_RESET, 0, 0, 0);
 	/* Nothing held, nothing enabled. */
-	fake_report(t->f, 0, 0);
-	fake_report(t->f, 1, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	gpio_device_irq_unmask(t->dev, 0, 3);
-	assert_last_irq(&t->log, 1, 3, INVALID);
+	STEPS(t, "r0=0 r1=1 q u0@3 i3");
 	/* Line 2's latch went too. */
-	irq_type_ok(t->dev, 2, T_RISE);
-	gpio_device_irq_unmask(t->dev, 2, 4);
-	assert_int_equal(t->log.ncalls, 1);
+	STEPS(t, "t2=rise u2@4 q");
 }
 
 static void test_irq_type_change_between_edges_drops_latch(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_BOTH);
-	fake_report(t->f, 0, 1);
-	irq_type_ok(t->dev, 0, T_RISE);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "t0=both r0=1 t0=rise u0@1 q");
 }
 
 /* Linux may send the same type again (irq_bus_sync_unlock): no news. */
@@ -1384,23 +1351,17 @@ static void test_irq_type_same_type_keeps_latch(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_RISE);
-	fake_report(t->f, 0, 1);
-	irq_type_ok(t->dev, 0, T_RISE);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_last_irq(&t->log, 1, 1, VALID);
+	STEPS(t, "t0=rise r0=1 t0=rise u0@1 v1");
 }
 
 static void test_irq_report_bad_line_ignored(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_RISE);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	fake_report(t->f, 4, 1);
+	STEPS(t, "t0=rise u0@1 r4=1");
 	fake_report(t->f, 0x10000, 1);
 	fake_report(t->f, ~0u, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 }
 
 /* The simulated chip's input changes reach the device's interrupts. */
@@ -1456,8 +1417,7 @@ static void test_suspend_resets_device(void **state)
 
 	guest_state_set(t->dev);
 	fake_set_levels(t->f, 0);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	gpio_device_irq_unmask(t->dev, 3, 2);
+	STEPS(t, "u0@1 u3@2");
 	t->f->ncalls = 0;
 	assert_false(gpio_device_is_suspended(t->dev));
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
@@ -1467,13 +1427,10 @@ static void test_suspend_resets_device(void **state)
 	assert_call(t->f, 0, FAKE_GET_VALUE, 0, 0, 0);
 	assert_call(t->f, 1, FAKE_RESET, 0, 0, 0);
 	/* Held pairs are dropped, not given back. */
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 	/* Meanwhile the device is as new. */
 	assert_int_equal(get_dir(t->dev, 1), REPLY(OK, DIR_NONE));
-	fake_report(t->f, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	gpio_device_irq_unmask(t->dev, 0, 3);
-	assert_last_irq(&t->log, 1, 3, INVALID);
+	STEPS(t, "r0=1 q u0@3 i3");
 }
 
 static void test_resume_restores_lines(void **state)
@@ -1490,24 +1447,17 @@ static void test_resume_restores_lines(void **state)
 	assert_int_equal(get_dir(t->dev, 2), REPLY(OK, DIR_IN));
 	/* The interrupts work as before. */
 	fake_set_levels(t->f, 1);
-	gpio_device_irq_unmask(t->dev, 3, 1);
-	assert_last_irq(&t->log, 1, 1, VALID);
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	fake_report(t->f, 0, 0);
-	fake_report(t->f, 0, 1);
-	assert_last_irq(&t->log, 2, 2, VALID);
+	STEPS(t, "u3@1 v1 u0@2 r0=0 r0=1 v2");
 }
 
 static void test_resume_restores_latch(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_RISE);
-	fake_report(t->f, 0, 1);
+	STEPS(t, "t0=rise r0=1");
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
 	assert_int_equal(gpio_device_resume(t->dev), 0);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_last_irq(&t->log, 1, 1, VALID);
+	STEPS(t, "u0@1 v1");
 }
 
 /*
@@ -1555,14 +1505,13 @@ static void test_resume_unknown_level_latches_nothing(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_BOTH);
+	STEPS(t, "t0=both");
 	t->f->get_value_ret = -EIO;
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
 	t->f->get_value_ret = 0;
 	fake_set_levels(t->f, 1);
 	assert_int_equal(gpio_device_resume(t->dev), 0);
-	gpio_device_irq_unmask(t->dev, 0, 4);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "u0@4 q");
 }
 
 /* The new front-end hands the held pair in again: it is not a second one. */
@@ -1570,14 +1519,10 @@ static void test_resume_forgets_held_pair(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_RISE);
-	gpio_device_irq_unmask(t->dev, 0, 1);
+	STEPS(t, "t0=rise u0@1");
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
 	assert_int_equal(gpio_device_resume(t->dev), 0);
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	assert_int_equal(t->log.ncalls, 0);
-	fake_report(t->f, 0, 1);
-	assert_last_irq(&t->log, 1, 2, VALID);
+	STEPS(t, "u0@2 q r0=1 v2");
 }
 
 /*
@@ -1589,13 +1534,11 @@ static void test_resume_gives_back_pair_held_meanwhile(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, T_RISE);
+	STEPS(t, "t0=rise");
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
-	irq_type_ok(t->dev, 1, T_RISE);
-	gpio_device_irq_unmask(t->dev, 1, 7);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "t1=rise u1@7 q");
 	assert_int_equal(gpio_device_resume(t->dev), 0);
-	assert_last_irq(&t->log, 1, 7, INVALID);
+	STEPS(t, "i7");
 }
 
 static void test_resume_without_suspend(void **state)
@@ -1650,7 +1593,7 @@ static void test_resume_direction_refused(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 1, T_BOTH);
+	STEPS(t, "t1=both");
 	assert_int_equal(set_val(t->dev, 1, 1), REPLY(OK, 0));
 	assert_int_equal(set_dir(t->dev, 1, DIR_OUT), REPLY(OK, 0));
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
@@ -1662,8 +1605,7 @@ static void test_resume_direction_refused(void **state)
 	assert_int_equal(t->f->ncalls, 1);
 	assert_call(t->f, 0, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 1);
 	assert_int_equal(get_dir(t->dev, 1), REPLY(OK, DIR_NONE));
-	gpio_device_irq_unmask(t->dev, 1, 1);
-	assert_last_irq(&t->log, 1, 1, INVALID);
+	STEPS(t, "u1@1 i1");
 	t->f->set_direction_ret = 0;
 	assert_int_equal(set_dir(t->dev, 1, DIR_OUT), REPLY(OK, 0));
 	assert_call(t->f, 1, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 0);
@@ -1674,17 +1616,13 @@ static void test_resume_irq_type_refused(void **state)
 {
 	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 2, T_FALL);
+	STEPS(t, "t2=fall");
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
 	t->f->set_irq_type_ret = -EIO;
 	assert_int_equal(gpio_device_resume(t->dev), -EIO);
-	gpio_device_irq_unmask(t->dev, 2, 1);
-	fake_report(t->f, 2, 1);
-	fake_report(t->f, 2, 0);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "u2@1 r2=1 r2=0 q");
 	t->f->set_irq_type_ret = 0;
-	irq_type_ok(t->dev, 2, T_NONE);
-	assert_last_irq(&t->log, 1, 1, INVALID);
+	STEPS(t, "t2=none i1");
 }
 
 int main(void)
