@@ -758,6 +758,25 @@ static void irq_type_ok(struct gpio_device *dev, uint16_t gpio, uint32_t type)
 }
 
 /*
+ * STEPS' v and i: one more pair given back, the last so far, @token with
+ * @status (assert_last_irq()); a failure names the STEPS @line.
+ */
+static void expect_next_pair(struct device_fx *t, uint16_t token,
+			     uint8_t status, int line)
+{
+	const struct irq_done_log *log = &t->log;
+	unsigned int last = log->ncalls ? log->ncalls - 1 : 0;
+
+	if (log->ncalls != t->seen + 1 || log->calls[last].token != token ||
+	    log->calls[last].status != status)
+		fail_msg("line %d: expected pair %u back as the %u. (status "
+			 "%u), got %u pairs, the last token %u status %u",
+			 line, token, t->seen + 1, status, log->ncalls,
+			 log->calls[last].token, log->calls[last].status);
+	t->seen++;
+}
+
+/*
  * STEPS(t, "t0=rise u0@1 r0=1 v1 q"): what the guest and the back-end do to
  * t->dev, and the pairs it must give back after them, one word each, in
  * order:
@@ -780,39 +799,29 @@ static void steps_at(struct device_fx *t, const char *steps, int line)
 
 	for (; sscanf(steps, " %15s%n", word, &n) == 1; steps += n) {
 		gpio = strtoul(word + 1, &end, 10);
+		if (end == word + 1 || gpio > 0xffff)
+			end = "?"; /* no line or token: only "q" is left */
 		arg = end[0] && end[1] ? strtoul(end + 1, NULL, 10) : 0;
 		if (word[0] == 't' && end[0] == '=' &&
 		    !irq_type_named(end + 1, &type)) {
 			reply = irq_type(t->dev, (uint16_t)gpio, type);
 			if (reply != REPLY(OK, 0))
-				fail_msg("line %d: %s refused: reply 0x%x", line,
-					 word, reply);
+				fail_msg("line %d: %s refused: reply 0x%x",
+					 line, word, reply);
 		} else if (word[0] == 'u' && end[0] == '@') {
 			gpio_device_irq_unmask(t->dev, (uint16_t)gpio,
 					       (uint16_t)arg);
 		} else if (word[0] == 'r' && end[0] == '=') {
 			fake_report(t->f, (unsigned int)gpio, (uint8_t)arg);
 		} else if ((word[0] == 'v' || word[0] == 'i') && !*end) {
-			uint8_t status = word[0] == 'v' ? VALID : INVALID;
-
-			if (log->ncalls != t->seen + 1 ||
-			    log->calls[t->seen].token != gpio ||
-			    log->calls[t->seen].status != status)
-				fail_msg("line %d: %s: expected pair %lu back "
-					 "%s as pair %u, got %u pairs, the "
-					 "last token %u status %u",
-					 line, word, gpio, word[0] == 'v' ?
-					 "VALID" : "INVALID", t->seen + 1,
-					 log->ncalls, log->ncalls ?
-					 log->calls[log->ncalls - 1].token : 0,
-					 log->ncalls ?
-					 log->calls[log->ncalls - 1].status : 0);
-			t->seen++;
+			expect_next_pair(t, (uint16_t)gpio,
+					 word[0] == 'v' ? VALID : INVALID,
+					 line);
 		} else if (!strcmp(word, "q")) {
 			if (log->ncalls != t->seen)
 				fail_msg("line %d: %u pairs given back, "
-					 "expected %u", line, log->ncalls,
-					 t->seen);
+					 "expected %u",
+					 line, log->ncalls, t->seen);
 		} else {
 			fail_msg("line %d: no step \"%s\"", line, word);
 		}
