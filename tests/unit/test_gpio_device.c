@@ -769,9 +769,9 @@ static void expect_next_pair(struct device_fx *t, uint16_t token,
 
 	if (log->ncalls != t->seen + 1 || log->calls[last].token != token ||
 	    log->calls[last].status != status)
-		fail_msg("line %d: expected pair %u back as the %u. (status "
-			 "%u), got %u pairs, the last token %u status %u",
-			 line, token, t->seen + 1, status, log->ncalls,
+		fail_msg("line %d: expected token %u back with status %u as "
+			 "pair %u, got %u pairs, the last token %u status %u",
+			 line, token, status, t->seen + 1, log->ncalls,
 			 log->calls[last].token, log->calls[last].status);
 	t->seen++;
 }
