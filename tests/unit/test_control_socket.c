@@ -324,6 +324,10 @@ static void run_steps(void **state)
 	close(fd);
 }
 
+/* test_@steps: run_steps() of the steps @steps. */
+#define STEPS(steps) \
+	{"test_" #steps, run_steps, setup, teardown, (void *)(steps)}
+
 static void test_longest_line(void **state)
 {
 	struct fixture *fx = *state;
@@ -456,6 +460,9 @@ static void run_leaving(void **state)
 	assert_int_equal(unit_open_fds(), before);
 	assert_int_equal(fx->ncommands, c->ncommands);
 }
+
+/* test_@c: run_leaving() of the struct leaving @c. */
+#define LEAVING(c) {"test_" #c, run_leaving, setup, teardown, (void *)&(c)}
 
 /* Bytes queued on @fd for its reader (sent by the server, not yet read). */
 static size_t queued_for(int fd)
@@ -794,11 +801,6 @@ static void test_subscriber_dropped_past_backlog(void **state)
 }
 
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-/* test_@c: run_leaving() of the struct leaving @c. */
-#define LEAVING(c) {"test_" #c, run_leaving, setup, teardown, (void *)&(c)}
-/* test_@steps: run_steps() of the steps @steps. */
-#define STEPS(steps) \
-	{"test_" #steps, run_steps, setup, teardown, (void *)(steps)}
 
 int main(void)
 {

@@ -139,6 +139,10 @@ static void run_compact(void **state)
 	text_buf_free(&buf);
 }
 
+/* test_@steps: run_compact() of the steps @steps. */
+#define COMPACT(steps) \
+	{"test_" #steps, run_compact, NULL, NULL, (void *)(steps)}
+
 /* Nor more than TEXT_BUF_KEEP consumed bytes, however much is left. */
 static void test_compact_keeps_little_consumed(void **state)
 {
@@ -203,10 +207,6 @@ static void test_free_resets(void **state)
 	text_buf_free(&buf);
 	text_buf_free(&buf);
 }
-
-/* test_@steps: run_compact() of the steps @steps. */
-#define COMPACT(steps) \
-	{"test_" #steps, run_compact, NULL, NULL, (void *)(steps)}
 
 int main(void)
 {
