@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "backend_ops.h"
 #include "device_backends.h"
 #include "device_list.h"
 #include "endpoints.h"
@@ -127,6 +128,29 @@ static void test_one_per_entry(void **state)
 	device_list_free(&list);
 }
 
+/* Each host chip's line requests carry the name of its entry's socket. */
+static void test_consumer_per_socket(void **state)
+{
+	struct gpio_backend **backends;
+	struct device_list list;
+	char err[256];
+
+	assert_int_equal(open_list("s2:0[1]:0[2]", &list, &backends, err,
+				   sizeof(err)),
+			 0);
+	assert_int_equal(be_set_dir(backends[1], 0, GPIO_DIRECTION_OUT, 1), 0);
+	assert_int_equal(be_set_dir(backends[2], 0, GPIO_DIRECTION_IN, 0), 0);
+	assert_string_equal(kernel.chips[0].lines[1].consumer,
+			    "vhost-gpio:gpio.sock1");
+	assert_string_equal(kernel.chips[0].lines[2].consumer,
+			    "vhost-gpio:gpio.sock2");
+	device_backends_free(backends, list.count);
+	device_list_free(&list);
+	/* Freed: the lines are released. */
+	assert_string_equal(kernel.chips[0].lines[1].consumer, "");
+	assert_string_equal(kernel.chips[0].lines[2].consumer, "");
+}
+
 /* The back-end's reason, said about the entry as the command line has it. */
 static void test_entry_errors(void **state)
 {
@@ -181,6 +205,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_per_entry),
+		cmocka_unit_test(test_consumer_per_socket),
 		cmocka_unit_test(test_entry_errors),
 		cmocka_unit_test(test_shared_lines),
 		cmocka_unit_test(test_no_shared_lines),
