@@ -777,11 +777,11 @@ static void expect_next_pair(struct device_fx *t, uint16_t token,
 }
 
 /*
- * STEPS(t, "t0=rise u0@1 r0=1 v1 q"): what the guest and the back-end do to
+ * STEPS(t, "a0=rise u0@1 r0=1 v1 q"): what the guest and the back-end do to
  * t->dev, and the pairs it must give back after them, one word each, in
  * order:
- *   t0=rise  IRQ_TYPE of line 0, accepted: none, rise, fall, both, high or
- *            low (irq_type_ok)
+ *   a0=rise  IRQ_TYPE of line 0, accepted: none, rise, fall, both, high or
+ *            low (irq_type_ok, as test_irq.c's STEPS arm a line)
  *   u0@1     the guest's unmask pair for line 0, token 1
  *   r0=1     the back-end reports line 0 at level 1 (fake_report)
  *   v1, i1   one more pair given back, the last so far: token 1, VALID or
@@ -802,7 +802,7 @@ static void steps_at(struct device_fx *t, const char *steps, int line)
 		if (end == word + 1 || gpio > 0xffff)
 			end = "?"; /* no line or token: only "q" is left */
 		arg = end[0] && end[1] ? strtoul(end + 1, NULL, 10) : 0;
-		if (word[0] == 't' && end[0] == '=' &&
+		if (word[0] == 'a' && end[0] == '=' &&
 		    !irq_type_named(end + 1, &type)) {
 			reply = irq_type(t->dev, (uint16_t)gpio, type);
 			if (reply != REPLY(OK, 0))
@@ -983,7 +983,7 @@ static void test_irq_type_invalid_keeps_old_type(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=rise");
+	STEPS(t, "a0=rise");
 	assert_int_equal(irq_type(t->dev, 0, 5), REPLY(ERR, 0));
 	STEPS(t, "u0@1 q r0=1 v1");
 }
@@ -1014,7 +1014,7 @@ static void test_irq_unmask_twice(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=rise u0@1 q u0@2 i2");
+	STEPS(t, "a0=rise u0@1 q u0@2 i2");
 	/* The first pair is still the one held. */
 	STEPS(t, "r0=1 v1");
 }
@@ -1073,14 +1073,14 @@ static void test_irq_edge_both(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t3=both u3@1 r3=1 v1 u3@2 q r3=0 v2");
+	STEPS(t, "a3=both u3@1 r3=1 v1 u3@2 q r3=0 v2");
 }
 
 static void test_irq_edge_only_on_its_line(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=both t1=both u0@100 u1@101 r1=1 v101");
+	STEPS(t, "a0=both a1=both u0@100 u1@101 r1=1 v101");
 	/* Line 2 has no interrupt and line 0 must not see line 2's edge. */
 	STEPS(t, "r2=0 q r0=0 v100");
 }
@@ -1113,7 +1113,7 @@ static void test_irq_edge_before_irq_type_not_latched(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "r0=1 t0=rise u0@1 q");
+	STEPS(t, "r0=1 a0=rise u0@1 q");
 }
 
 /* A level type and its line's active level. */
@@ -1163,7 +1163,7 @@ static void test_irq_level_not_latched(void **state)
 	struct device_fx *t = *state;
 
 	fake_set_levels(t->f, 0);
-	STEPS(t, "t0=high");
+	STEPS(t, "a0=high");
 	/* Active and inactive again while masked: nothing to deliver. */
 	STEPS(t, "r0=1 r0=0 u0@1 q");
 }
@@ -1174,7 +1174,7 @@ static void test_irq_level_unreadable_at_unmask(void **state)
 
 	fake_set_levels(t->f, 1);
 	t->f->get_value_ret = -EIO;
-	STEPS(t, "t0=high");
+	STEPS(t, "a0=high");
 	/* Neither fired nor bounced: held until the level is known. */
 	STEPS(t, "u0@1 q r0=1 v1");
 }
@@ -1183,21 +1183,21 @@ static void test_irq_type_change_to_active_level(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=rise t1=rise u0@1 u1@2");
+	STEPS(t, "a0=rise a1=rise u0@1 u1@2");
 	/* Both lines high, no edge seen. */
 	fake_set_levels(t->f, 1);
-	STEPS(t, "t0=high v1");
+	STEPS(t, "a0=high v1");
 	/* Inactive for LEVEL_LOW: the pair stays held. */
-	STEPS(t, "t1=low q r1=0 v2");
+	STEPS(t, "a1=low q r1=0 v2");
 }
 
 static void test_irq_type_none_returns_held_pair(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=both u0@1");
+	STEPS(t, "a0=both u0@1");
 	t->f->ncalls = 0;
-	STEPS(t, "t0=none");
+	STEPS(t, "a0=none");
 	assert_call(t->f, 0, FAKE_SET_IRQ_TYPE, 0, 0, T_NONE);
 	STEPS(t, "i1 r0=1 q u0@2 i2");
 }
@@ -1206,7 +1206,7 @@ static void test_irq_type_none_drops_latch(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=rise r0=1 t0=none t0=rise u0@1 q");
+	STEPS(t, "a0=rise r0=1 a0=none a0=rise u0@1 q");
 }
 
 /* Disabling works whatever the back-end says: nothing fires any more. */
@@ -1214,16 +1214,16 @@ static void test_irq_type_none_backend_failure(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=rise u0@1");
+	STEPS(t, "a0=rise u0@1");
 	t->f->set_irq_type_ret = -EIO;
-	STEPS(t, "t0=none i1 u0@2 i2");
+	STEPS(t, "a0=none i1 u0@2 i2");
 }
 
 static void test_set_direction_none_returns_held_pair(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t1=rise u1@1");
+	STEPS(t, "a1=rise u1@1");
 	assert_int_equal(set_dir(t->dev, 1, DIR_NONE), REPLY(OK, 0));
 	STEPS(t, "i1");
 	/* The type is back to NONE: no edge fires, a new pair bounces. */
@@ -1234,7 +1234,7 @@ static void test_set_direction_keeps_held_pair(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t1=rise u1@1");
+	STEPS(t, "a1=rise u1@1");
 	assert_int_equal(set_dir(t->dev, 1, DIR_IN), REPLY(OK, 0));
 	/* A release the back-end refuses changes nothing either. */
 	t->f->set_direction_ret = -EBUSY;
@@ -1260,7 +1260,7 @@ static void test_irq_type_refused_holds_pair(void **state)
 	STEPS(t, "u2@2 i2");
 
 	t->f->set_irq_type_ret = 0;
-	STEPS(t, "t2=none i1");
+	STEPS(t, "a2=none i1");
 	/* Disabled for real now: pairs bounce. */
 	STEPS(t, "u2@3 i3");
 }
@@ -1270,7 +1270,7 @@ static void test_irq_type_refused_returns_held_pair(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=rise u0@1");
+	STEPS(t, "a0=rise u0@1");
 	t->f->set_irq_type_ret = -EINVAL;
 	assert_int_equal(irq_type(t->dev, 0, T_HIGH), REPLY(ERR, 0));
 	STEPS(t, "i1");
@@ -1286,7 +1286,7 @@ static void test_irq_type_refused_then_accepted(void **state)
 	assert_int_equal(irq_type(t->dev, 3, T_BOTH), REPLY(ERR, 0));
 	STEPS(t, "u3@1");
 	t->f->set_irq_type_ret = 0;
-	STEPS(t, "t3=fall q");
+	STEPS(t, "a3=fall q");
 	/* The held pair now serves the accepted type. */
 	STEPS(t, "r3=1 q r3=0 v1");
 }
@@ -1324,7 +1324,7 @@ static void test_irq_flush_keeps_latch(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=fall t1=fall u1@1 r0=0");
+	STEPS(t, "a0=fall a1=fall u1@1 r0=0");
 	gpio_device_irq_flush(t->dev);
 	STEPS(t, "i1 u0@2 v2");
 }
@@ -1333,7 +1333,7 @@ static void test_irq_reset_drops_held_pairs(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=both t1=high t2=rise");
+	STEPS(t, "a0=both a1=high a2=rise");
 	fake_set_levels(t->f, 0);
 	STEPS(t, "u0@1 u1@2");
 	fake_report(t->f, 2, 1); /* latched on line 2 */
@@ -1345,14 +1345,14 @@ static void test_irq_reset_drops_held_pairs(void **state)
 	/* Nothing held, nothing enabled. */
 	STEPS(t, "r0=0 r1=1 q u0@3 i3");
 	/* Line 2's latch went too. */
-	STEPS(t, "t2=rise u2@4 q");
+	STEPS(t, "a2=rise u2@4 q");
 }
 
 static void test_irq_type_change_between_edges_drops_latch(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=both r0=1 t0=rise u0@1 q");
+	STEPS(t, "a0=both r0=1 a0=rise u0@1 q");
 }
 
 /* Linux may send the same type again (irq_bus_sync_unlock): no news. */
@@ -1360,14 +1360,14 @@ static void test_irq_type_same_type_keeps_latch(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=rise r0=1 t0=rise u0@1 v1");
+	STEPS(t, "a0=rise r0=1 a0=rise u0@1 v1");
 }
 
 static void test_irq_report_bad_line_ignored(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=rise u0@1 r4=1");
+	STEPS(t, "a0=rise u0@1 r4=1");
 	fake_report(t->f, 0x10000, 1);
 	fake_report(t->f, ~0u, 1);
 	STEPS(t, "q");
@@ -1463,7 +1463,7 @@ static void test_resume_restores_latch(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=rise r0=1");
+	STEPS(t, "a0=rise r0=1");
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
 	assert_int_equal(gpio_device_resume(t->dev), 0);
 	STEPS(t, "u0@1 v1");
@@ -1514,7 +1514,7 @@ static void test_resume_unknown_level_latches_nothing(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=both");
+	STEPS(t, "a0=both");
 	t->f->get_value_ret = -EIO;
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
 	t->f->get_value_ret = 0;
@@ -1528,7 +1528,7 @@ static void test_resume_forgets_held_pair(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=rise u0@1");
+	STEPS(t, "a0=rise u0@1");
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
 	assert_int_equal(gpio_device_resume(t->dev), 0);
 	STEPS(t, "u0@2 q r0=1 v2");
@@ -1543,9 +1543,9 @@ static void test_resume_gives_back_pair_held_meanwhile(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t0=rise");
+	STEPS(t, "a0=rise");
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
-	STEPS(t, "t1=rise u1@7 q");
+	STEPS(t, "a1=rise u1@7 q");
 	assert_int_equal(gpio_device_resume(t->dev), 0);
 	STEPS(t, "i7");
 }
@@ -1602,7 +1602,7 @@ static void test_resume_direction_refused(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t1=both");
+	STEPS(t, "a1=both");
 	assert_int_equal(set_val(t->dev, 1, 1), REPLY(OK, 0));
 	assert_int_equal(set_dir(t->dev, 1, DIR_OUT), REPLY(OK, 0));
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
@@ -1625,13 +1625,13 @@ static void test_resume_irq_type_refused(void **state)
 {
 	struct device_fx *t = *state;
 
-	STEPS(t, "t2=fall");
+	STEPS(t, "a2=fall");
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
 	t->f->set_irq_type_ret = -EIO;
 	assert_int_equal(gpio_device_resume(t->dev), -EIO);
 	STEPS(t, "u2@1 r2=1 r2=0 q");
 	t->f->set_irq_type_ret = 0;
-	STEPS(t, "t2=none i1");
+	STEPS(t, "a2=none i1");
 }
 
 int main(void)
