@@ -69,24 +69,24 @@ int env_int(const char *name, int def)
 	return s && *s ? atoi(s) : def;
 }
 
+const char *name_in(const char *const *names, size_t count, unsigned int value,
+		    const char *unknown)
+{
+	return value < count && names[value] ? names[value] : unknown;
+}
+
 const char *type_name(uint16_t type)
 {
-	switch (type) {
-	case VIRTIO_GPIO_MSG_GET_NAMES:
-		return "GET_NAMES";
-	case VIRTIO_GPIO_MSG_GET_DIRECTION:
-		return "GET_DIRECTION";
-	case VIRTIO_GPIO_MSG_SET_DIRECTION:
-		return "SET_DIRECTION";
-	case VIRTIO_GPIO_MSG_GET_VALUE:
-		return "GET_VALUE";
-	case VIRTIO_GPIO_MSG_SET_VALUE:
-		return "SET_VALUE";
-	case VIRTIO_GPIO_MSG_IRQ_TYPE:
-		return "IRQ_TYPE";
-	default:
-		return "unknown type";
-	}
+	static const char *const names[] = {
+		[VIRTIO_GPIO_MSG_GET_NAMES] = "GET_NAMES",
+		[VIRTIO_GPIO_MSG_GET_DIRECTION] = "GET_DIRECTION",
+		[VIRTIO_GPIO_MSG_SET_DIRECTION] = "SET_DIRECTION",
+		[VIRTIO_GPIO_MSG_GET_VALUE] = "GET_VALUE",
+		[VIRTIO_GPIO_MSG_SET_VALUE] = "SET_VALUE",
+		[VIRTIO_GPIO_MSG_IRQ_TYPE] = "IRQ_TYPE",
+	};
+
+	return NAME_IN(names, type, "unknown type");
 }
 
 const char *status_text(int status, char *buf, size_t len)
@@ -837,6 +837,18 @@ void fx_close_fd(struct fx *fx, int fd)
 	close(fd);
 }
 
+void fx_start_daemon(struct fx *fx, unsigned int count, const char *const *tmpl)
+{
+	char bufs[MAX_ARGS][256];
+	const char *argv[MAX_ARGS + 1];
+
+	daemon_prepare(&fx->d);
+	fx->d.count = count;
+	args_expand(tmpl, fx->d.base, bufs, argv, MAX_ARGS);
+	daemon_spawn_wait(&fx->d, argv);
+	fx->have_daemon = true;
+}
+
 void fx_stop_daemon(struct fx *fx)
 {
 	char why[256];
@@ -887,5 +899,17 @@ struct vmm *fx_default_session(struct fx *fx, unsigned int slot,
 	struct vmm *v = fx_vmm(fx, slot, NULL);
 
 	fx_session(fx, v, sock, NULL);
+	return v;
+}
+
+struct vmm *fx_regions_session(struct fx *fx, unsigned int nregions)
+{
+	struct vmm_options o;
+	struct vmm *v;
+
+	vmm_options_init(&o);
+	o.nregions = nregions;
+	v = fx_vmm(fx, 0, &o);
+	fx_session(fx, v, 0, NULL);
 	return v;
 }

@@ -44,11 +44,8 @@ int setup_multi(void **state);
 #define TS(f) cmocka_unit_test_setup_teardown(f, setup_s8_session, teardown)
 #define TM(f) cmocka_unit_test_setup_teardown(f, setup_multi, teardown)
 #define TN(f) cmocka_unit_test_setup_teardown(f, setup_none, teardown)
-/* A test named @name: @f run after setup_s8 with @param as fx->param. */
-#define TP(name, f, param) {name, f, setup_s8, teardown, (void *)(param)}
-
-/* Parameters of the TP tests that only need a yes or a no. */
-extern const bool param_yes, param_no;
+/* The test named test_@param: @f run after setup_s8, &@param as fx->param. */
+#define TP(f, param) {"test_" #param, f, setup_s8, teardown, (void *)&(param)}
 
 /* The direction a line reports before anyone touched it (NONE or IN). */
 uint8_t get_direction(struct vmm *v, uint16_t gpio);

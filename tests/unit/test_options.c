@@ -153,38 +153,46 @@ static void test_capabilities(void **state)
 			    "    \"seccomp\"\n  ]\n}\n");
 }
 
+/*
+ * The words @args, then each of the NULL-terminated @values: refused with
+ * "@what, not "VALUE" (see --help)".
+ */
+static void check_values(const char *what, const char *const *values,
+			 const char *const *args)
+{
+	const char *argv[MAX_ARGS + 1];
+	char message[256];
+	unsigned int n = 0, i;
+
+	for (; args[n]; n++)
+		argv[n] = args[n];
+	for (i = 0; values[i]; i++) {
+		argv[n] = values[i];
+		argv[n + 1] = NULL;
+		snprintf(message, sizeof(message),
+			 "%s, not \"%s\" (see --help)", what, values[i]);
+		check_error(argv, message);
+	}
+}
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
 static void test_value_errors(void **state)
 {
 	static const char *const counts[] = {"0", "1025", "+1", "-1",
-					     "x", "2x",	  ""};
-	static const char *const fds[] = {"x", "-1", "+3", "2147483648", ""};
+					     "x", "2x",	  "",	NULL};
+	static const char *const fds[] = {"x",		"-1", "+3",
+					  "2147483648", "",   NULL};
 	static const char *const modes[] = {"0778", "1000", "-1", "+7",
-					    "8",    "abc",  ""};
-	char message[256];
-	unsigned int i;
+					    "8",    "abc",  "",	  NULL};
 
-	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
-		snprintf(message, sizeof(message),
-			 "--socket-count must be a number from 1 to 1024, not "
-			 "\"%s\" (see --help)",
-			 counts[i]);
-		CHECK_ERROR(message, "-s", "/tmp/g", "-l", "s8", "-c",
-			    counts[i]);
-	}
-	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		snprintf(message, sizeof(message),
-			 "--fd must be a file descriptor number, not \"%s\" "
-			 "(see --help)",
-			 fds[i]);
-		CHECK_ERROR(message, "-l", "s8", "--fd", fds[i]);
-	}
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		snprintf(message, sizeof(message),
-			 "--socket-mode must be octal permissions from 0 to "
-			 "0777 (such as 0660), not \"%s\" (see --help)",
-			 modes[i]);
-		CHECK_ERROR(message, "-l", "s8", "--socket-mode", modes[i]);
-	}
+	check_values("--socket-count must be a number from 1 to 1024", counts,
+		     ARGS("-s", "/tmp/g", "-l", "s8", "-c"));
+	check_values("--fd must be a file descriptor number", fds,
+		     ARGS("-l", "s8", "--fd"));
+	check_values("--socket-mode must be octal permissions from 0 to 0777 "
+		     "(such as 0660)",
+		     modes, ARGS("-l", "s8", "--socket-mode"));
 	CHECK_ERROR("--socket-group: no group \"no-such-group-vdg\" (see "
 		    "--help)",
 		    "-l", "s8", "--socket-group=no-such-group-vdg");
