@@ -1,11 +1,12 @@
 # shellcheck shell=bash
 # What the end-to-end harness scripts share: run-qemu72.sh, run-qemu10.sh,
-# run-hostchip.sh and run-demo.sh here, and tests/package/test-package.sh.
+# run-hostchip.sh and run-demo.sh here, tests/package/test-package.sh and
+# tests/fresh/run-fresh.sh.
 # They source it (`source "$here/lib.sh"`) after `set -euo pipefail`; it only
 # defines functions and the variables they use.
 #
-#   TAP          tap_ok, tap_not_ok, tap_check, tap_diag_tail, bail_out,
-#                tap_done (the plan, then exit 0 or 1)
+#   TAP          tap.sh's: tap_ok, tap_not_ok, tap_check, tap_diag_tail,
+#                bail_out, tap_done, ...
 #   processes    process_alive, term_wait, stop_process
 #   exit trap    e2e_traps: stops QEMU and the daemon, removes or keeps the
 #                run's directory
@@ -18,50 +19,8 @@
 #                renumbered)
 
 e2e_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-
-# --- TAP output ---
-tap_n=0
-tap_failures=0
-
-tap_ok() {
-  tap_n=$((tap_n + 1))
-  echo "ok $tap_n - $1"
-}
-
-tap_not_ok() {
-  tap_n=$((tap_n + 1))
-  tap_failures=$((tap_failures + 1))
-  echo "not ok $tap_n - $1"
-}
-
-# tap_check DESC CMD...: ok if CMD succeeds.
-tap_check() {
-  local desc=$1
-  shift
-  if "$@"; then tap_ok "$desc"; else tap_not_ok "$desc"; fi
-}
-
-# tap_diag_tail FILE N LABEL: the last N lines of FILE as TAP diagnostics.
-tap_diag_tail() {
-  local file=$1 lines=$2 label=$3
-  echo "# last $lines lines of $label:"
-  if [[ -s $file ]]; then
-    tail -n "$lines" "$file" | tr -d '\r' | sed 's/^/#   /'
-  else
-    echo "#   (empty)"
-  fi
-}
-
-bail_out() {
-  echo "Bail out! $*"
-  exit 1
-}
-
-# tap_done: print the plan and exit, 0 if every test passed, else 1.
-tap_done() {
-  echo "1..$tap_n"
-  exit $((tap_failures > 0))
-}
+# shellcheck source=tests/e2e/tap.sh
+source "$e2e_lib_dir/tap.sh"
 
 # --- processes ---
 # True while process $1 exists and is not a zombie.
