@@ -1,9 +1,11 @@
 # shellcheck shell=sh disable=SC3043 # local: busybox sh, dash and bash have it
 # TAP output in POSIX sh, for everything of the project that prints TAP from
-# a shell: the harness on the host (bash, through lib.sh) and the package
-# test's container (tests/package/container-test.sh, bash). Sourced; it only
-# defines functions and the variables they use, and works under `set -eu` and
-# without it. POSIX sh plus `local`, which busybox sh, dash and bash have.
+# a shell: the harness on the host (bash, through lib.sh), the guest scripts
+# (busybox sh, through guest-lib.sh; lib.sh's guest_files puts this file
+# in the initramfs as /tap.sh) and the package test's container
+# (tests/package/container-test.sh, bash). Sourced; it only defines functions
+# and the variables they use, and works under `set -eu` and without it. POSIX
+# sh plus `local`, which busybox sh, dash and bash have.
 #
 #   tap_ok DESC, tap_not_ok DESC    one result
 #   tap_check DESC CMD...           ok if CMD succeeds, else its output
