@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # What the end-to-end harness scripts share: run-qemu72.sh, run-qemu10.sh,
-# run-hostchip.sh and run-demo.sh here, tests/package/test-package.sh and
-# tests/fresh/run-fresh.sh. They source it (`source "$here/lib.sh"`) after
-# `set -euo pipefail`; it only defines functions and the variables they use.
+# run-hostchip.sh and run-demo.sh here, tests/package/test-package.sh,
+# tests/fresh/run-fresh.sh and scripts/run. They source it (`source
+# "$here/lib.sh"`) after `set -euo pipefail`; it only defines functions and
+# the variables they use.
 #
 #   TAP          tap.sh's: tap_ok, tap_not_ok, tap_check, tap_diag_tail,
 #                bail_out, tap_done, ...
@@ -24,7 +25,8 @@ e2e_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/e2e/tap.sh
 source "$e2e_lib_dir/tap.sh"
 
-# e2e_log TEXT: progress, on stderr (a script may define it away).
+# e2e_log TEXT: progress, on stderr (scripts/run, whose transcript says it
+# its own way, defines it away).
 e2e_log() {
   echo "$*" >&2
 }
