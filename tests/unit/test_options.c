@@ -70,6 +70,7 @@ static void test_defaults(void **state)
 	assert_int_equal(opts.socket_group, UNIX_SOCKET_NO_GROUP);
 	assert_true(opts.seccomp);
 	assert_false(opts.verbose);
+	assert_int_equal(opts.poll_us, 0);
 }
 
 static void test_every_option(void **state)
@@ -80,8 +81,9 @@ static void test_every_option(void **state)
 	assert_int_equal(PARSE(&opts, err, "--socket-path=/run/x.sock", "-c",
 			       "3", "--device-list", "s1:s2:s3",
 			       "--socket-mode=0660", "--socket-group=0",
-			       "--no-seccomp", "-v"),
+			       "--no-seccomp", "-v", "--poll-us=50"),
 			 OPTIONS_SERVE);
+	assert_int_equal(opts.poll_us, 50);
 	assert_string_equal(opts.socket_path, "/run/x.sock");
 	assert_int_equal(opts.socket_count, 3);
 	assert_true(opts.socket_count_given);
@@ -98,6 +100,12 @@ static void test_every_option(void **state)
 	assert_null(opts.socket_path);
 	assert_int_equal(opts.socket_count, 1024);
 	assert_int_equal(opts.socket_group, 0);
+	assert_int_equal(PARSE(&opts, err, "-l", "s8", "--poll-us", "1000000"),
+			 OPTIONS_SERVE);
+	assert_int_equal(opts.poll_us, 1000000);
+	assert_int_equal(PARSE(&opts, err, "-l", "s8", "--poll-us=0"),
+			 OPTIONS_SERVE);
+	assert_int_equal(opts.poll_us, 0);
 	/* Systemd socket activation: -l alone. */
 	assert_int_equal(PARSE(&opts, err, "-l", "s8"), OPTIONS_SERVE);
 	assert_null(opts.socket_path);
@@ -122,6 +130,7 @@ static void test_help_and_version(void **state)
 			       "LIST [OPTION...]\n"));
 	assert_non_null(strstr(options_usage(), "--print-capabilities"));
 	assert_non_null(strstr(options_usage(), "--no-seccomp"));
+	assert_non_null(strstr(options_usage(), "--poll-us=N"));
 }
 
 /* --print-capabilities wins whatever else is there, before "--". */
@@ -150,7 +159,7 @@ static void test_capabilities(void **state)
 			    "    \"irq-level\",\n"
 			    "    \"sim-control-socket\",\n"
 			    "    \"socket-mode\",\n    \"socket-group\",\n"
-			    "    \"seccomp\"\n  ]\n}\n");
+			    "    \"seccomp\",\n    \"poll-us\"\n  ]\n}\n");
 }
 
 static void test_value_errors(void **state)
@@ -160,6 +169,8 @@ static void test_value_errors(void **state)
 	static const char *const fds[] = {"x", "-1", "+3", "2147483648", ""};
 	static const char *const modes[] = {"0778", "1000", "-1", "+7",
 					    "8",    "abc",  ""};
+	static const char *const polls[] = {"1000001", "-1", "+5", "5us",
+					    "x", ""};
 	char message[256];
 	unsigned int i;
 
@@ -188,6 +199,13 @@ static void test_value_errors(void **state)
 	CHECK_ERROR("--socket-group: no group \"no-such-group-vdg\" (see "
 		    "--help)",
 		    "-l", "s8", "--socket-group=no-such-group-vdg");
+	for (i = 0; i < sizeof(polls) / sizeof(polls[0]); i++) {
+		snprintf(message, sizeof(message),
+			 "--poll-us must be a number of microseconds from 0 "
+			 "to 1000000, not \"%s\" (see --help)",
+			 polls[i]);
+		CHECK_ERROR(message, "-l", "s8", "--poll-us", polls[i]);
+	}
 }
 
 static void test_command_line_errors(void **state)
