@@ -178,6 +178,9 @@ static int start_servers(struct gpio_server **servers, unsigned int count,
 	unsigned int i;
 	int ret;
 
+	if (opts->poll_us)
+		log_info("polling the rings for %u us after serving them",
+			 opts->poll_us);
 	for (i = 0; i < count; i++) {
 		gpio_server_set_connection_handler(
 			servers[i], service_status_connection, status);
