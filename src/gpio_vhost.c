@@ -193,14 +193,15 @@ static void on_queue_kick(void *opaque, struct vu_dev *dev, unsigned int index)
 	if (!gv->session_started)
 		begin_session(gv, dev);
 	gpio_device_set_features(gv->device, vu_dev_features(dev));
-	gv->served = true;
 	if (index == GPIO_DEVICE_REQUESTQ) {
 		process_requests(gv);
 		/* IRQ_TYPE NONE gives held pairs back. */
 		notify_events(gv);
+		gv->served = true;
 	} else if (index == GPIO_DEVICE_EVENTQ &&
 		   gpio_device_has_irq_feature(gv->device)) {
 		process_events(gv);
+		gv->served = true;
 	}
 }
 
@@ -409,11 +410,19 @@ bool gpio_vhost_poll(struct gpio_vhost *gv)
 	bool served = false;
 	unsigned int i;
 
-	for (i = 0; i < GPIO_DEVICE_NUM_QUEUES; i++)
+	for (i = 0; i < GPIO_DEVICE_NUM_QUEUES; i++) {
+		/*
+		 * Without F_IRQ the eventq is never served: buffers a driver
+		 * put there anyway must not keep the thread polling.
+		 */
+		if (i == GPIO_DEVICE_EVENTQ &&
+		    !gpio_device_has_irq_feature(gv->device))
+			continue;
 		if (vu_dev_queue_has_avail(gv->vu, i)) {
 			on_queue_kick(gv, gv->vu, i);
 			served = true;
 		}
+	}
 	return served;
 }
 

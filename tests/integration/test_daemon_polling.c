@@ -125,27 +125,14 @@ static void spin_us(int64_t us)
 }
 
 /*
- * Back-to-back requests inside a 200 ms window: the daemon turns kicks off
- * and serves them by polling.  Then kicks come back on, the daemon sleeps
- * (no wake-up, no CPU over 300 ms), and the next request kicks and is
- * answered.
+ * Kicks come back on within 10 s (scaled) of the last request, and then the
+ * daemon sleeps: no wake-up and no CPU to speak of over 300 ms.
  */
-static void run_kicks_off_then_on(void **state)
+static void expect_asleep(struct fx *fx, struct vmm *v)
 {
-	struct fx *fx = *state;
-	struct vmm *v = fx->v[0];
-	unsigned int i, unkicked = 0;
 	int64_t deadline;
 	long long sw0, sw1;
 	long cpu0, cpu1;
-
-	request(v);
-	for (i = 0; i < 50; i++)
-		unkicked += !request(v);
-	print_message("# %u of 50 back-to-back requests needed no kick\n",
-		      unkicked);
-	if (!unkicked)
-		fail_msg("kicks never turned off while the daemon polled");
 
 	deadline = now_ms() + 10000 * g_scale;
 	while (!kicks_on(v)) {
@@ -168,6 +155,29 @@ static void run_kicks_off_then_on(void **state)
 		fail_msg("the daemon used %ld ms of CPU in 300 ms idle after "
 			 "its poll window",
 			 cpu1 - cpu0);
+}
+
+/*
+ * Back-to-back requests inside a 200 ms window: the daemon turns kicks off
+ * and serves them by polling.  Then kicks come back on, the daemon sleeps
+ * (no wake-up, no CPU over 300 ms), and the next request kicks and is
+ * answered.
+ */
+static void run_kicks_off_then_on(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = fx->v[0];
+	unsigned int i, unkicked = 0;
+
+	request(v);
+	for (i = 0; i < 50; i++)
+		unkicked += !request(v);
+	print_message("# %u of 50 back-to-back requests needed no kick\n",
+		      unkicked);
+	if (!unkicked)
+		fail_msg("kicks never turned off while the daemon polled");
+
+	expect_asleep(fx, v);
 	if (!request(v))
 		fail_msg("a request to a sleeping daemon needed no kick");
 }
@@ -235,6 +245,34 @@ static void run_control_while_polling(void **state)
 	ctl_close(fx, &c);
 }
 
+/*
+ * A driver that put a buffer on the eventq without negotiating F_IRQ: the
+ * device never serves that queue, and the buffer must not keep the daemon
+ * polling after its window.
+ */
+static void test_poll_eventq_without_irq(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm_negotiate_options no;
+	struct vmm *v;
+	struct vmm_sg o = {.len = 2}, in = {.len = 1};
+
+	fx_vmm_free(fx, 0);
+	v = fx_vmm(fx, 0, NULL);
+	vmm_negotiate_options_init(&no);
+	no.features &= ~VMM_BIT(VIRTIO_GPIO_F_IRQ);
+	no.nqueues = 2;
+	fx_session(fx, v, 0, &no);
+	assert_false(vmm_acked_features(v) & VMM_BIT(VIRTIO_GPIO_F_IRQ));
+	OK(vmm_mem_alloc(v, 2, 2, &o.gpa, NULL));
+	OK(vmm_mem_alloc(v, 1, 1, &in.gpa, NULL));
+	OK(vmm_queue_add(v, 1, &o, 1, &in, 1, VMM_CHAIN_DEFAULT, NULL));
+	request(v);
+	expect_asleep(fx, v);
+	if (!request(v))
+		fail_msg("a request to a sleeping daemon needed no kick");
+}
+
 static const struct CMUnitTest tests[] = {
 	TPOLL("test_poll_kicks_off_then_on_event_idx", run_kicks_off_then_on,
 	      &long_idx),
@@ -247,6 +285,8 @@ static const struct CMUnitTest tests[] = {
 	      &long_idx),
 	TPOLL("test_poll_control_socket_no_event_idx",
 	      run_control_while_polling, &long_plain),
+	TPOLL("test_poll_eventq_without_irq", test_poll_eventq_without_irq,
+	      &short_idx),
 };
 
 const struct fx_tests daemon_polling_tests = FX_TESTS(tests);
