@@ -1548,6 +1548,21 @@ static void test_enable_kicks_reports_pending(void **state)
 	assert_false(vq_enable_kicks(&f->vq));
 }
 
+/* What a polling device looks at: the avail idx against the next one. */
+static void test_avail_pending(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_false(vq_avail_pending(&f->vq));
+	add_simple_chain(f, 0, 4);
+	assert_true(vq_avail_pending(&f->vq));
+	assert_int_equal(pop(f), 1);
+	assert_false(vq_avail_pending(&f->vq));
+	add_simple_chain(f, 1, 4);
+	vq_unmap(&f->vq);
+	assert_false(vq_avail_pending(&f->vq));
+}
+
 static void test_event_idx_disable_kicks(void **state)
 {
 	struct fixture *f = *state;
@@ -1718,6 +1733,7 @@ int main(void)
 		T(test_disable_kicks_sets_no_notify),
 		T(test_enable_kicks_clears_no_notify),
 		T(test_enable_kicks_reports_pending),
+		T(test_avail_pending),
 		T(test_event_idx_disable_kicks),
 		T(test_event_idx_enable_kicks),
 		T(test_event_idx_enable_kicks_reports_pending),
