@@ -408,7 +408,7 @@ void request_rtt(struct guest *g, struct daemon *d, struct figures *set,
 /* ---- throughput ---- */
 
 int throughput(struct guest *g, struct daemon *d, uint16_t type,
-		      struct throughput_result *r)
+	       struct throughput_result *r)
 {
 	unsigned int nwin =
 		cfg.quick ? THROUGHPUT_WINDOWS_QUICK : THROUGHPUT_WINDOWS_FULL;

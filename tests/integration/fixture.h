@@ -118,13 +118,13 @@ const char *status_text(int status, char *buf, size_t len);
  * asks for it, unless it polls (VDG_DAEMON_ARGS with --poll-us), when it
  * may still be looking at the ring with kicks off.
  */
-#define EXPECT_KICK(v, q)                                                  \
-	do {                                                               \
-		int _k = vmm_queue_kick((v), (q));                         \
-		if (_k < 0 || (_k == 0 && !daemon_polls()))                \
-			fail_msg("vmm_queue_kick(%s, %s) returned %d, "    \
-				 "expected a kick",                        \
-				 #v, #q, _k);                              \
+#define EXPECT_KICK(v, q)                                               \
+	do {                                                            \
+		int _k = vmm_queue_kick((v), (q));                      \
+		if (_k < 0 || (_k == 0 && !daemon_polls()))             \
+			fail_msg("vmm_queue_kick(%s, %s) returned %d, " \
+				 "expected a kick",                     \
+				 #v, #q, _k);                           \
 	} while (0)
 
 /* Whether the tests run with a polling daemon (VDG_DAEMON_ARGS). */

@@ -57,9 +57,9 @@ static int setup_poll(void **state)
 	return 0;
 }
 
-#define TPOLL(name, f, param)                                          \
-	{                                                              \
-		name, f, setup_poll, teardown, (void *)(param)         \
+#define TPOLL(name, f, param)                                  \
+	{                                                      \
+		name, f, setup_poll, teardown, (void *)(param) \
 	}
 
 /* Whether the daemon wants a kick for the next buffer added to queue 0. */
@@ -276,8 +276,8 @@ static void test_poll_eventq_without_irq(void **state)
 static const struct CMUnitTest tests[] = {
 	TPOLL("test_poll_kicks_off_then_on_event_idx", run_kicks_off_then_on,
 	      &long_idx),
-	TPOLL("test_poll_kicks_off_then_on_no_event_idx",
-	      run_kicks_off_then_on, &long_plain),
+	TPOLL("test_poll_kicks_off_then_on_no_event_idx", run_kicks_off_then_on,
+	      &long_plain),
 	TPOLL("test_poll_window_end_event_idx", run_window_end, &short_idx),
 	TPOLL("test_poll_window_end_no_event_idx", run_window_end,
 	      &short_plain),

@@ -169,8 +169,8 @@ static void test_value_errors(void **state)
 	static const char *const fds[] = {"x", "-1", "+3", "2147483648", ""};
 	static const char *const modes[] = {"0778", "1000", "-1", "+7",
 					    "8",    "abc",  ""};
-	static const char *const polls[] = {"1000001", "-1", "+5", "5us",
-					    "x", ""};
+	static const char *const polls[] = {"1000001", "-1", "+5",
+					    "5us",     "x",  ""};
 	char message[256];
 	unsigned int i;
 
