@@ -174,7 +174,8 @@ guest_files() {
 
 # --- the daemon ---
 # daemon_launch DIR [OPTION...]: start $daemon (under $VDG_DAEMON_WRAPPER, a
-# command line, if set) on DIR/gpio.sock0 with one simulated 8-line chip and
+# command line, if set; with the options in $VDG_DAEMON_ARGS first, split on
+# blanks: the *-poll tests set --poll-us) on DIR/gpio.sock0 with one simulated 8-line chip and
 # the OPTIONs, its output in DIR/daemon.log, its pid in $daemon_pid; wait
 # boundedly for the listening socket (10 s, stopping early if the daemon
 # died) and then for its control socket gpio.sock0.sim (2 s more). False
@@ -184,8 +185,8 @@ daemon_launch() {
   shift
   # shellcheck disable=SC2086,SC2154 # the wrapper is a command line; $daemon
   # is the script's
-  ${VDG_DAEMON_WRAPPER:-} "$daemon" --socket-path="$dir/gpio.sock" --socket-count=1 \
-    --device-list=s8 "$@" </dev/null >"$dir/daemon.log" 2>&1 &
+  ${VDG_DAEMON_WRAPPER:-} "$daemon" ${VDG_DAEMON_ARGS:-} --socket-path="$dir/gpio.sock" \
+    --socket-count=1 --device-list=s8 "$@" </dev/null >"$dir/daemon.log" 2>&1 &
   daemon_pid=$!
   for _ in $(seq 100); do
     [[ -S $dir/gpio.sock0 ]] && break
@@ -200,12 +201,16 @@ daemon_launch() {
 }
 
 # daemon_start DIR N: daemon_launch DIR, as a TAP check: "daemon created
-# socket gpio.sock0"; without the socket, the last N lines of its log, and a
-# bail out.
+# socket gpio.sock0" (and with --poll-us, "daemon polls"); without the
+# socket, the last N lines of its log, and a bail out.
 daemon_start() {
   local dir=$1 lines=$2 rc
   if daemon_launch "$dir"; then
     tap_ok "daemon created socket gpio.sock0"
+    if [[ ${VDG_DAEMON_ARGS:-} == *--poll-us=* ]]; then
+      tap_check "daemon polls ($VDG_DAEMON_ARGS)" \
+        grep -q "polling the rings" "$dir/daemon.log"
+    fi
     return 0
   fi
   tap_not_ok "daemon created socket gpio.sock0"

@@ -34,6 +34,9 @@ static char **g_argv;
 static char *g_wrapper_buf;
 static char *g_wrapper[MAX_ARGS];
 static unsigned int g_nwrapper;
+static char *g_extra_buf; /* VDG_DAEMON_ARGS */
+static char *g_extra[MAX_ARGS];
+static unsigned int g_nextra;
 
 /* ------------------------------------------------------------------ */
 /* Small utilities                                                      */
@@ -60,6 +63,17 @@ void sleep_ms(int ms)
 int quiet_ms(int ms)
 {
 	return ms * g_scale;
+}
+
+bool daemon_polls(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < g_nextra; i++)
+		if (!strncmp(g_extra[i], "--poll-us=", 10) &&
+		    atoi(g_extra[i] + 10) > 0)
+			return true;
+	return false;
 }
 
 int env_int(const char *name, int def)
@@ -102,19 +116,28 @@ const char *status_text(int status, char *buf, size_t len)
 /* main                                                                 */
 /* ------------------------------------------------------------------ */
 
-static void parse_wrapper(void)
+/* Splits $@name on blanks into @words (a copy in *@buf); returns the count. */
+static unsigned int split_env(const char *name, char **buf, char **words)
 {
-	const char *w = getenv("VDG_DAEMON_WRAPPER");
+	const char *w = getenv(name);
 	char *tok, *save = NULL;
+	unsigned int n = 0;
 
 	if (!w || !*w)
-		return;
-	g_wrapper_buf = strdup(w);
-	for (tok = strtok_r(g_wrapper_buf, " \t", &save);
-	     tok && g_nwrapper < MAX_ARGS - 8;
+		return 0;
+	*buf = strdup(w);
+	for (tok = strtok_r(*buf, " \t", &save); tok && n < MAX_ARGS / 4;
 	     tok = strtok_r(NULL, " \t", &save))
-		g_wrapper[g_nwrapper++] = tok;
-	g_scale = 10;
+		words[n++] = tok;
+	return n;
+}
+
+static void parse_wrapper(void)
+{
+	g_nwrapper = split_env("VDG_DAEMON_WRAPPER", &g_wrapper_buf, g_wrapper);
+	if (g_nwrapper)
+		g_scale = 10;
+	g_nextra = split_env("VDG_DAEMON_ARGS", &g_extra_buf, g_extra);
 }
 
 static int usage_words(const char *usage)
@@ -165,6 +188,9 @@ int fixture_main(int argc, char **argv, const char *usage, const char *name,
 	free(g_wrapper_buf);
 	g_wrapper_buf = NULL;
 	g_nwrapper = 0;
+	free(g_extra_buf);
+	g_extra_buf = NULL;
+	g_nextra = 0;
 	free(all);
 	return ret;
 }
@@ -223,6 +249,9 @@ pid_t daemon_spawn_with(struct daemon *d, const char *const *args,
 	for (i = 0; i < g_nwrapper; i++)
 		argv[n++] = g_wrapper[i];
 	argv[n++] = g_daemon;
+	/* First: a test's own last option may still want its value. */
+	for (i = 0; i < g_nextra; i++)
+		argv[n++] = g_extra[i];
 	for (i = 0; args[i] && n < MAX_ARGS; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;

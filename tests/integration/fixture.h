@@ -13,6 +13,9 @@
  * Environment (read before the tests run):
  *   VDG_DAEMON_WRAPPER   command prefixed to the daemon, split on spaces,
  *                        e.g. "valgrind --error-exitcode=99 --leak-check=full"
+ *   VDG_DAEMON_ARGS      options put before each test's own daemon
+ *                        arguments, split on spaces: the suites run once
+ *                        more with "--poll-us=..." (meson.build)
  *   VDG_TIME_SCALE       multiplier for the "nothing happens within" waits
  *                        and start-up/exit timeouts (default 1, 10 with a
  *                        wrapper)
@@ -120,6 +123,23 @@ const char *status_text(int status, char *buf, size_t len);
 				 #expr, _r, strerror(_r < 0 ? -_r : _r), _w, \
 				 strerror(_w < 0 ? -_w : _w));               \
 	} while (0)
+
+/*
+ * A kick of queue @q after adding a chain to an idle queue: the daemon
+ * asks for it, unless it polls (VDG_DAEMON_ARGS with --poll-us), when it
+ * may still be looking at the ring with kicks off.
+ */
+#define EXPECT_KICK(v, q)                                               \
+	do {                                                            \
+		int _k = vmm_queue_kick((v), (q));                      \
+		if (_k < 0 || (_k == 0 && !daemon_polls()))             \
+			fail_msg("vmm_queue_kick(%s, %s) returned %d, " \
+				 "expected a kick",                     \
+				 #v, #q, _k);                           \
+	} while (0)
+
+/* Whether the tests run with a polling daemon (VDG_DAEMON_ARGS). */
+bool daemon_polls(void);
 
 /* ---- the daemon process ---- */
 

@@ -128,6 +128,7 @@ int main(int argc, char **argv)
 		daemon_negotiation_tests,
 		daemon_requests_tests,
 		daemon_rings_tests,
+		daemon_polling_tests,
 		daemon_hostile_messages_tests,
 		daemon_hostile_descriptors_tests,
 		daemon_sessions_tests,

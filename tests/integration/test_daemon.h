@@ -9,6 +9,8 @@
  *                                      buffers, many regions
  *   test_daemon_rings.c                queue sizes, index wrap, EVENT_IDX,
  *                                      indirect; ring stop/start, reset
+ *   test_daemon_polling.c              --poll-us: kicks off while polling,
+ *                                      on again before sleeping
  *   test_daemon_hostile_messages.c     malformed and hostile vhost-user
  *                                      messages
  *   test_daemon_hostile_descriptors.c  malformed and hostile descriptor
@@ -78,6 +80,7 @@ void desc_set(struct vring_desc *d, uint64_t addr, uint32_t len,
 extern const struct fx_tests daemon_negotiation_tests;
 extern const struct fx_tests daemon_requests_tests;
 extern const struct fx_tests daemon_rings_tests;
+extern const struct fx_tests daemon_polling_tests;
 extern const struct fx_tests daemon_hostile_messages_tests;
 extern const struct fx_tests daemon_hostile_descriptors_tests;
 extern const struct fx_tests daemon_sessions_tests;

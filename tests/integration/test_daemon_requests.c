@@ -211,7 +211,7 @@ static uint32_t run_chain(struct vmm *v, struct split_chain *c,
 	uint16_t head;
 
 	OK(vmm_queue_add(v, 0, c->out, c->nout, c->in, c->nin, mode, &head));
-	EXPECT_RET(vmm_queue_kick(v, 0), 1);
+	EXPECT_KICK(v, 0);
 	OK(vmm_queue_wait_used(v, 0, -1));
 	EXPECT_RET(vmm_queue_pop_used(v, 0, &u), 1);
 	assert_int_equal(u.id, head);
@@ -330,7 +330,7 @@ static void test_buffer_straddles_regions(void **state)
 	p = vmm_gpa_to_ptr(v, in.gpa, 2);
 	memset(p, 0xee, 2);
 	OK(vmm_queue_add(v, 0, &out, 1, &in, 1, VMM_CHAIN_DIRECT, &head));
-	EXPECT_RET(vmm_queue_kick(v, 0), 1);
+	EXPECT_KICK(v, 0);
 	OK(vmm_queue_wait_used(v, 0, -1));
 	EXPECT_RET(vmm_queue_pop_used(v, 0, &u), 1);
 	assert_int_equal(u.len, 2);
@@ -353,7 +353,7 @@ static void test_buffer_straddles_regions(void **state)
 		*a = *b = 0xee;
 		OK(vmm_queue_add(v, 0, &o2, 1, &i2, 1, VMM_CHAIN_DIRECT,
 				 &head));
-		EXPECT_RET(vmm_queue_kick(v, 0), 1);
+		EXPECT_KICK(v, 0);
 		OK(vmm_queue_wait_used(v, 0, -1));
 		EXPECT_RET(vmm_queue_pop_used(v, 0, &u), 1);
 		assert_int_equal(u.len, 2);

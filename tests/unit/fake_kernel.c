@@ -307,6 +307,7 @@ static ssize_t fake_read(int fd, void *buf, size_t count)
 
 	assert_non_null(f);
 	assert_true(f->nonblock);
+	f->reads++;
 	while (f->nevents && count - n >= sizeof(f->events[0])) {
 		memcpy((char *)buf + n, &f->events[0], sizeof(f->events[0]));
 		memmove(&f->events[0], &f->events[1],

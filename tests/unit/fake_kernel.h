@@ -68,7 +68,8 @@ struct fake_fd {
 	bool nonblock;
 	struct gpio_v2_line_event events[8];
 	unsigned int nevents;
-	int read_errno; /* returned once the events are read, if set */
+	int read_errno;	    /* returned once the events are read, if set */
+	unsigned int reads; /* read() calls */
 };
 
 struct fake_kernel {

@@ -70,6 +70,7 @@ static void test_defaults(void **state)
 	assert_int_equal(opts.socket_group, UNIX_SOCKET_NO_GROUP);
 	assert_true(opts.seccomp);
 	assert_false(opts.verbose);
+	assert_int_equal(opts.poll_us, 0);
 }
 
 static void test_every_option(void **state)
@@ -80,8 +81,9 @@ static void test_every_option(void **state)
 	assert_int_equal(PARSE(&opts, err, "--socket-path=/run/x.sock", "-c",
 			       "3", "--device-list", "s1:s2:s3",
 			       "--socket-mode=0660", "--socket-group=0",
-			       "--no-seccomp", "-v"),
+			       "--no-seccomp", "-v", "--poll-us=50"),
 			 OPTIONS_SERVE);
+	assert_int_equal(opts.poll_us, 50);
 	assert_string_equal(opts.socket_path, "/run/x.sock");
 	assert_int_equal(opts.socket_count, 3);
 	assert_true(opts.socket_count_given);
@@ -98,6 +100,12 @@ static void test_every_option(void **state)
 	assert_null(opts.socket_path);
 	assert_int_equal(opts.socket_count, 1024);
 	assert_int_equal(opts.socket_group, 0);
+	assert_int_equal(PARSE(&opts, err, "-l", "s8", "--poll-us", "1000000"),
+			 OPTIONS_SERVE);
+	assert_int_equal(opts.poll_us, 1000000);
+	assert_int_equal(PARSE(&opts, err, "-l", "s8", "--poll-us=0"),
+			 OPTIONS_SERVE);
+	assert_int_equal(opts.poll_us, 0);
 	/* Systemd socket activation: -l alone. */
 	assert_int_equal(PARSE(&opts, err, "-l", "s8"), OPTIONS_SERVE);
 	assert_null(opts.socket_path);
@@ -122,6 +130,7 @@ static void test_help_and_version(void **state)
 			       "LIST [OPTION...]\n"));
 	assert_non_null(strstr(options_usage(), "--print-capabilities"));
 	assert_non_null(strstr(options_usage(), "--no-seccomp"));
+	assert_non_null(strstr(options_usage(), "--poll-us=N"));
 }
 
 /* --print-capabilities wins whatever else is there, before "--". */
@@ -150,7 +159,7 @@ static void test_capabilities(void **state)
 			    "    \"irq-level\",\n"
 			    "    \"sim-control-socket\",\n"
 			    "    \"socket-mode\",\n    \"socket-group\",\n"
-			    "    \"seccomp\"\n  ]\n}\n");
+			    "    \"seccomp\",\n    \"poll-us\"\n  ]\n}\n");
 }
 
 /*
@@ -185,6 +194,8 @@ static void test_value_errors(void **state)
 					  "2147483648", "",   NULL};
 	static const char *const modes[] = {"0778", "1000", "-1", "+7",
 					    "8",    "abc",  "",	  NULL};
+	static const char *const polls[] = {"1000001", "-1", "+5", "5us",
+					    "x",       "",   NULL};
 
 	check_values("--socket-count must be a number from 1 to 1024", counts,
 		     ARGS("-s", "/tmp/g", "-l", "s8", "-c"));
@@ -196,6 +207,9 @@ static void test_value_errors(void **state)
 	CHECK_ERROR("--socket-group: no group \"no-such-group-vdg\" (see "
 		    "--help)",
 		    "-l", "s8", "--socket-group=no-such-group-vdg");
+	check_values("--poll-us must be a number of microseconds from 0 to "
+		     "1000000",
+		     polls, ARGS("-l", "s8", "--poll-us"));
 }
 
 static void test_command_line_errors(void **state)

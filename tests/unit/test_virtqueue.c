@@ -1328,6 +1328,21 @@ static void test_enable_kicks_reports_pending(void **state)
 	assert_false(vq_enable_kicks(&f->vq));
 }
 
+/* What a polling device looks at: the avail idx against the next one. */
+static void test_avail_pending(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_false(vq_avail_pending(&f->vq));
+	add_simple_chain(f, 0, 4);
+	assert_true(vq_avail_pending(&f->vq));
+	assert_int_equal(pop(f), 1);
+	assert_false(vq_avail_pending(&f->vq));
+	add_simple_chain(f, 1, 4);
+	vq_unmap(&f->vq);
+	assert_false(vq_avail_pending(&f->vq));
+}
+
 /*
  * With EVENT_IDX, three chains taken, kicks disabled and maybe enabled
  * again: avail_event tells the driver which entry to kick for.
@@ -1508,6 +1523,7 @@ int main(void)
 
 		T(test_disable_kicks_sets_no_notify),
 		T(test_enable_kicks_clears_no_notify),
+		T(test_avail_pending),
 		T(test_enable_kicks_reports_pending),
 		KICKS(event_idx_disable_kicks),
 		KICKS(event_idx_enable_kicks),
