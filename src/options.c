@@ -36,6 +36,13 @@ static const char usage[] =
 	"or a number)\n"
 	"      --no-seccomp         no system-call filter (for "
 	"debugging)\n"
+	"      --poll-us=N          after serving a queue, keep polling "
+	"the rings for\n"
+	"                           N microseconds (0..1000000) with the "
+	"driver's kicks\n"
+	"                           off: lower latency for up to N us "
+	"of a busy core\n"
+	"                           per burst (default 0: sleep at once)\n"
 	"  -v, --verbose            log every request (debug level)\n"
 	"  -h, --help               show this help and exit\n"
 	"  -V, --version            show the version and exit\n"
@@ -47,18 +54,27 @@ static const char usage[] =
 	"  CHIP            every line of a host GPIO chip\n"
 	"  CHIP[ITEM,...]  only these host lines: guest line i is the "
 	"i-th one listed\n"
-	"  ENTRY(ro)       a host entry whose lines are all read-only\n"
+	"  CHIP(SET,...)   settings of every line of the chip (after "
+	"[...] too)\n"
+	"  CHIP...+CHIP... one guest chip from several host chips, lines "
+	"in order\n"
 	"CHIP is N (/dev/gpiochipN), an absolute path (/dev/gpiochip3, "
 	"a udev link)\n"
 	"or @LABEL (the chip labelled LABEL).  ITEM is a host line "
 	"offset N, a range\n"
-	"N-M or a host line name; ITEM(ro) makes that line read-only: "
-	"the guest may\n"
-	"read and monitor it but never drive it.  In paths, labels and "
-	"names a\n"
-	"backslash takes the next character literally (\"\\:\" for "
-	"a colon).  No two\n"
-	"entries may share a host line.\n"
+	"N-M or a host line name, each maybe followed by its own "
+	"(SET,...), which\n"
+	"override the chip's one by one.  SET is ro (read-only: the "
+	"guest may read\n"
+	"and monitor the line but never drive it), pull-up, pull-down, "
+	"bias-disabled,\n"
+	"active-low, active-high, open-drain, open-source, push-pull, "
+	"debounce=N(us|ms)\n"
+	"or name=NAME (the guest's name for one line; empty: none).  "
+	"In paths, labels\n"
+	"and names a backslash takes the next character literally "
+	"(\"\\:\" for a colon).\n"
+	"No two entries may share a host line.\n"
 	"\n"
 	"Socket activation: when systemd passes listening sockets "
 	"(LISTEN_FDS), each\n"
@@ -73,7 +89,10 @@ static const char usage[] =
 	"Examples:\n"
 	"  vhost-device-gpio -s /tmp/gpio.sock -c 2 -l s8:s16\n"
 	"  vhost-device-gpio -s /tmp/gpio.sock -c 3 \\\n"
-	"    -l '0[3,5-7]:@gpio-sim.0-node0[LED_A,BTN_1(ro)]:s8'\n";
+	"    -l '0[3,5-7]:@gpio-sim.0-node0[LED_A,BTN_1(ro)]:s8'\n"
+	"  vhost-device-gpio -s /tmp/gpio.sock \\\n"
+	"    -l '0[17(pull-up,debounce=10ms,name=button),27(active-low)]"
+	"+1[4]'\n";
 
 static const char capabilities[] = "{\n"
 				   "  \"type\": \"gpio\",\n"
@@ -88,12 +107,19 @@ static const char capabilities[] = "{\n"
 				   "    \"host-chip\",\n"
 				   "    \"line-selection\",\n"
 				   "    \"read-only-lines\",\n"
+				   "    \"line-bias\",\n"
+				   "    \"line-active-low\",\n"
+				   "    \"line-drive\",\n"
+				   "    \"line-debounce\",\n"
+				   "    \"line-names\",\n"
+				   "    \"joined-chips\",\n"
 				   "    \"irq-edge\",\n"
 				   "    \"irq-level\",\n"
 				   "    \"sim-control-socket\",\n"
 				   "    \"socket-mode\",\n"
 				   "    \"socket-group\",\n"
-				   "    \"seccomp\"\n"
+				   "    \"seccomp\",\n"
+				   "    \"poll-us\"\n"
 				   "  ]\n"
 				   "}\n";
 
@@ -199,12 +225,32 @@ static int parse_group(const char *text, gid_t *gid, char *err, size_t err_size)
 	return 0;
 }
 
+static int parse_poll_us(const char *text, unsigned int *poll_us, char *err,
+			 size_t err_size)
+{
+	unsigned long value;
+	char *end;
+
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	if (errno || end == text || *end || *text < '0' || *text > '9' ||
+	    value > OPTIONS_MAX_POLL_US)
+		return options_usage_error(err, err_size,
+					   "--poll-us must be a number of "
+					   "microseconds from 0 to %d, not "
+					   "\"%s\"",
+					   OPTIONS_MAX_POLL_US, text);
+	*poll_us = (unsigned int)value;
+	return 0;
+}
+
 enum {
 	OPT_PRINT_CAPABILITIES = 0x100,
 	OPT_SOCKET_MODE,
 	OPT_SOCKET_GROUP,
 	OPT_NO_SECCOMP,
 	OPT_FD,
+	OPT_POLL_US,
 };
 
 static const struct option long_options[] = {
@@ -219,6 +265,7 @@ static const struct option long_options[] = {
 	{"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
 	{"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
 	{"fd", required_argument, NULL, OPT_FD},
+	{"poll-us", required_argument, NULL, OPT_POLL_US},
 	{0},
 };
 
@@ -255,6 +302,8 @@ static int parse_option(int c, char **argv, struct options *opts, char *err,
 		return 0;
 	case OPT_FD:
 		return parse_fd(optarg, &opts->fd, err, err_size);
+	case OPT_POLL_US:
+		return parse_poll_us(optarg, &opts->poll_us, err, err_size);
 	case OPT_PRINT_CAPABILITIES: /* an abbreviation of it */
 		return OPTIONS_CAPABILITIES;
 	case ':':

@@ -103,12 +103,18 @@ static int bind_with_mode(const struct sockaddr_un *addr, mode_t mode,
 	old_umask = umask(~mode & 0777);
 	ret = bind(fd, (const struct sockaddr *)addr, sizeof(*addr));
 	umask(old_umask);
-	if (ret < 0 || listen(fd, 8) < 0) {
+	if (ret < 0) {
 		ret = -errno;
 		close(fd);
 		return ret;
 	}
+	/*
+	 * Its identity before anyone can connect: a socket that accepts
+	 * connections is one whose file we know.
+	 */
 	ret = file_of(addr->sun_path, file);
+	if (ret == 0 && listen(fd, 8) < 0)
+		ret = -errno;
 	if (ret < 0) {
 		close(fd);
 		return ret;
