@@ -147,8 +147,9 @@ hlog() {
   printf '+%3d s  %s\n' "$((SECONDS - start_time))" "$*" >>"$host_log"
 }
 
-guest_initrd "$run" "$guest_script" "$initrd"
-cp "$kernel" "$run/Image"
+# The kernel (an arm64 Image, whatever guest_files names it) and the
+# initramfs with the scenario and guest-lib.sh, tap.sh.
+guest_files "$run" "$guest_script"
 
 # The machine, as both dumpdtb and the boot see it: the device tree QEMU
 # makes depends on the machine, the CPU and the memory, not on the devices
@@ -377,48 +378,36 @@ host_action() {
 }
 mark_before_led=0
 
+# on_sync NAME: the guest reached sync point NAME (lib.sh's qemu_run calls
+# it as the console comes).
 synced=()
-follow_sync() {
-  local marks i name alive=1
-  while ((alive)); do
-    process_alive "$qemu_pid" || alive=0
-    mapfile -t marks < <(grep -ao 'VDG-SYNC <[A-Za-z0-9_-]*>' "$console" 2>/dev/null)
-    for ((i = ${#synced[@]}; i < ${#marks[@]}; i++)); do
-      name=${marks[i]#VDG-SYNC <}
-      name=${name%>}
-      synced+=("$name")
-      hlog "guest reached sync point $name"
-      tap_ok "guest reached sync point $name"
-      if ((!alive)); then
-        echo "# QEMU had exited: no host action for $name"
-      else
-        host_action "$name"
-      fi
-    done
-    ((alive)) && sleep 0.1
-  done
-  return 0
+on_sync() {
+  synced+=("$1")
+  hlog "guest reached sync point $1"
+  tap_ok "guest reached sync point $1"
+  if ! process_alive "$qemu_pid"; then
+    echo "# QEMU had exited: no host action for $1"
+  else
+    host_action "$1"
+  fi
 }
 
 # --- the guest ---
 # shellcheck disable=SC2054 # the commas are inside QEMU option values
 qemu_args=(
   "${machine[@]}"
-  -serial "file:$grun/console.log"
+  -serial stdio
   -no-reboot
-  -kernel "$grun/Image"
+  -kernel "$grun/bzImage"
   -initrd "$grun/initrd.cpio"
   -dtb "$grun/guest.dtb"
   -append "console=ttyAMA0 quiet panic=-1 oops=panic $extra_append"
   -chardev "socket,id=gpio0,path=$grun/gpio.sock0"
   -device "vhost-user-gpio-device,chardev=gpio0,id=gpio0,bus=virtio-mmio-bus.$mmio_bus"
 )
-echo "booting the arm64 guest ($scenario) with $("${qemu_cmd[@]}" --version |
-  head -n 1) (${qemu_cmd[*]}, timeout ${qemu_timeout} s)" >&2
 hlog "starting QEMU"
-boot_start=$SECONDS
-qemu_start "$run/qemu.log" "${qemu_cmd[@]}" "${qemu_args[@]}"
-follow_sync
+on_guest_sync=on_sync
+qemu_run "$console" "$run/qemu.log" "${qemu_cmd[@]}" "${qemu_args[@]}"
 if ((${#sync_points[@]})); then
   if [[ ${synced[*]} == "${sync_points[*]}" ]]; then
     tap_ok "guest went through the sync points ${sync_points[*]}"
@@ -427,10 +416,8 @@ if ((${#sync_points[@]})); then
     echo "# seen: ${synced[*]:-none}"
   fi
 fi
-qemu_wait
 hlog "QEMU exited with $qemu_rc"
-echo "QEMU exited with $qemu_rc after $((SECONDS - boot_start)) s" >&2
-echo "# the guest ran $((SECONDS - boot_start)) s"
+echo "# the guest ran $qemu_elapsed s"
 
 if ((sim_sets)); then
   if ((${#sim_set_errors[@]} == 0)); then
@@ -441,7 +428,7 @@ if ((sim_sets)); then
   fi
 fi
 
-guest_tap <(cat "$console" 2>/dev/null) "$run/qemu.log" 0 sync
+guest_tap "$console" "$run/qemu.log" 0
 
 daemon_stop
 tap_check "socket files gpio.sock0 and gpio.sock0.sim removed" \

@@ -118,14 +118,13 @@ qemu_args=(
   -smp 2
   -m 512M
   -nodefaults -no-user-config -display none
-  -serial "file:$tmp/console.log"
+  -serial stdio
   -no-reboot
   -kernel "$kernel"
   -initrd "$tmp/initrd.cpio"
   -append "$append"
 )
-echo "booting the arm64 guest with $("$qemu" --version | head -n 1)" >&2
-qemu_run "$tmp/qemu.log" "$qemu" "${qemu_args[@]}"
+qemu_run "$tmp/console.log" "$tmp/qemu.log" "$qemu" "${qemu_args[@]}"
 guest_tap "$tmp/console.log" "$tmp/qemu.log" 30
 echo "# the guest ran $qemu_elapsed s ($("$qemu" --version | head -n 1))"
 tap_done
