@@ -34,6 +34,7 @@ for i, (n, cfg, text) in enumerate([
     (255, 0xff, "get 255\nset 255 1\nget 256\nset 00 1\nset 1  1 x\n"),
     (3, 0x02, "get\t1\r\nset 2 1\nlist extra\n  list  \n"),
     (7, 0x00, "set 2 1\0garbage\nget 2\n\0\nset 1 1\x1b\nget \xc3\xa9\n"),
+    (3, 0x00, "trace\nwatch\ntrace 1\n trace\t\ntrace\0\n"),
 ]):
     write("sim_control", "seed-%02d" % i, bytes([n, cfg]) + text.encode())
 

@@ -20,7 +20,7 @@ struct control_client {
 	char line[CONTROL_SOCKET_MAX_LINE + 1];
 	size_t line_len;
 	bool line_too_long; /* discarding until the next newline */
-	bool subscribed;    /* receives control_socket_broadcast() text */
+	unsigned int channels; /* receives broadcasts on these (a mask) */
 	bool broken;	    /* a broadcast could not be stored: to be closed */
 	bool eof;	    /* the client sends nothing more */
 	struct text_buf reply;
@@ -122,8 +122,8 @@ static int client_execute(struct control_client *client)
 	cs->running = client;
 	ret = cs->command(cs->opaque, client->line, len, &client->reply);
 	cs->running = NULL;
-	if (ret == CONTROL_SOCKET_SUBSCRIBE) {
-		client->subscribed = true;
+	if (ret > 0) {
+		client->channels |= (unsigned int)ret;
 		ret = 0;
 	}
 	return ret;
@@ -293,17 +293,29 @@ err_close:
 	return ret;
 }
 
-bool control_socket_has_subscribers(const struct control_socket *cs)
+bool control_socket_has_subscribers_on(const struct control_socket *cs,
+				       unsigned int channels)
 {
 	const struct control_client *client;
 
 	for (client = cs ? cs->clients : NULL; client; client = client->next)
-		if (client->subscribed && !client->broken)
+		if ((client->channels & channels) && !client->broken)
 			return true;
 	return false;
 }
 
+bool control_socket_has_subscribers(const struct control_socket *cs)
+{
+	return control_socket_has_subscribers_on(cs, CONTROL_SOCKET_SUBSCRIBE);
+}
+
 void control_socket_broadcast(struct control_socket *cs, const char *text)
+{
+	control_socket_broadcast_on(cs, CONTROL_SOCKET_SUBSCRIBE, text);
+}
+
+void control_socket_broadcast_on(struct control_socket *cs,
+				 unsigned int channels, const char *text)
 {
 	struct control_client *client, *next;
 	size_t len = strlen(text);
@@ -312,7 +324,7 @@ void control_socket_broadcast(struct control_socket *cs, const char *text)
 		return;
 	for (client = cs->clients; client; client = next) {
 		next = client->next;
-		if (!client->subscribed || client->broken)
+		if (!(client->channels & channels) || client->broken)
 			continue;
 		if (text_buf_pending(&client->reply) + len <=
 			    CONTROL_SOCKET_MAX_BACKLOG &&

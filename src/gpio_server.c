@@ -23,6 +23,7 @@
 #include "event_loop.h"
 #include "gpio_backend.h"
 #include "gpio_sim.h"
+#include "gpio_trace.h"
 #include "gpio_vhost.h"
 #include "log.h"
 #include "sim_control.h"
@@ -43,6 +44,7 @@ struct gpio_server {
 	struct gpio_vhost *gv;
 	struct gpio_backend *sim;	    /* the device's, if simulated */
 	struct control_socket *sim_control; /* PATH.sim for a simulated chip */
+	struct gpio_trace *trace; /* the lines' trace for its `trace` clients */
 	gpio_server_connection_fn on_connection; /* may be NULL */
 	void *connection_opaque;
 };
@@ -62,6 +64,22 @@ static void on_disconnected(void *opaque)
 		server->on_connection(server->connection_opaque, false);
 }
 
+/* The control socket's broadcast channels: `watch`, `trace`. */
+#define CHANNEL_WATCH ((unsigned int)CONTROL_SOCKET_SUBSCRIBE)
+#define CHANNEL_TRACE 2u
+
+/* `trace`: the stream's head now, every change from then on. */
+static int start_trace(struct gpio_server *server, struct text_buf *out)
+{
+	int ret = gpio_trace_begin(server->trace);
+
+	if (ret < 0)
+		return ret;
+	gpio_vhost_trace_lines(server->gv);
+	ret = gpio_trace_header(server->trace, out);
+	return ret < 0 ? ret : (int)CHANNEL_TRACE;
+}
+
 /* A line of the .sim control socket; its edges may return eventq pairs. */
 static int sim_command(void *opaque, const char *line, size_t len,
 		       struct text_buf *out)
@@ -70,7 +88,11 @@ static int sim_command(void *opaque, const char *line, size_t len,
 	int ret = sim_control_execute(server->sim, line, len, out);
 
 	gpio_vhost_flush_events(server->gv);
-	return ret == SIM_CONTROL_WATCH ? CONTROL_SOCKET_SUBSCRIBE : ret;
+	if (ret == SIM_CONTROL_WATCH)
+		return (int)CHANNEL_WATCH;
+	if (ret == SIM_CONTROL_TRACE)
+		return start_trace(server, out);
+	return ret;
 }
 
 /* Streams a line's new state to the control socket's `watch` clients. */
@@ -80,10 +102,12 @@ static void sim_line_changed(void *opaque, unsigned int line)
 	struct text_buf text = {0};
 
 	/* Every guest SET_VALUE that changes a level lands here: stay cheap. */
-	if (!control_socket_has_subscribers(server->sim_control))
+	if (!control_socket_has_subscribers_on(server->sim_control,
+					       CHANNEL_WATCH))
 		return;
 	if (sim_control_line_state(server->sim, line, &text) == 0 && text.len)
-		control_socket_broadcast(server->sim_control, text.data);
+		control_socket_broadcast_on(server->sim_control, CHANNEL_WATCH,
+					    text.data);
 	text_buf_free(&text);
 }
 
@@ -304,6 +328,10 @@ static int server_listen(struct gpio_server *server, int listen_fd, int sim_fd,
 		if (ret < 0)
 			goto err_close_listen;
 		gpio_sim_set_watch(server->sim, sim_line_changed, server);
+		ret = gpio_trace_new(server->sim, server->sim_control,
+				     CHANNEL_TRACE, &server->trace);
+		if (ret < 0)
+			goto err_free_sim;
 	}
 	if (listen_fd < 0) {
 		ret = unix_socket_listen(server->path, &server->file);
@@ -329,6 +357,8 @@ err_remove_socket:
 	if (server->owns_path)
 		unix_socket_remove(server->path, &server->file);
 err_free_sim:
+	gpio_trace_free(server->trace);
+	server->trace = NULL;
 	gpio_sim_set_watch(server->sim, NULL, NULL);
 	control_socket_free(server->sim_control);
 	server->sim_control = NULL;
@@ -432,6 +462,7 @@ void gpio_server_free(struct gpio_server *server)
 			log_error("cannot stop the thread of %s", server->path);
 		pthread_join(server->thread, NULL);
 	}
+	gpio_trace_free(server->trace);
 	gpio_sim_set_watch(server->sim, NULL, NULL);
 	control_socket_free(server->sim_control);
 	close(server->listen_fd);

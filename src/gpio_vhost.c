@@ -393,3 +393,8 @@ void gpio_vhost_flush_events(struct gpio_vhost *gv)
 {
 	notify_events(gv);
 }
+
+void gpio_vhost_trace_lines(struct gpio_vhost *gv)
+{
+	gpio_device_trace_lines(gv->device);
+}

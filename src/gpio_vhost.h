@@ -57,4 +57,7 @@ void gpio_vhost_guard_thread(struct gpio_vhost *gv);
  */
 void gpio_vhost_flush_events(struct gpio_vhost *gv);
 
+/* gpio_device_trace_lines() of the device: where a trace starts. */
+void gpio_vhost_trace_lines(struct gpio_vhost *gv);
+
 #endif

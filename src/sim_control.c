@@ -98,6 +98,11 @@ static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
 		ret = reply_list(sim, out);
 		return ret < 0 ? ret : SIM_CONTROL_WATCH;
 	}
+	if (!strcmp(words[0], "trace")) {
+		if (n != 1)
+			return text_buf_printf(out, "error usage: trace\n");
+		return SIM_CONTROL_TRACE;
+	}
 	if (!strcmp(words[0], "get")) {
 		if (n != 2)
 			return text_buf_printf(out, "error usage: get LINE\n");
@@ -125,7 +130,7 @@ static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
 	}
 	return text_buf_printf(out,
 			       "error unknown command \"%.16s\" "
-			       "(get, set, list, watch)\n",
+			       "(get, set, list, watch, trace)\n",
 			       words[0]);
 }
 

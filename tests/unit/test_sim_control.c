@@ -162,17 +162,30 @@ static void test_watch(void **state)
 	check_reply("watch 1", "error usage: watch\n");
 }
 
+/* `trace` writes nothing: the caller starts the stream (gpio_trace.h). */
+static void test_trace(void **state)
+{
+	struct gpio_backend *be = chip_new();
+	struct text_buf out = {0};
+
+	assert_int_equal(exec(be, "trace", &out), SIM_CONTROL_TRACE);
+	assert_int_equal(out.len, 0);
+	text_buf_free(&out);
+	gpio_backend_destroy(be);
+	check_reply("trace 1", "error usage: trace\n");
+}
+
 static void test_error_unknown_command(void **state)
 {
 	check_reply("status", "error unknown command \"status\" "
-			      "(get, set, list, watch)\n");
+			      "(get, set, list, watch, trace)\n");
 	/* Case matters. */
 	check_reply("GET 0", "error unknown command \"GET\" "
-			     "(get, set, list, watch)\n");
+			     "(get, set, list, watch, trace)\n");
 	/* The echo is cut at 16 characters. */
 	check_reply("abcdefghijklmnopqrstuvwxyz",
 		    "error unknown command \"abcdefghijklmnop\" "
-		    "(get, set, list, watch)\n");
+		    "(get, set, list, watch, trace)\n");
 }
 
 static void test_error_empty_line(void **state)
@@ -366,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_get_each_direction),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_blanks_around_words),
 		cmocka_unit_test(test_set_reaches_chip),
 		cmocka_unit_test(test_set_on_output),
