@@ -102,6 +102,23 @@ bool control_socket_has_subscribers_on(const struct control_socket *cs,
 				       unsigned int channels);
 
 /*
+ * Clients by number, for a command that answers later: the client whose
+ * command is running (0 outside a command), and @text sent to client @id
+ * by the same rules as a broadcast (-ENOENT: it is gone).
+ */
+unsigned int control_socket_running_client(const struct control_socket *cs);
+int control_socket_send_to(struct control_socket *cs, unsigned int id,
+			   const char *text);
+
+/*
+ * Called (with the command callback's opaque) when client @id goes, also
+ * at control_socket_free(): what it left running can stop.
+ */
+typedef void (*control_close_fn)(void *opaque, unsigned int id);
+void control_socket_set_close_handler(struct control_socket *cs,
+				      control_close_fn fn);
+
+/*
  * Serves @listen_fd, a listening socket someone else made (systemd): taken
  * over (closed at free, also on failure), its file never removed.
  */

@@ -27,6 +27,7 @@
 #include "gpio_vhost.h"
 #include "log.h"
 #include "sim_control.h"
+#include "sim_play.h"
 #include "unix_socket.h"
 
 struct gpio_server {
@@ -45,6 +46,7 @@ struct gpio_server {
 	struct gpio_backend *sim;	    /* the device's, if simulated */
 	struct control_socket *sim_control; /* PATH.sim for a simulated chip */
 	struct gpio_trace *trace; /* the lines' trace for its `trace` clients */
+	struct sim_player *player; /* timed stimulus (`play-*` commands) */
 	gpio_server_connection_fn on_connection; /* may be NULL */
 	void *connection_opaque;
 };
@@ -85,7 +87,14 @@ static int sim_command(void *opaque, const char *line, size_t len,
 		       struct text_buf *out)
 {
 	struct gpio_server *server = opaque;
-	int ret = sim_control_execute(server->sim, line, len, out);
+	int ret;
+
+	if (len > 5 && !memcmp(line, "play-", 5))
+		return sim_player_execute(
+			server->player,
+			control_socket_running_client(server->sim_control),
+			line, len, out);
+	ret = sim_control_execute(server->sim, line, len, out);
 
 	gpio_vhost_flush_events(server->gv);
 	if (ret == SIM_CONTROL_WATCH)
@@ -110,6 +119,46 @@ static void sim_line_changed(void *opaque, unsigned int line)
 					    text.data);
 	text_buf_free(&text);
 }
+
+/* A control client went: the play it started stops. */
+static void sim_client_gone(void *opaque, unsigned int client)
+{
+	struct gpio_server *server = opaque;
+
+	sim_player_client_gone(server->player, client);
+}
+
+/* A trace shows the changes of one instant at one time, as played. */
+static void play_apply(void *opaque, unsigned int line, uint8_t value,
+		       uint64_t ns)
+{
+	struct gpio_server *server = opaque;
+
+	gpio_trace_set_instant(server->trace, ns);
+	gpio_sim_set_input(server->sim, line, value);
+}
+
+/* One instant's changes are in: the eventq pairs they fired go back. */
+static void play_settle(void *opaque)
+{
+	struct gpio_server *server = opaque;
+
+	gpio_trace_set_instant(server->trace, 0);
+	gpio_vhost_flush_events(server->gv);
+}
+
+static void play_send(void *opaque, unsigned int client, const char *text)
+{
+	struct gpio_server *server = opaque;
+
+	control_socket_send_to(server->sim_control, client, text);
+}
+
+static const struct sim_play_ops play_ops = {
+	.apply = play_apply,
+	.settle = play_settle,
+	.send = play_send,
+};
 
 static void on_listen(void *opaque, uint32_t events)
 {
@@ -332,6 +381,13 @@ static int server_listen(struct gpio_server *server, int listen_fd, int sim_fd,
 				     CHANNEL_TRACE, &server->trace);
 		if (ret < 0)
 			goto err_free_sim;
+		ret = sim_player_new(server->loop, server->sim->ngpio,
+				     &play_ops, server, &server->player);
+		if (ret < 0)
+			goto err_free_sim;
+		if (server->sim_control)
+			control_socket_set_close_handler(server->sim_control,
+							 sim_client_gone);
 	}
 	if (listen_fd < 0) {
 		ret = unix_socket_listen(server->path, &server->file);
@@ -357,11 +413,13 @@ err_remove_socket:
 	if (server->owns_path)
 		unix_socket_remove(server->path, &server->file);
 err_free_sim:
+	control_socket_free(server->sim_control); /* its clients first */
+	server->sim_control = NULL;
+	sim_player_free(server->player);
+	server->player = NULL;
 	gpio_trace_free(server->trace);
 	server->trace = NULL;
 	gpio_sim_set_watch(server->sim, NULL, NULL);
-	control_socket_free(server->sim_control);
-	server->sim_control = NULL;
 err_close_listen:
 	if (listen_fd >= 0)
 		close(listen_fd);
@@ -462,9 +520,11 @@ void gpio_server_free(struct gpio_server *server)
 			log_error("cannot stop the thread of %s", server->path);
 		pthread_join(server->thread, NULL);
 	}
+	/* The clients first: their going stops what they play. */
+	control_socket_free(server->sim_control);
+	sim_player_free(server->player);
 	gpio_trace_free(server->trace);
 	gpio_sim_set_watch(server->sim, NULL, NULL);
-	control_socket_free(server->sim_control);
 	close(server->listen_fd);
 	/*
 	 * A socket we were given is not ours to remove, nor whatever someone

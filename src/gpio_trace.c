@@ -23,6 +23,7 @@ struct gpio_trace {
 	struct gpio_tracer tracer;
 	uint8_t *state; /* be->ngpio entries while installed, else NULL */
 	bool beginning; /* a client is being added: it is not listening yet */
+	uint64_t instant_ns; /* gpio_trace_set_instant()'s, or 0 */
 };
 
 static const char *const direction_names[] = {
@@ -79,8 +80,10 @@ static void trace_line_state(void *opaque, unsigned int line,
 	if (t->state[line] == state || !trace_listened(t))
 		return;
 	t->state[line] = state;
-	snprintf(text, sizeof(text), "@%" PRIu64 " %u %s %u\n",
-		 ns ? ns : now_ns(), line, direction_names[dir], level != 0);
+	if (!ns)
+		ns = t->instant_ns ? t->instant_ns : now_ns();
+	snprintf(text, sizeof(text), "@%" PRIu64 " %u %s %u\n", ns, line,
+		 direction_names[dir], level != 0);
 	trace_send(t, text);
 }
 
@@ -91,7 +94,8 @@ static void trace_irq_delivered(void *opaque, unsigned int line)
 
 	if (!trace_listened(t))
 		return;
-	snprintf(text, sizeof(text), "@%" PRIu64 " %u irq\n", now_ns(), line);
+	snprintf(text, sizeof(text), "@%" PRIu64 " %u irq\n",
+		 t->instant_ns ? t->instant_ns : now_ns(), line);
 	trace_send(t, text);
 }
 
@@ -159,4 +163,9 @@ int gpio_trace_header(struct gpio_trace *t, struct text_buf *out)
 				      (s & STATE_LEVEL_BIT) != 0);
 	}
 	return ret;
+}
+
+void gpio_trace_set_instant(struct gpio_trace *t, uint64_t ns)
+{
+	t->instant_ns = ns;
 }

@@ -12,7 +12,8 @@
  *
  * NS is CLOCK_MONOTONIC in nanoseconds: when the daemon applied or heard
  * of the change, or for a host chip's edge, the kernel's own stamp (which
- * may be a little older than the line before it).
+ * may be a little older than the line before it); for played changes, the
+ * instant they were applied together.
  *
  * Cost: the back-end's tracer is installed only from the first `trace`
  * until a change finds nobody listening any more; without it the device
@@ -50,5 +51,13 @@ int gpio_trace_begin(struct gpio_trace *t);
  * @out and ends what gpio_trace_begin() began.  0 or -ENOMEM.
  */
 int gpio_trace_header(struct gpio_trace *t, struct text_buf *out);
+
+/*
+ * Changes made together as one instant (a played script's) are stamped
+ * @ns until this is called again with 0, and so are the interrupts they
+ * give the guest, which it sees at the end of the instant anyway: the
+ * trace then shows the instant at one time.
+ */
+void gpio_trace_set_instant(struct gpio_trace *t, uint64_t ns);
 
 #endif

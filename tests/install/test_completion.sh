@@ -61,8 +61,9 @@ check "no option values after a finished option" "" $d -l s8 ""
 s=vhost-device-gpio-sim
 check "sim: socket argument is a .sim file or a directory" \
 	"$tmp/guest1.sock.sim $tmp/sub " $s "$tmp/"
-check "sim: commands" "get list record set watch " $s "$tmp/guest1.sock.sim" ""
+check "sim: commands" "get list play record set watch " $s "$tmp/guest1.sock.sim" ""
 check "sim: record FILE completes files" "$tmp/other " $s "$tmp/guest1.sock.sim" record "$tmp/ot"
+check "sim: play FILE --loop" "--loop " $s "$tmp/guest1.sock.sim" play x ""
 check "sim: command starting s" "set " $s "$tmp/guest1.sock.sim" s
 check "sim: set LINE level" "0 1 " $s "$tmp/guest1.sock.sim" set 5 ""
 check "sim: get LINE has nothing more" "" $s "$tmp/guest1.sock.sim" get 5 ""

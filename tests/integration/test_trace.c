@@ -30,244 +30,6 @@
 
 #include "fixture.h"
 
-/* ---- reading a VCD file (ours, sigrok's, fst2vcd's) ---- */
-
-#define MAX_CHANGES 64
-
-/* One signal's changes, times in microseconds. */
-struct signal_trace {
-	unsigned int n;
-	uint64_t t_us[MAX_CHANGES];
-	char value[MAX_CHANGES];
-};
-
-/* The timescale of a "$timescale 1us $end" (or split over lines), in ns. */
-static uint64_t timescale_ns(const char *text)
-{
-	const char *p = strstr(text, "$timescale");
-	unsigned long n;
-	char unit[4] = "";
-
-	assert_non_null(p);
-	if (sscanf(p + strlen("$timescale"), " %lu %3[a-z]", &n, unit) != 2)
-		fail_msg("unreadable $timescale: %.40s", p);
-	if (!strcmp(unit, "s"))
-		return n * 1000000000ull;
-	if (!strcmp(unit, "ms"))
-		return n * 1000000ull;
-	if (!strcmp(unit, "us"))
-		return n * 1000ull;
-	if (!strcmp(unit, "ns"))
-		return n;
-	fail_msg("timescale unit %s", unit);
-	return 0;
-}
-
-/* The next whitespace-separated token of *@p into @tok; false at the end. */
-static bool next_token(const char **p, char *tok, size_t cap)
-{
-	size_t len;
-
-	*p += strspn(*p, " \t\r\n");
-	len = strcspn(*p, " \t\r\n");
-	if (!len)
-		return false;
-	snprintf(tok, cap, "%.*s", (int)len, *p);
-	*p += len;
-	return true;
-}
-
-/*
- * The changes of the signal named @name in the VCD text @text (any
- * layout: ours a change a line, sigrok's a time and its changes a line):
- * its value at each time it was written with a new one.  Fails the test
- * if there is no such signal.
- */
-static void vcd_signal(const char *text, const char *name,
-		       struct signal_trace *st)
-{
-	char id[64] = "", tok[128], var[4][64];
-	uint64_t scale = timescale_ns(text), now = 0;
-	const char *p = text;
-	unsigned int i;
-
-	memset(st, 0, sizeof(*st));
-	while (next_token(&p, tok, sizeof(tok))) {
-		if (!strcmp(tok, "$var")) {
-			/* type size id reference [$end] */
-			for (i = 0; i < 4; i++)
-				if (!next_token(&p, var[i], sizeof(var[i])))
-					fail_msg("truncated $var");
-			if (!strcmp(var[3], name))
-				snprintf(id, sizeof(id), "%s", var[2]);
-		} else if (!strcmp(tok, "$dumpvars") || !strcmp(tok, "$end")) {
-			continue; /* value changes inside */
-		} else if (tok[0] == '$') {
-			while (next_token(&p, tok, sizeof(tok)) &&
-			       strcmp(tok, "$end"))
-				;
-		} else if (tok[0] == '#') {
-			now = strtoull(tok + 1, NULL, 10) * scale / 1000u;
-		} else if (id[0] && strchr("01xzXZ", tok[0]) &&
-			   !strcmp(tok + 1, id)) {
-			char value = (char)(tok[0] | 0x20);
-
-			if (st->n && st->value[st->n - 1] == value)
-				continue;
-			if (st->n == MAX_CHANGES)
-				fail_msg("signal %s: too many changes", name);
-			st->t_us[st->n] = now;
-			st->value[st->n++] = value;
-		}
-	}
-	if (!id[0])
-		fail_msg("no signal %s in the VCD", name);
-}
-
-/* The signal's values in order, as a string ("x01"). */
-static const char *values(const struct signal_trace *st, char *buf)
-{
-	memcpy(buf, st->value, st->n);
-	buf[st->n] = '\0';
-	return buf;
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *text;
-	long size;
-
-	if (!f)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	rewind(f);
-	text = calloc(1, (size_t)size + 1);
-	assert_non_null(text);
-	assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	return text;
-}
-
-/* ---- running the client and the tools ---- */
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Starts @argv with stdout and stderr into a pipe, whose end is *@out. */
-static pid_t spawn(const char *const *argv, int *out)
-{
-	int p[2];
-	pid_t pid;
-
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(p[1], STDOUT_FILENO);
-		dup2(p[1], STDERR_FILENO);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	*out = p[0];
-	return pid;
-}
-
-/* Reads @fd into @buf until it holds @want, EOF or the timeout. */
-static bool read_until(int fd, char *buf, size_t cap, const char *want,
-		       int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	size_t len = strlen(buf);
-
-	while (!strstr(buf, want) && len < cap - 1) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int64_t left = deadline - now_ms();
-		ssize_t n;
-
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-			return false;
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n <= 0)
-			return false;
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
-	return strstr(buf, want) != NULL;
-}
-
-/* Waits for @pid; its exit status, or -1 (killed after the timeout). */
-static int wait_exit(pid_t pid, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	int status;
-
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		sleep_ms(5);
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* Runs @argv to its end; its exit status, its output in @out. */
-static int run(const char *const *argv, char *out, size_t cap)
-{
-	int fd, status;
-	pid_t pid = spawn(argv, &fd);
-
-	out[0] = '\0';
-	read_until(fd, out, cap, "\x01never", 30000 * g_scale);
-	close(fd);
-	status = wait_exit(pid, 30000 * g_scale);
-	return status;
-}
-
-/* A recording client on socket 0's control socket, writing @vcd. */
-struct recorder {
-	pid_t pid;
-	int out;
-	char text[4096];
-};
-
-static void record_start(struct fx *fx, struct recorder *r, const char *vcd)
-{
-	char sock[256];
-	const char *argv[] = {fixture_arg(2), sock, "record", vcd, NULL};
-
-	daemon_sim_sock(&fx->d, 0, sock, sizeof(sock));
-	r->text[0] = '\0';
-	r->pid = spawn(argv, &r->out);
-	if (!read_until(r->out, r->text, sizeof(r->text), "recording to",
-			g_event_ms * g_scale))
-		fail_msg("the client did not start recording: \"%s\"",
-			 r->text);
-}
-
-/* Ctrl-C: the client completes the file and exits 0. */
-static void record_stop(struct recorder *r)
-{
-	int status;
-
-	kill(r->pid, SIGINT);
-	status = wait_exit(r->pid, g_event_ms * g_scale);
-	read_until(r->out, r->text, sizeof(r->text), "recorded to",
-		   g_event_ms * g_scale);
-	close(r->out);
-	if (status != 0)
-		fail_msg("record exited %d: \"%s\"", status, r->text);
-}
-
 /* The bounds of a span between two changes, from the test's clock. */
 struct span {
 	int64_t before, after; /* around the change: sending, reply */
@@ -294,11 +56,6 @@ static int setup_guest(void **state)
 
 	fx_irq_session(*state, 0, 0, NULL);
 	return ret;
-}
-
-static void vcd_path(struct fx *fx, const char *name, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/%s", fx->d.dir, name);
 }
 
 /*
@@ -341,16 +98,16 @@ static void test_record_guest_and_host(void **state)
 	released.after = now_us();
 	record_stop(&r);
 
-	text = read_file(path);
+	text = read_whole_file(path);
 	vcd_signal(text, "sim_3", &s3);
 	vcd_signal(text, "sim_3_dir", &s3dir);
 	vcd_signal(text, "sim_5", &s5);
 	vcd_signal(text, "sim_5_irq", &s5irq);
 	/* x in $dumpvars, then each change once, in order. */
-	assert_string_equal(values(&s3, buf), "x010");
-	assert_string_equal(values(&s3dir, buf), "x01z");
-	assert_string_equal(values(&s5, buf), "x01");
-	assert_string_equal(values(&s5irq, buf), "01");
+	assert_string_equal(vcd_values(&s3, buf), "x010");
+	assert_string_equal(vcd_values(&s3dir, buf), "x01z");
+	assert_string_equal(vcd_values(&s5, buf), "x01");
+	assert_string_equal(vcd_values(&s5irq, buf), "01");
 	/* The state at the start is at time 0. */
 	assert_int_equal(s3.t_us[1], 0);
 	assert_int_equal(s5.t_us[1], 0);
@@ -452,10 +209,10 @@ static void test_record_for_seconds(void **state)
 
 	daemon_sim_sock(&fx->d, 0, sock, sizeof(sock));
 	vcd_path(fx, "timed.vcd", path, sizeof(path));
-	assert_int_equal(run(argv, out, sizeof(out)), 0);
+	assert_int_equal(tool_run(argv, out, sizeof(out)), 0);
 	assert_true(now_ms() - start >= 300);
 	assert_non_null(strstr(out, "recorded to"));
-	text = read_file(path);
+	text = read_whole_file(path);
 	vcd_signal(text, "sim_0", &s0);
 	assert_int_equal(s0.n, 2); /* x, then 0 */
 	/* The end time is the last line: the file is complete. */
@@ -478,12 +235,12 @@ static void test_record_errors(void **state)
 	daemon_sim_sock(&fx->d, 0, sock, sizeof(sock));
 	vcd_path(fx, "never.vcd", path, sizeof(path));
 	vcd_path(fx, "no/such/dir.vcd", bad, sizeof(bad));
-	assert_int_equal(run(no_seconds, out, sizeof(out)), 2);
+	assert_int_equal(tool_run(no_seconds, out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "usage"));
-	assert_int_equal(run(no_file, out, sizeof(out)), 2);
-	assert_int_equal(run(no_dir, out, sizeof(out)), 2);
+	assert_int_equal(tool_run(no_file, out, sizeof(out)), 2);
+	assert_int_equal(tool_run(no_dir, out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "cannot create"));
-	assert_int_equal(run(no_daemon, out, sizeof(out)), 2);
+	assert_int_equal(tool_run(no_daemon, out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "cannot connect"));
 	assert_int_equal(access(path, F_OK), -1);
 }
@@ -509,7 +266,7 @@ static char *record_scenario(struct fx *fx, const char *name, char *path,
 	REQ_OK(v, SET_DIR, 3, DIR_NONE, 0);
 	sleep_ms(2);
 	record_stop(&r);
-	return read_file(path);
+	return read_whole_file(path);
 }
 
 /*
@@ -525,7 +282,7 @@ static void expect_same_changes(const struct signal_trace *ours,
 
 	if (theirs->n != ours->n - skip)
 		fail_msg("%s: we wrote \"%s\", it read \"%s\"", what,
-			 values(ours, a), values(theirs, b));
+			 vcd_values(ours, a), vcd_values(theirs, b));
 	for (i = 0; i < theirs->n; i++)
 		if (theirs->value[i] != ours->value[i + skip] ||
 		    theirs->t_us[i] != ours->t_us[i + skip])
@@ -534,16 +291,6 @@ static void expect_same_changes(const struct signal_trace *ours,
 				 what, i, ours->value[i + skip],
 				 ours->t_us[i + skip], theirs->value[i],
 				 theirs->t_us[i]);
-}
-
-static void skip_without(unsigned int arg, const char *tool)
-{
-	if (!strcmp(fixture_arg(arg), "-")) {
-		print_message("# %s is not installed (scripts/install-deps "
-			      "--test installs it): skipped\n",
-			      tool);
-		skip();
-	}
 }
 
 /* sigrok-cli reads the file and writes back the same changes. */
@@ -560,9 +307,9 @@ static void test_sigrok_reads_recording(void **state)
 	skip_without(3, "sigrok-cli");
 	ours = record_scenario(fx, "sigrok.vcd", path, sizeof(path));
 	vcd_path(fx, "sigrok-out.vcd", out_path, sizeof(out_path));
-	if (run(argv, out, sizeof(out)) != 0)
+	if (tool_run(argv, out, sizeof(out)) != 0)
 		fail_msg("sigrok-cli failed: %s", out);
-	theirs = read_file(out_path);
+	theirs = read_whole_file(out_path);
 	for (i = 0; i < 2; i++) {
 		vcd_signal(ours, names[i], &a);
 		vcd_signal(theirs, names[i], &b);
@@ -588,9 +335,9 @@ static void test_vcd2fst_converts_recording(void **state)
 	skip_without(5, "fst2vcd");
 	ours = record_scenario(fx, "fst.vcd", path, sizeof(path));
 	vcd_path(fx, "out.fst", fst, sizeof(fst));
-	if (run(to_fst, out, sizeof(out)) != 0)
+	if (tool_run(to_fst, out, sizeof(out)) != 0)
 		fail_msg("vcd2fst failed: %s", out);
-	if (run(to_vcd, out, sizeof(out)) != 0)
+	if (tool_run(to_vcd, out, sizeof(out)) != 0)
 		fail_msg("fst2vcd failed: %s", out);
 	for (i = 0; i < 3; i++) {
 		vcd_signal(ours, names[i], &a);
