@@ -14,6 +14,7 @@
  * whatever comes before that byte.
  */
 #include <assert.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +26,7 @@
 #include "log.h"
 #include "sim_control.h"
 #include "sim_play.h"
+#include "wire_hub.h"
 #include "text_buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,7 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void play_apply(void *opaque, unsigned int line, uint8_t value,
 		       uint64_t ns)
 {
-	assert(gpio_sim_set_input(opaque, line, value) == 0);
+	int ret = gpio_sim_set_input(opaque, line, value);
+
+	/* A wired input is the wire's: the play's change is refused. */
+	assert(ret == 0 || ret == -EBUSY);
 }
 
 static void play_settle(void *opaque)
@@ -47,17 +52,27 @@ static void play_send(void *opaque, unsigned int client, const char *text)
 static const struct sim_play_ops play_ops = {play_apply, play_settle,
 					     play_send};
 
+struct target {
+	struct gpio_backend *be;
+	struct sim_player *player;
+	struct wire_port *wires;
+};
+
 /*
  * A command line as the server routes it: play-* to the player (as
- * client 1 or 2, by the line's length), the rest to sim_control.
+ * client 1 or 2, by the line's length), wire and unwire to the wires of a
+ * one-device hub, the rest to sim_control.
  */
-static int execute(struct gpio_backend *be, struct sim_player *player,
-		   const char *line, size_t len, struct text_buf *out)
+static int execute(struct target *t, const char *line, size_t len,
+		   struct text_buf *out)
 {
 	if (len > 5 && !memcmp(line, "play-", 5))
-		return sim_player_execute(player, 1 + (len & 1), line, len,
+		return sim_player_execute(t->player, 1 + (len & 1), line, len,
 					  out);
-	return sim_control_execute(be, line, len, out);
+	if ((len > 5 && !memcmp(line, "wire ", 5)) ||
+	    (len > 7 && !memcmp(line, "unwire ", 7)))
+		return wire_port_execute(t->wires, line, len, out);
+	return sim_control_execute(t->be, line, len, out);
 }
 
 /* What sim_control.h allows in a command: printable ASCII and blanks. */
@@ -77,6 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gpio_backend *be = NULL;
 	struct sim_player *player = NULL;
 	struct event_loop *loop = NULL;
+	struct wire_hub *hub = NULL;
+	struct target t = {0};
 	struct text_buf out = {0};
 	unsigned int nlines, i;
 	size_t pos, len, j;
@@ -88,8 +105,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (gpio_sim_new(nlines, &be) < 0)
 		return 0;
 	if (event_loop_new(&loop) < 0 ||
-	    sim_player_new(loop, nlines, &play_ops, be, &player) < 0)
+	    sim_player_new(loop, nlines, &play_ops, be, &player) < 0 ||
+	    wire_hub_new(1, &hub) < 0 ||
+	    wire_hub_attach(hub, 0, be, loop, play_settle, NULL, &t.wires) < 0)
 		goto out;
+	t.be = be;
+	t.player = player;
 	/* Some lines outputs (driving 0 or 1), some released. */
 	for (i = 0; i < 4 && i < nlines; i++) {
 		unsigned int bits = (data[1] >> (2 * i)) & 3;
@@ -107,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int ret;
 
 		len = nl ? (size_t)(nl - (data + pos)) : size - pos;
-		ret = execute(be, player, (const char *)data + pos, len, &out);
+		ret = execute(&t, (const char *)data + pos, len, &out);
 		if (ret < 0)
 			break;
 		/* `trace`: the caller replies (gpio_trace.h), nothing here. */
@@ -129,9 +150,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		out.sent = out.len;
 		text_buf_compact(&out);
 	}
-	/* Whatever was started plays what is due now. */
+	/* Whatever was started plays what is due now; wires follow. */
 	event_loop_dispatch(loop, 0);
 out:
+	wire_port_detach(t.wires);
+	wire_hub_free(hub);
 	text_buf_free(&out);
 	sim_player_free(player);
 	event_loop_free(loop);

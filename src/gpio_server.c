@@ -47,6 +47,9 @@ struct gpio_server {
 	struct control_socket *sim_control; /* PATH.sim for a simulated chip */
 	struct gpio_trace *trace; /* the lines' trace for its `trace` clients */
 	struct sim_player *player; /* timed stimulus (`play-*` commands) */
+	struct wire_hub *hub;	    /* the daemon's wires, if any */
+	unsigned int index;	    /* this device's number in them */
+	struct wire_port *wires;    /* this chip's place in them */
 	gpio_server_connection_fn on_connection; /* may be NULL */
 	void *connection_opaque;
 };
@@ -82,6 +85,18 @@ static int start_trace(struct gpio_server *server, struct text_buf *out)
 	return ret < 0 ? ret : (int)CHANNEL_TRACE;
 }
 
+/* `list` ends with the wires that touch this chip, before its "end". */
+static int list_wires(struct gpio_server *server, struct text_buf *out)
+{
+	int ret;
+
+	if (out->len < 4 || memcmp(out->data + out->len - 4, "end\n", 4))
+		return 0;
+	out->len -= 4;
+	ret = wire_port_list(server->wires, out);
+	return ret < 0 ? ret : text_buf_printf(out, "end\n");
+}
+
 /* A line of the .sim control socket; its edges may return eventq pairs. */
 static int sim_command(void *opaque, const char *line, size_t len,
 		       struct text_buf *out)
@@ -94,7 +109,15 @@ static int sim_command(void *opaque, const char *line, size_t len,
 			server->player,
 			control_socket_running_client(server->sim_control),
 			line, len, out);
+	if ((len > 5 && !memcmp(line, "wire ", 5)) ||
+	    (len > 7 && !memcmp(line, "unwire ", 7)))
+		return server->wires
+			       ? wire_port_execute(server->wires, line, len, out)
+			       : text_buf_printf(out, "error no wires here\n");
 	ret = sim_control_execute(server->sim, line, len, out);
+	if (ret == 0 && len == 4 && !memcmp(line, "list", 4) &&
+	    server->wires)
+		ret = list_wires(server, out);
 
 	gpio_vhost_flush_events(server->gv);
 	if (ret == SIM_CONTROL_WATCH)
@@ -110,6 +133,7 @@ static void sim_line_changed(void *opaque, unsigned int line)
 	struct gpio_server *server = opaque;
 	struct text_buf text = {0};
 
+	wire_port_line_changed(server->wires, line);
 	/* Every guest SET_VALUE that changes a level lands here: stay cheap. */
 	if (!control_socket_has_subscribers_on(server->sim_control,
 					       CHANNEL_WATCH))
@@ -152,6 +176,14 @@ static void play_send(void *opaque, unsigned int client, const char *text)
 	struct gpio_server *server = opaque;
 
 	control_socket_send_to(server->sim_control, client, text);
+}
+
+/* The wires' changes of one mailbox turn are in: as play_settle. */
+static void wires_settle(void *opaque)
+{
+	struct gpio_server *server = opaque;
+
+	gpio_vhost_flush_events(server->gv);
 }
 
 static const struct sim_play_ops play_ops = {
@@ -388,6 +420,13 @@ static int server_listen(struct gpio_server *server, int listen_fd, int sim_fd,
 		if (server->sim_control)
 			control_socket_set_close_handler(server->sim_control,
 							 sim_client_gone);
+		if (server->hub)
+			ret = wire_hub_attach(server->hub, server->index,
+					      server->sim, server->loop,
+					      wires_settle, server,
+					      &server->wires);
+		if (ret < 0)
+			goto err_free_sim;
 	}
 	if (listen_fd < 0) {
 		ret = unix_socket_listen(server->path, &server->file);
@@ -413,6 +452,8 @@ err_remove_socket:
 	if (server->owns_path)
 		unix_socket_remove(server->path, &server->file);
 err_free_sim:
+	wire_port_detach(server->wires);
+	server->wires = NULL;
 	control_socket_free(server->sim_control); /* its clients first */
 	server->sim_control = NULL;
 	sim_player_free(server->player);
@@ -452,6 +493,8 @@ int gpio_server_new(const struct gpio_server_socket *sock,
 		goto err_destroy_backend;
 	server->sim = sim ? be : NULL;
 	server->listen_fd = -1;
+	server->hub = sock->wires;
+	server->index = sock->index;
 	set_names(server, sock, path);
 	ret = server_open_loop(server, be, label, err, err_size);
 	be = NULL; /* the device's, or gone */
@@ -520,6 +563,7 @@ void gpio_server_free(struct gpio_server *server)
 			log_error("cannot stop the thread of %s", server->path);
 		pthread_join(server->thread, NULL);
 	}
+	wire_port_detach(server->wires);
 	/* The clients first: their going stops what they play. */
 	control_socket_free(server->sim_control);
 	sim_player_free(server->player);

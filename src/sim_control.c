@@ -123,8 +123,14 @@ static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
 		if (!parse_number(words[2], 2, &level))
 			return text_buf_printf(out,
 					       "error level must be 0 or 1\n");
-		if (gpio_sim_set_input(sim, (unsigned int)line,
-				       (uint8_t)level) < 0)
+		ret = gpio_sim_set_input(sim, (unsigned int)line,
+					 (uint8_t)level);
+		if (ret == -EBUSY)
+			return text_buf_printf(out,
+					       "error line %lu is wired: "
+					       "unwire it first\n",
+					       line);
+		if (ret < 0)
 			return text_buf_printf(out, "error cannot set line\n");
 		return text_buf_printf(out, "ok\n");
 	}

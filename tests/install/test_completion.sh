@@ -50,6 +50,8 @@ check "--socket-group completes groups" "$group " \
 check "--socket-group=GROUP too" "$group " \
 	$d --socket-group = "$group"
 check "--fd completes nothing" "" $d --fd ""
+check "--wire completes nothing" "" $d --wire ""
+check "options starting --w" "--wire " $d --w
 check "--socket-count completes nothing" "" $d -c ""
 check "--device-list offers a simulated chip" "s8 " $d -l s
 check "the next device-list entry too" "s8 " \
