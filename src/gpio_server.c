@@ -43,7 +43,8 @@ struct gpio_server {
 	struct gpio_server_gate *gate; /* waited for before serving */
 	struct event_loop *loop;
 	struct gpio_vhost *gv;
-	struct gpio_backend *sim;	    /* the device's, if simulated */
+	struct gpio_backend *be;	    /* the device's (borrowed) */
+	struct gpio_backend *sim;	    /* the same, if simulated */
 	struct control_socket *sim_control; /* PATH.sim for a simulated chip */
 	struct gpio_trace *trace; /* the lines' trace for its `trace` clients */
 	struct sim_player *player; /* timed stimulus (`play-*` commands) */
@@ -104,6 +105,11 @@ static int sim_command(void *opaque, const char *line, size_t len,
 	struct gpio_server *server = opaque;
 	int ret;
 
+	if (!server->sim && ((len > 5 && !memcmp(line, "play-", 5)) ||
+			     (len > 5 && !memcmp(line, "wire ", 5)) ||
+			     (len > 7 && !memcmp(line, "unwire ", 7))))
+		return text_buf_printf(out, "error a host chip's lines are "
+					    "read-only here\n");
 	if (len > 5 && !memcmp(line, "play-", 5))
 		return sim_player_execute(
 			server->player,
@@ -114,7 +120,7 @@ static int sim_command(void *opaque, const char *line, size_t len,
 		return server->wires
 			       ? wire_port_execute(server->wires, line, len, out)
 			       : text_buf_printf(out, "error no wires here\n");
-	ret = sim_control_execute(server->sim, line, len, out);
+	ret = sim_control_execute(server->be, line, len, out);
 	if (ret == 0 && len == 4 && !memcmp(line, "list", 4) &&
 	    server->wires)
 		ret = list_wires(server, out);
@@ -290,7 +296,7 @@ static int open_sim_control(struct gpio_server *server, int sim_fd, char *err,
 					     server, &server->sim_control);
 	if (!server->path[0]) {
 		log_warn("%s: an unnamed socket has no PATH.sim; the "
-			 "simulated chip has no control socket",
+			 "device has no control socket",
 			 server->name);
 		return 0;
 	}
@@ -298,8 +304,8 @@ static int open_sim_control(struct gpio_server *server, int sim_fd, char *err,
 	ret = control_socket_new(server->loop, control_path, sim_command,
 				 server, &server->sim_control);
 	if (ret < 0 && !server->owns_path) {
-		log_warn("%s: cannot create %s (%s); the simulated chip has "
-			 "no control socket",
+		log_warn("%s: cannot create %s (%s); the device has no "
+			 "control socket",
 			 server->name, control_path, unix_socket_strerror(ret));
 		return 0;
 	}
@@ -391,6 +397,54 @@ static void server_close_loop(struct gpio_server *server)
 	close(server->stop_fd);
 }
 
+/* Undoes control_open(): the clients first, their going stops plays. */
+static void control_close(struct gpio_server *server)
+{
+	wire_port_detach(server->wires);
+	server->wires = NULL;
+	control_socket_free(server->sim_control);
+	server->sim_control = NULL;
+	sim_player_free(server->player);
+	server->player = NULL;
+	gpio_trace_free(server->trace);
+	server->trace = NULL;
+	gpio_sim_set_watch(server->sim, NULL, NULL);
+}
+
+/*
+ * The control socket and what serves it: the trace of every device; for a
+ * simulated chip also its watchers, the player and the wires.  Returns 0
+ * or -errno (@err set), with everything undone.
+ */
+static int control_open(struct gpio_server *server, int sim_fd, char *err,
+			size_t err_size)
+{
+	int ret = open_sim_control(server, sim_fd, err, err_size);
+
+	if (ret < 0)
+		return ret;
+	ret = gpio_trace_new(server->be, server->sim_control, CHANNEL_TRACE,
+			     &server->trace);
+	if (ret < 0 || !server->sim)
+		goto out;
+	gpio_sim_set_watch(server->sim, sim_line_changed, server);
+	ret = sim_player_new(server->loop, server->sim->ngpio, &play_ops,
+			     server, &server->player);
+	if (ret < 0)
+		goto out;
+	if (server->sim_control)
+		control_socket_set_close_handler(server->sim_control,
+						 sim_client_gone);
+	if (server->hub)
+		ret = wire_hub_attach(server->hub, server->index, server->sim,
+				      server->loop, wires_settle, server,
+				      &server->wires);
+out:
+	if (ret < 0)
+		control_close(server);
+	return ret;
+}
+
 /*
  * The simulated chip's control socket first (PATH.sim: once the device
  * socket appears, which is what VMMs, scripts and tests wait for, the
@@ -404,30 +458,9 @@ static int server_listen(struct gpio_server *server, int listen_fd, int sim_fd,
 	int ret;
 
 	server->owns_path = listen_fd < 0;
-	if (server->sim) {
-		ret = open_sim_control(server, sim_fd, err, err_size);
-		if (ret < 0)
-			goto err_close_listen;
-		gpio_sim_set_watch(server->sim, sim_line_changed, server);
-		ret = gpio_trace_new(server->sim, server->sim_control,
-				     CHANNEL_TRACE, &server->trace);
-		if (ret < 0)
-			goto err_free_sim;
-		ret = sim_player_new(server->loop, server->sim->ngpio,
-				     &play_ops, server, &server->player);
-		if (ret < 0)
-			goto err_free_sim;
-		if (server->sim_control)
-			control_socket_set_close_handler(server->sim_control,
-							 sim_client_gone);
-		if (server->hub)
-			ret = wire_hub_attach(server->hub, server->index,
-					      server->sim, server->loop,
-					      wires_settle, server,
-					      &server->wires);
-		if (ret < 0)
-			goto err_free_sim;
-	}
+	ret = control_open(server, sim_fd, err, err_size);
+	if (ret < 0)
+		goto err_close_listen;
 	if (listen_fd < 0) {
 		ret = unix_socket_listen(server->path, &server->file);
 		if (ret < 0) {
@@ -452,15 +485,7 @@ err_remove_socket:
 	if (server->owns_path)
 		unix_socket_remove(server->path, &server->file);
 err_free_sim:
-	wire_port_detach(server->wires);
-	server->wires = NULL;
-	control_socket_free(server->sim_control); /* its clients first */
-	server->sim_control = NULL;
-	sim_player_free(server->player);
-	server->player = NULL;
-	gpio_trace_free(server->trace);
-	server->trace = NULL;
-	gpio_sim_set_watch(server->sim, NULL, NULL);
+	control_close(server);
 err_close_listen:
 	if (listen_fd >= 0)
 		close(listen_fd);
@@ -491,6 +516,7 @@ int gpio_server_new(const struct gpio_server_socket *sock,
 	server = calloc(1, sizeof(*server));
 	if (!server)
 		goto err_destroy_backend;
+	server->be = be;
 	server->sim = sim ? be : NULL;
 	server->listen_fd = -1;
 	server->hub = sock->wires;
@@ -500,13 +526,6 @@ int gpio_server_new(const struct gpio_server_socket *sock,
 	be = NULL; /* the device's, or gone */
 	if (ret < 0)
 		goto err_free_server;
-	if (!sim && sim_fd >= 0) {
-		log_info("%s: not a simulated chip: control socket fd %d not "
-			 "used",
-			 label, sim_fd);
-		close(sim_fd);
-		sim_fd = -1;
-	}
 	ret = server_listen(server, listen_fd, sim_fd, err, err_size);
 	listen_fd = sim_fd = -1; /* taken over, also on failure */
 	if (ret < 0)
@@ -563,12 +582,7 @@ void gpio_server_free(struct gpio_server *server)
 			log_error("cannot stop the thread of %s", server->path);
 		pthread_join(server->thread, NULL);
 	}
-	wire_port_detach(server->wires);
-	/* The clients first: their going stops what they play. */
-	control_socket_free(server->sim_control);
-	sim_player_free(server->player);
-	gpio_trace_free(server->trace);
-	gpio_sim_set_watch(server->sim, NULL, NULL);
+	control_close(server);
 	close(server->listen_fd);
 	/*
 	 * A socket we were given is not ours to remove, nor whatever someone

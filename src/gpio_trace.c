@@ -12,9 +12,9 @@
 #include <time.h>
 
 /* A line's last state sent, one byte: known, direction, level. */
-#define STATE_KNOWN	 0x80u
-#define STATE_DIR_MASK	 0x03u
-#define STATE_LEVEL_BIT	 0x04u
+#define STATE_KNOWN	0x80u
+#define STATE_DIR_MASK	0x03u
+#define STATE_LEVEL_BIT 0x04u
 
 struct gpio_trace {
 	struct gpio_backend *be;

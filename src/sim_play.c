@@ -187,8 +187,8 @@ int sim_player_new(struct event_loop *loop, unsigned int ngpio,
 	p->ngpio = ngpio;
 	p->ops = ops;
 	p->opaque = opaque;
-	p->timer_fd = timerfd_create(CLOCK_MONOTONIC,
-				     TFD_NONBLOCK | TFD_CLOEXEC);
+	p->timer_fd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (p->timer_fd < 0) {
 		ret = -errno;
 		goto err_free;
@@ -230,15 +230,14 @@ void sim_player_client_gone(struct sim_player *p, unsigned int client)
 		play_end(p, false);
 }
 
-static int stage_step(struct sim_player *p, unsigned int client,
-		      uint64_t t_ns, uint64_t line, uint64_t value,
-		      struct text_buf *out)
+static int stage_step(struct sim_player *p, unsigned int client, uint64_t t_ns,
+		      uint64_t line, uint64_t value, struct text_buf *out)
 {
 	struct play_script *s;
 
 	if (line >= p->ngpio)
-		return text_buf_printf(out, "error no line %" PRIu64
-					    " (0..%u)\n",
+		return text_buf_printf(out,
+				       "error no line %" PRIu64 " (0..%u)\n",
 				       line, p->ngpio - 1);
 	if (value > 1)
 		return text_buf_printf(out, "error level must be 0 or 1\n");
@@ -265,8 +264,8 @@ static int stage_step(struct sim_player *p, unsigned int client,
 	return text_buf_printf(out, "ok\n");
 }
 
-static int start_play(struct sim_player *p, unsigned int client,
-		      uint64_t loops, uint64_t end_ns, struct text_buf *out)
+static int start_play(struct sim_player *p, unsigned int client, uint64_t loops,
+		      uint64_t end_ns, struct text_buf *out)
 {
 	struct play_script *s = staged_of(p, client, false);
 

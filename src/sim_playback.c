@@ -18,7 +18,7 @@
 
 #include "sim_script.h"
 
-#define EXIT_REFUSED 1
+#define EXIT_REFUSED  1
 #define EXIT_BAD_FILE 2
 /* Largest script file read. */
 #define MAX_FILE (64u << 20)
@@ -139,8 +139,10 @@ static int expect_oks(struct link *l, unsigned int count)
 		if (read_line(l, line, sizeof(line)) < 0)
 			return -1;
 		if (strcmp(line, "ok")) {
-			fprintf(stderr, "vhost-device-gpio-sim: the daemon "
-					"answered: %s\n", line);
+			fprintf(stderr,
+				"vhost-device-gpio-sim: the daemon "
+				"answered: %s\n",
+				line);
 			return -1;
 		}
 	}
@@ -157,11 +159,11 @@ static int send_steps(struct link *l, const struct sim_script *s)
 		size_t len = 0;
 
 		for (; i < s->count && batch < STEPS_PER_BATCH; i++, batch++)
-			len += (size_t)snprintf(
-				text + len, sizeof(text) - len,
-				"play-step %" PRIu64 " %u %u\n",
-				s->steps[i].t_ns, s->steps[i].line,
-				s->steps[i].value);
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+						"play-step %" PRIu64 " %u %u\n",
+						s->steps[i].t_ns,
+						s->steps[i].line,
+						s->steps[i].value);
 		if (send_text(l, text, len) < 0 || expect_oks(l, batch) < 0)
 			return -1;
 	}
@@ -169,8 +171,7 @@ static int send_steps(struct link *l, const struct sim_script *s)
 }
 
 /* play-start, then the `played` line (printed), or a signal. */
-static int play(struct link *l, const struct sim_script *s,
-		unsigned long loops)
+static int play(struct link *l, const struct sim_script *s, unsigned long loops)
 {
 	char text[96], line[256];
 
@@ -214,15 +215,16 @@ int sim_playback(int fd, const char *path, unsigned long loops)
 			path, strerror(errno));
 		goto out_close;
 	}
-	if (sim_script_parse(text, len, 65535, sim_line_of, NULL, &script,
-			     err, sizeof(err)) < 0) {
+	if (sim_script_parse(text, len, 65535, sim_line_of, NULL, &script, err,
+			     sizeof(err)) < 0) {
 		fprintf(stderr, "vhost-device-gpio-sim: %s: %s\n", path,
 			err[0] ? err : strerror(ENOMEM));
 		goto out_free_text;
 	}
 	if (script.ignored_signals)
-		fprintf(stderr, "vhost-device-gpio-sim: %s: %u signals name no "
-				"line (sim-N or a number): ignored\n",
+		fprintf(stderr,
+			"vhost-device-gpio-sim: %s: %u signals name no "
+			"line (sim-N or a number): ignored\n",
 			path, script.ignored_signals);
 	status = EXIT_REFUSED;
 	l = calloc(1, sizeof(*l));

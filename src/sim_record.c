@@ -57,8 +57,7 @@ int sim_record_parse_seconds(const char *text, int64_t *ms)
 
 	errno = 0;
 	s = strtod(text, &end);
-	if (errno || end == text || *end || !isfinite(s) || s <= 0 ||
-	    s > 1e7)
+	if (errno || end == text || *end || !isfinite(s) || s <= 0 || s > 1e7)
 		return -1;
 	*ms = (int64_t)ceil(s * 1000);
 	return 0;
@@ -116,8 +115,10 @@ static int handle_line(struct recording *r, char *text)
 	if (text[0] == '@')
 		return handle_change(r, text);
 	if (!strncmp(text, "error", 5)) {
-		fprintf(stderr, "vhost-device-gpio-sim: the daemon answered: "
-				"%s\n", text);
+		fprintf(stderr,
+			"vhost-device-gpio-sim: the daemon answered: "
+			"%s\n",
+			text);
 		return -ECONNREFUSED;
 	}
 	if (sscanf(text, "trace %u", &n) == 1 && !r->vcd) {
@@ -130,9 +131,8 @@ static int handle_line(struct recording *r, char *text)
 
 		if (*name == ' ')
 			name++;
-		return vcd_writer_set_name(r->vcd, n, name) == -ENOMEM
-			       ? -ENOMEM
-			       : 0;
+		return vcd_writer_set_name(r->vcd, n, name) == -ENOMEM ? -ENOMEM
+								       : 0;
 	}
 	return -EPROTO;
 }
@@ -144,8 +144,7 @@ static int handle_lines(struct recording *r)
 	int ret = 0;
 
 	while (ret == 0 &&
-	       (nl = memchr(start, '\n',
-			    r->len - (size_t)(start - r->buf)))) {
+	       (nl = memchr(start, '\n', r->len - (size_t)(start - r->buf)))) {
 		*nl = '\0';
 		ret = handle_line(r, start);
 		start = nl + 1;

@@ -35,12 +35,11 @@ parse_error(struct parser *p, const char *fmt, ...)
 
 	if (p->err && p->err_size) {
 		if (p->lineno)
-			n = snprintf(p->err, p->err_size, "line %u: ",
-				     p->lineno);
+			n = snprintf(p->err, p->err_size,
+				     "line %u: ", p->lineno);
 		if (n >= 0 && (size_t)n < p->err_size) {
 			va_start(ap, fmt);
-			vsnprintf(p->err + n, p->err_size - (size_t)n, fmt,
-				  ap);
+			vsnprintf(p->err + n, p->err_size - (size_t)n, fmt, ap);
 			va_end(ap);
 		}
 	}
@@ -168,8 +167,9 @@ static int text_line(struct parser *p, char *line, uint64_t *end_ns)
 	if (n > 3 || n == 1)
 		return parse_error(p, "expected TIME LINE VALUE or TIME end");
 	if (parse_time(words[0], &t) < 0)
-		return parse_error(p, "\"%.16s\" is not a time (250us, 10ms, "
-				      "1.5s)",
+		return parse_error(p,
+				   "\"%.16s\" is not a time (250us, 10ms, "
+				   "1.5s)",
 				   words[0]);
 	if (n == 2) {
 		if (strcmp(words[1], "end"))

@@ -13,11 +13,11 @@
 
 #include "config.h"
 
-#define MAX_LINES	65535u
+#define MAX_LINES	 65535u
 #define SIGNALS_PER_LINE 3u
-#define SIG_LEVEL	0u
-#define SIG_DIR		1u
-#define SIG_IRQ		2u
+#define SIG_LEVEL	 0u
+#define SIG_DIR		 1u
+#define SIG_IRQ		 2u
 /* VCD identifier codes are strings of the printable characters ! .. ~. */
 #define ID_FIRST '!'
 #define ID_BASE	 ('~' - '!' + 1)
@@ -25,8 +25,8 @@
 struct vcd_writer {
 	FILE *out;
 	unsigned int nlines;
-	char **names;	/* nlines entries, NULL: unnamed */
-	char *values;	/* current value of each signal: '0' '1' 'x' 'z' */
+	char **names; /* nlines entries, NULL: unnamed */
+	char *values; /* current value of each signal: '0' '1' 'x' 'z' */
 	uint64_t t0_ns;
 	uint64_t now_us; /* the last time written */
 	bool begun;
@@ -158,8 +158,7 @@ static void put_var(struct vcd_writer *w, unsigned int line, unsigned int kind)
 	fputs("$var wire 1 ", w->out);
 	put_id(w, line * SIGNALS_PER_LINE + kind);
 	if (w->names[line])
-		fprintf(w->out, " %s%s $end\n", w->names[line],
-			suffixes[kind]);
+		fprintf(w->out, " %s%s $end\n", w->names[line], suffixes[kind]);
 	else
 		fprintf(w->out, " line%u%s $end\n", line, suffixes[kind]);
 }

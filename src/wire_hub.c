@@ -19,8 +19,8 @@
 #include "gpio_sim.h"
 
 enum wire_msg_kind {
-	MSG_SET,     /* a wire drives the line to level */
-	MSG_SYNC,    /* send the line's level down its wires */
+	MSG_SET,  /* a wire drives the line to level */
+	MSG_SYNC, /* send the line's level down its wires */
 };
 
 struct wire_msg {
@@ -253,8 +253,8 @@ void wire_port_detach(struct wire_port *port)
 static bool end_exists(struct wire_hub *hub, struct wire_end end, char *err,
 		       size_t err_size)
 {
-	struct wire_port *port = end.dev < hub->ndevs ? hub->ports[end.dev]
-						      : NULL;
+	struct wire_port *port =
+		end.dev < hub->ndevs ? hub->ports[end.dev] : NULL;
 
 	if (end.dev >= hub->ndevs)
 		snprintf(err, err_size, "no device %u (0..%u)", end.dev,

@@ -69,8 +69,7 @@ static bool next_token(const char **p, char *tok, size_t cap)
  * its value at each time it was written with a new one.  Fails the test
  * if there is no such signal.
  */
-void vcd_signal(const char *text, const char *name,
-		       struct signal_trace *st)
+void vcd_signal(const char *text, const char *name, struct signal_trace *st)
 {
 	char id[64] = "", tok[128], var[4][64];
 	uint64_t scale = timescale_ns(text), now = 0;
@@ -168,7 +167,7 @@ pid_t tool_spawn(const char *const *argv, int *out)
 
 /* Reads @fd into @buf until it holds @want, EOF or the timeout. */
 bool tool_read_until(int fd, char *buf, size_t cap, const char *want,
-		       int timeout_ms)
+		     int timeout_ms)
 {
 	int64_t deadline = now_ms() + timeout_ms;
 	size_t len = strlen(buf);
@@ -228,9 +227,8 @@ void record_start(struct fx *fx, struct recorder *r, const char *vcd)
 	r->text[0] = '\0';
 	r->pid = tool_spawn(argv, &r->out);
 	if (!tool_read_until(r->out, r->text, sizeof(r->text), "recording to",
-			g_event_ms * g_scale))
-		fail_msg("the client did not start recording: \"%s\"",
-			 r->text);
+			     g_event_ms * g_scale))
+		fail_msg("the client did not start recording: \"%s\"", r->text);
 }
 
 /* Ctrl-C: the client completes the file and exits 0. */
@@ -241,7 +239,7 @@ void record_stop(struct recorder *r)
 	kill(r->pid, SIGINT);
 	status = tool_wait_exit(r->pid, g_event_ms * g_scale);
 	tool_read_until(r->out, r->text, sizeof(r->text), "recorded to",
-		   g_event_ms * g_scale);
+			g_event_ms * g_scale);
 	close(r->out);
 	if (status != 0)
 		fail_msg("record exited %d: \"%s\"", status, r->text);
@@ -261,4 +259,3 @@ void skip_without(unsigned int arg, const char *tool)
 		skip();
 	}
 }
-

@@ -41,11 +41,11 @@ static void write_text(const char *path, const char *text)
 }
 
 /* Runs `play SCRIPT [--loop N]`; its status, its output in @out. */
-static int play(struct fx *fx, const char *script, const char *loops,
-		char *out, size_t cap)
+static int play(struct fx *fx, const char *script, const char *loops, char *out,
+		size_t cap)
 {
 	char sock[256];
-	const char *argv[] = {fixture_arg(2), sock, "play", script,
+	const char *argv[] = {fixture_arg(2),	       sock,  "play", script,
 			      loops ? "--loop" : NULL, loops, NULL};
 
 	daemon_sim_sock(&fx->d, 0, sock, sizeof(sock));
@@ -53,13 +53,13 @@ static int play(struct fx *fx, const char *script, const char *loops,
 }
 
 /* The `played N late median M us p99 P us max X us` line's N and X. */
-static void parse_played(const char *out, unsigned int *steps,
-			 uint64_t *max_us)
+static void parse_played(const char *out, unsigned int *steps, uint64_t *max_us)
 {
 	const char *p = strstr(out, "played ");
 
-	if (!p || sscanf(p, "played %u late median %*u us p99 %*u us max "
-			    "%" SCNu64 " us",
+	if (!p || sscanf(p,
+			 "played %u late median %*u us p99 %*u us max "
+			 "%" SCNu64 " us",
 			 steps, max_us) != 2)
 		fail_msg("no played line in \"%s\"", out);
 	print_message("# %.*s", (int)strcspn(p, "\n") + 1, p);
@@ -86,8 +86,8 @@ static void test_played_edges_reach_guest_in_order(void **state)
 		ARM(v, i, T_RISE);
 		UNMASK(v, i);
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
-					"%ums sim-%u 1\n", (i < 19 ? i : 18) * 3,
-					i);
+					"%ums sim-%u 1\n",
+					(i < 19 ? i : 18) * 3, i);
 	}
 	vcd_path(fx, "edges.txt", script, sizeof(script));
 	write_text(script, text);
@@ -159,7 +159,8 @@ static void test_play_errors(void **state)
 	vcd_path(fx, "bad.txt", script, sizeof(script));
 	write_text(script, "0ms 1 1\n5ms 1 2\n");
 	assert_int_equal(play(fx, script, NULL, out, sizeof(out)), 2);
-	assert_non_null(strstr(out, "bad.txt: line 2: the value must be 0 or 1"));
+	assert_non_null(
+		strstr(out, "bad.txt: line 2: the value must be 0 or 1"));
 	write_text(script, "0ms 40 1\n");
 	assert_int_equal(play(fx, script, NULL, out, sizeof(out)), 1);
 	assert_non_null(strstr(out, "error no line 40 (0..31)"));
@@ -186,8 +187,8 @@ static void test_play_forever_until_stopped(void **state)
 {
 	struct fx *fx = *state;
 	char sock[256], script[256], out[4096] = "", line[64];
-	const char *argv[] = {fixture_arg(2), sock, "play", script, "--loop",
-			      "0", NULL};
+	const char *argv[] = {fixture_arg(2), sock, "play", script,
+			      "--loop",	      "0",  NULL};
 	struct ctl w;
 	int fd, status;
 	pid_t pid;
@@ -280,8 +281,9 @@ static void uart_decode(const char *vcd, unsigned int baud, char *decoded,
 			size_t cap)
 {
 	char rx[64], out[8192];
-	const char *argv[] = {fixture_arg(3), "-I", "vcd", "-i", vcd, "-P",
-			      rx, "-A", "uart=rx-data", NULL};
+	const char *argv[] = {
+		fixture_arg(3), "-I", "vcd", "-i",	     vcd,
+		"-P",		rx,   "-A",  "uart=rx-data", NULL};
 	const char *p;
 	size_t n = 0;
 
@@ -326,8 +328,7 @@ static void test_serial_frame_decoded(void **state)
 		record_stop(&r);
 		parse_played(out, &steps, &max_us);
 		print_message("# %u baud: margin %" PRIu64 " us (half a bit), "
-			      "the daemon was at most %" PRIu64
-			      " us late\n",
+			      "the daemon was at most %" PRIu64 " us late\n",
 			      baud, margin_us, max_us);
 		if (max_us < margin_us)
 			break;

@@ -202,8 +202,8 @@ static void test_record_for_seconds(void **state)
 {
 	struct fx *fx = *state;
 	char sock[256], path[256], out[4096], *text;
-	const char *argv[] = {fixture_arg(2), sock, "record", path, "0.3",
-			      NULL};
+	const char *argv[] = {fixture_arg(2), sock,  "record",
+			      path,	      "0.3", NULL};
 	struct signal_trace s0;
 	int64_t start = now_ms();
 
@@ -226,8 +226,8 @@ static void test_record_errors(void **state)
 {
 	struct fx *fx = *state;
 	char sock[256], path[256], bad[256], out[4096];
-	const char *no_seconds[] = {fixture_arg(2), sock, "record", path,
-				    "soon", NULL};
+	const char *no_seconds[] = {fixture_arg(2), sock,   "record",
+				    path,	    "soon", NULL};
 	const char *no_file[] = {fixture_arg(2), sock, "record", NULL};
 	const char *no_dir[] = {fixture_arg(2), sock, "record", bad, NULL};
 	const char *no_daemon[] = {fixture_arg(2), bad, "record", path, NULL};
@@ -298,8 +298,8 @@ static void test_sigrok_reads_recording(void **state)
 {
 	struct fx *fx = *state;
 	char path[256], out_path[256], out[4096], *ours, *theirs;
-	const char *argv[] = {fixture_arg(3), "-I", "vcd", "-i", path,
-			      "-O", "vcd", "-o", out_path, NULL};
+	const char *argv[] = {fixture_arg(3), "-I",  "vcd", "-i",     path,
+			      "-O",	      "vcd", "-o",  out_path, NULL};
 	static const char *const names[] = {"sim_2", "sim_3"};
 	struct signal_trace a, b;
 	unsigned int i;
@@ -351,7 +351,7 @@ static void test_vcd2fst_converts_recording(void **state)
 
 /* ------------------------------------------------------------------ */
 
-#define T(f)  cmocka_unit_test_setup_teardown(f, setup_guest, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup_guest, teardown)
 
 static const struct CMUnitTest tests[] = {
 	T(test_trace_stream),

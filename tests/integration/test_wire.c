@@ -30,8 +30,7 @@ static int setup_two_guests(void **state)
 	*state = fx;
 	daemon_prepare(&fx->d);
 	fx->d.count = 2;
-	daemon_spawn_wait(&fx->d,
-			  daemon_args(&a, &fx->d, 2, "s8:s8", extra));
+	daemon_spawn_wait(&fx->d, daemon_args(&a, &fx->d, 2, "s8:s8", extra));
 	fx->have_daemon = true;
 	fx_irq_session(fx, 0, 0, NULL);
 	fx_irq_session(fx, 1, 1, NULL);
@@ -52,8 +51,8 @@ static void wait_state_at(struct ctl *c, const char *get, const char *want,
 		ctl_cmd_at(c, get, reply, sizeof(reply), line);
 	while (strcmp(reply, want) && now_ms() < deadline);
 	if (strcmp(reply, want))
-		fail_msg("line %d: \"%s\" stays \"%s\", expected \"%s\"",
-			 line, get, reply, want);
+		fail_msg("line %d: \"%s\" stays \"%s\", expected \"%s\"", line,
+			 get, reply, want);
 }
 
 #define WAIT_STATE(c, get, want) wait_state_at(c, get, want, __LINE__)
@@ -146,8 +145,9 @@ static void test_refused_wires(void **state)
 	CTL_EXPECT(&c0, "wire 2 2:1", "error no device 2 (0..1)");
 	CTL_EXPECT(&c0, "wire 2 1:8", "error no line 8 on device 1 (0..7)");
 	CTL_EXPECT(&c0, "unwire 2", "error no wire drives 0:2");
-	CTL_EXPECT(&c0, "wire 2", "error usage: wire SRC DST, unwire DST "
-				  "(LINE or DEVICE:LINE)");
+	CTL_EXPECT(&c0, "wire 2",
+		   "error usage: wire SRC DST, unwire DST "
+		   "(LINE or DEVICE:LINE)");
 	/* The chain carries a host set through both wires. */
 	CTL_EXPECT(&c0, "set 3 1", "ok");
 	WAIT_STATE(&c0, "get 4", "4 in 1");
@@ -219,12 +219,11 @@ static void test_wire_option_errors(void **state)
 		if (!cases[i].want)
 			continue; /* a valid one: the other tests run it */
 		daemon_prepare(&fx->d);
-		lines = daemon_run(&fx->d,
-				   daemon_args(&a, &fx->d,
-					       cases[i].list[2] ? 2 : 1,
-					       cases[i].list, extra),
-				   NULL, NULL, 5000 * g_scale, first,
-				   sizeof(first));
+		lines = daemon_run(
+			&fx->d,
+			daemon_args(&a, &fx->d, cases[i].list[2] ? 2 : 1,
+				    cases[i].list, extra),
+			NULL, NULL, 5000 * g_scale, first, sizeof(first));
 		if (lines < 0 || !WIFEXITED(fx->d.status) ||
 		    WEXITSTATUS(fx->d.status) != 2 ||
 		    daemon_log_count(&fx->d, cases[i].want) != 1)

@@ -175,6 +175,45 @@ static void test_trace(void **state)
 	check_reply("trace 1", "error usage: trace\n");
 }
 
+/* A host chip's device, as far as the language sees it: line 1 an output. */
+static int host_get_value(struct gpio_backend *be, unsigned int line,
+			  uint8_t *value)
+{
+	*value = line == 1;
+	return 0;
+}
+
+static int host_get_direction(struct gpio_backend *be, unsigned int line,
+			      enum gpio_direction *dir)
+{
+	*dir = line == 1 ? GPIO_DIRECTION_OUT : GPIO_DIRECTION_IN;
+	return 0;
+}
+
+/* The same language, read-only: what changes lines is refused. */
+static void test_host_chip_read_only(void **state)
+{
+	static const struct gpio_backend_ops ops = {
+		.get_value = host_get_value,
+		.get_direction = host_get_direction,
+	};
+	struct gpio_backend be = {.ops = &ops, .ngpio = 2};
+	struct text_buf out = {0};
+
+	assert_int_equal(exec(&be, "list", &out), 0);
+	assert_text(&out, "0 in 0\n1 out 1\nend\n");
+	text_buf_free(&out);
+	assert_int_equal(exec(&be, "set 0 1", &out), 0);
+	assert_text(&out, "error line 0 is a host chip's: read-only here\n");
+	text_buf_free(&out);
+	assert_int_equal(exec(&be, "watch", &out), 0);
+	assert_text(&out, "error watch is for simulated chips (trace shows "
+			  "a host chip's changes)\n");
+	text_buf_free(&out);
+	assert_int_equal(exec(&be, "trace", &out), SIM_CONTROL_TRACE);
+	text_buf_free(&out);
+}
+
 static void test_error_unknown_command(void **state)
 {
 	check_reply("status", "error unknown command \"status\" "
@@ -366,7 +405,7 @@ static void test_errors_from_backend(void **state)
 	assert_int_equal(exec(&be, "set 1 1", &out), 0);
 	assert_int_equal(exec(&be, "list", &out), 0);
 	assert_text(&out, "error cannot read line 1\n"
-			  "error cannot set line\n"
+			  "error line 1 is a host chip's: read-only here\n"
 			  "error cannot read line 0\n"
 			  "error cannot read line 1\n"
 			  "end\n");
@@ -380,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_trace),
+		cmocka_unit_test(test_host_chip_read_only),
 		cmocka_unit_test(test_blanks_around_words),
 		cmocka_unit_test(test_set_reaches_chip),
 		cmocka_unit_test(test_set_on_output),

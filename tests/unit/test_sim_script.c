@@ -18,7 +18,8 @@
 
 static const char *const names[] = {"sim-0", "sim-1", "LED A", "BTN"};
 
-/* The resolver the client gives: exact names, or as the VCD writer made them. */
+/* The resolver the client gives: exact names, or as the VCD writer made them.
+ */
 static int line_of(void *opaque, const char *name)
 {
 	unsigned int i;
@@ -138,16 +139,16 @@ static void test_nul_byte_refused(void **state)
 /* What `record` writes plays back: the level signals, not _dir or _irq. */
 static void test_vcd_own_recording(void **state)
 {
-	struct sim_script s = parse_ok(
-		"$version vhost-device-gpio-sim 0.1.0 $end\n"
-		"$timescale 1us $end\n"
-		"$scope module gpio $end\n"
-		"$var wire 1 ! sim_1 $end\n"
-		"$var wire 1 \" sim_1_dir $end\n"
-		"$var wire 1 # sim_1_irq $end\n"
-		"$upscope $end\n$enddefinitions $end\n"
-		"#0\n$dumpvars\nx!\nx\"\n0#\n$end\n0!\n0\"\n"
-		"#250\n1!\n1#\n#1500\n0!\nz\"\n#2000\n");
+	struct sim_script s =
+		parse_ok("$version vhost-device-gpio-sim 0.1.0 $end\n"
+			 "$timescale 1us $end\n"
+			 "$scope module gpio $end\n"
+			 "$var wire 1 ! sim_1 $end\n"
+			 "$var wire 1 \" sim_1_dir $end\n"
+			 "$var wire 1 # sim_1_irq $end\n"
+			 "$upscope $end\n$enddefinitions $end\n"
+			 "#0\n$dumpvars\nx!\nx\"\n0#\n$end\n0!\n0\"\n"
+			 "#250\n1!\n1#\n#1500\n0!\nz\"\n#2000\n");
 
 	assert_int_equal(s.count, 3);
 	assert_step(&s, 0, 0, 1, 0);
@@ -161,13 +162,13 @@ static void test_vcd_own_recording(void **state)
 /* sigrok's layout: a time and its changes on one line; numbers as lines. */
 static void test_vcd_other_layouts(void **state)
 {
-	struct sim_script s = parse_ok(
-		"$timescale 10 ns $end\n"
-		"$scope module libsigrok $end\n"
-		"$var wire 1 ! 2 $end\n$var wire 1 \" BTN $end\n"
-		"$var wire 8 # bus [7:0] $end\n$var real 1 $ r $end\n"
-		"$upscope $end\n$enddefinitions $end\n"
-		"#0 0! 1\" b1010 # r1.5 $\n#3 1! 0\"\n#10\n");
+	struct sim_script s =
+		parse_ok("$timescale 10 ns $end\n"
+			 "$scope module libsigrok $end\n"
+			 "$var wire 1 ! 2 $end\n$var wire 1 \" BTN $end\n"
+			 "$var wire 8 # bus [7:0] $end\n$var real 1 $ r $end\n"
+			 "$upscope $end\n$enddefinitions $end\n"
+			 "#0 0! 1\" b1010 # r1.5 $\n#3 1! 0\"\n#10\n");
 
 	assert_int_equal(s.count, 4);
 	assert_step(&s, 0, 0, 2, 0);

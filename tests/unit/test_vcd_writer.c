@@ -62,14 +62,14 @@ static void test_header(void **state)
 	assert_int_equal(vcd_writer_begin(d.w, T0), 0);
 	fflush(d.file);
 	assert_non_null(strstr(d.text, "$timescale 1us $end\n"
-					"$scope module gpio $end\n"
-					"$var wire 1 ! led $end\n"
-					"$var wire 1 \" led_dir $end\n"
-					"$var wire 1 # led_irq $end\n"
-					"$var wire 1 $ line1 $end\n"
-					"$var wire 1 % line1_dir $end\n"
-					"$var wire 1 & line1_irq $end\n"
-					"$upscope $end\n"));
+				       "$scope module gpio $end\n"
+				       "$var wire 1 ! led $end\n"
+				       "$var wire 1 \" led_dir $end\n"
+				       "$var wire 1 # led_irq $end\n"
+				       "$var wire 1 $ line1 $end\n"
+				       "$var wire 1 % line1_dir $end\n"
+				       "$var wire 1 & line1_irq $end\n"
+				       "$upscope $end\n"));
 	/* Levels and directions unknown until the daemon says; no irq. */
 	assert_string_equal(dump_body(&d), "#0\n$dumpvars\nx!\nx\"\n0#\n"
 					   "x$\nx%\n0&\n$end\n");
@@ -84,15 +84,13 @@ static void test_changes_in_microseconds(void **state)
 	assert_int_equal(vcd_writer_begin(d.w, T0), 0);
 	/* The state at the start: at time 0, no second "#0". */
 	assert_int_equal(vcd_writer_line(d.w, T0, 0, VCD_DIR_IN, 0), 0);
-	assert_int_equal(vcd_writer_line(d.w, T0 + 250 * US + 999, 0,
-					 VCD_DIR_IN, 1),
-			 0);
+	assert_int_equal(
+		vcd_writer_line(d.w, T0 + 250 * US + 999, 0, VCD_DIR_IN, 1), 0);
 	/* Nothing changed: nothing written, not even the time. */
 	assert_int_equal(vcd_writer_line(d.w, T0 + 300 * US, 0, VCD_DIR_IN, 1),
 			 0);
-	assert_int_equal(vcd_writer_line(d.w, T0 + 1500000 * US, 0,
-					 VCD_DIR_OUT, 0),
-			 0);
+	assert_int_equal(
+		vcd_writer_line(d.w, T0 + 1500000 * US, 0, VCD_DIR_OUT, 0), 0);
 	assert_int_equal(vcd_writer_end(d.w, T0 + 2000000 * US), 0);
 	assert_string_equal(strstr(dump_body(&d), "$end\n"),
 			    "$end\n0!\n0\"\n#250\n1!\n#1500000\n0!\n1\"\n"
