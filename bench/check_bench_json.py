@@ -19,6 +19,8 @@ FIGURES = [
     "throughput_get_rps", "throughput_set_rps",
     "scale_threads", "scale_rss_kb", "scale_idle_wakeups",
     "idle_rss_kb", "ready_ms",
+    # issue 15: the timing error of played edges
+    "play_late_us",
 ]
 FIELDS = ["median", "p99", "n", "unit"]
 
