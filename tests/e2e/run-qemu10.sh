@@ -49,7 +49,8 @@ qemu_timeout=${VDG_QEMU_TIMEOUT:-180}
 edge_gap=${VDG_EDGE_GAP:-0.5}
 # The sync points the default guest script must reach, in order; a script
 # given with --guest-script may use any of them or none.
-sync_points=(out3-held out3-released mon1-armed mon2-armed mon3-armed)
+sync_points=(out3-held out3-released mon1-armed mon2-armed mon3-armed
+  mon4-armed)
 
 usage() {
   echo "usage: $0 [--guest-script FILE] [--append WORDS] [--keep]" \
@@ -211,6 +212,18 @@ host_action() {
     ;;
   mon1-armed | mon2-armed) edges 1 1 1 0 1 1 1 0 ;;
   mon3-armed) edges 2 1 5 1 2 0 5 0 ;;
+  mon4-armed)
+    # A played pattern: 20 edges on line 4, timed by the daemon, 50 to
+    # 70 ms apart (k * 50 ms + (k mod 3) * 10 ms).
+    local k script=$run/play4.txt rc=0
+    for ((k = 0; k < 20; k++)); do
+      echo "$((k * 50 + k % 3 * 10))ms 4 $(((k + 1) % 2))"
+    done >"$script"
+    sim_out=$(timeout 20 "$sim_client" "$sim_sock" play "$script" 2>&1) || rc=$?
+    hlog "sim play $script -> [$sim_out] status $rc"
+    tap_check "control client played 20 edges into line 4 ($sim_out)" \
+      test "$rc" = 0
+    ;;
   *) echo "# no host action for sync point $1" ;;
   esac
 }
