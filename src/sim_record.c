@@ -215,14 +215,17 @@ static int finish(struct recording *r, int ret)
 {
 	int status = 0;
 
+	int write_err = 0;
+
+	errno = 0;
 	if (r->begun && vcd_writer_end(r->vcd, now_ns()) < 0)
-		ret = -EIO;
-	if (fclose(r->file) && ret >= 0)
-		ret = -EIO;
+		write_err = errno ? errno : EIO;
+	if (fclose(r->file) && !write_err)
+		write_err = errno ? errno : EIO;
 	vcd_writer_free(r->vcd);
-	if (ret == -EIO) {
+	if (ret == -EIO || write_err) {
 		fprintf(stderr, "vhost-device-gpio-sim: cannot write %s: %s\n",
-			r->path, strerror(errno ? errno : EIO));
+			r->path, strerror(write_err ? write_err : EIO));
 		return SIM_RECORD_EXIT_USAGE;
 	}
 	if (ret == 1)

@@ -3,7 +3,8 @@
  * A VCD (IEEE 1364 value change dump) writer for a chip's lines, as the
  * control client records them.  Each line is three 1-bit wires named after
  * its guest line name (unnamed: "lineN"; characters other than letters,
- * digits, '_' and '-' become '_', and the line number is appended):
+ * digits and '_' become '_', as sigrok-cli reads '-' as a range, and names
+ * that become equal get "_LINE" appended):
  *
  *   NAME      its level (x until known)
  *   NAME_dir  1 while the guest drives it (out), 0 while an input, z while

@@ -528,7 +528,10 @@ void record_stop(struct recorder *r);
 
 /* @name in the daemon's directory (removed by teardown), in @buf. */
 void vcd_path(struct fx *fx, const char *name, char *buf, size_t len);
-/* Skips the test when argv[@arg] is "-" (@tool not installed). */
-void skip_without(unsigned int arg, const char *tool);
+/*
+ * Whether argv[@arg] is "-" (@tool not installed): the test then says so
+ * and returns (cmocka's skip() would fail the TAP meson reads).
+ */
+bool tool_missing(unsigned int arg, const char *tool);
 
 #endif

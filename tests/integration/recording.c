@@ -250,12 +250,13 @@ void vcd_path(struct fx *fx, const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", fx->d.dir, name);
 }
 
-void skip_without(unsigned int arg, const char *tool)
+bool tool_missing(unsigned int arg, const char *tool)
 {
-	if (!strcmp(fixture_arg(arg), "-")) {
-		print_message("# %s is not installed (scripts/install-deps "
-			      "--test installs it): skipped\n",
-			      tool);
-		skip();
-	}
+	if (strcmp(fixture_arg(arg), "-"))
+		return false;
+	/* Not skip(): cmocka's skip makes meson's TAP reading fail. */
+	print_message("# %s is not installed (scripts/install-deps --test "
+		      "installs it): nothing checked\n",
+		      tool);
+	return true;
 }

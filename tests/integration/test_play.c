@@ -6,7 +6,7 @@
  * played edge, in order, none lost; a recording taken meanwhile shows
  * changes of one instant at one time and gaps as scheduled, within the
  * lateness the daemon itself reports; a serial frame played into a line
- * is decoded by sigrok-cli's uart decoder (argv[3], "-": skipped).
+ * is decoded by sigrok-cli's uart decoder (argv[3], "-": not checked).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -304,7 +304,7 @@ static void uart_decode(const char *vcd, unsigned int baud, char *decoded,
  * the daemon applied each bit.  The decoder samples each bit in its
  * middle, so this holds while the daemon is less than half a bit late;
  * when it says it was later (a machine too busy for this rate), the try
- * is repeated, up to three times, then skipped, not failed.
+ * is repeated, up to three times, then given up (said, not failed).
  */
 static void test_serial_frame_decoded(void **state)
 {
@@ -317,7 +317,8 @@ static void test_serial_frame_decoded(void **state)
 	struct recorder r;
 	uint64_t max_us;
 
-	skip_without(3, "sigrok-cli");
+	if (tool_missing(3, "sigrok-cli"))
+		return;
 	uart_script(message, baud, text, sizeof(text));
 	vcd_path(fx, "uart.txt", script, sizeof(script));
 	write_text(script, text);
@@ -334,9 +335,10 @@ static void test_serial_frame_decoded(void **state)
 			break;
 	}
 	if (attempt == 3) {
+		/* Not skip(): it would fail meson's reading of the TAP. */
 		print_message("# the machine was too busy three times: "
-			      "skipped\n");
-		skip();
+			      "nothing decoded\n");
+		return;
 	}
 	uart_decode(vcd, baud, decoded, sizeof(decoded));
 	if (strcmp(decoded, message))
