@@ -24,7 +24,7 @@
 #                  edges; the host makes 2:1 5:1 2:0 5:0, the guest must see
 #                  one falling edge on 2 and rising, falling on 5
 #   mon4-armed     line 4, both edges; the host plays a timed pattern of 20
-#                  edges, 50 to 70 ms apart (`vhost-device-gpio-sim play`,
+#                  edges, 130 to 170 ms apart (`vhost-device-gpio-sim play`,
 #                  the daemon's timerfd keeping the time): the guest must
 #                  see all 20, rising and falling in turn
 #
@@ -123,7 +123,7 @@ selftest_host() {
     k=0
     while [ $k -lt 20 ]; do
       sim_set 4 $(((k + 1) % 2))
-      sleep 0.06
+      sleep 0.15
       k=$((k + 1))
     done
     ;;
