@@ -149,6 +149,8 @@ static void test_capabilities(void **state)
 			    "    \"read-only-lines\",\n    \"irq-edge\",\n"
 			    "    \"irq-level\",\n"
 			    "    \"sim-control-socket\",\n"
+			    "    \"host-control-socket\",\n"
+			    "    \"trace\",\n    \"play\",\n    \"wire\",\n"
 			    "    \"socket-mode\",\n    \"socket-group\",\n"
 			    "    \"seccomp\"\n  ]\n}\n");
 }
