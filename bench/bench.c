@@ -11,6 +11,7 @@
  * Files, each part depending only on those below it:
  *   bench.c     command line, the order of the runs, ratios and targets
  *   fleet.c     scale (64 devices) and footprint (one idle s8)
+ *   poll.c      the same daemon with --poll-us: the *_poll figures
  *   guest.c     request round trip, throughput, interrupt latency (vmm.h),
  *               with the baseline interleaved
  *   pingpong.c  the eventfd baseline
@@ -40,6 +41,7 @@
 #include "fleet.h"
 #include "play.h"
 #include "guest.h"
+#include "poll.h"
 #include "run.h"
 
 static void usage(FILE *out)
@@ -80,6 +82,9 @@ static void usage(FILE *out)
 		"  --raw DIR          write each latency figure's samples "
 		"(ns, in order)\n"
 		"                     to DIR/NAME.txt\n"
+		"  --poll-us N        the *_poll figures: the daemon with "
+		"--poll-us=N\n"
+		"                     (default 500; 0: not measured)\n"
 		"  -v, --verbose      progress on stderr\n"
 		"  -h, --help\n");
 }
@@ -165,6 +170,10 @@ static struct ratio ratio_templates[] = {
 	 "eventfd_rtt_us_same", -1},
 	{"irq_latency_over_eventfd_cross", "irq_latency_us_cross",
 	 "eventfd_rtt_us_cross", -1},
+	{"request_rtt_poll_over_eventfd_cross", "request_rtt_us_cross_poll",
+	 "eventfd_rtt_us_cross", -1},
+	{"throughput_cross_poll_over_no_poll", "throughput_get_rps_cross_poll",
+	 "throughput_get_rps_cross", -1},
 };
 
 #define NRATIOS (sizeof(ratio_templates) / sizeof(ratio_templates[0]))
@@ -187,6 +196,18 @@ static const struct target targets[] = {
 	{"(5) RSS < 16 MB, 64 devices", "scale_rss_kb", '<', 16384, false},
 	{"(6) idle RSS < 2 MB", "idle_rss_kb", '<', 2048, false},
 	{"(6) ready < 10 ms", "ready_ms", '<', 10, false},
+	{"(17) poll: rtt <= 0.6 x eventfd, cross",
+	 "request_rtt_poll_over_eventfd_cross", '<', 0.6, true},
+	{"(17) poll: GET/s cross >= 2 x no poll",
+	 "throughput_cross_poll_over_no_poll", '>', 2.0, true},
+	{"(17) poll: kicks per request <= 0.01", "kicks_per_request_poll", '<',
+	 0.01, false},
+	{"(17) poll: idle CPU < 0.1% after window", "poll_cpu_fraction_idle",
+	 '<', 0.001, false},
+	{"(17) poll: 0 idle wake-ups after window", "poll_idle_wakeups", '=', 0,
+	 false},
+	{"(17) irq <= 1.5 x eventfd, same, no poll",
+	 "irq_latency_over_eventfd_same", '<', 1.5, true},
 };
 
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
@@ -267,6 +288,7 @@ int main(int argc, char **argv)
 		OPT_DIR,
 		OPT_CPUS,
 		OPT_RAW,
+		OPT_POLL_US,
 	};
 	static const struct option longopts[] = {
 		{"json", required_argument, NULL, OPT_JSON},
@@ -278,13 +300,14 @@ int main(int argc, char **argv)
 		{"dir", required_argument, NULL, OPT_DIR},
 		{"cpus", required_argument, NULL, OPT_CPUS},
 		{"raw", required_argument, NULL, OPT_RAW},
+		{"poll-us", required_argument, NULL, OPT_POLL_US},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *json = NULL, *cpus = NULL, *dir = NULL;
 	const char *daemon_texts[8];
-	unsigned int ndaemons = 0, d, iters = 0;
+	unsigned int ndaemons = 0, d, iters = 0, poll_us = 500;
 	double seconds = 0, idle = 0;
 	struct daemon_cmd cmds[8];
 	struct daemon_result *res;
@@ -326,6 +349,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_RAW:
 			cfg.raw_dir = optarg;
+			break;
+		case OPT_POLL_US:
+			poll_us = (unsigned int)atoi(optarg);
 			break;
 		case 'v':
 			cfg.verbose = true;
@@ -405,6 +431,8 @@ int main(int argc, char **argv)
 		res[d].cmd = &cmds[d];
 		memset(set, 0, sizeof(*set));
 		bench_guest(&cmds[d], set);
+		if (poll_us)
+			bench_poll(&cmds[d], poll_us, set);
 		pin_self(cfg.cpu_a);
 		bench_scale(&cmds[d], set);
 		bench_footprint(&cmds[d], set);

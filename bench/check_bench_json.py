@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Runs the benchmark and checks its JSON: every figure issue 5 names is
+"""Runs the benchmark and checks its JSON: every figure issues 5 and 17 name is
 there with median, p99, n and unit.  Completion and shape only, never speed.
 
 Usage: check_bench_json.py JSON_FILE BENCH [BENCH ARGS...]
@@ -21,6 +21,10 @@ FIGURES = [
     "idle_rss_kb", "ready_ms",
     # issue 15: the timing error of played edges
     "play_late_us",
+    # issue 17: the same daemon with --poll-us
+    "request_rtt_us_cross_poll", "request_rtt_us_same_poll",
+    "throughput_get_rps_cross_poll", "irq_latency_us_cross_poll",
+    "kicks_per_request_poll", "poll_cpu_fraction_idle",
 ]
 FIELDS = ["median", "p99", "n", "unit"]
 

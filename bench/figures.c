@@ -302,7 +302,7 @@ void report_table(const struct machine_info *m, struct daemon_result *res,
 			printf("  %-36s %12s   = %s / %s\n", r->ratios[i].name,
 			       v, r->ratios[i].num, r->ratios[i].den);
 		}
-		printf("\n  %-44s %-24s %12s  %s\n", "target (issue 5)",
+		printf("\n  %-44s %-24s %12s  %s\n", "target (issues 5, 17)",
 		       "figure", "value", "verdict");
 		for (i = 0; i < ntargets; i++) {
 			const struct target *t = &targets[i];

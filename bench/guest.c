@@ -318,7 +318,7 @@ static void baseline_block(struct baseline *bl, unsigned int n)
 {
 	int ret;
 
-	if (!bl->running || bl->n + n > bl->cap)
+	if (!bl || !bl->running || bl->n + n > bl->cap)
 		return;
 	ret = pingpong_run(&bl->pp, bl->samples + bl->n, n, BLOCK_WARM);
 	if (ret < 0) {
@@ -351,9 +351,8 @@ static void baseline_close(struct baseline *bl, struct figures *set,
 	memset(bl, 0, sizeof(*bl));
 }
 
-static void request_rtt(struct guest *g, struct daemon *d, struct figures *set,
-			const char *name, const char *cpu_name,
-			struct baseline *bl)
+void request_rtt(struct guest *g, struct daemon *d, struct figures *set,
+		 const char *name, const char *cpu_name, struct baseline *bl)
 {
 	unsigned int per = (cfg.latency_iters + BLOCKS - 1) / BLOCKS;
 	unsigned int total = per * BLOCKS, i = 0, b, got = 0;
@@ -408,20 +407,8 @@ static void request_rtt(struct guest *g, struct daemon *d, struct figures *set,
 
 /* ---- throughput ---- */
 
-struct throughput_result {
-	double rates[64];
-	size_t nrates;
-	uint64_t requests, wakeups, kicks, errors;
-	int64_t daemon_cpu_ns;
-};
-
-/*
- * Keeps the requestq full of @type requests for cfg.throughput_seconds:
- * every used entry is added again at once and each batch gets one kick
- * (when the daemon asks for it).  Rates per window go to @r.
- */
-static int throughput(struct guest *g, struct daemon *d, uint16_t type,
-		      struct throughput_result *r)
+int throughput(struct guest *g, struct daemon *d, uint16_t type,
+	       struct throughput_result *r)
 {
 	unsigned int nwin =
 		cfg.quick ? THROUGHPUT_WINDOWS_QUICK : THROUGHPUT_WINDOWS_FULL;
@@ -679,8 +666,8 @@ static int irq_once(struct guest *g, int ctl, unsigned int *level, uint64_t *ns)
 	return 1;
 }
 
-static void irq_latency(struct guest *g, int ctl, struct figures *set,
-			const char *name, struct baseline *bl)
+void irq_latency(struct guest *g, int ctl, struct figures *set,
+		 const char *name, struct baseline *bl)
 {
 	unsigned int per = (cfg.irq_iters + BLOCKS - 1) / BLOCKS;
 	unsigned int total = per * BLOCKS, i, b, got = 0, early = 0;
@@ -732,73 +719,77 @@ static void irq_missing(struct figures *set, const char *why)
 	figure_set_missing(set, "irq_latency_us_cross", "us", "%s", why);
 }
 
-static void irq_figures(struct daemon *d, struct figures *set,
-			struct baseline *bl)
+int irq_open(struct daemon *d, struct guest *g, int *ctl, char *why,
+	     size_t why_len)
 {
 	struct guest_options opts = {.want_irq = true, .event_idx = true};
 	char path[300], reply[128];
-	struct guest g;
-	int ctl, ret;
+	int ret;
 
 	daemon_socket(d, 0, path, sizeof(path));
-	ret = guest_open(&g, path, &opts);
+	ret = guest_open(g, path, &opts);
 	if (ret < 0) {
-		char why[128];
-
-		bench_failures++;
-		snprintf(why, sizeof(why), "cannot negotiate: %s",
-			 err_text(ret));
-		irq_missing(set, why);
-		return;
+		snprintf(why, why_len, "cannot negotiate: %s", err_text(ret));
+		return ret;
 	}
-	if (!g.irq) {
-		irq_missing(set, "daemon offers no VIRTIO_GPIO_F_IRQ");
-		guest_close(&g);
-		return;
+	if (!g->irq) {
+		snprintf(why, why_len, "daemon offers no VIRTIO_GPIO_F_IRQ");
+		guest_close(g);
+		return -ENOTSUP;
 	}
 	strcat(path, ".sim");
-	ctl = control_connect(path);
-	if (ctl < 0) {
-		char why[400];
-
-		snprintf(why, sizeof(why), "no control socket %s (%s)", path,
-			 err_text(ctl));
-		irq_missing(set, why);
-		guest_close(&g);
-		return;
+	*ctl = control_connect(path);
+	if (*ctl < 0) {
+		snprintf(why, why_len, "no control socket %s (%s)", path,
+			 err_text(*ctl));
+		guest_close(g);
+		return -ENOTSUP;
 	}
-	ret = guest_request(&g, VIRTIO_GPIO_MSG_SET_DIRECTION, IRQ_LINE,
+	ret = guest_request(g, VIRTIO_GPIO_MSG_SET_DIRECTION, IRQ_LINE,
 			    VIRTIO_GPIO_DIRECTION_IN);
 	if (ret == 0)
-		ret = guest_request(&g, VIRTIO_GPIO_MSG_IRQ_TYPE, IRQ_LINE,
+		ret = guest_request(g, VIRTIO_GPIO_MSG_IRQ_TYPE, IRQ_LINE,
 				    VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
 	if (ret == 0) {
-		ret = control_command(ctl, "set 0 0\n", reply, sizeof(reply));
+		ret = control_command(*ctl, "set 0 0\n", reply, sizeof(reply));
 		if (ret >= 0)
 			ret = strcmp(reply, "ok") ? -EREMOTEIO : 0;
 	}
 	if (ret < 0) {
-		char why[128];
-
-		bench_failures++;
-		snprintf(why, sizeof(why),
+		snprintf(why, why_len,
 			 "cannot arm line 0 (EDGE_BOTH) or drive it: %s",
 			 err_text(ret));
+		close(*ctl);
+		guest_close(g);
+	}
+	return ret;
+}
+
+static void irq_figures(struct daemon *d, struct figures *set,
+			struct baseline *bl)
+{
+	char why[400];
+	struct guest g;
+	int ctl, ret;
+
+	ret = irq_open(d, &g, &ctl, why, sizeof(why));
+	if (ret < 0) {
+		if (ret != -ENOTSUP)
+			bench_failures++;
 		irq_missing(set, why);
+		return;
+	}
+	pin_self(cfg.cpu_a);
+	pin_pid(d->pid, cfg.cpu_a);
+	vlog("irq latency, same core");
+	irq_latency(&g, ctl, set, "irq_latency_us_same", &bl[0]);
+	if (cfg.have_cross) {
+		pin_pid(d->pid, cfg.cpu_b);
+		vlog("irq latency, cross core");
+		irq_latency(&g, ctl, set, "irq_latency_us_cross", &bl[1]);
 	} else {
-		pin_self(cfg.cpu_a);
-		pin_pid(d->pid, cfg.cpu_a);
-		vlog("irq latency, same core");
-		irq_latency(&g, ctl, set, "irq_latency_us_same", &bl[0]);
-		if (cfg.have_cross) {
-			pin_pid(d->pid, cfg.cpu_b);
-			vlog("irq latency, cross core");
-			irq_latency(&g, ctl, set, "irq_latency_us_cross",
-				    &bl[1]);
-		} else {
-			figure_set_missing(set, "irq_latency_us_cross", "us",
-					   "only one usable core");
-		}
+		figure_set_missing(set, "irq_latency_us_cross", "us",
+				   "only one usable core");
 	}
 	close(ctl);
 	guest_close(&g);

@@ -74,4 +74,40 @@ int guest_add_pair(struct guest *g, unsigned int i, uint16_t gpio);
 /* Request round trip, throughput, interrupt latency. */
 void bench_guest(const struct daemon_cmd *cmd, struct figures *set);
 
+/*
+ * The measurements bench_guest() makes, for other phases (poll.c).  A
+ * NULL @bl measures without interleaved eventfd baseline blocks.
+ */
+struct baseline;
+
+/* cfg.latency_iters GET_VALUE round trips: figures @name and @cpu_name. */
+void request_rtt(struct guest *g, struct daemon *d, struct figures *set,
+		 const char *name, const char *cpu_name, struct baseline *bl);
+
+struct throughput_result {
+	double rates[64];
+	size_t nrates;
+	uint64_t requests, wakeups, kicks, errors;
+	int64_t daemon_cpu_ns;
+};
+
+/*
+ * Keeps the requestq full of @type requests for cfg.throughput_seconds:
+ * every used entry is added again at once and each batch gets one kick
+ * (when the daemon asks for it).  Rates per window go to @r.  0 or -errno.
+ */
+int throughput(struct guest *g, struct daemon *d, uint16_t type,
+	       struct throughput_result *r);
+
+/*
+ * A guest on @d's socket 0 with the eventq, line 0 armed EDGE_BOTH and
+ * driven low through the control socket (*@ctl).  Returns 0, -ENOTSUP
+ * (the daemon cannot: no F_IRQ or control socket) or -errno, with @why.
+ */
+int irq_open(struct daemon *d, struct guest *g, int *ctl, char *why,
+	     size_t why_len);
+/* cfg.irq_iters edges of line 0, timed until the eventq entry is used. */
+void irq_latency(struct guest *g, int ctl, struct figures *set,
+		 const char *name, struct baseline *bl);
+
 #endif

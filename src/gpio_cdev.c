@@ -208,6 +208,15 @@ static void line_ready(void *arg)
 			if (l->fd != fd || !l->watched)
 				return;
 		}
+		/*
+		 * A read returns every event queued, up to the buffer: a
+		 * short one emptied the queue.  Reading again only to hear
+		 * EAGAIN would be a fourth system call on the way from the
+		 * edge to the guest's interrupt; the fd is watched
+		 * level-triggered, so a later edge wakes us anyway.
+		 */
+		if (n < (ssize_t)sizeof(events))
+			return;
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control_socket.h"
@@ -53,6 +55,9 @@ struct gpio_server {
 	struct wire_port *wires;    /* this chip's place in them */
 	gpio_server_connection_fn on_connection; /* may be NULL */
 	void *connection_opaque;
+	int64_t poll_ns;    /* --poll-us: 0, never poll */
+	int64_t poll_until; /* CLOCK_MONOTONIC ns: poll until then */
+	bool polling;	    /* kicks are off: gpio_vhost_poll_begin() */
 };
 
 static void on_listen(void *opaque, uint32_t events);
@@ -245,6 +250,54 @@ static void gate_wait(struct gpio_server_gate *gate)
 	pthread_mutex_unlock(&gate->lock);
 }
 
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * How long the next wait for events may last, in epoll's terms: -1 (sleep
+ * until one comes) or 0 (only look: we are polling).  Called before every
+ * wait.  Without --poll-us it is always -1.  With it, a queue served (on
+ * a kick, or found by polling) opens a window of poll_ns, during which
+ * the rings are looked at between non-blocking waits (so the control
+ * socket and the host chip's fds are served all along) and the driver is
+ * told not to kick.  When the window has passed, kicks are asked for
+ * again and the rings looked at once more: a buffer added just before
+ * the driver could see that gets no kick, so it is served here and the
+ * window opens again.  Otherwise the thread sleeps: an idle daemon never
+ * wakes up.
+ */
+static int next_wait_ms(struct gpio_server *server)
+{
+	int64_t now;
+
+	if (!server->poll_ns)
+		return -1;
+	for (;;) {
+		if (server->polling)
+			gpio_vhost_poll(server->gv);
+		now = monotonic_ns();
+		if (gpio_vhost_take_served(server->gv))
+			server->poll_until = now + server->poll_ns;
+		if (now < server->poll_until) {
+			if (!server->polling)
+				gpio_vhost_poll_begin(server->gv);
+			server->polling = true;
+			return 0;
+		}
+		if (!server->polling)
+			return -1;
+		server->polling = false;
+		if (!gpio_vhost_poll_end(server->gv))
+			return -1;
+		gpio_vhost_poll(server->gv);
+	}
+}
+
 static void *serve(void *opaque)
 {
 	struct gpio_server *server = opaque;
@@ -253,7 +306,8 @@ static void *serve(void *opaque)
 	log_set_thread_tag(server->name);
 	gpio_vhost_guard_thread(server->gv);
 	while (!server->stopping) {
-		int ret = event_loop_dispatch(server->loop, -1);
+		int ret = event_loop_dispatch(server->loop,
+					      next_wait_ms(server));
 
 		if (ret < 0 && ret != -EINTR) {
 			log_error("event loop: %s", strerror(-ret));
@@ -556,6 +610,11 @@ void gpio_server_set_connection_handler(struct gpio_server *server,
 {
 	server->on_connection = fn;
 	server->connection_opaque = opaque;
+}
+
+void gpio_server_set_poll(struct gpio_server *server, unsigned int poll_us)
+{
+	server->poll_ns = (int64_t)poll_us * 1000;
 }
 
 int gpio_server_start(struct gpio_server *server, struct gpio_server_gate *gate)

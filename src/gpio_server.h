@@ -78,6 +78,13 @@ void gpio_server_set_connection_handler(struct gpio_server *server,
 					void *opaque);
 
 /*
+ * Polling (--poll-us): after serving a queue, the thread keeps looking at
+ * the rings for @poll_us microseconds, with the driver's kicks off, before
+ * it sleeps again; 0 (the default) never polls.  Set before starting.
+ */
+void gpio_server_set_poll(struct gpio_server *server, unsigned int poll_us);
+
+/*
  * What serving threads wait for before they serve anything: the caller
  * opens it once everything that must be in place is (the system-call
  * filter, which must cover a thread's first request but cannot let a

@@ -23,6 +23,7 @@ struct gpio_vhost {
 	size_t response_size;
 	bool events_pushed;   /* eventq entries used since the last notify */
 	bool session_started; /* a queue of this connection was served */
+	bool served; /* a queue was served since gpio_vhost_take_served() */
 	gpio_vhost_disconnect_fn on_disconnect; /* may be NULL */
 	void *disconnect_opaque;
 };
@@ -196,9 +197,11 @@ static void on_queue_kick(void *opaque, struct vu_dev *dev, unsigned int index)
 		process_requests(gv);
 		/* IRQ_TYPE NONE gives held pairs back. */
 		notify_events(gv);
+		gv->served = true;
 	} else if (index == GPIO_DEVICE_EVENTQ &&
 		   gpio_device_has_irq_feature(gv->device)) {
 		process_events(gv);
+		gv->served = true;
 	}
 }
 
@@ -397,4 +400,43 @@ void gpio_vhost_flush_events(struct gpio_vhost *gv)
 void gpio_vhost_trace_lines(struct gpio_vhost *gv)
 {
 	gpio_device_trace_lines(gv->device);
+}
+
+bool gpio_vhost_take_served(struct gpio_vhost *gv)
+{
+	bool served = gv->served;
+
+	gv->served = false;
+	return served;
+}
+
+bool gpio_vhost_poll(struct gpio_vhost *gv)
+{
+	bool served = false;
+	unsigned int i;
+
+	for (i = 0; i < GPIO_DEVICE_NUM_QUEUES; i++) {
+		/*
+		 * Without F_IRQ the eventq is never served: buffers a driver
+		 * put there anyway must not keep the thread polling.
+		 */
+		if (i == GPIO_DEVICE_EVENTQ &&
+		    !gpio_device_has_irq_feature(gv->device))
+			continue;
+		if (vu_dev_queue_has_avail(gv->vu, i)) {
+			on_queue_kick(gv, gv->vu, i);
+			served = true;
+		}
+	}
+	return served;
+}
+
+void gpio_vhost_poll_begin(struct gpio_vhost *gv)
+{
+	vu_dev_poll_begin(gv->vu);
+}
+
+bool gpio_vhost_poll_end(struct gpio_vhost *gv)
+{
+	return vu_dev_poll_end(gv->vu);
 }

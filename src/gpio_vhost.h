@@ -11,6 +11,8 @@
 #ifndef VDG_GPIO_VHOST_H
 #define VDG_GPIO_VHOST_H
 
+#include <stdbool.h>
+
 #include "event_loop.h"
 #include "gpio_backend.h"
 
@@ -59,5 +61,21 @@ void gpio_vhost_flush_events(struct gpio_vhost *gv);
 
 /* gpio_device_trace_lines() of the device: where a trace starts. */
 void gpio_vhost_trace_lines(struct gpio_vhost *gv);
+
+/*
+ * Polling, for a thread that keeps looking at the rings for a while after
+ * serving them (gpio_server.c, --poll-us):
+ * gpio_vhost_take_served() says whether a queue was served (on a kick or
+ * by gpio_vhost_poll()) since it was last asked;
+ * gpio_vhost_poll() serves every queue whose ring has buffers not taken
+ * yet, kick or no kick, and says whether there was one;
+ * gpio_vhost_poll_begin() asks the driver not to kick any more, and
+ * gpio_vhost_poll_end() asks for kicks again, true when buffers came
+ * meanwhile that no kick will announce: serve them (gpio_vhost_poll).
+ */
+bool gpio_vhost_take_served(struct gpio_vhost *gv);
+bool gpio_vhost_poll(struct gpio_vhost *gv);
+void gpio_vhost_poll_begin(struct gpio_vhost *gv);
+bool gpio_vhost_poll_end(struct gpio_vhost *gv);
 
 #endif

@@ -192,19 +192,24 @@ static int connect_wires(struct wire_hub *hub, const struct options *opts)
 }
 
 /*
- * Starts every server's thread, its connections reported to @status; the
- * threads serve once @gate opens.
+ * Starts every server's thread (polling as @opts says), its connections
+ * reported to @status; the threads serve once @gate opens.
  */
 static int start_servers(struct gpio_server **servers, unsigned int count,
+			 const struct options *opts,
 			 struct service_status *status,
 			 struct gpio_server_gate *gate)
 {
 	unsigned int i;
 	int ret;
 
+	if (opts->poll_us)
+		log_info("polling the rings for %u us after serving them",
+			 opts->poll_us);
 	for (i = 0; i < count; i++) {
 		gpio_server_set_connection_handler(
 			servers[i], service_status_connection, status);
+		gpio_server_set_poll(servers[i], opts->poll_us);
 		ret = gpio_server_start(servers[i], gate);
 		if (ret < 0) {
 			log_error("cannot start a thread: %s", strerror(-ret));
@@ -327,7 +332,7 @@ int main(int argc, char **argv)
 	 * soon as the socket appears meets the filtered daemon.  Opened on
 	 * failure too, so that the threads can be stopped.
 	 */
-	ret = start_servers(servers, list.count, &status, &gate);
+	ret = start_servers(servers, list.count, &opts, &status, &gate);
 	if (ret == 0)
 		ret = install_sandbox(&opts);
 	gpio_server_gate_open(&gate);

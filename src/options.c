@@ -36,6 +36,13 @@ static const char usage[] =
 	"or a number)\n"
 	"      --no-seccomp         no system-call filter (for "
 	"debugging)\n"
+	"      --poll-us=N          after serving a queue, keep polling "
+	"the rings for\n"
+	"                           N microseconds (0..1000000) with the "
+	"driver's kicks\n"
+	"                           off: lower latency for up to N us "
+	"of a busy core\n"
+	"                           per burst (default 0: sleep at once)\n"
 	"      --wire=SRC=DST[,DST] simulated line SRC drives input(s) "
 	"DST: each\n"
 	"                           DEVICE:LINE (socket index, line "
@@ -101,7 +108,8 @@ static const char capabilities[] = "{\n"
 				   "    \"wire\",\n"
 				   "    \"socket-mode\",\n"
 				   "    \"socket-group\",\n"
-				   "    \"seccomp\"\n"
+				   "    \"seccomp\",\n"
+				   "    \"poll-us\"\n"
 				   "  ]\n"
 				   "}\n";
 
@@ -207,12 +215,32 @@ static int parse_group(const char *text, gid_t *gid, char *err, size_t err_size)
 	return 0;
 }
 
+static int parse_poll_us(const char *text, unsigned int *poll_us, char *err,
+			 size_t err_size)
+{
+	unsigned long value;
+	char *end;
+
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	if (errno || end == text || *end || *text < '0' || *text > '9' ||
+	    value > OPTIONS_MAX_POLL_US)
+		return options_usage_error(err, err_size,
+					   "--poll-us must be a number of "
+					   "microseconds from 0 to %d, not "
+					   "\"%s\"",
+					   OPTIONS_MAX_POLL_US, text);
+	*poll_us = (unsigned int)value;
+	return 0;
+}
+
 enum {
 	OPT_PRINT_CAPABILITIES = 0x100,
 	OPT_SOCKET_MODE,
 	OPT_SOCKET_GROUP,
 	OPT_NO_SECCOMP,
 	OPT_FD,
+	OPT_POLL_US,
 	OPT_WIRE,
 };
 
@@ -228,6 +256,7 @@ static const struct option long_options[] = {
 	{"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
 	{"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
 	{"fd", required_argument, NULL, OPT_FD},
+	{"poll-us", required_argument, NULL, OPT_POLL_US},
 	{"wire", required_argument, NULL, OPT_WIRE},
 	{0},
 };
@@ -312,6 +341,8 @@ static int parse_option(int c, char **argv, struct options *opts, char *err,
 		return 0;
 	case OPT_FD:
 		return parse_fd(optarg, &opts->fd, err, err_size);
+	case OPT_POLL_US:
+		return parse_poll_us(optarg, &opts->poll_us, err, err_size);
 	case OPT_WIRE:
 		return parse_wire(optarg, &opts->wires, err, err_size);
 	case OPT_PRINT_CAPABILITIES: /* an abbreviation of it */

@@ -18,6 +18,8 @@
 #define OPTIONS_MAX_SOCKETS 1024
 /* Wires --wire may make, all together. */
 #define OPTIONS_MAX_WIRES 256
+/* --poll-us's highest value: a second. */
+#define OPTIONS_MAX_POLL_US 1000000
 
 struct options {
 	const char *socket_path; /* -s, or NULL */
@@ -28,6 +30,7 @@ struct options {
 	mode_t socket_mode;	 /* --socket-mode, or the default 0600 */
 	gid_t socket_group;	 /* --socket-group, or UNIX_SOCKET_NO_GROUP */
 	bool seccomp;		 /* no --no-seccomp */
+	unsigned int poll_us;	 /* --poll-us, or 0: never poll */
 	bool verbose;		 /* -v */
 	/*
 	 * --wire: no line driven twice, no loop (checked here); whether the

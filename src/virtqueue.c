@@ -545,6 +545,11 @@ bool vq_enable_kicks(struct virtqueue *vq)
 	return read_avail_idx(vq) != vq->last_avail_idx;
 }
 
+bool vq_avail_pending(const struct virtqueue *vq)
+{
+	return vq_ready(vq) && read_avail_idx(vq) != vq->last_avail_idx;
+}
+
 uint16_t vq_inflight(const struct virtqueue *vq)
 {
 	return (uint16_t)(vq->last_avail_idx - vq->used_idx);

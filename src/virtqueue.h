@@ -133,6 +133,13 @@ int vq_notify(struct virtqueue *vq);
 void vq_disable_kicks(struct virtqueue *vq);
 bool vq_enable_kicks(struct virtqueue *vq);
 
+/*
+ * Whether the driver has made buffers available that vq_pop() has not taken
+ * yet: one read of the avail index, for a device that polls the ring
+ * instead of waiting for kicks.  False for a queue not ready.
+ */
+bool vq_avail_pending(const struct virtqueue *vq);
+
 /* Number of chains popped but not pushed (for GET_VRING_BASE and tests). */
 uint16_t vq_inflight(const struct virtqueue *vq);
 

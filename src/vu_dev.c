@@ -267,10 +267,43 @@ int vu_dev_queue_drain(struct vu_dev *dev, unsigned int index,
 			fn(opaque, &elem);
 		if (ret < 0)
 			return ret;
+		/* While the device polls, it looks again by itself. */
+		if (dev->polling)
+			break;
 		/* Buffers added while kicks were off need no new kick. */
 		more = vq_enable_kicks(&q->vq);
 	}
 	return 0;
+}
+
+bool vu_dev_queue_has_avail(const struct vu_dev *dev, unsigned int index)
+{
+	return vu_dev_queue_ready(dev, index) &&
+	       vq_avail_pending(&dev->queues[index].vq);
+}
+
+void vu_dev_poll_begin(struct vu_dev *dev)
+{
+	unsigned int i;
+
+	dev->polling = true;
+	for (i = 0; i < dev->nqueues; i++)
+		if (vu_dev_queue_ready(dev, i))
+			vq_disable_kicks(&dev->queues[i].vq);
+}
+
+bool vu_dev_poll_end(struct vu_dev *dev)
+{
+	bool pending = false;
+	unsigned int i;
+
+	dev->polling = false;
+	/* Every queue, so that none keeps kicks off, and each re-checked. */
+	for (i = 0; i < dev->nqueues; i++)
+		if (vu_dev_queue_ready(dev, i) &&
+		    vq_enable_kicks(&dev->queues[i].vq))
+			pending = true;
+	return pending;
 }
 
 int vu_dev_queue_read_chain(struct vu_dev *dev, unsigned int index,

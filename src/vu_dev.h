@@ -153,13 +153,30 @@ bool vu_dev_queue_ready(const struct vu_dev *dev, unsigned int index);
 /*
  * Takes every available chain of queue @index and hands it to @fn, which
  * gives it back with vu_dev_queue_push() (at once or later).  The driver's
- * kicks are off meanwhile, and chains it adds meanwhile are taken too.
+ * kicks are off meanwhile (and stay off while polling, see below), and
+ * chains it adds meanwhile are taken too.
  * Returns 0, or -EIO when the driver broke the ring: the queue then serves
  * nothing until the device is reset.
  */
 typedef void (*vu_dev_chain_fn)(void *opaque, const struct vq_elem *elem);
 int vu_dev_queue_drain(struct vu_dev *dev, unsigned int index,
 		       vu_dev_chain_fn fn, void *opaque);
+
+/*
+ * Polling: a device that looks at its rings by itself for a while after
+ * serving them, instead of sleeping until the driver kicks.
+ * vu_dev_poll_begin() tells the driver of every ready queue not to kick
+ * (VRING_USED_F_NO_NOTIFY, or with EVENT_IDX an avail_event it never
+ * reaches), and drains leave kicks off until vu_dev_poll_end() turns them
+ * on again.  vu_dev_poll_end() then looks at each ring once more, after
+ * its store is visible: true when a driver added buffers before it saw
+ * kicks come back on (it did not kick for them): the caller serves them.
+ * vu_dev_queue_has_avail() says whether queue @index is ready and has
+ * buffers not taken yet (one read of guest memory, no system call).
+ */
+void vu_dev_poll_begin(struct vu_dev *dev);
+bool vu_dev_poll_end(struct vu_dev *dev);
+bool vu_dev_queue_has_avail(const struct vu_dev *dev, unsigned int index);
 
 /*
  * Walks again the chain at @head that a drain handed over and the device

@@ -42,6 +42,7 @@ struct vu_dev {
 	struct guest_mem mem;
 	unsigned int nqueues; /* ops->num_queues */
 	struct vu_queue *queues;
+	bool polling; /* vu_dev_poll_begin(): kicks stay off after drains */
 };
 
 /* The queue @index names, or NULL (a log line says so). */

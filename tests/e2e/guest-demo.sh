@@ -17,21 +17,14 @@
 # bounded (VDG_WAIT seconds, default 20), so a host that never acts ends the
 # demo with an error instead of a hang. Exits non-zero when something failed.
 set -u
+# shellcheck source=tests/e2e/guest-lib.sh
+. "${0%/*}/guest-lib.sh"
 
-wait_s=${VDG_WAIT:-20}
 edges=4
 
 say() { echo "$*"; }
 
-chip=""
-for c in /sys/bus/gpio/devices/gpiochip*; do
-  [ -e "$c" ] || continue
-  name=${c##*/}
-  case $(gpiodetect | grep "^$name ") in
-  *"[virtio"*) chip=$name ;;
-  esac
-done
-if [ -z "$chip" ]; then
+if ! find_chip 'virtio*'; then
   say "no virtio GPIO chip: the gpio-virtio driver found no device"
   gpiodetect
   exit 1
@@ -45,35 +38,21 @@ for v in 1 0 1; do
 done
 say "line 0 released"
 
-# True once gpiomon holds line 1's interrupt (the kernel names the action
-# after the consumer, see guest-gpio-irq.sh).
-mon_armed() {
-  grep -Eq '[[:space:]]1[[:space:]]+([A-Za-z]+[[:space:]]+)?gpiomon[[:space:]]*$' \
-    /proc/interrupts
-}
-
 if [ "${VDG_DEMO_IRQ:-0}" = 1 ]; then
   say "gpiomon $chip 1: waiting for $edges edges on input line 1 (interrupts)"
   # On the console directly: a tty, so each event line comes out at once.
   timeout "$wait_s" gpiomon --num-events=$edges "$chip" 1 &
   mon=$!
-  tries=$((wait_s * 10))
-  while [ $tries -gt 0 ] && kill -0 $mon 2>/dev/null && ! mon_armed; do
-    sleep 0.1
-    tries=$((tries - 1))
-  done
-  if ! mon_armed; then
+  if ! wait_irqs $mon 1; then
     say "gpiomon did not get line 1's interrupt"
     rc=1
   fi
-  # Let the IRQ_TYPE request and the eventq buffer reach the device.
-  sleep 0.5
-  echo "VDG-SYNC <line1-watched>"
+  sync_point line1-watched
   wait $mon || rc=1
   say "gpiomon saw $edges edges"
 else
   say "no interrupts with this QEMU: polling input line 1 with gpioget"
-  echo "VDG-SYNC <line1-watched>"
+  sync_point line1-watched
   last=$(gpioget "$chip" 1)
   seen=0
   tries=$((wait_s * 10))

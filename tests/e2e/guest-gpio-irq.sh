@@ -1,14 +1,14 @@
 #!/bin/sh
+# shellcheck disable=SC2317 # functions called through tap_check, sync_point
 # Guest side of the "irq" scenario (QEMU 10, which passes VIRTIO_GPIO_F_IRQ
 # through), run by the guest's /init (busybox sh) as /test.sh.
 #
 # The host daemon serves the simulated chip "s8" and the host script
 # (run-qemu10.sh) drives its input lines and reads its lines back through the
 # chip's control socket. The two sides meet at sync points: the guest prints
-# "VDG-SYNC <name>" (with the angle brackets) on the console once it is
-# ready, the host waits for it in the console log and then acts; the closing
-# bracket tells the host that the name is complete, since the console file
-# fills a byte at a time. The guest never waits for the host without a
+# "VDG-SYNC <name>" on the console once it is ready (guest-lib.sh's
+# sync_point), the host reads the console as it comes (lib.sh's qemu_run)
+# and acts there and then. The guest never waits for the host without a
 # bound, so a missing host action fails a check instead of hanging.
 #
 #   out3-held      the guest holds line 3 high as an output (gpioset); the
@@ -46,50 +46,10 @@
 #
 # Only `set -u`: a failed check must print "not ok" and go on, not stop.
 set -u
+# shellcheck source=tests/e2e/guest-lib.sh
+. "${0%/*}/guest-lib.sh"
 
-n=0
-failures=0
-wait_s=${VDG_WAIT:-20}
-
-ok() {
-  n=$((n + 1))
-  echo "ok $n - $1"
-}
-
-not_ok() {
-  n=$((n + 1))
-  failures=$((failures + 1))
-  echo "not ok $n - $1"
-}
-
-# Print text as TAP diagnostics.
-diag() {
-  printf '%s\n' "$1" | sed 's/^/#   /'
-}
-
-# Tell the host that the guest reached sync point $1.
-sync_point() {
-  echo "VDG-SYNC <$1>"
-  if [ "${VDG_SELFTEST:-}" = gpio-sim ]; then
-    selftest_host "$1"
-  fi
-}
-
-# --- self-test only: an in-guest gpio-sim chip and the host's part ---
-
-# The same chip layout as the daemon's s8, made with gpio-sim (configfs).
-make_sim_chip() {
-  d=/sys/kernel/config/gpio-sim/vdg
-  mkdir "$d" "$d/gpio-bank0" || return 1
-  echo 8 >"$d/gpio-bank0/num_lines" || return 1
-  i=0
-  while [ $i -lt 8 ]; do
-    mkdir "$d/gpio-bank0/line$i" &&
-      echo "sim-$i" >"$d/gpio-bank0/line$i/name" || return 1
-    i=$((i + 1))
-  done
-  echo 1 >"$d/live"
-}
+# --- self-test only: the host's part, played in the guest ---
 
 # sim_set LINE 0|1: drive an input of the gpio-sim chip, like the host's
 # `set LINE 0|1`.
@@ -108,7 +68,7 @@ selftest_host() {
     ;;
   mon1-armed | mon2-armed)
     for v in 1 0 1 0; do
-      sim_set 1 $v
+      sim_set 1 "$v"
       sleep 0.5
     done
     ;;
@@ -129,41 +89,16 @@ selftest_host() {
     ;;
   esac
 }
-
-# retry SECONDS CMD...: run CMD every 0.1 s until it succeeds; false after
-# SECONDS.
-retry() {
-  tries=$(($1 * 10))
-  shift
-  while [ "$tries" -gt 0 ]; do
-    "$@" && return 0
-    sleep 0.1
-    tries=$((tries - 1))
-  done
-  return 1
-}
-
-# True if gpioinfo shows line $2 of chip $1 held by consumer $3 as $4
-# (input|output).
-line_held() {
-  gpioinfo "$1" 2>/dev/null |
-    grep -q "^[[:space:]]*line *$2:.*\"$3\"[[:space:]]*$4"
-}
+[ "${VDG_SELFTEST:-}" != gpio-sim ] || sync_hook=selftest_host
 
 # True if gpioget reads value $3 on line $2 of chip $1.
 line_reads() {
   [ "$(gpioget "$1" "$2" 2>/dev/null)" = "$3" ]
 }
 
-# True if every line number given has an interrupt requested by gpiomon.
-# /proc/interrupts: "IRQ: counts... CHIPNAME HWIRQ [Edge] ACTION", the hwirq
-# of a GPIO chip's interrupt being the line offset.
-irqs_requested() {
-  for l in "$@"; do
-    grep -Eq "[[:space:]]${l}[[:space:]]+([A-Za-z]+[[:space:]]+)?gpiomon[[:space:]]*\$" \
-      /proc/interrupts || return 1
-  done
-  return 0
+# The offsets of the lines of chip $1 that nobody uses, one a line.
+unused_lines() {
+  gpioinfo "$1" 2>&1 | sed -n 's/^[[:space:]]*line *\([0-9]*\):.*unused.*/\1/p'
 }
 
 # True if no interrupt is requested by gpiomon any more.
@@ -171,48 +106,20 @@ no_gpiomon_irq() {
   ! grep -q 'gpiomon[[:space:]]*$' /proc/interrupts
 }
 
-# True while every pid given is alive.
-all_alive() {
-  for p in "$@"; do
-    kill -0 "$p" 2>/dev/null || return 1
-  done
-  return 0
-}
-
-# armed DESC LINES PIDS: wait until gpiomon holds the interrupt of each line
-# in LINES (space-separated) or one of PIDS (the gpiomon processes) exits.
+# armed DESC "LINE..." "PID...": the check that gpiomon (the processes PID...)
+# holds the interrupt of every LINE, waited for.
 armed() {
-  desc=$1 lines=$2 pids=$3
-  tries=$((wait_s * 10))
-  # shellcheck disable=SC2086 # word splitting of the lists is wanted
-  while [ "$tries" -gt 0 ] && all_alive $pids && ! irqs_requested $lines; do
-    sleep 0.1
-    tries=$((tries - 1))
-  done
-  # shellcheck disable=SC2086 # as above
-  if irqs_requested $lines; then
-    ok "$desc"
-    # Let the IRQ_TYPE request and the eventq buffer reach the device.
-    sleep 0.5
-    return 0
+  if wait_irqs "$3" "$2"; then
+    tap_ok "$1"
+  else
+    tap_not_ok "$1"
+    tap_diag "$(grep -i -E 'gpio|virtio' /proc/interrupts)"
   fi
-  not_ok "$desc"
-  diag "$(grep -i -E 'gpio|virtio' /proc/interrupts)"
-  return 1
 }
 
 # events_are DESC FILE EXPECTED: the gpiomon output in FILE is EXPECTED.
 events_are() {
-  desc=$1 got=$(cat "$2" 2>&1) expected=$3
-  if [ "$got" = "$expected" ]; then
-    ok "$desc"
-  else
-    not_ok "$desc"
-    diag "gpiomon printed:"
-    diag "$got"
-    diag "expected:"
-    diag "$expected"
-  fi
+  tap_check "$1" output_is "$3" cat "$2"
 }
 
 # Start gpiomon in the background; $! is its pid (busybox timeout execs).
@@ -222,78 +129,56 @@ monitor() {
   timeout "$wait_s" gpiomon -b --format='%o %e' "$@" >"$out" 2>&1 &
 }
 
-echo "1..14"
+# watch_line1 SYNC ARMED EVENTS EXPECTED GPIOMON-OPTION...: one gpiomon on
+# line 1; once it holds the interrupt (check ARMED), sync point SYNC, where
+# the host makes the edges; then it must have printed EXPECTED (check
+# EVENTS).
+watch_line1() {
+  sync=$1 armed_desc=$2 events_desc=$3 expected=$4
+  shift 4
+  monitor "/tmp/$sync" "$@" "$chip" 1
+  mon=$!
+  armed "$armed_desc" 1 "$mon"
+  sync_point "$sync"
+  wait "$mon"
+  events_are "$events_desc" "/tmp/$sync" "$expected"
+}
 
-# 1: the chip, by label; gpiodetect prints "gpiochipN [label] (N lines)".
-label_glob=${VDG_CHIP_LABEL:-virtio*}
-if [ "${VDG_SELFTEST:-}" = gpio-sim ]; then
-  echo "# self-test: testing an in-guest gpio-sim chip, not the daemon"
-  make_sim_chip || echo "# could not create the gpio-sim chip"
-  label_glob=${VDG_CHIP_LABEL:-gpio-sim*}
-fi
-detect=$(gpiodetect 2>&1)
-diag "gpiodetect: $detect"
-chip="" nlines=""
-while read -r c l nl; do
-  # shellcheck disable=SC2254 # the label is matched against a glob on purpose
-  case $l in
-  $label_glob)
-    chip=$c nlines=$nl
-    break
-    ;;
-  esac
-done <<EOF
-$(printf '%s\n' "$detect" |
-  sed -n 's/^\(gpiochip[0-9]*\) \[\(.*\)\] (\([0-9]*\) lines)$/\1 \2 \3/p')
-EOF
-if [ -n "$chip" ] && [ "$nlines" = 8 ]; then
-  ok "gpiodetect lists a chip labelled '$label_glob' with 8 lines ($chip)"
-else
-  not_ok "gpiodetect lists a chip labelled '$label_glob' with 8 lines"
-fi
-if [ -z "$chip" ]; then
-  # Nothing else can run; the host notices the missing sync points.
-  echo "# no chip labelled '$label_glob': stopping"
-  exit 1
-fi
+tap_plan 14
+
+# 1: the chip, by label.
+expect_chip 8
 
 # 2-3: the guest drives an output, the host reads it and answers on line 7.
 gpioset --mode=signal "$chip" 3=1 &
 holder=$!
 if retry "$wait_s" line_held "$chip" 3 gpioset output; then
-  ok "gpioset holds line 3 as an output driven high"
+  tap_ok "gpioset holds line 3 as an output driven high"
 else
-  not_ok "gpioset holds line 3 as an output driven high"
-  diag "$(gpioinfo "$chip" 2>&1)"
+  tap_not_ok "gpioset holds line 3 as an output driven high"
+  tap_diag "$(gpioinfo "$chip" 2>&1)"
 fi
 sync_point out3-held
 if retry "$wait_s" line_reads "$chip" 7 1; then
-  ok "the host answered by driving input line 7 high"
+  tap_ok "the host answered by driving input line 7 high"
 else
-  not_ok "the host answered by driving input line 7 high"
-  diag "gpioget $chip 7: $(gpioget "$chip" 7 2>&1)"
+  tap_not_ok "the host answered by driving input line 7 high"
+  tap_diag "gpioget $chip 7: $(gpioget "$chip" 7 2>&1)"
 fi
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 sync_point out3-released
 
 # 4-5: both edges on line 1, in order.
-monitor /tmp/mon1 --num-events=4 "$chip" 1
-mon=$!
-armed "gpiomon has the interrupt of line 1 (both edges)" 1 "$mon"
-sync_point mon1-armed
-wait "$mon"
-events_are "gpiomon saw line 1 rise, fall, rise, fall" /tmp/mon1 \
-  "$(printf '1 1\n1 0\n1 1\n1 0')"
+watch_line1 mon1-armed "gpiomon has the interrupt of line 1 (both edges)" \
+  "gpiomon saw line 1 rise, fall, rise, fall" \
+  "$(printf '1 1\n1 0\n1 1\n1 0')" --num-events=4
 
 # 6-7: the same line monitored again after its release, rising edges only.
-monitor /tmp/mon2 --num-events=2 --rising-edge "$chip" 1
-mon=$!
-armed "gpiomon has the interrupt of line 1 again (rising edges)" 1 "$mon"
-sync_point mon2-armed
-wait "$mon"
-events_are "gpiomon saw only the two rising edges of line 1" /tmp/mon2 \
-  "$(printf '1 1\n1 1')"
+watch_line1 mon2-armed \
+  "gpiomon has the interrupt of line 1 again (rising edges)" \
+  "gpiomon saw only the two rising edges of line 1" \
+  "$(printf '1 1\n1 1')" --num-events=2 --rising-edge
 
 # 8-10: two lines at once, with different edge types.
 monitor /tmp/mon3a --num-events=1 --falling-edge "$chip" 2
@@ -320,19 +205,12 @@ events_are "gpiomon saw the 20 played edges of line 4, in order" /tmp/mon4 \
 
 # 13-14: everything released.
 if retry "$wait_s" no_gpiomon_irq; then
-  ok "no interrupt is left requested after gpiomon exits"
+  tap_ok "no interrupt is left requested after gpiomon exits"
 else
-  not_ok "no interrupt is left requested after gpiomon exits"
-  diag "$(grep gpiomon /proc/interrupts)"
+  tap_not_ok "no interrupt is left requested after gpiomon exits"
+  tap_diag "$(grep gpiomon /proc/interrupts)"
 fi
-expect="$(for i in 0 1 2 3 4 5 6 7; do echo "$i"; done)"
-unused=$(gpioinfo "$chip" 2>&1 |
-  sed -n 's/^[[:space:]]*line *\([0-9]*\):.*unused.*/\1/p')
-if [ "$unused" = "$expect" ]; then
-  ok "all 8 lines are unused at the end"
-else
-  not_ok "all 8 lines are unused at the end"
-  diag "$(gpioinfo "$chip" 2>&1)"
-fi
+tap_check "all 8 lines are unused at the end" \
+  output_is "$(printf '%s\n' 0 1 2 3 4 5 6 7)" unused_lines "$chip"
 
-[ "$failures" -eq 0 ]
+tap_done

@@ -41,14 +41,39 @@ chip() {
   esac
 }
 
+# The options the guest scripts use, per tool; any other is refused.
+mode=exit sec=0 opts="" format=""
+while [ $# -gt 0 ]; do
+  case $tool:$1 in
+  gpioset:--mode=*) mode=${1#--mode=} ;;
+  gpioset:--sec=*) sec=${1#--sec=} ;;
+  gpiomon:-b | gpiomon:--line-buffered) ;;
+  gpiomon:--num-events=*) opts="$opts --num-events=${1#--num-events=}" ;;
+  gpiomon:-r | gpiomon:--rising-edge) opts="$opts --edges=rising" ;;
+  gpiomon:-f | gpiomon:--falling-edge) opts="$opts --edges=falling" ;;
+  gpiomon:--format=*) format=${1#--format=} ;;
+  *:-*) die "option $1 is not translated (guest-gpiod-v1.sh)" ;;
+  *) break ;;
+  esac
+  shift
+done
+# Then CHIP LINE... (gpioinfo: CHIP...).
+case $tool in
+gpioget | gpioset | gpiomon)
+  [ $# -ge 2 ] || die "usage: $tool [OPTION...] CHIP LINE..."
+  c=$(chip "$1") || exit
+  shift
+  ;;
+esac
+
 case $tool in
 gpioinfo)
   if [ $# -eq 0 ]; then
     out=$("$real/gpioinfo") || exit
   else
-    out=$(for c in "$@"; do
-      c=$(chip "$c") || exit
-      "$real/gpioinfo" -c "$c" || exit
+    out=$(for id in "$@"; do
+      id=$(chip "$id") || exit
+      "$real/gpioinfo" -c "$id" || exit
     done) || exit
   fi
   # 2.x: 'line   3:  "name"  output consumer="gpioset"', 'unnamed' for no
@@ -82,26 +107,8 @@ gpioinfo)
     }
     { print }'
   ;;
-gpioget)
-  [ $# -ge 2 ] || die "usage: gpioget CHIP LINE..."
-  c=$(chip "$1") || exit
-  shift
-  exec "$real/gpioget" --numeric -c "$c" "$@"
-  ;;
+gpioget) exec "$real/gpioget" --numeric -c "$c" "$@" ;;
 gpioset)
-  mode=exit sec=0
-  while [ $# -gt 0 ]; do
-    case $1 in
-    --mode=*) mode=${1#--mode=} ;;
-    --sec=*) sec=${1#--sec=} ;;
-    -*) die "option $1 is not translated (guest-gpiod-v1.sh)" ;;
-    *) break ;;
-    esac
-    shift
-  done
-  [ $# -ge 2 ] || die "usage: gpioset [--mode=MODE] [--sec=N] CHIP LINE=V..."
-  c=$(chip "$1") || exit
-  shift
   case $mode in
   # Set, then exit (the last toggle period 0 means exit).
   exit) exec "$real/gpioset" -t0 -c "$c" "$@" ;;
@@ -112,22 +119,6 @@ gpioset)
   esac
   ;;
 gpiomon)
-  opts="" format=""
-  while [ $# -gt 0 ]; do
-    case $1 in
-    -b | --line-buffered) ;;
-    --num-events=*) opts="$opts --num-events=${1#--num-events=}" ;;
-    -r | --rising-edge) opts="$opts --edges=rising" ;;
-    -f | --falling-edge) opts="$opts --edges=falling" ;;
-    --format=*) format=${1#--format=} ;;
-    -*) die "option $1 is not translated (guest-gpiod-v1.sh)" ;;
-    *) break ;;
-    esac
-    shift
-  done
-  [ $# -ge 2 ] || die "usage: gpiomon [OPTIONS] CHIP LINE..."
-  c=$(chip "$1") || exit
-  shift
   case $format in
   '')
     # 1.6's default line, the edge in 2.x's words ("rising", "falling").

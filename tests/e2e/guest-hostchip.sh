@@ -30,43 +30,8 @@
 #
 # Only `set -u`: a failed check must print "not ok" and go on.
 set -u
-
-n=0
-failures=0
-
-ok() {
-  n=$((n + 1))
-  echo "ok $n - $1"
-}
-
-not_ok() {
-  n=$((n + 1))
-  failures=$((failures + 1))
-  echo "not ok $n - $1"
-}
-
-diag() {
-  printf '%s\n' "$1" | sed 's/^/#   /'
-}
-
-# check DESC CMD...: ok if CMD succeeds, else its output as diagnostics.
-check() {
-  desc=$1
-  shift
-  if out=$("$@" 2>&1); then
-    ok "$desc"
-  else
-    not_ok "$desc"
-    diag "\$ $*"
-    diag "$out"
-  fi
-}
-
-finish() {
-  echo "1..$n"
-  [ "$failures" -eq 0 ]
-  exit
-}
+# shellcheck source=tests/e2e/guest-lib.sh
+. "${0%/*}/guest-lib.sh"
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
@@ -81,10 +46,10 @@ mount_host() {
     mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro \
       hostroot "$root"
 }
-check "host root mounted read-only over 9p on $root" mount_host
+tap_check "host root mounted read-only over 9p on $root" mount_host
 if [ ! -d "$root/usr/lib" ]; then
   echo "# nothing to test without the host's root"
-  finish
+  tap_done
 fi
 
 daemon=${VDG_HC_DAEMON:-}
@@ -103,40 +68,25 @@ binaries_visible() {
     return 1
   }
 }
-check "daemon and test program visible through 9p" binaries_visible
+tap_check "daemon and test program visible through 9p" binaries_visible
 
 # --- the gpio-sim chips, through configfs ---
-# make_chip DIR LABEL NAME...: one bank, one line per NAME ("-" = unnamed).
-make_chip() {
-  d=$cfg/$1
-  label=$2
-  shift 2
-  mkdir "$d" "$d/gpio-bank0" || return 1
-  echo $# >"$d/gpio-bank0/num_lines" || return 1
-  echo "$label" >"$d/gpio-bank0/label" || return 1
-  i=0
-  for name in "$@"; do
-    if [ "$name" != - ]; then
-      mkdir "$d/gpio-bank0/line$i" &&
-        echo "$name" >"$d/gpio-bank0/line$i/name" || return 1
-    fi
-    i=$((i + 1))
-  done
-  echo 1 >"$d/live" || return 1
-  # The device and chip it became: /sys/devices/platform/DEV/CHIP.
-  echo "$label: $(cat "$d/dev_name")/$(cat "$d/gpio-bank0/chip_name")"
+# sim_chip DIR LABEL NAME...: make_sim_chip, then print the device and chip
+# it became: /sys/devices/platform/DEV/CHIP.
+sim_chip() {
+  make_sim_chip "$@" || return 1
+  echo "$2: $(cat "$cfg/$1/dev_name")/$(cat "$cfg/$1/gpio-bank0/chip_name")"
 }
 make_chips() {
-  make_chip hc-a vdg-hc-a hc-a0 hc-a1 hc-a2 hc-a3 hc-a4 hc-a5 - hc-a7 &&
-    make_chip hc-b vdg-hc-b LED_A BTN_1 LED_B BTN_2
+  sim_chip hc-a vdg-hc-a hc-a0 hc-a1 hc-a2 hc-a3 hc-a4 hc-a5 - hc-a7 &&
+    sim_chip hc-b vdg-hc-b LED_A BTN_1 LED_B BTN_2
 }
 if out=$(make_chips 2>&1); then
-  ok "gpio-sim chips vdg-hc-a (8 lines) and vdg-hc-b (4 lines) created"
-  diag "$out"
+  tap_ok "gpio-sim chips vdg-hc-a (8 lines) and vdg-hc-b (4 lines) created"
 else
-  not_ok "gpio-sim chips vdg-hc-a (8 lines) and vdg-hc-b (4 lines) created"
-  diag "$out"
+  tap_not_ok "gpio-sim chips vdg-hc-a (8 lines) and vdg-hc-b (4 lines) created"
 fi
+tap_diag "$out"
 # gpiodetect prints "gpiochipN [label] (N lines)".
 chips_listed() {
   out=$(gpiodetect) || return 1
@@ -144,7 +94,7 @@ chips_listed() {
   echo "$out" | grep -q '\[vdg-hc-a\] (8 lines)' &&
     echo "$out" | grep -q '\[vdg-hc-b\] (4 lines)'
 }
-check "gpiodetect lists both chips" chips_listed
+tap_check "gpiodetect lists both chips" chips_listed
 # Every simulated line has its pull and value attributes in sysfs.
 sim_attrs() {
   count=0
@@ -160,7 +110,7 @@ sim_attrs() {
     return 1
   }
 }
-check "sysfs has pull and value for the 12 simulated lines" sim_attrs
+tap_check "sysfs has pull and value for the 12 simulated lines" sim_attrs
 
 # --- the chroot ---
 prepare_root() {
@@ -176,16 +126,16 @@ prepare_root() {
     mkdir -p "$root$bin" &&
     cp "$bin/vhost-device-gpio" "$bin/test_cdev" "$root$bin/"
 }
-check "proc, sysfs, configfs, devtmpfs and tmpfs mounted in $root" prepare_root
+tap_check "proc, sysfs, configfs, devtmpfs and tmpfs mounted in $root" prepare_root
 chroot_works() {
   chroot "$root" /bin/sh -c \
     "$bin/vhost-device-gpio --version && test -c /dev/gpiochip0 &&
      test -d /sys/kernel/config/gpio-sim/hc-a && test -w /tmp"
 }
-check "chroot into the host root runs the daemon" chroot_works
+tap_check "chroot into the host root runs the daemon" chroot_works
 # The host's own libgpiod tools, through the chroot, see the chips too
 # (gpiodetect: its output is the same in libgpiod 1.6 and 2.x).
-check "gpiodetect in the chroot sees both chips" \
+tap_check "gpiodetect in the chroot sees both chips" \
   chroot "$root" sh -c 'out=$(gpiodetect) && echo "$out" &&
     echo "$out" | grep -q "\[vdg-hc-a\] (8 lines)" &&
     echo "$out" | grep -q "\[vdg-hc-b\] (4 lines)"'
@@ -227,40 +177,21 @@ rm -f "$status_file"
     "$bin/test_cdev" "$bin/vhost-device-gpio" 2>&1
   echo $? >"$status_file"
 } | {
-  plan="" results=0
   while IFS= read -r line; do
-    case $line in
-    "ok "* | "not ok "*)
-      results=$((results + 1))
-      # "ok 3 - name rest" -> "name rest"
-      rest=$(printf '%s\n' "$line" | sed 's/^\(not \)\{0,1\}ok [0-9]* *-\{0,1\} *//')
-      case $line in
-      ok*) ok "cdev: $rest" ;;
-      *) not_ok "cdev: $rest" ;;
-      esac
-      ;;
-    1..*) plan=${line#1..} ;;
-    "#"*) echo "$line" ;;
-    "") ;;
-    *) echo "# $line" ;;
-    esac
+    tap_relay_line "cdev: " "$line" || [ -z "$line" ] || echo "# $line"
   done
   status=$(cat "$status_file" 2>/dev/null || echo "?")
-  if [ -n "$plan" ] && [ "$plan" = "$results" ]; then
-    ok "test program reported all $plan planned results"
-  else
-    not_ok "test program reported all planned results ($results of ${plan:-no plan})"
-  fi
+  tap_relay_done "test program"
   if [ "$status" = 0 ]; then
-    ok "test program exited 0"
+    tap_ok "test program exited 0"
   else
-    not_ok "test program exited 0 (status $status)"
+    tap_not_ok "test program exited 0 (status $status)"
     [ "$status" = 124 ] && echo "# killed after $limit s (VDG_HC_TIMEOUT)"
   fi
   echo "# guest-hostchip: test program ran $(awk "BEGIN { print $(uptime_s) - $start }") s"
 
-  check "no daemon process left running" leftover_daemons
-  check "gpioinfo shows no line left requested" lines_free
+  tap_check "no daemon process left running" leftover_daemons
+  tap_check "gpioinfo shows no line left requested" lines_free
   echo "# guest-hostchip: end at uptime $(uptime_s) s"
-  finish
+  tap_done
 }

@@ -1,66 +1,34 @@
 # shellcheck shell=bash
 # What the end-to-end harness scripts share: run-qemu72.sh, run-qemu10.sh,
-# run-hostchip.sh and run-demo.sh here, and tests/package/test-package.sh.
-# They source it (`source "$here/lib.sh"`) after `set -euo pipefail`; it only
-# defines functions and the variables they use.
+# run-hostchip.sh and run-demo.sh here, tests/package/test-package.sh,
+# tests/fresh/run-fresh.sh and scripts/run. They source it (`source
+# "$here/lib.sh"`) after `set -euo pipefail`; it only defines functions and
+# the variables they use.
 #
-#   TAP          tap_ok, tap_not_ok, tap_check, tap_diag_tail, bail_out,
-#                tap_done (the plan, then exit 0 or 1)
+#   TAP          tap.sh's: tap_ok, tap_not_ok, tap_check, tap_diag_tail,
+#                bail_out, tap_done, ...
 #   processes    process_alive, term_wait, stop_process
 #   exit trap    e2e_traps: stops QEMU and the daemon, removes or keeps the
 #                run's directory
+#   options      e2e_options (the guest scenarios' command line)
 #   guest        guest_build (build-guest.sh's kernel and initramfs),
-#                guest_initrd (the scenario added as /test.sh)
-#   daemon       daemon_start, daemon_stop (with their TAP lines)
+#                guest_files (those with the scenario added as /test.sh)
+#   daemon       daemon_launch; daemon_start, daemon_stop (with their TAP
+#                lines)
 #   QEMU         qemu_select (7.2 or 10, the system's or a Debian root's),
-#                qemu_rundir, qemu_args_vhost, qemu_start, qemu_wait, qemu_run
-#                (under timeout(1)), guest_tap (the guest's results,
-#                renumbered)
+#                qemu_rundir, qemu_args_guest, qemu_args_vhost, qemu_run
+#                (under timeout(1); the guest's console as it comes, and the
+#                host's part at each sync point), guest_tap (the guest's
+#                results, renumbered)
 
 e2e_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/e2e/tap.sh
+source "$e2e_lib_dir/tap.sh"
 
-# --- TAP output ---
-tap_n=0
-tap_failures=0
-
-tap_ok() {
-  tap_n=$((tap_n + 1))
-  echo "ok $tap_n - $1"
-}
-
-tap_not_ok() {
-  tap_n=$((tap_n + 1))
-  tap_failures=$((tap_failures + 1))
-  echo "not ok $tap_n - $1"
-}
-
-# tap_check DESC CMD...: ok if CMD succeeds.
-tap_check() {
-  local desc=$1
-  shift
-  if "$@"; then tap_ok "$desc"; else tap_not_ok "$desc"; fi
-}
-
-# tap_diag_tail FILE N LABEL: the last N lines of FILE as TAP diagnostics.
-tap_diag_tail() {
-  local file=$1 lines=$2 label=$3
-  echo "# last $lines lines of $label:"
-  if [[ -s $file ]]; then
-    tail -n "$lines" "$file" | tr -d '\r' | sed 's/^/#   /'
-  else
-    echo "#   (empty)"
-  fi
-}
-
-bail_out() {
-  echo "Bail out! $*"
-  exit 1
-}
-
-# tap_done: print the plan and exit, 0 if every test passed, else 1.
-tap_done() {
-  echo "1..$tap_n"
-  exit $((tap_failures > 0))
+# e2e_log TEXT: progress, on stderr (scripts/run, whose transcript says it
+# its own way, defines it away).
+e2e_log() {
+  echo "$*" >&2
 }
 
 # --- processes ---
@@ -104,9 +72,9 @@ e2e_hook=""
 
 # e2e_traps DIR KEEP [HOOK]: at exit, QEMU ($qemu_pid) gets SIGTERM (it runs
 # under timeout(1), which passes TERM on; KILL would orphan QEMU) and the
-# daemon ($daemon_pid) SIGKILL; then the command HOOK runs, and DIR is
-# removed, or kept and its path printed if KEEP is 1. INT, TERM and HUP
-# become a normal exit so that this runs.
+# daemon ($daemon_pid) SIGKILL; then the command HOOK runs, with the exit
+# status as its argument, and DIR is removed, or kept and its path printed
+# if KEEP is 1. INT, TERM and HUP become a normal exit so that this runs.
 e2e_traps() {
   e2e_dir=$1
   e2e_keep=$2
@@ -116,12 +84,13 @@ e2e_traps() {
 }
 
 e2e_cleanup() {
+  local rc=$?
   term_wait "$qemu_pid"
   if [[ -n $daemon_pid ]]; then
     kill -KILL "$daemon_pid" 2>/dev/null || true
     wait "$daemon_pid" 2>/dev/null || true
   fi
-  [[ -z $e2e_hook ]] || $e2e_hook
+  [[ -z $e2e_hook ]] || $e2e_hook "$rc"
   if [[ $e2e_keep == 1 ]]; then
     echo "# kept $e2e_dir"
   else
@@ -129,51 +98,119 @@ e2e_cleanup() {
   fi
 }
 
-# --- the guest's kernel and initramfs ---
-# guest_build: $kernel and $initrd, build-guest.sh's cached guest (built
-# first if missing, which takes minutes).
-guest_build() {
-  local guest
-  guest=$("$e2e_lib_dir/build-guest.sh") ||
-    bail_out "could not build the guest (see stderr)"
-  # shellcheck disable=SC2034 # for the script
-  kernel=$(sed -n 's/^KERNEL=//p' <<<"$guest")
-  # shellcheck disable=SC2034 # for the script
-  initrd=$(sed -n 's/^INITRD=//p' <<<"$guest")
+# --- the command line of the guest scenarios ---
+# e2e_options N ARG...: the command line run-qemu72.sh and run-qemu10.sh
+# share: options --guest-script FILE, --append WORDS, --keep and --no-device
+# into $guest_script (the script sets the default), $extra_append, $keep
+# (default $VDG_E2E_KEEP, else 0) and $no_device (which adds
+# VDG_SELFTEST=gpio-sim to $extra_append), and N more arguments (none with
+# --no-device) into $e2e_args; else `usage` (the script's).
+# shellcheck disable=SC2034 # guest_script, keep: the script's
+e2e_options() {
+  local n=$1
+  shift
+  e2e_args=()
+  extra_append=""
+  keep=${VDG_E2E_KEEP:-0}
+  no_device=0
+  while (($#)); do
+    case $1 in
+    --guest-script | --append)
+      (($# >= 2)) || usage
+      if [[ $1 == --append ]]; then
+        extra_append=$2
+      else
+        guest_script=$2
+      fi
+      shift
+      ;;
+    --keep) keep=1 ;;
+    --no-device) no_device=1 ;;
+    -*) usage ;;
+    *) e2e_args+=("$1") ;;
+    esac
+    shift
+  done
+  if ((no_device)); then
+    n=0
+    extra_append="VDG_SELFTEST=gpio-sim $extra_append"
+  fi
+  ((${#e2e_args[@]} == n)) || usage
 }
 
-# guest_initrd DIR SCRIPT INITRD: DIR/initrd.cpio, INITRD with SCRIPT added
-# as /test.sh. The kernel unpacks concatenated cpio archives in order, so
-# appending a one-file archive adds the scenario without rebuilding the
-# cached one.
-guest_initrd() {
+# --- the guest's kernel and initramfs ---
+# guest_build: $kernel and $initrd, the files VDG_KERNEL and VDG_INITRD name
+# (debugging) or build-guest.sh's cached guest (built first if missing,
+# which takes minutes). False if there is none (build-guest.sh says why on
+# stderr).
+guest_build() {
+  local guest
+  if [[ -n ${VDG_KERNEL:-} || -n ${VDG_INITRD:-} ]]; then
+    kernel=${VDG_KERNEL:-}
+    initrd=${VDG_INITRD:-}
+  else
+    guest=$("$e2e_lib_dir/build-guest.sh") || return 1
+    kernel=$(sed -n 's/^KERNEL=//p' <<<"$guest")
+    initrd=$(sed -n 's/^INITRD=//p' <<<"$guest")
+  fi
+  [[ -f $kernel && -f $initrd ]]
+}
+
+# guest_files DIR SCRIPT: in DIR, bzImage ($kernel) and initrd.cpio:
+# $initrd with SCRIPT added as /test.sh, and beside it guest-lib.sh and
+# tap.sh, which the scenarios source. The kernel unpacks concatenated cpio
+# archives in order, so appending a small archive adds the scenario without
+# rebuilding the cached one.
+guest_files() {
   local dir=$1
+  cp "$kernel" "$dir/bzImage"
   mkdir "$dir/extra"
   install -m 0755 "$2" "$dir/extra/test.sh"
-  (cd "$dir/extra" && echo test.sh | cpio -o -H newc -R 0:0 --quiet) >"$dir/extra.cpio"
-  cat "$3" "$dir/extra.cpio" >"$dir/initrd.cpio"
+  install -m 0644 "$e2e_lib_dir/guest-lib.sh" "$e2e_lib_dir/tap.sh" "$dir/extra/"
+  (cd "$dir/extra" && printf '%s\n' test.sh guest-lib.sh tap.sh |
+    cpio -o -H newc -R 0:0 --quiet) >"$dir/extra.cpio"
+  cat "$initrd" "$dir/extra.cpio" >"$dir/initrd.cpio"
 }
 
 # --- the daemon ---
-# daemon_start DIR N: start $daemon (under $VDG_DAEMON_WRAPPER, a command
-# line, if set) on DIR/gpio.sock0 with one simulated 8-line chip, its output
-# in DIR/daemon.log, and wait boundedly (10 s) for the listening socket,
-# stopping early if it died. TAP: "daemon created socket gpio.sock0"; without
-# the socket, the last N lines of its log, and a bail out.
-daemon_start() {
-  local dir=$1 lines=$2 rc
+# daemon_launch DIR [OPTION...]: start $daemon (under $VDG_DAEMON_WRAPPER, a
+# command line, if set; with the options in $VDG_DAEMON_ARGS first, split on
+# blanks: the *-poll tests set --poll-us) on DIR/gpio.sock0 with one simulated 8-line chip and
+# the OPTIONs, its output in DIR/daemon.log, its pid in $daemon_pid; wait
+# boundedly for the listening socket (10 s, stopping early if the daemon
+# died) and then for its control socket gpio.sock0.sim (2 s more). False
+# without the socket.
+daemon_launch() {
+  local dir=$1
+  shift
   # shellcheck disable=SC2086,SC2154 # the wrapper is a command line; $daemon
   # is the script's
-  ${VDG_DAEMON_WRAPPER:-} "$daemon" --socket-path="$dir/gpio.sock" --socket-count=1 \
-    --device-list=s8 </dev/null >"$dir/daemon.log" 2>&1 &
+  ${VDG_DAEMON_WRAPPER:-} "$daemon" ${VDG_DAEMON_ARGS:-} --socket-path="$dir/gpio.sock" \
+    --socket-count=1 --device-list=s8 "$@" </dev/null >"$dir/daemon.log" 2>&1 &
   daemon_pid=$!
   for _ in $(seq 100); do
     [[ -S $dir/gpio.sock0 ]] && break
     process_alive "$daemon_pid" || break
     sleep 0.1
   done
-  if [[ -S $dir/gpio.sock0 ]]; then
+  for _ in $(seq 20); do
+    [[ ! -S $dir/gpio.sock0 || -S $dir/gpio.sock0.sim ]] && break
+    sleep 0.1
+  done
+  [[ -S $dir/gpio.sock0 ]]
+}
+
+# daemon_start DIR N: daemon_launch DIR, as a TAP check: "daemon created
+# socket gpio.sock0" (and with --poll-us, "daemon polls"); without the
+# socket, the last N lines of its log, and a bail out.
+daemon_start() {
+  local dir=$1 lines=$2 rc
+  if daemon_launch "$dir"; then
     tap_ok "daemon created socket gpio.sock0"
+    if [[ ${VDG_DAEMON_ARGS:-} == *--poll-us=* ]]; then
+      tap_check "daemon polls ($VDG_DAEMON_ARGS)" \
+        grep -q "polling the rings" "$dir/daemon.log"
+    fi
     return 0
   fi
   tap_not_ok "daemon created socket gpio.sock0"
@@ -216,13 +253,19 @@ qemu_major() {
 
 # qemu_select MAJOR: the QEMU of that major version (7 or 10) in $qemu_cmd
 # (an array: the command that runs it) and, when it runs from a Debian root
-# through chroot, that root in $qemu_root (else empty). This system's
-# qemu-system-x86_64 when it is that version (7.2 on Debian 12, 10 on
-# Debian 13); else the other release's from a cached root
-# (debian13-root.sh on Debian 12, debian12-qemu-root.sh on Debian 13).
+# through chroot, that root in $qemu_root (else empty). $QEMU (a binary)
+# when set; else this system's qemu-system-x86_64 when it is that version
+# (7.2 on Debian 12, 10 on Debian 13); else the other release's from a
+# cached root (debian13-root.sh on Debian 12, debian12-qemu-root.sh on
+# Debian 13), built first if missing. False if that fails (the root's
+# script says why on stderr).
 qemu_select() {
   local want=$1 script
   qemu_root=""
+  if [[ -n ${QEMU:-} ]]; then
+    qemu_cmd=("$QEMU")
+    return 0
+  fi
   if (($(qemu_major qemu-system-x86_64) == want)); then
     qemu_cmd=(qemu-system-x86_64)
     return 0
@@ -232,8 +275,8 @@ qemu_select() {
   10) script=debian13-root.sh ;;
   *) bail_out "qemu_select: no QEMU $want" ;;
   esac
-  qemu_root=$("$e2e_lib_dir/$script") ||
-    bail_out "this system has no QEMU $want and $script could not build a root with it (see stderr)"
+  qemu_root=$("$e2e_lib_dir/$script") || return 1
+  # shellcheck disable=SC2034 # the script's
   qemu_cmd=(chroot "$qemu_root" qemu-system-x86_64)
 }
 
@@ -241,85 +284,110 @@ qemu_select() {
 # $grun the same directory as QEMU sees it (inside $qemu_root when QEMU runs
 # there, which must hold every file QEMU opens).
 qemu_rundir() {
-  if [[ -n $qemu_root ]]; then
+  if [[ -n ${qemu_root:-} ]]; then
     run=$(mktemp -d "$qemu_root/run/$1-XXXXXX")
     grun=/run/${run##*/}
   else
     run=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+    # shellcheck disable=SC2034 # the script's
     grun=$run
   fi
 }
 
-# qemu_args_vhost CONSOLE KERNEL INITRD APPEND [SOCKET]: $qemu_args for a
-# TCG guest with 256 MB of shared memory (a memfd, which vhost-user needs),
-# its console in the file CONSOLE, no reboot, kernel command line
-# "console=ttyS0 quiet panic=-1 oops=panic APPEND", and with SOCKET, a
+# qemu_args_guest KERNEL INITRD APPEND: $qemu_args for a TCG guest (never
+# KVM: it hangs on these machines) with its serial console on QEMU's stdout
+# (qemu_run reads it), no reboot (the guest's `reboot -f` ends QEMU),
+# kernel command line "console=ttyS0 quiet panic=-1 oops=panic
+# no_timer_check APPEND". no_timer_check: on a loaded machine a TCG guest's
+# early IO-APIC timer check can miss its ticks and panic ("IO-APIC + timer
+# doesn't work!"), as the demo did once under a load average of 9.
+# The machine, memory and devices are the caller's to add.
+qemu_args_guest() {
+  qemu_args=(
+    -accel tcg
+    -nodefaults -no-user-config -display none
+    -serial stdio
+    -no-reboot
+    -kernel "$1"
+    -initrd "$2"
+    -append "console=ttyS0 quiet panic=-1 oops=panic no_timer_check $3"
+  )
+}
+
+# qemu_args_vhost [SOCKET]: adds to $qemu_args a q35 machine with 256 MB of
+# shared memory (a memfd, which vhost-user needs) and, with SOCKET, a
 # vhost-user-gpio-pci device on it.
 qemu_args_vhost() {
   # shellcheck disable=SC2054 # the commas are inside QEMU option values
-  qemu_args=(
-    -accel tcg
+  qemu_args+=(
     -machine q35,memory-backend=mem
     -object memory-backend-memfd,id=mem,size=256M,share=on
     -m 256M
-    -nodefaults -no-user-config -display none
-    -serial "file:$1"
-    -no-reboot
-    -kernel "$2"
-    -initrd "$3"
-    -append "console=ttyS0 quiet panic=-1 oops=panic $4"
   )
-  if [[ -n ${5:-} ]]; then
+  if [[ -n ${1:-} ]]; then
     # shellcheck disable=SC2054 # as above
     qemu_args+=(
-      -chardev "socket,id=gpio0,path=$5"
+      -chardev "socket,id=gpio0,path=$1"
       -device vhost-user-gpio-pci,chardev=gpio0,id=gpio0
     )
   fi
 }
 
-# qemu_start LOG CMD...: run CMD (QEMU) under timeout(1), $qemu_timeout
-# seconds, in the background so that a signal to the script is handled at
-# once; its output in LOG, its pid in $qemu_pid.
-qemu_start() {
-  local log=$1
-  shift
+# qemu_run CONSOLE LOG CMD...: boot the guest: CMD (QEMU with qemu_args_guest's
+# console on stdout) under timeout(1), $qemu_timeout seconds, its stderr in
+# LOG. The console is read as it comes, one line at a time, until QEMU
+# exits: each line is appended to CONSOLE and, if $on_guest_line is set,
+# given to that command, except a line holding "VDG-SYNC <NAME>" (the
+# guest's sync_point, guest-lib.sh): that one goes to the command
+# $on_guest_sync as NAME, if set. This is how host and guest meet: the
+# guest prints the sync point once it is ready and waits (boundedly) for
+# the host's action, which the host does in $on_guest_sync, or starts there
+# in the background. Then $qemu_rc (124: killed by the timeout) and
+# $qemu_elapsed; progress through e2e_log.
+on_guest_line=""
+on_guest_sync=""
+qemu_run() {
+  local console=$1 log=$2 line start fd
+  shift 2
   # shellcheck disable=SC2154 # the script's
-  timeout "$qemu_timeout" "$@" </dev/null >"$log" 2>&1 &
+  e2e_log "booting the guest with $("$@" --version | head -n 1)" \
+    "(timeout $qemu_timeout s): $*"
+  start=$SECONDS
+  : >"$console"
+  # chroot and timeout(1) exec QEMU, so the TERM that e2e_cleanup sends
+  # reaches QEMU.
+  exec {fd}< <(exec timeout "$qemu_timeout" "$@" </dev/null 2>"$log")
   qemu_pid=$!
-}
-
-# qemu_wait: wait for it; its status in $qemu_rc (124: killed by timeout).
-qemu_wait() {
+  while IFS= read -r line <&"$fd" || [[ -n $line ]]; do
+    line=${line%$'\r'}
+    printf '%s\n' "$line" >>"$console"
+    # The closing bracket is required: the name is complete (a kernel
+    # message may share the marker's line).
+    if [[ $line =~ VDG-SYNC\ \<([A-Za-z0-9_-]+)\> ]]; then
+      [[ -z $on_guest_sync ]] || $on_guest_sync "${BASH_REMATCH[1]}"
+    elif [[ -n $on_guest_line ]]; then
+      $on_guest_line "$line"
+    fi
+  done
+  exec {fd}<&-
   qemu_rc=0
   wait "$qemu_pid" || qemu_rc=$?
   qemu_pid=""
-}
-
-# qemu_run LOG CMD...: qemu_start and qemu_wait, with progress on stderr;
-# the time it took in $qemu_elapsed.
-qemu_run() {
-  local start
-  echo "booting the guest (timeout ${qemu_timeout} s)" >&2
-  start=$SECONDS
-  qemu_start "$@"
-  qemu_wait
   qemu_elapsed=$((SECONDS - start))
-  echo "QEMU exited with $qemu_rc after $qemu_elapsed s" >&2
+  e2e_log "QEMU exited with $qemu_rc after $qemu_elapsed s"
 }
 
-# guest_tap CONSOLE QEMU_LOG N [sync]: the guest's results, from its serial
-# console. Between the init's begin and end markers TAP results are
-# renumbered into ours, the plan is remembered and comments pass through
-# (with "sync", VDG-SYNC lines are dropped). Any other console line becomes
-# a comment: with `quiet` those are kernel errors and warnings (a failed
-# gpio-virtio probe shows up before the begin marker). Then the checks
-# "guest finished" (QEMU's rc in $qemu_rc), "guest reported all planned
-# results" and, if its script exited non-zero with every result ok, "guest
-# script exited 0". On failure, N > 0 adds the last N console lines.
+# guest_tap CONSOLE QEMU_LOG N: the guest's results, from its serial console.
+# Between the init's begin and end markers TAP results are renumbered into
+# ours ("guest: ..."), the plan is remembered and comments pass through;
+# sync points are dropped. Any other console line becomes a comment: with
+# `quiet` those are kernel errors and warnings (a failed gpio-virtio probe
+# shows up before the begin marker). Then the checks "guest finished"
+# (QEMU's rc in $qemu_rc), "guest reported all planned results" and, if its
+# script exited non-zero with every result ok, "guest script exited 0". On
+# failure, N > 0 adds the last N console lines.
 guest_tap() {
-  local console=$1 qemu_log=$2 lines=$3 sync=${4:-} line
-  local plan="" results=0 failures=0 end="" in_guest=0
+  local console=$1 qemu_log=$2 lines=$3 line end="" in_guest=0
   while IFS= read -r line || [[ -n $line ]]; do
     line=${line%$'\r'}
     if ((!in_guest)); then
@@ -328,27 +396,11 @@ guest_tap() {
       elif [[ -n $line ]]; then
         echo "# console: $line"
       fi
-      continue
-    fi
-    if [[ $line =~ ^VDG-E2E-END\ rc=([0-9]+) ]]; then
+    elif [[ $line =~ ^VDG-E2E-END\ rc=([0-9]+) ]]; then
       end=${BASH_REMATCH[1]}
       break
-    fi
-    if [[ $line =~ ^(not\ ok|ok)([[:space:]]+[0-9]+)?([[:space:]]+-)?[[:space:]]*(.*)$ ]]; then
-      results=$((results + 1))
-      if [[ ${BASH_REMATCH[1]} == ok ]]; then
-        tap_ok "guest: ${BASH_REMATCH[4]}"
-      else
-        tap_not_ok "guest: ${BASH_REMATCH[4]}"
-        failures=$((failures + 1))
-      fi
-    elif [[ $line =~ ^1\.\.([0-9]+) ]]; then
-      plan=${BASH_REMATCH[1]}
-    elif [[ -n $sync && $line == VDG-SYNC\ * ]]; then
-      :
-    elif [[ $line == \#* ]]; then
-      echo "$line"
-    elif [[ -n $line ]]; then
+    elif ! tap_relay_line "guest: " "$line" &&
+      [[ -n $line && $line != VDG-SYNC\ * ]]; then
       echo "# console: $line"
     fi
   done <"$console"
@@ -367,21 +419,17 @@ guest_tap() {
   fi
 
   # A guest that printed nothing must not pass quietly.
-  if ((results == 0)); then
-    tap_not_ok "guest reported test results"
+  tap_relay_done guest
+  if ((relay_results == 0)); then
     echo "# THE GUEST PRINTED NO TAP RESULTS: its script did not run or died"
     if [[ -n $end ]] && ((lines > 0)); then
       tap_diag_tail "$console" "$lines" "the console"
     fi
-  elif [[ $plan != "$results" ]]; then
-    tap_not_ok "guest reported all planned results (${results} of ${plan:-no plan})"
-  else
-    tap_ok "guest reported all planned results ($results)"
   fi
   # A script that exits non-zero with every result ok hides a failure somewhere.
   if [[ -n $end && $end != 0 ]]; then
     echo "# the guest script exited with status $end"
-    ((failures)) || tap_not_ok "guest script exited 0"
+    ((relay_failures)) || tap_not_ok "guest script exited 0"
   fi
   return 0
 }

@@ -87,11 +87,11 @@ else
   rc=0
   if [[ $mode == qemu72 ]]; then
     # This system's QEMU 7.2 (Debian 12), else a Debian 12 root's.
-    qemu_select 7
+    qemu_select 7 || bail_out "no QEMU 7.2 (see stderr)"
     if [[ -n $qemu_root ]]; then
       qemu_env=(VDG_QEMU_ROOT="$qemu_root")
     else
-      qemu_env=(VDG_QEMU=qemu-system-x86_64)
+      qemu_env=(VDG_QEMU="${qemu_cmd[0]}")
     fi
     env "${qemu_env[@]}" VDG_DEMO_TRACE="$tmp/demo.vcd" \
       VDG_BUILD_DIR="$build" timeout 600 \

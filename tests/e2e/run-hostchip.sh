@@ -77,24 +77,19 @@ daemon=$(abs_binary "${args[0]}")
 test_prog=$(abs_binary "${args[1]}")
 [[ -z $filter || $filter != *[[:space:]]* ]] || bail_out "--filter: no spaces"
 
-# --- temporary files and QEMU, always cleaned up ---
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vdg-hostchip.XXXXXX")
-e2e_traps "$tmp" "$keep"
-
-# --- guest kernel and initramfs ---
-guest_build
-[[ -f $kernel && -f $initrd ]] || bail_out "build-guest.sh gave no kernel/initrd"
+# --- temporary files and QEMU, always cleaned up; the guest's files ---
+qemu_rundir vdg-hostchip
+e2e_traps "$run" "$keep"
+guest_build || bail_out "no guest kernel and initramfs (see stderr)"
 grep -qx 'CONFIG_GPIO_SIM=y' "$(dirname "$kernel")/config" ||
   bail_out "the cached guest kernel has no CONFIG_GPIO_SIM"
 grep -qx 'CONFIG_9P_FS=y' "$(dirname "$kernel")/config" ||
   bail_out "the cached guest kernel has no CONFIG_9P_FS"
 
-# The scenario goes in as /test.sh (appended to the cached initramfs).
-guest_initrd "$tmp" "$guest_script" "$initrd"
+guest_files "$run" "$guest_script"
 
 # NAME=value words without a dot in NAME become the init's environment.
-append="console=ttyS0 quiet panic=-1 oops=panic"
-append+=" VDG_HC_DAEMON=$daemon VDG_HC_TEST=$test_prog"
+append="VDG_HC_DAEMON=$daemon VDG_HC_TEST=$test_prog"
 append+=" VDG_TIME_SCALE=${VDG_TIME_SCALE:-1}"
 [[ -z $filter ]] || append+=" VDG_HC_FILTER=$filter"
 [[ -z ${VDG_HC_TIMEOUT:-} ]] || append+=" VDG_HC_TIMEOUT=$VDG_HC_TIMEOUT"
@@ -106,23 +101,16 @@ if [[ -n ${VDG_DAEMON_WRAPPER:-} ]]; then
 fi
 
 # --- guest run ---
+qemu_args_guest "$run/bzImage" "$run/initrd.cpio" "$append"
 # shellcheck disable=SC2054 # the commas are inside QEMU option values
-qemu_args=(
-  -accel tcg
+qemu_args+=(
   -machine q35
   -smp 2
   -m 512M
-  -nodefaults -no-user-config -display none
-  -serial "file:$tmp/console.log"
-  -no-reboot
-  -kernel "$kernel"
-  -initrd "$tmp/initrd.cpio"
-  -append "$append"
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 )
-
-qemu_run "$tmp/qemu.log" "$qemu" "${qemu_args[@]}"
-guest_tap "$tmp/console.log" "$tmp/qemu.log" 30
+qemu_run "$run/console.log" "$run/qemu.log" "$qemu" "${qemu_args[@]}"
+guest_tap "$run/console.log" "$run/qemu.log" 30
 if ((qemu_elapsed > budget_s)); then
   echo "# the guest run took $qemu_elapsed s, over the ${budget_s} s budget"
 else

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # the host's part is called back by qemu_run
 # End-to-end test of guest interrupts: the daemon serves a simulated GPIO chip
 # to a Linux guest booted by QEMU 10 (Debian 13's, run from a cached trixie
 # root with chroot, TCG), which passes VIRTIO_GPIO_F_IRQ through. The host
@@ -21,18 +22,18 @@
 #                        plays the host's part itself; the host only follows
 #                        the sync points, which checks the guest, QEMU 10 and
 #                        this harness
-# Environment: VDG_QEMU_TIMEOUT (seconds, default 180), VDG_EDGE_GAP (seconds
-# between two host-made edges, default 0.5), VDG_CACHE_DIR (see
-# build-guest.sh), VDG_KERNEL and VDG_INITRD (debugging: use these files
-# instead of build-guest.sh's), VDG_DAEMON_WRAPPER (a command line the daemon
-# runs under, e.g. valgrind's).
+# Environment: QEMU (a QEMU binary instead of QEMU 10), VDG_QEMU_TIMEOUT
+# (seconds, default 180), VDG_EDGE_GAP (seconds between two host-made edges,
+# default 0.5), VDG_CACHE_DIR (see build-guest.sh), VDG_KERNEL and VDG_INITRD
+# (debugging: use these files instead of build-guest.sh's),
+# VDG_DAEMON_WRAPPER (a command line the daemon runs under, e.g. valgrind's).
 #
-# How host and guest meet: the guest prints "VDG-SYNC <name>" (brackets
-# included) on its serial console when it is ready for the host (e.g. gpiomon holds the interrupt);
-# QEMU writes the console to a file, which this script polls every 0.1 s
-# while QEMU runs, acting on each new sync point in turn (see
-# guest-gpio-irq.sh for the list). The guest bounds its own waits, so a
-# missing host action fails a check, never hangs; QEMU runs under timeout.
+# How host and guest meet: the guest prints "VDG-SYNC <name>" on its serial
+# console when it is ready for the host (e.g. gpiomon holds the interrupt)
+# and waits; lib.sh's qemu_run reads the console as it comes and this script
+# acts on each sync point there and then (see guest-gpio-irq.sh for the
+# list). The guest bounds its own waits, so a missing host action fails a
+# check, never hangs; QEMU runs under timeout.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -40,17 +41,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/e2e/lib.sh
 source "$here/lib.sh"
 guest_script=$here/guest-gpio-irq.sh
-extra_append=""
-keep=${VDG_E2E_KEEP:-0}
-no_device=0
 daemon=""
 sim_client=""
 qemu_timeout=${VDG_QEMU_TIMEOUT:-180}
 edge_gap=${VDG_EDGE_GAP:-0.5}
-# The sync points the default guest script must reach, in order; a script
-# given with --guest-script may use any of them or none.
-sync_points=(out3-held out3-released mon1-armed mon2-armed mon3-armed
-  mon4-armed)
 
 usage() {
   echo "usage: $0 [--guest-script FILE] [--append WORDS] [--keep]" \
@@ -58,71 +52,33 @@ usage() {
   exit 2
 }
 
-positional=()
-while (($#)); do
-  case $1 in
-  --guest-script)
-    (($# >= 2)) || usage
-    guest_script=$2
-    sync_points=()
-    shift 2
-    ;;
-  --append)
-    (($# >= 2)) || usage
-    extra_append=$2
-    shift 2
-    ;;
-  --keep)
-    keep=1
-    shift
-    ;;
-  --no-device)
-    no_device=1
-    shift
-    ;;
-  -*) usage ;;
-  *)
-    positional+=("$1")
-    shift
-    ;;
-  esac
-done
-if ((no_device)); then
-  ((${#positional[@]} == 0)) || usage
-  extra_append="VDG_SELFTEST=gpio-sim $extra_append"
-else
-  ((${#positional[@]} == 2)) || usage
-  daemon=$(realpath "${positional[0]}")
-  sim_client=$(realpath "${positional[1]}")
+e2e_options 2 "$@"
+# The sync points the default guest script must reach, in order; a script
+# given with --guest-script may use any of them or none.
+sync_points=(out3-held out3-released mon1-armed mon2-armed mon3-armed
+  mon4-armed)
+[[ $guest_script == "$here/guest-gpio-irq.sh" ]] || sync_points=()
+if ((!no_device)); then
+  daemon=$(realpath "${e2e_args[0]}")
+  sim_client=$(realpath "${e2e_args[1]}")
 fi
 
 # --- QEMU 10 (this system's on Debian 13, else the Debian 13 root's), the
-# guest kernel and initramfs ---
-qemu_select 10
-if [[ -n ${VDG_KERNEL:-} || -n ${VDG_INITRD:-} ]]; then
-  kernel=${VDG_KERNEL:-}
-  initrd=${VDG_INITRD:-}
-else
-  guest_build
-fi
-[[ -f $kernel && -f $initrd ]] || bail_out "no guest kernel/initrd"
-
-# --- the run directory, inside the root when QEMU runs there through chroot
-# --- $run is its path on the host, $grun the same directory as QEMU sees it.
+# run directory (inside that root when QEMU runs there: $run on the host,
+# $grun as QEMU sees it), the guest's files ---
+qemu_select 10 || bail_out "no QEMU 10 (see stderr)"
 qemu_rundir vdg
 console=$run/console.log
 host_log=$run/host.log
 e2e_traps "$run" "$keep"
+guest_build || bail_out "no guest kernel and initramfs (see stderr)"
+guest_files "$run" "$guest_script"
 
 start_time=$SECONDS
 # The host's timeline, shown when something fails.
 hlog() {
   printf '+%3d s  %s\n' "$((SECONDS - start_time))" "$*" >>"$host_log"
 }
-
-# The scenario goes in as /test.sh (appended to the cached initramfs).
-guest_initrd "$run" "$guest_script" "$initrd"
-cp "$kernel" "$run/bzImage"
 
 # --- daemon ---
 sock=$run/gpio.sock0
@@ -132,12 +88,8 @@ sim_sock=$sock.sim
   bail_out "socket path too long (${#sim_sock} > 107): $sim_sock; set VDG_CACHE_DIR to a shorter directory"
 if ((!no_device)); then
   daemon_start "$run" 40
-  # Made with the vhost-user socket; allow 2 s more. Without it the host
-  # cannot act; the guest still runs and shows what works.
-  for _ in $(seq 20); do
-    [[ -S $sim_sock ]] && break
-    sleep 0.1
-  done
+  # Without it the host cannot act; the guest still runs and shows what
+  # works.
   tap_check "daemon created the control socket gpio.sock0.sim" test -S "$sim_sock"
 fi
 
@@ -230,49 +182,28 @@ host_action() {
   esac
 }
 
-# follow_sync: until QEMU exits (bounded by its own timeout), pick up every
-# new "VDG-SYNC <NAME>" on the console, in order, report it and act on it.
-# grep -o finds a marker even if a kernel message shares its line; the
-# closing bracket is required because QEMU writes the console a byte at a
-# time, so the file can end in the middle of a name.
+# on_sync NAME: the guest reached sync point NAME (qemu_run calls it).
 synced=()
-follow_sync() {
-  local marks i name alive=1
-  while ((alive)); do
-    process_alive "$qemu_pid" || alive=0
-    mapfile -t marks < <(grep -ao 'VDG-SYNC <[A-Za-z0-9_-]*>' "$console" 2>/dev/null)
-    for ((i = ${#synced[@]}; i < ${#marks[@]}; i++)); do
-      name=${marks[i]#VDG-SYNC <}
-      name=${name%>}
-      synced+=("$name")
-      hlog "guest reached sync point $name"
-      tap_ok "guest reached sync point $name"
-      if ((!alive)); then
-        echo "# QEMU had exited: no host action for $name"
-      elif ((!no_device)); then
-        host_action "$name"
-      fi
-    done
-    ((alive)) && sleep 0.1
-  done
-  return 0
+on_sync() {
+  synced+=("$1")
+  hlog "guest reached sync point $1"
+  tap_ok "guest reached sync point $1"
+  if ! process_alive "$qemu_pid"; then
+    echo "# QEMU had exited: no host action for $1"
+  elif ((!no_device)); then
+    host_action "$1"
+  fi
 }
 
 # --- guest run ---
 vhost_sock=""
 ((no_device)) || vhost_sock=$grun/gpio.sock0
-qemu_args_vhost "$grun/console.log" "$grun/bzImage" "$grun/initrd.cpio" \
-  "$extra_append" "$vhost_sock"
-
-echo "booting the guest with $("${qemu_cmd[@]}" --version |
-  head -n 1) (${qemu_cmd[*]}, timeout ${qemu_timeout} s)" >&2
+qemu_args_guest "$grun/bzImage" "$grun/initrd.cpio" "$extra_append"
+qemu_args_vhost "$vhost_sock"
 hlog "starting QEMU"
-boot_start=$SECONDS
-# Never KVM: TCG only (KVM hangs on these machines). chroot execs QEMU, so
-# the TERM timeout(1) passes on reaches QEMU.
-qemu_start "$run/qemu.log" "${qemu_cmd[@]}" "${qemu_args[@]}"
-
-follow_sync
+on_guest_sync=on_sync
+qemu_run "$console" "$run/qemu.log" "${qemu_cmd[@]}" "${qemu_args[@]}"
+hlog "QEMU exited with $qemu_rc"
 # The default scenario must have gone through all its sync points in order.
 if ((${#sync_points[@]})); then
   if [[ ${synced[*]} == "${sync_points[*]}" ]]; then
@@ -283,10 +214,6 @@ if ((${#sync_points[@]})); then
   fi
 fi
 
-qemu_wait
-hlog "QEMU exited with $qemu_rc"
-echo "QEMU exited with $qemu_rc after $((SECONDS - boot_start)) s" >&2
-
 if ((!no_device)); then
   if ((${#sim_set_errors[@]} == 0)); then
     tap_ok "control client answered 'ok' to all $sim_sets set commands"
@@ -296,8 +223,8 @@ if ((!no_device)); then
   fi
 fi
 
-# --- the guest's results, from the serial console (sync points dropped) ---
-guest_tap <(cat "$console" 2>/dev/null) "$run/qemu.log" 0 sync
+# --- the guest's results, from the serial console ---
+guest_tap "$console" "$run/qemu.log" 0
 
 # --- daemon after the guest ---
 if ((!no_device)); then

@@ -44,7 +44,9 @@ d=vhost-device-gpio
 check "options starting --sock" \
 	"--socket-count --socket-group --socket-mode --socket-path " \
 	$d --sock
-check "options starting --p" "--print-capabilities " $d --p
+check "options starting --p" "--poll-us --print-capabilities " $d --p
+check "--poll-us offers microseconds" "0 " $d --poll-us = 0
+check "--poll-us values starting 5" "50 " $d --poll-us 5
 check "--socket-group completes groups" "$group " \
 	$d --socket-group "$group"
 check "--socket-group=GROUP too" "$group " \

@@ -15,28 +15,27 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include "fixture.h"
+#include "unit_helpers.h"
 
 void ctl_connect(struct fx *fx, struct ctl *c, const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int64_t deadline = now_ms() + 5000 * g_scale;
-	int fd;
+	int fd, ret;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		fail_msg("control socket path too long: %s", path);
-	strcpy(sa.sun_path, path);
 	for (;;) {
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		assert_true(fd >= 0);
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		ret = unit_connect(fd, path);
+		if (ret == 0)
 			break;
 		close(fd);
+		if (ret == -ENAMETOOLONG)
+			fail_msg("control socket path too long: %s", path);
 		if (now_ms() > deadline)
-			fail_msg("cannot connect to %s: %s", sa.sun_path,
-				 strerror(errno));
+			fail_msg("cannot connect to %s: %s", path,
+				 strerror(-ret));
 		sleep_ms(5);
 	}
 	c->fd = fx_keep_fd(fx, fd);

@@ -34,6 +34,9 @@ static char **g_argv;
 static char *g_wrapper_buf;
 static char *g_wrapper[MAX_ARGS];
 static unsigned int g_nwrapper;
+static char *g_extra_buf; /* VDG_DAEMON_ARGS */
+static char *g_extra[MAX_ARGS];
+static unsigned int g_nextra;
 
 /* ------------------------------------------------------------------ */
 /* Small utilities                                                      */
@@ -62,6 +65,17 @@ int quiet_ms(int ms)
 	return ms * g_scale;
 }
 
+bool daemon_polls(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < g_nextra; i++)
+		if (!strncmp(g_extra[i], "--poll-us=", 10) &&
+		    atoi(g_extra[i] + 10) > 0)
+			return true;
+	return false;
+}
+
 int env_int(const char *name, int def)
 {
 	const char *s = getenv(name);
@@ -69,24 +83,24 @@ int env_int(const char *name, int def)
 	return s && *s ? atoi(s) : def;
 }
 
+const char *name_in(const char *const *names, size_t count, unsigned int value,
+		    const char *unknown)
+{
+	return value < count && names[value] ? names[value] : unknown;
+}
+
 const char *type_name(uint16_t type)
 {
-	switch (type) {
-	case VIRTIO_GPIO_MSG_GET_NAMES:
-		return "GET_NAMES";
-	case VIRTIO_GPIO_MSG_GET_DIRECTION:
-		return "GET_DIRECTION";
-	case VIRTIO_GPIO_MSG_SET_DIRECTION:
-		return "SET_DIRECTION";
-	case VIRTIO_GPIO_MSG_GET_VALUE:
-		return "GET_VALUE";
-	case VIRTIO_GPIO_MSG_SET_VALUE:
-		return "SET_VALUE";
-	case VIRTIO_GPIO_MSG_IRQ_TYPE:
-		return "IRQ_TYPE";
-	default:
-		return "unknown type";
-	}
+	static const char *const names[] = {
+		[VIRTIO_GPIO_MSG_GET_NAMES] = "GET_NAMES",
+		[VIRTIO_GPIO_MSG_GET_DIRECTION] = "GET_DIRECTION",
+		[VIRTIO_GPIO_MSG_SET_DIRECTION] = "SET_DIRECTION",
+		[VIRTIO_GPIO_MSG_GET_VALUE] = "GET_VALUE",
+		[VIRTIO_GPIO_MSG_SET_VALUE] = "SET_VALUE",
+		[VIRTIO_GPIO_MSG_IRQ_TYPE] = "IRQ_TYPE",
+	};
+
+	return NAME_IN(names, type, "unknown type");
 }
 
 const char *status_text(int status, char *buf, size_t len)
@@ -102,19 +116,28 @@ const char *status_text(int status, char *buf, size_t len)
 /* main                                                                 */
 /* ------------------------------------------------------------------ */
 
-static void parse_wrapper(void)
+/* Splits $@name on blanks into @words (a copy in *@buf); returns the count. */
+static unsigned int split_env(const char *name, char **buf, char **words)
 {
-	const char *w = getenv("VDG_DAEMON_WRAPPER");
+	const char *w = getenv(name);
 	char *tok, *save = NULL;
+	unsigned int n = 0;
 
 	if (!w || !*w)
-		return;
-	g_wrapper_buf = strdup(w);
-	for (tok = strtok_r(g_wrapper_buf, " \t", &save);
-	     tok && g_nwrapper < MAX_ARGS - 8;
+		return 0;
+	*buf = strdup(w);
+	for (tok = strtok_r(*buf, " \t", &save); tok && n < MAX_ARGS / 4;
 	     tok = strtok_r(NULL, " \t", &save))
-		g_wrapper[g_nwrapper++] = tok;
-	g_scale = 10;
+		words[n++] = tok;
+	return n;
+}
+
+static void parse_wrapper(void)
+{
+	g_nwrapper = split_env("VDG_DAEMON_WRAPPER", &g_wrapper_buf, g_wrapper);
+	if (g_nwrapper)
+		g_scale = 10;
+	g_nextra = split_env("VDG_DAEMON_ARGS", &g_extra_buf, g_extra);
 }
 
 static int usage_words(const char *usage)
@@ -165,6 +188,9 @@ int fixture_main(int argc, char **argv, const char *usage, const char *name,
 	free(g_wrapper_buf);
 	g_wrapper_buf = NULL;
 	g_nwrapper = 0;
+	free(g_extra_buf);
+	g_extra_buf = NULL;
+	g_nextra = 0;
 	free(all);
 	return ret;
 }
@@ -223,6 +249,9 @@ pid_t daemon_spawn_with(struct daemon *d, const char *const *args,
 	for (i = 0; i < g_nwrapper; i++)
 		argv[n++] = g_wrapper[i];
 	argv[n++] = g_daemon;
+	/* First: a test's own last option may still want its value. */
+	for (i = 0; i < g_nextra; i++)
+		argv[n++] = g_extra[i];
 	for (i = 0; args[i] && n < MAX_ARGS; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
@@ -837,6 +866,18 @@ void fx_close_fd(struct fx *fx, int fd)
 	close(fd);
 }
 
+void fx_start_daemon(struct fx *fx, unsigned int count, const char *const *tmpl)
+{
+	char bufs[MAX_ARGS][256];
+	const char *argv[MAX_ARGS + 1];
+
+	daemon_prepare(&fx->d);
+	fx->d.count = count;
+	args_expand(tmpl, fx->d.base, bufs, argv, MAX_ARGS);
+	daemon_spawn_wait(&fx->d, argv);
+	fx->have_daemon = true;
+}
+
 void fx_stop_daemon(struct fx *fx)
 {
 	char why[256];
@@ -887,5 +928,17 @@ struct vmm *fx_default_session(struct fx *fx, unsigned int slot,
 	struct vmm *v = fx_vmm(fx, slot, NULL);
 
 	fx_session(fx, v, sock, NULL);
+	return v;
+}
+
+struct vmm *fx_regions_session(struct fx *fx, unsigned int nregions)
+{
+	struct vmm_options o;
+	struct vmm *v;
+
+	vmm_options_init(&o);
+	o.nregions = nregions;
+	v = fx_vmm(fx, 0, &o);
+	fx_session(fx, v, 0, NULL);
 	return v;
 }

@@ -14,6 +14,9 @@
  * Environment (read before the tests run):
  *   VDG_DAEMON_WRAPPER   command prefixed to the daemon, split on spaces,
  *                        e.g. "valgrind --error-exitcode=99 --leak-check=full"
+ *   VDG_DAEMON_ARGS      options put before each test's own daemon
+ *                        arguments, split on spaces: the suites run once
+ *                        more with "--poll-us=..." (meson.build)
  *   VDG_TIME_SCALE       multiplier for the "nothing happens within" waits
  *                        and start-up/exit timeouts (default 1, 10 with a
  *                        wrapper)
@@ -31,6 +34,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "gpio_names.h"
 #include "vmm.h"
 
 #define MAX_SOCKETS 4
@@ -89,6 +93,16 @@ void sleep_ms(int ms);
 int quiet_ms(int ms);
 /* An integer from the environment, @def when unset or empty. */
 int env_int(const char *name, int def);
+/*
+ * @names[@value] (a table of @count names, NULL where none), or @unknown
+ * when it has none.
+ */
+const char *name_in(const char *const *names, size_t count, unsigned int value,
+		    const char *unknown);
+
+#define NAME_IN(names, value, unknown) \
+	name_in(names, sizeof(names) / sizeof((names)[0]), value, unknown)
+
 /* "GET_VALUE", ... for a request type. */
 const char *type_name(uint16_t type);
 /* "exit status N" or "signal N" for a wait() status, in @buf. */
@@ -110,6 +124,23 @@ const char *status_text(int status, char *buf, size_t len);
 				 #expr, _r, strerror(_r < 0 ? -_r : _r), _w, \
 				 strerror(_w < 0 ? -_w : _w));               \
 	} while (0)
+
+/*
+ * A kick of queue @q after adding a chain to an idle queue: the daemon
+ * asks for it, unless it polls (VDG_DAEMON_ARGS with --poll-us), when it
+ * may still be looking at the ring with kicks off.
+ */
+#define EXPECT_KICK(v, q)                                               \
+	do {                                                            \
+		int _k = vmm_queue_kick((v), (q));                      \
+		if (_k < 0 || (_k == 0 && !daemon_polls()))             \
+			fail_msg("vmm_queue_kick(%s, %s) returned %d, " \
+				 "expected a kick",                     \
+				 #v, #q, _k);                           \
+	} while (0)
+
+/* Whether the tests run with a polling daemon (VDG_DAEMON_ARGS). */
+bool daemon_polls(void);
 
 /* ---- the daemon process ---- */
 
@@ -312,6 +343,14 @@ int fx_socket(struct fx *fx, int type);
 /* Closes @fd, kept or not. */
 void fx_close_fd(struct fx *fx, int fd);
 
+/*
+ * Starts the fixture's daemon with the NULL-terminated @tmpl ("%s" in a
+ * word is replaced by the socket base path, as args_expand() does),
+ * serving @count sockets, and waits for them; have_daemon from then on.
+ */
+void fx_start_daemon(struct fx *fx, unsigned int count,
+		     const char *const *tmpl);
+
 /* daemon_stop() now, failing the test on a problem; have_daemon is over. */
 void fx_stop_daemon(struct fx *fx);
 
@@ -327,6 +366,9 @@ void fx_session(struct fx *fx, struct vmm *v, unsigned int sock,
 /* A fresh vmm in slot @slot, connected and negotiated with defaults. */
 struct vmm *fx_default_session(struct fx *fx, unsigned int slot,
 			       unsigned int sock);
+/* fx_default_session() in slot 0, socket 0, of a guest whose memory is
+ * @nregions regions (vmm_options.nregions). */
+struct vmm *fx_regions_session(struct fx *fx, unsigned int nregions);
 
 /*
  * The fixture's daemon has exactly @want fds again within @timeout_ms,
@@ -349,6 +391,13 @@ void req_expect(struct vmm *v, uint16_t type, uint16_t gpio, uint32_t value,
 #define REQ_ERR(v, type, gpio, value) \
 	req_expect(v, type, gpio, value, VIRTIO_GPIO_STATUS_ERR, 0, __LINE__)
 
+/* Line @gpio made an output, no value given with it: it drives @level. */
+#define EXPECT_OUTPUT_AT(v, gpio, level)              \
+	do {                                          \
+		REQ_OK(v, SET_DIR, gpio, DIR_OUT, 0); \
+		REQ_OK(v, GET_VAL, gpio, 0, level);   \
+	} while (0)
+
 /* Line @gpio made an output driven high: it reads 1. */
 #define EXPECT_DRIVES_HIGH(v, gpio)                   \
 	do {                                          \
@@ -356,14 +405,6 @@ void req_expect(struct vmm *v, uint16_t type, uint16_t gpio, uint32_t value,
 		REQ_OK(v, SET_VAL, gpio, 1, 0);       \
 		REQ_OK(v, GET_VAL, gpio, 0, 1);       \
 	} while (0)
-
-#define GET_DIR	 VIRTIO_GPIO_MSG_GET_DIRECTION
-#define SET_DIR	 VIRTIO_GPIO_MSG_SET_DIRECTION
-#define GET_VAL	 VIRTIO_GPIO_MSG_GET_VALUE
-#define SET_VAL	 VIRTIO_GPIO_MSG_SET_VALUE
-#define DIR_NONE VIRTIO_GPIO_DIRECTION_NONE
-#define DIR_OUT	 VIRTIO_GPIO_DIRECTION_OUT
-#define DIR_IN	 VIRTIO_GPIO_DIRECTION_IN
 
 /*
  * Queues one GET_VALUE of @gpio on the requestq and kicks (by the device's
@@ -382,16 +423,7 @@ void reconnect_cycle(struct fx *fx, struct vmm *v, unsigned int sock, int i,
 
 /* ---- interrupts (guest.c) ---- */
 
-#define IRQ_TYPE VIRTIO_GPIO_MSG_IRQ_TYPE
-#define T_NONE	 VIRTIO_GPIO_IRQ_TYPE_NONE
-#define T_RISE	 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING
-#define T_FALL	 VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING
-#define T_BOTH	 VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH
-#define T_HIGH	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH
-#define T_LOW	 VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW
-#define VALID	 VIRTIO_GPIO_IRQ_STATUS_VALID
-#define INVALID	 VIRTIO_GPIO_IRQ_STATUS_INVALID
-#define EVQ	 VMM_GPIO_EVENTQ
+#define EVQ VMM_GPIO_EVENTQ
 
 /* Negotiation defaults with both queues (requestq and eventq). */
 void irq_options_init(struct vmm_negotiate_options *no);
@@ -502,7 +534,7 @@ const char *vcd_values(const struct signal_trace *st, char *buf);
 /* The whole file (freed by the caller); fails the test if unreadable. */
 char *read_whole_file(const char *path);
 /* CLOCK_MONOTONIC in microseconds. */
-int64_t now_us(void);
+int64_t clock_us(void);
 
 /* Starts @argv with stdout and stderr into a pipe, whose end is *@out. */
 pid_t tool_spawn(const char *const *argv, int *out);

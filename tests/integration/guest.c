@@ -142,16 +142,13 @@ uint16_t unmask_at(struct vmm *v, uint16_t gpio, int line)
 
 const char *irq_status_name(uint8_t status)
 {
-	switch (status) {
-	case VALID:
-		return "VALID";
-	case INVALID:
-		return "INVALID";
-	case VMM_GPIO_IRQ_UNWRITTEN:
-		return "unwritten";
-	default:
-		return "bad status";
-	}
+	static const char *const names[] = {
+		[VALID] = "VALID",
+		[INVALID] = "INVALID",
+		[VMM_GPIO_IRQ_UNWRITTEN] = "unwritten",
+	};
+
+	return NAME_IN(names, status, "bad status");
 }
 
 void expect_irq_at(struct vmm *v, uint16_t gpio, int head, uint8_t status,

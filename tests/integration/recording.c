@@ -137,7 +137,7 @@ char *read_whole_file(const char *path)
 
 /* ---- running the client and the tools ---- */
 
-int64_t now_us(void)
+int64_t clock_us(void)
 {
 	struct timespec ts;
 

@@ -23,11 +23,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fixture.h"
+#include "unit_helpers.h"
 
 #define MAX_GIVEN 8
 /* Where systemd puts the first socket it passes. */
@@ -127,16 +127,13 @@ static int conv_setup(void **state)
 /* A listening socket at d.dir/@name, as a VMM or systemd makes one. */
 static int given_socket(struct conv *c, const char *name)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd = fx_socket(&c->fx, SOCK_STREAM);
 
 	assert_true(c->ngiven < MAX_GIVEN);
 	snprintf(c->given[c->ngiven], sizeof(c->given[0]), "%s/%s", c->fx.d.dir,
 		 name);
-	strcpy(addr.sun_path, c->given[c->ngiven]);
+	assert_int_equal(unit_bind(fd, c->given[c->ngiven], 4), 0);
 	c->ngiven++;
-	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	assert_int_equal(listen(fd, 4), 0);
 	return fd;
 }
 
@@ -152,42 +149,31 @@ static bool file_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-/* A listening socket bound to an abstract name; returns its fd. */
-static int abstract_socket(struct conv *c, const char *name,
-			   struct sockaddr_un *addr, socklen_t *len)
+/*
+ * A listening socket bound to an abstract name, "@NAME" in @path (as
+ * unit_bind() takes it); returns its fd.
+ */
+static int abstract_socket(struct conv *c, const char *name, char *path,
+			   size_t size)
 {
 	int fd = fx_socket(&c->fx, SOCK_STREAM);
 
-	memset(addr, 0, sizeof(*addr));
-	addr->sun_family = AF_UNIX;
-	snprintf(addr->sun_path + 1, sizeof(addr->sun_path) - 1,
-		 "vdg-test-%d-%s", (int)getpid(), name);
-	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			   strlen(addr->sun_path + 1));
-	assert_int_equal(bind(fd, (struct sockaddr *)addr, *len), 0);
-	assert_int_equal(listen(fd, 4), 0);
+	snprintf(path, size, "@vdg-test-%d-%s", (int)getpid(), name);
+	assert_int_equal(unit_bind(fd, path, 4), 0);
 	return fd;
 }
 
 /* systemd's notification socket: a path, or an abstract name. */
 static void notify_socket(struct conv *c, bool abstract)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	socklen_t len = sizeof(addr);
-
 	c->notify_fd = fx_socket(&c->fx, SOCK_DGRAM);
-	if (abstract) {
+	if (abstract)
 		snprintf(c->notify, sizeof(c->notify), "@%s/notify",
 			 c->fx.d.dir + 1);
-		memcpy(addr.sun_path + 1, c->notify + 1, strlen(c->notify) - 1);
-		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-				  strlen(c->notify));
-	} else {
+	else
 		snprintf(c->notify, sizeof(c->notify), "%s/notify",
 			 c->fx.d.dir);
-		strcpy(addr.sun_path, c->notify);
-	}
-	assert_int_equal(bind(c->notify_fd, (struct sockaddr *)&addr, len), 0);
+	assert_int_equal(unit_bind(c->notify_fd, c->notify, -1), 0);
 }
 
 /*
@@ -441,10 +427,9 @@ static void test_fd_sim_in_the_way(void **state)
 static void test_fd_abstract(void **state)
 {
 	struct conv *c = *state;
-	struct sockaddr_un addr;
-	socklen_t len;
+	char path[64];
 
-	spawn_fd(c, abstract_socket(c, "fd", &addr, &len), "s4", false);
+	spawn_fd(c, abstract_socket(c, "fd", path, sizeof(path)), "s4", false);
 	expect_log(&c->fx.d, "has no PATH.sim");
 	stop(c, true);
 }
@@ -501,20 +486,19 @@ static void test_activation_abstract_named(void **state)
 {
 	struct conv *c = *state;
 	const char *args[] = {"--device-list=s4", NULL};
-	struct sockaddr_un addr;
 	struct child_env env;
-	socklen_t len;
+	char path[64];
 	int client;
 
 	env_init(&env);
-	env.act_fds[0] = abstract_socket(c, "named", &addr, &len);
+	env.act_fds[0] = abstract_socket(c, "named", path, sizeof(path));
 	env.n_act = 1;
 	env.fdnames = "vm-abstract";
 	spawn_ready(c, args, &env, false, 1);
 	expect_log(&c->fx.d, "warning: vm-abstract: an unnamed socket has no "
 			  "PATH.sim");
 	client = fx_socket(&c->fx, SOCK_STREAM);
-	assert_int_equal(connect(client, (struct sockaddr *)&addr, len), 0);
+	assert_int_equal(unit_connect(client, path), 0);
 	expect_notify(c, "STATUS=serving 1 device, 1 connected");
 	expect_log(&c->fx.d, "info: vm-abstract: front-end connected");
 	stop(c, true);

@@ -15,8 +15,6 @@
 
 #include "test_daemon.h"
 
-const bool param_yes = true, param_no = false;
-
 int setup_s8(void **state)
 {
 	return setup_with(state, 1, "s8");
@@ -32,16 +30,12 @@ int setup_s8_session(void **state)
 
 int setup_multi(void **state)
 {
+	static const char *const args[] = {"--socket-path=%s", "-c", "3", "-l",
+					   "s4:s8:s16",	       NULL};
 	struct fx *fx = fx_new();
-	char a_path[192];
-	const char *args[] = {a_path, "-c", "3", "-l", "s4:s8:s16", NULL};
 
 	*state = fx;
-	daemon_prepare(&fx->d);
-	fx->d.count = 3;
-	snprintf(a_path, sizeof(a_path), "--socket-path=%s", fx->d.base);
-	daemon_spawn_wait(&fx->d, args);
-	fx->have_daemon = true;
+	fx_start_daemon(fx, 3, args);
 	return 0;
 }
 
@@ -134,6 +128,7 @@ int main(int argc, char **argv)
 		daemon_negotiation_tests,
 		daemon_requests_tests,
 		daemon_rings_tests,
+		daemon_polling_tests,
 		daemon_hostile_messages_tests,
 		daemon_hostile_descriptors_tests,
 		daemon_sessions_tests,

@@ -9,6 +9,8 @@
  *                                      buffers, many regions
  *   test_daemon_rings.c                queue sizes, index wrap, EVENT_IDX,
  *                                      indirect; ring stop/start, reset
+ *   test_daemon_polling.c              --poll-us: kicks off while polling,
+ *                                      on again before sleeping
  *   test_daemon_hostile_messages.c     malformed and hostile vhost-user
  *                                      messages
  *   test_daemon_hostile_descriptors.c  malformed and hostile descriptor
@@ -44,11 +46,8 @@ int setup_multi(void **state);
 #define TS(f) cmocka_unit_test_setup_teardown(f, setup_s8_session, teardown)
 #define TM(f) cmocka_unit_test_setup_teardown(f, setup_multi, teardown)
 #define TN(f) cmocka_unit_test_setup_teardown(f, setup_none, teardown)
-/* A test named @name: @f run after setup_s8 with @param as fx->param. */
-#define TP(name, f, param) {name, f, setup_s8, teardown, (void *)(param)}
-
-/* Parameters of the TP tests that only need a yes or a no. */
-extern const bool param_yes, param_no;
+/* The test named test_@param: @f run after setup_s8, &@param as fx->param. */
+#define TP(f, param) {"test_" #param, f, setup_s8, teardown, (void *)&(param)}
 
 /* The direction a line reports before anyone touched it (NONE or IN). */
 uint8_t get_direction(struct vmm *v, uint16_t gpio);
@@ -81,6 +80,7 @@ void desc_set(struct vring_desc *d, uint64_t addr, uint32_t len,
 extern const struct fx_tests daemon_negotiation_tests;
 extern const struct fx_tests daemon_requests_tests;
 extern const struct fx_tests daemon_rings_tests;
+extern const struct fx_tests daemon_polling_tests;
 extern const struct fx_tests daemon_hostile_messages_tests;
 extern const struct fx_tests daemon_hostile_descriptors_tests;
 extern const struct fx_tests daemon_sessions_tests;

@@ -13,72 +13,208 @@
 
 #include "test_daemon.h"
 
-enum hd_case {
-	HD_HEAD_OOR,
-	HD_HEAD_FFFF,
-	HD_NEXT_LOOP,
-	HD_SELF_LOOP,
-	HD_ZERO_LEN_LOOP,
-	HD_NEXT_OOR,
-	HD_ADDR_BEYOND,
-	HD_ADDR_ZERO,
-	HD_ADDR_WRAP,
-	HD_ADDR_STRADDLE_END,
-	HD_RESP_OUTSIDE,
-	HD_RESP_STRADDLE_START,
-	HD_HUGE_LEN,
-	HD_WRITE_BEFORE_READ,
-	HD_IND_LEN0,
-	HD_IND_LEN15,
-	HD_IND_LEN_HUGE,
-	HD_IND_OUTSIDE,
-	HD_IND_NESTED,
-	HD_IND_NEXT_OOR,
-	HD_IND_LOOP,
-	HD_IND_WRITE_BEFORE_READ,
-	HD_AVAIL_JUMP,
-	HD_TOO_MANY_SEGS,
-	HD_LONG_CHAIN_NUM,
-	/* Short buffers: returned with used len 0, queue keeps working. */
-	HD_RESP_1BYTE,
-	HD_REQ_4BYTES,
-	HD_NO_RESP,
-	HD_NO_REQ,
-	HD_ZERO_LEN_RESP,
+/* Descriptor flags, short. */
+#define R 0
+#define W VRING_DESC_F_WRITE
+#define N VRING_DESC_F_NEXT
+#define I VRING_DESC_F_INDIRECT
+
+/* What a descriptor's address is relative to. */
+enum hd_base {
+	AT_REQ,	  /* the request buffer */
+	AT_RESP,  /* the response buffer */
+	AT_TABLE, /* the indirect table */
+	AT_START, /* the start of guest memory */
+	AT_END,	  /* the end of guest memory */
+	AT_ZERO,  /* address 0 */
 };
 
-static const char *const hd_names[] = {
-	"head >= num",
-	"head 0xffff",
-	"next loop 0->1->0",
-	"self loop",
-	"loop of zero-length descriptors",
-	"next >= num",
-	"address beyond memory",
-	"address 0",
-	"address wraps 2^64",
-	"request straddles the end of memory",
-	"response outside memory",
-	"response straddles the start of memory",
-	"length 0xffffffff",
-	"writable before readable",
-	"indirect table of length 0",
-	"indirect table of length 15",
-	"indirect table of length 0xfffffff0",
-	"indirect table outside memory",
-	"nested indirect",
-	"indirect next >= table size",
-	"indirect loop",
-	"indirect writable before readable",
-	"avail idx jumps by num + 1",
-	"chain of 40 segments",
-	"chain longer than the ring",
-	"1-byte response",
-	"4-byte request",
-	"no response buffer",
-	"no request buffer",
-	"zero-length response",
+/* A next that is the ring size. */
+#define NEXT_NUM -1
+
+/* Descriptor @i of the ring or of the indirect table. */
+struct hd_desc {
+	bool table;
+	uint8_t i;
+	enum hd_base base;
+	uint64_t off; /* added to the base, wrapping */
+	uint32_t len;
+	uint16_t flags;
+	int next;
 };
+
+#define RING(i, base, off, len, flags, next) \
+	{false, i, base, off, len, flags, next}
+#define TABLE(i, base, off, len, flags, next) \
+	{true, i, base, off, len, flags, next}
+/* The request (8 bytes, readable, next: 1), the response (2, writable). */
+#define REQ_OF(ring_or_table, i)  ring_or_table(i, AT_REQ, 0, 8, R | N, 1)
+#define RESP_OF(ring_or_table, i) ring_or_table(i, AT_RESP, 0, 2, W, 0)
+
+/*
+ * A hostile chain: descriptors laid out in the ring and the indirect
+ * table, then @head made available (HD_CHAIN); or the avail index jumping,
+ * too many segments, a chain longer than the ring; or a short buffer the
+ * VMM queues itself (@out_len and @in_len bytes, -1: none).
+ */
+struct hd_case {
+	const char *what;
+	enum {
+		HD_CHAIN,
+		HD_AVAIL_JUMP,
+		HD_TOO_MANY_SEGS,
+		HD_LONG_CHAIN,
+		HD_SHORT
+	} kind;
+	int head; /* HD_CHAIN: NEXT_NUM for the ring size */
+	unsigned int ndesc;
+	struct hd_desc desc[4];
+	int out_len, in_len; /* HD_SHORT */
+};
+
+static const struct hd_case desc_HEAD_OOR = {"head >= num", HD_CHAIN, NEXT_NUM};
+static const struct hd_case desc_HEAD_FFFF = {"head 0xffff", HD_CHAIN, 0xffff};
+static const struct hd_case desc_NEXT_LOOP = {
+	"next loop 0->1->0",
+	HD_CHAIN,
+	0,
+	2,
+	{REQ_OF(RING, 0), RING(1, AT_REQ, 0, 8, R | N, 0)}};
+static const struct hd_case desc_SELF_LOOP = {
+	"self loop", HD_CHAIN, 0, 1, {RING(0, AT_REQ, 0, 8, R | N, 0)}};
+static const struct hd_case desc_ZERO_LEN_LOOP = {
+	"loop of zero-length descriptors",
+	HD_CHAIN,
+	0,
+	2,
+	{RING(0, AT_REQ, 0, 0, R | N, 1), RING(1, AT_REQ, 0, 0, R | N, 0)}};
+static const struct hd_case desc_NEXT_OOR = {
+	"next >= num",
+	HD_CHAIN,
+	0,
+	1,
+	{RING(0, AT_REQ, 0, 8, R | N, NEXT_NUM)}};
+static const struct hd_case desc_ADDR_BEYOND = {
+	"address beyond memory",
+	HD_CHAIN,
+	0,
+	2,
+	{RING(0, AT_END, 0x1000, 8, R | N, 1), RESP_OF(RING, 1)}};
+static const struct hd_case desc_ADDR_ZERO = {
+	"address 0",
+	HD_CHAIN,
+	0,
+	2,
+	{RING(0, AT_ZERO, 0, 8, R | N, 1), RESP_OF(RING, 1)}};
+static const struct hd_case desc_ADDR_WRAP = {
+	"address wraps 2^64",
+	HD_CHAIN,
+	0,
+	2,
+	{RING(0, AT_ZERO, ~0ull - 3, 8, R | N, 1), RESP_OF(RING, 1)}};
+static const struct hd_case desc_ADDR_STRADDLE_END = {
+	"request straddles the end of memory",
+	HD_CHAIN,
+	0,
+	2,
+	{RING(0, AT_END, -4ull, 8, R | N, 1), RESP_OF(RING, 1)}};
+static const struct hd_case desc_RESP_OUTSIDE = {
+	"response outside memory",
+	HD_CHAIN,
+	0,
+	2,
+	{REQ_OF(RING, 0), RING(1, AT_END, 0x100000, 2, W, 0)}};
+static const struct hd_case desc_RESP_STRADDLE_START = {
+	"response straddles the start of memory",
+	HD_CHAIN,
+	0,
+	2,
+	{REQ_OF(RING, 0), RING(1, AT_START, -1ull, 2, W, 0)}};
+static const struct hd_case desc_HUGE_LEN = {
+	"length 0xffffffff",
+	HD_CHAIN,
+	0,
+	2,
+	{RING(0, AT_REQ, 0, 0xffffffffu, R | N, 1), RESP_OF(RING, 1)}};
+static const struct hd_case desc_WRITE_BEFORE_READ = {
+	"writable before readable",
+	HD_CHAIN,
+	0,
+	2,
+	{RING(0, AT_RESP, 0, 2, W | N, 1), RING(1, AT_REQ, 0, 8, R, 0)}};
+static const struct hd_case desc_IND_LEN0 = {"indirect table of length 0",
+					     HD_CHAIN,
+					     0,
+					     1,
+					     {RING(0, AT_TABLE, 0, 0, I, 0)}};
+static const struct hd_case desc_IND_LEN15 = {
+	"indirect table of length 15",
+	HD_CHAIN,
+	0,
+	3,
+	{REQ_OF(TABLE, 0), RESP_OF(TABLE, 1), RING(0, AT_TABLE, 0, 15, I, 0)}};
+static const struct hd_case desc_IND_LEN_HUGE = {
+	"indirect table of length 0xfffffff0",
+	HD_CHAIN,
+	0,
+	3,
+	{REQ_OF(TABLE, 0), RESP_OF(TABLE, 1),
+	 RING(0, AT_TABLE, 0, 0xfffffff0u, I, 0)}};
+static const struct hd_case desc_IND_OUTSIDE = {
+	"indirect table outside memory",
+	HD_CHAIN,
+	0,
+	1,
+	{RING(0, AT_END, 0x1000, 32, I, 0)}};
+static const struct hd_case desc_IND_NESTED = {
+	"nested indirect",
+	HD_CHAIN,
+	0,
+	4,
+	{TABLE(0, AT_TABLE, 64, 32, I, 0), REQ_OF(TABLE, 4), RESP_OF(TABLE, 5),
+	 RING(0, AT_TABLE, 0, 16, I, 0)}};
+static const struct hd_case desc_IND_NEXT_OOR = {
+	"indirect next >= table size",
+	HD_CHAIN,
+	0,
+	3,
+	{TABLE(0, AT_REQ, 0, 8, R | N, 5), RESP_OF(TABLE, 1),
+	 RING(0, AT_TABLE, 0, 32, I, 0)}};
+static const struct hd_case desc_IND_LOOP = {"indirect loop",
+					     HD_CHAIN,
+					     0,
+					     3,
+					     {REQ_OF(TABLE, 0),
+					      TABLE(1, AT_REQ, 0, 8, R | N, 0),
+					      RING(0, AT_TABLE, 0, 32, I, 0)}};
+static const struct hd_case desc_IND_WRITE_BEFORE_READ = {
+	"indirect writable before readable",
+	HD_CHAIN,
+	0,
+	3,
+	{TABLE(0, AT_RESP, 0, 2, W | N, 1), TABLE(1, AT_REQ, 0, 8, R, 0),
+	 RING(0, AT_TABLE, 0, 32, I, 0)}};
+static const struct hd_case desc_AVAIL_JUMP = {
+	"avail idx jumps by num + 1",
+	HD_AVAIL_JUMP,
+	0,
+	2,
+	{REQ_OF(RING, 0), RESP_OF(RING, 1)}};
+static const struct hd_case desc_TOO_MANY_SEGS = {"chain of 40 segments",
+						  HD_TOO_MANY_SEGS};
+static const struct hd_case desc_LONG_CHAIN_NUM = {"chain longer than the ring",
+						   HD_LONG_CHAIN};
+/* Short buffers: returned with used len 0, queue keeps working. */
+static const struct hd_case desc_RESP_1BYTE = {"1-byte response", HD_SHORT,
+					       .out_len = 8, .in_len = 1};
+static const struct hd_case desc_REQ_4BYTES = {"4-byte request", HD_SHORT,
+					       .out_len = 4, .in_len = 2};
+static const struct hd_case desc_NO_RESP = {"no response buffer", HD_SHORT,
+					    .out_len = 8, .in_len = -1};
+static const struct hd_case desc_NO_REQ = {"no request buffer", HD_SHORT,
+					   .out_len = -1, .in_len = 2};
+static const struct hd_case desc_ZERO_LEN_RESP = {
+	"zero-length response", HD_SHORT, .out_len = 8, .in_len = 0};
 
 struct hd_ctx {
 	struct vmm *v;
@@ -91,111 +227,42 @@ struct hd_ctx {
 	uint8_t *mem, *snap;
 };
 
+/* The address @base stands for. */
+static uint64_t hd_base_gpa(const struct hd_ctx *x, enum hd_base base)
+{
+	const uint64_t gpa[] = {
+		[AT_REQ] = x->req_gpa,	 [AT_RESP] = x->resp_gpa,
+		[AT_TABLE] = x->tbl_gpa, [AT_START] = x->reg.gpa,
+		[AT_END] = x->mem_end,	 [AT_ZERO] = 0,
+	};
+
+	return gpa[base];
+}
+
 /*
- * Writes the hostile chain for @c.  Returns true when it is a "short
+ * Writes the hostile chain of @c.  Returns true when it is a "short
  * buffer" case that the library queued itself (normal bookkeeping).
  */
-static bool hd_build(struct hd_ctx *x, enum hd_case c)
+static bool hd_build(struct hd_ctx *x, const struct hd_case *c)
 {
 	struct vring_desc *d = x->rv.desc;
-	const uint16_t R = 0, W = VRING_DESC_F_WRITE, N = VRING_DESC_F_NEXT,
-		       I = VRING_DESC_F_INDIRECT;
 	unsigned int num = x->rv.num, i;
-	uint16_t head = 0;
 
-	switch (c) {
-	case HD_HEAD_OOR:
-		head = (uint16_t)num;
-		break;
-	case HD_HEAD_FFFF:
-		head = 0xffff;
-		break;
-	case HD_NEXT_LOOP:
-		desc_set(&d[0], x->req_gpa, 8, R | N, 1);
-		desc_set(&d[1], x->req_gpa, 8, R | N, 0);
-		break;
-	case HD_SELF_LOOP:
-		desc_set(&d[0], x->req_gpa, 8, R | N, 0);
-		break;
-	case HD_ZERO_LEN_LOOP:
-		desc_set(&d[0], x->req_gpa, 0, R | N, 1);
-		desc_set(&d[1], x->req_gpa, 0, R | N, 0);
-		break;
-	case HD_NEXT_OOR:
-		desc_set(&d[0], x->req_gpa, 8, R | N, (uint16_t)num);
-		break;
-	case HD_ADDR_BEYOND:
-		desc_set(&d[0], x->mem_end + 0x1000, 8, R | N, 1);
-		desc_set(&d[1], x->resp_gpa, 2, W, 0);
-		break;
-	case HD_ADDR_ZERO:
-		desc_set(&d[0], 0, 8, R | N, 1);
-		desc_set(&d[1], x->resp_gpa, 2, W, 0);
-		break;
-	case HD_ADDR_WRAP:
-		desc_set(&d[0], ~0ull - 3, 8, R | N, 1);
-		desc_set(&d[1], x->resp_gpa, 2, W, 0);
-		break;
-	case HD_ADDR_STRADDLE_END:
-		desc_set(&d[0], x->mem_end - 4, 8, R | N, 1);
-		desc_set(&d[1], x->resp_gpa, 2, W, 0);
-		break;
-	case HD_RESP_OUTSIDE:
-		desc_set(&d[0], x->req_gpa, 8, R | N, 1);
-		desc_set(&d[1], x->mem_end + 0x100000, 2, W, 0);
-		break;
-	case HD_RESP_STRADDLE_START:
-		desc_set(&d[0], x->req_gpa, 8, R | N, 1);
-		desc_set(&d[1], x->reg.gpa - 1, 2, W, 0);
-		break;
-	case HD_HUGE_LEN:
-		desc_set(&d[0], x->req_gpa, 0xffffffffu, R | N, 1);
-		desc_set(&d[1], x->resp_gpa, 2, W, 0);
-		break;
-	case HD_WRITE_BEFORE_READ:
-		desc_set(&d[0], x->resp_gpa, 2, W | N, 1);
-		desc_set(&d[1], x->req_gpa, 8, R, 0);
-		break;
-	case HD_IND_LEN0:
-		desc_set(&d[0], x->tbl_gpa, 0, I, 0);
-		break;
-	case HD_IND_LEN15:
-		desc_set(&x->tbl[0], x->req_gpa, 8, R | N, 1);
-		desc_set(&x->tbl[1], x->resp_gpa, 2, W, 0);
-		desc_set(&d[0], x->tbl_gpa, 15, I, 0);
-		break;
-	case HD_IND_LEN_HUGE:
-		desc_set(&x->tbl[0], x->req_gpa, 8, R | N, 1);
-		desc_set(&x->tbl[1], x->resp_gpa, 2, W, 0);
-		desc_set(&d[0], x->tbl_gpa, 0xfffffff0u, I, 0);
-		break;
-	case HD_IND_OUTSIDE:
-		desc_set(&d[0], x->mem_end + 0x1000, 32, I, 0);
-		break;
-	case HD_IND_NESTED:
-		desc_set(&x->tbl[0], x->tbl_gpa + 64, 32, I, 0);
-		desc_set(&x->tbl[4], x->req_gpa, 8, R | N, 1);
-		desc_set(&x->tbl[5], x->resp_gpa, 2, W, 0);
-		desc_set(&d[0], x->tbl_gpa, 16, I, 0);
-		break;
-	case HD_IND_NEXT_OOR:
-		desc_set(&x->tbl[0], x->req_gpa, 8, R | N, 5);
-		desc_set(&x->tbl[1], x->resp_gpa, 2, W, 0);
-		desc_set(&d[0], x->tbl_gpa, 32, I, 0);
-		break;
-	case HD_IND_LOOP:
-		desc_set(&x->tbl[0], x->req_gpa, 8, R | N, 1);
-		desc_set(&x->tbl[1], x->req_gpa, 8, R | N, 0);
-		desc_set(&d[0], x->tbl_gpa, 32, I, 0);
-		break;
-	case HD_IND_WRITE_BEFORE_READ:
-		desc_set(&x->tbl[0], x->resp_gpa, 2, W | N, 1);
-		desc_set(&x->tbl[1], x->req_gpa, 8, R, 0);
-		desc_set(&d[0], x->tbl_gpa, 32, I, 0);
-		break;
+	for (i = 0; i < c->ndesc; i++) {
+		const struct hd_desc *e = &c->desc[i];
+
+		desc_set(e->table ? &x->tbl[e->i] : &d[e->i],
+			 hd_base_gpa(x, e->base) + e->off, e->len, e->flags,
+			 e->next == NEXT_NUM ? (uint16_t)num
+					     : (uint16_t)e->next);
+	}
+	switch (c->kind) {
+	case HD_CHAIN:
+		OK(vmm_queue_publish(x->v, 0,
+				     c->head == NEXT_NUM ? (uint16_t)num
+							 : (uint16_t)c->head));
+		return false;
 	case HD_AVAIL_JUMP:
-		desc_set(&d[0], x->req_gpa, 8, R | N, 1);
-		desc_set(&d[1], x->resp_gpa, 2, W, 0);
 		for (i = 0; i < num; i++)
 			x->rv.avail->ring[i] = 0;
 		__atomic_store_n(&x->rv.avail->idx,
@@ -215,33 +282,23 @@ static bool hd_build(struct hd_ctx *x, enum hd_case c)
 					 (uint16_t)(i + 1));
 		}
 		break;
-	case HD_LONG_CHAIN_NUM:
+	case HD_LONG_CHAIN:
 		/* Every descriptor chained to the next, the last to 0. */
 		for (i = 0; i < num; i++)
 			desc_set(&d[i], x->req_gpa, 1, R | N,
 				 (uint16_t)((i + 1) % num));
 		break;
-	default: {
+	case HD_SHORT: {
 		/* Short buffers through the normal driver path. */
-		struct vmm_sg out = {x->req_gpa, 8}, in = {x->resp_gpa, 2};
-		unsigned int nout = 1, nin = 1;
+		struct vmm_sg out = {x->req_gpa, (uint32_t)c->out_len},
+			      in = {x->resp_gpa, (uint32_t)c->in_len};
 
-		if (c == HD_RESP_1BYTE)
-			in.len = 1;
-		else if (c == HD_REQ_4BYTES)
-			out.len = 4;
-		else if (c == HD_NO_RESP)
-			nin = 0;
-		else if (c == HD_NO_REQ)
-			nout = 0;
-		else if (c == HD_ZERO_LEN_RESP)
-			in.len = 0;
-		OK(vmm_queue_add(x->v, 0, &out, nout, &in, nin,
-				 VMM_CHAIN_DIRECT, NULL));
+		OK(vmm_queue_add(x->v, 0, &out, c->out_len >= 0, &in,
+				 c->in_len >= 0, VMM_CHAIN_DIRECT, NULL));
 		return true;
 	}
 	}
-	OK(vmm_queue_publish(x->v, 0, head));
+	OK(vmm_queue_publish(x->v, 0, 0));
 	return false;
 }
 
@@ -269,10 +326,12 @@ static void hd_check_memory(struct hd_ctx *x, const char *what, bool resp_ok)
 	}
 }
 
-static void run_hostile_desc(void **state, enum hd_case c)
+/* test_desc_HEAD_OOR, ... test_desc_ZERO_LEN_RESP */
+static void run_hostile_desc(void **state)
 {
 	struct fx *fx = *state;
-	const char *what = hd_names[c];
+	const struct hd_case *c = fx->param;
+	const char *what = c->what;
 	struct hd_ctx x = {0};
 	struct vmm_used u;
 	uint64_t mark;
@@ -345,21 +404,21 @@ static void run_hostile_desc(void **state, enum hd_case c)
 			free(x.snap);
 			fail_msg("%s: daemon died", what);
 		}
-		hd_check_memory(&x, what, c == HD_TOO_MANY_SEGS);
+		hd_check_memory(&x, what, c->kind == HD_TOO_MANY_SEGS);
 		free(x.snap);
 		/* The line was not driven by a rejected chain. */
-		if (c != HD_TOO_MANY_SEGS &&
+		if (c->kind != HD_TOO_MANY_SEGS &&
 		    vmm_queue_device_used_idx(x.v, 0) != used0)
 			fail_msg("%s: the device returned a used entry for "
 				 "a malformed chain",
 				 what);
 		/* The broken queue serves nothing more. */
-		if (c != HD_TOO_MANY_SEGS) {
+		if (c->kind != HD_TOO_MANY_SEGS) {
 			struct vring_desc *d = x.rv.desc;
 
 			desc_set(&d[100], x.req_gpa, 8, VRING_DESC_F_NEXT, 101);
 			desc_set(&d[101], x.resp_gpa, 2, VRING_DESC_F_WRITE, 0);
-			if (c == HD_AVAIL_JUMP)
+			if (c->kind == HD_AVAIL_JUMP)
 				x.rv.avail->ring[le16toh(x.rv.avail->idx) &
 						 (x.rv.num - 1)] = htole16(100);
 			OK(vmm_queue_publish(x.v, 0, 100));
@@ -378,44 +437,7 @@ static void run_hostile_desc(void **state, enum hd_case c)
 	EXPECT_DRIVES_HIGH(x.v, 1);
 }
 
-#define HD_TEST(name)                               \
-	static void test_desc_##name(void **state)  \
-	{                                           \
-		run_hostile_desc(state, HD_##name); \
-	}
-
-HD_TEST(HEAD_OOR)
-HD_TEST(HEAD_FFFF)
-HD_TEST(NEXT_LOOP)
-HD_TEST(SELF_LOOP)
-HD_TEST(ZERO_LEN_LOOP)
-HD_TEST(NEXT_OOR)
-HD_TEST(ADDR_BEYOND)
-HD_TEST(ADDR_ZERO)
-HD_TEST(ADDR_WRAP)
-HD_TEST(ADDR_STRADDLE_END)
-HD_TEST(RESP_OUTSIDE)
-HD_TEST(RESP_STRADDLE_START)
-HD_TEST(HUGE_LEN)
-HD_TEST(WRITE_BEFORE_READ)
-HD_TEST(IND_LEN0)
-HD_TEST(IND_LEN15)
-HD_TEST(IND_LEN_HUGE)
-HD_TEST(IND_OUTSIDE)
-HD_TEST(IND_NESTED)
-HD_TEST(IND_NEXT_OOR)
-HD_TEST(IND_LOOP)
-HD_TEST(IND_WRITE_BEFORE_READ)
-HD_TEST(AVAIL_JUMP)
-HD_TEST(TOO_MANY_SEGS)
-HD_TEST(LONG_CHAIN_NUM)
-HD_TEST(RESP_1BYTE)
-HD_TEST(REQ_4BYTES)
-HD_TEST(NO_RESP)
-HD_TEST(NO_REQ)
-HD_TEST(ZERO_LEN_RESP)
-
-#define TD(n) T(test_desc_##n)
+#define TD(n) TP(run_hostile_desc, desc_##n)
 
 static const struct CMUnitTest tests[] = {
 	TD(HEAD_OOR),

@@ -76,8 +76,7 @@ static void test_negotiate_add_mem_reg(void **state)
 	no.nqueues = 2;
 	fx_session(fx, v, 0, &no);
 	REQ_OK(v, SET_VAL, 3, 1, 0);
-	REQ_OK(v, SET_DIR, 3, DIR_OUT, 0);
-	REQ_OK(v, GET_VAL, 3, 0, 1);
+	EXPECT_OUTPUT_AT(v, 3, 1);
 }
 
 static void test_negotiate_ack_every_message(void **state)

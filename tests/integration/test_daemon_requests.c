@@ -77,14 +77,12 @@ static void test_set_value_before_output(void **state)
 	/* What Linux's direction_output does: value first, then OUT. */
 	REQ_OK(v, SET_VAL, 3, 1, 0);
 	REQ_OK(v, GET_VAL, 3, 0, 0); /* still an input at level 0 */
-	REQ_OK(v, SET_DIR, 3, DIR_OUT, 0);
-	REQ_OK(v, GET_VAL, 3, 0, 1);
+	EXPECT_OUTPUT_AT(v, 3, 1);
 	/* The same after the line was an input. */
 	REQ_OK(v, SET_DIR, 4, DIR_IN, 0);
 	REQ_OK(v, SET_VAL, 4, 1, 0);
 	REQ_OK(v, GET_VAL, 4, 0, 0);
-	REQ_OK(v, SET_DIR, 4, DIR_OUT, 0);
-	REQ_OK(v, GET_VAL, 4, 0, 1);
+	EXPECT_OUTPUT_AT(v, 4, 1);
 }
 
 static void test_direction_none_discards(void **state)
@@ -93,18 +91,15 @@ static void test_direction_none_discards(void **state)
 	struct vmm *v = fx->v[0];
 
 	REQ_OK(v, SET_VAL, 5, 1, 0);
-	REQ_OK(v, SET_DIR, 5, DIR_OUT, 0);
-	REQ_OK(v, GET_VAL, 5, 0, 1);
+	EXPECT_OUTPUT_AT(v, 5, 1);
 	REQ_OK(v, SET_DIR, 5, DIR_NONE, 0);
 	REQ_OK(v, GET_DIR, 5, 0, DIR_NONE);
-	REQ_OK(v, SET_DIR, 5, DIR_OUT, 0);
-	REQ_OK(v, GET_VAL, 5, 0, 0);
+	EXPECT_OUTPUT_AT(v, 5, 0);
 
 	/* A pending value is discarded by NONE too. */
 	REQ_OK(v, SET_VAL, 6, 1, 0);
 	REQ_OK(v, SET_DIR, 6, DIR_NONE, 0);
-	REQ_OK(v, SET_DIR, 6, DIR_OUT, 0);
-	REQ_OK(v, GET_VAL, 6, 0, 0);
+	EXPECT_OUTPUT_AT(v, 6, 0);
 }
 
 static void test_bad_requests(void **state)
@@ -216,7 +211,7 @@ static uint32_t run_chain(struct vmm *v, struct split_chain *c,
 	uint16_t head;
 
 	OK(vmm_queue_add(v, 0, c->out, c->nout, c->in, c->nin, mode, &head));
-	EXPECT_RET(vmm_queue_kick(v, 0), 1);
+	EXPECT_KICK(v, 0);
 	OK(vmm_queue_wait_used(v, 0, -1));
 	EXPECT_RET(vmm_queue_pop_used(v, 0, &u), 1);
 	assert_int_equal(u.id, head);
@@ -224,7 +219,10 @@ static uint32_t run_chain(struct vmm *v, struct split_chain *c,
 	return u.len;
 }
 
-/* test_split_buffers, test_split_buffers_indirect (param: indirect) */
+/* Whether the chains are in indirect tables. */
+static const bool split_buffers = false, split_buffers_indirect = true;
+
+/* test_split_buffers, test_split_buffers_indirect */
 static void run_split_requests(void **state)
 {
 	struct fx *fx = *state;
@@ -306,9 +304,7 @@ static void run_split_requests(void **state)
 /* A request buffer that straddles two GPA-contiguous regions. */
 static void test_buffer_straddles_regions(void **state)
 {
-	struct fx *fx = *state;
-	struct vmm_options o;
-	struct vmm *v;
+	struct vmm *v = fx_regions_session(*state, 2);
 	struct vmm_vu_region r0;
 	struct virtio_gpio_request rq = {htole16(SET_VAL), htole16(2),
 					 htole32(1)};
@@ -318,10 +314,6 @@ static void test_buffer_straddles_regions(void **state)
 	uint16_t head;
 	unsigned int k;
 
-	vmm_options_init(&o);
-	o.nregions = 2;
-	v = fx_vmm(fx, 0, &o);
-	fx_session(fx, v, 0, NULL);
 	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
 	OK(vmm_region(v, 0, &r0));
 	/* 3 bytes at the end of region 0, 5 at the start of region 1. */
@@ -338,7 +330,7 @@ static void test_buffer_straddles_regions(void **state)
 	p = vmm_gpa_to_ptr(v, in.gpa, 2);
 	memset(p, 0xee, 2);
 	OK(vmm_queue_add(v, 0, &out, 1, &in, 1, VMM_CHAIN_DIRECT, &head));
-	EXPECT_RET(vmm_queue_kick(v, 0), 1);
+	EXPECT_KICK(v, 0);
 	OK(vmm_queue_wait_used(v, 0, -1));
 	EXPECT_RET(vmm_queue_pop_used(v, 0, &u), 1);
 	assert_int_equal(u.len, 2);
@@ -361,7 +353,7 @@ static void test_buffer_straddles_regions(void **state)
 		*a = *b = 0xee;
 		OK(vmm_queue_add(v, 0, &o2, 1, &i2, 1, VMM_CHAIN_DIRECT,
 				 &head));
-		EXPECT_RET(vmm_queue_kick(v, 0), 1);
+		EXPECT_KICK(v, 0);
 		OK(vmm_queue_wait_used(v, 0, -1));
 		EXPECT_RET(vmm_queue_pop_used(v, 0, &u), 1);
 		assert_int_equal(u.len, 2);
@@ -401,6 +393,8 @@ static void test_eight_regions(void **state)
 	}
 }
 
+#define SPLIT(c) TP(run_split_requests, c)
+
 static const struct CMUnitTest tests[] = {
 	TS(test_get_names),
 	TM(test_get_names_16),
@@ -408,8 +402,8 @@ static const struct CMUnitTest tests[] = {
 	TS(test_set_value_before_output),
 	TS(test_direction_none_discards),
 	TS(test_bad_requests),
-	TP("test_split_buffers", run_split_requests, &param_no),
-	TP("test_split_buffers_indirect", run_split_requests, &param_yes),
+	SPLIT(split_buffers),
+	SPLIT(split_buffers_indirect),
 	T(test_buffer_straddles_regions),
 	T(test_eight_regions),
 };

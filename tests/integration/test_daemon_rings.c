@@ -122,10 +122,11 @@ struct queue_size_case {
 	unsigned int size, rounds;
 };
 
-static const struct queue_size_case size_2 = {2, 50}, size_256 = {256, 10},
-				    size_1024 = {1024, 5};
+static const struct queue_size_case queue_size_2 = {2, 50},
+				    queue_size_256 = {256, 10},
+				    queue_size_1024 = {1024, 5};
 /* 5 full batches of 16384 chains: the 16-bit indexes wrap. */
-static const struct queue_size_case size_32768 = {32768, 5};
+static const struct queue_size_case queue_size_32768 = {32768, 5};
 
 /* test_queue_size_2, _256, _1024, _32768 */
 static void run_queue_size(void **state)
@@ -284,26 +285,30 @@ static void test_event_idx_suppression(void **state)
 	REQ_OK(v, GET_VAL, 0, 0, 0);
 }
 
-/* test_no_interrupt_flag, test_notify_on_empty (param: NOTIFY_ON_EMPTY) */
+/* The features negotiated besides the defaults without EVENT_IDX. */
+static const uint64_t no_interrupt_flag = 0,
+		      notify_on_empty = VMM_BIT(VMM_F_NOTIFY_ON_EMPTY);
+
+/* test_no_interrupt_flag, test_notify_on_empty */
 static void run_no_interrupt(void **state)
 {
 	struct fx *fx = *state;
-	bool notify_on_empty = *(const bool *)fx->param;
+	uint64_t features = *(const uint64_t *)fx->param;
+	bool on_empty = features & notify_on_empty;
 	struct vmm_negotiate_options no;
 	struct vmm *v = fx_vmm(fx, 0, NULL);
 	struct vmm_used u;
 
 	vmm_negotiate_options_init(&no);
 	no.features &= ~VMM_BIT(VMM_F_EVENT_IDX);
-	if (notify_on_empty)
-		no.features |= VMM_BIT(VMM_F_NOTIFY_ON_EMPTY);
+	no.features |= features;
 	fx_session(fx, v, 0, &no);
 	REQ_OK(v, GET_VAL, 0, 0, 0);
 	settle_calls(v);
 	vmm_queue_set_no_interrupt(v, 0, true);
 	OK(add_get_value(v, 0));
 	wait_used_idx(v, vmm_queue_last_used(v, 0) + 1);
-	if (notify_on_empty) {
+	if (on_empty) {
 		if (vmm_queue_wait_call(v, 0, 2000 * g_scale) != 1)
 			fail_msg("NOTIFY_ON_EMPTY: no notification when the "
 				 "ring ran empty");
@@ -388,21 +393,14 @@ static void test_reset_device(void **state)
 	restart_queue(v);
 	REQ_OK(v, GET_DIR, 1, 0, d0);
 	REQ_OK(v, GET_VAL, 1, 0, 0);
-	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
-	REQ_OK(v, GET_VAL, 2, 0, 0);
+	EXPECT_OUTPUT_AT(v, 2, 0);
 }
 
 static void test_mem_table_replaced_live(void **state)
 {
-	struct fx *fx = *state;
-	struct vmm_options o;
-	struct vmm *v;
+	struct vmm *v = fx_regions_session(*state, 2);
 	unsigned int i;
 
-	vmm_options_init(&o);
-	o.nregions = 2;
-	v = fx_vmm(fx, 0, &o);
-	fx_session(fx, v, 0, NULL);
 	REQ_OK(v, SET_DIR, 0, DIR_OUT, 0);
 	/* The same table again, then a bigger/smaller one, while running. */
 	vmm_set_ack_mode(v, VMM_ACK_ALL);
@@ -452,18 +450,21 @@ static void test_32_mem_slots(void **state)
 	REQ_OK(v, GET_VAL, 0, 0, 0);
 }
 
+#define QUEUE_SIZE(c)	TP(run_queue_size, c)
+#define NO_INTERRUPT(c) TP(run_no_interrupt, c)
+
 static const struct CMUnitTest tests[] = {
 	T(test_queue_size_1),
-	TP("test_queue_size_2", run_queue_size, &size_2),
-	TP("test_queue_size_256", run_queue_size, &size_256),
-	TP("test_queue_size_1024", run_queue_size, &size_1024),
-	TP("test_queue_size_32768", run_queue_size, &size_32768),
+	QUEUE_SIZE(queue_size_2),
+	QUEUE_SIZE(queue_size_256),
+	QUEUE_SIZE(queue_size_1024),
+	QUEUE_SIZE(queue_size_32768),
 	T(test_queue_sizes_all_powers),
 	TS(test_index_wrap),
 	T(test_no_event_idx),
 	TS(test_event_idx_suppression),
-	TP("test_no_interrupt_flag", run_no_interrupt, &param_no),
-	TP("test_notify_on_empty", run_no_interrupt, &param_yes),
+	NO_INTERRUPT(no_interrupt_flag),
+	NO_INTERRUPT(notify_on_empty),
 	T(test_indirect),
 	TS(test_get_vring_base_stops_ring),
 	TS(test_reset_device),

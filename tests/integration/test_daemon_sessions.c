@@ -75,8 +75,7 @@ static void test_one_vmm_at_a_time(void **state)
 	vmm_disconnect(b);
 	fx_session(fx, b, 1, NULL);
 	REQ_OK(b, GET_VAL, 2, 0, 0);
-	REQ_OK(b, SET_DIR, 2, DIR_OUT, 0);
-	REQ_OK(b, GET_VAL, 2, 0, 0);
+	EXPECT_OUTPUT_AT(b, 2, 0);
 }
 
 static void test_state_reset_on_reconnect(void **state)
@@ -92,8 +91,7 @@ static void test_state_reset_on_reconnect(void **state)
 	fx_session(fx, v, 0, NULL);
 	REQ_OK(v, GET_DIR, 5, 0, d0);
 	REQ_OK(v, GET_VAL, 5, 0, 0);
-	REQ_OK(v, SET_DIR, 6, DIR_OUT, 0);
-	REQ_OK(v, GET_VAL, 6, 0, 0);
+	EXPECT_OUTPUT_AT(v, 6, 0);
 	/* A disconnect with requests in flight. */
 	REQ_OK(v, SET_VAL, 5, 1, 0);
 	REQ_OK(v, SET_DIR, 5, DIR_OUT, 0);

@@ -26,9 +26,9 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 
 #include "fixture.h"
+#include "unit_helpers.h"
 
 #define HOSTILE_SOCK 0
 #define HEALTHY_SOCK 1
@@ -161,7 +161,6 @@ static void hostile_fd_make(struct fx *fx, enum fd_kind kind,
 			    struct hostile_fd *h)
 {
 	const uint64_t at_limit = UINT64_MAX - 1;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char path[128];
 	int p[2];
 
@@ -199,17 +198,11 @@ static void hostile_fd_make(struct fx *fx, enum fd_kind kind,
 		break;
 	case FD_SOCKET_LISTENING:
 		snprintf(path, sizeof(path), "%s/hostile-listener", fx->d.dir);
-		strcpy(sa.sun_path, path);
-		h->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		assert_int_equal(bind(h->fd, (struct sockaddr *)&sa,
-				      sizeof(sa)),
-				 0);
-		assert_int_equal(listen(h->fd, 4), 0);
+		h->fd = unit_socket_at(SOCK_STREAM, path, 4);
+		assert_true(h->fd >= 0);
 		h->keep[0] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		/* Pending, never accepted: the listener stays readable. */
-		assert_int_equal(connect(h->keep[0], (struct sockaddr *)&sa,
-					 sizeof(sa)),
-				 0);
+		assert_int_equal(unit_connect(h->keep[0], path), 0);
 		unlink(path);
 		break;
 	case FD_SOCKET_CONNECTED:
@@ -260,28 +253,24 @@ static void hostile_fd_make(struct fx *fx, enum fd_kind kind,
 /* Messages that carry descriptors                                      */
 /* ------------------------------------------------------------------ */
 
-enum fd_message {
-	MSG_SET_MEM_TABLE,
-	MSG_ADD_MEM_REG,
-	MSG_REM_MEM_REG,
-	MSG_SET_VRING_KICK,
-	MSG_SET_VRING_CALL,
-	MSG_SET_VRING_ERR,
-	MSG_SET_LOG_FD,		/* not supported: the fd is just closed */
-	MSG_SET_BACKEND_REQ_FD, /* not offered: the same */
-	FD_MESSAGES,
-};
+/* The messages tried, each with the fd kinds in place of its own. */
+#define FD_MESSAGE_LIST(X)                                               \
+	X(SET_MEM_TABLE)                                                 \
+	X(ADD_MEM_REG)                                                   \
+	X(REM_MEM_REG)                                                   \
+	X(SET_VRING_KICK)                                                \
+	X(SET_VRING_CALL)                                                \
+	X(SET_VRING_ERR)                                                 \
+	X(SET_LOG_FD)	      /* not supported: the fd is just closed */ \
+	X(SET_BACKEND_REQ_FD) /* not offered: the same */
+
+#define FD_MESSAGE_ENUM(name) MSG_##name,
+#define FD_MESSAGE_NAME(name) [MSG_##name] = #name,
+
+enum fd_message { FD_MESSAGE_LIST(FD_MESSAGE_ENUM) FD_MESSAGES };
 
 static const char *const fd_message_names[FD_MESSAGES] = {
-	[MSG_SET_MEM_TABLE] = "SET_MEM_TABLE",
-	[MSG_ADD_MEM_REG] = "ADD_MEM_REG",
-	[MSG_REM_MEM_REG] = "REM_MEM_REG",
-	[MSG_SET_VRING_KICK] = "SET_VRING_KICK",
-	[MSG_SET_VRING_CALL] = "SET_VRING_CALL",
-	[MSG_SET_VRING_ERR] = "SET_VRING_ERR",
-	[MSG_SET_LOG_FD] = "SET_LOG_FD",
-	[MSG_SET_BACKEND_REQ_FD] = "SET_BACKEND_REQ_FD",
-};
+	FD_MESSAGE_LIST(FD_MESSAGE_NAME)};
 
 /*
  * Sends @msg with @fd in place of what belongs there, on a negotiated

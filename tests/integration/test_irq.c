@@ -32,10 +32,10 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "fixture.h"
+#include "unit_helpers.h"
 
 /* Control clients the daemon admits at once (control_socket.h). */
 #define CTL_FLOOD_CLIENTS 16
@@ -67,6 +67,52 @@ static void sim_set_at(struct fx *fx, unsigned int gpio, unsigned int val,
 }
 
 #define SIM_SET(fx, gpio, val) sim_set_at(fx, gpio, val, __LINE__)
+
+/*
+ * STEPS(fx, v, "s0=1 a0=rise u0 q"): the host's and the guest's moves on
+ * socket 0's chip and what must come back on @v's eventq after them, one
+ * word each, in order:
+ *   s3=1     the host sets line 3's input level to 1 (SIM_SET)
+ *   a3=rise  the guest sets line 3's interrupt type: none, rise, fall,
+ *            both, high or low (ARM)
+ *   u3       the guest queues an unmask pair for line 3 (UNMASK)
+ *   v3, i3   line 3's pair comes back VALID, INVALID (EXPECT_VALID,
+ *            EXPECT_INVALID)
+ *   q        nothing comes back (EXPECT_QUIET)
+ * A failure names the line of the STEPS.
+ */
+static void steps_at(struct fx *fx, struct vmm *v, const char *steps, int line)
+{
+	char word[16], *end;
+	unsigned long gpio;
+	uint32_t type;
+	int n;
+
+	for (; sscanf(steps, " %15s%n", word, &n) == 1; steps += n) {
+		gpio = strtoul(word + 1, &end, 10);
+		if (end == word + 1 || gpio > 0xffff)
+			end = "?"; /* no line number: only "q" is left */
+		if (word[0] == 's' && end[0] == '=' && strchr("01", end[1]) &&
+		    end[1] && !end[2])
+			sim_set_at(fx, (unsigned int)gpio, end[1] == '1', line);
+		else if (word[0] == 'a' && end[0] == '=' &&
+			 !irq_type_named(end + 1, &type))
+			req_expect(v, IRQ_TYPE, (uint16_t)gpio, type,
+				   VIRTIO_GPIO_STATUS_OK, 0, line);
+		else if (word[0] == 'u' && !*end)
+			unmask_at(v, (uint16_t)gpio, line);
+		else if (word[0] == 'v' && !*end)
+			expect_irq_at(v, (uint16_t)gpio, -1, VALID, 1, line);
+		else if (word[0] == 'i' && !*end)
+			expect_irq_at(v, (uint16_t)gpio, -1, INVALID, 1, line);
+		else if (!strcmp(word, "q"))
+			expect_quiet_at(v, line);
+		else
+			fail_msg("line %d: no step \"%s\"", line, word);
+	}
+}
+
+#define STEPS(fx, v, steps) steps_at(fx, v, steps, __LINE__)
 
 /* ------------------------------------------------------------------ */
 /* Fixtures and guest helpers                                           */
@@ -169,10 +215,7 @@ static void test_irq_feature_offered(void **state)
 
 	assert_true(vmm_offered_features(v) & VMM_BIT(VMM_F_GPIO_IRQ));
 	assert_int_equal(vmm_queue_num(v), 2);
-	ARM(v, 0, T_NONE);
-	ARM(v, 0, T_RISE);
-	ARM(v, 0, T_NONE);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "a0=none a0=rise a0=none q");
 }
 
 static void test_irq_type_values(void **state)
@@ -205,9 +248,7 @@ static void test_irq_type_values(void **state)
 	REQ_ERR(v, IRQ_TYPE, 0xffff, T_BOTH);
 	/* A refused value leaves the line disabled. */
 	REQ_ERR(v, IRQ_TYPE, 3, 5);
-	UNMASK(v, 3);
-	EXPECT_INVALID(v, 3);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "u3 i3 q");
 }
 
 static void test_irq_type_without_feature(void **state)
@@ -254,22 +295,18 @@ static void run_edge(void **state)
 	/* Enabled while idle: enabling is not an edge. */
 	SIM_SET(fx, 0, c->idle);
 	ARM(v, 0, c->type);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "u0 q");
 	SIM_SET(fx, 0, c->active);
-	EXPECT_VALID(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "v0 q");
 	/* Unmasked while active: no edge, nothing. */
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "u0 q");
 	/* Same level again: no edge.  The other edge: ignored. */
 	SIM_SET(fx, 0, c->active);
 	SIM_SET(fx, 0, c->idle);
 	SIM_SET(fx, 0, c->idle);
 	EXPECT_QUIET(v);
 	SIM_SET(fx, 0, c->active);
-	EXPECT_VALID(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "v0 q");
 }
 
 static void test_edge_both(void **state)
@@ -277,22 +314,8 @@ static void test_edge_both(void **state)
 	struct fx *fx = *state;
 	struct vmm *v = fx->v[0];
 
-	ARM(v, 0, T_BOTH);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 1);
-	EXPECT_VALID(v, 0);
-	UNMASK(v, 0);
-	SIM_SET(fx, 0, 1);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 0);
-	EXPECT_VALID(v, 0);
-	UNMASK(v, 0);
-	SIM_SET(fx, 0, 0);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 1);
-	EXPECT_VALID(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "a0=both u0 q s0=1 v0 u0 s0=1 q s0=0 v0 u0 s0=0 q");
+	STEPS(fx, v, "s0=1 v0 q");
 }
 
 /* Edges on one line reach only that line's pair. */
@@ -308,11 +331,9 @@ static void test_lines_independent(void **state)
 	for (i = 0; i < 8; i++)
 		OK(vmm_gpio_irq_add(v, i, &heads[i]));
 	assert_true(vmm_queue_kick(v, EVQ) >= 0);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 3, 1);
+	STEPS(fx, v, "q s3=1");
 	expect_irq_at(v, 3, heads[3], VALID, 1, __LINE__);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 6, 1);
+	STEPS(fx, v, "q s6=1");
 	expect_irq_at(v, 6, heads[6], VALID, 1, __LINE__);
 	SIM_SET(fx, 3, 0); /* masked: latched for 3 */
 	EXPECT_QUIET(v);
@@ -322,10 +343,7 @@ static void test_lines_independent(void **state)
 		SIM_SET(fx, i, 1);
 		expect_irq_at(v, i, heads[i], VALID, 1, __LINE__);
 	}
-	EXPECT_QUIET(v);
-	UNMASK(v, 3);
-	EXPECT_VALID(v, 3);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q u3 v3 q");
 }
 
 /* ------------------------------------------------------------------ */
@@ -338,34 +356,13 @@ static void test_edge_latch_rising(void **state)
 	struct vmm *v = fx->v[0];
 
 	/* An edge before the interrupt is enabled is not latched. */
-	SIM_SET(fx, 0, 1);
-	SIM_SET(fx, 0, 0);
-	ARM(v, 0, T_RISE);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 1);
-	EXPECT_VALID(v, 0);
+	STEPS(fx, v, "s0=1 s0=0 a0=rise u0 q s0=1 v0");
 	/* Masked: only falling edges, nothing to deliver. */
-	SIM_SET(fx, 0, 0);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 1);
-	EXPECT_VALID(v, 0);
+	STEPS(fx, v, "s0=0 u0 q s0=1 v0");
 	/* Masked: two rising edges make one latch, delivered at once. */
-	SIM_SET(fx, 0, 0);
-	SIM_SET(fx, 0, 1);
-	SIM_SET(fx, 0, 0);
-	SIM_SET(fx, 0, 1);
-	SIM_SET(fx, 0, 0);
-	EXPECT_QUIET(v);
-	UNMASK(v, 0);
-	EXPECT_VALID(v, 0);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "s0=0 s0=1 s0=0 s0=1 s0=0 q u0 v0 u0 q");
 	/* And the line still works. */
-	SIM_SET(fx, 0, 1);
-	EXPECT_VALID(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "s0=1 v0 q");
 }
 
 static void test_edge_latch_falling(void **state)
@@ -375,28 +372,11 @@ static void test_edge_latch_falling(void **state)
 
 	ARM(v, 0, T_FALL);
 	/* Masked (never unmasked yet): a rising edge is not latched. */
-	SIM_SET(fx, 0, 1);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 0);
-	EXPECT_VALID(v, 0);
+	STEPS(fx, v, "s0=1 u0 q s0=0 v0");
 	/* Masked: two falling edges, one latch. */
-	SIM_SET(fx, 0, 1);
-	SIM_SET(fx, 0, 0);
-	SIM_SET(fx, 0, 1);
-	SIM_SET(fx, 0, 0);
-	EXPECT_QUIET(v);
-	UNMASK(v, 0);
-	EXPECT_VALID(v, 0);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "s0=1 s0=0 s0=1 s0=0 q u0 v0 u0 q");
 	/* Masked before the first unmask: a falling edge is latched. */
-	ARM(v, 1, T_FALL);
-	SIM_SET(fx, 1, 1);
-	SIM_SET(fx, 1, 0);
-	UNMASK(v, 1);
-	EXPECT_VALID(v, 1);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "a1=fall s1=1 s1=0 u1 v1 q");
 }
 
 static void test_edge_latch_both(void **state)
@@ -406,23 +386,11 @@ static void test_edge_latch_both(void **state)
 
 	ARM(v, 0, T_BOTH);
 	SIM_SET(fx, 0, 1); /* rising, latched */
-	EXPECT_QUIET(v);
-	UNMASK(v, 0);
-	EXPECT_VALID(v, 0);
+	STEPS(fx, v, "q u0 v0");
 	SIM_SET(fx, 0, 0); /* falling, latched */
-	UNMASK(v, 0);
-	EXPECT_VALID(v, 0);
+	STEPS(fx, v, "u0 v0");
 	/* Several edges while masked: one latch. */
-	SIM_SET(fx, 0, 1);
-	SIM_SET(fx, 0, 0);
-	SIM_SET(fx, 0, 1);
-	UNMASK(v, 0);
-	EXPECT_VALID(v, 0);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 0);
-	EXPECT_VALID(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "s0=1 s0=0 s0=1 u0 v0 u0 q s0=0 v0 q");
 }
 
 /* ------------------------------------------------------------------ */
@@ -438,23 +406,17 @@ static void run_level(void **state)
 
 	SIM_SET(fx, 0, c->idle);
 	ARM(v, 0, c->type);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "u0 q");
 	SIM_SET(fx, 0, c->active);
-	EXPECT_VALID(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "v0 q");
 	SIM_SET(fx, 0, c->idle);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "u0 q");
 	SIM_SET(fx, 0, c->idle);
 	EXPECT_QUIET(v);
 	SIM_SET(fx, 0, c->active);
-	EXPECT_VALID(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "v0 q");
 	/* Active: the pair comes back as soon as it is queued. */
-	UNMASK(v, 0);
-	EXPECT_VALID(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "u0 v0 q");
 }
 
 /* Unmasked again while still active: fires again, every time. */
@@ -464,23 +426,11 @@ static void test_level_refire_while_active(void **state)
 	struct vmm *v = fx->v[0];
 	unsigned int i;
 
-	SIM_SET(fx, 0, 1);
-	ARM(v, 0, T_HIGH);
-	ARM(v, 1, T_LOW);
-	for (i = 0; i < 5; i++) {
-		UNMASK(v, 0);
-		EXPECT_VALID(v, 0);
-		EXPECT_QUIET(v);
-		UNMASK(v, 1);
-		EXPECT_VALID(v, 1);
-		EXPECT_QUIET(v);
-	}
+	STEPS(fx, v, "s0=1 a0=high a1=low");
+	for (i = 0; i < 5; i++)
+		STEPS(fx, v, "u0 v0 q u1 v1 q");
 	/* Inactive, then active again while masked: active at unmask. */
-	SIM_SET(fx, 0, 0);
-	SIM_SET(fx, 0, 1);
-	UNMASK(v, 0);
-	EXPECT_VALID(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "s0=0 s0=1 u0 v0 q");
 }
 
 /* Nothing is latched for level types while masked. */
@@ -489,29 +439,11 @@ static void test_level_not_latched(void **state)
 	struct fx *fx = *state;
 	struct vmm *v = fx->v[0];
 
-	ARM(v, 0, T_HIGH);
-	SIM_SET(fx, 0, 1);
-	SIM_SET(fx, 0, 0);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "a0=high s0=1 s0=0 u0 q");
 	/* After a delivery too. */
-	SIM_SET(fx, 0, 1);
-	EXPECT_VALID(v, 0);
-	SIM_SET(fx, 0, 0);
-	UNMASK(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "s0=1 v0 s0=0 u0 q");
 
-	SIM_SET(fx, 1, 1);
-	ARM(v, 1, T_LOW);
-	SIM_SET(fx, 1, 0);
-	SIM_SET(fx, 1, 1);
-	UNMASK(v, 1);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 1, 0);
-	EXPECT_VALID(v, 1);
-	SIM_SET(fx, 1, 1);
-	UNMASK(v, 1);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "s1=1 a1=low s1=0 s1=1 u1 q s1=0 v1 s1=1 u1 q");
 }
 
 /* ------------------------------------------------------------------ */
@@ -545,10 +477,7 @@ static void test_disarm_returns_pending_pair(void **state)
 		EXPECT_INVALID(v, line);
 	}
 	/* IRQ_TYPE NONE with no pair pending: nothing on the eventq. */
-	ARM(v, 6, T_BOTH);
-	ARM(v, 6, T_NONE);
-	ARM(v, 7, T_NONE);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "a6=both a6=none a7=none q");
 }
 
 /* IRQ_TYPE NONE drops a latched edge. */
@@ -578,17 +507,10 @@ static void test_disarm_drops_latch(void **state)
 		EXPECT_QUIET(v);
 	}
 	/* A latch made after a delivery is dropped too. */
-	ARM(v, 5, T_BOTH);
-	SIM_SET(fx, 5, 1);
-	UNMASK(v, 5);
-	EXPECT_VALID(v, 5);
+	STEPS(fx, v, "a5=both s5=1 u5 v5");
 	SIM_SET(fx, 5, 0); /* latched */
 	UNMASK(v, 6);	   /* line 6 disabled: bounces */
-	EXPECT_INVALID(v, 6);
-	ARM(v, 5, T_NONE);
-	ARM(v, 5, T_BOTH);
-	UNMASK(v, 5);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "i6 a5=none a5=both u5 q");
 }
 
 /* SET_DIRECTION NONE with a pending pair: INVALID, and the type is gone. */
@@ -603,27 +525,16 @@ static void test_direction_none_returns_pending_pair(void **state)
 	EXPECT_QUIET(v);
 	REQ_OK(v, SET_DIR, 3, DIR_NONE, 0);
 	EXPECT_RETURNED_BY_NOW(v, 3, head, INVALID, "SET_DIRECTION NONE");
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 3, 1);
-	EXPECT_QUIET(v);
-	UNMASK(v, 3);
-	EXPECT_INVALID(v, 3);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q s3=1 q u3 i3 q");
 
 	/* A latched edge is dropped too. */
-	ARM(v, 4, T_RISE);
-	SIM_SET(fx, 4, 1);
+	STEPS(fx, v, "a4=rise s4=1");
 	REQ_OK(v, SET_DIR, 4, DIR_NONE, 0);
 	REQ_OK(v, SET_DIR, 4, DIR_IN, 0);
-	ARM(v, 4, T_RISE);
-	UNMASK(v, 4);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "a4=rise u4 q");
 	/* Other directions keep the interrupt. */
 	REQ_OK(v, SET_DIR, 4, DIR_IN, 0);
-	SIM_SET(fx, 4, 0);
-	SIM_SET(fx, 4, 1);
-	EXPECT_VALID(v, 4);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "s4=0 s4=1 v4 q");
 }
 
 /* ------------------------------------------------------------------ */
@@ -643,11 +554,7 @@ static void test_pair_for_disabled_line(void **state)
 	}
 	EXPECT_QUIET(v);
 	/* Disabled after having been enabled. */
-	ARM(v, 2, T_RISE);
-	ARM(v, 2, T_NONE);
-	UNMASK(v, 2);
-	EXPECT_INVALID(v, 2);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "a2=rise a2=none u2 i2 q");
 }
 
 static void test_second_pair_same_line(void **state)
@@ -671,9 +578,7 @@ static void test_second_pair_same_line(void **state)
 	OK(vmm_gpio_irq_add(v, 1, &second));
 	assert_true(vmm_queue_kick(v, EVQ) >= 0);
 	expect_irq_at(v, 1, second, INVALID, 1, __LINE__);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 1, 0);
-	SIM_SET(fx, 1, 1);
+	STEPS(fx, v, "q s1=0 s1=1");
 	expect_irq_at(v, 1, first, VALID, 1, __LINE__);
 	EXPECT_QUIET(v);
 }
@@ -692,11 +597,7 @@ static void test_pair_bad_gpio(void **state)
 	}
 	EXPECT_QUIET(v);
 	/* The eventq still works. */
-	ARM(v, 7, T_RISE);
-	UNMASK(v, 7);
-	SIM_SET(fx, 7, 1);
-	EXPECT_VALID(v, 7);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "a7=rise u7 s7=1 v7 q");
 }
 
 static void test_pair_malformed(void **state)
@@ -719,9 +620,7 @@ static void test_pair_malformed(void **state)
 	}
 	EXPECT_QUIET(v);
 	/* The eventq still works. */
-	UNMASK(v, 1);
-	EXPECT_VALID(v, 1);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "u1 v1 q");
 }
 
 /* Buffers larger than needed are fine: used length is still 1. */
@@ -737,8 +636,7 @@ static void test_pair_larger_buffers(void **state)
 	ARM(v, 2, T_RISE);
 	OK(vmm_gpio_irq_add_raw(v, 2, 4, 2, &head));
 	assert_true(vmm_queue_kick(v, EVQ) >= 0);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 2, 1);
+	STEPS(fx, v, "q s2=1");
 	expect_irq_at(v, 2, head, VALID, 1, __LINE__);
 	EXPECT_QUIET(v);
 }
@@ -765,9 +663,7 @@ static uint32_t stop_eventq_with_pairs(struct fx *fx, struct vmm *v)
 	ARM(v, 5, T_HIGH);
 	/* Line 7 is disabled: its pair bounces, proving the four before it
 	 * were taken. */
-	UNMASK(v, 7);
-	EXPECT_INVALID(v, 7);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "u7 i7 q");
 
 	OK(vmm_get_vring_base(v, EVQ, &base));
 	assert_int_equal(base, 5);
@@ -806,28 +702,11 @@ static void test_eventq_stop_restart(void **state)
 	uint32_t base = stop_eventq_with_pairs(fx, v);
 
 	/* Stopped: edges are latched for the masked lines. */
-	SIM_SET(fx, 0, 1);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "s0=1 q");
 
 	/* Restarted: types and latches are still there. */
 	restart_eventq(v, base);
-	EXPECT_QUIET(v);
-	UNMASK(v, 0);
-	EXPECT_VALID(v, 0);
-	UNMASK(v, 1);
-	UNMASK(v, 2);
-	UNMASK(v, 3);
-	UNMASK(v, 5);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 1, 1);
-	EXPECT_VALID(v, 1);
-	SIM_SET(fx, 3, 1);
-	EXPECT_VALID(v, 3);
-	SIM_SET(fx, 5, 1);
-	EXPECT_VALID(v, 5);
-	SIM_SET(fx, 2, 1);
-	EXPECT_VALID(v, 2);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q u0 v0 u1 u2 u3 u5 q s1=1 v1 s3=1 v3 s5=1 v5 s2=1 v2 q");
 	OK(vmm_get_vring_base(v, EVQ, &base));
 	assert_int_equal(base, 10);
 }
@@ -845,15 +724,9 @@ static void test_eventq_pair_queued_while_stopped(void **state)
 
 	OK(vmm_gpio_irq_add(v, 2, NULL));
 	OK(vmm_queue_kick_force(v, EVQ));
-	SIM_SET(fx, 2, 1);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "s2=1 q");
 	restart_eventq(v, base);
-	EXPECT_VALID(v, 2);
-	EXPECT_QUIET(v);
-	UNMASK(v, 1);
-	SIM_SET(fx, 1, 1);
-	EXPECT_VALID(v, 1);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "v2 q u1 s1=1 v1 q");
 }
 
 /*
@@ -867,29 +740,19 @@ static void test_reconnect_continues_guest(void **state)
 	struct fx *fx = *state;
 	struct vmm *v = fx->v[0];
 
-	ARM(v, 0, T_RISE);
-	ARM(v, 1, T_BOTH);
-	ARM(v, 4, T_HIGH);
+	STEPS(fx, v, "a0=rise a1=both a4=high");
 	REQ_OK(v, SET_VAL, 2, 1, 0);
 	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
-	UNMASK(v, 0);
-	UNMASK(v, 1);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "u0 u1 q");
 	vmm_drop_connection(v);
 	irq_session_resume(fx, v);
 	/* The held pairs are taken again, and nothing fires by itself. */
 	EXPECT_QUIET(v);
 	REQ_OK(v, GET_DIR, 2, 0, DIR_OUT);
 	REQ_OK(v, GET_VAL, 2, 0, 1);
-	SIM_SET(fx, 0, 1);
-	EXPECT_VALID(v, 0);
-	SIM_SET(fx, 1, 1);
-	EXPECT_VALID(v, 1);
+	STEPS(fx, v, "s0=1 v0 s1=1 v1");
 	/* A level type armed before the drop fires on its first unmask. */
-	SIM_SET(fx, 4, 1);
-	UNMASK(v, 4);
-	EXPECT_VALID(v, 4);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "s4=1 u4 v4 q");
 }
 
 /*
@@ -904,24 +767,13 @@ static void test_reconnect_delivers_edge_from_the_gap(void **state)
 	struct fx *fx = *state;
 	struct vmm *v = fx->v[0];
 
-	SIM_SET(fx, 1, 1);
-	ARM(v, 0, T_RISE);
-	ARM(v, 1, T_FALL);
-	ARM(v, 2, T_RISE);
-	UNMASK(v, 0);
-	UNMASK(v, 1);
-	UNMASK(v, 2);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "s1=1 a0=rise a1=fall a2=rise u0 u1 u2 q");
 	vmm_drop_connection(v);
 	assert_true(daemon_log_wait(&fx->d, "front-end disconnected",
 				    g_event_ms * g_scale));
-	SIM_SET(fx, 0, 1);
-	SIM_SET(fx, 1, 0);
-	SIM_SET(fx, 2, 1);
-	SIM_SET(fx, 2, 0);
+	STEPS(fx, v, "s0=1 s1=0 s2=1 s2=0");
 	irq_session_resume(fx, v);
-	EXPECT_VALID(v, 0);
-	EXPECT_VALID(v, 1);
+	STEPS(fx, v, "v0 v1");
 	/* A pulse that came and went within the gap cannot be seen. */
 	EXPECT_QUIET(v);
 }
@@ -936,8 +788,7 @@ static void test_disconnect_with_pending_pairs(void **state)
 	int fds0;
 
 	/* Line 4 high so LEVEL_LOW stays pending; line 6 high for later. */
-	SIM_SET(fx, 4, 1);
-	SIM_SET(fx, 6, 1);
+	STEPS(fx, v, "s4=1 s6=1");
 	for (i = 0; i < 5; i++) {
 		ARM(v, i, types[i]);
 		UNMASK(v, (uint16_t)i);
@@ -947,8 +798,7 @@ static void test_disconnect_with_pending_pairs(void **state)
 	EXPECT_QUIET(v);
 	vmm_disconnect(v);
 	/* Edges with nobody connected. */
-	SIM_SET(fx, 0, 1);
-	SIM_SET(fx, 3, 1);
+	STEPS(fx, v, "s0=1 s3=1");
 	assert_true(daemon_alive(&fx->d));
 
 	/* A new guest finds every interrupt disabled and no latch. */
@@ -981,13 +831,7 @@ static void test_disconnect_with_pending_pairs(void **state)
 	EXPECT_FDS(fx, fds0, 3000 * g_scale,
 		   "20 reconnects with pending pairs");
 	v = irq_session(fx);
-	UNMASK(v, 0);
-	EXPECT_INVALID(v, 0);
-	ARM(v, 0, T_FALL);
-	UNMASK(v, 0);
-	SIM_SET(fx, 0, 0);
-	EXPECT_VALID(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "u0 i0 a0=fall u0 s0=0 v0 q");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1001,9 +845,7 @@ static void test_output_driven_edges(void **state)
 	struct vmm *v = fx->v[0];
 
 	REQ_OK(v, SET_DIR, 4, DIR_OUT, 0);
-	ARM(v, 4, T_RISE);
-	UNMASK(v, 4);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "a4=rise u4 q");
 	REQ_OK(v, SET_VAL, 4, 1, 0);
 	EXPECT_VALID(v, 4);
 	CTL_EXPECT(ctl0(fx), "get 4", "4 out 1");
@@ -1014,25 +856,18 @@ static void test_output_driven_edges(void **state)
 	REQ_OK(v, SET_VAL, 4, 1, 0);
 	EXPECT_VALID(v, 4);
 
-	ARM(v, 4, T_NONE);
-	ARM(v, 4, T_FALL);
-	UNMASK(v, 4);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "a4=none a4=fall u4 q");
 	REQ_OK(v, SET_VAL, 4, 0, 0);
 	EXPECT_VALID(v, 4);
 	/* Latched while masked, as for inputs. */
 	REQ_OK(v, SET_VAL, 4, 1, 0);
 	REQ_OK(v, SET_VAL, 4, 0, 0);
-	UNMASK(v, 4);
-	EXPECT_VALID(v, 4);
+	STEPS(fx, v, "u4 v4");
 
 	/* Level: driven high, active at once. */
-	ARM(v, 4, T_NONE);
-	ARM(v, 4, T_HIGH);
+	STEPS(fx, v, "a4=none a4=high");
 	REQ_OK(v, SET_VAL, 4, 1, 0);
-	UNMASK(v, 4);
-	EXPECT_VALID(v, 4);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "u4 v4 q");
 }
 
 /* The simulated input level does not move an output's level. */
@@ -1043,18 +878,11 @@ static void test_output_ignores_sim_input(void **state)
 
 	REQ_OK(v, SET_VAL, 5, 1, 0);
 	REQ_OK(v, SET_DIR, 5, DIR_OUT, 0);
-	ARM(v, 5, T_BOTH);
-	UNMASK(v, 5);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 5, 0);
-	SIM_SET(fx, 5, 1);
-	SIM_SET(fx, 5, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "a5=both u5 q s5=0 s5=1 s5=0 q");
 	CTL_EXPECT(ctl0(fx), "get 5", "5 out 1");
 	REQ_OK(v, GET_VAL, 5, 0, 1);
 	REQ_OK(v, SET_VAL, 5, 0, 0);
-	EXPECT_VALID(v, 5);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "v5 q");
 }
 
 /*
@@ -1066,24 +894,19 @@ static void test_direction_change_edges(void **state)
 	struct fx *fx = *state;
 	struct vmm *v = fx->v[0];
 
-	ARM(v, 2, T_RISE);
-	UNMASK(v, 2);
+	STEPS(fx, v, "a2=rise u2");
 	/* Linux's direction_output: SET_VALUE first, then SET_DIRECTION. */
 	REQ_OK(v, SET_VAL, 2, 1, 0);
 	EXPECT_QUIET(v);
 	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
 	EXPECT_VALID(v, 2);
 	CTL_EXPECT(ctl0(fx), "get 2", "2 out 1");
-	ARM(v, 2, T_NONE);
-	ARM(v, 2, T_BOTH);
-	UNMASK(v, 2);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "a2=none a2=both u2 q");
 	REQ_OK(v, SET_DIR, 2, DIR_IN, 0);
 	EXPECT_VALID(v, 2);
 	CTL_EXPECT(ctl0(fx), "get 2", "2 in 0");
 	/* Same level across the change: no edge. */
-	SIM_SET(fx, 2, 1);
-	UNMASK(v, 2);
+	STEPS(fx, v, "s2=1 u2");
 	EXPECT_VALID(v, 2); /* the rising edge latched by the set */
 	UNMASK(v, 2);
 	REQ_OK(v, SET_VAL, 2, 1, 0);
@@ -1247,8 +1070,7 @@ static void test_ctl_two_clients(void **state)
 
 	ctl_open(fx, 0, &a);
 	ctl_open(fx, 0, &b);
-	ARM(v, 6, T_BOTH);
-	UNMASK(v, 6);
+	STEPS(fx, v, "a6=both u6");
 	CTL_EXPECT(&a, "set 6 1", "ok");
 	EXPECT_VALID(v, 6);
 	CTL_EXPECT(&b, "get 6", "6 in 1");
@@ -1399,8 +1221,7 @@ static void test_client_binary(void **state)
 	unsigned int i;
 
 	daemon_sim_sock(&fx->d, 0, sock, sizeof(sock));
-	ARM(v, 5, T_RISE);
-	UNMASK(v, 5);
+	STEPS(fx, v, "a5=rise u5");
 	CLIENT_EXPECT(0, "ok\n", sock, "set", "5", "1");
 	EXPECT_VALID(v, 5);
 	CLIENT_EXPECT(0, "5 in 1\n", sock, "get", "5");
@@ -1644,10 +1465,7 @@ static void test_1024_lines_all_armed(void **state)
 			 sw1 - sw0);
 	SIM_SET(fx, 1023, 1);
 	expect_irq_at(v, 1023, last_head, VALID, 1, __LINE__);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, 1);
-	EXPECT_VALID(v, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q s0=1 v0 q");
 	assert_int_equal(proc_thread_count(fx->d.pid), threads0);
 }
 
@@ -1758,14 +1576,15 @@ static int teardown_flood(void **state)
 /* Control client @slot of socket 0, non-blocking, closed by teardown. */
 static int flood_client(struct fx *fx, unsigned int slot)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	char path[108];
+	int ret;
 
 	assert_true(fd >= 0);
-	daemon_sim_sock(&fx->d, 0, sa.sun_path, sizeof(sa.sun_path));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		fail_msg("cannot connect to %s: %s", sa.sun_path,
-			 strerror(errno));
+	daemon_sim_sock(&fx->d, 0, path, sizeof(path));
+	ret = unit_connect(fd, path);
+	if (ret < 0)
+		fail_msg("cannot connect to %s: %s", path, strerror(-ret));
 	g_flood_fds[slot] = fd;
 	return fd;
 }
@@ -2166,8 +1985,11 @@ static void test_stderr_pipe_not_read(void **state)
 /* T: a daemon and a guest (setup_guest); T0: the daemon only. */
 #define T(f)   cmocka_unit_test_setup_teardown(f, setup_guest, teardown)
 #define T0(f)  cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
-/* A test named @name: @f run with @param as fx->param, after setup_guest. */
-#define TC(name, f, param) {name, f, setup_guest, teardown, (void *)(param)}
+/* test_@param: @f run with &@param as fx->param, after setup_guest. */
+#define TC(f, param) \
+	{"test_" #param, f, setup_guest, teardown, (void *)&(param)}
+#define EDGE(c)	 TC(run_edge, c)
+#define LEVEL(c) TC(run_level, c)
 #define T2(f)  cmocka_unit_test_setup_teardown(f, setup_s4_s8, teardown)
 #define T1K(f) cmocka_unit_test_setup_teardown(f, setup_s1024, teardown)
 #define TFL(f) cmocka_unit_test_setup_teardown(f, setup_s65535, teardown_flood)
@@ -2179,16 +2001,16 @@ static const struct CMUnitTest tests[] = {
 	T(test_irq_type_values),
 	T0(test_irq_type_without_feature),
 	/* edges */
-	TC("test_edge_rising", run_edge, &edge_rising),
-	TC("test_edge_falling", run_edge, &edge_falling),
+	EDGE(edge_rising),
+	EDGE(edge_falling),
 	T(test_edge_both),
 	T(test_lines_independent),
 	T(test_edge_latch_rising),
 	T(test_edge_latch_falling),
 	T(test_edge_latch_both),
 	/* levels */
-	TC("test_level_high", run_level, &level_high),
-	TC("test_level_low", run_level, &level_low),
+	LEVEL(level_high),
+	LEVEL(level_low),
 	T(test_level_refire_while_active),
 	T(test_level_not_latched),
 	/* disabling */

@@ -29,12 +29,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fixture.h"
+#include "unit_helpers.h"
 
 /* How long a start-up error may take (times g_scale). */
 #define ERROR_WITHIN_MS 1000
@@ -142,24 +142,9 @@ static void expect_file(const char *path)
  */
 static int full_backlog_squatter(struct st *t, const char *path)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd = fx_socket(&t->fx, SOCK_STREAM);
-	int i, client, ret = 0;
 
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%.*s",
-		 (int)sizeof(addr.sun_path) - 1, path);
-	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	assert_int_equal(listen(fd, 0), 0);
-	for (i = 0; i < 64 && ret == 0; i++) {
-		client = socket(AF_UNIX,
-				SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		assert_true(client >= 0);
-		ret = connect(client, (struct sockaddr *)&addr, sizeof(addr));
-		if (ret < 0)
-			assert_int_equal(errno, EAGAIN);
-		close(client);
-	}
-	assert_int_equal(ret, -1);
+	assert_int_equal(unit_fill_backlog(fd, path), 0);
 	return fd;
 }
 
@@ -459,26 +444,19 @@ static void test_kernel_without_seccomp_filters(void **state)
 /* A listening socket of the test's own at @path; returns its fd. */
 static int listener_at(struct st *t, const char *path)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd = fx_socket(&t->fx, SOCK_STREAM);
 
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%.*s",
-		 (int)sizeof(addr.sun_path) - 1, path);
-	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(unit_bind(fd, path, 4), 0);
 	return fd;
 }
 
 static bool connects(const char *path)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	bool ok;
 
 	assert_true(fd >= 0);
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%.*s",
-		 (int)sizeof(addr.sun_path) - 1, path);
-	ok = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+	ok = unit_connect(fd, path) == 0;
 	close(fd);
 	return ok;
 }
@@ -704,15 +682,16 @@ static void test_error_to_closed_pipe(void **state)
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, st_setup, st_teardown)
-/* A test named @name: @fn run with @param as fx.param. */
-#define TC(name, fn, param) {name, fn, st_setup, st_teardown, (void *)(param)}
+/* test_@c: run_in_the_way() with &@c as fx.param. */
+#define IN_THE_WAY(c) \
+	{"test_" #c, run_in_the_way, st_setup, st_teardown, (void *)&(c)}
 
 static const struct CMUnitTest tests[] = {
-	TC("test_squatter_at_sim", run_in_the_way, &squatter_at_sim),
-	TC("test_squatter_at_device", run_in_the_way, &squatter_at_device),
+	IN_THE_WAY(squatter_at_sim),
+	IN_THE_WAY(squatter_at_device),
 	T(test_squatter_at_second_device),
-	TC("test_file_at_sim", run_in_the_way, &file_at_sim),
-	TC("test_file_at_device", run_in_the_way, &file_at_device),
+	IN_THE_WAY(file_at_sim),
+	IN_THE_WAY(file_at_device),
 	T(test_chip_fifo),
 	T(test_chip_leased_file),
 	T(test_chip_other_devices),

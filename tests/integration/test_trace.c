@@ -79,23 +79,23 @@ static void test_record_guest_and_host(void **state)
 	UNMASK(v, 5);
 	record_start(fx, &r, path);
 
-	out_high.before = now_us();
+	out_high.before = clock_us();
 	REQ_OK(v, SET_VAL, 3, 1, 0);
 	REQ_OK(v, SET_DIR, 3, DIR_OUT, 0);
-	out_high.after = now_us();
+	out_high.after = clock_us();
 	sleep_ms(30);
-	out_low.before = now_us();
+	out_low.before = clock_us();
 	REQ_OK(v, SET_VAL, 3, 0, 0);
-	out_low.after = now_us();
+	out_low.after = clock_us();
 	sleep_ms(20);
-	in_high.before = now_us();
+	in_high.before = clock_us();
 	CTL_EXPECT(&c, "set 5 1", "ok");
 	EXPECT_VALID(v, 5);
-	in_high.after = now_us();
+	in_high.after = clock_us();
 	sleep_ms(10);
-	released.before = now_us();
+	released.before = clock_us();
 	REQ_OK(v, SET_DIR, 3, DIR_NONE, 0);
-	released.after = now_us();
+	released.after = clock_us();
 	record_stop(&r);
 
 	text = read_whole_file(path);

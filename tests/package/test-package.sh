@@ -93,7 +93,7 @@ if (cd "$tree" && DEB_BUILD_OPTIONS="parallel=$(nproc)" \
 else
 	tap_not_ok "dpkg-buildpackage -b -us -uc"
 	tap_diag_tail "$tmp/build.log" 40 "the build log"
-	finish
+	tap_done
 fi
 deb=$tmp/src/vhost-device-gpio_${version}_$(dpkg --print-architecture).deb
 if [[ -f $deb ]]; then
@@ -101,7 +101,7 @@ if [[ -f $deb ]]; then
 else
 	tap_not_ok "it made $(basename "$deb") (version $version, as in meson.build)"
 	echo "# made: $(cd "$tmp/src" && echo ./*.deb)"
-	finish
+	tap_done
 fi
 
 # --- the .deb's contents ---
@@ -197,6 +197,7 @@ mount -t overlay overlay \
 mkdir -p "$merged/vdg-test" "$merged/var/log/journal"
 cp "$deb" "$merged/vdg-test/"
 install -m 0755 "$here/container-test.sh" "$merged/vdg-test/container-test.sh"
+install -m 0644 "$here/../e2e/tap.sh" "$merged/vdg-test/tap.sh"
 cat >"$merged/etc/systemd/system/vdg-package-test.service" <<'EOF'
 [Unit]
 Description=vhost-device-gpio package test
@@ -234,35 +235,19 @@ nspawn_pid=""
 elapsed=$((SECONDS - start))
 log "systemd-nspawn exited with $nspawn_rc after $elapsed s"
 
-results=0
-container_end=0
 if [[ -f $merged/vdg-test/result.tap ]]; then
 	while IFS= read -r line; do
-		if [[ $line =~ ^(not\ ok|ok)\ [0-9]+\ -\ (.*)$ ]]; then
-			results=$((results + 1))
-			if [[ ${BASH_REMATCH[1]} == ok ]]; then
-				tap_ok "container: ${BASH_REMATCH[2]}"
-			else
-				tap_not_ok "container: ${BASH_REMATCH[2]}"
-			fi
-		elif [[ $line =~ ^1\.\.([0-9]+)$ ]]; then
-			container_end=1
-			[[ ${BASH_REMATCH[1]} == "$results" ]] ||
-				tap_not_ok "container: plan ${BASH_REMATCH[1]}, got $results"
-		elif [[ $line =~ ^Bail\ out!(.*)$ ]]; then
-			tap_not_ok "container:${BASH_REMATCH[1]}"
-		else
-			echo "# container: $line"
-		fi
+		tap_relay_line "container: " "$line" || echo "# container: $line"
 	done <"$merged/vdg-test/result.tap"
 fi
-if ((nspawn_rc == 0 && container_end)); then
+tap_relay_done container
+if ((nspawn_rc == 0)) && [[ -n $relay_plan ]]; then
 	tap_ok "the system booted, ran the test and powered off ($elapsed s)"
 else
 	tap_not_ok "the system booted, ran the test and powered off"
 	((nspawn_rc == 124)) && echo "# killed after $boot_timeout s"
 	echo "# systemd-nspawn exited with $nspawn_rc; the test printed" \
-		"$results results$( ((container_end)) || echo ' and no plan')"
+		"$relay_results results, plan: ${relay_plan:-none}"
 	tap_diag_tail "$tmp/nspawn.log" 20 "systemd-nspawn's output"
 	journalctl -D "$merged/var/log/journal" --no-pager -n 40 \
 		>"$tmp/journal.tail" 2>&1 || true

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "gpio_device.h"
+#include "gpio_names.h"
 
 #define OK  VIRTIO_GPIO_STATUS_OK
 #define ERR VIRTIO_GPIO_STATUS_ERR
@@ -239,12 +240,38 @@ static inline int request(struct gpio_device *dev, uint16_t type,
 
 #define REPLY(status, value) ((status) << 8 | (value))
 
+/* request() of each message type: the reply, status << 8 | value. */
+static inline int get_dir(struct gpio_device *dev, uint16_t gpio)
+{
+	return request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, gpio, 0);
+}
+
+static inline int set_dir(struct gpio_device *dev, uint16_t gpio, uint32_t dir)
+{
+	return request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, gpio, dir);
+}
+
+static inline int get_val(struct gpio_device *dev, uint16_t gpio)
+{
+	return request(dev, VIRTIO_GPIO_MSG_GET_VALUE, gpio, 0);
+}
+
+static inline int set_val(struct gpio_device *dev, uint16_t gpio,
+			  uint32_t value)
+{
+	return request(dev, VIRTIO_GPIO_MSG_SET_VALUE, gpio, value);
+}
+
+static inline int irq_type(struct gpio_device *dev, uint16_t gpio,
+			   uint32_t type)
+{
+	return request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, gpio, type);
+}
+
 /*
  * Interrupts.  The device gives every eventq pair back through a callback:
  * the log keeps those calls in order.
  */
-#define VALID	VIRTIO_GPIO_IRQ_STATUS_VALID
-#define INVALID VIRTIO_GPIO_IRQ_STATUS_INVALID
 
 struct irq_done_log {
 	struct {
@@ -276,6 +303,15 @@ static inline void assert_irq_done(const struct irq_done_log *log,
 	assert_true(i < log->ncalls);
 	assert_int_equal(log->calls[i].token, token);
 	assert_int_equal(log->calls[i].status, status);
+}
+
+/* @log holds @n pairs given back, the last one @token with @status. */
+static inline void assert_last_irq(const struct irq_done_log *log,
+				   unsigned int n, uint16_t token,
+				   uint8_t status)
+{
+	assert_int_equal(log->ncalls, n);
+	assert_irq_done(log, n - 1, token, status);
 }
 
 /*

@@ -2,11 +2,8 @@
 /*
  * The back-ends of a device list: one per entry, the messages of an entry
  * the daemon cannot serve, and no host line in two entries, whatever names
- * the chip.  Host chips are regular files in a temporary directory behind
- * a small fake of the system calls (gpio_cdev_sys): each is "a character
- * device" with its own device number and 8 lines, line i named "L<i>".
- * The host-chip back-end itself is tested against a fuller fake in
- * test_gpio_cdev.c.
+ * the chip.  Host chips are those of the fake kernel (fake_kernel.h), which
+ * test_gpio_cdev.c tests the host-chip back-end itself against.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,131 +23,44 @@
 
 #include <cmocka.h>
 
+#include "backend_ops.h"
 #include "device_backends.h"
 #include "device_list.h"
 #include "endpoints.h"
-#include "gpio_cdev_sys.h"
+#include "fake_kernel.h"
 
-#define FAKE_CHIPS 2
-#define FAKE_LINES 8
-
-static char dir[64];
-static ino_t chip_ino[FAKE_CHIPS];
-
-/* Which fake chip @fd is (by the inode of the file behind it), or -1. */
-static int chip_of(int fd)
-{
-	struct stat st;
-	int i;
-
-	if (fstat(fd, &st) < 0)
-		return -1;
-	for (i = 0; i < FAKE_CHIPS; i++)
-		if (st.st_ino == chip_ino[i])
-			return i;
-	return -1;
-}
-
-static int fake_open(const char *path, int flags)
-{
-	return open(path, flags);
-}
-
-static int fake_reopen(int path_fd, const char *path, int flags)
-{
-	return dup(path_fd);
-}
-
-static int fake_fstat(int fd, struct stat *st)
-{
-	int chip = chip_of(fd);
-
-	if (fstat(fd, st) < 0)
-		return -1;
-	if (chip >= 0) {
-		st->st_mode = S_IFCHR | 0600;
-		st->st_rdev = makedev(254, (unsigned int)chip);
-	}
-	return 0;
-}
-
-static int fake_ioctl(int fd, unsigned long request, void *arg)
-{
-	int chip = chip_of(fd);
-
-	if (chip < 0) {
-		errno = ENOTTY;
-		return -1;
-	}
-	if (request == GPIO_GET_CHIPINFO_IOCTL) {
-		struct gpiochip_info *info = arg;
-
-		snprintf(info->name, sizeof(info->name), "gpiochip%d", chip);
-		snprintf(info->label, sizeof(info->label), "fake-%d", chip);
-		info->lines = FAKE_LINES;
-		return 0;
-	}
-	if (request == GPIO_V2_GET_LINEINFO_IOCTL) {
-		struct gpio_v2_line_info *info = arg;
-
-		snprintf(info->name, sizeof(info->name), "L%u", info->offset);
-		info->flags = GPIO_V2_LINE_FLAG_INPUT;
-		return 0;
-	}
-	fail_msg("unexpected ioctl %#lx: nothing is requested", request);
-	return -1;
-}
-
-static int fake_set_nonblock(int fd)
-{
-	return 0;
-}
-
-static struct gpio_cdev_sys fake_sys = {
-	.open = fake_open,
-	.reopen = fake_reopen,
-	.close = close,
-	.ioctl = fake_ioctl,
-	.read = read,
-	.fstat = fake_fstat,
-	.set_nonblock = fake_set_nonblock,
-	.sys_dir = NULL, /* no sysfs to ask */
-};
-
+/*
+ * Two chips of 8 lines named "L0".."L7", labelled "fake-0" and "fake-1",
+ * and DIR/led-chip, another name for chip 0 as udev makes them.
+ */
 static int group_setup(void **state)
 {
 	char path[128], target[128];
-	struct stat st;
-	int i, fd;
+	unsigned int i, j;
 
-	strcpy(dir, "/tmp/vdg-backends-XXXXXX");
-	if (!mkdtemp(dir))
+	if (fake_kernel_create() < 0)
 		return -1;
-	for (i = 0; i < FAKE_CHIPS; i++) {
-		snprintf(path, sizeof(path), "%s/gpiochip%d", dir, i);
-		fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
-		if (fd < 0 || fstat(fd, &st) < 0)
-			return -1;
-		close(fd);
-		chip_ino[i] = st.st_ino;
+	fake_kernel_reset();
+	for (i = 0; i < 2; i++) {
+		kernel.chips[i] = (struct fake_chip){
+			.present = true, .nlines = 8, .rdev = RDEV_CHIP(i)};
+		snprintf(kernel.chips[i].label, sizeof(kernel.chips[i].label),
+			 "fake-%u", i);
+		for (j = 0; j < 8; j++)
+			snprintf(kernel.chips[i].lines[j].name,
+				 sizeof(kernel.chips[i].lines[j].name), "L%u",
+				 j);
 	}
-	/* Another name for chip 0, as udev makes them. */
-	snprintf(target, sizeof(target), "%s/gpiochip0", dir);
-	snprintf(path, sizeof(path), "%s/led-chip", dir);
-	if (symlink(target, path) < 0)
-		return -1;
-	fake_sys.dev_dir = dir;
-	gpio_cdev_sys_set(&fake_sys);
-	return 0;
+	snprintf(target, sizeof(target), "%s/gpiochip0", kernel.dir);
+	snprintf(path, sizeof(path), "%s/led-chip", kernel.dir);
+	return symlink(target, path);
 }
 
 static int group_teardown(void **state)
 {
-	char cmd[128];
-
-	gpio_cdev_sys_set(NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	/* Every back-end was freed: no fd may stay open. */
+	assert_int_equal(kernel.open_fds, 0);
+	return fake_kernel_remove();
 }
 
 /* @text's back-ends, or the error; the endpoints are sockets PATH0... */
@@ -178,16 +88,11 @@ static void expect_error(const char *text, int ret, const char *message)
 	struct gpio_backend **backends = (void *)1;
 	struct device_list list;
 	char err[512] = "stale", expected[512];
-	const char *at = strstr(message, "DIR");
 
 	assert_int_equal(open_list(text, &list, &backends, err, sizeof(err)),
 			 ret);
 	assert_null(backends);
-	if (at)
-		snprintf(expected, sizeof(expected), "%.*s%s%s",
-			 (int)(at - message), message, dir, at + 3);
-	else
-		snprintf(expected, sizeof(expected), "%s", message);
+	fake_kernel_message(message, expected, sizeof(expected));
 	assert_string_equal(err, expected);
 	device_list_free(&list);
 }
@@ -196,14 +101,9 @@ static void expect_description(const struct gpio_backend *be,
 			       const char *message)
 {
 	char buf[256], expected[256];
-	const char *at = strstr(message, "DIR");
 
 	device_backends_describe(be, buf, sizeof(buf));
-	if (at)
-		snprintf(expected, sizeof(expected), "%.*s%s%s",
-			 (int)(at - message), message, dir, at + 3);
-	else
-		snprintf(expected, sizeof(expected), "%s", message);
+	fake_kernel_message(message, expected, sizeof(expected));
 	assert_string_equal(buf, expected);
 }
 
@@ -226,6 +126,29 @@ static void test_one_per_entry(void **state)
 	assert_string_equal(backends[1]->names[1], "L3");
 	device_backends_free(backends, list.count);
 	device_list_free(&list);
+}
+
+/* Each host chip's line requests carry the name of its entry's socket. */
+static void test_consumer_per_socket(void **state)
+{
+	struct gpio_backend **backends;
+	struct device_list list;
+	char err[256];
+
+	assert_int_equal(open_list("s2:0[1]:0[2]", &list, &backends, err,
+				   sizeof(err)),
+			 0);
+	assert_int_equal(be_set_dir(backends[1], 0, GPIO_DIRECTION_OUT, 1), 0);
+	assert_int_equal(be_set_dir(backends[2], 0, GPIO_DIRECTION_IN, 0), 0);
+	assert_string_equal(kernel.chips[0].lines[1].consumer,
+			    "vhost-gpio:gpio.sock1");
+	assert_string_equal(kernel.chips[0].lines[2].consumer,
+			    "vhost-gpio:gpio.sock2");
+	device_backends_free(backends, list.count);
+	device_list_free(&list);
+	/* Freed: the lines are released. */
+	assert_string_equal(kernel.chips[0].lines[1].consumer, "");
+	assert_string_equal(kernel.chips[0].lines[2].consumer, "");
 }
 
 /* The back-end's reason, said about the entry as the command line has it. */
@@ -254,11 +177,11 @@ static void test_shared_lines(void **state)
 		     "--device-list: entry 2 \"1\": host line 6 of "
 		     "DIR/gpiochip1 is already entry 1's guest line 0");
 	/* By a symlink: the same device number. */
-	snprintf(text, sizeof(text), "0[2]:%s/led-chip[7,2]", dir);
+	snprintf(text, sizeof(text), "0[2]:%s/led-chip[7,2]", kernel.dir);
 	snprintf(message, sizeof(message),
 		 "--device-list: entry 2 \"%.32s...\": host line 2 of "
 		 "%s/led-chip is already entry 1's guest line 0",
-		 text + 5, dir);
+		 text + 5, kernel.dir);
 	expect_error(text, -EINVAL, message);
 }
 
@@ -282,6 +205,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_per_entry),
+		cmocka_unit_test(test_consumer_per_socket),
 		cmocka_unit_test(test_entry_errors),
 		cmocka_unit_test(test_shared_lines),
 		cmocka_unit_test(test_no_shared_lines),

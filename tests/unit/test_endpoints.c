@@ -16,28 +16,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "endpoints.h"
+#include "unit_helpers.h"
 #include "unix_socket.h"
 
 static char dir[64];
 
 static int group_setup(void **state)
 {
-	strcpy(dir, "/tmp/vdg-ep-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return unit_temp_dir(dir, sizeof(dir), "ep");
 }
 
 static int group_teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_remove_tree(dir);
 }
 
 /* What main() has before the endpoints: options with these set. */
@@ -54,22 +50,16 @@ static struct options options(const char *path, unsigned int count, int fd)
 	};
 }
 
-/* A Unix socket of @type bound to DIR/@name ("": unbound), maybe listening. */
+/* A Unix socket of @type bound to DIR/@name, maybe listening. */
 static int unix_socket(int type, const char *name, bool listening)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	char path[128];
+	int fd;
 
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+	fd = unit_socket_at(type, path, listening ? 1 : -1);
 	assert_true(fd >= 0);
-	if (name[0]) {
-		snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", dir,
-			 name);
-		unlink(addr.sun_path);
-		assert_int_equal(
-			bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	}
-	if (listening)
-		assert_int_equal(listen(fd, 1), 0);
 	return fd;
 }
 
@@ -175,20 +165,16 @@ static void test_fd(void **state)
 /* An abstract socket has no path: its label is its fd. */
 static void test_fd_without_path(void **state)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct systemd_activation act = {0};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct options opts = options(NULL, 1, fd);
 	struct endpoint *eps;
-	char err[256], label[32];
+	char err[256], label[32], name[32];
+	struct options opts;
+	int fd;
 
-	snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "vdg-ep-%d",
-		 (int)getpid());
-	assert_int_equal(bind(fd, (struct sockaddr *)&addr,
-			      offsetof(struct sockaddr_un, sun_path) + 1 +
-				      strlen(addr.sun_path + 1)),
-			 0);
-	assert_int_equal(listen(fd, 1), 0);
+	snprintf(name, sizeof(name), "@vdg-ep-%d", (int)getpid());
+	fd = unit_socket_at(SOCK_STREAM, name, 1);
+	assert_true(fd >= 0);
+	opts = options(NULL, 1, fd);
 	assert_int_equal(endpoints_resolve(&opts, &act, &eps, err, sizeof(err)),
 			 1);
 	snprintf(label, sizeof(label), "fd %d", fd);
@@ -332,69 +318,84 @@ static void test_activation_errors(void **state)
 	close_passed(2);
 }
 
+/*
+ * endpoints_check_socket_count() with @sockets device sockets given
+ * (@given: any at all): fine if @message is NULL, else -EINVAL with
+ * @message.
+ */
+static void expect_socket_count(const struct options *opts, bool given,
+				unsigned int sockets, const char *message)
+{
+	char err[256] = "";
+
+	assert_int_equal(endpoints_check_socket_count(opts, given, sockets, err,
+						      sizeof(err)),
+			 message ? -EINVAL : 0);
+	if (message)
+		assert_string_equal(err, message);
+}
+
 static void test_socket_count(void **state)
 {
 	struct options opts = options(NULL, 2, -1);
-	char err[256] = "";
 
 	/* Not given, or nothing given to compare with: fine. */
-	assert_int_equal(
-		endpoints_check_socket_count(&opts, true, 3, err, sizeof(err)),
-		0);
+	expect_socket_count(&opts, true, 3, NULL);
 	opts.socket_count_given = true;
-	assert_int_equal(
-		endpoints_check_socket_count(&opts, false, 3, err, sizeof(err)),
-		0);
-	assert_int_equal(
-		endpoints_check_socket_count(&opts, true, 2, err, sizeof(err)),
-		0);
-	assert_int_equal(
-		endpoints_check_socket_count(&opts, true, 3, err, sizeof(err)),
-		-EINVAL);
-	assert_string_equal(err, "--socket-count is 2 but 3 device sockets "
-				 "were given (see --help)");
+	expect_socket_count(&opts, false, 3, NULL);
+	expect_socket_count(&opts, true, 2, NULL);
+	expect_socket_count(&opts, true, 3,
+			    "--socket-count is 2 but 3 device sockets were "
+			    "given (see --help)");
 	opts.fd = 3;
-	assert_int_equal(
-		endpoints_check_socket_count(&opts, false, 1, err, sizeof(err)),
-		-EINVAL);
-	assert_string_equal(err, "--socket-count is 2 but 1 device socket was "
-				 "given (see --help)");
+	expect_socket_count(&opts, false, 1,
+			    "--socket-count is 2 but 1 device socket was given "
+			    "(see --help)");
 }
+
+/*
+ * How many --device-list entries go with how many sockets: each case is the
+ * daemon's options, where the sockets came from, the counts, and the whole
+ * message (without its " (see --help)" end), NULL when the pair is good.
+ */
+static const struct {
+	const char *path; /* NULL: --fd */
+	int fd;
+	bool from_systemd;
+	unsigned int sockets, entries;
+	const char *message;
+} entries_cases[] = {
+	{"/tmp/g", -1, false, 2, 2, NULL},
+	{"/tmp/g", -1, false, 2, 3,
+	 "--device-list has 3 entries but --socket-count is 2"},
+	{"/tmp/g", -1, false, 2, 1,
+	 "--device-list has 1 entry but --socket-count is 2"},
+	{"/tmp/g", -1, true, 2, 1,
+	 "--device-list has 1 entry but systemd passed 2 device sockets"},
+	{"/tmp/g", -1, true, 1, 3,
+	 "--device-list has 3 entries but systemd passed 1 device socket"},
+	{NULL, 3, false, 1, 2,
+	 "--device-list has 2 entries but --fd serves one device"},
+};
 
 static void test_entries(void **state)
 {
-	struct options opts = options("/tmp/g", 2, -1);
-	char err[256] = "";
+	unsigned int i;
 
-	assert_int_equal(
-		endpoints_check_entries(&opts, false, 2, 2, err, sizeof(err)),
-		0);
-	assert_int_equal(
-		endpoints_check_entries(&opts, false, 2, 3, err, sizeof(err)),
-		-EINVAL);
-	assert_string_equal(err, "--device-list has 3 entries but "
-				 "--socket-count is 2 (see --help)");
-	assert_int_equal(
-		endpoints_check_entries(&opts, false, 2, 1, err, sizeof(err)),
-		-EINVAL);
-	assert_string_equal(err, "--device-list has 1 entry but "
-				 "--socket-count is 2 (see --help)");
-	assert_int_equal(
-		endpoints_check_entries(&opts, true, 2, 1, err, sizeof(err)),
-		-EINVAL);
-	assert_string_equal(err, "--device-list has 1 entry but systemd "
-				 "passed 2 device sockets (see --help)");
-	assert_int_equal(
-		endpoints_check_entries(&opts, true, 1, 3, err, sizeof(err)),
-		-EINVAL);
-	assert_string_equal(err, "--device-list has 3 entries but systemd "
-				 "passed 1 device socket (see --help)");
-	opts = options(NULL, 1, 3);
-	assert_int_equal(
-		endpoints_check_entries(&opts, false, 1, 2, err, sizeof(err)),
-		-EINVAL);
-	assert_string_equal(err, "--device-list has 2 entries but --fd serves "
-				 "one device (see --help)");
+	for (i = 0; i < sizeof(entries_cases) / sizeof(entries_cases[0]); i++) {
+		const typeof(entries_cases[0]) *c = &entries_cases[i];
+		struct options opts = options(c->path, c->path ? 2 : 1, c->fd);
+		char err[256] = "", want[256];
+
+		assert_int_equal(endpoints_check_entries(&opts, c->from_systemd,
+							 c->sockets, c->entries,
+							 err, sizeof(err)),
+				 c->message ? -EINVAL : 0);
+		if (!c->message)
+			continue;
+		snprintf(want, sizeof(want), "%s (see --help)", c->message);
+		assert_string_equal(err, want);
+	}
 }
 
 int main(void)

@@ -25,6 +25,68 @@ static struct gpio_device *device_new(struct fake **fake)
 	return fake_device(*fake);
 }
 
+/*
+ * A 4-line device over a fake with set_irq_type, VIRTIO_GPIO_F_IRQ
+ * negotiated, pairs logged in @log; calls recorded so far dropped.
+ */
+static struct gpio_device *irq_device_new(struct fake **fake,
+					  struct irq_done_log *log)
+{
+	struct gpio_device *dev;
+
+	*fake = fake_new(4, NULL, FAKE_HAS_SET_IRQ_TYPE);
+	dev = fake_device(*fake);
+	irq_log_attach(dev, log);
+	return dev;
+}
+
+/*
+ * The fixture of most tests: the device of device_new() (T), or for most
+ * interrupt tests, that of irq_device_new() (IRQ_TEST, IRQ_CASE).
+ */
+struct device_fx {
+	struct fake *f;
+	struct gpio_device *dev;
+	struct irq_done_log log;
+	unsigned int seen; /* pairs in log that STEPS checked */
+	const void *param; /* the test table's initial state */
+};
+
+static int setup_with(void **state, bool irq)
+{
+	struct device_fx *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	t->dev = irq ? irq_device_new(&t->f, &t->log) : device_new(&t->f);
+	t->param = *state;
+	*state = t;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, false);
+}
+
+static int irq_setup(void **state)
+{
+	return setup_with(state, true);
+}
+
+static int teardown(void **state)
+{
+	struct device_fx *t = *state;
+
+	gpio_device_free(t->dev);
+	free(t);
+	return 0;
+}
+
+#define T(f)	    cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define IRQ_TEST(f) cmocka_unit_test_setup_teardown(f, irq_setup, teardown)
+/* An interrupt test named @name: @f run with *@param as t->param. */
+#define IRQ_CASE(name, f, param) {name, f, irq_setup, teardown, (void *)(param)}
+
 static void test_new_rejects_null_backend(void **state)
 {
 	struct gpio_device *dev = (void *)1;
@@ -101,6 +163,59 @@ static void test_names_block_exact(void **state)
 	assert_memory_equal(resp + 1, block, sizeof(block) - 1);
 	assert_int_equal(resp[sizeof(block)], POISON);
 	gpio_device_free(dev);
+}
+
+/*
+ * The config space as the front-end reads it, any part of it: 300 lines
+ * and a names block of 302 bytes ("a", "b", then 298 empty names),
+ * little-endian, the padding zero.
+ */
+static void test_read_config(void **state)
+{
+	static const uint8_t config[8] = {0x2c, 0x01, 0, 0, 0x2e, 0x01, 0, 0};
+	char *names[300] = {"a", "b"};
+	struct gpio_device *dev;
+	struct fake *f = fake_new(300, names, 0);
+	uint8_t out[12];
+	uint32_t offset, size;
+
+	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
+	for (offset = 0; offset <= 8; offset++) {
+		for (size = 0; offset + size <= 8; size++) {
+			memset(out, POISON, sizeof(out));
+			assert_int_equal(
+				gpio_device_read_config(dev, offset, size, out),
+				0);
+			assert_memory_equal(out, config + offset, size);
+			/* Not a byte more. */
+			assert_int_equal(out[size], POISON);
+		}
+	}
+	assert_int_equal(f->ncalls, 0);
+	gpio_device_free(dev);
+}
+
+/* Past the end, or wrapping around: -EINVAL, and nothing written. */
+static void test_read_config_out_of_range(void **state)
+{
+	static const uint32_t ranges[][2] = {
+		{9, 0},		 {8, 1},	  {0, 9},
+		{4, 5},		 {7, 2},	  {0xffffffff, 1},
+		{1, 0xffffffff}, {8, 0xfffffff9}, {0xfffffff8, 8},
+	};
+	struct device_fx *t = *state;
+	uint8_t out[8];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		print_message("# offset %u, size %u\n", ranges[i][0],
+			      ranges[i][1]);
+		memset(out, POISON, sizeof(out));
+		assert_int_equal(gpio_device_read_config(t->dev, ranges[i][0],
+							 ranges[i][1], out),
+				 -EINVAL);
+		assert_int_equal(out[0], POISON);
+	}
 }
 
 static void test_names_exact_buffer_and_lenient_fields(void **state)
@@ -230,135 +345,120 @@ static void test_names_not_printable_rejected(void **state)
 
 static void test_short_request(void **state)
 {
+	struct device_fx *t = *state;
 	uint8_t req[sizeof(struct virtio_gpio_request)] = {2, 0};
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
 	uint8_t resp[2] = {POISON, POISON};
 	size_t len = 99;
 
-	assert_int_equal(gpio_device_handle_request(dev, req, sizeof(req) - 1,
-						    resp, sizeof(resp), &len),
+	assert_int_equal(gpio_device_handle_request(t->dev, req,
+						    sizeof(req) - 1, resp,
+						    sizeof(resp), &len),
 			 -EINVAL);
 	assert_int_equal(len, 0);
-	assert_int_equal(gpio_device_handle_request(dev, req, 0, resp,
+	assert_int_equal(gpio_device_handle_request(t->dev, req, 0, resp,
 						    sizeof(resp), &len),
 			 -EINVAL);
 	assert_int_equal(resp[0], POISON);
 	assert_int_equal(resp[1], POISON);
-	gpio_device_free(dev);
 }
 
 static void test_extra_request_bytes_ignored(void **state)
 {
+	struct device_fx *t = *state;
 	/* GET_DIRECTION of line 1, then junk the device must not read. */
 	const uint8_t req[12] = {2, 0, 1, 0, 0, 0, 0, 0, 9, 9, 9, 9};
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
 	uint8_t resp[2];
 	size_t len = 0;
 
-	assert_int_equal(gpio_device_handle_request(dev, req, sizeof(req), resp,
-						    sizeof(resp), &len),
+	assert_int_equal(gpio_device_handle_request(t->dev, req, sizeof(req),
+						    resp, sizeof(resp), &len),
 			 0);
 	assert_int_equal(len, 2);
 	assert_int_equal(resp[0], OK);
-	assert_int_equal(resp[1], VIRTIO_GPIO_DIRECTION_NONE);
-	gpio_device_free(dev);
+	assert_int_equal(resp[1], DIR_NONE);
 }
 
 static void test_unaligned_request(void **state)
 {
+	struct device_fx *t = *state;
 	/* SET_VALUE line 3 to 1, one byte into the buffer. */
 	const uint8_t buf[9] = {0, 5, 0, 3, 0, 1, 0, 0, 0};
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
 	uint8_t resp[3];
 	size_t len = 0;
 
-	assert_int_equal(
-		gpio_device_handle_request(dev, buf + 1, 8, resp + 1, 2, &len),
-		0);
+	assert_int_equal(gpio_device_handle_request(t->dev, buf + 1, 8,
+						    resp + 1, 2, &len),
+			 0);
 	assert_int_equal(len, 2);
 	assert_int_equal(resp[1], OK);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 3,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
-	assert_call(f, 0, FAKE_SET_DIRECTION, 3, GPIO_DIRECTION_OUT, 1);
-	gpio_device_free(dev);
+	assert_int_equal(set_dir(t->dev, 3, DIR_OUT), REPLY(OK, 0));
+	assert_call(t->f, 0, FAKE_SET_DIRECTION, 3, GPIO_DIRECTION_OUT, 1);
 }
 
 static void test_response_buffer_too_small(void **state)
 {
+	struct device_fx *t = *state;
 	struct virtio_gpio_request req = {
 		.type = htole16(VIRTIO_GPIO_MSG_SET_DIRECTION),
 		.gpio = htole16(0),
-		.value = htole32(VIRTIO_GPIO_DIRECTION_IN),
+		.value = htole32(DIR_IN),
 	};
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
 	uint8_t resp[2] = {POISON, POISON};
 	size_t len = 99;
 
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
+	assert_int_equal(gpio_device_handle_request(t->dev, &req, sizeof(req),
 						    resp, 1, &len),
 			 -ENOBUFS);
 	assert_int_equal(len, 0);
 	assert_int_equal(resp[0], POISON);
 	/* Nothing reached the back-end either. */
-	assert_int_equal(f->ncalls, 0);
+	assert_int_equal(t->f->ncalls, 0);
 
 	/* Also for requests that would only be answered with ERR. */
 	req.type = htole16(99);
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
+	assert_int_equal(gpio_device_handle_request(t->dev, &req, sizeof(req),
 						    resp, 1, &len),
 			 -ENOBUFS);
 	assert_int_equal(resp[0], POISON);
-	gpio_device_free(dev);
 }
 
 static void test_bad_gpio(void **state)
 {
+	struct device_fx *t = *state;
 	static const uint16_t types[] = {
 		VIRTIO_GPIO_MSG_GET_DIRECTION, VIRTIO_GPIO_MSG_SET_DIRECTION,
 		VIRTIO_GPIO_MSG_GET_VALUE,     VIRTIO_GPIO_MSG_SET_VALUE,
 		VIRTIO_GPIO_MSG_IRQ_TYPE,
 	};
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
 	unsigned int i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		assert_int_equal(request(dev, types[i], 4, 0), REPLY(ERR, 0));
-		assert_int_equal(request(dev, types[i], 0xffff, 0),
+		assert_int_equal(request(t->dev, types[i], 4, 0),
 				 REPLY(ERR, 0));
-		assert_int_equal(request(dev, types[i], 0x0100, 0),
+		assert_int_equal(request(t->dev, types[i], 0xffff, 0),
+				 REPLY(ERR, 0));
+		assert_int_equal(request(t->dev, types[i], 0x0100, 0),
 				 REPLY(ERR, 0));
 	}
-	assert_int_equal(f->ncalls, 0);
-	gpio_device_free(dev);
+	assert_int_equal(t->f->ncalls, 0);
 }
 
 static void test_bad_type(void **state)
 {
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
+	struct device_fx *t = *state;
 
-	assert_int_equal(request(dev, 0, 0, 0), REPLY(ERR, 0));
-	assert_int_equal(request(dev, 7, 0, 0), REPLY(ERR, 0));
-	assert_int_equal(request(dev, 0x0102, 0, 0), REPLY(ERR, 0));
-	assert_int_equal(request(dev, 0xffff, 0, 0), REPLY(ERR, 0));
-	assert_int_equal(f->ncalls, 0);
-	gpio_device_free(dev);
+	assert_int_equal(request(t->dev, 0, 0, 0), REPLY(ERR, 0));
+	assert_int_equal(request(t->dev, 7, 0, 0), REPLY(ERR, 0));
+	assert_int_equal(request(t->dev, 0x0102, 0, 0), REPLY(ERR, 0));
+	assert_int_equal(request(t->dev, 0xffff, 0, 0), REPLY(ERR, 0));
+	assert_int_equal(t->f->ncalls, 0);
 }
 
 static void test_get_direction_initial_without_op(void **state)
 {
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
+	struct device_fx *t = *state;
 
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 3, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
-	gpio_device_free(dev);
+	assert_int_equal(get_dir(t->dev, 3), REPLY(OK, DIR_NONE));
 }
 
 static struct gpio_device *device_new_with_dir(struct fake **fake,
@@ -385,263 +485,172 @@ static void test_get_direction_initial_from_backend(void **state)
 	struct gpio_device *dev;
 
 	dev = device_new_with_dir(&f, GPIO_DIRECTION_IN, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
+	assert_int_equal(get_dir(dev, 1), REPLY(OK, DIR_IN));
 	gpio_device_free(dev);
 
 	dev = device_new_with_dir(&f, GPIO_DIRECTION_OUT, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 0, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_OUT));
+	assert_int_equal(get_dir(dev, 0), REPLY(OK, DIR_OUT));
 	gpio_device_free(dev);
 
 	/* A failing op or a nonsense answer count as NONE. */
 	dev = device_new_with_dir(&f, GPIO_DIRECTION_IN, -EIO);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 0, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
+	assert_int_equal(get_dir(dev, 0), REPLY(OK, DIR_NONE));
 	gpio_device_free(dev);
 
 	dev = device_new_with_dir(&f, (enum gpio_direction)7, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 0, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
+	assert_int_equal(get_dir(dev, 0), REPLY(OK, DIR_NONE));
 	gpio_device_free(dev);
 }
 
 static void test_set_direction_in_and_out(void **state)
 {
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
+	struct device_fx *t = *state;
 
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 2,
-				 VIRTIO_GPIO_DIRECTION_IN),
-			 REPLY(OK, 0));
-	assert_call(f, 0, FAKE_SET_DIRECTION, 2, GPIO_DIRECTION_IN, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 2, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
+	assert_int_equal(set_dir(t->dev, 2, DIR_IN), REPLY(OK, 0));
+	assert_call(t->f, 0, FAKE_SET_DIRECTION, 2, GPIO_DIRECTION_IN, 0);
+	assert_int_equal(get_dir(t->dev, 2), REPLY(OK, DIR_IN));
 
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 2,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
-	assert_call(f, 1, FAKE_SET_DIRECTION, 2, GPIO_DIRECTION_OUT, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 2, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_OUT));
+	assert_int_equal(set_dir(t->dev, 2, DIR_OUT), REPLY(OK, 0));
+	assert_call(t->f, 1, FAKE_SET_DIRECTION, 2, GPIO_DIRECTION_OUT, 0);
+	assert_int_equal(get_dir(t->dev, 2), REPLY(OK, DIR_OUT));
 	/* Other lines are untouched. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
-	assert_int_equal(f->ncalls, 2);
-	gpio_device_free(dev);
+	assert_int_equal(get_dir(t->dev, 1), REPLY(OK, DIR_NONE));
+	assert_int_equal(t->f->ncalls, 2);
 }
 
 static void test_set_direction_bad_value(void **state)
 {
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
+	struct device_fx *t = *state;
 
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0, 3),
-			 REPLY(ERR, 0));
+	assert_int_equal(set_dir(t->dev, 0, 3), REPLY(ERR, 0));
 	/* Would be OUT if the device looked at the low byte only. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0, 0x101),
-			 REPLY(ERR, 0));
-	assert_int_equal(
-		request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0, 0xffffffff),
-		REPLY(ERR, 0));
-	assert_int_equal(f->ncalls, 0);
-	gpio_device_free(dev);
+	assert_int_equal(set_dir(t->dev, 0, 0x101), REPLY(ERR, 0));
+	assert_int_equal(set_dir(t->dev, 0, 0xffffffff), REPLY(ERR, 0));
+	assert_int_equal(t->f->ncalls, 0);
 }
 
 static void test_set_value_before_output(void **state)
 {
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
+	struct device_fx *t = *state;
 
 	/* What Linux's direction_output sends. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 1),
-			 REPLY(OK, 0));
-	assert_int_equal(f->ncalls, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
-	assert_call(f, 0, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 1);
+	assert_int_equal(set_val(t->dev, 1, 1), REPLY(OK, 0));
+	assert_int_equal(t->f->ncalls, 0);
+	assert_int_equal(set_dir(t->dev, 1, DIR_OUT), REPLY(OK, 0));
+	assert_call(t->f, 0, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 1);
 
 	/* Now an output: values go straight to the back-end. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 0),
-			 REPLY(OK, 0));
-	assert_call(f, 1, FAKE_SET_VALUE, 1, 0, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 1),
-			 REPLY(OK, 0));
-	assert_call(f, 2, FAKE_SET_VALUE, 1, 0, 1);
+	assert_int_equal(set_val(t->dev, 1, 0), REPLY(OK, 0));
+	assert_call(t->f, 1, FAKE_SET_VALUE, 1, 0, 0);
+	assert_int_equal(set_val(t->dev, 1, 1), REPLY(OK, 0));
+	assert_call(t->f, 2, FAKE_SET_VALUE, 1, 0, 1);
 
 	/* The last value is kept across an input phase. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_IN),
-			 REPLY(OK, 0));
-	assert_call(f, 3, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_IN, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 0),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 1),
-			 REPLY(OK, 0));
-	assert_int_equal(f->ncalls, 4);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
-	assert_call(f, 4, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 1);
-	gpio_device_free(dev);
+	assert_int_equal(set_dir(t->dev, 1, DIR_IN), REPLY(OK, 0));
+	assert_call(t->f, 3, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_IN, 0);
+	assert_int_equal(set_val(t->dev, 1, 0), REPLY(OK, 0));
+	assert_int_equal(set_val(t->dev, 1, 1), REPLY(OK, 0));
+	assert_int_equal(t->f->ncalls, 4);
+	assert_int_equal(set_dir(t->dev, 1, DIR_OUT), REPLY(OK, 0));
+	assert_call(t->f, 4, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 1);
 }
 
 static void test_set_value_bad_value(void **state)
 {
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
+	struct device_fx *t = *state;
 
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 0, 2),
-			 REPLY(ERR, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 0, 0x101),
-			 REPLY(ERR, 0));
+	assert_int_equal(set_val(t->dev, 0, 2), REPLY(ERR, 0));
+	assert_int_equal(set_val(t->dev, 0, 0x101), REPLY(ERR, 0));
 	/* Nothing was remembered: the output starts low. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
-	assert_call(f, 0, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_OUT, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 0, 2),
-			 REPLY(ERR, 0));
-	assert_int_equal(f->ncalls, 1);
-	gpio_device_free(dev);
+	assert_int_equal(set_dir(t->dev, 0, DIR_OUT), REPLY(OK, 0));
+	assert_call(t->f, 0, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_OUT, 0);
+	assert_int_equal(set_val(t->dev, 0, 2), REPLY(ERR, 0));
+	assert_int_equal(t->f->ncalls, 1);
 }
 
 static void test_set_direction_none_discards_state(void **state)
 {
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
+	struct device_fx *t = *state;
 
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 0, 1),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_NONE),
-			 REPLY(OK, 0));
-	assert_call(f, 0, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_NONE, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 0, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
-	assert_call(f, 1, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_OUT, 0);
+	assert_int_equal(set_val(t->dev, 0, 1), REPLY(OK, 0));
+	assert_int_equal(set_dir(t->dev, 0, DIR_NONE), REPLY(OK, 0));
+	assert_call(t->f, 0, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_NONE, 0);
+	assert_int_equal(get_dir(t->dev, 0), REPLY(OK, DIR_NONE));
+	assert_int_equal(set_dir(t->dev, 0, DIR_OUT), REPLY(OK, 0));
+	assert_call(t->f, 1, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_OUT, 0);
 
 	/* Releasing an output forgets its value too. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 0, 1),
-			 REPLY(OK, 0));
-	assert_call(f, 2, FAKE_SET_VALUE, 0, 0, 1);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_NONE),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
-	assert_call(f, 4, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_OUT, 0);
-	gpio_device_free(dev);
+	assert_int_equal(set_val(t->dev, 0, 1), REPLY(OK, 0));
+	assert_call(t->f, 2, FAKE_SET_VALUE, 0, 0, 1);
+	assert_int_equal(set_dir(t->dev, 0, DIR_NONE), REPLY(OK, 0));
+	assert_int_equal(set_dir(t->dev, 0, DIR_OUT), REPLY(OK, 0));
+	assert_call(t->f, 4, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_OUT, 0);
 }
 
 static void test_get_value(void **state)
 {
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
+	struct device_fx *t = *state;
 
-	fake_set_levels(f, 1);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 3, 0),
-			 REPLY(OK, 1));
-	assert_call(f, 0, FAKE_GET_VALUE, 3, 0, 0);
-	fake_set_levels(f, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 3, 0),
-			 REPLY(OK, 0));
+	fake_set_levels(t->f, 1);
+	assert_int_equal(get_val(t->dev, 3), REPLY(OK, 1));
+	assert_call(t->f, 0, FAKE_GET_VALUE, 3, 0, 0);
+	fake_set_levels(t->f, 0);
+	assert_int_equal(get_val(t->dev, 3), REPLY(OK, 0));
 	/* The guest gets 0 or 1 whatever the back-end says. */
-	fake_set_levels(f, 0x80);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 3, 0),
-			 REPLY(OK, 1));
-	gpio_device_free(dev);
+	fake_set_levels(t->f, 0x80);
+	assert_int_equal(get_val(t->dev, 3), REPLY(OK, 1));
 }
 
 static void test_backend_failures_keep_state(void **state)
 {
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
+	struct device_fx *t = *state;
 
 	/* Line 0: an input with a remembered 1. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_IN),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 0, 1),
-			 REPLY(OK, 0));
+	assert_int_equal(set_dir(t->dev, 0, DIR_IN), REPLY(OK, 0));
+	assert_int_equal(set_val(t->dev, 0, 1), REPLY(OK, 0));
 
-	f->set_direction_ret = -EBUSY;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(ERR, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 0, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
+	t->f->set_direction_ret = -EBUSY;
+	assert_int_equal(set_dir(t->dev, 0, DIR_OUT), REPLY(ERR, 0));
+	assert_int_equal(get_dir(t->dev, 0), REPLY(OK, DIR_IN));
 	/* Still an input, so this is only remembered. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 0, 1),
-			 REPLY(OK, 0));
+	assert_int_equal(set_val(t->dev, 0, 1), REPLY(OK, 0));
 	/* A failed release keeps direction and value. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_NONE),
-			 REPLY(ERR, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 0, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
-	f->set_direction_ret = -EIO;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_IN),
-			 REPLY(ERR, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 0, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
-	f->set_direction_ret = 0;
-	f->ncalls = 0;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
-	assert_call(f, 0, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_OUT, 1);
+	assert_int_equal(set_dir(t->dev, 0, DIR_NONE), REPLY(ERR, 0));
+	assert_int_equal(get_dir(t->dev, 0), REPLY(OK, DIR_IN));
+	t->f->set_direction_ret = -EIO;
+	assert_int_equal(set_dir(t->dev, 0, DIR_IN), REPLY(ERR, 0));
+	assert_int_equal(get_dir(t->dev, 0), REPLY(OK, DIR_IN));
+	t->f->set_direction_ret = 0;
+	t->f->ncalls = 0;
+	assert_int_equal(set_dir(t->dev, 0, DIR_OUT), REPLY(OK, 0));
+	assert_call(t->f, 0, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_OUT, 1);
 
 	/* A failed SET_VALUE on an output keeps the old value. */
-	f->set_value_ret = -EIO;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 0, 0),
-			 REPLY(ERR, 0));
-	assert_call(f, 1, FAKE_SET_VALUE, 0, 0, 0);
-	f->set_value_ret = 0;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_IN),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
-	assert_call(f, 3, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_OUT, 1);
+	t->f->set_value_ret = -EIO;
+	assert_int_equal(set_val(t->dev, 0, 0), REPLY(ERR, 0));
+	assert_call(t->f, 1, FAKE_SET_VALUE, 0, 0, 0);
+	t->f->set_value_ret = 0;
+	assert_int_equal(set_dir(t->dev, 0, DIR_IN), REPLY(OK, 0));
+	assert_int_equal(set_dir(t->dev, 0, DIR_OUT), REPLY(OK, 0));
+	assert_call(t->f, 3, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_OUT, 1);
 
 	/* A failed GET_VALUE reports ERR with value 0. */
-	fake_set_levels(f, 1);
-	f->get_value_ret = -EIO;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 0, 0),
-			 REPLY(ERR, 0));
-	gpio_device_free(dev);
+	fake_set_levels(t->f, 1);
+	t->f->get_value_ret = -EIO;
+	assert_int_equal(get_val(t->dev, 0), REPLY(ERR, 0));
 }
 
 static void test_irq_type_refused(void **state)
 {
+	struct device_fx *t = *state;
 	static const uint32_t types[] = {
-		VIRTIO_GPIO_IRQ_TYPE_NONE,
-		VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING,
-		VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING,
-		VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH,
-		VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH,
-		VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW,
-		5,
-		0x100,
+		T_NONE, T_RISE, T_FALL, T_BOTH, T_HIGH, T_LOW, 5, 0x100,
 	};
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
 	unsigned int i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		assert_int_equal(
-			request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 0, types[i]),
-			REPLY(ERR, 0));
-	assert_int_equal(f->ncalls, 0);
-	gpio_device_free(dev);
+		assert_int_equal(irq_type(t->dev, 0, types[i]), REPLY(ERR, 0));
+	assert_int_equal(t->f->ncalls, 0);
 }
 
 static void test_reset(void **state)
@@ -649,18 +658,11 @@ static void test_reset(void **state)
 	struct fake *f;
 	struct gpio_device *dev = device_new_with_dir(&f, GPIO_DIRECTION_IN, 0);
 
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 0, 1),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 1),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_NONE),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 1),
-			 REPLY(OK, 0));
+	assert_int_equal(set_val(dev, 0, 1), REPLY(OK, 0));
+	assert_int_equal(set_dir(dev, 0, DIR_OUT), REPLY(OK, 0));
+	assert_int_equal(set_val(dev, 1, 1), REPLY(OK, 0));
+	assert_int_equal(set_dir(dev, 1, DIR_NONE), REPLY(OK, 0));
+	assert_int_equal(set_val(dev, 1, 1), REPLY(OK, 0));
 	f->ncalls = 0;
 
 	gpio_device_reset(dev);
@@ -668,37 +670,26 @@ static void test_reset(void **state)
 	assert_call(f, 0, FAKE_RESET, 0, 0, 0);
 	assert_call(f, 1, FAKE_GET_DIRECTION, 0, 0, 0);
 	assert_call(f, 2, FAKE_GET_DIRECTION, 1, 0, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 0, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
+	assert_int_equal(get_dir(dev, 0), REPLY(OK, DIR_IN));
+	assert_int_equal(get_dir(dev, 1), REPLY(OK, DIR_IN));
 	/* Remembered values are gone. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
+	assert_int_equal(set_dir(dev, 0, DIR_OUT), REPLY(OK, 0));
 	assert_call(f, 3, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_OUT, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
+	assert_int_equal(set_dir(dev, 1, DIR_OUT), REPLY(OK, 0));
 	assert_call(f, 4, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 0);
 	gpio_device_free(dev);
 }
 
 static void test_reset_without_get_direction(void **state)
 {
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
+	struct device_fx *t = *state;
 
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 2,
-				 VIRTIO_GPIO_DIRECTION_IN),
-			 REPLY(OK, 0));
-	f->ncalls = 0;
-	gpio_device_reset(dev);
-	assert_int_equal(f->ncalls, 1);
-	assert_call(f, 0, FAKE_RESET, 0, 0, 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 2, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
-	gpio_device_free(dev);
+	assert_int_equal(set_dir(t->dev, 2, DIR_IN), REPLY(OK, 0));
+	t->f->ncalls = 0;
+	gpio_device_reset(t->dev);
+	assert_int_equal(t->f->ncalls, 1);
+	assert_call(t->f, 0, FAKE_RESET, 0, 0, 0);
+	assert_int_equal(get_dir(t->dev, 2), REPLY(OK, DIR_NONE));
 }
 
 /* The largest device, over the simulated chip: names and line numbers. */
@@ -733,12 +724,9 @@ static void test_largest_simulated_chip(void **state)
 	assert_memory_equal(resp + 1 + size - 10, "sim-65534\0", 10);
 	free(resp);
 
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 65534, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 65534, 0),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 65535, 0),
-			 REPLY(ERR, 0));
+	assert_int_equal(get_dir(dev, 65534), REPLY(OK, DIR_IN));
+	assert_int_equal(get_val(dev, 65534), REPLY(OK, 0));
+	assert_int_equal(get_dir(dev, 65535), REPLY(ERR, 0));
 	gpio_device_free(dev);
 }
 
@@ -751,108 +739,216 @@ static void test_over_simulated_chip(void **state)
 	assert_int_equal(gpio_sim_new(4, &be), 0);
 	assert_int_equal(gpio_device_new(be, &dev), 0);
 	assert_int_equal(gpio_sim_set_input(be, 2, 1), 0);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 2, 0),
-			 REPLY(OK, 1));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 2, 0),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 2,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 2, 0),
-			 REPLY(OK, 0));
+	assert_int_equal(get_val(dev, 2), REPLY(OK, 1));
+	assert_int_equal(set_val(dev, 2, 0), REPLY(OK, 0));
+	assert_int_equal(set_dir(dev, 2, DIR_OUT), REPLY(OK, 0));
+	assert_int_equal(get_val(dev, 2), REPLY(OK, 0));
 	assert_int_equal(gpio_sim_get_direction(be, 2), GPIO_DIRECTION_OUT);
 
 	gpio_device_reset(dev);
 	assert_int_equal(gpio_sim_get_direction(be, 2), GPIO_DIRECTION_IN);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 2, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 2, 0),
-			 REPLY(OK, 1));
+	assert_int_equal(get_dir(dev, 2), REPLY(OK, DIR_IN));
+	assert_int_equal(get_val(dev, 2), REPLY(OK, 1));
 	gpio_device_free(dev);
 }
 
-/*
- * A 4-line device over a fake with set_irq_type, VIRTIO_GPIO_F_IRQ
- * negotiated, pairs logged in @log; calls recorded so far dropped.
- */
-static struct gpio_device *irq_device_new(struct fake **fake,
-					  struct irq_done_log *log)
-{
-	struct gpio_device *dev;
-
-	*fake = fake_new(4, NULL, FAKE_HAS_SET_IRQ_TYPE);
-	dev = fake_device(*fake);
-	irq_log_attach(dev, log);
-	return dev;
-}
-
-/* The fixture of most interrupt tests: the device of irq_device_new(). */
-struct irq_dev {
-	struct fake *f;
-	struct gpio_device *dev;
-	struct irq_done_log log;
-	const void *param; /* the test table's initial state */
-};
-
-static int irq_setup(void **state)
-{
-	struct irq_dev *t = calloc(1, sizeof(*t));
-
-	assert_non_null(t);
-	t->dev = irq_device_new(&t->f, &t->log);
-	t->param = *state;
-	*state = t;
-	return 0;
-}
-
-static int irq_teardown(void **state)
-{
-	struct irq_dev *t = *state;
-
-	gpio_device_free(t->dev);
-	free(t);
-	return 0;
-}
-
-#define IRQ_TEST(f) cmocka_unit_test_setup_teardown(f, irq_setup, irq_teardown)
-/* An interrupt test named @name: @f run with *@param as t->param. */
-#define IRQ_CASE(name, f, param) \
-	{name, f, irq_setup, irq_teardown, (void *)(param)}
-
 static void irq_type_ok(struct gpio_device *dev, uint16_t gpio, uint32_t type)
 {
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, gpio, type),
-			 REPLY(OK, 0));
+	assert_int_equal(irq_type(dev, gpio, type), REPLY(OK, 0));
 }
 
+/*
+ * STEPS' v and i: one more pair given back, the last so far, @token with
+ * @status (assert_last_irq()); a failure names the STEPS @line.
+ */
+static void expect_next_pair(struct device_fx *t, uint16_t token,
+			     uint8_t status, int line)
+{
+	const struct irq_done_log *log = &t->log;
+	unsigned int last = log->ncalls ? log->ncalls - 1 : 0;
+
+	if (log->ncalls != t->seen + 1 || log->calls[last].token != token ||
+	    log->calls[last].status != status)
+		fail_msg("line %d: expected token %u back with status %u as "
+			 "pair %u, got %u pairs, the last token %u status %u",
+			 line, token, status, t->seen + 1, log->ncalls,
+			 log->calls[last].token, log->calls[last].status);
+	t->seen++;
+}
+
+/*
+ * STEPS(t, "a0=rise u0@1 r0=1 v1 q"): what the guest and the back-end do to
+ * t->dev, and the pairs it must give back after them, one word each, in
+ * order:
+ *   a0=rise  IRQ_TYPE of line 0, accepted: none, rise, fall, both, high or
+ *            low (irq_type_ok, as test_irq.c's STEPS arm a line)
+ *   u0@1     the guest's unmask pair for line 0, token 1
+ *   r0=1     the back-end reports line 0 at level 1 (fake_report)
+ *   v1, i1   one more pair given back, the last so far: token 1, VALID or
+ *            INVALID (assert_last_irq)
+ *   q        no pair given back since the last v or i
+ * A failure names the line of the STEPS.
+ */
+static void steps_at(struct device_fx *t, const char *steps, int line)
+{
+	const struct irq_done_log *log = &t->log;
+	char word[16], *end;
+	unsigned long gpio, arg;
+	uint32_t type;
+	int n, reply;
+
+	for (; sscanf(steps, " %15s%n", word, &n) == 1; steps += n) {
+		gpio = strtoul(word + 1, &end, 10);
+		if (end == word + 1 || gpio > 0xffff)
+			end = "?"; /* no line or token: only "q" is left */
+		arg = end[0] && end[1] ? strtoul(end + 1, NULL, 10) : 0;
+		if (word[0] == 'a' && end[0] == '=' &&
+		    !irq_type_named(end + 1, &type)) {
+			reply = irq_type(t->dev, (uint16_t)gpio, type);
+			if (reply != REPLY(OK, 0))
+				fail_msg("line %d: %s refused: reply 0x%x",
+					 line, word, reply);
+		} else if (word[0] == 'u' && end[0] == '@') {
+			gpio_device_irq_unmask(t->dev, (uint16_t)gpio,
+					       (uint16_t)arg);
+		} else if (word[0] == 'r' && end[0] == '=') {
+			fake_report(t->f, (unsigned int)gpio, (uint8_t)arg);
+		} else if ((word[0] == 'v' || word[0] == 'i') && !*end) {
+			expect_next_pair(t, (uint16_t)gpio,
+					 word[0] == 'v' ? VALID : INVALID,
+					 line);
+		} else if (!strcmp(word, "q")) {
+			if (log->ncalls != t->seen)
+				fail_msg("line %d: %u pairs given back, "
+					 "expected %u",
+					 line, log->ncalls, t->seen);
+		} else {
+			fail_msg("line %d: no step \"%s\"", line, word);
+		}
+	}
+}
+
+#define STEPS(t, steps) steps_at(t, steps, __LINE__)
+
 static const uint32_t irq_types_valid[] = {
-	VIRTIO_GPIO_IRQ_TYPE_NONE,	   VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING,
-	VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH,
-	VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH,   VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW,
+	T_NONE, T_RISE, T_FALL, T_BOTH, T_HIGH, T_LOW,
 };
 
 #define NTYPES (sizeof(irq_types_valid) / sizeof(irq_types_valid[0]))
 
 static void test_irq_type_feature_withdrawn(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 	unsigned int i;
 
 	gpio_device_set_irq_feature(t->dev, false);
 	for (i = 0; i < NTYPES; i++)
-		assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 1,
-					 irq_types_valid[i]),
+		assert_int_equal(irq_type(t->dev, 1, irq_types_valid[i]),
 				 REPLY(ERR, 0));
 	assert_int_equal(t->f->ncalls, 0);
 	/* Nothing got enabled: a pair comes straight back. */
-	gpio_device_irq_unmask(t->dev, 1, 7);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 7, INVALID);
+	STEPS(t, "u1@7 i7");
+}
+
+/*
+ * The features the driver acknowledged: VIRTIO_GPIO_F_IRQ turns
+ * interrupts on or off, whatever else is there.
+ */
+static void test_set_features(void **state)
+{
+	static const struct {
+		uint64_t features;
+		bool irq;
+	} cases[] = {
+		{0, false},
+		{1ull << VIRTIO_GPIO_F_IRQ, true},
+		{1ull << 32, false}, /* VIRTIO_F_VERSION_1 */
+		{~0ull, true},
+		{~(1ull << VIRTIO_GPIO_F_IRQ), false},
+		{GPIO_DEVICE_FEATURES | 1ull << 32, true},
+	};
+	struct device_fx *t = *state;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("# features %#llx\n",
+			      (unsigned long long)cases[i].features);
+		gpio_device_set_features(t->dev, cases[i].features);
+		assert_int_equal(gpio_device_has_irq_feature(t->dev),
+				 cases[i].irq);
+		assert_int_equal(irq_type(t->dev, 1, T_NONE),
+				 cases[i].irq ? REPLY(OK, 0) : REPLY(ERR, 0));
+	}
+	assert_int_equal(t->log.ncalls, 0);
+}
+
+/*
+ * An eventq pair as the driver queues it: a little-endian line number,
+ * read from any alignment, extra bytes ignored; held like an unmask of that
+ * line, and given back when the interrupt fires.
+ */
+static void test_irq_request(void **state)
+{
+	/* Line 1, then junk; line 1, one byte in; line 0x0100. */
+	static const uint8_t line1[8] = {1,    0,    0xee, 0xee,
+					 0xee, 0xee, 0xee, 0xee};
+	static const uint8_t line1_unaligned[3] = {0xee, 1, 0};
+	static const uint8_t line256[2] = {0, 1};
+	struct device_fx *t = *state;
+
+	irq_type_ok(t->dev, 1, T_RISE);
+	assert_int_equal(gpio_device_irq_request(t->dev, line1, 2, 1, 7), 0);
+	assert_int_equal(t->log.ncalls, 0);
+	fake_report(t->f, 1, 1);
+	assert_last_irq(&t->log, 1, 7, VALID);
+	/* More room and more bytes than it needs: the same. */
+	assert_int_equal(
+		gpio_device_irq_request(t->dev, line1_unaligned + 1, 2, 8, 8),
+		0);
+	assert_int_equal(
+		gpio_device_irq_request(t->dev, line1, sizeof(line1), 1, 9), 0);
+	/* That was a second pair for line 1: given back at once. */
+	assert_last_irq(&t->log, 2, 9, INVALID);
+	fake_report(t->f, 1, 0);
+	fake_report(t->f, 1, 1);
+	assert_last_irq(&t->log, 3, 8, VALID);
+	/*
+	 * Line 256 of a 4-line device: given back at once, unused (not taken
+	 * for line 0, which would hold it).
+	 */
+	irq_type_ok(t->dev, 0, T_RISE);
+	assert_int_equal(gpio_device_irq_request(t->dev, line256, 2, 1, 10), 0);
+	assert_last_irq(&t->log, 4, 10, INVALID);
+}
+
+/*
+ * A pair too short to hold a line number, or with no room for the
+ * response: -EINVAL, and the device neither holds it nor gives it back.
+ */
+static void test_irq_request_malformed(void **state)
+{
+	static const uint8_t line1[2] = {1, 0};
+	struct device_fx *t = *state;
+
+	irq_type_ok(t->dev, 1, T_RISE);
+	assert_int_equal(gpio_device_irq_request(t->dev, line1, 1, 1, 1),
+			 -EINVAL);
+	assert_int_equal(gpio_device_irq_request(t->dev, line1, 0, 1, 2),
+			 -EINVAL);
+	assert_int_equal(gpio_device_irq_request(t->dev, line1, 2, 0, 3),
+			 -EINVAL);
+	assert_int_equal(t->log.ncalls, 0);
+	/* Nothing is held for line 1: the next pair is, and fires. */
+	assert_int_equal(gpio_device_irq_request(t->dev, line1, 2, 1, 4), 0);
+	assert_int_equal(t->log.ncalls, 0);
+	fake_report(t->f, 1, 1);
+	assert_last_irq(&t->log, 1, 4, VALID);
+	assert_int_equal(t->f->ncalls, 1);
 }
 
 static void test_irq_type_valid_types(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 	unsigned int i;
 
 	for (i = 0; i < NTYPES; i++) {
@@ -861,7 +957,7 @@ static void test_irq_type_valid_types(void **state)
 			    (uint8_t)irq_types_valid[i]);
 	}
 	assert_int_equal(t->f->ncalls, NTYPES);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 }
 
 static void test_irq_type_invalid_values(void **state)
@@ -869,91 +965,66 @@ static void test_irq_type_invalid_values(void **state)
 	/* 0x101 and 0x104 would pass if only the low byte were checked. */
 	static const uint32_t types[] = {5,  6,	    7,	   9,
 					 16, 0x101, 0x104, 0xffffffff};
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 	unsigned int i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		assert_int_equal(
-			request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 0, types[i]),
-			REPLY(ERR, 0));
-		assert_int_equal(
-			request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 1, types[i]),
-			REPLY(ERR, 0));
+		assert_int_equal(irq_type(t->dev, 0, types[i]), REPLY(ERR, 0));
+		assert_int_equal(irq_type(t->dev, 1, types[i]), REPLY(ERR, 0));
 	}
 	assert_int_equal(t->f->ncalls, 0);
 
 	/* Line 0 stays without an interrupt: its pair comes back. */
 	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, INVALID);
+	assert_last_irq(&t->log, 1, 1, INVALID);
 }
 
 static void test_irq_type_invalid_keeps_old_type(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 0, 5),
-			 REPLY(ERR, 0));
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	fake_report(t->f, 0, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, VALID);
+	STEPS(t, "a0=rise");
+	assert_int_equal(irq_type(t->dev, 0, 5), REPLY(ERR, 0));
+	STEPS(t, "u0@1 q r0=1 v1");
 }
 
 /* A back-end that reports every change anyway has no set_irq_type. */
 static void test_irq_type_without_backend_op(void **state)
 {
-	struct irq_done_log log;
-	struct fake *f;
-	struct gpio_device *dev = device_new(&f);
+	struct device_fx *t = *state;
 
-	irq_log_attach(dev, &log);
-	irq_type_ok(dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
-	assert_int_equal(f->ncalls, 0);
-	gpio_device_irq_unmask(dev, 2, 9);
-	fake_report(f, 2, 0);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 9, VALID);
-	gpio_device_free(dev);
+	irq_log_attach(t->dev, &t->log);
+	irq_type_ok(t->dev, 2, T_FALL);
+	assert_int_equal(t->f->ncalls, 0);
+	gpio_device_irq_unmask(t->dev, 2, 9);
+	fake_report(t->f, 2, 0);
+	assert_last_irq(&t->log, 1, 9, VALID);
 }
 
 static void test_irq_unmask_without_irq_type(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	gpio_device_irq_unmask(t->dev, 2, 5);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 5, INVALID);
+	STEPS(t, "u2@5 i5");
 	/* Nothing is held that an edge could fire. */
-	fake_report(t->f, 2, 1);
-	fake_report(t->f, 2, 0);
-	assert_int_equal(t->log.ncalls, 1);
+	STEPS(t, "r2=1 r2=0 q");
 }
 
 static void test_irq_unmask_twice(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 2, INVALID);
+	STEPS(t, "a0=rise u0@1 q u0@2 i2");
 	/* The first pair is still the one held. */
-	fake_report(t->f, 0, 1);
-	assert_int_equal(t->log.ncalls, 2);
-	assert_irq_done(&t->log, 1, 1, VALID);
+	STEPS(t, "r0=1 v1");
 }
 
 static void test_irq_unmask_bad_gpio(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
 	/* Line 0 is enabled: 0x10000 must not be taken for it. */
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	irq_type_ok(t->dev, 0, T_RISE);
 	gpio_device_irq_unmask(t->dev, 4, 10);
 	gpio_device_irq_unmask(t->dev, 0xffff, 11);
 	gpio_device_irq_unmask(t->dev, 0x10000, 12);
@@ -975,73 +1046,50 @@ struct edge_case {
 	uint8_t idle, active;
 };
 
-static const struct edge_case edge_rising = {
-	VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, 0, 0, 1};
-static const struct edge_case edge_falling = {
-	VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING, 1, 1, 0};
+static const struct edge_case edge_rising = {T_RISE, 0, 0, 1};
+static const struct edge_case edge_falling = {T_FALL, 1, 1, 0};
 
 /* test_irq_edge_rising, test_irq_edge_falling */
 static void run_irq_edge(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 	const struct edge_case *c = t->param;
 
 	irq_type_ok(t->dev, c->line, c->type);
 	gpio_device_irq_unmask(t->dev, c->line, 1);
 	fake_report(t->f, c->line, c->idle);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 	fake_report(t->f, c->line, c->active);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, VALID);
+	STEPS(t, "v1");
 	/* The other edge while masked is not one to latch. */
 	fake_report(t->f, c->line, c->idle);
 	gpio_device_irq_unmask(t->dev, c->line, 2);
-	assert_int_equal(t->log.ncalls, 1);
+	STEPS(t, "q");
 	fake_report(t->f, c->line, c->active);
-	assert_int_equal(t->log.ncalls, 2);
-	assert_irq_done(&t->log, 1, 2, VALID);
+	STEPS(t, "v2");
 }
 
 static void test_irq_edge_both(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 3, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	gpio_device_irq_unmask(t->dev, 3, 1);
-	fake_report(t->f, 3, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, VALID);
-	gpio_device_irq_unmask(t->dev, 3, 2);
-	assert_int_equal(t->log.ncalls, 1);
-	fake_report(t->f, 3, 0);
-	assert_int_equal(t->log.ncalls, 2);
-	assert_irq_done(&t->log, 1, 2, VALID);
+	STEPS(t, "a3=both u3@1 r3=1 v1 u3@2 q r3=0 v2");
 }
 
 static void test_irq_edge_only_on_its_line(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	gpio_device_irq_unmask(t->dev, 0, 100);
-	gpio_device_irq_unmask(t->dev, 1, 101);
-	fake_report(t->f, 1, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 101, VALID);
+	STEPS(t, "a0=both a1=both u0@100 u1@101 r1=1 v101");
 	/* Line 2 has no interrupt and line 0 must not see line 2's edge. */
-	fake_report(t->f, 2, 0);
-	assert_int_equal(t->log.ncalls, 1);
-	fake_report(t->f, 0, 0);
-	assert_int_equal(t->log.ncalls, 2);
-	assert_irq_done(&t->log, 1, 100, VALID);
+	STEPS(t, "r2=0 q r0=0 v100");
 }
 
 static void test_irq_edge_latched_while_masked(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	irq_type_ok(t->dev, 0, T_RISE);
 	gpio_device_irq_unmask(t->dev, 0, 1);
 	fake_report(t->f, 0, 1);
 	assert_int_equal(t->log.ncalls, 1);
@@ -1052,25 +1100,20 @@ static void test_irq_edge_latched_while_masked(void **state)
 	fake_report(t->f, 0, 1);
 	assert_int_equal(t->log.ncalls, 1);
 	gpio_device_irq_unmask(t->dev, 0, 2);
-	assert_int_equal(t->log.ncalls, 2);
-	assert_irq_done(&t->log, 1, 2, VALID);
+	assert_last_irq(&t->log, 2, 2, VALID);
 	/* The latch is used up: the next pair waits for a new edge. */
 	gpio_device_irq_unmask(t->dev, 0, 3);
 	assert_int_equal(t->log.ncalls, 2);
 	fake_report(t->f, 0, 0);
 	fake_report(t->f, 0, 1);
-	assert_int_equal(t->log.ncalls, 3);
-	assert_irq_done(&t->log, 2, 3, VALID);
+	assert_last_irq(&t->log, 3, 3, VALID);
 }
 
 static void test_irq_edge_before_irq_type_not_latched(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	fake_report(t->f, 0, 1);
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "r0=1 a0=rise u0@1 q");
 }
 
 /* A level type and its line's active level. */
@@ -1079,182 +1122,124 @@ struct level_case {
 	uint8_t active;
 };
 
-static const struct level_case level_high = {VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH,
-					      1};
-static const struct level_case level_low = {VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW, 0};
+static const struct level_case level_high = {T_HIGH, 1};
+static const struct level_case level_low = {T_LOW, 0};
 
 /* test_irq_level_{high,low}_active_at_unmask */
 static void run_irq_level_active_at_unmask(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 	const struct level_case *c = t->param;
 
 	fake_set_levels(t->f, c->active);
 	irq_type_ok(t->dev, 2, c->type);
 	/* Nothing to fire before a pair is queued. */
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 	t->f->ncalls = 0;
-	gpio_device_irq_unmask(t->dev, 2, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, VALID);
+	STEPS(t, "u2@1 v1");
 	assert_int_equal(t->f->ncalls, 1);
 	assert_call(t->f, 0, FAKE_GET_VALUE, 2, 0, 0);
 	/* Still active: it fires again at every unmask. */
-	gpio_device_irq_unmask(t->dev, 2, 2);
-	assert_int_equal(t->log.ncalls, 2);
-	assert_irq_done(&t->log, 1, 2, VALID);
+	STEPS(t, "u2@2 v2");
 }
 
 /* test_irq_level_{high,low}_becomes_active */
 static void run_irq_level_becomes_active(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 	const struct level_case *c = t->param;
 
 	fake_set_levels(t->f, !c->active);
 	irq_type_ok(t->dev, 1, c->type);
-	gpio_device_irq_unmask(t->dev, 1, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "u1@1 q");
 	fake_report(t->f, 1, !c->active);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 	fake_report(t->f, 1, c->active);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, VALID);
+	STEPS(t, "v1");
 }
 
 static void test_irq_level_not_latched(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
 	fake_set_levels(t->f, 0);
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	STEPS(t, "a0=high");
 	/* Active and inactive again while masked: nothing to deliver. */
-	fake_report(t->f, 0, 1);
-	fake_report(t->f, 0, 0);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "r0=1 r0=0 u0@1 q");
 }
 
 static void test_irq_level_unreadable_at_unmask(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
 	fake_set_levels(t->f, 1);
 	t->f->get_value_ret = -EIO;
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	STEPS(t, "a0=high");
 	/* Neither fired nor bounced: held until the level is known. */
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	fake_report(t->f, 0, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, VALID);
+	STEPS(t, "u0@1 q r0=1 v1");
 }
 
 static void test_irq_type_change_to_active_level(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	gpio_device_irq_unmask(t->dev, 1, 2);
+	STEPS(t, "a0=rise a1=rise u0@1 u1@2");
 	/* Both lines high, no edge seen. */
 	fake_set_levels(t->f, 1);
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, VALID);
+	STEPS(t, "a0=high v1");
 	/* Inactive for LEVEL_LOW: the pair stays held. */
-	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW);
-	assert_int_equal(t->log.ncalls, 1);
-	fake_report(t->f, 1, 0);
-	assert_int_equal(t->log.ncalls, 2);
-	assert_irq_done(&t->log, 1, 2, VALID);
+	STEPS(t, "a1=low q r1=0 v2");
 }
 
 static void test_irq_type_none_returns_held_pair(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	gpio_device_irq_unmask(t->dev, 0, 1);
+	STEPS(t, "a0=both u0@1");
 	t->f->ncalls = 0;
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
-	assert_call(t->f, 0, FAKE_SET_IRQ_TYPE, 0, 0,
-		    VIRTIO_GPIO_IRQ_TYPE_NONE);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, INVALID);
-	fake_report(t->f, 0, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	assert_int_equal(t->log.ncalls, 2);
-	assert_irq_done(&t->log, 1, 2, INVALID);
+	STEPS(t, "a0=none");
+	assert_call(t->f, 0, FAKE_SET_IRQ_TYPE, 0, 0, T_NONE);
+	STEPS(t, "i1 r0=1 q u0@2 i2");
 }
 
 static void test_irq_type_none_drops_latch(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	fake_report(t->f, 0, 1);
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "a0=rise r0=1 a0=none a0=rise u0@1 q");
 }
 
 /* Disabling works whatever the back-end says: nothing fires any more. */
 static void test_irq_type_none_backend_failure(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 0, 1);
+	STEPS(t, "a0=rise u0@1");
 	t->f->set_irq_type_ret = -EIO;
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_NONE);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, INVALID);
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	assert_int_equal(t->log.ncalls, 2);
-	assert_irq_done(&t->log, 1, 2, INVALID);
+	STEPS(t, "a0=none i1 u0@2 i2");
 }
 
 static void test_set_direction_none_returns_held_pair(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 1, 1);
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_NONE),
-			 REPLY(OK, 0));
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, INVALID);
+	STEPS(t, "a1=rise u1@1");
+	assert_int_equal(set_dir(t->dev, 1, DIR_NONE), REPLY(OK, 0));
+	STEPS(t, "i1");
 	/* The type is back to NONE: no edge fires, a new pair bounces. */
-	fake_report(t->f, 1, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	gpio_device_irq_unmask(t->dev, 1, 2);
-	assert_int_equal(t->log.ncalls, 2);
-	assert_irq_done(&t->log, 1, 2, INVALID);
+	STEPS(t, "r1=1 q u1@2 i2");
 }
 
 static void test_set_direction_keeps_held_pair(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 1, 1);
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_IN),
-			 REPLY(OK, 0));
+	STEPS(t, "a1=rise u1@1");
+	assert_int_equal(set_dir(t->dev, 1, DIR_IN), REPLY(OK, 0));
 	/* A release the back-end refuses changes nothing either. */
 	t->f->set_direction_ret = -EBUSY;
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_NONE),
-			 REPLY(ERR, 0));
-	assert_int_equal(t->log.ncalls, 0);
-	fake_report(t->f, 1, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, VALID);
+	assert_int_equal(set_dir(t->dev, 1, DIR_NONE), REPLY(ERR, 0));
+	STEPS(t, "q r1=1 v1");
 }
 
 /*
@@ -1265,79 +1250,54 @@ static void test_set_direction_keeps_held_pair(void **state)
  */
 static void test_irq_type_refused_holds_pair(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
 	t->f->set_irq_type_ret = -EOPNOTSUPP;
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 2,
-				 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-			 REPLY(ERR, 0));
-	assert_call(t->f, 0, FAKE_SET_IRQ_TYPE, 2, 0,
-		    VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 2, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	fake_report(t->f, 2, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	assert_int_equal(irq_type(t->dev, 2, T_RISE), REPLY(ERR, 0));
+	assert_call(t->f, 0, FAKE_SET_IRQ_TYPE, 2, 0, T_RISE);
+	STEPS(t, "u2@1 q r2=1 q");
 	/* Still one pair per line. */
-	gpio_device_irq_unmask(t->dev, 2, 2);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 2, INVALID);
+	STEPS(t, "u2@2 i2");
 
 	t->f->set_irq_type_ret = 0;
-	irq_type_ok(t->dev, 2, VIRTIO_GPIO_IRQ_TYPE_NONE);
-	assert_int_equal(t->log.ncalls, 2);
-	assert_irq_done(&t->log, 1, 1, INVALID);
+	STEPS(t, "a2=none i1");
 	/* Disabled for real now: pairs bounce. */
-	gpio_device_irq_unmask(t->dev, 2, 3);
-	assert_int_equal(t->log.ncalls, 3);
-	assert_irq_done(&t->log, 2, 3, INVALID);
+	STEPS(t, "u2@3 i3");
 }
 
 /* The old type is gone with the refusal, and its held pair with it. */
 static void test_irq_type_refused_returns_held_pair(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 0, 1);
+	STEPS(t, "a0=rise u0@1");
 	t->f->set_irq_type_ret = -EINVAL;
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 0,
-				 VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH),
-			 REPLY(ERR, 0));
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, INVALID);
+	assert_int_equal(irq_type(t->dev, 0, T_HIGH), REPLY(ERR, 0));
+	STEPS(t, "i1");
 	/* The re-queued pair is held, and the old edge type is off. */
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	fake_report(t->f, 0, 1);
-	assert_int_equal(t->log.ncalls, 1);
+	STEPS(t, "u0@2 r0=1 q");
 }
 
 static void test_irq_type_refused_then_accepted(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
 	t->f->set_irq_type_ret = -EOPNOTSUPP;
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 3,
-				 VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
-			 REPLY(ERR, 0));
-	gpio_device_irq_unmask(t->dev, 3, 1);
+	assert_int_equal(irq_type(t->dev, 3, T_BOTH), REPLY(ERR, 0));
+	STEPS(t, "u3@1");
 	t->f->set_irq_type_ret = 0;
-	irq_type_ok(t->dev, 3, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "a3=fall q");
 	/* The held pair now serves the accepted type. */
-	fake_report(t->f, 3, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	fake_report(t->f, 3, 0);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, VALID);
+	STEPS(t, "r3=1 q r3=0 v1");
 }
 
 static void test_irq_flush_returns_held_pairs(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	irq_type_ok(t->dev, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	irq_type_ok(t->dev, 0, T_RISE);
+	irq_type_ok(t->dev, 1, T_RISE);
+	irq_type_ok(t->dev, 3, T_HIGH);
 	fake_set_levels(t->f, 0);
 	gpio_device_irq_unmask(t->dev, 3, 30);
 	gpio_device_irq_unmask(t->dev, 0, 10);
@@ -1357,89 +1317,60 @@ static void test_irq_flush_returns_held_pairs(void **state)
 	gpio_device_irq_unmask(t->dev, 1, 12);
 	assert_int_equal(t->log.ncalls, 3);
 	fake_report(t->f, 1, 1);
-	assert_int_equal(t->log.ncalls, 4);
-	assert_irq_done(&t->log, 3, 12, VALID);
+	assert_last_irq(&t->log, 4, 12, VALID);
 }
 
 static void test_irq_flush_keeps_latch(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
-	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
-	gpio_device_irq_unmask(t->dev, 1, 1);
-	fake_report(t->f, 0, 0);
+	STEPS(t, "a0=fall a1=fall u1@1 r0=0");
 	gpio_device_irq_flush(t->dev);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, INVALID);
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	assert_int_equal(t->log.ncalls, 2);
-	assert_irq_done(&t->log, 1, 2, VALID);
+	STEPS(t, "i1 u0@2 v2");
 }
 
 static void test_irq_reset_drops_held_pairs(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
-	irq_type_ok(t->dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	STEPS(t, "a0=both a1=high a2=rise");
 	fake_set_levels(t->f, 0);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	gpio_device_irq_unmask(t->dev, 1, 2);
+	STEPS(t, "u0@1 u1@2");
 	fake_report(t->f, 2, 1); /* latched on line 2 */
 	t->f->ncalls = 0;
 	gpio_device_reset(t->dev);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 	assert_int_equal(t->f->ncalls, 1);
 	assert_call(t->f, 0, FAKE_RESET, 0, 0, 0);
 	/* Nothing held, nothing enabled. */
-	fake_report(t->f, 0, 0);
-	fake_report(t->f, 1, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	gpio_device_irq_unmask(t->dev, 0, 3);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 3, INVALID);
+	STEPS(t, "r0=0 r1=1 q u0@3 i3");
 	/* Line 2's latch went too. */
-	irq_type_ok(t->dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 2, 4);
-	assert_int_equal(t->log.ncalls, 1);
+	STEPS(t, "a2=rise u2@4 q");
 }
 
 static void test_irq_type_change_between_edges_drops_latch(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	fake_report(t->f, 0, 1);
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "a0=both r0=1 a0=rise u0@1 q");
 }
 
 /* Linux may send the same type again (irq_bus_sync_unlock): no news. */
 static void test_irq_type_same_type_keeps_latch(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	fake_report(t->f, 0, 1);
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, VALID);
+	STEPS(t, "a0=rise r0=1 a0=rise u0@1 v1");
 }
 
 static void test_irq_report_bad_line_ignored(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	fake_report(t->f, 4, 1);
+	STEPS(t, "a0=rise u0@1 r4=1");
 	fake_report(t->f, 0x10000, 1);
 	fake_report(t->f, ~0u, 1);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 }
 
 /* The simulated chip's input changes reach the device's interrupts. */
@@ -1452,13 +1383,12 @@ static void test_irq_over_simulated_chip(void **state)
 	assert_int_equal(gpio_sim_new(2, &be), 0);
 	assert_int_equal(gpio_device_new(be, &dev), 0);
 	irq_log_attach(dev, &log);
-	irq_type_ok(dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	irq_type_ok(dev, 1, T_RISE);
 	gpio_device_irq_unmask(dev, 1, 5);
 	assert_int_equal(gpio_sim_set_input(be, 0, 1), 0);
 	assert_int_equal(log.ncalls, 0);
 	assert_int_equal(gpio_sim_set_input(be, 1, 1), 0);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 5, VALID);
+	assert_last_irq(&log, 1, 5, VALID);
 	gpio_device_free(dev);
 }
 
@@ -1469,16 +1399,11 @@ static void test_irq_over_simulated_chip(void **state)
  */
 static void guest_state_set(struct gpio_device *dev)
 {
-	irq_type_ok(dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 1),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 2,
-				 VIRTIO_GPIO_DIRECTION_IN),
-			 REPLY(OK, 0));
-	irq_type_ok(dev, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	irq_type_ok(dev, 0, T_RISE);
+	assert_int_equal(set_val(dev, 1, 1), REPLY(OK, 0));
+	assert_int_equal(set_dir(dev, 1, DIR_OUT), REPLY(OK, 0));
+	assert_int_equal(set_dir(dev, 2, DIR_IN), REPLY(OK, 0));
+	irq_type_ok(dev, 3, T_HIGH);
 }
 
 /*
@@ -1488,23 +1413,20 @@ static void guest_state_set(struct gpio_device *dev)
 static void assert_guest_state_restored(const struct fake *f)
 {
 	assert_int_equal(f->ncalls, 5);
-	assert_call(f, 0, FAKE_SET_IRQ_TYPE, 0, 0,
-		    VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	assert_call(f, 0, FAKE_SET_IRQ_TYPE, 0, 0, T_RISE);
 	assert_call(f, 1, FAKE_GET_VALUE, 0, 0, 0);
 	assert_call(f, 2, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 1);
 	assert_call(f, 3, FAKE_SET_DIRECTION, 2, GPIO_DIRECTION_IN, 0);
-	assert_call(f, 4, FAKE_SET_IRQ_TYPE, 3, 0,
-		    VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	assert_call(f, 4, FAKE_SET_IRQ_TYPE, 3, 0, T_HIGH);
 }
 
 static void test_suspend_resets_device(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
 	guest_state_set(t->dev);
 	fake_set_levels(t->f, 0);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	gpio_device_irq_unmask(t->dev, 3, 2);
+	STEPS(t, "u0@1 u3@2");
 	t->f->ncalls = 0;
 	assert_false(gpio_device_is_suspended(t->dev));
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
@@ -1514,20 +1436,15 @@ static void test_suspend_resets_device(void **state)
 	assert_call(t->f, 0, FAKE_GET_VALUE, 0, 0, 0);
 	assert_call(t->f, 1, FAKE_RESET, 0, 0, 0);
 	/* Held pairs are dropped, not given back. */
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "q");
 	/* Meanwhile the device is as new. */
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
-	fake_report(t->f, 0, 1);
-	assert_int_equal(t->log.ncalls, 0);
-	gpio_device_irq_unmask(t->dev, 0, 3);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 3, INVALID);
+	assert_int_equal(get_dir(t->dev, 1), REPLY(OK, DIR_NONE));
+	STEPS(t, "r0=1 q u0@3 i3");
 }
 
 static void test_resume_restores_lines(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
 	guest_state_set(t->dev);
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
@@ -1535,33 +1452,21 @@ static void test_resume_restores_lines(void **state)
 	assert_int_equal(gpio_device_resume(t->dev), 0);
 	assert_false(gpio_device_is_suspended(t->dev));
 	assert_guest_state_restored(t->f);
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_OUT));
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 2, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
+	assert_int_equal(get_dir(t->dev, 1), REPLY(OK, DIR_OUT));
+	assert_int_equal(get_dir(t->dev, 2), REPLY(OK, DIR_IN));
 	/* The interrupts work as before. */
 	fake_set_levels(t->f, 1);
-	gpio_device_irq_unmask(t->dev, 3, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, VALID);
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	fake_report(t->f, 0, 0);
-	fake_report(t->f, 0, 1);
-	assert_int_equal(t->log.ncalls, 2);
-	assert_irq_done(&t->log, 1, 2, VALID);
+	STEPS(t, "u3@1 v1 u0@2 r0=0 r0=1 v2");
 }
 
 static void test_resume_restores_latch(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	fake_report(t->f, 0, 1);
+	STEPS(t, "a0=rise r0=1");
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
 	assert_int_equal(gpio_device_resume(t->dev), 0);
-	gpio_device_irq_unmask(t->dev, 0, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, VALID);
+	STEPS(t, "u0@1 v1");
 }
 
 /*
@@ -1575,14 +1480,10 @@ static void test_resume_latches_edge_missed_meanwhile(void **state)
 		uint8_t type, before, after;
 		bool latched;
 	} cases[] = {
-		{VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, 0, 1, true},
-		{VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, 1, 0, false},
-		{VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, 1, 1, false},
-		{VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING, 1, 0, true},
-		{VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING, 0, 1, false},
-		{VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH, 0, 1, true},
-		{VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH, 1, 0, true},
-		{VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH, 0, 0, false},
+		{T_RISE, 0, 1, true},  {T_RISE, 1, 0, false},
+		{T_RISE, 1, 1, false}, {T_FALL, 1, 0, true},
+		{T_FALL, 0, 1, false}, {T_BOTH, 0, 1, true},
+		{T_BOTH, 1, 0, true},  {T_BOTH, 0, 0, false},
 	};
 	unsigned int i;
 
@@ -1600,8 +1501,7 @@ static void test_resume_latches_edge_missed_meanwhile(void **state)
 		assert_int_equal(gpio_device_resume(dev), 0);
 		gpio_device_irq_unmask(dev, 0, 4);
 		if (cases[i].latched) {
-			assert_int_equal(log.ncalls, 1);
-			assert_irq_done(&log, 0, 4, VALID);
+			assert_last_irq(&log, 1, 4, VALID);
 		} else {
 			assert_int_equal(log.ncalls, 0);
 		}
@@ -1612,32 +1512,26 @@ static void test_resume_latches_edge_missed_meanwhile(void **state)
 /* A level that cannot be read at the suspend latches nothing on resume. */
 static void test_resume_unknown_level_latches_nothing(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	STEPS(t, "a0=both");
 	t->f->get_value_ret = -EIO;
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
 	t->f->get_value_ret = 0;
 	fake_set_levels(t->f, 1);
 	assert_int_equal(gpio_device_resume(t->dev), 0);
-	gpio_device_irq_unmask(t->dev, 0, 4);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "u0@4 q");
 }
 
 /* The new front-end hands the held pair in again: it is not a second one. */
 static void test_resume_forgets_held_pair(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 0, 1);
+	STEPS(t, "a0=rise u0@1");
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
 	assert_int_equal(gpio_device_resume(t->dev), 0);
-	gpio_device_irq_unmask(t->dev, 0, 2);
-	assert_int_equal(t->log.ncalls, 0);
-	fake_report(t->f, 0, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 2, VALID);
+	STEPS(t, "u0@2 q r0=1 v2");
 }
 
 /*
@@ -1647,21 +1541,18 @@ static void test_resume_forgets_held_pair(void **state)
  */
 static void test_resume_gives_back_pair_held_meanwhile(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	STEPS(t, "a0=rise");
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
-	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
-	gpio_device_irq_unmask(t->dev, 1, 7);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "a1=rise u1@7 q");
 	assert_int_equal(gpio_device_resume(t->dev), 0);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 7, INVALID);
+	STEPS(t, "i7");
 }
 
 static void test_resume_without_suspend(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
 	assert_int_equal(gpio_device_resume(t->dev), -ENOENT);
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
@@ -1673,7 +1564,7 @@ static void test_resume_without_suspend(void **state)
 
 static void test_reset_forgets_suspended_state(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
 	guest_state_set(t->dev);
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
@@ -1682,8 +1573,7 @@ static void test_reset_forgets_suspended_state(void **state)
 	t->f->ncalls = 0;
 	assert_int_equal(gpio_device_resume(t->dev), -ENOENT);
 	assert_int_equal(t->f->ncalls, 0);
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
+	assert_int_equal(get_dir(t->dev, 1), REPLY(OK, DIR_NONE));
 }
 
 /*
@@ -1693,7 +1583,7 @@ static void test_reset_forgets_suspended_state(void **state)
  */
 static void test_suspend_twice_keeps_guest_state(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
 	guest_state_set(t->dev);
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
@@ -1705,20 +1595,16 @@ static void test_suspend_twice_keeps_guest_state(void **state)
 	t->f->ncalls = 0;
 	assert_int_equal(gpio_device_resume(t->dev), 0);
 	assert_guest_state_restored(t->f);
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_OUT));
+	assert_int_equal(get_dir(t->dev, 1), REPLY(OK, DIR_OUT));
 }
 
 static void test_resume_direction_refused(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 1),
-			 REPLY(OK, 0));
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
+	STEPS(t, "a1=both");
+	assert_int_equal(set_val(t->dev, 1, 1), REPLY(OK, 0));
+	assert_int_equal(set_dir(t->dev, 1, DIR_OUT), REPLY(OK, 0));
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
 	t->f->set_direction_ret = -EBUSY;
 	t->f->ncalls = 0;
@@ -1727,35 +1613,25 @@ static void test_resume_direction_refused(void **state)
 	/* The line starts over released: no type, no remembered value. */
 	assert_int_equal(t->f->ncalls, 1);
 	assert_call(t->f, 0, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 1);
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
-	gpio_device_irq_unmask(t->dev, 1, 1);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, INVALID);
+	assert_int_equal(get_dir(t->dev, 1), REPLY(OK, DIR_NONE));
+	STEPS(t, "u1@1 i1");
 	t->f->set_direction_ret = 0;
-	assert_int_equal(request(t->dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
+	assert_int_equal(set_dir(t->dev, 1, DIR_OUT), REPLY(OK, 0));
 	assert_call(t->f, 1, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_OUT, 0);
 }
 
 /* As after a refused IRQ_TYPE: the pair is held, not bounced. */
 static void test_resume_irq_type_refused(void **state)
 {
-	struct irq_dev *t = *state;
+	struct device_fx *t = *state;
 
-	irq_type_ok(t->dev, 2, VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING);
+	STEPS(t, "a2=fall");
 	assert_int_equal(gpio_device_suspend(t->dev), 0);
 	t->f->set_irq_type_ret = -EIO;
 	assert_int_equal(gpio_device_resume(t->dev), -EIO);
-	gpio_device_irq_unmask(t->dev, 2, 1);
-	fake_report(t->f, 2, 1);
-	fake_report(t->f, 2, 0);
-	assert_int_equal(t->log.ncalls, 0);
+	STEPS(t, "u2@1 r2=1 r2=0 q");
 	t->f->set_irq_type_ret = 0;
-	irq_type_ok(t->dev, 2, VIRTIO_GPIO_IRQ_TYPE_NONE);
-	assert_int_equal(t->log.ncalls, 1);
-	assert_irq_done(&t->log, 0, 1, INVALID);
+	STEPS(t, "a2=none i1");
 }
 
 int main(void)
@@ -1766,37 +1642,42 @@ int main(void)
 		cmocka_unit_test(test_free_destroys_backend),
 		cmocka_unit_test(test_config_bytes_without_names),
 		cmocka_unit_test(test_names_block_exact),
+		cmocka_unit_test(test_read_config),
+		T(test_read_config_out_of_range),
 		cmocka_unit_test(test_names_exact_buffer_and_lenient_fields),
 		cmocka_unit_test(test_names_buffer_too_small),
 		cmocka_unit_test(test_names_null_array),
 		cmocka_unit_test(test_names_all_unnamed),
 		cmocka_unit_test(test_names_duplicate_rejected),
 		cmocka_unit_test(test_names_not_printable_rejected),
-		cmocka_unit_test(test_short_request),
-		cmocka_unit_test(test_extra_request_bytes_ignored),
-		cmocka_unit_test(test_unaligned_request),
-		cmocka_unit_test(test_response_buffer_too_small),
-		cmocka_unit_test(test_bad_gpio),
-		cmocka_unit_test(test_bad_type),
-		cmocka_unit_test(test_get_direction_initial_without_op),
+		T(test_short_request),
+		T(test_extra_request_bytes_ignored),
+		T(test_unaligned_request),
+		T(test_response_buffer_too_small),
+		T(test_bad_gpio),
+		T(test_bad_type),
+		T(test_get_direction_initial_without_op),
 		cmocka_unit_test(test_get_direction_initial_from_backend),
-		cmocka_unit_test(test_set_direction_in_and_out),
-		cmocka_unit_test(test_set_direction_bad_value),
-		cmocka_unit_test(test_set_value_before_output),
-		cmocka_unit_test(test_set_value_bad_value),
-		cmocka_unit_test(test_set_direction_none_discards_state),
-		cmocka_unit_test(test_get_value),
-		cmocka_unit_test(test_backend_failures_keep_state),
-		cmocka_unit_test(test_irq_type_refused),
+		T(test_set_direction_in_and_out),
+		T(test_set_direction_bad_value),
+		T(test_set_value_before_output),
+		T(test_set_value_bad_value),
+		T(test_set_direction_none_discards_state),
+		T(test_get_value),
+		T(test_backend_failures_keep_state),
+		T(test_irq_type_refused),
 		cmocka_unit_test(test_reset),
-		cmocka_unit_test(test_reset_without_get_direction),
+		T(test_reset_without_get_direction),
 		cmocka_unit_test(test_largest_simulated_chip),
 		cmocka_unit_test(test_over_simulated_chip),
 		IRQ_TEST(test_irq_type_feature_withdrawn),
+		IRQ_TEST(test_set_features),
+		IRQ_TEST(test_irq_request),
+		IRQ_TEST(test_irq_request_malformed),
 		IRQ_TEST(test_irq_type_valid_types),
 		IRQ_TEST(test_irq_type_invalid_values),
 		IRQ_TEST(test_irq_type_invalid_keeps_old_type),
-		cmocka_unit_test(test_irq_type_without_backend_op),
+		T(test_irq_type_without_backend_op),
 		IRQ_TEST(test_irq_unmask_without_irq_type),
 		IRQ_TEST(test_irq_unmask_twice),
 		IRQ_TEST(test_irq_unmask_bad_gpio),

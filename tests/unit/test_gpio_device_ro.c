@@ -46,21 +46,14 @@ static void test_direction_out_refused(void **state)
 	struct fake *f;
 	struct gpio_device *dev = device_new(&f, true);
 
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(ERR, 0));
+	assert_int_equal(set_dir(dev, 1, DIR_OUT), REPLY(ERR, 0));
 	assert_int_equal(f->ncalls, 0);
 	/* The line keeps what the host reported. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
+	assert_int_equal(get_dir(dev, 1), REPLY(OK, DIR_IN));
 	/* A line that is not read-only is unaffected. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 0,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(OK, 0));
+	assert_int_equal(set_dir(dev, 0, DIR_OUT), REPLY(OK, 0));
 	assert_int_equal(f->ncalls, 1);
-	assert_int_equal(f->calls[0].op, FAKE_SET_DIRECTION);
-	assert_int_equal(f->calls[0].line, 0);
-	assert_int_equal(f->calls[0].dir, GPIO_DIRECTION_OUT);
+	assert_call(f, 0, FAKE_SET_DIRECTION, 0, GPIO_DIRECTION_OUT, 0);
 	gpio_device_free(dev);
 }
 
@@ -70,17 +63,12 @@ static void test_set_value_refused_before_output(void **state)
 	struct gpio_device *dev = device_new(&f, true);
 
 	/* Linux's direction_output: SET_VALUE, then SET_DIRECTION OUT. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 1),
-			 REPLY(ERR, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 1, 0),
-			 REPLY(ERR, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(ERR, 0));
+	assert_int_equal(set_val(dev, 1, 1), REPLY(ERR, 0));
+	assert_int_equal(set_val(dev, 1, 0), REPLY(ERR, 0));
+	assert_int_equal(set_dir(dev, 1, DIR_OUT), REPLY(ERR, 0));
 	assert_int_equal(f->ncalls, 0);
 	/* Line 0 remembers its value for later, as before. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 0, 1),
-			 REPLY(OK, 0));
+	assert_int_equal(set_val(dev, 0, 1), REPLY(OK, 0));
 	assert_int_equal(f->ncalls, 0);
 	gpio_device_free(dev);
 }
@@ -91,25 +79,17 @@ static void test_set_value_refused_on_host_output(void **state)
 	struct gpio_device *dev = device_new(&f, true);
 
 	/* Line 3 is an output on the host, and read-only for the guest. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 3, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_OUT));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 3, 1),
-			 REPLY(ERR, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 3,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(ERR, 0));
+	assert_int_equal(get_dir(dev, 3), REPLY(OK, DIR_OUT));
+	assert_int_equal(set_val(dev, 3, 1), REPLY(ERR, 0));
+	assert_int_equal(set_dir(dev, 3, DIR_OUT), REPLY(ERR, 0));
 	assert_int_equal(f->ncalls, 0);
 	/* It may still be read. */
 	f->level[3] = 1;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 3, 0),
-			 REPLY(OK, 1));
+	assert_int_equal(get_val(dev, 3), REPLY(OK, 1));
 	/* Line 2, also a host output but not read-only, is driven. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 2, 1),
-			 REPLY(OK, 0));
+	assert_int_equal(set_val(dev, 2, 1), REPLY(OK, 0));
 	assert_int_equal(f->ncalls, 2);
-	assert_int_equal(f->calls[1].op, FAKE_SET_VALUE);
-	assert_int_equal(f->calls[1].line, 2);
-	assert_int_equal(f->calls[1].value, 1);
+	assert_call(f, 1, FAKE_SET_VALUE, 2, 0, 1);
 	gpio_device_free(dev);
 }
 
@@ -118,28 +98,18 @@ static void test_inputs_and_values_allowed(void **state)
 	struct fake *f;
 	struct gpio_device *dev = device_new(&f, true);
 
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_IN),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_IN));
+	assert_int_equal(set_dir(dev, 1, DIR_IN), REPLY(OK, 0));
+	assert_int_equal(get_dir(dev, 1), REPLY(OK, DIR_IN));
 	f->level[1] = 1;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_VALUE, 1, 0),
-			 REPLY(OK, 1));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_NONE),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0),
-			 REPLY(OK, VIRTIO_GPIO_DIRECTION_NONE));
+	assert_int_equal(get_val(dev, 1), REPLY(OK, 1));
+	assert_int_equal(set_dir(dev, 1, DIR_NONE), REPLY(OK, 0));
+	assert_int_equal(get_dir(dev, 1), REPLY(OK, DIR_NONE));
 	assert_int_equal(f->ncalls, 3);
-	assert_int_equal(f->calls[0].op, FAKE_SET_DIRECTION);
-	assert_int_equal(f->calls[0].dir, GPIO_DIRECTION_IN);
-	assert_int_equal(f->calls[1].op, FAKE_GET_VALUE);
-	assert_int_equal(f->calls[2].op, FAKE_SET_DIRECTION);
-	assert_int_equal(f->calls[2].dir, GPIO_DIRECTION_NONE);
+	assert_call(f, 0, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_IN, 0);
+	assert_call(f, 1, FAKE_GET_VALUE, 1, 0, 0);
+	assert_call(f, 2, FAKE_SET_DIRECTION, 1, GPIO_DIRECTION_NONE, 0);
 	/* Bad values are ERR as on any line. */
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1, 3),
-			 REPLY(ERR, 0));
+	assert_int_equal(set_dir(dev, 1, 3), REPLY(ERR, 0));
 	assert_int_equal(f->ncalls, 3);
 	gpio_device_free(dev);
 }
@@ -151,30 +121,20 @@ static void test_interrupts_allowed(void **state)
 	struct gpio_device *dev = device_new(&f, true);
 
 	irq_log_attach(dev, &log);
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_IN),
-			 REPLY(OK, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 1,
-				 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING),
-			 REPLY(OK, 0));
-	assert_int_equal(f->calls[f->ncalls - 1].op, FAKE_SET_IRQ_TYPE);
-	assert_int_equal(f->calls[f->ncalls - 1].value,
-			 VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
+	assert_int_equal(set_dir(dev, 1, DIR_IN), REPLY(OK, 0));
+	assert_int_equal(irq_type(dev, 1, T_RISE), REPLY(OK, 0));
+	assert_call(f, f->ncalls - 1, FAKE_SET_IRQ_TYPE, 1, 0, T_RISE);
 	gpio_device_irq_unmask(dev, 1, 42);
 	assert_int_equal(log.ncalls, 0);
 	/* The host line rises: the guest's pair comes back VALID. */
 	gpio_backend_report_level(&f->be, 1, 1);
-	assert_int_equal(log.ncalls, 1);
-	assert_irq_done(&log, 0, 42, VALID);
+	assert_last_irq(&log, 1, 42, VALID);
 
 	/* Level interrupts read the line: allowed too. */
 	f->level[3] = 1;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_IRQ_TYPE, 3,
-				 VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH),
-			 REPLY(OK, 0));
+	assert_int_equal(irq_type(dev, 3, T_HIGH), REPLY(OK, 0));
 	gpio_device_irq_unmask(dev, 3, 43);
-	assert_int_equal(log.ncalls, 2);
-	assert_irq_done(&log, 1, 43, VALID);
+	assert_last_irq(&log, 2, 43, VALID);
 	gpio_device_free(dev);
 }
 
@@ -185,11 +145,8 @@ static void test_read_only_survives_reset(void **state)
 
 	gpio_device_reset(dev);
 	f->ncalls = 0;
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, 3, 1),
-			 REPLY(ERR, 0));
-	assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, 1,
-				 VIRTIO_GPIO_DIRECTION_OUT),
-			 REPLY(ERR, 0));
+	assert_int_equal(set_val(dev, 3, 1), REPLY(ERR, 0));
+	assert_int_equal(set_dir(dev, 1, DIR_OUT), REPLY(ERR, 0));
 	assert_int_equal(f->ncalls, 0);
 	gpio_device_free(dev);
 }
@@ -201,11 +158,8 @@ static void test_no_read_only_array(void **state)
 	unsigned int i;
 
 	for (i = 0; i < NLINES; i++) {
-		assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_VALUE, i, 1),
-				 REPLY(OK, 0));
-		assert_int_equal(request(dev, VIRTIO_GPIO_MSG_SET_DIRECTION, i,
-					 VIRTIO_GPIO_DIRECTION_OUT),
-				 REPLY(OK, 0));
+		assert_int_equal(set_val(dev, i, 1), REPLY(OK, 0));
+		assert_int_equal(set_dir(dev, i, DIR_OUT), REPLY(OK, 0));
 	}
 	gpio_device_free(dev);
 }

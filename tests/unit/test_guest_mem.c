@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "guest_mem.h"
+#include "unit_helpers.h"
 
 #define PAGE	 4096u
 #define FILE_LEN (64u * PAGE)
@@ -35,8 +36,8 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	f->fd = memfd_create("guest-ram", MFD_CLOEXEC);
-	if (f->fd < 0 || ftruncate(f->fd, FILE_LEN) < 0)
+	f->fd = unit_memfd("guest-ram", FILE_LEN);
+	if (f->fd < 0)
 		return -1;
 	guest_mem_init(&f->mem);
 	*state = f;
@@ -51,6 +52,19 @@ static int teardown(void **state)
 	close(f->fd);
 	free(f);
 	return 0;
+}
+
+/* guest_mem_add_region() of a region of the memfd. */
+static int add(struct fixture *f, uint64_t gpa, uint64_t size, uint64_t uva,
+	       uint64_t offset)
+{
+	return guest_mem_add_region(&f->mem, f->fd, gpa, size, uva, offset);
+}
+
+/* guest_mem_remove_region(). */
+static int rem(struct fixture *f, uint64_t gpa, uint64_t size, uint64_t uva)
+{
+	return guest_mem_remove_region(&f->mem, gpa, size, uva);
 }
 
 /* The byte at @offset of the memfd, read without going through guest_mem. */
@@ -82,9 +96,7 @@ static void test_add_records_region(void **state)
 	struct fixture *f = *state;
 	const struct guest_mem_region *r = &f->mem.regions[0];
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      4 * PAGE, 0x7f0000000000, PAGE),
-			 0);
+	assert_int_equal(add(f, 0x100000, 4 * PAGE, 0x7f0000000000, PAGE), 0);
 	assert_int_equal(f->mem.nregions, 1);
 	assert_int_equal(r->gpa, 0x100000);
 	assert_int_equal(r->size, 4 * PAGE);
@@ -101,9 +113,7 @@ static void test_translate_region_start(void **state)
 	uint8_t *p;
 
 	put_file_byte(f, PAGE, 0xa5);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      4 * PAGE, 0x7f0000000000, PAGE),
-			 0);
+	assert_int_equal(add(f, 0x100000, 4 * PAGE, 0x7f0000000000, PAGE), 0);
 	p = guest_mem_gpa_to_ptr(&f->mem, 0x100000, &len);
 	assert_non_null(p);
 	assert_int_equal(len, 16);
@@ -118,9 +128,7 @@ static void test_translate_region_last_byte(void **state)
 	uint8_t *p;
 
 	put_file_byte(f, 5 * PAGE - 1, 0x3c);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      4 * PAGE, 0x7f0000000000, PAGE),
-			 0);
+	assert_int_equal(add(f, 0x100000, 4 * PAGE, 0x7f0000000000, PAGE), 0);
 	p = guest_mem_gpa_to_ptr(&f->mem, 0x100000 + 4 * PAGE - 1, &len);
 	assert_non_null(p);
 	assert_int_equal(len, 1);
@@ -132,9 +140,7 @@ static void test_translate_outside_region_is_null(void **state)
 	struct fixture *f = *state;
 	uint64_t len = 1;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      4 * PAGE, 0x7f0000000000, 0),
-			 0);
+	assert_int_equal(add(f, 0x100000, 4 * PAGE, 0x7f0000000000, 0), 0);
 	assert_null(guest_mem_gpa_to_ptr(&f->mem, 0x100000 - 1, &len));
 	assert_null(guest_mem_gpa_to_ptr(&f->mem, 0x100000 + 4 * PAGE, &len));
 	assert_null(guest_mem_uva_to_ptr(&f->mem, 0x7f0000000000 - 1, &len));
@@ -150,9 +156,7 @@ static void test_translate_clamps_at_region_end(void **state)
 	struct fixture *f = *state;
 	uint64_t len = 100;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      4 * PAGE, 0x7f0000000000, 0),
-			 0);
+	assert_int_equal(add(f, 0x100000, 4 * PAGE, 0x7f0000000000, 0), 0);
 	assert_non_null(
 		guest_mem_gpa_to_ptr(&f->mem, 0x100000 + 4 * PAGE - 10, &len));
 	assert_int_equal(len, 10);
@@ -167,9 +171,7 @@ static void test_translate_zero_length(void **state)
 	struct fixture *f = *state;
 	uint64_t len = 0;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      4 * PAGE, 0x7f0000000000, 0),
-			 0);
+	assert_int_equal(add(f, 0x100000, 4 * PAGE, 0x7f0000000000, 0), 0);
 	assert_non_null(guest_mem_gpa_to_ptr(&f->mem, 0x100000, &len));
 	assert_int_equal(len, 0);
 }
@@ -181,9 +183,7 @@ static void test_translate_uva(void **state)
 	uint8_t *p;
 
 	put_file_byte(f, 2 * PAGE + 7, 0x42);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      4 * PAGE, 0x7f0000000000, PAGE),
-			 0);
+	assert_int_equal(add(f, 0x100000, 4 * PAGE, 0x7f0000000000, PAGE), 0);
 	p = guest_mem_uva_to_ptr(&f->mem, 0x7f0000000000 + PAGE + 7, &len);
 	assert_non_null(p);
 	assert_int_equal(len, 64);
@@ -199,9 +199,7 @@ static void test_unaligned_mmap_offset(void **state)
 	uint64_t len = 4;
 	uint8_t *p;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x1000, 2 * PAGE,
-					      0x7f0000001000, 100),
-			 0);
+	assert_int_equal(add(f, 0x1000, 2 * PAGE, 0x7f0000001000, 100), 0);
 	assert_int_equal(f->mem.regions[0].mmap_size, 100 + 2 * PAGE);
 	p = guest_mem_gpa_to_ptr(&f->mem, 0x1000, &len);
 	assert_non_null(p);
@@ -217,9 +215,7 @@ static void test_writes_reach_the_file(void **state)
 	uint64_t len = 1;
 	uint8_t *p;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      4 * PAGE, 0x7f0000000000, PAGE),
-			 0);
+	assert_int_equal(add(f, 0x100000, 4 * PAGE, 0x7f0000000000, PAGE), 0);
 	p = guest_mem_gpa_to_ptr(&f->mem, 0x100000 + 3 * PAGE, &len);
 	*p = 0x77;
 	assert_int_equal(file_byte(f, 4 * PAGE), 0x77);
@@ -245,12 +241,9 @@ static void test_fd_can_be_closed_after_add(void **state)
 /* Two regions adjacent in guest-physical space, apart in the file. */
 static void add_two_adjacent(struct fixture *f)
 {
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      4 * PAGE, 0x7f0000000000, 0),
-			 0);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd,
-					      0x100000 + 4 * PAGE, 4 * PAGE,
-					      0x7e0000000000, 32 * PAGE),
+	assert_int_equal(add(f, 0x100000, 4 * PAGE, 0x7f0000000000, 0), 0);
+	assert_int_equal(add(f, 0x100000 + 4 * PAGE, 4 * PAGE, 0x7e0000000000,
+			     32 * PAGE),
 			 0);
 }
 
@@ -295,9 +288,7 @@ static void test_zero_size_refused(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000, 0,
-					      0x7f0000000000, 0),
-			 -EINVAL);
+	assert_int_equal(add(f, 0x100000, 0, 0x7f0000000000, 0), -EINVAL);
 	assert_int_equal(f->mem.nregions, 0);
 }
 
@@ -305,12 +296,9 @@ static void test_gpa_overflow_refused(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd,
-					      UINT64_MAX - PAGE + 2, PAGE,
-					      0x7f0000000000, 0),
+	assert_int_equal(add(f, UINT64_MAX - PAGE + 2, PAGE, 0x7f0000000000, 0),
 			 -EINVAL);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, UINT64_MAX,
-					      UINT64_MAX, 0x7f0000000000, 0),
+	assert_int_equal(add(f, UINT64_MAX, UINT64_MAX, 0x7f0000000000, 0),
 			 -EINVAL);
 	assert_int_equal(f->mem.nregions, 0);
 }
@@ -319,9 +307,7 @@ static void test_uva_overflow_refused(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000, PAGE,
-					      UINT64_MAX - 100, 0),
-			 -EINVAL);
+	assert_int_equal(add(f, 0x100000, PAGE, UINT64_MAX - 100, 0), -EINVAL);
 	assert_int_equal(f->mem.nregions, 0);
 }
 
@@ -329,14 +315,12 @@ static void test_mmap_offset_overflow_refused(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000, PAGE,
-					      0x7f0000000000, UINT64_MAX - 5),
+	assert_int_equal(add(f, 0x100000, PAGE, 0x7f0000000000, UINT64_MAX - 5),
 			 -EINVAL);
 	/* Wraps only once the mapping length (offset + size) is formed. */
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000, PAGE,
-					      0x7f0000000000,
-					      UINT64_MAX - PAGE + 1),
-			 -EINVAL);
+	assert_int_equal(
+		add(f, 0x100000, PAGE, 0x7f0000000000, UINT64_MAX - PAGE + 1),
+		-EINVAL);
 	assert_int_equal(f->mem.nregions, 0);
 }
 
@@ -346,9 +330,7 @@ static void test_region_at_top_of_address_space(void **state)
 	struct fixture *f = *state;
 	uint64_t len = UINT64_MAX;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd,
-					      UINT64_MAX - PAGE + 1, PAGE,
-					      0x7f0000000000, 0),
+	assert_int_equal(add(f, UINT64_MAX - PAGE + 1, PAGE, 0x7f0000000000, 0),
 			 0);
 	assert_non_null(guest_mem_gpa_to_ptr(&f->mem, UINT64_MAX, &len));
 	assert_int_equal(len, 1);
@@ -360,12 +342,9 @@ static void test_region_beyond_file_refused(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      FILE_LEN, 0x7f0000000000, 1),
+	assert_int_equal(add(f, 0x100000, FILE_LEN, 0x7f0000000000, 1),
 			 -EINVAL);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      FILE_LEN, 0x7f0000000000, 0),
-			 0);
+	assert_int_equal(add(f, 0x100000, FILE_LEN, 0x7f0000000000, 0), 0);
 }
 
 static void test_gpa_overlap_refused(void **state)
@@ -373,26 +352,14 @@ static void test_gpa_overlap_refused(void **state)
 	struct fixture *f = *state;
 	uint64_t uva = 0x7e0000000000;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      4 * PAGE, 0x7f0000000000, 0),
-			 0);
+	assert_int_equal(add(f, 0x100000, 4 * PAGE, 0x7f0000000000, 0), 0);
 	/* Identical, overlapping the end, the start, inside, around. */
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      4 * PAGE, uva, 0),
+	assert_int_equal(add(f, 0x100000, 4 * PAGE, uva, 0), -EINVAL);
+	assert_int_equal(add(f, 0x100000 + 4 * PAGE - 1, PAGE, uva, 0),
 			 -EINVAL);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd,
-					      0x100000 + 4 * PAGE - 1, PAGE,
-					      uva, 0),
-			 -EINVAL);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000 - PAGE,
-					      PAGE + 1, uva, 0),
-			 -EINVAL);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000 + PAGE,
-					      PAGE, uva, 0),
-			 -EINVAL);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000 - PAGE,
-					      8 * PAGE, uva, 0),
-			 -EINVAL);
+	assert_int_equal(add(f, 0x100000 - PAGE, PAGE + 1, uva, 0), -EINVAL);
+	assert_int_equal(add(f, 0x100000 + PAGE, PAGE, uva, 0), -EINVAL);
+	assert_int_equal(add(f, 0x100000 - PAGE, 8 * PAGE, uva, 0), -EINVAL);
 	assert_int_equal(f->mem.nregions, 1);
 }
 
@@ -400,13 +367,10 @@ static void test_uva_overlap_refused(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      4 * PAGE, 0x7f0000000000, 0),
-			 0);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x200000,
-					      4 * PAGE,
-					      0x7f0000000000 + 3 * PAGE, 0),
-			 -EINVAL);
+	assert_int_equal(add(f, 0x100000, 4 * PAGE, 0x7f0000000000, 0), 0);
+	assert_int_equal(
+		add(f, 0x200000, 4 * PAGE, 0x7f0000000000 + 3 * PAGE, 0),
+		-EINVAL);
 	assert_int_equal(f->mem.nregions, 1);
 }
 
@@ -414,26 +378,20 @@ static void test_adjacent_regions_accepted(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      4 * PAGE, 0x7f0000000000, 0),
-			 0);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd,
-					      0x100000 + 4 * PAGE, PAGE,
-					      0x7f0000000000 + 4 * PAGE, 0),
-			 0);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000 - PAGE,
-					      PAGE, 0x7f0000000000 - PAGE, 0),
-			 0);
+	assert_int_equal(add(f, 0x100000, 4 * PAGE, 0x7f0000000000, 0), 0);
+	assert_int_equal(
+		add(f, 0x100000 + 4 * PAGE, PAGE, 0x7f0000000000 + 4 * PAGE, 0),
+		0);
+	assert_int_equal(
+		add(f, 0x100000 - PAGE, PAGE, 0x7f0000000000 - PAGE, 0), 0);
 	assert_int_equal(f->mem.nregions, 3);
 }
 
 static void fill_table(struct fixture *f)
 {
 	for (uint64_t i = 0; i < GUEST_MEM_MAX_REGIONS; i++)
-		assert_int_equal(guest_mem_add_region(&f->mem, f->fd,
-						      0x100000 + i * PAGE, PAGE,
-						      0x7f0000000000 + i * PAGE,
-						      i * PAGE),
+		assert_int_equal(add(f, 0x100000 + i * PAGE, PAGE,
+				     0x7f0000000000 + i * PAGE, i * PAGE),
 				 0);
 }
 
@@ -443,9 +401,7 @@ static void test_full_table_refused(void **state)
 
 	fill_table(f);
 	assert_int_equal(f->mem.nregions, GUEST_MEM_MAX_REGIONS);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x900000, PAGE,
-					      0x7e0000000000, 0),
-			 -ENOSPC);
+	assert_int_equal(add(f, 0x900000, PAGE, 0x7e0000000000, 0), -ENOSPC);
 	assert_int_equal(f->mem.nregions, GUEST_MEM_MAX_REGIONS);
 }
 
@@ -454,13 +410,10 @@ static void test_remove_frees_a_slot(void **state)
 	struct fixture *f = *state;
 
 	fill_table(f);
-	assert_int_equal(guest_mem_remove_region(&f->mem, 0x100000 + 5 * PAGE,
-						 PAGE,
-						 0x7f0000000000 + 5 * PAGE),
-			 0);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x900000, PAGE,
-					      0x7e0000000000, 0),
-			 0);
+	assert_int_equal(
+		rem(f, 0x100000 + 5 * PAGE, PAGE, 0x7f0000000000 + 5 * PAGE),
+		0);
+	assert_int_equal(add(f, 0x900000, PAGE, 0x7e0000000000, 0), 0);
 }
 
 static void test_bad_fd_refused(void **state)
@@ -496,9 +449,7 @@ static void test_remove_exact_match(void **state)
 	uint64_t len = 1;
 
 	add_two_adjacent(f);
-	assert_int_equal(guest_mem_remove_region(&f->mem, 0x100000, 4 * PAGE,
-						 0x7f0000000000),
-			 0);
+	assert_int_equal(rem(f, 0x100000, 4 * PAGE, 0x7f0000000000), 0);
 	assert_int_equal(f->mem.nregions, 1);
 	assert_null(guest_mem_gpa_to_ptr(&f->mem, 0x100000, &len));
 	assert_non_null(
@@ -511,14 +462,9 @@ static void test_remove_mismatch_is_enoent(void **state)
 	struct fixture *f = *state;
 
 	add_two_adjacent(f);
-	assert_int_equal(guest_mem_remove_region(&f->mem, 0x100000, PAGE,
-						 0x7f0000000000),
-			 -ENOENT);
-	assert_int_equal(guest_mem_remove_region(&f->mem, 0x100000, 4 * PAGE,
-						 0x7e0000000000),
-			 -ENOENT);
-	assert_int_equal(guest_mem_remove_region(&f->mem, 0x100000 + PAGE,
-						 4 * PAGE, 0x7f0000000000),
+	assert_int_equal(rem(f, 0x100000, PAGE, 0x7f0000000000), -ENOENT);
+	assert_int_equal(rem(f, 0x100000, 4 * PAGE, 0x7e0000000000), -ENOENT);
+	assert_int_equal(rem(f, 0x100000 + PAGE, 4 * PAGE, 0x7f0000000000),
 			 -ENOENT);
 	assert_int_equal(f->mem.nregions, 2);
 }
@@ -528,12 +474,8 @@ static void test_remove_twice_is_enoent(void **state)
 	struct fixture *f = *state;
 
 	add_two_adjacent(f);
-	assert_int_equal(guest_mem_remove_region(&f->mem, 0x100000, 4 * PAGE,
-						 0x7f0000000000),
-			 0);
-	assert_int_equal(guest_mem_remove_region(&f->mem, 0x100000, 4 * PAGE,
-						 0x7f0000000000),
-			 -ENOENT);
+	assert_int_equal(rem(f, 0x100000, 4 * PAGE, 0x7f0000000000), 0);
+	assert_int_equal(rem(f, 0x100000, 4 * PAGE, 0x7f0000000000), -ENOENT);
 }
 
 /* mincore() on an address range that is not all mapped fails with ENOMEM. */
@@ -558,9 +500,7 @@ static void test_remove_unmaps(void **state)
 	addr = f->mem.regions[0].mmap_addr;
 	len = f->mem.regions[0].mmap_size;
 	assert_true(is_mapped(addr, len));
-	assert_int_equal(guest_mem_remove_region(&f->mem, 0x100000, 4 * PAGE,
-						 0x7f0000000000),
-			 0);
+	assert_int_equal(rem(f, 0x100000, 4 * PAGE, 0x7f0000000000), 0);
 	assert_false(is_mapped(addr, len));
 }
 
@@ -578,9 +518,7 @@ static void test_clear_unmaps_all(void **state)
 	assert_false(is_mapped(saved[0].mmap_addr, saved[0].mmap_size));
 	assert_false(is_mapped(saved[1].mmap_addr, saved[1].mmap_size));
 	/* The table is usable again. */
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000, PAGE,
-					      0x7f0000000000, 0),
-			 0);
+	assert_int_equal(add(f, 0x100000, PAGE, 0x7f0000000000, 0), 0);
 }
 
 static void test_device_fd_refused(void **state)
@@ -608,9 +546,7 @@ static void test_truncated_file_faults_softly(void **state)
 
 	assert_int_equal(guest_mem_install_fault_handler(), 0);
 	guest_mem_guard_thread(&f->mem);
-	assert_int_equal(guest_mem_add_region(&f->mem, f->fd, 0x100000,
-					      2 * PAGE, 0x7f0000000000, 0),
-			 0);
+	assert_int_equal(add(f, 0x100000, 2 * PAGE, 0x7f0000000000, 0), 0);
 	put_file_byte(f, PAGE + 1, 0x5a);
 	p = guest_mem_gpa_to_ptr(&f->mem, 0x100000, &len);
 	assert_non_null(p);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "log.h"
+#include "unit_helpers.h"
 
 /* "DEV:INODE" of @fd, as systemd writes it. */
 static void stream_id(int fd, char *buf, size_t len)
@@ -82,10 +84,10 @@ static void test_journal_stream_malformed(void **state)
 }
 
 /*
- * Runs @fn with stderr going to a file and returns what it wrote (the
- * caller frees it).
+ * Runs @fn with stderr going to a file, in journal mode or not (plain
+ * afterwards), and returns what it wrote (the caller frees it).
  */
-static char *capture(void (*fn)(void))
+static char *capture(bool journal, void (*fn)(void))
 {
 	int fd = temp_file(), saved = dup(STDERR_FILENO);
 	char *text = calloc(1, 65536);
@@ -94,7 +96,9 @@ static char *capture(void (*fn)(void))
 	assert_non_null(text);
 	assert_true(saved >= 0);
 	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	log_set_journal(journal);
 	fn();
+	log_set_journal(false);
 	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
 	close(saved);
 	n = pread(fd, text, 65535, 0);
@@ -114,51 +118,12 @@ static void log_all_levels(void)
 	log_debug("dropped");
 }
 
-static void test_journal_prefixes(void **state)
-{
-	char *text;
-
-	log_set_journal(true);
-	text = capture(log_all_levels);
-	log_set_journal(false);
-	assert_string_equal(text, "<3>error: e 3\n"
-				  "<4>warning: w\n"
-				  "<6>info: i x\n"
-				  "<7>debug: d\n");
-	free(text);
-}
-
-static void test_plain_prefixes(void **state)
-{
-	char *text;
-
-	log_set_journal(false);
-	text = capture(log_all_levels);
-	assert_string_equal(text, "vhost-device-gpio: error: e 3\n"
-				  "vhost-device-gpio: warning: w\n"
-				  "vhost-device-gpio: info: i x\n"
-				  "vhost-device-gpio: debug: d\n");
-	free(text);
-}
-
 static void log_tagged(void)
 {
 	log_set_thread_tag("gpio.sock0");
 	log_warn("front-end gone");
 	log_set_thread_tag(NULL);
 	log_info("untagged");
-}
-
-static void test_journal_thread_tag(void **state)
-{
-	char *text;
-
-	log_set_journal(true);
-	text = capture(log_tagged);
-	log_set_journal(false);
-	assert_string_equal(text, "<4>warning: gpio.sock0: front-end gone\n"
-				  "<6>info: untagged\n");
-	free(text);
 }
 
 static void init_and_log(void)
@@ -178,12 +143,36 @@ static void init_and_log(void)
 	log_init();
 }
 
-static void test_init_from_env(void **state)
-{
-	char *text = capture(init_and_log);
+/* What @fn writes to stderr, in journal mode or not. */
+struct capture_case {
+	bool journal;
+	void (*fn)(void);
+	const char *text;
+};
 
-	assert_string_equal(text, "<6>info: to the journal\n"
-				  "vhost-device-gpio: info: to a terminal\n");
+static const struct capture_case journal_prefixes = {
+	true, log_all_levels,
+	"<3>error: e 3\n<4>warning: w\n<6>info: i x\n<7>debug: d\n"};
+static const struct capture_case plain_prefixes = {
+	false, log_all_levels,
+	"vhost-device-gpio: error: e 3\n"
+	"vhost-device-gpio: warning: w\n"
+	"vhost-device-gpio: info: i x\n"
+	"vhost-device-gpio: debug: d\n"};
+static const struct capture_case journal_thread_tag = {
+	true, log_tagged,
+	"<4>warning: gpio.sock0: front-end gone\n<6>info: untagged\n"};
+/* log_init() decides, whatever the mode was. */
+static const struct capture_case init_from_env = {
+	false, init_and_log,
+	"<6>info: to the journal\nvhost-device-gpio: info: to a terminal\n"};
+
+static void run_capture(void **state)
+{
+	const struct capture_case *c = *state;
+	char *text = capture(c->journal, c->fn);
+
+	assert_string_equal(text, c->text);
 	free(text);
 }
 
@@ -248,7 +237,7 @@ static void log_burst(void)
 
 static void test_rate_burst_then_limited(void **state)
 {
-	char *text = capture(log_burst);
+	char *text = capture(false, log_burst);
 	char expect[4096] = "";
 	char line[128];
 	unsigned int i;
@@ -288,7 +277,7 @@ static void log_after_quiet(void)
 
 static void test_rate_refill_capped(void **state)
 {
-	char *text = capture(log_after_quiet);
+	char *text = capture(false, log_after_quiet);
 
 	assert_int_equal(occurrences(text, "t: a\n"), LOG_RATE_BURST);
 	assert_int_equal(occurrences(text, "t: b\n"), LOG_RATE_BURST);
@@ -317,7 +306,7 @@ static void log_unlimited(void)
 
 static void test_rate_untagged_and_debug_unlimited(void **state)
 {
-	char *text = capture(log_unlimited);
+	char *text = capture(false, log_unlimited);
 
 	assert_int_equal(occurrences(text, ": warning: main\n"), 100);
 	assert_int_equal(occurrences(text, ": debug: t: request\n"), 100);
@@ -338,11 +327,8 @@ static void log_burst_journal(void)
 
 static void test_rate_note_journal(void **state)
 {
-	char *text;
+	char *text = capture(true, log_burst_journal);
 
-	log_set_journal(true);
-	text = capture(log_burst_journal);
-	log_set_journal(false);
 	assert_non_null(strstr(text, "<6>info: s: x\n<4>warning: s: 1 message "
 				     "suppressed (more than 10 a second)\n"));
 	free(text);
@@ -459,10 +445,10 @@ static void test_pipe_not_read(void **state)
 /* A named FIFO (which pwritev2(RWF_NOWAIT) would not take, even now). */
 static void test_fifo_not_read(void **state)
 {
-	char dir[] = "/tmp/vdg-log-fifo-XXXXXX", path[64];
+	char dir[64], path[80];
 	int r, w;
 
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(unit_temp_dir(dir, sizeof(dir), "log-fifo"), 0);
 	snprintf(path, sizeof(path), "%s/fifo", dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	r = open(path, O_RDONLY | O_NONBLOCK);
@@ -473,8 +459,7 @@ static void test_fifo_not_read(void **state)
 	check_lost_lines(r, w);
 	close(r);
 	close(w);
-	unlink(path);
-	rmdir(dir);
+	assert_int_equal(unit_remove_tree(dir), 0);
 }
 
 static void test_socket_not_read(void **state)
@@ -510,15 +495,18 @@ static void test_socket_reader_gone(void **state)
 	close(p[1]);
 }
 
+/* test_@c: run_capture() of the struct capture_case @c. */
+#define CAPTURE(c) {"test_" #c, run_capture, NULL, NULL, (void *)&(c)}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_journal_stream_match),
 		cmocka_unit_test(test_journal_stream_malformed),
-		cmocka_unit_test(test_journal_prefixes),
-		cmocka_unit_test(test_plain_prefixes),
-		cmocka_unit_test(test_journal_thread_tag),
-		cmocka_unit_test(test_init_from_env),
+		CAPTURE(journal_prefixes),
+		CAPTURE(plain_prefixes),
+		CAPTURE(journal_thread_tag),
+		CAPTURE(init_from_env),
 		cmocka_unit_test(test_rate_burst_then_limited),
 		cmocka_unit_test(test_rate_refill_capped),
 		cmocka_unit_test(test_rate_untagged_and_debug_unlimited),

@@ -70,6 +70,7 @@ static void test_defaults(void **state)
 	assert_int_equal(opts.socket_group, UNIX_SOCKET_NO_GROUP);
 	assert_true(opts.seccomp);
 	assert_false(opts.verbose);
+	assert_int_equal(opts.poll_us, 0);
 }
 
 static void test_every_option(void **state)
@@ -80,8 +81,9 @@ static void test_every_option(void **state)
 	assert_int_equal(PARSE(&opts, err, "--socket-path=/run/x.sock", "-c",
 			       "3", "--device-list", "s1:s2:s3",
 			       "--socket-mode=0660", "--socket-group=0",
-			       "--no-seccomp", "-v"),
+			       "--no-seccomp", "-v", "--poll-us=50"),
 			 OPTIONS_SERVE);
+	assert_int_equal(opts.poll_us, 50);
 	assert_string_equal(opts.socket_path, "/run/x.sock");
 	assert_int_equal(opts.socket_count, 3);
 	assert_true(opts.socket_count_given);
@@ -98,6 +100,12 @@ static void test_every_option(void **state)
 	assert_null(opts.socket_path);
 	assert_int_equal(opts.socket_count, 1024);
 	assert_int_equal(opts.socket_group, 0);
+	assert_int_equal(PARSE(&opts, err, "-l", "s8", "--poll-us", "1000000"),
+			 OPTIONS_SERVE);
+	assert_int_equal(opts.poll_us, 1000000);
+	assert_int_equal(PARSE(&opts, err, "-l", "s8", "--poll-us=0"),
+			 OPTIONS_SERVE);
+	assert_int_equal(opts.poll_us, 0);
 	/* Systemd socket activation: -l alone. */
 	assert_int_equal(PARSE(&opts, err, "-l", "s8"), OPTIONS_SERVE);
 	assert_null(opts.socket_path);
@@ -122,6 +130,7 @@ static void test_help_and_version(void **state)
 			       "LIST [OPTION...]\n"));
 	assert_non_null(strstr(options_usage(), "--print-capabilities"));
 	assert_non_null(strstr(options_usage(), "--no-seccomp"));
+	assert_non_null(strstr(options_usage(), "--poll-us=N"));
 }
 
 /* --print-capabilities wins whatever else is there, before "--". */
@@ -152,44 +161,57 @@ static void test_capabilities(void **state)
 			    "    \"host-control-socket\",\n"
 			    "    \"trace\",\n    \"play\",\n    \"wire\",\n"
 			    "    \"socket-mode\",\n    \"socket-group\",\n"
-			    "    \"seccomp\"\n  ]\n}\n");
+			    "    \"seccomp\",\n    \"poll-us\"\n  ]\n}\n");
 }
+
+/*
+ * The words @args, then each of the NULL-terminated @values: refused with
+ * "@what, not "VALUE" (see --help)".
+ */
+static void check_values(const char *what, const char *const *values,
+			 const char *const *args)
+{
+	const char *argv[MAX_ARGS + 1];
+	char message[256];
+	unsigned int n = 0, i;
+
+	for (; args[n]; n++)
+		argv[n] = args[n];
+	for (i = 0; values[i]; i++) {
+		argv[n] = values[i];
+		argv[n + 1] = NULL;
+		snprintf(message, sizeof(message),
+			 "%s, not \"%s\" (see --help)", what, values[i]);
+		check_error(argv, message);
+	}
+}
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static void test_value_errors(void **state)
 {
 	static const char *const counts[] = {"0", "1025", "+1", "-1",
-					     "x", "2x",	  ""};
-	static const char *const fds[] = {"x", "-1", "+3", "2147483648", ""};
+					     "x", "2x",	  "",	NULL};
+	static const char *const fds[] = {"x",		"-1", "+3",
+					  "2147483648", "",   NULL};
 	static const char *const modes[] = {"0778", "1000", "-1", "+7",
-					    "8",    "abc",  ""};
-	char message[256];
-	unsigned int i;
+					    "8",    "abc",  "",	  NULL};
+	static const char *const polls[] = {"1000001", "-1", "+5", "5us",
+					    "x",       "",   NULL};
 
-	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
-		snprintf(message, sizeof(message),
-			 "--socket-count must be a number from 1 to 1024, not "
-			 "\"%s\" (see --help)",
-			 counts[i]);
-		CHECK_ERROR(message, "-s", "/tmp/g", "-l", "s8", "-c",
-			    counts[i]);
-	}
-	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		snprintf(message, sizeof(message),
-			 "--fd must be a file descriptor number, not \"%s\" "
-			 "(see --help)",
-			 fds[i]);
-		CHECK_ERROR(message, "-l", "s8", "--fd", fds[i]);
-	}
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		snprintf(message, sizeof(message),
-			 "--socket-mode must be octal permissions from 0 to "
-			 "0777 (such as 0660), not \"%s\" (see --help)",
-			 modes[i]);
-		CHECK_ERROR(message, "-l", "s8", "--socket-mode", modes[i]);
-	}
+	check_values("--socket-count must be a number from 1 to 1024", counts,
+		     ARGS("-s", "/tmp/g", "-l", "s8", "-c"));
+	check_values("--fd must be a file descriptor number", fds,
+		     ARGS("-l", "s8", "--fd"));
+	check_values("--socket-mode must be octal permissions from 0 to 0777 "
+		     "(such as 0660)",
+		     modes, ARGS("-l", "s8", "--socket-mode"));
 	CHECK_ERROR("--socket-group: no group \"no-such-group-vdg\" (see "
 		    "--help)",
 		    "-l", "s8", "--socket-group=no-such-group-vdg");
+	check_values("--poll-us must be a number of microseconds from 0 to "
+		     "1000000",
+		     polls, ARGS("-l", "s8", "--poll-us"));
 }
 
 static void test_command_line_errors(void **state)

@@ -189,52 +189,48 @@ static void test_no_filter_support(void **state)
 	assert_string_equal(sandbox_strerror(-EACCES), strerror(EACCES));
 }
 
-static void test_socket_inet_killed(void **state)
+/* A call made under the filter, and whether it kills the process. */
+struct sandboxed_call {
+	int (*fn)(void);
+	bool killed;
+};
+
+static const struct sandboxed_call serving_calls_allowed = {serving_calls,
+							    false};
+static const struct sandboxed_call socket_inet_killed = {call_socket_inet,
+							 true};
+static const struct sandboxed_call execve_killed = {call_execve, true};
+static const struct sandboxed_call open_refused = {call_open, false};
+static const struct sandboxed_call fork_killed = {call_fork, true};
+static const struct sandboxed_call other_ioctl_killed = {call_other_ioctl,
+							 true};
+
+static void run_call(void **state)
 {
-	expect_killed(run_sandboxed(call_socket_inet));
-}
+	const struct sandboxed_call *c = *state;
+	int status = run_sandboxed(c->fn);
 
-static void test_execve_killed(void **state)
-{
-	expect_killed(run_sandboxed(call_execve));
-}
-
-static void test_open_refused(void **state)
-{
-	int status = run_sandboxed(call_open);
-
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-}
-
-static void test_fork_killed(void **state)
-{
-	expect_killed(run_sandboxed(call_fork));
-}
-
-static void test_other_ioctl_killed(void **state)
-{
-	expect_killed(run_sandboxed(call_other_ioctl));
-}
-
-static void test_serving_calls_allowed(void **state)
-{
-	int status = run_sandboxed(serving_calls);
-
+	if (c->killed) {
+		expect_killed(status);
+		return;
+	}
 	if (WIFSIGNALED(status))
 		fail_msg("killed by signal %d", WTERMSIG(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* test_@c: run_call() of the struct sandboxed_call @c. */
+#define CALL(c) {"test_" #c, run_call, NULL, NULL, (void *)&(c)}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_serving_calls_allowed),
-		cmocka_unit_test(test_socket_inet_killed),
-		cmocka_unit_test(test_execve_killed),
-		cmocka_unit_test(test_open_refused),
-		cmocka_unit_test(test_fork_killed),
-		cmocka_unit_test(test_other_ioctl_killed),
+		CALL(serving_calls_allowed),
+		CALL(socket_inet_killed),
+		CALL(execve_killed),
+		CALL(open_refused),
+		CALL(fork_killed),
+		CALL(other_ioctl_killed),
 		cmocka_unit_test(test_no_filter_support),
 	};
 

@@ -14,36 +14,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "log.h"
 #include "service_status.h"
+#include "unit_helpers.h"
 
 struct fixture {
-	char path[64];
+	char dir[64];
+	char path[80];
 	int fd; /* what systemd would read */
 };
 
 static int setup(void **state)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	if (!f)
+	if (!f || unit_temp_dir(f->dir, sizeof(f->dir), "status") < 0)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "/tmp/vdg-status-%d.sock",
-		 (int)getpid());
-	unlink(f->path);
-	strcpy(addr.sun_path, f->path);
-	f->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (f->fd < 0 ||
-	    bind(f->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/notify", f->dir);
+	f->fd = unit_socket_at(SOCK_DGRAM | SOCK_NONBLOCK, f->path, -1);
 	*state = f;
-	return 0;
+	return f->fd < 0 ? -1 : 0;
 }
 
 static int teardown(void **state)
@@ -51,7 +45,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	close(f->fd);
-	unlink(f->path);
+	unit_remove_tree(f->dir);
 	free(f);
 	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "backend_ops.h"
 #include "gpio_sim.h"
 #include "sim_control.h"
 
@@ -18,10 +19,8 @@ static struct gpio_backend *chip_new(void)
 	struct gpio_backend *be = NULL;
 
 	assert_int_equal(gpio_sim_new(3, &be), 0);
-	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_NONE, 0),
-			 0);
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 1),
-			 0);
+	assert_int_equal(be_set_dir(be, 0, GPIO_DIRECTION_NONE, 0), 0);
+	assert_int_equal(be_set_dir(be, 2, GPIO_DIRECTION_OUT, 1), 0);
 	return be;
 }
 
@@ -39,54 +38,131 @@ static void assert_text(const struct text_buf *out, const char *expect)
 	assert_memory_equal(out->data, expect, out->len);
 }
 
-/* Runs @command on a fresh chip and checks the whole reply. */
-static void check_reply(const char *command, const char *expect)
+/*
+ * Runs the @len bytes of @command (NULs included) on a fresh chip and
+ * checks the whole reply, and that line 1 still reads 0: none of the
+ * commands the tests check this way sets a line.
+ */
+static void check_bytes(const char *command, size_t len, const char *expect)
 {
 	struct gpio_backend *be = chip_new();
 	struct text_buf out = {0};
 
-	assert_int_equal(exec(be, command, &out), 0);
+	assert_int_equal(sim_control_execute(be, command, len, &out), 0);
 	assert_text(&out, expect);
 	assert_int_equal(out.sent, 0);
+	assert_int_equal(be_level(be, 1), 0);
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
 }
 
-static void test_get_each_direction(void **state)
+/* check_bytes() of a C string. */
+static void check_reply(const char *command, const char *expect)
 {
-	check_reply("get 0", "0 none 0\n");
-	check_reply("get 1", "1 in 0\n");
-	check_reply("get 2", "2 out 1\n");
+	check_bytes(command, strlen(command), expect);
 }
 
-static void test_list(void **state)
-{
-	check_reply("list", "0 none 0\n1 in 0\n2 out 1\nend\n");
-}
+/*
+ * Commands and the whole reply each gets (check_reply()): a row a reply,
+ * with the commands that get it; a list ends with a NULL reply.
+ */
+struct reply_case {
+	const char *reply;
+	const char *commands[5];
+};
 
-static void test_blanks_around_words(void **state)
+#define LIST_REPLY "0 none 0\n1 in 0\n2 out 1\nend\n"
+#define UNKNOWN(word) \
+	"error unknown command \"" word "\" (get, set, list, watch, trace)\n"
+#define NO_LINE(word) "error no line \"" word "\" (0..2)\n"
+
+static const struct reply_case get_each_direction[] = {
+	{"0 none 0\n", {"get 0"}},
+	{"1 in 0\n", {"get 1"}},
+	{"2 out 1\n", {"get 2"}},
+	{NULL},
+};
+
+static const struct reply_case list[] = {
+	{LIST_REPLY, {"list"}},
+	{NULL},
+};
+
+static const struct reply_case blanks_around_words[] = {
+	{"1 in 0\n", {"  get\t 1 \r"}},
+	{LIST_REPLY, {"\tlist "}},
+	{NULL},
+};
+
+/* Case matters; the echo is cut at 16 characters. */
+static const struct reply_case error_unknown_command[] = {
+	{UNKNOWN("status"), {"status"}},
+	{UNKNOWN("GET"), {"GET 0"}},
+	{UNKNOWN("abcdefghijklmnop"), {"abcdefghijklmnopqrstuvwxyz"}},
+	{NULL},
+};
+
+static const struct reply_case error_empty_line[] = {
+	{"error empty command\n", {"", " \t\r"}},
+	{NULL},
+};
+
+static const struct reply_case error_word_count[] = {
+	{"error usage: get LINE\n", {"get", "get 0 1"}},
+	{"error usage: set LINE 0|1\n", {"set", "set 1", "set 1 1 1"}},
+	{"error usage: list\n", {"list all"}},
+	{NULL},
+};
+
+static const struct reply_case error_too_many_words[] = {
+	{"error too many words\n", {"set 1 1 1 1", "a b c d e f g h"}},
+	{NULL},
+};
+
+static const struct reply_case error_bad_level[] = {
+	{"error level must be 0 or 1\n",
+	 {"set 1 2", "set 1 01", "set 1 -0", "set 1 high"}},
+	{NULL},
+};
+
+/* Far past any limit too, and echoed cut at 16 characters. */
+static const struct reply_case error_bad_line[] = {
+	{NO_LINE("99"), {"set 99 1"}},
+	{NO_LINE("3"), {"get 3"}},
+	{NO_LINE("007"), {"get 007"}},
+	{NO_LINE("-1"), {"get -1"}},
+	{NO_LINE("+1"), {"get +1"}},
+	{NO_LINE("1x"), {"get 1x"}},
+	{NO_LINE("0x1"), {"get 0x1"}},
+	{NO_LINE("9999999999999999"), {"get 99999999999999999999999"}},
+	{NULL},
+};
+
+/* test_@cases: check_reply() of each command of @cases. */
+static void run_replies(void **state)
 {
-	check_reply("  get\t 1 \r", "1 in 0\n");
-	check_reply("\tlist ", "0 none 0\n1 in 0\n2 out 1\nend\n");
+	const struct reply_case *c;
+	unsigned int i;
+
+	for (c = *state; c->reply; c++)
+		for (i = 0; i < 5 && c->commands[i]; i++)
+			check_reply(c->commands[i], c->reply);
 }
 
 static void test_set_reaches_chip(void **state)
 {
 	struct gpio_backend *be = chip_new();
 	struct text_buf out = {0};
-	uint8_t value = 0xaa;
 
 	assert_int_equal(exec(be, "set 1 1", &out), 0);
 	assert_text(&out, "ok\n");
 	assert_int_equal(gpio_sim_get_direction(be, 1), GPIO_DIRECTION_IN);
-	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
-	assert_int_equal(value, 1);
+	assert_int_equal(be_level(be, 1), 1);
 	/* Replies are appended. */
 	assert_int_equal(exec(be, "get 1", &out), 0);
 	assert_text(&out, "ok\n1 in 1\n");
 	assert_int_equal(exec(be, "set 1 0", &out), 0);
-	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
-	assert_int_equal(value, 0);
+	assert_int_equal(be_level(be, 1), 0);
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
 }
@@ -96,15 +172,12 @@ static void test_set_on_output(void **state)
 {
 	struct gpio_backend *be = chip_new();
 	struct text_buf out = {0};
-	uint8_t value = 0xaa;
 
 	assert_int_equal(exec(be, "set 2 0", &out), 0);
 	assert_int_equal(exec(be, "get 2", &out), 0);
 	assert_text(&out, "ok\n2 out 1\n");
-	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_IN, 0),
-			 0);
-	assert_int_equal(be->ops->get_value(be, 2, &value), 0);
-	assert_int_equal(value, 0);
+	assert_int_equal(be_set_dir(be, 2, GPIO_DIRECTION_IN, 0), 0);
+	assert_int_equal(be_level(be, 2), 0);
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
 }
@@ -214,73 +287,14 @@ static void test_host_chip_read_only(void **state)
 	text_buf_free(&out);
 }
 
-static void test_error_unknown_command(void **state)
-{
-	check_reply("status", "error unknown command \"status\" "
-			      "(get, set, list, watch, trace)\n");
-	/* Case matters. */
-	check_reply("GET 0", "error unknown command \"GET\" "
-			     "(get, set, list, watch, trace)\n");
-	/* The echo is cut at 16 characters. */
-	check_reply("abcdefghijklmnopqrstuvwxyz",
-		    "error unknown command \"abcdefghijklmnop\" "
-		    "(get, set, list, watch, trace)\n");
-}
-
-static void test_error_empty_line(void **state)
-{
-	check_reply("", "error empty command\n");
-	check_reply(" \t\r", "error empty command\n");
-}
-
-static void test_error_word_count(void **state)
-{
-	check_reply("get", "error usage: get LINE\n");
-	check_reply("get 0 1", "error usage: get LINE\n");
-	check_reply("set", "error usage: set LINE 0|1\n");
-	check_reply("set 1", "error usage: set LINE 0|1\n");
-	check_reply("set 1 1 1", "error usage: set LINE 0|1\n");
-	check_reply("list all", "error usage: list\n");
-}
-
-static void test_error_too_many_words(void **state)
-{
-	check_reply("set 1 1 1 1", "error too many words\n");
-	check_reply("a b c d e f g h", "error too many words\n");
-}
-
-static void test_error_bad_level(void **state)
-{
-	check_reply("set 1 2", "error level must be 0 or 1\n");
-	check_reply("set 1 01", "error level must be 0 or 1\n");
-	check_reply("set 1 -0", "error level must be 0 or 1\n");
-	check_reply("set 1 high", "error level must be 0 or 1\n");
-}
-
-static void test_error_bad_line(void **state)
-{
-	check_reply("set 99 1", "error no line \"99\" (0..2)\n");
-	check_reply("get 3", "error no line \"3\" (0..2)\n");
-	check_reply("get 007", "error no line \"007\" (0..2)\n");
-	check_reply("get -1", "error no line \"-1\" (0..2)\n");
-	check_reply("get +1", "error no line \"+1\" (0..2)\n");
-	check_reply("get 1x", "error no line \"1x\" (0..2)\n");
-	check_reply("get 0x1", "error no line \"0x1\" (0..2)\n");
-	/* Far past any limit, and echoed cut at 16 characters. */
-	check_reply("get 99999999999999999999999",
-		    "error no line \"9999999999999999\" (0..2)\n");
-}
-
 static void test_error_bad_line_leaves_chip(void **state)
 {
 	struct gpio_backend *be = chip_new();
 	struct text_buf out = {0};
-	uint8_t value = 0xaa;
 
 	assert_int_equal(exec(be, "set 01 1", &out), 0);
 	assert_int_equal(exec(be, "set 1 2", &out), 0);
-	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
-	assert_int_equal(value, 0);
+	assert_int_equal(be_level(be, 1), 0);
 	text_buf_free(&out);
 	gpio_backend_destroy(be);
 }
@@ -299,24 +313,6 @@ static void test_line_length_limit(void **state)
 	line[SIM_CONTROL_MAX_LINE + 1] = '\0';
 	assert_int_equal(strlen(line), 257);
 	check_reply(line, "error line too long\n");
-}
-
-/*
- * Runs the @len bytes of @command (NULs included) on a fresh chip and
- * checks the whole reply and that no line changed.
- */
-static void check_bytes(const char *command, size_t len, const char *expect)
-{
-	struct gpio_backend *be = chip_new();
-	struct text_buf out = {0};
-	uint8_t value = 0xaa;
-
-	assert_int_equal(sim_control_execute(be, command, len, &out), 0);
-	assert_text(&out, expect);
-	assert_int_equal(be->ops->get_value(be, 1, &value), 0);
-	assert_int_equal(value, 0);
-	text_buf_free(&out);
-	gpio_backend_destroy(be);
 }
 
 /*
@@ -412,24 +408,30 @@ static void test_errors_from_backend(void **state)
 	text_buf_free(&out);
 }
 
+/* test_@cases: run_replies() of @cases. */
+#define REPLIES(cases)                                                   \
+	{                                                                \
+		"test_" #cases, run_replies, NULL, NULL, (void *)(cases) \
+	}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_get_each_direction),
-		cmocka_unit_test(test_list),
+		REPLIES(get_each_direction),
+		REPLIES(list),
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_host_chip_read_only),
-		cmocka_unit_test(test_blanks_around_words),
+		REPLIES(blanks_around_words),
 		cmocka_unit_test(test_set_reaches_chip),
 		cmocka_unit_test(test_set_on_output),
 		cmocka_unit_test(test_set_reports_level),
-		cmocka_unit_test(test_error_unknown_command),
-		cmocka_unit_test(test_error_empty_line),
-		cmocka_unit_test(test_error_word_count),
-		cmocka_unit_test(test_error_too_many_words),
-		cmocka_unit_test(test_error_bad_level),
-		cmocka_unit_test(test_error_bad_line),
+		REPLIES(error_unknown_command),
+		REPLIES(error_empty_line),
+		REPLIES(error_word_count),
+		REPLIES(error_too_many_words),
+		REPLIES(error_bad_level),
+		REPLIES(error_bad_line),
 		cmocka_unit_test(test_error_bad_line_leaves_chip),
 		cmocka_unit_test(test_error_nul_byte),
 		cmocka_unit_test(test_error_bad_bytes),

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,103 +21,86 @@
 
 #include "sandbox.h"
 #include "systemd.h"
+#include "unit_helpers.h"
 
 #define SELF 4242
 
-static void test_not_activated(void **state)
+/*
+ * systemd_activation_parse() of LISTEN_PID @pid, LISTEN_FDS @fds and
+ * LISTEN_FDNAMES @names in this process (SELF) must succeed with @count
+ * fds and the names @want (":"-separated; NULL: no names kept).
+ */
+static void expect_parsed(const char *pid, const char *fds, const char *names,
+			  unsigned int count, const char *want)
 {
 	struct systemd_activation act;
-	char err[128];
+	char err[128], joined[256] = "";
+	unsigned int i;
 
-	assert_int_equal(systemd_activation_parse(NULL, "2", "a:b", SELF, &act,
+	assert_int_equal(systemd_activation_parse(pid, fds, names, SELF, &act,
 						  err, sizeof(err)),
 			 0);
+	assert_int_equal(act.count, count);
+	if (!want) {
+		assert_null(act.names);
+		systemd_activation_free(&act);
+		return;
+	}
+	assert_non_null(act.names);
+	for (i = 0; i < act.count; i++)
+		snprintf(joined + strlen(joined),
+			 sizeof(joined) - strlen(joined), "%s%s", i ? ":" : "",
+			 act.names[i]);
+	assert_string_equal(joined, want);
+	systemd_activation_free(&act);
 	assert_int_equal(act.count, 0);
 	assert_null(act.names);
-	assert_int_equal(systemd_activation_parse("", "2", NULL, SELF, &act,
+}
+
+/* The same, refused with -EINVAL and a message that names @variable. */
+static void expect_refused(const char *pid, const char *fds,
+			   const char *variable)
+{
+	struct systemd_activation act;
+	char err[128] = "";
+
+	assert_int_equal(systemd_activation_parse(pid, fds, NULL, SELF, &act,
 						  err, sizeof(err)),
-			 0);
+			 -EINVAL);
 	assert_int_equal(act.count, 0);
+	assert_non_null(strstr(err, variable));
+}
+
+static void test_not_activated(void **state)
+{
+	expect_parsed(NULL, "2", "a:b", 0, NULL);
+	expect_parsed("", "2", NULL, 0, NULL);
 }
 
 /* Variables a parent was given leak to its children: not theirs. */
 static void test_other_pid_ignored(void **state)
 {
-	struct systemd_activation act;
-	char err[128];
-
-	assert_int_equal(systemd_activation_parse("4243", "2", "a:b", SELF,
-						  &act, err, sizeof(err)),
-			 0);
-	assert_int_equal(act.count, 0);
-	assert_null(act.names);
+	expect_parsed("4243", "2", "a:b", 0, NULL);
 	/* Even a LISTEN_FDS that would be an error for us. */
-	assert_int_equal(systemd_activation_parse("1", "junk", NULL, SELF, &act,
-						  err, sizeof(err)),
-			 0);
-	assert_int_equal(act.count, 0);
+	expect_parsed("1", "junk", NULL, 0, NULL);
 }
 
 static void test_fds_and_names(void **state)
 {
-	struct systemd_activation act;
-	char err[128];
-
-	assert_int_equal(systemd_activation_parse("4242", "3",
-						  "dev:dev.sim:other", SELF,
-						  &act, err, sizeof(err)),
-			 0);
-	assert_int_equal(act.count, 3);
-	assert_non_null(act.names);
-	assert_string_equal(act.names[0], "dev");
-	assert_string_equal(act.names[1], "dev.sim");
-	assert_string_equal(act.names[2], "other");
-	systemd_activation_free(&act);
-	assert_int_equal(act.count, 0);
-	assert_null(act.names);
-
+	expect_parsed("4242", "3", "dev:dev.sim:other", 3, "dev:dev.sim:other");
 	/* Empty names stay empty, in place. */
-	assert_int_equal(systemd_activation_parse("4242", "3", ":b:", SELF,
-						  &act, err, sizeof(err)),
-			 0);
-	assert_int_equal(act.count, 3);
-	assert_string_equal(act.names[0], "");
-	assert_string_equal(act.names[1], "b");
-	assert_string_equal(act.names[2], "");
-	systemd_activation_free(&act);
-
+	expect_parsed("4242", "3", ":b:", 3, ":b:");
 	/* No names given. */
-	assert_int_equal(systemd_activation_parse("4242", "1", NULL, SELF, &act,
-						  err, sizeof(err)),
-			 0);
-	assert_int_equal(act.count, 1);
-	assert_null(act.names);
-	systemd_activation_free(&act);
-
+	expect_parsed("4242", "1", NULL, 1, NULL);
 	/* Zero sockets: nothing to serve from systemd. */
-	assert_int_equal(systemd_activation_parse("4242", "0", "", SELF, &act,
-						  err, sizeof(err)),
-			 0);
-	assert_int_equal(act.count, 0);
-	assert_null(act.names);
+	expect_parsed("4242", "0", "", 0, NULL);
 }
 
 /* Names are for log lines only: a count that does not match drops them. */
 static void test_names_count_mismatch(void **state)
 {
-	struct systemd_activation act;
-	char err[128];
-
-	assert_int_equal(systemd_activation_parse("4242", "2", "a:b:c", SELF,
-						  &act, err, sizeof(err)),
-			 0);
-	assert_int_equal(act.count, 2);
-	assert_null(act.names);
-	assert_int_equal(systemd_activation_parse("4242", "2", "a", SELF, &act,
-						  err, sizeof(err)),
-			 0);
-	assert_int_equal(act.count, 2);
-	assert_null(act.names);
+	expect_parsed("4242", "2", "a:b:c", 2, NULL);
+	expect_parsed("4242", "2", "a", 2, NULL);
 }
 
 static void test_bad_listen_fds(void **state)
@@ -128,40 +110,17 @@ static void test_bad_listen_fds(void **state)
 		"+1", " 1",   "1 ",
 		"2x", "1025", "99999999999999999999",
 	};
-	struct systemd_activation act;
-	char err[128];
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err[0] = '\0';
-		assert_int_equal(systemd_activation_parse("4242", bad[i], NULL,
-							  SELF, &act, err,
-							  sizeof(err)),
-				 -EINVAL);
-		assert_int_equal(act.count, 0);
-		assert_non_null(strstr(err, "LISTEN_FDS"));
-	}
-	err[0] = '\0';
-	assert_int_equal(systemd_activation_parse("4242", NULL, NULL, SELF,
-						  &act, err, sizeof(err)),
-			 -EINVAL);
-	assert_non_null(strstr(err, "LISTEN_FDS"));
-	assert_int_equal(systemd_activation_parse("4242", "1024", NULL, SELF,
-						  &act, err, sizeof(err)),
-			 0);
-	assert_int_equal(act.count, 1024);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_refused("4242", bad[i], "LISTEN_FDS");
+	expect_refused("4242", NULL, "LISTEN_FDS");
+	expect_parsed("4242", "1024", NULL, 1024, NULL);
 }
 
 static void test_bad_listen_pid(void **state)
 {
-	struct systemd_activation act;
-	char err[128] = "";
-
-	assert_int_equal(systemd_activation_parse("12ab", "1", NULL, SELF, &act,
-						  err, sizeof(err)),
-			 -EINVAL);
-	assert_non_null(strstr(err, "LISTEN_PID"));
-	assert_int_equal(act.count, 0);
+	expect_refused("12ab", "1", "LISTEN_PID");
 }
 
 static void test_from_env_unsets(void **state)
@@ -206,13 +165,12 @@ static void test_status_format(void **state)
 	assert_int_equal(systemd_status_format(buf, 10, false, 2, 1), -ENOSPC);
 }
 
-/* A bound datagram socket standing in for systemd's; returns its fd. */
-static int bind_receiver(struct sockaddr_un *addr, socklen_t len)
+/* A datagram socket bound to @path, standing in for systemd's. */
+static int bind_receiver(const char *path)
 {
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = unit_socket_at(SOCK_DGRAM, path, -1);
 
 	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)addr, len), 0);
 	return fd;
 }
 
@@ -232,13 +190,11 @@ static void expect_datagram(int fd, const char *want)
 
 static void path_receiver(char *path, size_t len, int *fd)
 {
-	char dir[] = "/tmp/vdg-sd-XXXXXX";
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	char dir[64];
 
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(unit_temp_dir(dir, sizeof(dir), "sd"), 0);
 	snprintf(path, len, "%s/notify", dir);
-	strcpy(addr.sun_path, path);
-	*fd = bind_receiver(&addr, sizeof(addr));
+	*fd = bind_receiver(path);
 }
 
 static void path_receiver_remove(const char *path, int fd)
@@ -246,10 +202,9 @@ static void path_receiver_remove(const char *path, int fd)
 	char dir[108];
 
 	close(fd);
-	unlink(path);
 	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(path, '/') - path),
 		 path);
-	rmdir(dir);
+	assert_int_equal(unit_remove_tree(dir), 0);
 }
 
 static void test_notify_path(void **state)
@@ -273,17 +228,13 @@ static void test_notify_path(void **state)
 
 static void test_notify_abstract(void **state)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct systemd_notifier n;
 	char name[64];
 	int fd;
 
-	snprintf(name, sizeof(name), "@vdg-test-notify-%d", (int)getpid());
 	/* The abstract address is exactly the name's bytes, no NUL after. */
-	memcpy(addr.sun_path + 1, name + 1, strlen(name) - 1);
-	fd = bind_receiver(&addr,
-			   (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-				       strlen(name)));
+	snprintf(name, sizeof(name), "@vdg-test-notify-%d", (int)getpid());
+	fd = bind_receiver(name);
 	assert_int_equal(systemd_notifier_open(&n, name), 0);
 	assert_int_equal(systemd_notifier_send(&n, "READY=1"), 0);
 	expect_datagram(fd, "READY=1");

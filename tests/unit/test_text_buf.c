@@ -75,64 +75,73 @@ static void test_grows_over_many_appends(void **state)
 	text_buf_free(&buf);
 }
 
-static void test_compact_drops_sent_prefix(void **state)
-{
-	struct text_buf buf = {0};
+/*
+ * Appending @append (if any), marking the first @sent bytes sent (unless
+ * -1), then text_buf_compact(): what is left is @sent_after bytes sent of
+ * @data (NULL: nothing at all, no memory either).  A list of steps ends
+ * with END_STEPS.
+ */
+struct compact_step {
+	const char *append;
+	int sent;
+	size_t sent_after;
+	const char *data;
+};
 
-	assert_int_equal(text_buf_printf(&buf, "hello world"), 0);
-	buf.sent = 6;
-	text_buf_compact(&buf);
-	assert_int_equal(buf.sent, 0);
-	assert_text(&buf, "world");
-	assert_int_equal(text_buf_printf(&buf, "!"), 0);
-	assert_text(&buf, "world!");
-	text_buf_free(&buf);
-}
+#define STEPS_END -2
+#define END_STEPS {NULL, STEPS_END, 0, NULL}
 
-static void test_compact_nothing_sent(void **state)
-{
-	struct text_buf buf = {0};
-
-	/* An empty buffer has nothing to move. */
-	text_buf_compact(&buf);
-	assert_int_equal(buf.len, 0);
-	assert_null(buf.data);
-	assert_int_equal(text_buf_printf(&buf, "abc"), 0);
-	text_buf_compact(&buf);
-	assert_text(&buf, "abc");
-	text_buf_free(&buf);
-}
-
-static void test_compact_all_sent(void **state)
-{
-	struct text_buf buf = {0};
-
-	assert_int_equal(text_buf_printf(&buf, "abc"), 0);
-	buf.sent = 3;
-	text_buf_compact(&buf);
-	assert_int_equal(buf.len, 0);
-	assert_int_equal(buf.sent, 0);
-	assert_int_equal(text_buf_printf(&buf, "d"), 0);
-	assert_text(&buf, "d");
-	text_buf_free(&buf);
-}
-
+static const struct compact_step compact_drops_sent_prefix[] = {
+	{"hello world", 6, 0, "world"},
+	{"!", -1, 0, "world!"},
+	END_STEPS,
+};
+/* An empty buffer has nothing to move. */
+static const struct compact_step compact_nothing_sent[] = {
+	{NULL, -1, 0, NULL},
+	{"abc", -1, 0, "abc"},
+	END_STEPS,
+};
+static const struct compact_step compact_all_sent[] = {
+	{"abc", 3, 0, ""},
+	{"d", -1, 0, "d"},
+	END_STEPS,
+};
 /* Less consumed than is left: nothing moves yet. */
-static void test_compact_waits_for_half(void **state)
+static const struct compact_step compact_waits_for_half[] = {
+	{"abcdefghij", 4, 4, "abcdefghij"},
+	{NULL, 5, 0, "fghij"},
+	END_STEPS,
+};
+
+static void run_compact(void **state)
 {
+	const struct compact_step *step = *state;
 	struct text_buf buf = {0};
 
-	assert_int_equal(text_buf_printf(&buf, "abcdefghij"), 0);
-	buf.sent = 4;
-	text_buf_compact(&buf);
-	assert_int_equal(buf.sent, 4);
-	assert_int_equal(text_buf_pending(&buf), 6);
-	buf.sent = 5;
-	text_buf_compact(&buf);
-	assert_int_equal(buf.sent, 0);
-	assert_text(&buf, "fghij");
+	for (; step->sent != STEPS_END; step++) {
+		if (step->append)
+			assert_int_equal(
+				text_buf_printf(&buf, "%s", step->append), 0);
+		if (step->sent >= 0)
+			buf.sent = (size_t)step->sent;
+		text_buf_compact(&buf);
+		assert_int_equal(buf.sent, step->sent_after);
+		if (!step->data) {
+			assert_int_equal(buf.len, 0);
+			assert_null(buf.data);
+			continue;
+		}
+		assert_text(&buf, step->data);
+		assert_int_equal(text_buf_pending(&buf),
+				 strlen(step->data) - step->sent_after);
+	}
 	text_buf_free(&buf);
 }
+
+/* test_@steps: run_compact() of the steps @steps. */
+#define COMPACT(steps) \
+	{"test_" #steps, run_compact, NULL, NULL, (void *)(steps)}
 
 /* Nor more than TEXT_BUF_KEEP consumed bytes, however much is left. */
 static void test_compact_keeps_little_consumed(void **state)
@@ -206,10 +215,10 @@ int main(void)
 		cmocka_unit_test(test_printf_empty_text),
 		cmocka_unit_test(test_printf_one_large_append),
 		cmocka_unit_test(test_grows_over_many_appends),
-		cmocka_unit_test(test_compact_drops_sent_prefix),
-		cmocka_unit_test(test_compact_nothing_sent),
-		cmocka_unit_test(test_compact_all_sent),
-		cmocka_unit_test(test_compact_waits_for_half),
+		COMPACT(compact_drops_sent_prefix),
+		COMPACT(compact_nothing_sent),
+		COMPACT(compact_all_sent),
+		COMPACT(compact_waits_for_half),
 		cmocka_unit_test(test_compact_keeps_little_consumed),
 		cmocka_unit_test(test_compact_frees_large),
 		cmocka_unit_test(test_free_resets),

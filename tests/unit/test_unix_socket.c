@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,11 +19,13 @@
 
 #include <cmocka.h>
 
+#include "unit_helpers.h"
 #include "unix_socket.h"
 
 struct fixture {
 	char dir[64];
 	char path[128];
+	const void *param; /* the test table's initial state */
 };
 
 static int setup(void **state)
@@ -31,12 +34,12 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	strcpy(fx->dir, "/tmp/vdg-unix-socket-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
+	if (unit_temp_dir(fx->dir, sizeof(fx->dir), "unix-socket") < 0) {
 		free(fx);
 		return -1;
 	}
 	snprintf(fx->path, sizeof(fx->path), "%s/sock", fx->dir);
+	fx->param = *state;
 	*state = fx;
 	return 0;
 }
@@ -45,8 +48,7 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	unlink(fx->path);
-	rmdir(fx->dir);
+	unit_remove_tree(fx->dir);
 	free(fx);
 	return 0;
 }
@@ -54,42 +56,179 @@ static int teardown(void **state)
 /* A plain socket bound to @path, then closed without unlinking the file. */
 static void leave_stale_socket(const char *path)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = unit_socket_at(SOCK_STREAM, path, -1);
 
 	assert_true(fd >= 0);
-	strcpy(addr.sun_path, path);
-	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
 	assert_int_equal(close(fd), 0);
 }
 
-/* Whether something accepts connections at @path. */
+/* Whether something accepts connections at @path: 0 or -errno. */
 static int try_connect(const char *path)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int ret;
 
 	assert_true(fd >= 0);
-	strcpy(addr.sun_path, path);
-	ret = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
-	ret = ret < 0 ? -errno : 0;
+	ret = unit_connect(fd, path);
 	close(fd);
 	return ret;
 }
 
-static void test_listen_creates_private_socket(void **state)
+/* Entries in @dir other than . and .. */
+static int count_entries(const char *dir)
+{
+	struct dirent *e;
+	int n = 0;
+	DIR *dp = opendir(dir);
+
+	assert_non_null(dp);
+	while ((e = readdir(dp)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(dp);
+	return n;
+}
+
+/*
+ * A socket made at the fixture's path, by unix_socket_listen() or by
+ * unix_socket_listen_with() with @mode and a group (none, our own, or
+ * another one we belong to), under @umask, maybe over a stale socket
+ * file: it has the mode and group asked for (0600 and ours by default),
+ * is ours, is the only entry of the directory, and serves; the umask is
+ * put back.
+ */
+enum group { NO_GROUP, OWN_GROUP, SOME_GROUP };
+
+struct listen_case {
+	bool with;
+	mode_t umask;
+	mode_t mode;
+	enum group group;
+	bool stale;
+};
+
+static const struct listen_case listen_creates_private_socket = {
+	false, 0022, 0600, NO_GROUP, false};
+static const struct listen_case listen_replaces_stale_socket = {
+	false, 0022, 0600, NO_GROUP, true};
+/* A wider mode without a group: born with it (umask), nothing else made. */
+static const struct listen_case listen_with_mode = {true, 0022, 0660, NO_GROUP,
+						    false};
+/* Even a umask that would take the owner's bits away gives exactly @mode. */
+static const struct listen_case listen_with_mode_ignores_umask = {
+	true, 0777, 0666, NO_GROUP, false};
+/*
+ * With a group: made in a private directory, given its group and mode
+ * there, moved into place; the private directory is gone afterwards.
+ */
+static const struct listen_case listen_with_group = {true, 0022, 0660,
+						     SOME_GROUP, false};
+static const struct listen_case listen_with_group_replaces_stale_socket = {
+	true, 0022, 0640, OWN_GROUP, true};
+
+static gid_t some_group(void);
+
+static void run_listen(void **state)
 {
 	struct fixture *fx = *state;
+	const struct listen_case *c = fx->param;
+	gid_t gid = c->group == SOME_GROUP  ? some_group()
+		    : c->group == OWN_GROUP ? getegid()
+					    : UNIX_SOCKET_NO_GROUP;
 	struct stat st;
-	int fd = unix_socket_listen(fx->path, NULL);
+	mode_t old;
+	int fd;
 
+	if (c->stale) {
+		leave_stale_socket(fx->path);
+		assert_int_equal(try_connect(fx->path), -ECONNREFUSED);
+	}
+	old = umask(c->umask);
+	fd = c->with ? unix_socket_listen_with(fx->path, c->mode, gid, NULL)
+		     : unix_socket_listen(fx->path, NULL);
+	assert_int_equal(umask(old), c->umask);
 	assert_true(fd >= 0);
 	assert_int_equal(lstat(fx->path, &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
-	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_mode & 07777, c->mode);
+	assert_int_equal(st.st_gid,
+			 gid == UNIX_SOCKET_NO_GROUP ? getegid() : gid);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(count_entries(fx->dir), 1);
 	assert_int_equal(try_connect(fx->path), 0);
 	close(fd);
+}
+
+/*
+ * Something at the fixture's path that is not a stale socket: a file, a
+ * directory, a socket that serves.  Making a socket there, with or
+ * without a group, fails with @ret, and leaves it as it was: the same
+ * inode and mode, the same content, still serving.
+ */
+enum in_the_way { A_FILE, A_DIRECTORY, A_LIVE_SOCKET };
+
+struct refusal {
+	enum in_the_way what;
+	bool group;
+	int ret;
+};
+
+static const struct refusal listen_refuses_regular_file = {A_FILE, false,
+							   -EEXIST};
+static const struct refusal listen_refuses_directory = {A_DIRECTORY, false,
+							-EEXIST};
+static const struct refusal listen_refuses_live_socket = {A_LIVE_SOCKET, false,
+							  -EADDRINUSE};
+/* The group path keeps the same rules about what is at the path. */
+static const struct refusal listen_with_group_refuses_regular_file = {
+	A_FILE, true, -EEXIST};
+static const struct refusal listen_with_group_refuses_live_socket = {
+	A_LIVE_SOCKET, true, -EADDRINUSE};
+
+static void run_refusal(void **state)
+{
+	static const char content[] = "not a socket\n";
+	struct fixture *fx = *state;
+	const struct refusal *c = fx->param;
+	char back[sizeof(content)] = "";
+	struct stat before, after;
+	int live = -1;
+	FILE *f;
+
+	if (c->what == A_FILE) {
+		f = fopen(fx->path, "w");
+		assert_non_null(f);
+		assert_true(fputs(content, f) >= 0);
+		assert_int_equal(fclose(f), 0);
+	} else if (c->what == A_DIRECTORY) {
+		assert_int_equal(mkdir(fx->path, 0700), 0);
+	} else {
+		live = unix_socket_listen(fx->path, NULL);
+		assert_true(live >= 0);
+	}
+	assert_int_equal(lstat(fx->path, &before), 0);
+	assert_int_equal(c->group ? unix_socket_listen_with(fx->path, 0660,
+							    getegid(), NULL)
+				  : unix_socket_listen(fx->path, NULL),
+			 c->ret);
+	assert_int_equal(lstat(fx->path, &after), 0);
+	assert_int_equal(after.st_ino, before.st_ino);
+	assert_int_equal(after.st_mode, before.st_mode);
+	assert_int_equal(count_entries(fx->dir), 1);
+	if (c->what == A_FILE) {
+		f = fopen(fx->path, "r");
+		assert_non_null(f);
+		assert_int_equal(fread(back, 1, sizeof(back), f),
+				 sizeof(content) - 1);
+		fclose(f);
+		assert_string_equal(back, content);
+	} else if (c->what == A_DIRECTORY) {
+		assert_int_equal(rmdir(fx->path), 0);
+	} else {
+		/* The first socket keeps its file and still works. */
+		assert_int_equal(try_connect(fx->path), 0);
+		close(live);
+	}
 }
 
 /* The process umask is put back after the bind. */
@@ -115,69 +254,6 @@ static void test_listen_fd_flags(void **state)
 	/* Non-blocking: nobody waiting is EAGAIN, not a hang. */
 	assert_int_equal(accept(fd, NULL, NULL), -1);
 	assert_int_equal(errno, EAGAIN);
-	close(fd);
-}
-
-static void test_listen_refuses_regular_file(void **state)
-{
-	struct fixture *fx = *state;
-	static const char content[] = "not a socket\n";
-	char back[sizeof(content)] = "";
-	struct stat st;
-	FILE *f = fopen(fx->path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(content, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-
-	assert_int_equal(unix_socket_listen(fx->path, NULL), -EEXIST);
-	assert_int_equal(lstat(fx->path, &st), 0);
-	assert_true(S_ISREG(st.st_mode));
-	f = fopen(fx->path, "r");
-	assert_non_null(f);
-	assert_int_equal(fread(back, 1, sizeof(back), f), sizeof(content) - 1);
-	fclose(f);
-	assert_string_equal(back, content);
-}
-
-static void test_listen_refuses_directory(void **state)
-{
-	struct fixture *fx = *state;
-	struct stat st;
-
-	assert_int_equal(mkdir(fx->path, 0700), 0);
-	assert_int_equal(unix_socket_listen(fx->path, NULL), -EEXIST);
-	assert_int_equal(lstat(fx->path, &st), 0);
-	assert_true(S_ISDIR(st.st_mode));
-	assert_int_equal(rmdir(fx->path), 0);
-}
-
-static void test_listen_refuses_live_socket(void **state)
-{
-	struct fixture *fx = *state;
-	struct stat before, after;
-	int fd = unix_socket_listen(fx->path, NULL);
-
-	assert_true(fd >= 0);
-	assert_int_equal(lstat(fx->path, &before), 0);
-	assert_int_equal(unix_socket_listen(fx->path, NULL), -EADDRINUSE);
-	/* The first socket keeps its file and still works. */
-	assert_int_equal(lstat(fx->path, &after), 0);
-	assert_int_equal(after.st_ino, before.st_ino);
-	assert_int_equal(try_connect(fx->path), 0);
-	close(fd);
-}
-
-static void test_listen_replaces_stale_socket(void **state)
-{
-	struct fixture *fx = *state;
-	int fd;
-
-	leave_stale_socket(fx->path);
-	assert_int_equal(try_connect(fx->path), -ECONNREFUSED);
-	fd = unix_socket_listen(fx->path, NULL);
-	assert_true(fd >= 0);
-	assert_int_equal(try_connect(fx->path), 0);
 	close(fd);
 }
 
@@ -234,49 +310,6 @@ static void test_listen_missing_directory(void **state)
 	assert_int_equal(unix_socket_listen(path, NULL), -ENOENT);
 }
 
-/* Entries in @dir other than . and .. */
-static int count_entries(const char *dir)
-{
-	struct dirent *e;
-	int n = 0;
-	DIR *dp = opendir(dir);
-
-	assert_non_null(dp);
-	while ((e = readdir(dp)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			n++;
-	closedir(dp);
-	return n;
-}
-
-/*
- * A squatter listening at @path that never accepts, with its backlog full:
- * a blocking connect() to it would wait forever.  Returns its fd; the
- * queued client sockets are closed (their connections stay queued).
- */
-static int full_backlog_squatter(const char *path)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int i, client, ret = 0;
-
-	assert_true(fd >= 0);
-	strcpy(addr.sun_path, path);
-	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	assert_int_equal(listen(fd, 0), 0);
-	for (i = 0; i < 64 && ret == 0; i++) {
-		client = socket(AF_UNIX,
-				SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		assert_true(client >= 0);
-		ret = connect(client, (struct sockaddr *)&addr, sizeof(addr));
-		if (ret < 0)
-			assert_int_equal(errno, EAGAIN);
-		close(client);
-	}
-	assert_int_equal(ret, -1);
-	return fd;
-}
-
 /*
  * Runs unix_socket_listen_with(@path, 0600, @gid) in a child that SIGALRM
  * kills after 5 s; returns what it returned (the child closes the fd).
@@ -311,8 +344,9 @@ static void test_listen_refuses_full_backlog(void **state)
 {
 	struct fixture *fx = *state;
 	struct stat before, after;
-	int squatter = full_backlog_squatter(fx->path);
+	int squatter = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
+	assert_int_equal(unit_fill_backlog(squatter, fx->path), 0);
 	assert_int_equal(lstat(fx->path, &before), 0);
 	assert_int_equal(listen_in_child(fx->path, UNIX_SOCKET_NO_GROUP),
 			 -EADDRINUSE);
@@ -378,42 +412,6 @@ static void test_remove_after_group_move(void **state)
 	close(fd);
 }
 
-/* A wider mode without a group: born with it (umask), nothing else made. */
-static void test_listen_with_mode(void **state)
-{
-	struct fixture *fx = *state;
-	struct stat st;
-	mode_t old = umask(0022);
-	int fd = unix_socket_listen_with(fx->path, 0660, UNIX_SOCKET_NO_GROUP,
-					 NULL);
-
-	assert_true(fd >= 0);
-	assert_int_equal(umask(old), 0022);
-	assert_int_equal(lstat(fx->path, &st), 0);
-	assert_true(S_ISSOCK(st.st_mode));
-	assert_int_equal(st.st_mode & 07777, 0660);
-	assert_int_equal(st.st_gid, getegid());
-	assert_int_equal(count_entries(fx->dir), 1);
-	assert_int_equal(try_connect(fx->path), 0);
-	close(fd);
-}
-
-/* Even a umask that would take the owner's bits away gives exactly @mode. */
-static void test_listen_with_mode_ignores_umask(void **state)
-{
-	struct fixture *fx = *state;
-	struct stat st;
-	mode_t old = umask(0777);
-	int fd = unix_socket_listen_with(fx->path, 0666, UNIX_SOCKET_NO_GROUP,
-					 NULL);
-
-	umask(old);
-	assert_true(fd >= 0);
-	assert_int_equal(lstat(fx->path, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0666);
-	close(fd);
-}
-
 /* The group of the socket: one we belong to (our own is always allowed). */
 static gid_t some_group(void)
 {
@@ -425,80 +423,6 @@ static gid_t some_group(void)
 			return groups[i];
 	/* root may give any group. */
 	return geteuid() == 0 ? 12345 : getegid();
-}
-
-/*
- * With a group: made in a private directory, given its group and mode
- * there, moved into place; the private directory is gone afterwards.
- */
-static void test_listen_with_group(void **state)
-{
-	struct fixture *fx = *state;
-	gid_t gid = some_group();
-	struct stat st;
-	int fd = unix_socket_listen_with(fx->path, 0660, gid, NULL);
-
-	assert_true(fd >= 0);
-	assert_int_equal(lstat(fx->path, &st), 0);
-	assert_true(S_ISSOCK(st.st_mode));
-	assert_int_equal(st.st_mode & 07777, 0660);
-	assert_int_equal(st.st_gid, gid);
-	assert_int_equal(st.st_uid, geteuid());
-	assert_int_equal(count_entries(fx->dir), 1);
-	assert_int_equal(try_connect(fx->path), 0);
-	close(fd);
-}
-
-/* The group path keeps the same rules about what is at the path. */
-static void test_listen_with_group_refuses_regular_file(void **state)
-{
-	struct fixture *fx = *state;
-	struct stat st;
-	int fd = open(fx->path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(
-		unix_socket_listen_with(fx->path, 0660, getegid(), NULL),
-		-EEXIST);
-	assert_int_equal(lstat(fx->path, &st), 0);
-	assert_true(S_ISREG(st.st_mode));
-	assert_int_equal(count_entries(fx->dir), 1);
-}
-
-static void test_listen_with_group_refuses_live_socket(void **state)
-{
-	struct fixture *fx = *state;
-	struct stat before, after;
-	int fd = unix_socket_listen(fx->path, NULL);
-
-	assert_true(fd >= 0);
-	assert_int_equal(lstat(fx->path, &before), 0);
-	assert_int_equal(
-		unix_socket_listen_with(fx->path, 0660, getegid(), NULL),
-		-EADDRINUSE);
-	assert_int_equal(lstat(fx->path, &after), 0);
-	assert_int_equal(after.st_ino, before.st_ino);
-	assert_int_equal(after.st_mode & 07777, 0600);
-	assert_int_equal(count_entries(fx->dir), 1);
-	assert_int_equal(try_connect(fx->path), 0);
-	close(fd);
-}
-
-static void test_listen_with_group_replaces_stale_socket(void **state)
-{
-	struct fixture *fx = *state;
-	struct stat st;
-	int fd;
-
-	leave_stale_socket(fx->path);
-	fd = unix_socket_listen_with(fx->path, 0640, getegid(), NULL);
-	assert_true(fd >= 0);
-	assert_int_equal(lstat(fx->path, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0640);
-	assert_int_equal(try_connect(fx->path), 0);
-	assert_int_equal(count_entries(fx->dir), 1);
-	close(fd);
 }
 
 /* A group we may not give: -EPERM, and nothing left behind. */
@@ -620,8 +544,8 @@ static void test_check_listening(void **state)
 static void test_get_path(void **state)
 {
 	struct fixture *fx = *state;
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	char buf[sizeof(addr.sun_path)], small[4];
+	struct sockaddr_un addr;
+	char buf[sizeof(addr.sun_path)], small[4], name[32];
 	int fd;
 
 	fd = unix_socket_listen(fx->path, NULL);
@@ -633,14 +557,9 @@ static void test_get_path(void **state)
 	close(fd);
 
 	/* Abstract: no file to put PATH.sim next to. */
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "vdg-test-%d",
-		 (int)getpid());
-	assert_int_equal(
-		bind(fd, (struct sockaddr *)&addr,
-		     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-				 strlen(addr.sun_path + 1))),
-		0);
+	snprintf(name, sizeof(name), "@vdg-test-%d", (int)getpid());
+	fd = unit_socket_at(SOCK_STREAM, name, -1);
+	assert_true(fd >= 0);
 	strcpy(buf, "x");
 	assert_int_equal(unix_socket_get_path(fd, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
@@ -658,13 +577,10 @@ static void test_get_path(void **state)
 static void test_adopt(void **state)
 {
 	struct fixture *fx = *state;
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
 	assert_true(fd >= 0);
-	strcpy(addr.sun_path, fx->path);
-	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(unit_bind(fd, fx->path, 1), 0);
 	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
 	assert_int_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
 	assert_int_equal(unix_socket_adopt(fd), 0);
@@ -675,30 +591,34 @@ static void test_adopt(void **state)
 }
 
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+/* test_@c: run_listen() of the struct listen_case @c. */
+#define LISTEN(c) {"test_" #c, run_listen, setup, teardown, (void *)&(c)}
+/* test_@c: run_refusal() of the struct refusal @c. */
+#define REFUSAL(c) {"test_" #c, run_refusal, setup, teardown, (void *)&(c)}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TEST(test_listen_creates_private_socket),
+		LISTEN(listen_creates_private_socket),
 		TEST(test_listen_restores_umask),
 		TEST(test_listen_fd_flags),
-		TEST(test_listen_refuses_regular_file),
-		TEST(test_listen_refuses_directory),
-		TEST(test_listen_refuses_live_socket),
+		REFUSAL(listen_refuses_regular_file),
+		REFUSAL(listen_refuses_directory),
+		REFUSAL(listen_refuses_live_socket),
 		TEST(test_listen_refuses_full_backlog),
-		TEST(test_listen_replaces_stale_socket),
+		LISTEN(listen_replaces_stale_socket),
 		TEST(test_listen_after_listener_closed),
 		TEST(test_listen_path_too_long),
 		TEST(test_listen_path_length_limit),
 		TEST(test_listen_missing_directory),
 		TEST(test_remove_only_own_file),
 		TEST(test_remove_after_group_move),
-		TEST(test_listen_with_mode),
-		TEST(test_listen_with_mode_ignores_umask),
-		TEST(test_listen_with_group),
-		TEST(test_listen_with_group_refuses_regular_file),
-		TEST(test_listen_with_group_refuses_live_socket),
-		TEST(test_listen_with_group_replaces_stale_socket),
+		LISTEN(listen_with_mode),
+		LISTEN(listen_with_mode_ignores_umask),
+		LISTEN(listen_with_group),
+		REFUSAL(listen_with_group_refuses_regular_file),
+		REFUSAL(listen_with_group_refuses_live_socket),
+		LISTEN(listen_with_group_replaces_stale_socket),
 		TEST(test_listen_with_foreign_group),
 		TEST(test_listen_with_bad_mode),
 		TEST(test_set_permissions),

@@ -22,6 +22,7 @@
 #include <linux/virtio_ring.h>
 
 #include "log.h"
+#include "unit_helpers.h"
 #include "virtqueue.h"
 
 #define MIB (1024u * 1024u)
@@ -50,6 +51,15 @@
 /* A guest-physical address outside guest memory. */
 #define NOWHERE 0x10000000ull
 
+/* The ring size of most tests (setup), and of the rest (setup64). */
+#define RING   8
+#define RING64 64
+
+/* Descriptor @i of the ring, buffer @n, an indirect table: guest-physical. */
+#define DESC(i) (G0 + DESC_OFF + 16ull * (i))
+#define BUF(n)	(G0 + BUF_OFF + 0x100ull * (n))
+#define TABLE	BUF(32)
+
 #define F_NEXT	   VRING_DESC_F_NEXT
 #define F_WRITE	   VRING_DESC_F_WRITE
 #define F_INDIRECT VRING_DESC_F_INDIRECT
@@ -62,6 +72,7 @@ struct fixture {
 	uint8_t *ram; /* the driver's view of the whole file */
 	uint16_t num;
 	uint16_t avail_idx; /* the driver's next avail idx */
+	const void *param;  /* the test table's initial state */
 };
 
 /* ---- the driver's side ---- */
@@ -110,11 +121,6 @@ static uint16_t drv_read16(struct fixture *f, uint64_t gpa)
 	return le16toh(le);
 }
 
-static uint64_t desc_gpa(uint16_t i)
-{
-	return G0 + DESC_OFF + 16ull * i;
-}
-
 static uint64_t avail_gpa(void)
 {
 	return G0 + AVAIL_OFF;
@@ -123,11 +129,6 @@ static uint64_t avail_gpa(void)
 static uint64_t used_gpa(void)
 {
 	return G0 + USED_OFF;
-}
-
-static uint64_t buf(unsigned int n)
-{
-	return G0 + BUF_OFF + 0x100ull * n;
 }
 
 static void put_desc_at(struct fixture *f, uint64_t gpa, uint64_t addr,
@@ -148,7 +149,7 @@ static void put_desc_at(struct fixture *f, uint64_t gpa, uint64_t addr,
 static void put_desc(struct fixture *f, uint16_t i, uint64_t addr, uint32_t len,
 		     uint16_t flags, uint16_t next)
 {
-	put_desc_at(f, desc_gpa(i), addr, len, flags, next);
+	put_desc_at(f, DESC(i), addr, len, flags, next);
 }
 
 static void set_avail_idx(struct fixture *f, uint16_t idx)
@@ -212,8 +213,29 @@ static void assert_used_elem(struct fixture *f, unsigned int slot, uint32_t id,
 /* One readable buffer of @len bytes: the simplest chain there is. */
 static void add_simple_chain(struct fixture *f, uint16_t head, uint32_t len)
 {
-	put_desc(f, head, buf(head % 32), len, 0, 0);
+	put_desc(f, head, BUF(head % 32), len, 0, 0);
 	avail_add(f, head);
+}
+
+static int pop(struct fixture *f);
+
+/* Such a chain with head @head made available, and taken. */
+static void take(struct fixture *f, uint16_t head)
+{
+	add_simple_chain(f, head, 4);
+	assert_int_equal(pop(f), 1);
+	assert_int_equal(f->elem.head, head);
+}
+
+/* Chains 0 to @n - 1 made available, then all taken in that order. */
+static void take_chains(struct fixture *f, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++)
+		add_simple_chain(f, i, 4);
+	for (uint16_t i = 0; i < n; i++) {
+		assert_int_equal(pop(f), 1);
+		assert_int_equal(f->elem.head, i);
+	}
 }
 
 /* ---- set-up ---- */
@@ -234,12 +256,8 @@ static int setup_num(void **state, uint16_t num)
 
 	if (!f)
 		return -1;
-	f->fd = memfd_create("guest-ram", MFD_CLOEXEC);
-	if (f->fd < 0 || ftruncate(f->fd, FILE_SIZE) < 0)
-		return -1;
-	f->ram = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      f->fd, 0);
-	if (f->ram == MAP_FAILED)
+	f->ram = unit_memfd_map("guest-ram", FILE_SIZE, &f->fd);
+	if (!f->ram)
 		return -1;
 	guest_mem_init(&f->mem);
 	if (guest_mem_add_region(&f->mem, f->fd, G0, R0_SIZE, U0, 0) < 0 ||
@@ -249,18 +267,19 @@ static int setup_num(void **state, uint16_t num)
 	configure(f, num);
 	if (vq_map(&f->vq, &f->mem) < 0)
 		return -1;
+	f->param = *state;
 	*state = f;
 	return 0;
 }
 
 static int setup(void **state)
 {
-	return setup_num(state, 8);
+	return setup_num(state, RING);
 }
 
 static int setup64(void **state)
 {
-	return setup_num(state, 64);
+	return setup_num(state, RING64);
 }
 
 static int teardown(void **state)
@@ -270,6 +289,8 @@ static int teardown(void **state)
 	guest_mem_clear(&f->mem);
 	munmap(f->ram, FILE_SIZE);
 	close(f->fd);
+	if (f->vq.call_fd >= 0)
+		close(f->vq.call_fd);
 	free(f);
 	return 0;
 }
@@ -300,6 +321,54 @@ static void assert_pop_breaks(struct fixture *f)
 	assert_int_equal(pop(f), -EIO);
 	assert_int_equal(f->vq.last_avail_idx, last);
 	assert_int_equal(used_idx(f), 0);
+}
+
+/*
+ * A chain the driver offers: descriptors (in the ring, DESC(i), or in a
+ * table anywhere else) put in guest memory, then @head made available.
+ * Either it breaks the queue (assert_pop_breaks), or it comes out with
+ * these segments.
+ */
+struct chain {
+	struct {
+		uint64_t at, addr;
+		uint32_t len;
+		uint16_t flags, next;
+	} desc[4]; /* up to the first with @at 0 */
+	uint16_t head;
+	bool top_and_bottom; /* add_top_and_bottom_regions() first */
+	bool broken;
+	unsigned int out_num, in_num;
+	uint32_t out_len, in_len;
+};
+
+static void add_top_and_bottom_regions(struct fixture *f);
+
+static void run_chain(void **state)
+{
+	struct fixture *f = *state;
+	const struct chain *c = f->param;
+	unsigned int i;
+
+	if (c->top_and_bottom)
+		add_top_and_bottom_regions(f);
+	for (i = 0; i < 4 && c->desc[i].at; i++)
+		put_desc_at(f, c->desc[i].at, c->desc[i].addr, c->desc[i].len,
+			    c->desc[i].flags, c->desc[i].next);
+	avail_add(f, c->head);
+	if (c->broken) {
+		assert_pop_breaks(f);
+		return;
+	}
+	assert_int_equal(pop(f), 1);
+	assert_int_equal(f->elem.head, c->head);
+	assert_false(f->vq.broken);
+	assert_int_equal(f->elem.out_num, c->out_num);
+	assert_int_equal(f->elem.in_num, c->in_num);
+	assert_int_equal(f->elem.out_len, c->out_len);
+	assert_int_equal(f->elem.in_len, c->in_len);
+	if (c->out_num == 1)
+		assert_int_equal(f->elem.out[0].iov_len, c->out_len);
 }
 
 /* ---- init and map ---- */
@@ -350,8 +419,10 @@ static void test_map_rejects_non_power_of_two(void **state)
  * the last descriptor comes out, its used entry goes to slot 0, and the
  * event fields are found right after the avail and used entries.
  */
-static void check_ring_size(struct fixture *f, uint16_t num)
+static void run_ring_size(void **state)
 {
+	struct fixture *f = *state;
+	uint16_t num = (uint16_t)(uintptr_t)f->param;
 	uint16_t last = (uint16_t)(num - 1);
 	uint64_t len = 1;
 
@@ -365,9 +436,7 @@ static void check_ring_size(struct fixture *f, uint16_t num)
 	assert_ptr_equal(f->vq.used,
 			 guest_mem_gpa_to_ptr(&f->mem, used_gpa(), &len));
 
-	add_simple_chain(f, last, 4);
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(f->elem.head, last);
+	take(f, last);
 	vq_push(&f->vq, &f->elem, 0);
 	assert_used_elem(f, 0, last, 0);
 	assert_int_equal(used_idx(f), 1);
@@ -375,8 +444,7 @@ static void check_ring_size(struct fixture *f, uint16_t num)
 
 	/* used_event = 1 is crossed by the second entry. */
 	set_used_event(f, 1);
-	add_simple_chain(f, last, 4);
-	assert_int_equal(pop(f), 1);
+	take(f, last);
 	vq_push(&f->vq, &f->elem, 0);
 	assert_true(vq_should_notify(&f->vq));
 
@@ -384,92 +452,49 @@ static void check_ring_size(struct fixture *f, uint16_t num)
 	assert_int_equal(avail_event(f), 2);
 }
 
-static void test_ring_size_1(void **state)
-{
-	check_ring_size(*state, 1);
-}
+/*
+ * SET_VRING_ADDR gives one part of the ring this address (in the VMM's
+ * address space): what vq_map() says.  A ring it refuses is not mapped at
+ * all.
+ */
+struct ring_addr {
+	enum { RING_DESC, RING_AVAIL, RING_USED } part;
+	uint64_t uva;
+	int ret;
+};
 
-static void test_ring_size_256(void **state)
-{
-	check_ring_size(*state, 256);
-}
-
-static void test_ring_size_1024(void **state)
-{
-	check_ring_size(*state, 1024);
-}
-
-static void test_ring_size_32768(void **state)
-{
-	check_ring_size(*state, 32768);
-}
-
-static void test_map_ring_outside_memory(void **state)
-{
-	struct fixture *f = *state;
-
-	f->vq.desc_uva = 0x1000;
-	assert_int_equal(vq_map(&f->vq, &f->mem), -EFAULT);
-	assert_null(f->vq.desc);
-	assert_null(f->vq.avail);
-	assert_null(f->vq.used);
-	assert_false(vq_ready(&f->vq));
-}
-
+static const struct ring_addr map_ring_outside_memory = {RING_DESC, 0x1000,
+							 -EFAULT};
 /* SET_VRING_ADDR carries VMM addresses, not guest-physical ones. */
-static void test_map_gpa_is_not_uva(void **state)
+static const struct ring_addr map_gpa_is_not_uva = {RING_AVAIL, G0 + AVAIL_OFF,
+						    -EFAULT};
+/* 6 + 8 * 8 = 70 bytes, the last 4 beyond region 0. */
+static const struct ring_addr map_ring_running_past_region = {
+	RING_USED, U0 + R0_SIZE - 68, -EFAULT};
+/* 6 + 2 * 8 = 22 bytes ending on the last byte of region 0. */
+static const struct ring_addr map_ring_ending_at_region_end = {
+	RING_AVAIL, U0 + R0_SIZE - 22, 0};
+static const struct ring_addr map_misaligned_desc = {
+	RING_DESC, U0 + DESC_OFF + 8, -EINVAL};
+static const struct ring_addr map_misaligned_avail = {
+	RING_AVAIL, U0 + AVAIL_OFF + 1, -EINVAL};
+static const struct ring_addr map_misaligned_used = {
+	RING_USED, U0 + USED_OFF + 2, -EINVAL};
+
+static void run_ring_addr(void **state)
 {
 	struct fixture *f = *state;
+	const struct ring_addr *c = f->param;
+	uint64_t *uva[] = {&f->vq.desc_uva, &f->vq.avail_uva, &f->vq.used_uva};
 
-	f->vq.avail_uva = avail_gpa();
-	assert_int_equal(vq_map(&f->vq, &f->mem), -EFAULT);
-}
-
-static void test_map_ring_running_past_region(void **state)
-{
-	struct fixture *f = *state;
-
-	/* 6 + 8 * 8 = 70 bytes, the last 4 beyond region 0. */
-	f->vq.used_uva = U0 + R0_SIZE - 68;
-	assert_int_equal(vq_map(&f->vq, &f->mem), -EFAULT);
-	assert_null(f->vq.used);
-}
-
-static void test_map_ring_ending_at_region_end(void **state)
-{
-	struct fixture *f = *state;
-
-	/* 6 + 2 * 8 = 22 bytes ending on the last byte of region 0. */
-	f->vq.avail_uva = U0 + R0_SIZE - 22;
-	assert_int_equal(vq_map(&f->vq, &f->mem), 0);
-	assert_true(vq_ready(&f->vq));
-}
-
-static void test_map_misaligned_desc(void **state)
-{
-	struct fixture *f = *state;
-
-	f->vq.desc_uva += 8;
-	assert_int_equal(vq_map(&f->vq, &f->mem), -EINVAL);
-	assert_null(f->vq.desc);
-}
-
-static void test_map_misaligned_avail(void **state)
-{
-	struct fixture *f = *state;
-
-	f->vq.avail_uva += 1;
-	assert_int_equal(vq_map(&f->vq, &f->mem), -EINVAL);
-	assert_null(f->vq.avail);
-}
-
-static void test_map_misaligned_used(void **state)
-{
-	struct fixture *f = *state;
-
-	f->vq.used_uva += 2;
-	assert_int_equal(vq_map(&f->vq, &f->mem), -EINVAL);
-	assert_null(f->vq.used);
+	*uva[c->part] = c->uva;
+	assert_int_equal(vq_map(&f->vq, &f->mem), c->ret);
+	assert_int_equal(vq_ready(&f->vq), c->ret == 0);
+	if (c->ret) {
+		assert_null(f->vq.desc);
+		assert_null(f->vq.avail);
+		assert_null(f->vq.used);
+	}
 }
 
 static void test_failed_remap_leaves_unmapped(void **state)
@@ -519,18 +544,30 @@ static void test_pop_empty(void **state)
 	assert_int_equal(f->vq.last_avail_idx, 0);
 }
 
-/* The chain the Linux GPIO driver sends: request, then response buffer. */
-static void test_pop_request_response(void **state)
+/*
+ * The chain the Linux GPIO driver sends, with head 0: @request (8 bytes at
+ * BUF(0)), then a 2-byte response buffer at BUF(1).  Its two descriptors are
+ * in the ring, or in an indirect table at @table unless that is 0.
+ */
+static void add_request_chain(struct fixture *f, const uint8_t *request,
+			      uint64_t table)
 {
-	struct fixture *f = *state;
-	const uint8_t request[8] = {4, 0, 3, 0, 0, 0, 0, 0};
-	const uint8_t response[2] = {0, 1};
-	uint8_t written[2];
-
-	drv_write(f, buf(0), request, sizeof(request));
-	put_desc(f, 0, buf(0), 8, F_NEXT, 1);
-	put_desc(f, 1, buf(1), 2, F_WRITE, 0);
+	drv_write(f, BUF(0), request, 8);
+	if (table) {
+		put_desc_at(f, table, BUF(0), 8, F_NEXT, 1);
+		put_desc_at(f, table + 16, BUF(1), 2, F_WRITE, 0);
+		put_desc(f, 0, table, 32, F_INDIRECT, 0);
+	} else {
+		put_desc(f, 0, BUF(0), 8, F_NEXT, 1);
+		put_desc(f, 1, BUF(1), 2, F_WRITE, 0);
+	}
 	avail_add(f, 0);
+}
+
+/* That chain comes out: @request to read, BUF(1) to write. */
+static void assert_pop_request_chain(struct fixture *f, const uint8_t *request)
+{
+	uint64_t len = 2;
 
 	assert_int_equal(pop(f), 1);
 	assert_int_equal(f->elem.head, 0);
@@ -541,9 +578,22 @@ static void test_pop_request_response(void **state)
 	assert_int_equal(f->elem.out[0].iov_len, 8);
 	assert_int_equal(f->elem.in[0].iov_len, 2);
 	assert_memory_equal(f->elem.out[0].iov_base, request, 8);
+	assert_ptr_equal(f->elem.in[0].iov_base,
+			 guest_mem_gpa_to_ptr(&f->mem, BUF(1), &len));
+}
+
+static void test_pop_request_response(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t request[8] = {4, 0, 3, 0, 0, 0, 0, 0};
+	const uint8_t response[2] = {0, 1};
+	uint8_t written[2];
+
+	add_request_chain(f, request, 0);
+	assert_pop_request_chain(f, request);
 
 	memcpy(f->elem.in[0].iov_base, response, sizeof(response));
-	drv_read(f, buf(1), written, sizeof(written));
+	drv_read(f, BUF(1), written, sizeof(written));
 	assert_memory_equal(written, response, 2);
 
 	assert_int_equal(f->vq.last_avail_idx, 1);
@@ -573,10 +623,10 @@ static void test_pop_does_not_write_guest_memory(void **state)
 
 	assert_non_null(before);
 	f->vq.event_idx = true;
-	put_desc(f, 0, buf(0), 8, F_NEXT, 1);
-	put_desc(f, 1, buf(1), 2, F_WRITE, 0);
+	put_desc(f, 0, BUF(0), 8, F_NEXT, 1);
+	put_desc(f, 1, BUF(1), 2, F_WRITE, 0);
 	avail_add(f, 0);
-	put_desc(f, 2, buf(2), 8, F_NEXT, 2);
+	put_desc(f, 2, BUF(2), 8, F_NEXT, 2);
 	avail_add(f, 2);
 	memcpy(before, f->ram, span);
 
@@ -586,35 +636,21 @@ static void test_pop_does_not_write_guest_memory(void **state)
 	free(before);
 }
 
-static void test_zero_length_descriptors_add_no_segment(void **state)
-{
-	struct fixture *f = *state;
+/* Their addresses are never looked at: nothing is there to access. */
+static const struct chain zero_length_descriptors_add_no_segment = {
+	.desc = {{DESC(0), NOWHERE, 0, F_NEXT, 1},
+		 {DESC(1), BUF(1), 4, F_NEXT, 2},
+		 {DESC(2), NOWHERE, 0, F_WRITE | F_NEXT, 3},
+		 {DESC(3), BUF(3), 2, F_WRITE, 0}},
+	.out_num = 1,
+	.in_num = 1,
+	.out_len = 4,
+	.in_len = 2,
+};
 
-	/* Their addresses are never looked at: nothing is there to access. */
-	put_desc(f, 0, NOWHERE, 0, F_NEXT, 1);
-	put_desc(f, 1, buf(1), 4, F_NEXT, 2);
-	put_desc(f, 2, NOWHERE, 0, F_WRITE | F_NEXT, 3);
-	put_desc(f, 3, buf(3), 2, F_WRITE, 0);
-	avail_add(f, 0);
-
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(f->elem.out_num, 1);
-	assert_int_equal(f->elem.in_num, 1);
-	assert_int_equal(f->elem.out_len, 4);
-	assert_int_equal(f->elem.in_len, 2);
-}
-
-static void test_only_zero_length_descriptor(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc(f, 0, buf(0), 0, 0, 0);
-	avail_add(f, 0);
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(f->elem.out_num, 0);
-	assert_int_equal(f->elem.in_num, 0);
-	assert_int_equal(f->elem.out_len, 0);
-}
+static const struct chain only_zero_length_descriptor = {
+	.desc = {{DESC(0), BUF(0), 0, 0, 0}},
+};
 
 static void test_buffer_straddling_regions(void **state)
 {
@@ -643,7 +679,7 @@ static void test_buffer_straddling_regions(void **state)
 static void chain_n(struct fixture *f, unsigned int n, uint16_t flags)
 {
 	for (unsigned int i = 0; i < n; i++)
-		put_desc(f, (uint16_t)i, buf(i), 1,
+		put_desc(f, (uint16_t)i, BUF(i), 1,
 			 (uint16_t)(flags | (i + 1 < n ? F_NEXT : 0)),
 			 (uint16_t)(i + 1));
 	avail_add(f, 0);
@@ -707,12 +743,7 @@ static void test_full_ring(void **state)
 {
 	struct fixture *f = *state;
 
-	for (uint16_t i = 0; i < f->num; i++)
-		add_simple_chain(f, i, 4);
-	for (uint16_t i = 0; i < f->num; i++) {
-		assert_int_equal(pop(f), 1);
-		assert_int_equal(f->elem.head, i);
-	}
+	take_chains(f, f->num);
 	assert_int_equal(pop(f), 0);
 	assert_int_equal(vq_inflight(&f->vq), f->num);
 }
@@ -754,7 +785,7 @@ static void test_avail_idx_too_far_ahead(void **state)
 	struct fixture *f = *state;
 
 	for (uint16_t i = 0; i < f->num; i++)
-		put_desc(f, i, buf(i), 4, 0, 0);
+		put_desc(f, i, BUF(i), 4, 0, 0);
 	set_avail_idx(f, (uint16_t)(f->num + 1));
 	assert_pop_breaks(f);
 }
@@ -769,88 +800,37 @@ static void test_avail_idx_going_back(void **state)
 	assert_pop_breaks(f);
 }
 
-static void test_head_out_of_range(void **state)
-{
-	struct fixture *f = *state;
+static const struct chain head_out_of_range = {.head = RING, .broken = true};
 
-	avail_add(f, f->num);
-	assert_pop_breaks(f);
-}
+static const struct chain next_out_of_range = {
+	.desc = {{DESC(0), BUF(0), 4, F_NEXT, RING}}, .broken = true};
 
-static void test_next_out_of_range(void **state)
-{
-	struct fixture *f = *state;
+static const struct chain descriptor_loop = {
+	.desc = {{DESC(0), BUF(0), 0, F_NEXT, 1},
+		 {DESC(1), BUF(1), 0, F_NEXT, 0}},
+	.broken = true};
 
-	put_desc(f, 0, buf(0), 4, F_NEXT, f->num);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
+static const struct chain descriptor_self_loop = {
+	.desc = {{DESC(0), BUF(0), 0, F_NEXT, 0}}, .broken = true};
 
-static void test_descriptor_loop(void **state)
-{
-	struct fixture *f = *state;
+static const struct chain readable_after_writable = {
+	.desc = {{DESC(0), BUF(0), 2, F_WRITE | F_NEXT, 1},
+		 {DESC(1), BUF(1), 8, 0, 0}},
+	.broken = true};
 
-	put_desc(f, 0, buf(0), 0, F_NEXT, 1);
-	put_desc(f, 1, buf(1), 0, F_NEXT, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
+static const struct chain empty_readable_after_writable = {
+	.desc = {{DESC(0), BUF(0), 2, F_WRITE | F_NEXT, 1},
+		 {DESC(1), BUF(1), 0, 0, 0}},
+	.broken = true};
 
-static void test_descriptor_self_loop(void **state)
-{
-	struct fixture *f = *state;
+static const struct chain buffer_outside_memory = {
+	.desc = {{DESC(0), NOWHERE, 4, 0, 0}}, .broken = true};
 
-	put_desc(f, 0, buf(0), 0, F_NEXT, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
+static const struct chain buffer_running_past_memory = {
+	.desc = {{DESC(0), G_END - 2, 4, F_WRITE, 0}}, .broken = true};
 
-static void test_readable_after_writable(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc(f, 0, buf(0), 2, F_WRITE | F_NEXT, 1);
-	put_desc(f, 1, buf(1), 8, 0, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
-
-static void test_empty_readable_after_writable(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc(f, 0, buf(0), 2, F_WRITE | F_NEXT, 1);
-	put_desc(f, 1, buf(1), 0, 0, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
-
-static void test_buffer_outside_memory(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc(f, 0, NOWHERE, 4, 0, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
-
-static void test_buffer_running_past_memory(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc(f, 0, G_END - 2, 4, F_WRITE, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
-
-static void test_buffer_wrapping_address_space(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc(f, 0, UINT64_MAX - 1, 4, 0, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
+static const struct chain buffer_wrapping_address_space = {
+	.desc = {{DESC(0), UINT64_MAX - 1, 4, 0, 0}}, .broken = true};
 
 /*
  * Guest memory at both ends of the address space: a buffer or table that
@@ -866,27 +846,16 @@ static void add_top_and_bottom_regions(struct fixture *f)
 			 0);
 }
 
-static void test_buffer_wrapping_into_low_memory(void **state)
-{
-	struct fixture *f = *state;
+static const struct chain buffer_wrapping_into_low_memory = {
+	.desc = {{DESC(0), UINT64_MAX - 1, 4, 0, 0}},
+	.top_and_bottom = true,
+	.broken = true};
 
-	add_top_and_bottom_regions(f);
-	put_desc(f, 0, UINT64_MAX - 1, 4, 0, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
-
-static void test_buffer_ending_at_top_of_memory(void **state)
-{
-	struct fixture *f = *state;
-
-	add_top_and_bottom_regions(f);
-	put_desc(f, 0, UINT64_MAX - 3, 4, 0, 0);
-	avail_add(f, 0);
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(f->elem.out_num, 1);
-	assert_int_equal(f->elem.out[0].iov_len, 4);
-}
+static const struct chain buffer_ending_at_top_of_memory = {
+	.desc = {{DESC(0), UINT64_MAX - 3, 4, 0, 0}},
+	.top_and_bottom = true,
+	.out_num = 1,
+	.out_len = 4};
 
 static void test_broken_until_init(void **state)
 {
@@ -908,67 +877,28 @@ static void test_broken_until_init(void **state)
 
 /* ---- indirect tables ---- */
 
-#define TABLE buf(32)
-
-static void test_indirect_table(void **state)
-{
-	struct fixture *f = *state;
-	const uint8_t request[8] = {5, 0, 1, 0, 1, 0, 0, 0};
-	uint64_t len = 2;
-
-	drv_write(f, buf(0), request, sizeof(request));
-	put_desc_at(f, TABLE, buf(0), 8, F_NEXT, 1);
-	put_desc_at(f, TABLE + 16, buf(1), 2, F_WRITE, 0);
-	put_desc(f, 0, TABLE, 32, F_INDIRECT, 0);
-	avail_add(f, 0);
-
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(f->elem.head, 0);
-	assert_int_equal(f->elem.out_num, 1);
-	assert_int_equal(f->elem.in_num, 1);
-	assert_int_equal(f->elem.out_len, 8);
-	assert_int_equal(f->elem.in_len, 2);
-	assert_memory_equal(f->elem.out[0].iov_base, request, 8);
-	assert_ptr_equal(f->elem.in[0].iov_base,
-			 guest_mem_gpa_to_ptr(&f->mem, buf(1), &len));
-}
-
 /* VirtIO 1.x 2.7.5.3.2: the device ignores WRITE on the table's descriptor. */
-static void test_indirect_write_flag_ignored(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc_at(f, TABLE, buf(0), 8, 0, 0);
-	put_desc(f, 0, TABLE, 16, F_INDIRECT | F_WRITE, 0);
-	avail_add(f, 0);
-
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(f->elem.out_num, 1);
-	assert_int_equal(f->elem.in_num, 0);
-}
+static const struct chain indirect_write_flag_ignored = {
+	.desc = {{TABLE, BUF(0), 8, 0, 0},
+		 {DESC(0), TABLE, 16, F_INDIRECT | F_WRITE, 0}},
+	.out_num = 1,
+	.out_len = 8};
 
 /* VirtIO 1.x 2.7.5.3.2: direct descriptors followed by an indirect one. */
-static void test_direct_then_indirect(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc_at(f, TABLE, buf(1), 2, F_WRITE, 0);
-	put_desc(f, 0, buf(0), 8, F_NEXT, 1);
-	put_desc(f, 1, TABLE, 16, F_INDIRECT, 0);
-	avail_add(f, 0);
-
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(f->elem.out_num, 1);
-	assert_int_equal(f->elem.in_num, 1);
-	assert_int_equal(f->elem.out_len, 8);
-	assert_int_equal(f->elem.in_len, 2);
-}
+static const struct chain direct_then_indirect = {
+	.desc = {{TABLE, BUF(1), 2, F_WRITE, 0},
+		 {DESC(0), BUF(0), 8, F_NEXT, 1},
+		 {DESC(1), TABLE, 16, F_INDIRECT, 0}},
+	.out_num = 1,
+	.in_num = 1,
+	.out_len = 8,
+	.in_len = 2};
 
 static void put_table_chain(struct fixture *f, uint64_t table, unsigned int n,
 			    uint16_t flags)
 {
 	for (unsigned int i = 0; i < n; i++)
-		put_desc_at(f, table + 16ull * i, buf(i), 1,
+		put_desc_at(f, table + 16ull * i, BUF(i), 1,
 			    (uint16_t)(flags | (i + 1 < n ? F_NEXT : 0)),
 			    (uint16_t)(i + 1));
 }
@@ -985,130 +915,65 @@ static void test_indirect_table_of_num_entries(void **state)
 }
 
 /* Linux puts a 2-entry table in a 1-entry ring: the ring size is no limit. */
-static void test_indirect_table_larger_than_ring(void **state)
-{
-	struct fixture *f = *state;
-	struct vq_elem elem;
+static const struct chain indirect_table_larger_than_ring = {
+	.desc = {{TABLE, BUF(0), 1, 0, 1},
+		 {DESC(0), TABLE, 16u * (RING + 1u), F_INDIRECT, 0}},
+	.out_num = 1,
+	.out_len = 1};
 
-	put_table_chain(f, TABLE, 1, 0);
-	put_desc(f, 0, TABLE, 16u * (f->num + 1u), F_INDIRECT, 0);
-	avail_add(f, 0);
-	assert_int_equal(vq_pop(&f->vq, &f->mem, &elem), 1);
-	assert_int_equal(elem.head, 0);
-	assert_false(f->vq.broken);
-}
+static const struct chain indirect_table_beyond_max_queue_size = {
+	.desc = {{DESC(0), TABLE, 16u * (VQ_MAX_SIZE + 1u), F_INDIRECT, 0}},
+	.broken = true};
 
-static void test_indirect_table_beyond_max_queue_size(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc(f, 0, TABLE, 16u * (VQ_MAX_SIZE + 1u), F_INDIRECT, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
-
-static void test_indirect_len_zero(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc(f, 0, TABLE, 0, F_INDIRECT, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
+static const struct chain indirect_len_zero = {
+	.desc = {{DESC(0), TABLE, 0, F_INDIRECT, 0}}, .broken = true};
 
 /* A one-entry table with 8 bytes to spare is refused, not rounded down. */
-static void test_indirect_len_not_multiple_of_16(void **state)
-{
-	struct fixture *f = *state;
+static const struct chain indirect_len_not_multiple_of_16 = {
+	.desc = {{TABLE, BUF(0), 1, 0, 1}, {DESC(0), TABLE, 24, F_INDIRECT, 0}},
+	.broken = true};
 
-	put_table_chain(f, TABLE, 1, 0);
-	put_desc(f, 0, TABLE, 24, F_INDIRECT, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
+static const struct chain nested_indirect = {
+	.desc = {{TABLE + 0x100, BUF(0), 1, 0, 1},
+		 {TABLE, TABLE + 0x100, 16, F_INDIRECT, 0},
+		 {DESC(0), TABLE, 16, F_INDIRECT, 0}},
+	.broken = true};
 
-static void test_nested_indirect(void **state)
-{
-	struct fixture *f = *state;
+static const struct chain indirect_with_next = {
+	.desc = {{TABLE, BUF(0), 1, 0, 1},
+		 {DESC(0), TABLE, 16, F_INDIRECT | F_NEXT, 1},
+		 {DESC(1), BUF(1), 2, F_WRITE, 0}},
+	.broken = true};
 
-	put_table_chain(f, TABLE + 0x100, 1, 0);
-	put_desc_at(f, TABLE, TABLE + 0x100, 16, F_INDIRECT, 0);
-	put_desc(f, 0, TABLE, 16, F_INDIRECT, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
+static const struct chain indirect_next_out_of_range = {
+	.desc = {{TABLE, BUF(0), 8, F_NEXT, 2},
+		 {TABLE + 16, BUF(1), 2, F_WRITE, 0},
+		 {DESC(0), TABLE, 32, F_INDIRECT, 0}},
+	.broken = true};
 
-static void test_indirect_with_next(void **state)
-{
-	struct fixture *f = *state;
+static const struct chain indirect_loop = {
+	.desc = {{TABLE, BUF(0), 1, F_NEXT, 1},
+		 {TABLE + 16, BUF(1), 1, F_NEXT, 0},
+		 {DESC(0), TABLE, 32, F_INDIRECT, 0}},
+	.broken = true};
 
-	put_table_chain(f, TABLE, 1, 0);
-	put_desc(f, 0, TABLE, 16, F_INDIRECT | F_NEXT, 1);
-	put_desc(f, 1, buf(1), 2, F_WRITE, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
+static const struct chain indirect_table_outside_memory = {
+	.desc = {{DESC(0), NOWHERE, 32, F_INDIRECT, 0}}, .broken = true};
 
-static void test_indirect_next_out_of_range(void **state)
-{
-	struct fixture *f = *state;
+static const struct chain indirect_table_running_past_memory = {
+	.desc = {{G_END - 16, BUF(0), 1, 0, 1},
+		 {DESC(0), G_END - 16, 32, F_INDIRECT, 0}},
+	.broken = true};
 
-	put_desc_at(f, TABLE, buf(0), 8, F_NEXT, 2);
-	put_desc_at(f, TABLE + 16, buf(1), 2, F_WRITE, 0);
-	put_desc(f, 0, TABLE, 32, F_INDIRECT, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
+static const struct chain indirect_table_wrapping_address_space = {
+	.desc = {{DESC(0), UINT64_MAX - 15, 32, F_INDIRECT, 0}},
+	.broken = true};
 
-static void test_indirect_loop(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc_at(f, TABLE, buf(0), 1, F_NEXT, 1);
-	put_desc_at(f, TABLE + 16, buf(1), 1, F_NEXT, 0);
-	put_desc(f, 0, TABLE, 32, F_INDIRECT, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
-
-static void test_indirect_table_outside_memory(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc(f, 0, NOWHERE, 32, F_INDIRECT, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
-
-static void test_indirect_table_running_past_memory(void **state)
-{
-	struct fixture *f = *state;
-
-	put_table_chain(f, G_END - 16, 1, 0);
-	put_desc(f, 0, G_END - 16, 32, F_INDIRECT, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
-
-static void test_indirect_table_wrapping_address_space(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc(f, 0, UINT64_MAX - 15, 32, F_INDIRECT, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
-
-static void test_readable_in_table_after_writable(void **state)
-{
-	struct fixture *f = *state;
-
-	put_desc_at(f, TABLE, buf(1), 8, 0, 0);
-	put_desc(f, 0, buf(0), 2, F_WRITE | F_NEXT, 1);
-	put_desc(f, 1, TABLE, 16, F_INDIRECT, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
+static const struct chain readable_in_table_after_writable = {
+	.desc = {{TABLE, BUF(1), 8, 0, 0},
+		 {DESC(0), BUF(0), 2, F_WRITE | F_NEXT, 1},
+		 {DESC(1), TABLE, 16, F_INDIRECT, 0}},
+	.broken = true};
 
 static void test_indirect_too_many_segments(void **state)
 {
@@ -1120,48 +985,25 @@ static void test_indirect_too_many_segments(void **state)
 	assert_pop_breaks(f);
 }
 
-static void test_indirect_table_wrapping_into_low_memory(void **state)
+static const struct chain indirect_table_wrapping_into_low_memory = {
+	.desc = {{DESC(0), UINT64_MAX - 15, 32, F_INDIRECT, 0}},
+	.top_and_bottom = true,
+	.broken = true};
+
+/*
+ * A two-entry indirect table at a guest-physical address: @param, for
+ * test_indirect_table, test_indirect_table_straddling_regions,
+ * test_indirect_entry_straddling_regions and
+ * test_indirect_table_misaligned.  Tables that cannot be read in place are
+ * copied out entry by entry.
+ */
+static void run_table_at(void **state)
 {
 	struct fixture *f = *state;
-
-	add_top_and_bottom_regions(f);
-	put_desc(f, 0, UINT64_MAX - 15, 32, F_INDIRECT, 0);
-	avail_add(f, 0);
-	assert_pop_breaks(f);
-}
-
-/* Tables that cannot be read in place are copied out entry by entry. */
-static void check_table_at(struct fixture *f, uint64_t table)
-{
 	const uint8_t request[8] = {4, 0, 7, 0, 0, 0, 0, 0};
 
-	drv_write(f, buf(0), request, sizeof(request));
-	put_desc_at(f, table, buf(0), 8, F_NEXT, 1);
-	put_desc_at(f, table + 16, buf(1), 2, F_WRITE, 0);
-	put_desc(f, 0, table, 32, F_INDIRECT, 0);
-	avail_add(f, 0);
-
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(f->elem.out_num, 1);
-	assert_int_equal(f->elem.in_num, 1);
-	assert_int_equal(f->elem.out_len, 8);
-	assert_int_equal(f->elem.in_len, 2);
-	assert_memory_equal(f->elem.out[0].iov_base, request, 8);
-}
-
-static void test_indirect_table_straddling_regions(void **state)
-{
-	check_table_at(*state, G1 - 16);
-}
-
-static void test_indirect_entry_straddling_regions(void **state)
-{
-	check_table_at(*state, G1 - 8);
-}
-
-static void test_indirect_table_misaligned(void **state)
-{
-	check_table_at(*state, TABLE + 1);
+	add_request_chain(f, request, (uintptr_t)f->param);
+	assert_pop_request_chain(f, request);
 }
 
 /* ---- push ---- */
@@ -1171,8 +1013,7 @@ static void test_push_writes_used_entry(void **state)
 	struct fixture *f = *state;
 	uint8_t idx_bytes[2];
 
-	add_simple_chain(f, 3, 4);
-	assert_int_equal(pop(f), 1);
+	take(f, 3);
 	vq_push(&f->vq, &f->elem, 2);
 
 	assert_used_elem(f, 0, 3, 2);
@@ -1188,10 +1029,8 @@ static void test_push_head_out_of_order(void **state)
 {
 	struct fixture *f = *state;
 
-	add_simple_chain(f, 3, 4);
-	add_simple_chain(f, 5, 4);
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(pop(f), 1);
+	take(f, 3);
+	take(f, 5);
 	vq_push_head(&f->vq, 5, 0x01020304);
 	vq_push_head(&f->vq, 3, 0);
 
@@ -1214,8 +1053,7 @@ static void test_push_head_out_of_range_writes_nothing(void **state)
 {
 	struct fixture *f = *state;
 
-	add_simple_chain(f, 0, 4);
-	assert_int_equal(pop(f), 1);
+	take(f, 0);
 	vq_push_head(&f->vq, f->num, 2);
 	assert_int_equal(used_idx(f), 0);
 	assert_int_equal(vq_inflight(&f->vq), 1);
@@ -1225,8 +1063,7 @@ static void test_push_on_broken_queue_writes_nothing(void **state)
 {
 	struct fixture *f = *state;
 
-	add_simple_chain(f, 0, 4);
-	assert_int_equal(pop(f), 1);
+	take(f, 0);
 	avail_add(f, f->num);
 	assert_int_equal(pop(f), -EIO);
 	vq_push_head(&f->vq, 0, 2);
@@ -1238,8 +1075,7 @@ static void test_push_on_unmapped_queue_writes_nothing(void **state)
 {
 	struct fixture *f = *state;
 
-	add_simple_chain(f, 1, 4);
-	assert_int_equal(pop(f), 1);
+	take(f, 1);
 	vq_unmap(&f->vq);
 	vq_push_head(&f->vq, 1, 2);
 	assert_int_equal(used_idx(f), 0);
@@ -1250,134 +1086,111 @@ static void test_push_on_unmapped_queue_writes_nothing(void **state)
 
 static void pop_push(struct fixture *f)
 {
-	add_simple_chain(f, 0, 4);
-	assert_int_equal(pop(f), 1);
+	take(f, 0);
 	vq_push(&f->vq, &f->elem, 0);
 }
 
-static void test_notify_after_push(void **state)
+/*
+ * A used buffer notification scenario: the queue's options, then steps,
+ * each a driver's or device's action or what vq_should_notify() must say
+ * then.
+ */
+enum {
+	EVENT_IDX = 1 << 0,	  /* VIRTIO_RING_F_EVENT_IDX negotiated */
+	NOTIFY_ON_EMPTY = 1 << 1, /* VIRTIO_F_NOTIFY_ON_EMPTY negotiated */
+};
+
+enum notify_step {
+	END,
+	PUSH,	      /* a chain made available, taken and used (pop_push) */
+	OFFER,	      /* a chain made available, not taken */
+	NO_INTERRUPT, /* the driver sets VRING_AVAIL_F_NO_INTERRUPT */
+	INTERRUPT,    /* and clears it */
+	REMAP,	      /* vq_map() again */
+	UNMAP,	      /* vq_unmap() */
+	NOTIFY,	      /* vq_should_notify(): yes */
+	QUIET,	      /* vq_should_notify(): no */
+	EMPTY,	      /* every available chain was taken */
+	STEP_VALUE = 0x10000,
+};
+
+/* The driver sets used_event to @v. */
+#define USED_EVENT(v) (STEP_VALUE + (v))
+/* The last notification was decided at used idx @v. */
+#define SIGNALLED(v) (2 * STEP_VALUE + (v))
+
+struct notify_case {
+	unsigned int options;
+	int steps[12];
+};
+
+static const struct notify_case notify_after_push = {0, {PUSH, NOTIFY}};
+static const struct notify_case no_notify_without_new_used = {
+	0, {PUSH, NOTIFY, QUIET}};
+static const struct notify_case no_interrupt_suppresses = {
+	0, {NO_INTERRUPT, PUSH, QUIET}};
+static const struct notify_case no_interrupt_cleared_notifies = {
+	0, {NO_INTERRUPT, PUSH, QUIET, INTERRUPT, PUSH, NOTIFY}};
+static const struct notify_case notify_on_empty_overrides_no_interrupt = {
+	NOTIFY_ON_EMPTY, {NO_INTERRUPT, PUSH, NOTIFY}};
+static const struct notify_case notify_on_empty_needs_empty_ring = {
+	NOTIFY_ON_EMPTY, {NO_INTERRUPT, PUSH, OFFER, QUIET}};
+static const struct notify_case empty_ring_without_notify_on_empty = {
+	0, {NO_INTERRUPT, PUSH, EMPTY, QUIET}};
+static const struct notify_case event_idx_first_decision_notifies = {
+	EVENT_IDX, {USED_EVENT(100), PUSH, NOTIFY, SIGNALLED(1)}};
+/* The driver wants to hear once entry 2 (the third) is used. */
+static const struct notify_case event_idx_used_event_crossed = {
+	EVENT_IDX,
+	{PUSH, NOTIFY, USED_EVENT(2), PUSH, QUIET, PUSH, NOTIFY, PUSH, QUIET}};
+static const struct notify_case event_idx_crossed_by_a_batch = {
+	EVENT_IDX, {PUSH, NOTIFY, USED_EVENT(2), PUSH, PUSH, PUSH, NOTIFY}};
+static const struct notify_case event_idx_ignores_no_interrupt = {
+	EVENT_IDX, {NO_INTERRUPT, PUSH, NOTIFY, USED_EVENT(1), PUSH, NOTIFY}};
+static const struct notify_case event_idx_notify_on_empty = {
+	EVENT_IDX | NOTIFY_ON_EMPTY,
+	{PUSH, NOTIFY, USED_EVENT(100), PUSH, NOTIFY}};
+static const struct notify_case remap_forgets_signalled = {
+	EVENT_IDX, {PUSH, NOTIFY, USED_EVENT(100), PUSH, REMAP, NOTIFY}};
+static const struct notify_case unmapped_never_notifies = {
+	0, {PUSH, UNMAP, QUIET}};
+
+static void run_notify(void **state)
 {
 	struct fixture *f = *state;
+	const struct notify_case *c = f->param;
+	unsigned int i;
+	int step;
 
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
-}
-
-static void test_no_notify_without_new_used(void **state)
-{
-	struct fixture *f = *state;
-
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
-	assert_false(vq_should_notify(&f->vq));
-}
-
-static void test_no_interrupt_suppresses(void **state)
-{
-	struct fixture *f = *state;
-
-	set_avail_flags(f, VRING_AVAIL_F_NO_INTERRUPT);
-	pop_push(f);
-	assert_false(vq_should_notify(&f->vq));
-}
-
-static void test_no_interrupt_cleared_notifies(void **state)
-{
-	struct fixture *f = *state;
-
-	set_avail_flags(f, VRING_AVAIL_F_NO_INTERRUPT);
-	pop_push(f);
-	assert_false(vq_should_notify(&f->vq));
-	set_avail_flags(f, 0);
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
-}
-
-static void test_notify_on_empty_overrides_no_interrupt(void **state)
-{
-	struct fixture *f = *state;
-
-	f->vq.notify_on_empty = true;
-	set_avail_flags(f, VRING_AVAIL_F_NO_INTERRUPT);
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
-}
-
-static void test_notify_on_empty_needs_empty_ring(void **state)
-{
-	struct fixture *f = *state;
-
-	f->vq.notify_on_empty = true;
-	set_avail_flags(f, VRING_AVAIL_F_NO_INTERRUPT);
-	pop_push(f);
-	add_simple_chain(f, 1, 4);
-	assert_false(vq_should_notify(&f->vq));
-}
-
-static void test_empty_ring_without_notify_on_empty(void **state)
-{
-	struct fixture *f = *state;
-
-	set_avail_flags(f, VRING_AVAIL_F_NO_INTERRUPT);
-	pop_push(f);
-	assert_int_equal(drv_read16(f, avail_gpa() + 2), f->vq.last_avail_idx);
-	assert_false(vq_should_notify(&f->vq));
-}
-
-static void test_event_idx_first_decision_notifies(void **state)
-{
-	struct fixture *f = *state;
-
-	f->vq.event_idx = true;
-	set_used_event(f, 100);
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
-	assert_int_equal(f->vq.signalled_used, 1);
-	assert_true(f->vq.signalled_used_valid);
-}
-
-static void test_event_idx_used_event_crossed(void **state)
-{
-	struct fixture *f = *state;
-
-	f->vq.event_idx = true;
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
-	/* The driver wants to hear once entry 2 (the third) is used. */
-	set_used_event(f, 2);
-	pop_push(f);
-	assert_false(vq_should_notify(&f->vq));
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
-	pop_push(f);
-	assert_false(vq_should_notify(&f->vq));
-}
-
-static void test_event_idx_crossed_by_a_batch(void **state)
-{
-	struct fixture *f = *state;
-
-	f->vq.event_idx = true;
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
-	set_used_event(f, 2);
-	pop_push(f);
-	pop_push(f);
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
-}
-
-static void test_event_idx_ignores_no_interrupt(void **state)
-{
-	struct fixture *f = *state;
-
-	f->vq.event_idx = true;
-	set_avail_flags(f, VRING_AVAIL_F_NO_INTERRUPT);
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
-	set_used_event(f, 1);
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
+	f->vq.event_idx = c->options & EVENT_IDX;
+	f->vq.notify_on_empty = c->options & NOTIFY_ON_EMPTY;
+	for (i = 0; (step = c->steps[i]) != END; i++) {
+		if (step >= 2 * STEP_VALUE) {
+			assert_true(f->vq.signalled_used_valid);
+			assert_int_equal(f->vq.signalled_used,
+					 step - 2 * STEP_VALUE);
+		} else if (step >= STEP_VALUE) {
+			set_used_event(f, (uint16_t)(step - STEP_VALUE));
+		} else if (step == PUSH) {
+			pop_push(f);
+		} else if (step == OFFER) {
+			add_simple_chain(f, 1, 4);
+		} else if (step == NO_INTERRUPT || step == INTERRUPT) {
+			set_avail_flags(f, step == NO_INTERRUPT
+						   ? VRING_AVAIL_F_NO_INTERRUPT
+						   : 0);
+		} else if (step == REMAP) {
+			assert_int_equal(vq_map(&f->vq, &f->mem), 0);
+		} else if (step == UNMAP) {
+			vq_unmap(&f->vq);
+		} else if (step == EMPTY) {
+			assert_int_equal(drv_read16(f, avail_gpa() + 2),
+					 f->vq.last_avail_idx);
+		} else if (vq_should_notify(&f->vq) != (step == NOTIFY)) {
+			fail_msg("step %u: a notification %s due", i,
+				 step == NOTIFY ? "is" : "is not");
+		}
+	}
 }
 
 static void test_event_idx_wraparound(void **state)
@@ -1399,41 +1212,6 @@ static void test_event_idx_wraparound(void **state)
 	assert_true(vq_should_notify(&f->vq));
 }
 
-static void test_event_idx_notify_on_empty(void **state)
-{
-	struct fixture *f = *state;
-
-	f->vq.event_idx = true;
-	f->vq.notify_on_empty = true;
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
-	set_used_event(f, 100);
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
-}
-
-static void test_remap_forgets_signalled(void **state)
-{
-	struct fixture *f = *state;
-
-	f->vq.event_idx = true;
-	pop_push(f);
-	assert_true(vq_should_notify(&f->vq));
-	set_used_event(f, 100);
-	pop_push(f);
-	assert_int_equal(vq_map(&f->vq, &f->mem), 0);
-	assert_true(vq_should_notify(&f->vq));
-}
-
-static void test_unmapped_never_notifies(void **state)
-{
-	struct fixture *f = *state;
-
-	pop_push(f);
-	vq_unmap(&f->vq);
-	assert_false(vq_should_notify(&f->vq));
-}
-
 static int new_eventfd(void)
 {
 	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -1442,38 +1220,44 @@ static int new_eventfd(void)
 	return fd;
 }
 
+/* What the driver reads from the call eventfd: its count, 0 if none. */
+static uint64_t calls(struct fixture *f)
+{
+	uint64_t count = 0;
+	ssize_t n = read(f->vq.call_fd, &count, sizeof(count));
+
+	if (n < 0)
+		assert_int_equal(errno, EAGAIN);
+	else
+		assert_int_equal(n, 8);
+	return count;
+}
+
 static void test_notify_writes_eventfd(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t count = 0;
 
 	f->vq.call_fd = new_eventfd();
 	pop_push(f);
 	assert_int_equal(vq_notify(&f->vq), 0);
-	assert_int_equal(read(f->vq.call_fd, &count, sizeof(count)), 8);
-	assert_int_equal(count, 1);
-	close(f->vq.call_fd);
+	assert_int_equal(calls(f), 1);
 }
 
 static void test_notify_not_needed_writes_nothing(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t count = 0;
 
 	f->vq.call_fd = new_eventfd();
 	set_avail_flags(f, VRING_AVAIL_F_NO_INTERRUPT);
 	pop_push(f);
 	assert_int_equal(vq_notify(&f->vq), 0);
-	assert_int_equal(read(f->vq.call_fd, &count, sizeof(count)), -1);
-	assert_int_equal(errno, EAGAIN);
-	close(f->vq.call_fd);
+	assert_int_equal(calls(f), 0);
 }
 
 /* Without a call fd the decision waits for the first call with one. */
 static void test_notify_without_call_fd(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t count = 0;
 
 	f->vq.event_idx = true;
 	pop_push(f);
@@ -1482,9 +1266,7 @@ static void test_notify_without_call_fd(void **state)
 
 	f->vq.call_fd = new_eventfd();
 	assert_int_equal(vq_notify(&f->vq), 0);
-	assert_int_equal(read(f->vq.call_fd, &count, sizeof(count)), 8);
-	assert_int_equal(count, 1);
-	close(f->vq.call_fd);
+	assert_int_equal(calls(f), 1);
 }
 
 static void test_notify_saturated_eventfd(void **state)
@@ -1496,7 +1278,6 @@ static void test_notify_saturated_eventfd(void **state)
 	assert_int_equal(write(f->vq.call_fd, &almost_full, 8), 8);
 	pop_push(f);
 	assert_int_equal(vq_notify(&f->vq), 0);
-	close(f->vq.call_fd);
 }
 
 static void test_notify_write_error(void **state)
@@ -1511,7 +1292,6 @@ static void test_notify_write_error(void **state)
 	assert_true(f->vq.call_failed);
 	pop_push(f);
 	assert_int_equal(vq_notify(&f->vq), 0);
-	close(f->vq.call_fd);
 }
 
 /* ---- available buffer notifications (kicks) ---- */
@@ -1548,32 +1328,44 @@ static void test_enable_kicks_reports_pending(void **state)
 	assert_false(vq_enable_kicks(&f->vq));
 }
 
-static void test_event_idx_disable_kicks(void **state)
+/* What a polling device looks at: the avail idx against the next one. */
+static void test_avail_pending(void **state)
 {
 	struct fixture *f = *state;
 
-	f->vq.event_idx = true;
-	for (uint16_t i = 0; i < 3; i++)
-		add_simple_chain(f, i, 4);
-	for (uint16_t i = 0; i < 3; i++)
-		assert_int_equal(pop(f), 1);
-	vq_disable_kicks(&f->vq);
-	assert_int_equal(avail_event(f), 2);
-	assert_int_equal(used_flags(f), 0);
+	assert_false(vq_avail_pending(&f->vq));
+	add_simple_chain(f, 0, 4);
+	assert_true(vq_avail_pending(&f->vq));
+	assert_int_equal(pop(f), 1);
+	assert_false(vq_avail_pending(&f->vq));
+	add_simple_chain(f, 1, 4);
+	vq_unmap(&f->vq);
+	assert_false(vq_avail_pending(&f->vq));
 }
 
-static void test_event_idx_enable_kicks(void **state)
+/*
+ * With EVENT_IDX, three chains taken, kicks disabled and maybe enabled
+ * again: avail_event tells the driver which entry to kick for.
+ */
+struct kicks_case {
+	bool enable;
+	uint16_t avail_event;
+};
+
+static const struct kicks_case event_idx_disable_kicks = {false, 2};
+static const struct kicks_case event_idx_enable_kicks = {true, 3};
+
+static void run_kicks(void **state)
 {
 	struct fixture *f = *state;
+	const struct kicks_case *c = f->param;
 
 	f->vq.event_idx = true;
-	for (uint16_t i = 0; i < 3; i++)
-		add_simple_chain(f, i, 4);
-	for (uint16_t i = 0; i < 3; i++)
-		assert_int_equal(pop(f), 1);
+	take_chains(f, 3);
 	vq_disable_kicks(&f->vq);
-	assert_false(vq_enable_kicks(&f->vq));
-	assert_int_equal(avail_event(f), 3);
+	if (c->enable)
+		assert_false(vq_enable_kicks(&f->vq));
+	assert_int_equal(avail_event(f), c->avail_event);
 	assert_int_equal(used_flags(f), 0);
 }
 
@@ -1612,6 +1404,20 @@ static void test_kicks_on_broken_queue_write_nothing(void **state)
 
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define T64(fn) cmocka_unit_test_setup_teardown(fn, setup64, teardown)
+/* test_@c: run_chain() of the struct chain @c. */
+#define CHAIN(c) {"test_" #c, run_chain, setup, teardown, (void *)&(c)}
+/* test_@c: run_ring_addr() of the struct ring_addr @c. */
+#define MAP(c) {"test_" #c, run_ring_addr, setup, teardown, (void *)&(c)}
+/* test_@c: run_notify() of the struct notify_case @c. */
+#define NOTIFY(c) {"test_" #c, run_notify, setup, teardown, (void *)&(c)}
+/* test_@c: run_kicks() of the struct kicks_case @c. */
+#define KICKS(c) {"test_" #c, run_kicks, setup, teardown, (void *)&(c)}
+/* test_ring_size_@n: run_ring_size() of a ring of @n entries. */
+#define RING_SIZE(n) \
+	{"test_ring_size_" #n, run_ring_size, setup, teardown, (void *)(n)}
+/* @name: run_table_at() with the table at guest-physical address @gpa. */
+#define TABLE_AT(name, gpa) \
+	{name, run_table_at, setup, teardown, (void *)(uintptr_t)(gpa)}
 
 int main(void)
 {
@@ -1619,17 +1425,17 @@ int main(void)
 		cmocka_unit_test(test_init_defaults),
 		T(test_map_requires_num),
 		T(test_map_rejects_non_power_of_two),
-		T(test_ring_size_1),
-		T(test_ring_size_256),
-		T(test_ring_size_1024),
-		T(test_ring_size_32768),
-		T(test_map_ring_outside_memory),
-		T(test_map_gpa_is_not_uva),
-		T(test_map_ring_running_past_region),
-		T(test_map_ring_ending_at_region_end),
-		T(test_map_misaligned_desc),
-		T(test_map_misaligned_avail),
-		T(test_map_misaligned_used),
+		RING_SIZE(1),
+		RING_SIZE(256),
+		RING_SIZE(1024),
+		RING_SIZE(32768),
+		MAP(map_ring_outside_memory),
+		MAP(map_gpa_is_not_uva),
+		MAP(map_ring_running_past_region),
+		MAP(map_ring_ending_at_region_end),
+		MAP(map_misaligned_desc),
+		MAP(map_misaligned_avail),
+		MAP(map_misaligned_used),
 		T(test_failed_remap_leaves_unmapped),
 		T(test_map_takes_used_idx_from_ring),
 		T(test_unmap),
@@ -1638,8 +1444,8 @@ int main(void)
 		T(test_pop_request_response),
 		T(test_pop_in_ring_order),
 		T(test_pop_does_not_write_guest_memory),
-		T(test_zero_length_descriptors_add_no_segment),
-		T(test_only_zero_length_descriptor),
+		CHAIN(zero_length_descriptors_add_no_segment),
+		CHAIN(only_zero_length_descriptor),
 		T(test_buffer_straddling_regions),
 		T64(test_max_readable_segments),
 		T64(test_max_writable_segments),
@@ -1652,40 +1458,40 @@ int main(void)
 
 		T(test_avail_idx_too_far_ahead),
 		T(test_avail_idx_going_back),
-		T(test_head_out_of_range),
-		T(test_next_out_of_range),
-		T(test_descriptor_loop),
-		T(test_descriptor_self_loop),
-		T(test_readable_after_writable),
-		T(test_empty_readable_after_writable),
-		T(test_buffer_outside_memory),
-		T(test_buffer_running_past_memory),
-		T(test_buffer_wrapping_address_space),
-		T(test_buffer_wrapping_into_low_memory),
-		T(test_buffer_ending_at_top_of_memory),
+		CHAIN(head_out_of_range),
+		CHAIN(next_out_of_range),
+		CHAIN(descriptor_loop),
+		CHAIN(descriptor_self_loop),
+		CHAIN(readable_after_writable),
+		CHAIN(empty_readable_after_writable),
+		CHAIN(buffer_outside_memory),
+		CHAIN(buffer_running_past_memory),
+		CHAIN(buffer_wrapping_address_space),
+		CHAIN(buffer_wrapping_into_low_memory),
+		CHAIN(buffer_ending_at_top_of_memory),
 		T(test_broken_until_init),
 
-		T(test_indirect_table),
-		T(test_indirect_write_flag_ignored),
-		T(test_direct_then_indirect),
+		TABLE_AT("test_indirect_table", TABLE),
+		CHAIN(indirect_write_flag_ignored),
+		CHAIN(direct_then_indirect),
 		T(test_indirect_table_of_num_entries),
-		T(test_indirect_table_larger_than_ring),
-		T(test_indirect_table_beyond_max_queue_size),
-		T(test_indirect_len_zero),
-		T(test_indirect_len_not_multiple_of_16),
-		T(test_nested_indirect),
-		T(test_indirect_with_next),
-		T(test_indirect_next_out_of_range),
-		T(test_indirect_loop),
-		T(test_indirect_table_outside_memory),
-		T(test_indirect_table_running_past_memory),
-		T(test_indirect_table_wrapping_address_space),
-		T(test_indirect_table_wrapping_into_low_memory),
-		T(test_readable_in_table_after_writable),
+		CHAIN(indirect_table_larger_than_ring),
+		CHAIN(indirect_table_beyond_max_queue_size),
+		CHAIN(indirect_len_zero),
+		CHAIN(indirect_len_not_multiple_of_16),
+		CHAIN(nested_indirect),
+		CHAIN(indirect_with_next),
+		CHAIN(indirect_next_out_of_range),
+		CHAIN(indirect_loop),
+		CHAIN(indirect_table_outside_memory),
+		CHAIN(indirect_table_running_past_memory),
+		CHAIN(indirect_table_wrapping_address_space),
+		CHAIN(indirect_table_wrapping_into_low_memory),
+		CHAIN(readable_in_table_after_writable),
 		T64(test_indirect_too_many_segments),
-		T(test_indirect_table_straddling_regions),
-		T(test_indirect_entry_straddling_regions),
-		T(test_indirect_table_misaligned),
+		TABLE_AT("test_indirect_table_straddling_regions", G1 - 16),
+		TABLE_AT("test_indirect_entry_straddling_regions", G1 - 8),
+		TABLE_AT("test_indirect_table_misaligned", TABLE + 1),
 
 		T(test_push_writes_used_entry),
 		T(test_push_head_out_of_order),
@@ -1694,21 +1500,21 @@ int main(void)
 		T(test_push_on_broken_queue_writes_nothing),
 		T(test_push_on_unmapped_queue_writes_nothing),
 
-		T(test_notify_after_push),
-		T(test_no_notify_without_new_used),
-		T(test_no_interrupt_suppresses),
-		T(test_no_interrupt_cleared_notifies),
-		T(test_notify_on_empty_overrides_no_interrupt),
-		T(test_notify_on_empty_needs_empty_ring),
-		T(test_empty_ring_without_notify_on_empty),
-		T(test_event_idx_first_decision_notifies),
-		T(test_event_idx_used_event_crossed),
-		T(test_event_idx_crossed_by_a_batch),
-		T(test_event_idx_ignores_no_interrupt),
+		NOTIFY(notify_after_push),
+		NOTIFY(no_notify_without_new_used),
+		NOTIFY(no_interrupt_suppresses),
+		NOTIFY(no_interrupt_cleared_notifies),
+		NOTIFY(notify_on_empty_overrides_no_interrupt),
+		NOTIFY(notify_on_empty_needs_empty_ring),
+		NOTIFY(empty_ring_without_notify_on_empty),
+		NOTIFY(event_idx_first_decision_notifies),
+		NOTIFY(event_idx_used_event_crossed),
+		NOTIFY(event_idx_crossed_by_a_batch),
+		NOTIFY(event_idx_ignores_no_interrupt),
 		T(test_event_idx_wraparound),
-		T(test_event_idx_notify_on_empty),
-		T(test_remap_forgets_signalled),
-		T(test_unmapped_never_notifies),
+		NOTIFY(event_idx_notify_on_empty),
+		NOTIFY(remap_forgets_signalled),
+		NOTIFY(unmapped_never_notifies),
 		T(test_notify_writes_eventfd),
 		T(test_notify_not_needed_writes_nothing),
 		T(test_notify_without_call_fd),
@@ -1717,9 +1523,10 @@ int main(void)
 
 		T(test_disable_kicks_sets_no_notify),
 		T(test_enable_kicks_clears_no_notify),
+		T(test_avail_pending),
 		T(test_enable_kicks_reports_pending),
-		T(test_event_idx_disable_kicks),
-		T(test_event_idx_enable_kicks),
+		KICKS(event_idx_disable_kicks),
+		KICKS(event_idx_enable_kicks),
 		T(test_event_idx_enable_kicks_reports_pending),
 		T(test_event_idx_avail_event_wraps),
 		T(test_kicks_on_broken_queue_write_nothing),

@@ -12,11 +12,13 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit_helpers.h"
 #include "vu_msg.h"
 
 struct pair {
 	int daemon;
 	int peer;
+	const void *param; /* the test table's initial state */
 };
 
 static int setup(void **state)
@@ -28,6 +30,7 @@ static int setup(void **state)
 		return -1;
 	pair.daemon = sv[0];
 	pair.peer = sv[1];
+	pair.param = *state;
 	*state = &pair;
 	return 0;
 }
@@ -42,41 +45,18 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int open_fd_count(void)
-{
-	int count = 0, fd;
-
-	for (fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			count++;
-	return count;
-}
-
 /* Sends raw bytes with @nfds fresh eventfds attached. */
 static void send_raw(int sock, const void *buf, size_t len, unsigned int nfds)
 {
-	char control[CMSG_SPACE(16 * sizeof(int))];
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	int fds[16];
 	unsigned int i;
 
 	assert_true(nfds <= 16);
-	if (nfds) {
-		struct cmsghdr *cmsg;
-
-		for (i = 0; i < nfds; i++)
-			fds[i] = eventfd(0, EFD_CLOEXEC);
-		memset(control, 0, sizeof(control));
-		mh.msg_control = control;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		cmsg = CMSG_FIRSTHDR(&mh);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(cmsg), fds, nfds * sizeof(int));
-	}
-	assert_int_equal(sendmsg(sock, &mh, 0), (ssize_t)len);
+	for (i = 0; i < nfds; i++)
+		fds[i] = eventfd(0, EFD_CLOEXEC);
+	assert_int_equal(unit_send_fds(sock, &iov, 1, fds, nfds, 0),
+			 (ssize_t)len);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
 }
@@ -154,43 +134,42 @@ static void test_stalled_payload_times_out(void **state)
 	assert_int_equal(vu_msg_recv(pair->daemon, &in, 50), -ETIMEDOUT);
 }
 
-static void test_oversized_payload_refused(void **state)
+/*
+ * A frame the reader refuses: its header with @header_fds fds, then
+ * @more (if any) with @more_fds.
+ */
+struct bad_frame {
+	uint32_t header[3];
+	unsigned int header_fds;
+	const char *more;
+	unsigned int more_fds;
+};
+
+static const struct bad_frame oversized_payload = {
+	{2, VU_FLAG_VERSION, 0xffffffffu}, 2, NULL, 0};
+static const struct bad_frame too_many_fds = {
+	{5, VU_FLAG_VERSION, 0}, VU_MAX_FDS + 1, NULL, 0};
+static const struct bad_frame fds_inside_payload = {
+	{2, VU_FLAG_VERSION, 8}, 0, "12345678", 1};
+
+/*
+ * test_oversized_payload_refused, test_too_many_fds_all_closed,
+ * test_fds_inside_payload_refused: -EPROTO, and every fd that came with
+ * the frame closed.
+ */
+static void run_bad_frame(void **state)
 {
 	struct pair *pair = *state;
-	uint32_t header[3] = {2, VU_FLAG_VERSION, 0xffffffffu};
+	const struct bad_frame *c = pair->param;
 	struct vu_msg in;
-	int before = open_fd_count();
+	int before = unit_open_fds();
 
-	send_raw(pair->peer, header, sizeof(header), 2);
+	send_raw(pair->peer, c->header, sizeof(c->header), c->header_fds);
+	if (c->more)
+		send_raw(pair->peer, c->more, strlen(c->more), c->more_fds);
 	assert_int_equal(vu_msg_recv(pair->daemon, &in, 100), -EPROTO);
 	assert_int_equal(in.nfds, 0);
-	assert_int_equal(open_fd_count(), before);
-}
-
-static void test_too_many_fds_all_closed(void **state)
-{
-	struct pair *pair = *state;
-	uint32_t header[3] = {5, VU_FLAG_VERSION, 0};
-	struct vu_msg in;
-	int before = open_fd_count();
-
-	send_raw(pair->peer, header, sizeof(header), VU_MAX_FDS + 1);
-	assert_int_equal(vu_msg_recv(pair->daemon, &in, 100), -EPROTO);
-	assert_int_equal(in.nfds, 0);
-	assert_int_equal(open_fd_count(), before);
-}
-
-static void test_fds_inside_payload_refused(void **state)
-{
-	struct pair *pair = *state;
-	uint32_t header[3] = {2, VU_FLAG_VERSION, 8};
-	struct vu_msg in;
-	int before = open_fd_count();
-
-	send_raw(pair->peer, header, sizeof(header), 0);
-	send_raw(pair->peer, "12345678", 8, 1);
-	assert_int_equal(vu_msg_recv(pair->daemon, &in, 100), -EPROTO);
-	assert_int_equal(open_fd_count(), before);
+	assert_int_equal(unit_open_fds(), before);
 }
 
 /*
@@ -254,7 +233,7 @@ static void test_reader_error_closes_fds(void **state)
 	struct pair *pair = *state;
 	uint32_t header[3] = {5, VU_FLAG_VERSION, 40};
 	struct vu_msg_reader r;
-	int before = open_fd_count();
+	int before = unit_open_fds();
 
 	send_raw(pair->peer, header, sizeof(header), 2);
 	vu_msg_reader_init(&r);
@@ -265,7 +244,7 @@ static void test_reader_error_closes_fds(void **state)
 	assert_int_equal(vu_msg_reader_read(pair->daemon, &r), -EPROTO);
 	assert_int_equal(r.msg.nfds, 0);
 	/* Everything but the peer's end, closed above, is as before. */
-	assert_int_equal(open_fd_count(), before - 1);
+	assert_int_equal(unit_open_fds(), before - 1);
 }
 
 static void test_take_fd(void **state)
@@ -300,36 +279,30 @@ static void test_send_to_closed_peer(void **state)
 	assert_int_equal(vu_msg_send(pair->peer, &out), -EPIPE);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+/* A test named @name: @fn with @param as pair->param. */
+#define TC(name, fn, param) {name, fn, setup, teardown, (void *)(param)}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trip_with_fds, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_empty_payload, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_clean_close_is_connreset,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_truncated_header_then_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stalled_payload_times_out,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_oversized_payload_refused,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_too_many_fds_all_closed,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fds_inside_payload_refused,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_reader_assembles_trickled_message, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_reader_stops_at_message_end, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reader_error_closes_fds,
-						setup, teardown),
+		T(test_round_trip_with_fds),
+		T(test_empty_payload),
+		T(test_clean_close_is_connreset),
+		T(test_truncated_header_then_close),
+		T(test_stalled_payload_times_out),
+		TC("test_oversized_payload_refused", run_bad_frame,
+		   &oversized_payload),
+		TC("test_too_many_fds_all_closed", run_bad_frame,
+		   &too_many_fds),
+		TC("test_fds_inside_payload_refused", run_bad_frame,
+		   &fds_inside_payload),
+		T(test_reader_assembles_trickled_message),
+		T(test_reader_stops_at_message_end),
+		T(test_reader_error_closes_fds),
 		cmocka_unit_test(test_take_fd),
-		cmocka_unit_test_setup_teardown(test_send_refuses_bad_message,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_send_to_closed_peer, setup,
-						teardown),
+		T(test_send_refuses_bad_message),
+		T(test_send_to_closed_peer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "event_loop.h"
+#include "unit_helpers.h"
 #include "vu_dev.h"
 #include "vu_protocol.h"
 #include "vu_msg.h"
@@ -42,6 +43,8 @@ struct fixture {
 	unsigned int stops[FAKE_QUEUES];
 	unsigned int resets;
 	int baseline_fds;
+	const void *param; /* the test table's initial state */
+	int kick_fd;	   /* start_queue()'s, or -1 */
 };
 
 static int fake_get_config(void *opaque, uint32_t offset, uint32_t size,
@@ -95,16 +98,6 @@ static struct vu_dev_queue_info queue(struct fixture *f, unsigned int index)
 	return info;
 }
 
-static int open_fd_count(void)
-{
-	int count = 0, fd;
-
-	for (fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			count++;
-	return count;
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -112,7 +105,9 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	f->baseline_fds = open_fd_count();
+	f->param = *state;
+	f->kick_fd = -1;
+	f->baseline_fds = unit_open_fds();
 	if (event_loop_new(&f->loop) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
@@ -120,15 +115,9 @@ static int setup(void **state)
 	    vu_dev_attach(f->dev, sv[0]) < 0)
 		return -1;
 	f->peer = sv[1];
-	f->memfd = memfd_create("guest", MFD_CLOEXEC);
-	if (f->memfd < 0 || ftruncate(f->memfd, MEM_SIZE) < 0)
-		return -1;
-	f->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      f->memfd, 0);
-	if (f->mem == MAP_FAILED)
-		return -1;
+	f->mem = unit_memfd_map("guest", MEM_SIZE, &f->memfd);
 	*state = f;
-	return 0;
+	return f->mem ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -136,12 +125,14 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	vu_dev_free(f->dev);
+	if (f->kick_fd >= 0)
+		close(f->kick_fd);
 	close(f->peer);
 	munmap(f->mem, MEM_SIZE);
 	close(f->memfd);
 	event_loop_free(f->loop);
 	/* Everything the protocol received was closed again. */
-	assert_int_equal(open_fd_count(), f->baseline_fds);
+	assert_int_equal(unit_open_fds(), f->baseline_fds);
 	free(f);
 	return 0;
 }
@@ -266,13 +257,25 @@ static void test_wrong_size_is_protocol_error(void **state)
 	assert_no_reply(f);
 }
 
-static void test_unexpected_fd_is_protocol_error(void **state)
+/* A request and its u64 payload, sent with an fd it must not carry. */
+struct stray_fd {
+	uint32_t request;
+	uint64_t payload;
+};
+
+static const struct stray_fd fd_with_features = {VU_SET_FEATURES, 0};
+/* The payload's bit 8 says "no fd". */
+static const struct stray_fd call_fd_flag_mismatch = {VU_SET_VRING_CALL,
+						      1ull << 8};
+
+/* test_unexpected_fd_is_protocol_error, test_kick_fd_flag_mismatch */
+static void run_stray_fd(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t features = 0;
+	const struct stray_fd *c = f->param;
 	int fd = eventfd(0, EFD_CLOEXEC);
 
-	send_msg(f, VU_SET_FEATURES, 0, &features, 8, &fd, 1);
+	send_msg(f, c->request, 0, &c->payload, 8, &fd, 1);
 	close(fd);
 	assert_int_equal(vu_dev_handle_message(f->dev), -EPROTO);
 }
@@ -457,8 +460,11 @@ static void test_mem_table_fd_count_mismatch(void **state)
 	assert_int_equal(vu_dev_memory_regions(f->dev), 0);
 }
 
-/* Memory, one ring of 8 entries, ready to be kicked. */
-static int start_queue(struct fixture *f, int *kick_fd)
+/*
+ * Memory, one ring of 8 entries, ready to be kicked through f->kick_fd
+ * (closed by teardown).
+ */
+static int start_queue(struct fixture *f)
 {
 	uint32_t num[2] = {0, 8}, base[2] = {0, 5};
 	struct {
@@ -478,20 +484,28 @@ static int start_queue(struct fixture *f, int *kick_fd)
 	assert_int_equal(request(f, VU_SET_VRING_NUM, 0, num, 8), 0);
 	assert_int_equal(request(f, VU_SET_VRING_BASE, 0, base, 8), 0);
 	assert_int_equal(request(f, VU_SET_VRING_ADDR, 0, &addr, 40), 0);
-	*kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	send_msg(f, VU_SET_VRING_KICK, 0, &kick, 8, kick_fd, 1);
+	f->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	send_msg(f, VU_SET_VRING_KICK, 0, &kick, 8, &f->kick_fd, 1);
 	return vu_dev_handle_message(f->dev);
+}
+
+/* Kicks through @kick_fd; what one turn of the loop then dispatched. */
+static int kick(struct fixture *f, int kick_fd, int timeout_ms)
+{
+	uint64_t one = 1;
+
+	assert_int_equal(write(kick_fd, &one, 8), 8);
+	return event_loop_dispatch(f->loop, timeout_ms);
 }
 
 static void test_kick_reaches_device_once_enabled(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t one = 1, features = 1ull << VU_F_PROTOCOL_FEATURES;
+	uint64_t features = 1ull << VU_F_PROTOCOL_FEATURES;
 	uint32_t enable[2] = {0, 1};
-	int kick_fd;
 
 	assert_int_equal(request_u64(f, VU_SET_FEATURES, 0, features), 0);
-	assert_int_equal(start_queue(f, &kick_fd), 0);
+	assert_int_equal(start_queue(f), 0);
 	/* With PROTOCOL_FEATURES a ring starts disabled. */
 	assert_false(vu_dev_queue_ready(f->dev, 0));
 	assert_int_equal(f->kicks[0], 0);
@@ -499,10 +513,8 @@ static void test_kick_reaches_device_once_enabled(void **state)
 	assert_true(vu_dev_queue_ready(f->dev, 0));
 	assert_int_equal(f->kicks[0], 1);
 
-	assert_int_equal(write(kick_fd, &one, 8), 8);
-	assert_int_equal(event_loop_dispatch(f->loop, 1000), 1);
+	assert_int_equal(kick(f, f->kick_fd, 1000), 1);
 	assert_int_equal(f->kicks[0], 2);
-	close(kick_fd);
 }
 
 static void test_get_vring_base_stops_queue(void **state)
@@ -510,10 +522,8 @@ static void test_get_vring_base_stops_queue(void **state)
 	struct fixture *f = *state;
 	uint32_t index[2] = {0, 0};
 	struct vu_msg reply;
-	uint64_t one = 1;
-	int kick_fd;
 
-	assert_int_equal(start_queue(f, &kick_fd), 0);
+	assert_int_equal(start_queue(f), 0);
 	/* Without PROTOCOL_FEATURES the ring is enabled by its kick fd. */
 	assert_int_equal(f->kicks[0], 1);
 	assert_int_equal(request(f, VU_GET_VRING_BASE, 0, index, 8), 0);
@@ -523,10 +533,8 @@ static void test_get_vring_base_stops_queue(void **state)
 	assert_int_equal(f->stops[0], 1);
 	assert_false(vu_dev_queue_ready(f->dev, 0));
 	/* The old kick fd is no longer watched. */
-	assert_int_equal(write(kick_fd, &one, 8), 8);
-	assert_int_equal(event_loop_dispatch(f->loop, 10), 0);
+	assert_int_equal(kick(f, f->kick_fd, 10), 0);
 	assert_int_equal(f->kicks[0], 1);
-	close(kick_fd);
 }
 
 static void test_ring_outside_memory_refused(void **state)
@@ -548,23 +556,11 @@ static void test_ring_outside_memory_refused(void **state)
 	assert_int_not_equal(read_reply_u64(f, VU_SET_VRING_ADDR), 0);
 }
 
-static void test_kick_fd_flag_mismatch(void **state)
-{
-	struct fixture *f = *state;
-	uint64_t nofd = 1ull << 8;
-	int fd = eventfd(0, EFD_CLOEXEC);
-
-	send_msg(f, VU_SET_VRING_CALL, 0, &nofd, 8, &fd, 1);
-	close(fd);
-	assert_int_equal(vu_dev_handle_message(f->dev), -EPROTO);
-}
-
 static void test_reset_device(void **state)
 {
 	struct fixture *f = *state;
-	int kick_fd;
 
-	assert_int_equal(start_queue(f, &kick_fd), 0);
+	assert_int_equal(start_queue(f), 0);
 	assert_int_equal(
 		request(f, VU_RESET_DEVICE, VU_FLAG_NEED_REPLY, NULL, 0), 0);
 	assert_int_equal(read_reply_u64(f, VU_RESET_DEVICE), 0);
@@ -572,20 +568,17 @@ static void test_reset_device(void **state)
 	assert_int_equal(f->stops[0], 1);
 	assert_int_equal(queue(f, 0).num, 0);
 	assert_int_equal(queue(f, 0).kick_fd, -1);
-	close(kick_fd);
 }
 
 static void test_detach_resets_and_closes(void **state)
 {
 	struct fixture *f = *state;
-	int kick_fd;
 
-	assert_int_equal(start_queue(f, &kick_fd), 0);
+	assert_int_equal(start_queue(f), 0);
 	vu_dev_detach(f->dev);
 	assert_int_equal(f->resets, 1);
 	assert_int_equal(vu_dev_memory_regions(f->dev), 0);
 	assert_false(vu_dev_is_connected(f->dev));
-	close(kick_fd);
 }
 
 /*
@@ -691,13 +684,12 @@ static void test_vring_fds_made_non_blocking(void **state)
 static void test_semaphore_kick_fd_does_not_spin(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t one = 1, count = 1000000, features = 0;
-	int kick_fd, sem;
+	uint64_t count = 1000000, features = 0;
+	int sem;
 	unsigned int i, kicks;
 
 	assert_int_equal(request_u64(f, VU_SET_FEATURES, 0, features), 0);
-	assert_int_equal(start_queue(f, &kick_fd), 0);
-	close(kick_fd);
+	assert_int_equal(start_queue(f), 0);
 	sem = eventfd(0, EFD_CLOEXEC | EFD_SEMAPHORE | EFD_NONBLOCK);
 	assert_int_equal(write(sem, &count, 8), 8);
 	send_msg(f, VU_SET_VRING_KICK, 0, &(uint64_t){0}, 8, &sem, 1);
@@ -710,8 +702,7 @@ static void test_semaphore_kick_fd_does_not_spin(void **state)
 	kicks = f->kicks[0];
 	assert_int_equal(event_loop_dispatch(f->loop, 0), 0);
 	/* The next kick is seen. */
-	assert_int_equal(write(sem, &one, 8), 8);
-	assert_int_equal(event_loop_dispatch(f->loop, 1000), 1);
+	assert_int_equal(kick(f, sem, 1000), 1);
 	assert_int_equal(f->kicks[0], kicks + 1);
 	assert_int_equal(event_loop_dispatch(f->loop, 0), 0);
 	close(sem);
@@ -727,11 +718,10 @@ static void test_unreadable_kick_fd_dropped(void **state)
 	struct fixture *f = *state;
 	struct epoll_event ev = {.events = EPOLLIN};
 	uint64_t one = 1;
-	int kick_fd, ep, inner;
+	int ep, inner;
 	unsigned int i;
 
-	assert_int_equal(start_queue(f, &kick_fd), 0);
-	close(kick_fd);
+	assert_int_equal(start_queue(f), 0);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	inner = eventfd(0, EFD_CLOEXEC);
 	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, inner, &ev), 0);
@@ -796,6 +786,8 @@ static void test_trickled_message_never_waits(void **state)
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+/* A test named @name: @fn with @param as f->param. */
+#define TC(name, fn, param) {name, fn, setup, teardown, (void *)(param)}
 
 int main(void)
 {
@@ -806,7 +798,8 @@ int main(void)
 		T(test_unoffered_feature_without_ack_closes),
 		T(test_need_reply_acks_success),
 		T(test_wrong_size_is_protocol_error),
-		T(test_unexpected_fd_is_protocol_error),
+		TC("test_unexpected_fd_is_protocol_error", run_stray_fd,
+		   &fd_with_features),
 		T(test_bad_version_is_protocol_error),
 		T(test_unknown_request_refused_connection_kept),
 		T(test_protocol_features),
@@ -821,7 +814,8 @@ int main(void)
 		T(test_kick_reaches_device_once_enabled),
 		T(test_get_vring_base_stops_queue),
 		T(test_ring_outside_memory_refused),
-		T(test_kick_fd_flag_mismatch),
+		TC("test_kick_fd_flag_mismatch", run_stray_fd,
+		   &call_fd_flag_mismatch),
 		T(test_reset_device),
 		T(test_detach_resets_and_closes),
 		T(test_vring_fds_must_be_eventfds),

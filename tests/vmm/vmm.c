@@ -13,13 +13,11 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
+#include "unit_helpers.h"
 #include "vmm.h"
 
 #define PAGE_SIZE 4096u
-/* Most fds the kernel takes in one SCM_RIGHTS message. */
-#define SCM_MAX_FDS 253u
 /* Bytes after each batch response, pre-filled and checked afterwards. */
 #define RESP_GUARD 2u
 #define FILL_BYTE  0xee
@@ -169,21 +167,12 @@ int vmm_new(const struct vmm_options *opts, struct vmm **out)
 	for (i = 0; i < VMM_MAX_QUEUES; i++)
 		queue_init(&vmm->queues[i]);
 
-	vmm->memfd = memfd_create("vmm-guest-ram", MFD_CLOEXEC);
-	if (vmm->memfd < 0) {
-		ret = -errno;
-		goto err_free;
-	}
 	vmm->map_size = opts->file_offset + opts->mem_size;
-	if (ftruncate(vmm->memfd, (off_t)vmm->map_size) < 0) {
+	vmm->map = unit_memfd_map("vmm-guest-ram", vmm->map_size, &vmm->memfd);
+	if (!vmm->map) {
 		ret = -errno;
-		goto err_close;
-	}
-	vmm->map = mmap(NULL, vmm->map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			vmm->memfd, 0);
-	if (vmm->map == MAP_FAILED) {
-		ret = -errno;
-		goto err_close;
+		free(vmm);
+		return ret;
 	}
 
 	vmm->nregions = opts->nregions;
@@ -199,12 +188,6 @@ int vmm_new(const struct vmm_options *opts, struct vmm **out)
 	}
 	*out = vmm;
 	return 0;
-
-err_close:
-	close(vmm->memfd);
-err_free:
-	free(vmm);
-	return ret;
 }
 
 void vmm_free(struct vmm *vmm)
@@ -221,26 +204,21 @@ void vmm_free(struct vmm *vmm)
 
 int vmm_connect(struct vmm *vmm, const char *path, int timeout_ms)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int64_t deadline = now_ms() + pick_timeout(vmm, timeout_ms);
 	int fd, err;
 
 	if (vmm->sock >= 0)
 		return -EISCONN;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-
 	for (;;) {
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -errno;
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		err = unit_connect(fd, path);
+		if (err == 0)
 			break;
-		err = errno;
 		close(fd);
-		if (err != ENOENT && err != ECONNREFUSED && err != EAGAIN)
-			return -err;
+		if (err != -ENOENT && err != -ECONNREFUSED && err != -EAGAIN)
+			return err;
 		if (now_ms() >= deadline)
 			return -ETIMEDOUT;
 		sleep_us(5000);
@@ -314,53 +292,35 @@ int vmm_timeout(const struct vmm *vmm)
 static int send_iov(struct vmm *vmm, struct iovec *iov, int iovcnt,
 		    const int *fds, unsigned int nfds)
 {
-	union {
-		char buf[CMSG_SPACE(SCM_MAX_FDS * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = iovcnt};
 	size_t total = 0;
 	ssize_t n;
 	int i;
 
 	if (vmm->sock < 0)
 		return -ENOTCONN;
-	if (nfds > SCM_MAX_FDS)
+	if (nfds > UNIT_SCM_MAX_FDS)
 		return -EINVAL;
 	for (i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
-	if (nfds) {
-		struct cmsghdr *c;
-
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-	}
 
 	while (total) {
 		do {
-			n = sendmsg(vmm->sock, &mh, MSG_NOSIGNAL);
+			n = unit_send_fds(vmm->sock, iov, iovcnt, fds, nfds,
+					  MSG_NOSIGNAL);
 		} while (n < 0 && errno == EINTR);
 		if (n < 0)
 			return errno == EPIPE ? -ECONNRESET : -errno;
 		total -= (size_t)n;
 		/* Later pieces go without the descriptors. */
-		mh.msg_control = NULL;
-		mh.msg_controllen = 0;
-		while (n > 0 && mh.msg_iovlen) {
-			if ((size_t)n >= mh.msg_iov->iov_len) {
-				n -= (ssize_t)mh.msg_iov->iov_len;
-				mh.msg_iov++;
-				mh.msg_iovlen--;
+		nfds = 0;
+		while (n > 0 && iovcnt) {
+			if ((size_t)n >= iov->iov_len) {
+				n -= (ssize_t)iov->iov_len;
+				iov++;
+				iovcnt--;
 			} else {
-				mh.msg_iov->iov_base =
-					(char *)mh.msg_iov->iov_base + n;
-				mh.msg_iov->iov_len -= (size_t)n;
+				iov->iov_base = (char *)iov->iov_base + n;
+				iov->iov_len -= (size_t)n;
 				n = 0;
 			}
 		}
@@ -396,7 +356,7 @@ static int recv_exact(struct vmm *vmm, void *buf, size_t len, int64_t deadline,
 		      int *fds, unsigned int cap, unsigned int *nfds)
 {
 	union {
-		char buf[CMSG_SPACE(SCM_MAX_FDS * sizeof(int))];
+		char buf[CMSG_SPACE(UNIT_SCM_MAX_FDS * sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	size_t got = 0;
@@ -783,11 +743,6 @@ int vmm_set_vring_base(struct vmm *vmm, uint32_t index, uint32_t base)
 	return set_state(vmm, VMM_VU_SET_VRING_BASE, index, base);
 }
 
-int vmm_set_vring_enable(struct vmm *vmm, uint32_t index, bool enable)
-{
-	return set_state(vmm, VMM_VU_SET_VRING_ENABLE, index, enable);
-}
-
 int vmm_get_vring_base(struct vmm *vmm, uint32_t index, uint32_t *base)
 {
 	struct vmm_vu_vring_state st = {index, 0};
@@ -803,6 +758,11 @@ int vmm_get_vring_base(struct vmm *vmm, uint32_t index, uint32_t *base)
 		return -EPROTO;
 	*base = reply.payload.state.num;
 	return 0;
+}
+
+int vmm_set_vring_enable(struct vmm *vmm, uint32_t index, bool enable)
+{
+	return set_state(vmm, VMM_VU_SET_VRING_ENABLE, index, enable);
 }
 
 int vmm_set_vring_addr(struct vmm *vmm, const struct vmm_vu_vring_addr *addr)
