@@ -23,6 +23,18 @@ for i, text in enumerate([
     "0[3,5-7]:@gpio-sim.0-node0[LED_A,BTN_1(ro)]:s8", "/dev/gpiochip3(ro)",
     "@INTC1056\\:00", "0[\\7]", "1[LED\\,A,3(ro),0-2](ro)", "4095",
     "@a\\ b[x\\]y,\\(z]", "s0", "0[]", "0[5-3]", "01", "/dev/gpio\\",
+    # Line settings and joined chips (issue 16).
+    "@pinctrl-bcm2711[GPIO17(pull-up,debounce=10ms,name=button),"
+    "GPIO27(active-low,name=reset),GPIO22(open-drain,name=alert)]",
+    "2[0(ro),1-6,7(pull-down)](active-low,pull-up)",
+    "0[1(bias-disabled,open-source,debounce=4294967295us),2(push-pull,"
+    "active-high,debounce=0ms,name=)](debounce=1ms)",
+    "0[3,5]+@pinctrl-bcm2711[GPIO17]", "0[1,2](ro)+1[4]+/dev/a\\+b:s8",
+    "0[1(name=a\\,b\\)c)]", "0[1(pull-up,pull-down)]", "0(name=x)",
+    "0[1-2(name=x)]", "0(debounce=10)", "0+", "0[1(pullup)]",
+    # Settings errors name the chip and line as written, quoted.
+    "@pinctrl-bcm2711[GPIO17(pull-up),GPIO27(activelow)]",
+    "/dev/gpio/by-name/a-path-longer-than-32-bytes[0-3\\,x(ro,ro)]",
 ]):
     write("device_list", "seed-%02d" % i, text)
 

@@ -4,9 +4,10 @@
  * simulated chip for each "sM" entry, a host chip's selected lines for the
  * others (gpio_cdev), and no host line in two entries (chips compared by
  * device number, so a chip named by number, path, symlink or label is the
- * same chip).  A failure is one sentence naming the entry as the command
- * line wrote it ("--device-list: entry 2 \"0[6]\": ..."), for main() to
- * print before it exits with status 2.
+ * same chip), each line's bias and debounce period taken by the kernel
+ * (gpio_cdev_check_settings).  A failure is one sentence naming the entry
+ * as the command line wrote it ("--device-list: entry 2 \"0[6]\": ..."),
+ * for main() to print before it exits with status 2.
  */
 #ifndef VDG_DEVICE_BACKENDS_H
 #define VDG_DEVICE_BACKENDS_H

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The --device-list parser: see device_list.h.
+ * The --device-list parser: see device_list.h.  Entries, chips and line
+ * selections here; reading an entry's text and the error messages in
+ * device_list_text.c, a "(...)" group of line settings in
+ * device_list_settings.c.
  *
  * Numbers are plain decimal: digits only, no sign, no spaces and no leading
  * zeros ("0" itself is fine).  "007" is refused rather than read as 7 so that
@@ -9,12 +12,14 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ascii.h"
 #include "device_list.h"
+#include "device_list_internal.h"
 
 /*
  * /dev/gpiochipK: far more chips than any machine has, and small enough that
@@ -23,241 +28,49 @@
 #define HOST_CHIP_MAX 4095u
 /* gpiolib numbers a chip's lines with a u16. */
 #define LINE_OFFSET_MAX 65535u
-/* How much of a bad entry an error message quotes. */
-#define QUOTE_MAX 32u
-
-/* One colon-separated piece of the text, not NUL-terminated. */
-struct entry {
-	unsigned int number; /* from 1, as the user counts */
-	const char *text;
-	size_t len;
-};
-
-struct parse_error {
-	char *buf;
-	size_t size;
-};
-
-/* Walks one entry. */
-struct cursor {
-	const struct entry *e;
-	size_t pos;
-	struct parse_error *err;
-};
-
-/* "entry N "QUOTED": " and then @fmt. */
-static void error_vset(struct parse_error *err, unsigned int number,
-		       const char *quoted, const char *fmt, va_list ap)
-	__attribute__((format(printf, 4, 0)));
-
-static void error_vset(struct parse_error *err, unsigned int number,
-		       const char *quoted, const char *fmt, va_list ap)
-{
-	int n;
-
-	if (!err->buf || !err->size)
-		return;
-	n = snprintf(err->buf, err->size, "entry %u \"%s\": ", number, quoted);
-	if (n < 0 || (size_t)n >= err->size)
-		return;
-	vsnprintf(err->buf + n, err->size - (size_t)n, fmt, ap);
-}
-
-static void error_set(struct parse_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void error_set(struct parse_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err->buf || !err->size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err->buf, err->size, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * @text as messages quote it: shortened, and with control bytes replaced
- * because the caller prints the message to a terminal.
- */
-static void text_quote(const char *text, size_t len, char *buf, size_t size)
-{
-	size_t n = len < QUOTE_MAX ? len : QUOTE_MAX;
-	size_t i;
-
-	/* size is always QUOTE_MAX + sizeof("...") here. */
-	for (i = 0; i < n && i + 1 < size; i++)
-		buf[i] = ascii_printable_char(text[i]);
-	buf[i] = '\0';
-	if (len > n)
-		strcat(buf, "...");
-}
-
-/* "entry N "TEXT": REASON" */
-static void entry_error(struct parse_error *err, const struct entry *e,
-			const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void entry_error(struct parse_error *err, const struct entry *e,
-			const char *fmt, ...)
-{
-	char quoted[QUOTE_MAX + sizeof("...")];
-	va_list ap;
-
-	text_quote(e->text, e->len, quoted, sizeof(quoted));
-	va_start(ap, fmt);
-	error_vset(err, e->number, quoted, fmt, ap);
-	va_end(ap);
-}
 
 void device_spec_error(const struct device_spec *spec, char *err,
 		       size_t err_size, const char *fmt, ...)
 {
-	struct parse_error perr = {err, err_size};
-	char quoted[QUOTE_MAX + sizeof("...")];
+	struct device_list_error perr = {err, err_size};
+	char quoted[DEVICE_LIST_QUOTE_SIZE];
 	const char *text = spec->text ? spec->text : "";
 	va_list ap;
 
-	text_quote(text, strlen(text), quoted, sizeof(quoted));
+	device_list_quote(text, strlen(text), quoted, sizeof(quoted));
 	va_start(ap, fmt);
-	error_vset(&perr, spec->number, quoted, fmt, ap);
+	device_list_error_vset(&perr, spec->number, quoted, fmt, ap);
 	va_end(ap);
 }
 
-/*
- * Reads the decimal digits at the start of @s (at most @len characters).
- * Returns how many it read, 0 if @s does not start with a digit; *@value
- * saturates at @limit + 1 so that any too-long number is simply too big.
- */
-static size_t number_parse(const char *s, size_t len, unsigned long limit,
-			   unsigned long *value)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-		v = v * 10 + (unsigned long)(s[i] - '0');
-		if (v > limit)
-			v = limit + 1;
-	}
-	*value = v;
-	return i;
-}
-
 /* "sM" */
-static int entry_parse_simulated(const struct entry *e,
+static int entry_parse_simulated(const struct device_list_entry *e,
 				 struct device_spec *spec,
-				 struct parse_error *err)
+				 struct device_list_error *err)
 {
 	unsigned long lines;
 	size_t n;
 
-	n = number_parse(e->text + 1, e->len - 1, DEVICE_LIST_MAX_LINES,
-			 &lines);
+	n = device_list_number(e->text + 1, e->len - 1, DEVICE_LIST_MAX_LINES,
+			       &lines);
 	if (!n || n != e->len - 1) {
-		entry_error(err, e,
-			    "expected \"s\" followed by a number of lines");
+		device_list_entry_error(
+			err, e, "expected \"s\" followed by a number of lines");
 		return -EINVAL;
 	}
 	if (n > 1 && e->text[1] == '0') {
-		entry_error(err, e,
-			    "numbers are written without leading zeros");
+		device_list_entry_error(
+			err, e, "numbers are written without leading zeros");
 		return -EINVAL;
 	}
 	if (lines < 1 || lines > DEVICE_LIST_MAX_LINES) {
-		entry_error(err, e, "a simulated chip needs 1 to 65535 lines");
+		device_list_entry_error(
+			err, e, "a simulated chip needs 1 to 65535 lines");
 		return -EINVAL;
 	}
 	spec->kind = DEVICE_KIND_SIMULATED;
 	spec->sim_lines = (unsigned int)lines;
 	return 0;
-}
-
-static bool cursor_done(const struct cursor *c)
-{
-	return c->pos >= c->e->len;
-}
-
-static char cursor_peek(const struct cursor *c)
-{
-	return cursor_done(c) ? '\0' : c->e->text[c->pos];
-}
-
-/*
- * Reads a path, label or name up to an unescaped character of @stops (or
- * the end of the entry) into a new string in *@out, with escapes resolved.
- * *@escaped says whether it had any.  Returns 0, -EINVAL (message set) or
- * -ENOMEM.
- */
-static int word_parse(struct cursor *c, const char *stops, char **out,
-		      bool *escaped)
-{
-	const struct entry *e = c->e;
-	size_t start = c->pos, n = 0;
-	char *word;
-
-	*out = NULL;
-	*escaped = false;
-	word = malloc(e->len - start + 1);
-	if (!word)
-		return -ENOMEM;
-	while (!cursor_done(c)) {
-		unsigned char ch = (unsigned char)e->text[c->pos];
-
-		if (ch != '\\' && strchr(stops, ch))
-			break;
-		if (ch == '\\') {
-			if (c->pos + 1 >= e->len) {
-				entry_error(c->err, e,
-					    "a backslash must be followed by "
-					    "the character it escapes");
-				goto err_free;
-			}
-			*escaped = true;
-			ch = (unsigned char)e->text[++c->pos];
-		} else if (ch == ' ') {
-			entry_error(c->err, e,
-				    "unexpected space (write \"\\ \" for a "
-				    "space in a name)");
-			goto err_free;
-		}
-		if (ch < 0x20 || ch == 0x7f) {
-			entry_error(c->err, e,
-				    "control characters are not allowed");
-			goto err_free;
-		}
-		word[n++] = (char)ch;
-		c->pos++;
-	}
-	word[n] = '\0';
-	*out = word;
-	return 0;
-
-err_free:
-	free(word);
-	return -EINVAL;
-}
-
-/* At a "(": only "(ro)" is known.  Returns 0 or -EINVAL. */
-static int marker_parse(struct cursor *c)
-{
-	const struct entry *e = c->e;
-	const char *rest = e->text + c->pos;
-	size_t left = e->len - c->pos, n;
-	char quoted[QUOTE_MAX + sizeof("...")];
-
-	if (left >= 4 && !memcmp(rest, "(ro)", 4)) {
-		c->pos += 4;
-		return 0;
-	}
-	/* Quote up to the closing parenthesis, or all that is left. */
-	for (n = 1; n < left && rest[n - 1] != ')'; n++)
-		;
-	text_quote(rest, n, quoted, sizeof(quoted));
-	entry_error(c->err, e, "unknown marker \"%s\": only \"(ro)\" is known",
-		    quoted);
-	return -EINVAL;
 }
 
 /* Whether @word can only be an offset or a range: digits and "-" only. */
@@ -267,20 +80,22 @@ static bool word_is_numeric(const char *word)
 }
 
 /* One host offset of an item: no leading zero, at most 65535. */
-static int offset_parse(struct cursor *c, const char *word, const char *s,
-			size_t len, unsigned int *out)
+static int offset_parse(struct device_list_cursor *c, const char *word,
+			const char *s, size_t len, unsigned int *out)
 {
 	unsigned long value;
 
 	if (len > 1 && s[0] == '0') {
-		entry_error(c->err, c->e,
-			    "numbers are written without leading zeros");
+		device_list_entry_error(
+			c->err, c->e,
+			"numbers are written without leading zeros");
 		return -EINVAL;
 	}
-	number_parse(s, len, LINE_OFFSET_MAX, &value);
+	device_list_number(s, len, LINE_OFFSET_MAX, &value);
 	if (value > LINE_OFFSET_MAX) {
-		entry_error(c->err, c->e, "line \"%s\": offsets are 0 to 65535",
-			    word);
+		device_list_entry_error(c->err, c->e,
+					"line \"%s\": offsets are 0 to 65535",
+					word);
 		return -EINVAL;
 	}
 	*out = (unsigned int)value;
@@ -288,7 +103,7 @@ static int offset_parse(struct cursor *c, const char *word, const char *s,
 }
 
 /* "N" or "N-M" (the word is digits and "-" only). */
-static int range_parse(struct cursor *c, const char *word,
+static int range_parse(struct device_list_cursor *c, const char *word,
 		       struct gpio_line_item *item)
 {
 	const char *dash = strchr(word, '-');
@@ -301,9 +116,10 @@ static int range_parse(struct cursor *c, const char *word,
 		return ret;
 	}
 	if (dash == word || !dash[1] || strchr(dash + 1, '-')) {
-		entry_error(c->err, c->e,
-			    "\"%s\" is neither a line offset nor a range N-M",
-			    word);
+		device_list_entry_error(
+			c->err, c->e,
+			"\"%s\" is neither a line offset nor a range N-M",
+			word);
 		return -EINVAL;
 	}
 	ret = offset_parse(c, word, word, (size_t)(dash - word), &item->first);
@@ -313,28 +129,68 @@ static int range_parse(struct cursor *c, const char *word,
 	if (ret)
 		return ret;
 	if (item->last < item->first) {
-		entry_error(c->err, c->e,
-			    "range \"%s\" goes downwards; write \"%u-%u\"",
-			    word, item->last, item->first);
+		device_list_entry_error(
+			c->err, c->e,
+			"range \"%s\" goes downwards; write \"%u-%u\"", word,
+			item->last, item->first);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-/* One item of a selection, with its marker. */
-static int item_parse(struct cursor *c, struct gpio_line_item *item)
+/* How messages name @spec's chip: "/dev/gpiochipN", its path or "@LABEL". */
+static void chip_where(const struct device_spec *spec, char *buf, size_t size)
 {
+	char quoted[DEVICE_LIST_QUOTE_SIZE];
+
+	if (spec->chip_ref == GPIO_CHIP_REF_NUMBER) {
+		snprintf(buf, size, "/dev/gpiochip%u", spec->chip_index);
+		return;
+	}
+	device_list_quote(spec->chip_name, strlen(spec->chip_name), quoted,
+			  sizeof(quoted));
+	snprintf(buf, size, "%s%s",
+		 spec->chip_ref == GPIO_CHIP_REF_LABEL ? "@" : "", quoted);
+}
+
+/* The settings group of @item (of @spec's chip), at the cursor. */
+static int item_settings_parse(struct device_list_cursor *c,
+			       const struct device_spec *spec,
+			       struct gpio_line_item *item, size_t start)
+{
+	char group[DEVICE_LIST_QUOTE_SIZE], chip[DEVICE_LIST_QUOTE_SIZE + 16];
+	char text[DEVICE_LIST_QUOTE_SIZE],
+		where[sizeof(chip) + sizeof(text) + 8];
+	bool one = item->name || item->first == item->last;
+
+	chip_where(spec, chip, sizeof(chip));
+	device_list_quote(c->e->text + start, c->pos - start, text,
+			  sizeof(text));
+	snprintf(where, sizeof(where), "%s line%s %s", chip, one ? "" : "s",
+		 text);
+	return device_list_settings_parse(
+		c, one ? SETTINGS_OF_LINE : SETTINGS_OF_RANGE, where,
+		&item->settings, &item->read_only, &item->guest_name, group,
+		sizeof(group));
+}
+
+/* One item of @spec's selection, with its settings. */
+static int item_parse(struct device_list_cursor *c,
+		      const struct device_spec *spec,
+		      struct gpio_line_item *item)
+{
+	size_t start = c->pos;
 	bool escaped;
 	char *word;
 	int ret;
 
-	ret = word_parse(c, ",[]()", &word, &escaped);
+	ret = device_list_word(c, ",[]()", &word, &escaped);
 	if (ret)
 		return ret;
 	if (!word[0]) {
 		free(word);
-		entry_error(c->err, c->e,
-			    "an empty item in the line selection");
+		device_list_entry_error(c->err, c->e,
+					"an empty item in the line selection");
 		return -EINVAL;
 	}
 	if (!escaped && word_is_numeric(word)) {
@@ -345,19 +201,16 @@ static int item_parse(struct cursor *c, struct gpio_line_item *item)
 	} else {
 		item->name = word;
 	}
-	if (cursor_peek(c) == '(') {
-		ret = marker_parse(c);
-		if (ret)
-			return ret;
-		item->read_only = true;
-	}
+	if (device_list_cursor_peek(c) == '(')
+		return item_settings_parse(c, spec, item, start);
 	return 0;
 }
 
 /* "[item,...]" at the cursor; items go into @spec. */
-static int selection_parse(struct cursor *c, struct device_spec *spec)
+static int selection_parse(struct device_list_cursor *c,
+			   struct device_spec *spec)
 {
-	const struct entry *e = c->e;
+	const struct device_list_entry *e = c->e;
 	unsigned long lines = 0;
 	size_t cap = 1, i;
 	int ret;
@@ -371,139 +224,230 @@ static int selection_parse(struct cursor *c, struct device_spec *spec)
 		return -ENOMEM;
 
 	c->pos++; /* "[" */
-	if (cursor_done(c)) {
-		entry_error(c->err, e,
-			    "missing \"]\" at the end of the line selection");
+	if (device_list_cursor_done(c)) {
+		device_list_entry_error(
+			c->err, e,
+			"missing \"]\" at the end of the line selection");
 		return -EINVAL;
 	}
-	if (cursor_peek(c) == ']') {
-		entry_error(c->err, e, "the line selection is empty");
+	if (device_list_cursor_peek(c) == ']') {
+		device_list_entry_error(c->err, e,
+					"the line selection is empty");
 		return -EINVAL;
 	}
 	for (;;) {
 		struct gpio_line_item *item = &spec->items[spec->nitems++];
 		char next;
 
-		ret = item_parse(c, item);
+		ret = item_parse(c, spec, item);
 		if (ret)
 			return ret;
 		lines += item->name ? 1 : item->last - item->first + 1ul;
 		if (lines > DEVICE_LIST_MAX_LINES) {
-			entry_error(c->err, e, "selects more than 65535 lines");
+			device_list_entry_error(
+				c->err, e, "selects more than 65535 lines");
 			return -EINVAL;
 		}
-		next = cursor_peek(c);
+		next = device_list_cursor_peek(c);
 		c->pos++;
 		if (next == ']')
 			return 0;
 		if (next == ',')
 			continue;
 		if (!next)
-			entry_error(c->err, e,
-				    "missing \"]\" at the end of the line "
-				    "selection");
+			device_list_entry_error(
+				c->err, e,
+				"missing \"]\" at the end of the line "
+				"selection");
 		else
-			entry_error(c->err, e,
-				    "unexpected \"%c\" in the line selection",
-				    ascii_printable_char(next));
+			device_list_entry_error(
+				c->err, e,
+				"unexpected \"%c\" in the line selection",
+				ascii_printable_char(next));
 		return -EINVAL;
 	}
 }
 
-/* The chip at the start of a host entry. */
-static int chip_parse(struct cursor *c, struct device_spec *spec)
+/*
+ * The chip at the cursor: at the start of the entry, or after a "+"
+ * (@joined).
+ */
+static int chip_parse(struct device_list_cursor *c, struct device_spec *spec,
+		      bool joined)
 {
-	const struct entry *e = c->e;
+	const struct device_list_entry *e = c->e;
+	const char *text = e->text + c->pos;
+	size_t left = e->len - c->pos;
 	unsigned long chip;
 	bool escaped;
 	size_t n;
 	int ret;
 
-	if (e->text[0] >= '0' && e->text[0] <= '9') {
-		n = number_parse(e->text, e->len, HOST_CHIP_MAX, &chip);
-		if (n > 1 && e->text[0] == '0') {
-			entry_error(c->err, e,
-				    "numbers are written without leading "
-				    "zeros");
+	if (left && text[0] >= '0' && text[0] <= '9') {
+		n = device_list_number(text, left, HOST_CHIP_MAX, &chip);
+		if (n > 1 && text[0] == '0') {
+			device_list_entry_error(
+				c->err, e,
+				"numbers are written without leading "
+				"zeros");
 			return -EINVAL;
 		}
 		if (chip > HOST_CHIP_MAX) {
-			entry_error(c->err, e,
-				    "a host chip number must be 0 to 4095");
+			device_list_entry_error(
+				c->err, e,
+				"a host chip number must be 0 to 4095");
 			return -EINVAL;
 		}
 		spec->chip_ref = GPIO_CHIP_REF_NUMBER;
 		spec->chip_index = (unsigned int)chip;
-		c->pos = n;
+		c->pos += n;
 		return 0;
 	}
-	if (e->text[0] != '/' && e->text[0] != '@') {
-		entry_error(c->err, e,
-			    "expected a chip number, an absolute path, "
-			    "@LABEL or \"s\" followed by a number of lines");
+	if (!left || (text[0] != '/' && text[0] != '@')) {
+		if (joined)
+			device_list_entry_error(
+				c->err, e,
+				"expected a chip number, an absolute path "
+				"or @LABEL after \"+\"");
+		else
+			device_list_entry_error(
+				c->err, e,
+				"expected a chip number, an absolute path, "
+				"@LABEL or \"s\" followed by a number of "
+				"lines");
 		return -EINVAL;
 	}
 	spec->chip_ref =
-		e->text[0] == '/' ? GPIO_CHIP_REF_PATH : GPIO_CHIP_REF_LABEL;
+		text[0] == '/' ? GPIO_CHIP_REF_PATH : GPIO_CHIP_REF_LABEL;
 	if (spec->chip_ref == GPIO_CHIP_REF_LABEL)
-		c->pos = 1;
-	ret = word_parse(c, "[]()", &spec->chip_name, &escaped);
+		c->pos++;
+	ret = device_list_word(c, "[]()+", &spec->chip_name, &escaped);
 	if (ret)
 		return ret;
 	if (!spec->chip_name[0]) {
-		entry_error(c->err, e, "expected a chip label after \"@\"");
+		device_list_entry_error(c->err, e,
+					"expected a chip label after \"@\"");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-/* chip [ "[" items "]" ] [ "(ro)" ] */
-static int entry_parse_host(const struct entry *e, struct device_spec *spec,
-			    struct parse_error *err)
+/*
+ * chip [ "[" items "]" ] [ settings ]: one chip's part of a host entry,
+ * into @spec (the entry's own for the first part).
+ */
+static int part_parse(struct device_list_cursor *c, struct device_spec *spec,
+		      bool joined)
 {
-	struct cursor c = {e, 0, err};
+	char group[DEVICE_LIST_QUOTE_SIZE + 2];
 	const char *after;
 	int ret;
 
 	spec->kind = DEVICE_KIND_HOST_CHIP;
-	ret = chip_parse(&c, spec);
+	ret = chip_parse(c, spec, joined);
 	if (ret)
 		return ret;
 	after = spec->chip_ref == GPIO_CHIP_REF_NUMBER ? "the chip number"
 						       : "the chip";
-	if (cursor_peek(&c) == '[') {
-		ret = selection_parse(&c, spec);
+	if (device_list_cursor_peek(c) == '[') {
+		ret = selection_parse(c, spec);
 		if (ret)
 			return ret;
 		after = "the line selection";
 	}
-	if (cursor_peek(&c) == '(') {
-		ret = marker_parse(&c);
+	if (device_list_cursor_peek(c) == '(') {
+		char where[DEVICE_LIST_QUOTE_SIZE + 32];
+
+		chip_where(spec, where, sizeof(where));
+		strcat(where, ", every line");
+		ret = device_list_settings_parse(
+			c, SETTINGS_OF_CHIP, where, &spec->defaults,
+			&spec->read_only, NULL, group + 1, sizeof(group) - 2);
 		if (ret)
 			return ret;
-		spec->read_only = true;
-		after = "\"(ro)\"";
+		/* The group, in quotes. */
+		group[0] = '"';
+		strcat(group, "\"");
+		after = group;
 	}
-	if (!cursor_done(&c)) {
-		entry_error(err, e, "unexpected \"%c\" after %s",
-			    ascii_printable_char(cursor_peek(&c)), after);
+	if (!device_list_cursor_done(c) && device_list_cursor_peek(c) != '+') {
+		device_list_entry_error(
+			c->err, c->e, "unexpected \"%c\" after %s",
+			ascii_printable_char(device_list_cursor_peek(c)),
+			after);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The lines @spec's selection gives (0: a whole chip, unknown yet). */
+static unsigned long part_lines(const struct device_spec *spec)
+{
+	unsigned long lines = 0;
+	unsigned int i;
+
+	for (i = 0; i < spec->nitems; i++) {
+		const struct gpio_line_item *item = &spec->items[i];
+
+		lines += item->name ? 1 : item->last - item->first + 1ul;
+	}
+	return lines;
+}
+
+/* part ("+" part)*: the first part is @spec's own, the others joined. */
+static int entry_parse_host(const struct device_list_entry *e,
+			    struct device_spec *spec,
+			    struct device_list_error *err)
+{
+	struct device_list_cursor c = {e, 0, err};
+	unsigned long lines;
+	int ret;
+
+	ret = part_parse(&c, spec, false);
+	lines = part_lines(spec);
+	while (!ret && device_list_cursor_peek(&c) == '+') {
+		struct device_spec *part;
+
+		c.pos++;
+		if (spec->njoined + 1 >= DEVICE_LIST_MAX_CHIPS) {
+			device_list_entry_error(err, e,
+						"joins more than %u chips",
+						DEVICE_LIST_MAX_CHIPS);
+			return -EINVAL;
+		}
+		part = realloc(spec->joined,
+			       (spec->njoined + 1) * sizeof(*spec->joined));
+		if (!part)
+			return -ENOMEM;
+		spec->joined = part;
+		part = &spec->joined[spec->njoined++];
+		memset(part, 0, sizeof(*part));
+		part->number = spec->number;
+		ret = part_parse(&c, part, true);
+		lines += part_lines(part);
+	}
+	if (ret)
+		return ret;
+	if (lines > DEVICE_LIST_MAX_LINES) {
+		device_list_entry_error(err, e,
+					"selects more than 65535 lines");
 		return -EINVAL;
 	}
 	return 0;
 }
 
 /* The first character says which form an entry is. */
-static int entry_parse(const struct entry *e, struct device_spec *spec,
-		       struct parse_error *err)
+static int entry_parse(const struct device_list_entry *e,
+		       struct device_spec *spec, struct device_list_error *err)
 {
 	if (!e->len) {
-		error_set(err, "entry %u is empty", e->number);
+		device_list_error_set(err, "entry %u is empty", e->number);
 		return -EINVAL;
 	}
 	spec->number = e->number;
 	spec->text = strndup(e->text, e->len);
 	if (!spec->text) {
-		error_set(err, "out of memory");
+		device_list_error_set(err, "out of memory");
 		return -ENOMEM;
 	}
 	if (e->text[0] == 's')
@@ -524,8 +468,8 @@ static const char *entry_end(const char *p)
 int device_list_parse(const char *text, struct device_list *list, char *err,
 		      size_t err_size)
 {
-	struct parse_error perr = {err, err_size};
-	struct entry e = {0};
+	struct device_list_error perr = {err, err_size};
+	struct device_list_entry e = {0};
 	unsigned int count = 0;
 	const char *p, *end;
 	int ret;
@@ -536,7 +480,7 @@ int device_list_parse(const char *text, struct device_list *list, char *err,
 		err[0] = '\0';
 
 	if (!text || !text[0]) {
-		error_set(&perr, "the device list is empty");
+		device_list_error_set(&perr, "the device list is empty");
 		return -EINVAL;
 	}
 	for (p = text;; p = end + 1) {
@@ -547,8 +491,9 @@ int device_list_parse(const char *text, struct device_list *list, char *err,
 	}
 	list->specs = calloc(count, sizeof(*list->specs));
 	if (!list->specs) {
-		error_set(&perr, "out of memory for %u device list entries",
-			  count);
+		device_list_error_set(
+			&perr, "out of memory for %u device list entries",
+			count);
 		return -ENOMEM;
 	}
 	/* Counted now so that device_list_free sees every entry's strings. */
@@ -561,7 +506,7 @@ int device_list_parse(const char *text, struct device_list *list, char *err,
 		e.len = (size_t)(end - p);
 		ret = entry_parse(&e, &list->specs[e.number - 1], &perr);
 		if (ret == -ENOMEM)
-			error_set(&perr, "out of memory");
+			device_list_error_set(&perr, "out of memory");
 		if (ret)
 			goto err_free;
 	}
@@ -576,8 +521,14 @@ static void spec_free(struct device_spec *spec)
 {
 	unsigned int i;
 
-	for (i = 0; i < spec->nitems; i++)
+	for (i = 0; i < spec->njoined; i++)
+		spec_free(&spec->joined[i]);
+	free(spec->joined);
+
+	for (i = 0; i < spec->nitems; i++) {
 		free(spec->items[i].name);
+		free(spec->items[i].guest_name);
+	}
 	free(spec->items);
 	free(spec->chip_name);
 	free(spec->text);
@@ -596,9 +547,27 @@ void device_list_free(struct device_list *list)
 
 bool device_spec_has_names(const struct device_spec *spec)
 {
-	struct gpio_selection_spec lines = device_spec_lines(spec);
+	unsigned int i;
 
-	return gpio_selection_spec_has_names(&lines);
+	for (i = 0; i < device_spec_nparts(spec); i++) {
+		struct gpio_selection_spec lines =
+			device_spec_lines(device_spec_part(spec, i));
+
+		if (gpio_selection_spec_has_names(&lines))
+			return true;
+	}
+	return false;
+}
+
+unsigned int device_spec_nparts(const struct device_spec *spec)
+{
+	return 1 + spec->njoined;
+}
+
+const struct device_spec *device_spec_part(const struct device_spec *spec,
+					   unsigned int i)
+{
+	return i ? &spec->joined[i - 1] : spec;
 }
 
 struct gpio_chip_ref device_spec_chip(const struct device_spec *spec)
@@ -610,5 +579,5 @@ struct gpio_chip_ref device_spec_chip(const struct device_spec *spec)
 struct gpio_selection_spec device_spec_lines(const struct device_spec *spec)
 {
 	return (struct gpio_selection_spec){spec->items, spec->nitems,
-					    spec->read_only};
+					    spec->read_only, spec->defaults};
 }

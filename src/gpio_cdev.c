@@ -4,10 +4,11 @@
  *
  * Two layers here, each only calling down: the ops (what the device model
  * asks for a line) and line requests (one GPIO_V2_GET_LINE_IOCTL per line,
- * reconfigured in place).  Below them, the chip (gpio_chip.c) and the
- * system calls the unit tests replace (gpio_cdev_sys.c).  Which lines the
- * guest gets and what they are called is worked out in gpio_selection.c
- * from the names the chip reads.
+ * reconfigured in place, with what gpio_cdev_config.c builds).  Below them,
+ * the chip (gpio_chip.c) and the system calls the unit tests replace
+ * (gpio_cdev_sys.c).  Making a back-end from the chips of an entry is
+ * gpio_cdev_setup.c's; which lines the guest gets and what they are called
+ * is worked out in gpio_selection.c from the names the chip reads.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,88 +17,12 @@
 #include <linux/virtio_gpio.h>
 
 #include "ascii.h"
-#include "errbuf.h"
-#include "gpio_cdev.h"
-#include "gpio_cdev_sys.h"
+#include "gpio_cdev_internal.h"
 #include "gpio_selection.h"
 #include "log.h"
 
 /* Edge events read per read(2) call. */
 #define EVENT_BATCH 16
-
-/* The state of one guest line, that is one selected host line. */
-struct cdev_line {
-	struct gpio_cdev *cdev;
-	uint32_t offset; /* on the host chip */
-	int fd;		 /* the line request, -1 while released */
-	/* What the request says, valid while fd >= 0: */
-	uint8_t dir;	   /* enum gpio_direction; NONE: "as is" */
-	uint8_t out_value; /* driven when dir is OUT */
-	uint8_t irq_type;  /* VIRTIO_GPIO_IRQ_TYPE_*: edge detection on */
-	uint8_t watched;   /* fd is in the event loop */
-};
-
-struct gpio_cdev {
-	struct gpio_backend be; /* first: the ops get &be */
-	const struct gpio_cdev_sys *sys;
-	struct gpio_chip *chip;
-	char consumer[GPIO_MAX_NAME_SIZE];
-	/* be.read_only is its sel.read_only; its host names are for
-	 * gpio_cdev_warn_unnamed. */
-	struct gpio_chip_lines chip_lines;
-	struct cdev_line *lines; /* be.ngpio entries */
-};
-
-static const struct gpio_backend_ops cdev_ops;
-
-void gpio_cdev_consumer(const char *socket_path,
-			char consumer[GPIO_MAX_NAME_SIZE])
-{
-	const char *slash = strrchr(socket_path, '/');
-
-	/* snprintf cuts what does not fit: the kernel keeps 31 bytes. */
-	snprintf(consumer, GPIO_MAX_NAME_SIZE, "vhost-gpio:%s",
-		 slash ? slash + 1 : socket_path);
-}
-
-/*
- * Line configuration.
- */
-
-static uint64_t irq_edge_flags(uint8_t irq_type)
-{
-	switch (irq_type) {
-	case VIRTIO_GPIO_IRQ_TYPE_NONE:
-		return 0;
-	case VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING:
-		return GPIO_V2_LINE_FLAG_EDGE_RISING;
-	case VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING:
-		return GPIO_V2_LINE_FLAG_EDGE_FALLING;
-	default:
-		/* EDGE_BOTH and the level types. */
-		return GPIO_V2_LINE_FLAG_EDGE_RISING |
-		       GPIO_V2_LINE_FLAG_EDGE_FALLING;
-	}
-}
-
-void gpio_cdev_line_config(enum gpio_direction dir, uint8_t out_value,
-			   uint8_t irq_type, struct gpio_v2_line_config *cfg)
-{
-	uint64_t edges = irq_edge_flags(irq_type);
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->flags = edges;
-	if (dir == GPIO_DIRECTION_OUT) {
-		cfg->flags |= GPIO_V2_LINE_FLAG_OUTPUT;
-		/* The value goes with the direction: no glitch. */
-		cfg->num_attrs = 1;
-		cfg->attrs[0].attr.id = GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES;
-		cfg->attrs[0].attr.values = out_value ? 1 : 0;
-		cfg->attrs[0].mask = 1;
-	} else if (dir == GPIO_DIRECTION_IN || edges) {
-		cfg->flags |= GPIO_V2_LINE_FLAG_INPUT;
-	}
-}
 
 /*
  * Line requests.
@@ -108,22 +33,16 @@ static struct gpio_cdev *to_cdev(struct gpio_backend *be)
 	return (struct gpio_cdev *)be;
 }
 
-static unsigned int line_index(const struct cdev_line *l)
-{
-	return (unsigned int)(l - l->cdev->lines);
-}
-
 /*
  * One warning per failed guest request: which line, what the guest wanted
  * and why it could not be done.
  */
 static void line_warn(struct cdev_line *l, const char *what, int err)
 {
-	struct gpio_cdev *c = l->cdev;
 	struct gpio_v2_line_info info;
 	char why[96], consumer[GPIO_MAX_NAME_SIZE];
 
-	if (err == -EBUSY && !gpio_chip_line_info(c->chip, l->offset, &info) &&
+	if (err == -EBUSY && !gpio_chip_line_info(l->chip, l->offset, &info) &&
 	    info.consumer[0]) {
 		ascii_printable_copy(consumer, sizeof(consumer), info.consumer);
 		snprintf(why, sizeof(why), "busy, used by \"%s\"", consumer);
@@ -135,7 +54,8 @@ static void line_warn(struct cdev_line *l, const char *what, int err)
 		snprintf(why, sizeof(why), "%s", strerror(-err));
 	}
 	log_warn("%s line %u (guest line %u): cannot %s: %s",
-		 gpio_chip_path(c->chip), l->offset, line_index(l), what, why);
+		 gpio_chip_path(l->chip), l->offset, gpio_cdev_line_index(l),
+		 what, why);
 }
 
 /* Throws away the edge events queued in the request. */
@@ -177,7 +97,7 @@ static void line_ready(void *arg)
 	struct cdev_line *l = arg;
 	struct gpio_cdev *c = l->cdev;
 	struct gpio_v2_line_event events[EVENT_BATCH];
-	unsigned int line = line_index(l);
+	unsigned int line = gpio_cdev_line_index(l);
 	int fd = l->fd;
 	ssize_t n, i;
 
@@ -225,7 +145,7 @@ static int line_request(struct cdev_line *l,
 			const struct gpio_v2_line_config *cfg)
 {
 	struct gpio_cdev *c = l->cdev;
-	int fd = gpio_chip_request_line(c->chip, l->offset, c->consumer, cfg);
+	int fd = gpio_chip_request_line(l->chip, l->offset, c->consumer, cfg);
 
 	if (fd < 0)
 		return fd;
@@ -250,7 +170,8 @@ static int line_apply(struct cdev_line *l, enum gpio_direction dir,
 
 	if (irq_type != VIRTIO_GPIO_IRQ_TYPE_NONE && !w)
 		return -EOPNOTSUPP; /* nobody would read the edges */
-	gpio_cdev_line_config(dir, out_value, irq_type, &cfg);
+	gpio_cdev_line_config_with(&l->settings, dir, out_value, irq_type,
+				   &cfg);
 	if (l->fd < 0) {
 		ret = line_request(l, &cfg);
 		if (ret)
@@ -269,8 +190,9 @@ static int line_apply(struct cdev_line *l, enum gpio_direction dir,
 				c->sys->close(l->fd);
 				l->fd = -1;
 			} else {
-				gpio_cdev_line_config(l->dir, l->out_value,
-						      l->irq_type, &cfg);
+				gpio_cdev_line_config_with(&l->settings, l->dir,
+							   l->out_value,
+							   l->irq_type, &cfg);
 				c->sys->ioctl(l->fd,
 					      GPIO_V2_LINE_SET_CONFIG_IOCTL,
 					      &cfg);
@@ -304,12 +226,22 @@ static void cdev_destroy(struct gpio_backend *be)
 {
 	struct gpio_cdev *c = to_cdev(be);
 
+	unsigned int i;
+
 	if (c->lines)
 		cdev_reset(be);
 	free(c->lines);
-	gpio_chip_close(c->chip);
 	gpio_selection_names_free(be->names, be->ngpio);
-	gpio_chip_lines_free(&c->chip_lines);
+	free(be->read_only);
+	free(c->chip_paths);
+	free(c->host_names);
+	free(c->given_names);
+	free(c->offsets);
+	for (i = 0; i < c->nparts; i++) {
+		gpio_chip_lines_free(&c->parts[i].lines);
+		gpio_chip_close(c->parts[i].chip);
+	}
+	free(c->parts);
 	free(c);
 }
 
@@ -341,6 +273,24 @@ static int cdev_set_direction(struct gpio_backend *be, unsigned int line,
 	return -EINVAL;
 }
 
+/*
+ * The direction a line is requested in "as is": none, so that a host
+ * output keeps driving what it drives; but a host input with a bias or a
+ * debounce period is requested as an input, which it stays, so that they
+ * apply from the first read (the kernel takes neither without a
+ * direction).
+ */
+static enum gpio_direction as_is_direction(struct cdev_line *l)
+{
+	struct gpio_v2_line_info info;
+
+	if (!gpio_cdev_settings_want_input(&l->settings) ||
+	    gpio_chip_line_info(l->chip, l->offset, &info) ||
+	    (info.flags & GPIO_V2_LINE_FLAG_OUTPUT))
+		return GPIO_DIRECTION_NONE;
+	return GPIO_DIRECTION_IN;
+}
+
 static int cdev_get_value(struct gpio_backend *be, unsigned int line,
 			  uint8_t *value)
 {
@@ -350,7 +300,7 @@ static int cdev_get_value(struct gpio_backend *be, unsigned int line,
 
 	/* Never configured by the guest: requested as it is, and kept. */
 	if (l->fd < 0) {
-		ret = line_apply(l, GPIO_DIRECTION_NONE, 0,
+		ret = line_apply(l, as_is_direction(l), 0,
 				 VIRTIO_GPIO_IRQ_TYPE_NONE);
 		if (ret) {
 			line_warn(l, "request it to read it", ret);
@@ -402,10 +352,10 @@ static int cdev_get_direction(struct gpio_backend *be, unsigned int line,
 	struct gpio_v2_line_info info;
 	int ret;
 
-	ret = gpio_chip_line_info(l->cdev->chip, l->offset, &info);
+	ret = gpio_chip_line_info(l->chip, l->offset, &info);
 	if (ret) {
 		log_debug("%s line %u (guest line %u): no line info: %s",
-			  gpio_chip_path(l->cdev->chip), l->offset, line,
+			  gpio_chip_path(l->chip), l->offset, line,
 			  strerror(-ret));
 		return ret;
 	}
@@ -447,7 +397,7 @@ static int cdev_set_irq_type(struct gpio_backend *be, unsigned int line,
 	return ret;
 }
 
-static const struct gpio_backend_ops cdev_ops = {
+const struct gpio_backend_ops gpio_cdev_ops = {
 	.destroy = cdev_destroy,
 	.reset = cdev_reset,
 	.set_direction = cdev_set_direction,
@@ -456,107 +406,3 @@ static const struct gpio_backend_ops cdev_ops = {
 	.get_direction = cdev_get_direction,
 	.set_irq_type = cdev_set_irq_type,
 };
-
-/* Guest line i is host line sel.offsets[i]: the back-end's lines. */
-static int lines_new(struct gpio_cdev *c)
-{
-	const struct gpio_selection *sel = &c->chip_lines.sel;
-	unsigned int i;
-
-	/* From here cdev_destroy frees ngpio names and lines. */
-	c->be.ngpio = (uint16_t)sel->count;
-	c->be.names = gpio_selection_guest_names(
-		gpio_chip_path(c->chip), c->chip_lines.host_names, sel->offsets,
-		sel->count, false);
-	c->lines = calloc(sel->count, sizeof(*c->lines));
-	if (!c->be.names || !c->lines)
-		return -ENOMEM;
-	for (i = 0; i < sel->count; i++) {
-		c->lines[i].cdev = c;
-		c->lines[i].offset = sel->offsets[i];
-		c->lines[i].fd = -1;
-	}
-	c->be.read_only = sel->read_only;
-	return 0;
-}
-
-int gpio_cdev_new(const struct gpio_cdev_spec *spec, const char *consumer,
-		  struct gpio_backend **out, char *err, size_t err_size)
-{
-	struct gpio_cdev *c;
-	int ret;
-
-	*out = NULL;
-	errbuf_clear(err, err_size);
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		errbuf_printf(err, err_size, "out of memory");
-		return -ENOMEM;
-	}
-	c->be.ops = &cdev_ops;
-	c->sys = gpio_cdev_sys_get();
-	snprintf(c->consumer, sizeof(c->consumer), "%s", consumer);
-	ret = gpio_chip_open(&spec->chip, &c->chip, err, err_size);
-	if (ret)
-		goto err_destroy;
-	ret = gpio_chip_select_lines(c->chip, &spec->lines, &c->chip_lines, err,
-				     err_size);
-	if (ret)
-		goto err_destroy;
-	ret = lines_new(c);
-	if (ret) {
-		errbuf_printf(err, err_size, "out of memory");
-		goto err_destroy;
-	}
-	*out = &c->be;
-	return 0;
-
-err_destroy:
-	cdev_destroy(&c->be);
-	return ret;
-}
-
-void gpio_cdev_warn_unnamed(const struct gpio_backend *be)
-{
-	const struct gpio_cdev *c = (const struct gpio_cdev *)be;
-	const struct gpio_selection *sel;
-
-	if (!gpio_cdev_is(be))
-		return;
-	sel = &c->chip_lines.sel;
-	/* The same names again, this time saying what was left out. */
-	gpio_selection_names_free(
-		gpio_selection_guest_names(gpio_chip_path(c->chip),
-					   c->chip_lines.host_names,
-					   sel->offsets, sel->count, true),
-		sel->count);
-}
-
-bool gpio_cdev_is(const struct gpio_backend *be)
-{
-	return be && be->ops == &cdev_ops;
-}
-
-const char *gpio_cdev_chip_path(const struct gpio_backend *be)
-{
-	return gpio_cdev_is(be)
-		       ? gpio_chip_path(((const struct gpio_cdev *)be)->chip)
-		       : NULL;
-}
-
-bool gpio_cdev_shares_line(const struct gpio_backend *a,
-			   const struct gpio_backend *b, unsigned int *line_a,
-			   unsigned int *line_b, uint32_t *offset)
-{
-	const struct gpio_cdev *ca = (const struct gpio_cdev *)a;
-	const struct gpio_cdev *cb = (const struct gpio_cdev *)b;
-
-	if (!gpio_cdev_is(a) || !gpio_cdev_is(b) ||
-	    gpio_chip_rdev(ca->chip) != gpio_chip_rdev(cb->chip))
-		return false;
-	if (!gpio_selection_overlap(&ca->chip_lines.sel, &cb->chip_lines.sel,
-				    line_a, line_b))
-		return false;
-	*offset = ca->chip_lines.sel.offsets[*line_a];
-	return true;
-}

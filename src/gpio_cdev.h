@@ -3,8 +3,9 @@
  * Host GPIO lines through the Linux GPIO character device, uAPI v2
  * (<linux/gpio.h>), behind the gpio_backend ops.
  *
- * A back-end serves the lines a selection picks from one chip (gpio_chip.h,
- * gpio_selection.h): guest line i is host line offsets[i].  Each line the guest
+ * A back-end serves the lines selections pick from one chip or more joined
+ * (gpio_chip.h, gpio_selection.h): guest line i is the i-th line selected,
+ * the first chip's lines first.  Each line the guest
  * uses is one line request (consumer "vhost-gpio:<socket>"), made when the
  * guest first needs the line and released on SET_DIRECTION NONE and on reset;
  * edges come from the request fd, which sits in the serving thread's event loop
@@ -28,7 +29,7 @@
 #include "gpio_chip.h"
 #include "gpio_selection.h"
 
-/* Which chip, and which of its lines. */
+/* Which chip, and which of its lines (with their settings). */
 struct gpio_cdev_spec {
 	struct gpio_chip_ref chip;
 	struct gpio_selection_spec lines;
@@ -50,6 +51,17 @@ struct gpio_cdev_spec {
 int gpio_cdev_new(const struct gpio_cdev_spec *spec, const char *consumer,
 		  struct gpio_backend **out, char *err, size_t err_size);
 
+/*
+ * As gpio_cdev_new, for one guest chip made of the lines of the @nparts
+ * chips @parts, in order (interrupts, read-only lines, release on reset:
+ * everything per line, whatever its chip).  A chip may come twice (two
+ * selections of it, two paths to it); a host line may not (-EINVAL, chips
+ * compared by device number), nor more than 65535 lines in all.
+ */
+int gpio_cdev_new_joined(const struct gpio_cdev_spec *parts,
+			 unsigned int nparts, const char *consumer,
+			 struct gpio_backend **out, char *err, size_t err_size);
+
 /* "vhost-gpio:" and the last path component of @socket_path, cut to fit. */
 void gpio_cdev_consumer(const char *socket_path,
 			char consumer[GPIO_MAX_NAME_SIZE]);
@@ -62,6 +74,20 @@ void gpio_cdev_consumer(const char *socket_path,
  */
 void gpio_cdev_warn_unnamed(const struct gpio_backend *be);
 
+/*
+ * Asks the kernel whether it takes the bias and debounce period of each line
+ * of @be that has them (nothing else can be refused: the kernel emulates
+ * open drain and source, and inverts any line): a line that is a free input
+ * is requested once as an input with them and released at once (the bias
+ * stays on the pin, as after any request).  A line held by another program
+ * or driving an output is left alone: its settings are tried when the guest
+ * makes it an input.  Returns 0, or -errno with one sentence naming the
+ * chip, the host and guest line and what was refused in @err.  For the
+ * start-up, before any guest; not for another back-end's lines (0).
+ */
+int gpio_cdev_check_settings(struct gpio_backend *be, char *err,
+			     size_t err_size);
+
 /* Whether @be is a character-device back-end. */
 bool gpio_cdev_is(const struct gpio_backend *be);
 
@@ -69,9 +95,21 @@ bool gpio_cdev_is(const struct gpio_backend *be);
 const char *gpio_cdev_chip_path(const struct gpio_backend *be);
 
 /*
+ * The chips of @be (0 if it is not a character-device back-end), the path
+ * of chip @i (as gpio_cdev_chip_path for 0, NULL past the last) and that of
+ * guest line @line's chip (NULL past the last line).
+ */
+unsigned int gpio_cdev_num_chips(const struct gpio_backend *be);
+const char *gpio_cdev_chip_path_at(const struct gpio_backend *be,
+				   unsigned int i);
+const char *gpio_cdev_line_chip_path(const struct gpio_backend *be,
+				     unsigned int line);
+
+/*
  * Whether @a and @b (character-device back-ends) serve a common host line:
- * the same chip device (st_rdev) and offset.  If so, *@line_a and *@line_b
- * are the guest lines it is in each, and *@offset the host offset.
+ * the same chip device (st_rdev) and offset, of any of their chips.  If
+ * so, *@line_a and *@line_b are the guest lines it is in each, and
+ * *@offset the host offset (of gpio_cdev_line_chip_path(@a, *@line_a)).
  */
 bool gpio_cdev_shares_line(const struct gpio_backend *a,
 			   const struct gpio_backend *b, unsigned int *line_a,
@@ -93,5 +131,25 @@ bool gpio_cdev_shares_line(const struct gpio_backend *a,
  */
 void gpio_cdev_line_config(enum gpio_direction dir, uint8_t out_value,
 			   uint8_t irq_type, struct gpio_v2_line_config *cfg);
+
+/*
+ * As gpio_cdev_line_config, with the operator's settings @s (NULL: none)
+ * where the kernel takes them: active-low always (values and edges are
+ * then logical), a bias with a direction (input or output), a drive with
+ * an output, a debounce period (attribute GPIO_V2_LINE_ATTR_ID_DEBOUNCE)
+ * with an input.  What does not apply to the direction is left out, so
+ * that the same line can be either.
+ */
+void gpio_cdev_line_config_with(const struct gpio_line_settings *s,
+				enum gpio_direction dir, uint8_t out_value,
+				uint8_t irq_type,
+				struct gpio_v2_line_config *cfg);
+
+/*
+ * Whether @s means anything to an input only (a bias, a debounce period):
+ * a line read before the guest chose its direction is then requested as an
+ * input, and the start-up check tries it.
+ */
+bool gpio_cdev_settings_want_input(const struct gpio_line_settings *s);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Line selection and guest line names: see gpio_selection.h.
+ * Line selection: see gpio_selection.h.  Guest line names are
+ * gpio_selection_names.c's.
  *
  * Everything here works on arrays the caller read from the chip; sorting
  * keeps each check O(n log n), since a chip or a selection may have up to
@@ -15,7 +16,6 @@
 #include "ascii.h"
 #include "errbuf.h"
 #include "gpio_selection.h"
-#include "log.h"
 
 /*
  * Selection.
@@ -288,6 +288,103 @@ static int select_read_only(const struct gpio_selection_spec *spec,
 	return 0;
 }
 
+struct gpio_line_settings
+gpio_line_settings_merge(const struct gpio_line_settings *base,
+			 const struct gpio_line_settings *over)
+{
+	struct gpio_line_settings s = *base;
+
+	s.set |= over->set;
+	if (over->set & GPIO_LINE_SET_BIAS)
+		s.bias = over->bias;
+	if (over->set & GPIO_LINE_SET_DRIVE)
+		s.drive = over->drive;
+	if (over->set & GPIO_LINE_SET_ACTIVE_LOW)
+		s.active_low = over->active_low;
+	if (over->set & GPIO_LINE_SET_DEBOUNCE)
+		s.debounce_us = over->debounce_us;
+	return s;
+}
+
+/* The lines @item gives. */
+static unsigned int item_lines(const struct gpio_line_item *item)
+{
+	return item->name ? 1 : item->last - item->first + 1;
+}
+
+/* Settings per guest line; NULL stays when none is given. */
+static int select_settings(const struct gpio_selection_spec *spec,
+			   struct gpio_selection *sel)
+{
+	unsigned int i, n = 0, k;
+	bool any = spec->defaults.set;
+
+	for (i = 0; i < spec->nitems; i++)
+		any = any || spec->items[i].settings.set;
+	if (!any)
+		return 0;
+	sel->settings = calloc(sel->count + 1u, sizeof(*sel->settings));
+	if (!sel->settings)
+		return -ENOMEM;
+	if (!spec->items) {
+		for (i = 0; i < sel->count; i++)
+			sel->settings[i] = spec->defaults;
+		return 0;
+	}
+	for (i = 0; i < spec->nitems; i++) {
+		const struct gpio_line_item *item = &spec->items[i];
+		struct gpio_line_settings s = gpio_line_settings_merge(
+			&spec->defaults, &item->settings);
+
+		for (k = 0; k < item_lines(item); k++, n++)
+			sel->settings[n] = s;
+	}
+	return 0;
+}
+
+/*
+ * The names given to guest lines; NULL stays when none is.  A name names
+ * one line: an item of more is refused.
+ */
+static int select_guest_names(const struct gpio_selection_spec *spec,
+			      const char *chip, struct gpio_selection *sel,
+			      char *err, size_t err_size)
+{
+	unsigned int i, n = 0;
+	bool any = false;
+
+	for (i = 0; i < spec->nitems; i++) {
+		const struct gpio_line_item *item = &spec->items[i];
+
+		if (!item->guest_name)
+			continue;
+		if (item_lines(item) != 1) {
+			errbuf_printf(err, err_size,
+				      "lines %u-%u of %s cannot all have one "
+				      "name",
+				      item->first, item->last, chip);
+			return -EINVAL;
+		}
+		any = true;
+	}
+	if (!any)
+		return 0;
+	sel->guest_names = calloc(sel->count + 1u, sizeof(*sel->guest_names));
+	if (!sel->guest_names)
+		return -ENOMEM;
+	for (i = 0; i < spec->nitems; i++) {
+		const struct gpio_line_item *item = &spec->items[i];
+
+		if (item->guest_name) {
+			sel->guest_names[n] = strdup(item->guest_name);
+			if (!sel->guest_names[n])
+				return -ENOMEM;
+		}
+		n += item_lines(item);
+	}
+	return 0;
+}
+
 int gpio_selection_resolve(const struct gpio_selection_spec *spec,
 			   const char *chip, uint32_t nlines,
 			   const char *const *names, struct gpio_selection *sel,
@@ -306,6 +403,10 @@ int gpio_selection_resolve(const struct gpio_selection_spec *spec,
 					     err_size);
 	if (!ret)
 		ret = select_read_only(spec, sel);
+	if (!ret)
+		ret = select_settings(spec, sel);
+	if (!ret)
+		ret = select_guest_names(spec, chip, sel, err, err_size);
 	if (ret == -ENOMEM)
 		errbuf_printf(err, err_size, "out of memory");
 	if (ret)
@@ -325,8 +426,10 @@ bool gpio_selection_spec_has_names(const struct gpio_selection_spec *spec)
 
 void gpio_selection_free(struct gpio_selection *sel)
 {
+	gpio_selection_names_free(sel->guest_names, sel->count);
 	free(sel->offsets);
 	free(sel->read_only);
+	free(sel->settings);
 	memset(sel, 0, sizeof(*sel));
 }
 
@@ -361,86 +464,4 @@ out:
 	free(sa);
 	free(sb);
 	return found;
-}
-
-/*
- * Guest names.
- */
-
-/* Guest lines by name; the lowest guest line first among equal names. */
-static int guest_index_compare(const void *a, const void *b, void *arg)
-{
-	const char *const *host = arg;
-	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
-	int ret = strcmp(host[x], host[y]);
-
-	if (ret)
-		return ret;
-	return x < y ? -1 : x > y;
-}
-
-char **gpio_selection_guest_names(const char *chip, const char *const *host,
-				  const uint32_t *offsets, unsigned int count,
-				  bool warn)
-{
-	char **names = calloc(count + 1u, sizeof(*names));
-	unsigned int *order = malloc((count + 1u) * sizeof(*order));
-	unsigned int i, n = 0, run;
-	char printable[GPIO_MAX_NAME_SIZE];
-
-	if (!names || !order)
-		goto err_free;
-	for (i = 0; i < count; i++) {
-		if (!host[i] || !host[i][0])
-			continue;
-		if (!ascii_is_printable_string(host[i])) {
-			ascii_printable_copy(printable, sizeof(printable),
-					     host[i]);
-			if (warn)
-				log_warn("%s line %u (guest line %u): the name "
-					 "\"%s\" is not printable ASCII; the "
-					 "guest sees the line unnamed",
-					 chip, offsets[i], i, printable);
-			continue;
-		}
-		order[n++] = i;
-	}
-	qsort_r(order, n, sizeof(*order), guest_index_compare, (void *)host);
-	for (i = 0, run = 0; i < n; i++) {
-		unsigned int line = order[i];
-
-		if (i > 0 && strcmp(host[order[i - 1]], host[line]))
-			run = i;
-		if (i != run) {
-			/* order[run] is the lowest guest line of this name. */
-			if (warn)
-				log_warn("%s line %u (guest line %u): the name "
-					 "\"%s\" is already guest line %u's; "
-					 "the guest sees the line unnamed",
-					 chip, offsets[line], line, host[line],
-					 order[run]);
-			continue;
-		}
-		names[line] = strdup(host[line]);
-		if (!names[line])
-			goto err_free;
-	}
-	free(order);
-	return names;
-
-err_free:
-	free(order);
-	gpio_selection_names_free(names, count);
-	return NULL;
-}
-
-void gpio_selection_names_free(char **names, unsigned int count)
-{
-	unsigned int i;
-
-	if (!names)
-		return;
-	for (i = 0; i < count; i++)
-		free(names[i]);
-	free(names);
 }

@@ -61,6 +61,12 @@ check "the next device-list entry too" "s8 " \
 check "--socket-path completes files" "$tmp/guest1.sock $tmp/guest1.sock.sim " \
 	$d -s "$tmp/gu"
 check "no option values after a finished option" "" $d -l s8 ""
+check "line settings after a line" "0[3(pull-down 0[3(pull-up 0[3(push-pull " \
+	$d -l "0[3(pu"
+check "the next setting of a group" "0[3(ro,active-high 0[3(ro,active-low " \
+	$d -l "0[3(ro,a"
+check "settings of a chip" "0[3](debounce= " $d -l "0[3](de"
+check "no setting after a closed group" "" $d -l "0[3(ro),4"
 
 s=vhost-device-gpio-sim
 check "sim: socket argument is a .sim file or a directory" \

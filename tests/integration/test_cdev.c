@@ -17,7 +17,9 @@
  * sim_gpioN/value is the level the line presents (what an output drives,
  * otherwise its pull); writing "pull-up"/"pull-down" to sim_gpioN/pull sets
  * the level of a line that is not driven as an output and makes an edge for
- * a requested input; a released line falls back to its pull.
+ * a requested input; a released line falls back to its pull.  gpio-sim has
+ * no debounce of its own, so the kernel debounces a line's edges in
+ * software (gpiolib-cdev), and its line info shows the period.
  *
  * Every test starts its own daemon (fixture.c) after putting every line of
  * both chips back to pull-down and checking that none is requested; teardown
@@ -1238,6 +1240,391 @@ static void test_startup_errors(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Line settings and joined chips (issue 16)                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What the kernel's line info says of line @line of @c: every flag of
+ * @set is on, every flag of @clear off, and the debounce period is @us
+ * (0: no GPIO_V2_LINE_ATTR_ID_DEBOUNCE attribute).
+ */
+static void expect_line_info_at(const struct hchip *c, unsigned int line,
+				uint64_t set, uint64_t clear, uint32_t us,
+				int at)
+{
+	struct gpio_v2_line_info li;
+	uint32_t got = 0;
+	unsigned int i;
+
+	line_info_at(c, line, &li, at);
+	for (i = 0; i < li.num_attrs && i < GPIO_V2_LINE_NUM_ATTRS_MAX; i++)
+		if (li.attrs[i].id == GPIO_V2_LINE_ATTR_ID_DEBOUNCE)
+			got = li.attrs[i].debounce_period_us;
+	if ((li.flags & set) != set || (li.flags & clear) || got != us)
+		fail_msg("line %d: %s line %u: line info flags 0x%llx, "
+			 "debounce %u us; expected flags 0x%llx set, 0x%llx "
+			 "clear, debounce %u us",
+			 at, c->label, line, (unsigned long long)li.flags, got,
+			 (unsigned long long)set, (unsigned long long)clear,
+			 us);
+}
+
+#define EXPECT_LINE_INFO(c, line, set, clear, us) \
+	expect_line_info_at(c, line, set, clear, us, __LINE__)
+
+#define F_IN	 GPIO_V2_LINE_FLAG_INPUT
+#define F_OUT	 GPIO_V2_LINE_FLAG_OUTPUT
+#define F_LOW	 GPIO_V2_LINE_FLAG_ACTIVE_LOW
+#define F_UP	 GPIO_V2_LINE_FLAG_BIAS_PULL_UP
+#define F_DOWN	 GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN
+#define F_NOBIAS GPIO_V2_LINE_FLAG_BIAS_DISABLED
+#define F_DRAIN	 GPIO_V2_LINE_FLAG_OPEN_DRAIN
+#define F_SOURCE GPIO_V2_LINE_FLAG_OPEN_SOURCE
+#define F_BIASES (F_UP | F_DOWN | F_NOBIAS)
+#define F_DRIVES (F_DRAIN | F_SOURCE)
+
+static int setup_a_settings(void **state)
+{
+	return setup_list(state, 1,
+			  "%A[0(pull-up,debounce=20ms,name=button),"
+			  "1(active-low,name=reset),2(open-drain,name=shared),"
+			  "3(pull-down),4(bias-disabled),5(open-source)]");
+}
+
+/*
+ * Each line's request carries what the operator asked for: the kernel's
+ * line info shows it; what does not apply to a direction is left out;
+ * the next guest gets the same.
+ */
+static void test_settings_in_line_info(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = fx_default_session(fx, 0, 0);
+	int round;
+
+	EXPECT_NAMES(v, 6, "button", "reset", "shared", "hc-a3", "hc-a4",
+		     "hc-a5");
+	for (round = 0; round < 2; round++) {
+		/* A button: pulled up, nothing drives it, it reads high. */
+		INPUT(v, 0);
+		EXPECT_LINE_INFO(&g_a, 0, F_IN | F_UP, F_LOW | F_DRIVES, 20000);
+		EXPECT_VALUE(&g_a, 0, 1);
+		EXPECT_READ(v, 0, 1);
+		/* A reset line: the guest's 1 is the low level. */
+		OUTPUT(v, 1, 1);
+		EXPECT_LINE_INFO(&g_a, 1, F_OUT | F_LOW, F_BIASES | F_DRIVES,
+				 0);
+		EXPECT_VALUE(&g_a, 1, 0);
+		EXPECT_READ(v, 1, 1);
+		REQ_OK(v, SET_VAL, 1, 0, 0);
+		EXPECT_VALUE(&g_a, 1, 1);
+		EXPECT_READ(v, 1, 0);
+		/* A shared line: open drain, driven low. */
+		OUTPUT(v, 2, 0);
+		EXPECT_LINE_INFO(&g_a, 2, F_OUT | F_DRAIN, F_LOW | F_SOURCE, 0);
+		EXPECT_VALUE(&g_a, 2, 0);
+		INPUT(v, 3);
+		EXPECT_LINE_INFO(&g_a, 3, F_IN | F_DOWN, F_UP | F_NOBIAS, 0);
+		INPUT(v, 4);
+		EXPECT_LINE_INFO(&g_a, 4, F_IN | F_NOBIAS, F_UP | F_DOWN, 0);
+		OUTPUT(v, 5, 1);
+		EXPECT_LINE_INFO(&g_a, 5, F_OUT | F_SOURCE, F_DRAIN, 0);
+		EXPECT_VALUE(&g_a, 5, 1);
+
+		/* The other way round: no debounce on an output... */
+		OUTPUT(v, 0, 0);
+		EXPECT_LINE_INFO(&g_a, 0, F_OUT | F_UP, F_DRIVES, 0);
+		/* ...no drive on an input, and back again. */
+		INPUT(v, 2);
+		EXPECT_LINE_INFO(&g_a, 2, F_IN, F_DRIVES, 0);
+		INPUT(v, 0);
+		EXPECT_LINE_INFO(&g_a, 0, F_IN | F_UP, F_DRIVES, 20000);
+
+		/* The settings hold for the next guest. */
+		vmm_disconnect(v);
+		WAIT_UNUSED_MASK(&g_a, 0x3f);
+		v = fx_default_session(fx, 0, 0);
+	}
+}
+
+static int setup_a_active_low_input(void **state)
+{
+	return setup_list(state, 1, "%A[6(active-low)]");
+}
+
+/* An active-low input reads the inverse of the level; edges too. */
+static void test_active_low_input(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	INPUT(v, 0);
+	EXPECT_LINE_INFO(&g_a, 6, F_IN | F_LOW, 0, 0);
+	EXPECT_VALUE(&g_a, 6, 0);
+	EXPECT_READ(v, 0, 1);
+	PULL(&g_a, 6, 1);
+	EXPECT_READ(v, 0, 0);
+	/* Rising for the guest: the level falls. */
+	ARM(v, 0, T_RISE);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	PULL(&g_a, 6, 0);
+	EXPECT_VALID(v, 0);
+	EXPECT_READ(v, 0, 1);
+	UNMASK(v, 0);
+	PULL(&g_a, 6, 1);
+	EXPECT_QUIET(v);
+}
+
+/* The debounce period of the bouncy line, before scaling. */
+#define BOUNCE_MS 300
+
+static int setup_a_debounced(void **state)
+{
+	char fmt[64];
+
+	snprintf(fmt, sizeof(fmt), "%%A[7(debounce=%dms),6]",
+		 BOUNCE_MS * g_scale);
+	return setup_list(state, 1, fmt);
+}
+
+/*
+ * Five changes of @c's line @line, ending high, BOUNCE_MS / 15 apart (so
+ * that each is an edge of its own); the longest time between two of them.
+ */
+static int64_t bounce(const struct hchip *c, unsigned int line)
+{
+	int64_t last = 0, longest = 0;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		if (i)
+			sleep_ms(BOUNCE_MS / 15 * g_scale);
+		PULL(c, line, i % 2 == 0);
+		if (i && now_ms() - last > longest)
+			longest = now_ms() - last;
+		last = now_ms();
+	}
+	return longest;
+}
+
+/*
+ * A bouncy input: the pull toggled several times within the debounce
+ * period gives the guest one edge; the same on a line without a period
+ * gives more than one.
+ */
+static void test_debounced_input(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	const int period = BOUNCE_MS * g_scale;
+	int64_t gap;
+
+	ARM(v, 0, T_BOTH);
+	ARM(v, 1, T_BOTH);
+	EXPECT_LINE_INFO(&g_a, 7, F_IN, 0, (uint32_t)period * 1000);
+	EXPECT_LINE_INFO(&g_a, 6, F_IN, 0, 0);
+	UNMASK(v, 0);
+	UNMASK(v, 1);
+	EXPECT_QUIET(v);
+
+	/*
+	 * The kernel restarts the period at every change, so one edge comes
+	 * whatever the total, as long as no two changes are a period apart:
+	 * that (not the daemon) is what a stalled machine could break, and
+	 * it is checked with a wide margin rather than assumed.
+	 */
+	gap = bounce(&g_a, 7);
+	if (gap * 2 > period)
+		fail_msg("two changes of the pull were %lld ms apart, more "
+			 "than half the %d ms debounce period: the test "
+			 "cannot tell bounces from presses (raise "
+			 "VDG_TIME_SCALE)",
+			 (long long)gap, period);
+	EXPECT_VALID(v, 0);
+	/* Nothing more, even latched while masked. */
+	sleep_ms(period * 2);
+	UNMASK(v, 0);
+	EXPECT_QUIET(v);
+	EXPECT_READ(v, 0, 1);
+
+	/* Without a period: an edge now, and more latched meanwhile. */
+	bounce(&g_a, 6);
+	EXPECT_VALID(v, 1);
+	UNMASK(v, 1);
+	EXPECT_VALID(v, 1);
+	EXPECT_READ(v, 1, 1);
+}
+
+static int setup_joined(void **state)
+{
+	return setup_list(state, 1, "%A[2,3]+@vdg-hc-b[LED_A,BTN_1](ro)+%A[7]");
+}
+
+/*
+ * One guest chip from two gpio-sim chips: values, outputs, interrupts,
+ * read-only lines and release on disconnect, on lines of both.
+ */
+static void test_joined_chips(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+
+	EXPECT_NAMES(v, 5, "hc-a2", "hc-a3", "LED_A", "BTN_1", "hc-a7");
+	/* Outputs on chip A; chip B's lines are read-only here. */
+	OUTPUT(v, 0, 1);
+	OUTPUT(v, 4, 1);
+	EXPECT_OUTPUT(&g_a, 2);
+	EXPECT_OUTPUT(&g_a, 7);
+	EXPECT_VALUES(&g_a, 0x84);
+	REQ_ERR(v, SET_DIR, 2, DIR_OUT);
+	REQ_ERR(v, SET_VAL, 2, 1);
+	EXPECT_VALUES(&g_b, 0x0);
+	/* Inputs of both chips. */
+	INPUT(v, 1);
+	INPUT(v, 3);
+	EXPECT_INPUT(&g_a, 3);
+	EXPECT_INPUT(&g_b, 1);
+	PULL(&g_b, 1, 1);
+	EXPECT_READ(v, 3, 1);
+	EXPECT_READ(v, 1, 0);
+	PULL(&g_a, 3, 1);
+	EXPECT_READ(v, 1, 1);
+	/* Interrupts of both chips. */
+	ARM(v, 1, T_FALL);
+	ARM(v, 3, T_FALL);
+	ARM(v, 2, T_RISE);
+	UNMASK(v, 1);
+	UNMASK(v, 3);
+	UNMASK(v, 2);
+	EXPECT_QUIET(v);
+	PULL(&g_b, 1, 0);
+	EXPECT_VALID(v, 3);
+	PULL(&g_a, 3, 0);
+	EXPECT_VALID(v, 1);
+	PULL(&g_b, 0, 1);
+	EXPECT_VALID(v, 2);
+	EXPECT_QUIET(v);
+	/* A disconnect releases the lines of both. */
+	vmm_disconnect(v);
+	WAIT_UNUSED_MASK(&g_a, ALL(&g_a));
+	WAIT_UNUSED_MASK(&g_b, ALL(&g_b));
+	EXPECT_VALUES(&g_a, 0x00);
+}
+
+/* Where the start-up error cases find chip A through a symlink. */
+#define A_LINK "/tmp/vdg-hc-a-link"
+
+static int setup_chips_and_link(void **state)
+{
+	unlink(A_LINK);
+	if (g_a.found && symlink(g_a.dev, A_LINK) < 0)
+		fail_msg("symlink %s -> %s: %s", A_LINK, g_a.dev,
+			 strerror(errno));
+	return setup_chips_only(state);
+}
+
+/*
+ * Starts the daemon with --socket-count=@count and --device-list=@list; it
+ * must exit 2 within 5 s with one line of output that contains @want, and
+ * no file in its socket directory.  Returns false (after printing why)
+ * otherwise.
+ */
+static bool startup_refused(struct fx *fx, const char *what, unsigned int count,
+			    const char *list, const char *want)
+{
+	char first[1024] = "", how[32];
+	struct daemon_args a;
+	const char *problem = NULL;
+	int lines, files;
+
+	daemon_prepare(&fx->d);
+	lines = daemon_run(&fx->d, daemon_args(&a, &fx->d, count, list, NULL),
+			   NULL, NULL, 5000 * g_scale, first, sizeof(first));
+	files = dir_entries(fx->d.dir);
+	if (lines == -ETIMEDOUT)
+		problem = "still running after 5 s";
+	else if (!WIFEXITED(fx->d.status) || WEXITSTATUS(fx->d.status) != 2)
+		problem = status_text(fx->d.status, how, sizeof(how));
+	else if (lines != 1)
+		problem = "not one line of output";
+	else if (files != 0)
+		problem = "files left in the socket directory";
+	else if (!strstr(first, want))
+		problem = "another message";
+	if (problem) {
+		fprintf(stderr,
+			"# %s (-c %u -l %s): %s; expected exit 2 and "
+			"\"%s\"\n",
+			what, count, list, problem, want);
+		print_log(&fx->d, what);
+	} else {
+		fprintf(stderr, "# %s: exit 2: %s", what, first);
+	}
+	daemon_remove_files(&fx->d);
+	return !problem;
+}
+
+/*
+ * Start-up errors of the new syntax and of joined chips, each with a near
+ * twin that must start: two entries (or two chips of one) sharing a host
+ * line through different paths, a chip that does not exist in a join,
+ * unknown and conflicting settings, a name clash.
+ */
+static void test_settings_startup_errors(void **state)
+{
+	static const struct {
+		const char *what;
+		unsigned int count;
+		const char *bad, *message, *good;
+	} cases[] = {
+		{"a line by number and through a symlink", 2,
+		 "%A[2]:" A_LINK "[2]", "is already entry 1's guest line 0",
+		 "%A[2]:" A_LINK "[3]"},
+		{"a line by number and by label and name", 2,
+		 "%B[0]+%A[2]:@vdg-hc-a[hc-a2]",
+		 "is already entry 1's guest line 1",
+		 "%B[0]+%A[2]:@vdg-hc-a[hc-a3]"},
+		{"one entry joining a chip and its symlink", 1,
+		 "%A[1]+" A_LINK "[1]", "are the same host line",
+		 "%A[1]+" A_LINK "[2]"},
+		{"a missing chip in a join", 1, "%A[1]+9[0]",
+		 "/dev/gpiochip9 does not exist", "%A[1]+%B[0]"},
+		{"an unknown setting", 1, "%A[1(pullup)]",
+		 " line 1: unknown setting \"pullup\"", "%A[1(pull-up)]"},
+		{"conflicting settings", 1, "%A[1(pull-up,pull-down)]",
+		 " line 1: \"pull-up\" and \"pull-down\" conflict",
+		 "%A[1(pull-up)](pull-down)"},
+		{"a debounce period without a unit", 1, "%A(debounce=10)",
+		 ", every line: \"debounce=10\": a duration is a number",
+		 "%A(debounce=10ms)"},
+		{"a given name that is another line's", 1,
+		 "%A[1(name=hc-a2),2]", "which guest line 1",
+		 "%A[1(name=hc-a1x),2]"},
+	};
+	const unsigned int n = sizeof(cases) / sizeof(cases[0]);
+	struct fx *fx = *state;
+	unsigned int i, failed = 0;
+	char bad[160], good[160];
+
+	for (i = 0; i < n; i++) {
+		expand_list(cases[i].bad, bad, sizeof(bad));
+		expand_list(cases[i].good, good, sizeof(good));
+		if (!startup_refused(fx, cases[i].what, cases[i].count, bad,
+				     cases[i].message))
+			failed++;
+		else if (!startup_ok(fx, cases[i].what, cases[i].count, good))
+			failed++;
+		EXPECT_UNUSED_MASK(&g_a, ALL(&g_a));
+		EXPECT_UNUSED_MASK(&g_b, ALL(&g_b));
+	}
+	unlink(A_LINK);
+	if (failed)
+		fail_msg("%u of %u start-up error cases wrong (see above)",
+			 failed, n);
+}
+
+/* ------------------------------------------------------------------ */
 
 /* CLOCK_MONOTONIC in ns: the clock the kernel stamps line events with. */
 static uint64_t monotonic_ns(void)
@@ -1330,6 +1717,12 @@ static const struct CMUnitTest tests[] = {
 	T(test_disconnect_releases_lines, setup_a),
 	/* start-up errors */
 	T(test_startup_errors, setup_chips_only),
+	/* line settings and joined chips */
+	T(test_settings_in_line_info, setup_a_settings),
+	T(test_active_low_input, setup_a_active_low_input),
+	T(test_debounced_input, setup_a_debounced),
+	T(test_joined_chips, setup_joined),
+	T(test_settings_startup_errors, setup_chips_and_link),
 	/* the control socket */
 	T(test_control_socket_read_only, setup_a),
 };

@@ -107,6 +107,7 @@ static int fake_close(int fd)
 		/* Released: free for others; the pin keeps its direction. */
 		l->consumer[0] = '\0';
 		l->flags = 0;
+		l->debounce_us = 0;
 	} else {
 		f = fd_get(fd, FD_CHIP);
 		if (!f)
@@ -147,6 +148,10 @@ static int errno_fail(int err)
 	return -1;
 }
 
+#define FAKE_BIAS_FLAGS                                                      \
+	(GPIO_V2_LINE_FLAG_BIAS_PULL_UP | GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN | \
+	 GPIO_V2_LINE_FLAG_BIAS_DISABLED)
+
 int fake_kernel_flags_validate(uint64_t flags)
 {
 	uint64_t edges =
@@ -157,6 +162,57 @@ int fake_kernel_flags_validate(uint64_t flags)
 		return -EINVAL;
 	if ((flags & edges) && !(flags & GPIO_V2_LINE_FLAG_INPUT))
 		return -EINVAL;
+	if ((flags & GPIO_V2_LINE_FLAG_OPEN_DRAIN) &&
+	    (flags & GPIO_V2_LINE_FLAG_OPEN_SOURCE))
+		return -EINVAL;
+	if ((flags &
+	     (GPIO_V2_LINE_FLAG_OPEN_DRAIN | GPIO_V2_LINE_FLAG_OPEN_SOURCE)) &&
+	    !(flags & GPIO_V2_LINE_FLAG_OUTPUT))
+		return -EINVAL;
+	if (__builtin_popcountll(flags & FAKE_BIAS_FLAGS) > 1)
+		return -EINVAL;
+	if ((flags & FAKE_BIAS_FLAGS) &&
+	    !(flags & (GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_OUTPUT)))
+		return -EINVAL;
+	return 0;
+}
+
+uint32_t fake_kernel_config_debounce(const struct gpio_v2_line_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->num_attrs; i++)
+		if (cfg->attrs[i].attr.id == GPIO_V2_LINE_ATTR_ID_DEBOUNCE &&
+		    (cfg->attrs[i].mask & 1))
+			return cfg->attrs[i].attr.debounce_period_us;
+	return 0;
+}
+
+/*
+ * gpio_v2_line_config_validate() and what the chip's driver refuses:
+ * 0 or -errno.
+ */
+static int config_validate(const struct fake_chip *chip,
+			   const struct gpio_v2_line_config *cfg)
+{
+	uint32_t debounce_us = fake_kernel_config_debounce(cfg);
+	unsigned int i;
+
+	if (cfg->num_attrs > GPIO_V2_LINE_NUM_ATTRS_MAX)
+		return -EINVAL;
+	for (i = 0; i < cfg->num_attrs; i++) {
+		assert_int_equal(cfg->attrs[i].mask, 1);
+		assert_int_equal(cfg->attrs[i].attr.padding, 0);
+	}
+	if (fake_kernel_flags_validate(cfg->flags))
+		return -EINVAL;
+	/* A debounce period needs an explicit input. */
+	if (debounce_us && !(cfg->flags & GPIO_V2_LINE_FLAG_INPUT))
+		return -EINVAL;
+	if (debounce_us && chip->debounce_errno)
+		return -chip->debounce_errno;
+	if ((cfg->flags & FAKE_BIAS_FLAGS) && chip->bias_errno)
+		return -chip->bias_errno;
 	return 0;
 }
 
@@ -176,6 +232,8 @@ static void config_apply(struct fake_line *l,
 		l->flags = cfg->flags | (l->flags & edges);
 	else
 		l->flags = cfg->flags;
+	if (cfg->flags & (GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_OUTPUT))
+		l->debounce_us = fake_kernel_config_debounce(cfg);
 	if (cfg->flags & GPIO_V2_LINE_FLAG_OUTPUT) {
 		l->is_out = true;
 		l->value = 0;
@@ -218,13 +276,22 @@ static int chip_ioctl(struct fake_chip *chip, int chip_index,
 		memcpy(info->consumer, l->consumer, sizeof(info->consumer));
 		info->flags = (l->is_out ? GPIO_V2_LINE_FLAG_OUTPUT
 					 : GPIO_V2_LINE_FLAG_INPUT) |
-			      (l->consumer[0] ? GPIO_V2_LINE_FLAG_USED : 0);
+			      (l->consumer[0] ? GPIO_V2_LINE_FLAG_USED : 0) |
+			      (l->flags &
+			       (GPIO_V2_LINE_FLAG_ACTIVE_LOW | FAKE_BIAS_FLAGS |
+				GPIO_V2_LINE_FLAG_OPEN_DRAIN |
+				GPIO_V2_LINE_FLAG_OPEN_SOURCE));
+		if (l->debounce_us) {
+			info->num_attrs = 1;
+			info->attrs[0].id = GPIO_V2_LINE_ATTR_ID_DEBOUNCE;
+			info->attrs[0].debounce_period_us = l->debounce_us;
+		}
 		return 0;
 	}
 	if (request == GPIO_V2_GET_LINE_IOCTL) {
 		struct gpio_v2_line_request *req = arg;
 		struct fake_line *l;
-		int fd;
+		int fd, ret;
 
 		kernel.last_request = *req;
 		assert_int_equal(req->num_lines, 1);
@@ -234,8 +301,9 @@ static int chip_ioctl(struct fake_chip *chip, int chip_index,
 		l->touches++;
 		if (l->consumer[0])
 			return errno_fail(EBUSY);
-		if (fake_kernel_flags_validate(req->config.flags))
-			return errno_fail(EINVAL);
+		ret = config_validate(chip, &req->config);
+		if (ret)
+			return errno_fail(-ret);
 		fd = fd_new(FD_REQUEST, chip_index, req->offsets[0]);
 		if (fd < 0)
 			return -1;
@@ -260,11 +328,13 @@ static int request_ioctl(struct fake_fd *f, unsigned long request, void *arg)
 	l->touches++;
 	if (request == GPIO_V2_LINE_SET_CONFIG_IOCTL) {
 		struct gpio_v2_line_config *cfg = arg;
+		int ret;
 
 		kernel.last_config = *cfg;
 		kernel.set_configs++;
-		if (fake_kernel_flags_validate(cfg->flags))
-			return errno_fail(EINVAL);
+		ret = config_validate(chip, cfg);
+		if (ret)
+			return errno_fail(-ret);
 		config_apply(l, cfg);
 		return 0;
 	}

@@ -6,8 +6,9 @@
  * are the same chip), each "a character device" with the device number the
  * test gives it; a fake /sys in it says which device numbers are GPIO
  * chips.  The fake checks line requests and configurations as
- * gpiolib-cdev does, and counts every touch of every line and every fd it
- * hands out.
+ * gpiolib-cdev does (and refuses a bias or a debounce period where a
+ * chip's driver is told to), reports a line's settings in its line info,
+ * and counts every touch of every line and every fd it hands out.
  *
  * cmocka.h comes first.
  */
@@ -43,6 +44,7 @@ struct fake_line {
 	unsigned int requests;		   /* GPIO_V2_GET_LINE_IOCTL */
 	unsigned int touches;		   /* requests, configs, values */
 	unsigned int info_reads;	   /* GPIO_V2_GET_LINEINFO_IOCTL */
+	uint32_t debounce_us;		   /* as last configured */
 };
 
 struct fake_chip {
@@ -56,6 +58,9 @@ struct fake_chip {
 	bool gone;	    /* every ioctl fails ENODEV */
 	int swap_to;	    /* opening it for real opens chip swap_to - 1 */
 	unsigned int opens; /* opened for real (not O_PATH) */
+	/* What its driver refuses, with this errno (0: nothing). */
+	int debounce_errno; /* a debounce period */
+	int bias_errno;	    /* a bias */
 	struct fake_line lines[FAKE_LINES];
 };
 
@@ -101,6 +106,9 @@ void fake_kernel_reset(void);
 
 /* gpio_v2_line_flags_validate(), the parts we can get wrong: 0 or -EINVAL. */
 int fake_kernel_flags_validate(uint64_t flags);
+
+/* The debounce period @cfg gives its one line (0: none). */
+uint32_t fake_kernel_config_debounce(const struct gpio_v2_line_config *cfg);
 
 /* Queues an edge on whatever request holds @chip's line @offset: its fd. */
 int fake_kernel_queue_event(int chip, unsigned int offset, uint32_t id);

@@ -201,6 +201,128 @@ static void test_no_shared_lines(void **state)
 	device_backends_free(NULL, 0);
 }
 
+/* @text's back-ends fail with -EINVAL and exactly @expected. */
+static void expect_error_exactly(const char *text, const char *expected)
+{
+	struct gpio_backend **backends = (void *)1;
+	struct device_list list;
+	char err[512] = "stale";
+
+	assert_int_equal(open_list(text, &list, &backends, err, sizeof(err)),
+			 -EINVAL);
+	assert_null(backends);
+	assert_string_equal(err, expected);
+	device_list_free(&list);
+}
+
+/* @text opens its back-ends. */
+static void expect_opens(const char *text)
+{
+	struct gpio_backend **backends;
+	struct device_list list;
+	char err[512] = "stale";
+
+	assert_int_equal(open_list(text, &list, &backends, err, sizeof(err)),
+			 0);
+	assert_string_equal(err, "");
+	device_backends_free(backends, list.count);
+	device_list_free(&list);
+}
+
+/*
+ * What the back-end finds wrong with the settings, said about the entry:
+ * a name given twice, a debounce period the kernel refuses (here every
+ * one is), only once no two entries share a line.  The start-up tries a
+ * bias and a period with a line request for an input.
+ */
+static void test_settings_errors(void **state)
+{
+	const struct gpio_v2_line_request *req = &kernel.last_request;
+	const struct fake_line *l = &kernel.chips[1].lines[3];
+	const uint64_t in_pull_up =
+		GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_BIAS_PULL_UP;
+	unsigned int requests = l->requests, touches = l->touches;
+	char expected[512];
+
+	kernel.chips[0].debounce_errno = EINVAL;
+	kernel.chips[1].debounce_errno = EINVAL;
+
+	snprintf(expected, sizeof(expected),
+		 "--device-list: entry 2 \"0[1(name=L2),2]\": guest line 0 "
+		 "(%s/gpiochip0 line 1) is given the name \"L2\", which guest "
+		 "line 1 (%s/gpiochip0 line 2) has from the host; give that "
+		 "line another name too",
+		 kernel.dir, kernel.dir);
+	expect_error_exactly("s8:0[1(name=L2),2]", expected);
+	expect_opens("s8:0[1(name=X2),2]");
+	snprintf(expected, sizeof(expected),
+		 "--device-list: entry 2 \"1[0,3(pull-up,debounce=10ms)]\": "
+		 "%s/gpiochip1 line 3 (guest line 1): the kernel refuses a "
+		 "debounce period of 10000 us: Invalid argument",
+		 kernel.dir);
+	expect_error_exactly("0[1]:1[0,3(pull-up,debounce=10ms)]", expected);
+	/* Tried with the period, refused; then with the bias alone, taken. */
+	assert_int_equal(l->touches, touches + 2);
+	assert_int_equal(l->requests, requests + 1);
+	assert_int_equal(req->offsets[0], 3);
+	assert_int_equal(req->config.flags, in_pull_up);
+	assert_int_equal(req->config.num_attrs, 0);
+	expect_opens("0[1]:1[0,3(pull-up)]");
+	/* The bias is taken: the line was requested as an input, released. */
+	assert_int_equal(l->requests, requests + 2);
+	assert_int_equal(req->config.flags, in_pull_up);
+	assert_string_equal(l->consumer, "");
+	snprintf(expected, sizeof(expected),
+		 "--device-list: entry 2 \"1[0(debounce=1ms)]\": host line 0 "
+		 "of %s/gpiochip1 is already entry 1's guest line 0",
+		 kernel.dir);
+	expect_error_exactly("1:1[0(debounce=1ms)]", expected);
+	expect_opens("1[1-3]:1[0(pull-up)]");
+	kernel.chips[0].debounce_errno = 0;
+	kernel.chips[1].debounce_errno = 0;
+}
+
+/* An entry joining chips: one back-end; its lines shared with no other. */
+static void test_joined_chips(void **state)
+{
+	struct gpio_backend **backends;
+	struct device_list list;
+	char err[512] = "stale", expected[512], text[256];
+
+	assert_int_equal(open_list("0[1,3]+1[0](ro):0[2]+@fake-1[L1]", &list,
+				   &backends, err, sizeof(err)),
+			 0);
+	assert_string_equal(err, "");
+	device_backends_describe(backends[0], err, sizeof(err));
+	snprintf(expected, sizeof(expected),
+		 "host chips %s/gpiochip0 + %s/gpiochip1, 3 lines, some "
+		 "read-only",
+		 kernel.dir, kernel.dir);
+	assert_string_equal(err, expected);
+	assert_string_equal(backends[0]->names[2], "L0");
+	assert_string_equal(backends[1]->names[1], "L1");
+	device_backends_free(backends, list.count);
+	device_list_free(&list);
+
+	/* A line of the second chip, already another entry's. */
+	snprintf(expected, sizeof(expected),
+		 "--device-list: entry 2 \"0[1]+1[5,0]\": host line 0 of "
+		 "%s/gpiochip1 is already entry 1's guest line 0",
+		 kernel.dir);
+	expect_error_exactly("1[0]:0[1]+1[5,0]", expected);
+	expect_opens("1[0]:0[1]+1[5,1]");
+	/* Twice in one entry, through a symlink. */
+	snprintf(text, sizeof(text), "0[2]+%s/led-chip[2]", kernel.dir);
+	snprintf(expected, sizeof(expected),
+		 "--device-list: entry 1 \"%.32s...\": %s/gpiochip0 line 2 "
+		 "(guest line 0) and %s/led-chip line 2 (guest line 1) are "
+		 "the same host line",
+		 text, kernel.dir, kernel.dir);
+	expect_error_exactly(text, expected);
+	snprintf(text, sizeof(text), "0[2]+%s/led-chip[3]", kernel.dir);
+	expect_opens(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +331,8 @@ int main(void)
 		cmocka_unit_test(test_entry_errors),
 		cmocka_unit_test(test_shared_lines),
 		cmocka_unit_test(test_no_shared_lines),
+		cmocka_unit_test(test_settings_errors),
+		cmocka_unit_test(test_joined_chips),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -14,6 +14,11 @@
 
 #include "device_list.h"
 
+/* What an unknown setting's message lists. */
+#define SETTINGS                                                           \
+	"ro, pull-up, pull-down, bias-disabled, active-low, active-high, " \
+	"open-drain, open-source, push-pull, debounce=DURATION, name=NAME"
+
 /* Parses @text, which must fail with -EINVAL, an empty list and @message. */
 static void check_rejected(const char *text, const char *message)
 {
@@ -443,15 +448,20 @@ static void test_items_rejected(void **state)
 
 static void test_markers_rejected(void **state)
 {
-	check_rejected("0[1(rw)]", "entry 1 \"0[1(rw)]\": unknown marker "
-				   "\"(rw)\": only \"(ro)\" is known");
+	check_rejected(
+		"0[1(rw)]",
+		"entry 1 \"0[1(rw)]\": /dev/gpiochip0 line 1: unknown setting "
+		"\"rw\" (known: " SETTINGS ")");
 	check_rejected("0[1(RO)]", NULL);
-	check_rejected("0[1(ro]", "entry 1 \"0[1(ro]\": unknown marker "
-				  "\"(ro]\": only \"(ro)\" is known");
-	check_rejected("0(rw)", "entry 1 \"0(rw)\": unknown marker \"(rw)\": "
-				"only \"(ro)\" is known");
-	check_rejected("0(", "entry 1 \"0(\": unknown marker \"(\": only "
-			     "\"(ro)\" is known");
+	check_rejected("0[1(ro]", "entry 1 \"0[1(ro]\": /dev/gpiochip0 line 1: "
+				  "unexpected \"]\" in "
+				  "the settings");
+	check_rejected("0(rw)", "entry 1 \"0(rw)\": /dev/gpiochip0, every "
+				"line: unknown setting \"rw\" "
+				"(known: " SETTINGS ")");
+	check_rejected("0(", "entry 1 \"0(\": /dev/gpiochip0, every line: "
+			     "missing \")\" at the end of "
+			     "the settings");
 	check_rejected("0(ro)x", "entry 1 \"0(ro)x\": unexpected \"x\" after "
 				 "\"(ro)\"");
 	check_rejected("0(ro)(ro)", "entry 1 \"0(ro)(ro)\": unexpected \"(\" "
@@ -530,6 +540,446 @@ static void test_spec_error(void **state)
 	device_list_free(&list);
 }
 
+/*
+ * Line settings.
+ */
+
+static void check_settings(const struct gpio_line_settings *s, uint8_t set,
+			   uint8_t bias, uint8_t drive, bool active_low,
+			   uint32_t debounce_us)
+{
+	assert_int_equal(s->set, set);
+	if (set & GPIO_LINE_SET_BIAS)
+		assert_int_equal(s->bias, bias);
+	if (set & GPIO_LINE_SET_DRIVE)
+		assert_int_equal(s->drive, drive);
+	if (set & GPIO_LINE_SET_ACTIVE_LOW)
+		assert_int_equal(s->active_low, active_low);
+	if (set & GPIO_LINE_SET_DEBOUNCE)
+		assert_int_equal(s->debounce_us, debounce_us);
+}
+
+#define SET_BIAS     GPIO_LINE_SET_BIAS
+#define SET_DRIVE    GPIO_LINE_SET_DRIVE
+#define SET_ACTIVE   GPIO_LINE_SET_ACTIVE_LOW
+#define SET_DEBOUNCE GPIO_LINE_SET_DEBOUNCE
+
+/* The README's examples: a button, a reset line, a shared line. */
+static void test_settings_of_lines(void **state)
+{
+	struct device_list list;
+	struct device_spec *spec = parse_one(
+		&list, "@pinctrl-bcm2711[GPIO17(pull-up,debounce=10ms,"
+		       "name=button),GPIO27(active-low,name=reset),"
+		       "GPIO22(open-drain),4(ro,bias-disabled)]");
+
+	assert_int_equal(spec->nitems, 4);
+	check_item(&spec->items[0], "GPIO17", 0, 0, false);
+	check_settings(&spec->items[0].settings, SET_BIAS | SET_DEBOUNCE,
+		       GPIO_LINE_BIAS_PULL_UP, 0, false, 10000);
+	assert_string_equal(spec->items[0].guest_name, "button");
+	check_settings(&spec->items[1].settings, SET_ACTIVE, 0, 0, true, 0);
+	assert_string_equal(spec->items[1].guest_name, "reset");
+	check_settings(&spec->items[2].settings, SET_DRIVE, 0,
+		       GPIO_LINE_DRIVE_OPEN_DRAIN, false, 0);
+	assert_null(spec->items[2].guest_name);
+	check_item(&spec->items[3], NULL, 4, 4, true);
+	check_settings(&spec->items[3].settings, SET_BIAS,
+		       GPIO_LINE_BIAS_DISABLED, 0, false, 0);
+	check_settings(&spec->defaults, 0, 0, 0, false, 0);
+	assert_false(spec->read_only);
+	device_list_free(&list);
+}
+
+/* Defaults after the chip; an item's own settings override them. */
+static void test_settings_defaults(void **state)
+{
+	struct device_list list;
+	struct device_spec *spec;
+
+	spec = parse_one(&list, "0(pull-down,open-source,active-low,"
+				"debounce=500us,ro)");
+	assert_null(spec->items);
+	assert_true(spec->read_only);
+	check_settings(&spec->defaults,
+		       SET_BIAS | SET_DRIVE | SET_ACTIVE | SET_DEBOUNCE,
+		       GPIO_LINE_BIAS_PULL_DOWN, GPIO_LINE_DRIVE_OPEN_SOURCE,
+		       true, 500);
+	device_list_free(&list);
+
+	spec = parse_one(&list, "0[1(pull-up),2(push-pull),3(active-high),"
+				"4(debounce=0us),5](pull-down,open-drain,"
+				"active-low,debounce=1ms)");
+	check_settings(&spec->defaults,
+		       SET_BIAS | SET_DRIVE | SET_ACTIVE | SET_DEBOUNCE,
+		       GPIO_LINE_BIAS_PULL_DOWN, GPIO_LINE_DRIVE_OPEN_DRAIN,
+		       true, 1000);
+	check_settings(&spec->items[0].settings, SET_BIAS,
+		       GPIO_LINE_BIAS_PULL_UP, 0, false, 0);
+	check_settings(&spec->items[1].settings, SET_DRIVE, 0,
+		       GPIO_LINE_DRIVE_PUSH_PULL, false, 0);
+	check_settings(&spec->items[2].settings, SET_ACTIVE, 0, 0, false, 0);
+	check_settings(&spec->items[3].settings, SET_DEBOUNCE, 0, 0, false, 0);
+	check_settings(&spec->items[4].settings, 0, 0, 0, false, 0);
+	device_list_free(&list);
+
+	/* The longest periods the kernel takes. */
+	spec = parse_one(&list, "0[1(debounce=4294967295us),"
+				"2(debounce=4294967ms)]");
+	assert_int_equal(spec->items[0].settings.debounce_us, 4294967295u);
+	assert_int_equal(spec->items[1].settings.debounce_us, 4294967000u);
+	device_list_free(&list);
+}
+
+static void test_settings_names(void **state)
+{
+	struct device_list list;
+	struct device_spec *spec;
+
+	spec = parse_one(&list, "0[LED(name=),7(name=a\\,b\\)c\\ d),"
+				"3-3(name=x),BTN(ro,name=Button-1)]");
+	assert_string_equal(spec->items[0].guest_name, "");
+	assert_string_equal(spec->items[1].guest_name, "a,b)c d");
+	check_item(&spec->items[2], NULL, 3, 3, false);
+	assert_string_equal(spec->items[2].guest_name, "x");
+	check_item(&spec->items[3], "BTN", 0, 0, true);
+	assert_string_equal(spec->items[3].guest_name, "Button-1");
+	device_list_free(&list);
+}
+
+/* Parses @good, which must be accepted (the near twin of a refused one). */
+static void check_accepted(const char *good)
+{
+	struct device_list list;
+	char err[256] = "";
+
+	assert_int_equal(device_list_parse(good, &list, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	device_list_free(&list);
+}
+
+/* Every message about settings, each next to a twin that is fine. */
+static void test_settings_rejected(void **state)
+{
+	static const struct {
+		const char *bad, *message, *good;
+	} cases[] = {
+		{"0[1(pullup)]",
+		 "entry 1 \"0[1(pullup)]\": /dev/gpiochip0 line 1: unknown "
+		 "setting \"pullup\" "
+		 "(known: " SETTINGS ")",
+		 "0[1(pull-up)]"},
+		{"0[1(Pull-Up)]", NULL, "0[1(pull-up)]"},
+		{"0[1(pull-up,pull-down)]",
+		 "entry 1 \"0[1(pull-up,pull-down)]\": /dev/gpiochip0 line 1: "
+		 "\"pull-up\" and "
+		 "\"pull-down\" conflict: a line has one bias",
+		 "0[1(pull-up)](pull-down)"},
+		{"0(bias-disabled,pull-up)",
+		 "entry 1 \"0(bias-disabled,pull-up)\": /dev/gpiochip0, every "
+		 "line: \"bias-disabled\" and "
+		 "\"pull-up\" conflict: a line has one bias",
+		 "0(bias-disabled)"},
+		{"0[1(pull-up,pull-up)]",
+		 "entry 1 \"0[1(pull-up,pull-up)]\": /dev/gpiochip0 line 1: "
+		 "\"pull-up\" is given "
+		 "twice",
+		 "0[1(pull-up)](pull-up)"},
+		{"0(open-drain,open-source)",
+		 "entry 1 \"0(open-drain,open-source)\": /dev/gpiochip0, every "
+		 "line: \"open-drain\" and "
+		 "\"open-source\" conflict: a line has one drive",
+		 "0(open-drain)"},
+		{"0(push-pull,open-drain)", NULL,
+		 "0[1(push-pull)](open-drain)"},
+		{"0(active-low,active-high)",
+		 "entry 1 \"0(active-low,active-high)\": /dev/gpiochip0, every "
+		 "line: \"active-low\" and "
+		 "\"active-high\" conflict: a line is active-low or "
+		 "active-high",
+		 "0[1(active-high)](active-low)"},
+		{"0[1(ro,ro)]",
+		 "entry 1 \"0[1(ro,ro)]\": /dev/gpiochip0 line 1: \"ro\" is "
+		 "given twice",
+		 "0[1(ro)](ro)"},
+		{"0(debounce=10)",
+		 "entry 1 \"0(debounce=10)\": /dev/gpiochip0, every line: "
+		 "\"debounce=10\": a duration is "
+		 "a number and its unit, us or ms (debounce=10ms)",
+		 "0(debounce=10ms)"},
+		{"0(debounce=10s)", NULL, "0(debounce=10us)"},
+		{"0(debounce=ms)", NULL, "0(debounce=0ms)"},
+		{"0(debounce=)", NULL, "0(debounce=0us)"},
+		{"0(debounce=-1ms)", NULL, "0(debounce=1ms)"},
+		{"0(debounce=1 ms)", NULL, "0(debounce=1ms)"},
+		{"0(debounce=010ms)",
+		 "entry 1 \"0(debounce=010ms)\": /dev/gpiochip0, every line: "
+		 "numbers are written without "
+		 "leading zeros",
+		 "0(debounce=10ms)"},
+		{"0(debounce=4294968ms)",
+		 "entry 1 \"0(debounce=4294968ms)\": /dev/gpiochip0, every "
+		 "line: \"debounce=4294968ms\" is "
+		 "too long: the kernel takes at most 4294967295us",
+		 "0(debounce=4294967ms)"},
+		{"0(debounce=4294967296us)", NULL, "0(debounce=4294967295us)"},
+		{"0(debounce=99999999999999999999999us)", NULL,
+		 "0(debounce=9us)"},
+		{"0(debounce=1ms,debounce=2ms)",
+		 "entry 1 \"0(debounce=1ms,debounce=2ms)\": /dev/gpiochip0, "
+		 "every line: \"debounce=\" is "
+		 "given twice",
+		 "0[1(debounce=2ms)](debounce=1ms)"},
+		{"0(name=x)",
+		 "entry 1 \"0(name=x)\": /dev/gpiochip0, every line: name= "
+		 "names one line: write it after "
+		 "a line in the brackets",
+		 "0[1(name=x)]"},
+		{"0[1](name=x)", NULL, "0[1(name=x)]"},
+		{"0[1-2(name=x)]",
+		 "entry 1 \"0[1-2(name=x)]\": /dev/gpiochip0 lines 1-2: name= "
+		 "names one line, not a "
+		 "range",
+		 "0[1-1(name=x)]"},
+		{"0[1(name=a,name=b)]",
+		 "entry 1 \"0[1(name=a,name=b)]\": /dev/gpiochip0 line 1: "
+		 "\"name=\" is given twice",
+		 "0[1(name=a),2(name=b)]"},
+		{"0[1(name=caf\xc3\xa9)]",
+		 "entry 1 \"0[1(name=caf?\?)]\": /dev/gpiochip0 line 1: name= "
+		 "must be printable "
+		 "ASCII",
+		 "0[1(name=cafe)]"},
+		{"0[1(name=a b)]",
+		 "entry 1 \"0[1(name=a b)]\": /dev/gpiochip0 line 1: "
+		 "unexpected space (write \"\\ \" "
+		 "for a space in a name)",
+		 "0[1(name=a\\ b)]"},
+		{"0[1(name=x(y))]",
+		 "entry 1 \"0[1(name=x(y))]\": /dev/gpiochip0 line 1: "
+		 "unexpected \"(\" in the "
+		 "settings",
+		 "0[1(name=x\\(y\\))]"},
+		{"0()",
+		 "entry 1 \"0()\": /dev/gpiochip0, every line: the settings "
+		 "\"()\" are empty",
+		 "0(ro)"},
+		{"0[1()]", NULL, "0[1]"},
+		{"0(ro,)",
+		 "entry 1 \"0(ro,)\": /dev/gpiochip0, every line: an empty "
+		 "setting",
+		 "0(ro)"},
+		{"0(,ro)", NULL, "0(ro)"},
+		{"0(ro,,pull-up)", NULL, "0(ro,pull-up)"},
+		{"0(ro,pull-up",
+		 "entry 1 \"0(ro,pull-up\": /dev/gpiochip0, every line: "
+		 "missing \")\" at the end of the "
+		 "settings",
+		 "0(ro,pull-up)"},
+		{"0(ro(",
+		 "entry 1 \"0(ro(\": /dev/gpiochip0, every line: unexpected "
+		 "\"(\" in the settings",
+		 "0(ro)"},
+		{"0[1(ro])", NULL, "0[1(ro)]"},
+		{"0(pull-up)x",
+		 "entry 1 \"0(pull-up)x\": unexpected \"x\" after "
+		 "\"(pull-up)\"",
+		 "0(pull-up)"},
+		{"0[1](pull-up)(ro)",
+		 "entry 1 \"0[1](pull-up)(ro)\": unexpected \"(\" after "
+		 "\"(pull-up)\"",
+		 "0[1](pull-up,ro)"},
+		{"0[1(pull-up)(ro)]",
+		 "entry 1 \"0[1(pull-up)(ro)]\": unexpected \"(\" in the line "
+		 "selection",
+		 "0[1(pull-up,ro)]"},
+		/* Whose settings: the chip as written, the line or lines. */
+		{"@pinctrl-bcm2711[GPIO17(pull-up),GPIO27(activelow)]",
+		 "entry 1 \"@pinctrl-bcm2711[GPIO17(pull-up)...\": "
+		 "@pinctrl-bcm2711 line GPIO27: unknown setting \"activelow\" "
+		 "(known: " SETTINGS ")",
+		 "@pinctrl-bcm2711[GPIO17(pull-up),GPIO27(active-low)]"},
+		{"/dev/gpio/by-name/sensors[0-3](pull-up,pull-down)",
+		 "entry 1 \"/dev/gpio/by-name/sensors[0-3](p...\": "
+		 "/dev/gpio/by-name/sensors, every line: \"pull-up\" and "
+		 "\"pull-down\" conflict: a line has one bias",
+		 "/dev/gpio/by-name/sensors[0-3](pull-up)"},
+		{"0[1]+2[5-7(debounce=1s)]",
+		 "entry 1 \"0[1]+2[5-7(debounce=1s)]\": /dev/gpiochip2 lines "
+		 "5-7: \"debounce=1s\": a duration is a number and its unit, "
+		 "us or ms (debounce=10ms)",
+		 "0[1]+2[5-7(debounce=1ms)]"},
+		{"s8(pull-up)",
+		 "entry 1 \"s8(pull-up)\": expected \"s\" followed by a number "
+		 "of lines",
+		 "s8"},
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		check_rejected(cases[i].bad, cases[i].message);
+		check_accepted(cases[i].good);
+	}
+}
+
+/*
+ * Joined chips.
+ */
+
+static void test_joined_chips(void **state)
+{
+	struct device_list list;
+	struct device_spec *spec;
+	const struct device_spec *part;
+
+	/* The issue's example. */
+	spec = parse_one(&list, "0[3,5]+@pinctrl-bcm2711[GPIO17]");
+	assert_string_equal(spec->text, "0[3,5]+@pinctrl-bcm2711[GPIO17]");
+	assert_int_equal(device_spec_nparts(spec), 2);
+	assert_ptr_equal(device_spec_part(spec, 0), spec);
+	assert_int_equal(spec->chip_ref, GPIO_CHIP_REF_NUMBER);
+	assert_int_equal(spec->chip_index, 0);
+	assert_int_equal(spec->nitems, 2);
+	check_item(&spec->items[1], NULL, 5, 5, false);
+	part = device_spec_part(spec, 1);
+	assert_ptr_equal(part, &spec->joined[0]);
+	assert_int_equal(part->kind, DEVICE_KIND_HOST_CHIP);
+	assert_int_equal(part->number, 1);
+	assert_int_equal(part->chip_ref, GPIO_CHIP_REF_LABEL);
+	assert_string_equal(part->chip_name, "pinctrl-bcm2711");
+	check_item(&part->items[0], "GPIO17", 0, 0, false);
+	assert_null(part->joined);
+	assert_true(device_spec_has_names(spec));
+	device_list_free(&list);
+
+	/* Each chip has its own read-only mark and defaults. */
+	spec = parse_one(&list,
+			 "0[1](ro)+1(pull-up)+/dev/gpiochip2[3(name=x)]");
+	assert_int_equal(device_spec_nparts(spec), 3);
+	assert_true(spec->read_only);
+	assert_int_equal(spec->defaults.set, 0);
+	part = device_spec_part(spec, 1);
+	assert_false(part->read_only);
+	assert_null(part->items);
+	check_settings(&part->defaults, SET_BIAS, GPIO_LINE_BIAS_PULL_UP, 0,
+		       false, 0);
+	part = device_spec_part(spec, 2);
+	assert_int_equal(part->chip_ref, GPIO_CHIP_REF_PATH);
+	assert_string_equal(part->chip_name, "/dev/gpiochip2");
+	assert_string_equal(part->items[0].guest_name, "x");
+	assert_false(device_spec_has_names(spec));
+	device_list_free(&list);
+
+	/* The same chip twice parses: the chips decide (device_backends). */
+	spec = parse_one(&list, "0[1]+0[2]");
+	assert_int_equal(spec->joined[0].chip_index, 0);
+	device_list_free(&list);
+
+	/* "+" ends a path or a label; "\+" does not. */
+	spec = parse_one(&list, "/dev/a\\+b+@c\\+d+1");
+	assert_string_equal(spec->chip_name, "/dev/a+b");
+	assert_string_equal(spec->joined[0].chip_name, "c+d");
+	assert_int_equal(spec->joined[1].chip_index, 1);
+	device_list_free(&list);
+	/* In a selection it is part of a name. */
+	spec = parse_one(&list, "0[A+B]");
+	check_item(&spec->items[0], "A+B", 0, 0, false);
+	assert_int_equal(device_spec_nparts(spec), 1);
+	device_list_free(&list);
+}
+
+static void test_joined_entries(void **state)
+{
+	struct device_list list;
+	char err[256] = "";
+
+	assert_int_equal(device_list_parse("0+1:s8:2[1]+3[2(ro)]", &list, err,
+					   sizeof(err)),
+			 0);
+	assert_int_equal(list.count, 3);
+	assert_int_equal(device_spec_nparts(&list.specs[0]), 2);
+	assert_int_equal(list.specs[1].kind, DEVICE_KIND_SIMULATED);
+	assert_int_equal(device_spec_nparts(&list.specs[2]), 2);
+	assert_int_equal(list.specs[2].joined[0].number, 3);
+	check_item(&list.specs[2].joined[0].items[0], NULL, 2, 2, true);
+	device_list_free(&list);
+}
+
+/* @count chips "0+0+...", in @buf. */
+static const char *chips_joined(char *buf, size_t size, unsigned int count)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < count && n + 3 < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s0", i ? "+" : "");
+	return buf;
+}
+
+static void test_joined_rejected(void **state)
+{
+	static const struct {
+		const char *bad, *message, *good;
+	} cases[] = {
+		{"0+",
+		 "entry 1 \"0+\": expected a chip number, an absolute path or "
+		 "@LABEL after \"+\"",
+		 "0+1"},
+		{"0++1", NULL, "0+1"},
+		{"0+s8", NULL, "0+8"},
+		{"0[1]+x", NULL, "0[1]+1"},
+		{"0+[1]", NULL, "0+1[1]"},
+		{"+0",
+		 "entry 1 \"+0\": expected a chip number, an absolute path, "
+		 "@LABEL or \"s\" followed by a number of lines",
+		 "0"},
+		{"s8+0",
+		 "entry 1 \"s8+0\": expected \"s\" followed by a number of "
+		 "lines",
+		 "s8:0"},
+		{"0[1]x+1",
+		 "entry 1 \"0[1]x+1\": unexpected \"x\" after the line "
+		 "selection",
+		 "0[1]+1"},
+		{"0+1x",
+		 "entry 1 \"0+1x\": unexpected \"x\" after the chip "
+		 "number",
+		 "0+1"},
+		{"0+@", "entry 1 \"0+@\": expected a chip label after \"@\"",
+		 "0+@a"},
+		{"0+007",
+		 "entry 1 \"0+007\": numbers are written without leading "
+		 "zeros",
+		 "0+7"},
+		{"0+4096",
+		 "entry 1 \"0+4096\": a host chip number must be 0 to 4095",
+		 "0+4095"},
+		{"0[0-40000]+1[0-40000]",
+		 "entry 1 \"0[0-40000]+1[0-40000]\": selects more than 65535 "
+		 "lines",
+		 "0[0-40000]+1[0-25533]"},
+		{"0(pull-up)+1(name=x)",
+		 "entry 1 \"0(pull-up)+1(name=x)\": /dev/gpiochip1, every "
+		 "line: name= names one line: "
+		 "write it after a line in the brackets",
+		 "0(pull-up)+1[0(name=x)]"},
+		{"0+1[2(pull-up,pull-down)]", NULL, "0+1[2(pull-up)]"},
+	};
+	char bad[256], good[256];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		check_rejected(cases[i].bad, cases[i].message);
+		check_accepted(cases[i].good);
+	}
+	/* At most 64 chips. */
+	chips_joined(bad, sizeof(bad), 65);
+	chips_joined(good, sizeof(good), 64);
+	check_rejected(bad, "entry 1 \"0+0+0+0+0+0+0+0+0+0+0+0+0+0+0+0+...\": "
+			    "joins more than 64 chips");
+	check_accepted(good);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +1005,13 @@ int main(void)
 		cmocka_unit_test(test_spec_error),
 		cmocka_unit_test(test_error_names_first_bad_entry),
 		cmocka_unit_test(test_error_quotes_safely),
+		cmocka_unit_test(test_settings_of_lines),
+		cmocka_unit_test(test_settings_defaults),
+		cmocka_unit_test(test_settings_names),
+		cmocka_unit_test(test_settings_rejected),
+		cmocka_unit_test(test_joined_chips),
+		cmocka_unit_test(test_joined_entries),
+		cmocka_unit_test(test_joined_rejected),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -942,6 +942,579 @@ static void test_only_selected_lines_touched(void **state)
 	gpio_backend_destroy(be);
 }
 
+/*
+ * The operator's line settings.
+ */
+
+/* @cfg has exactly @flags, the debounce period @us (0: no attribute) and,
+ * if @value >= 0, the output value @value. */
+static void check_config(const struct gpio_v2_line_config *cfg, uint64_t flags,
+			 uint32_t us, int value)
+{
+	unsigned int n = (us ? 1u : 0u) + (value >= 0 ? 1u : 0u), i;
+
+	assert_int_equal(cfg->flags, flags);
+	assert_int_equal(cfg->num_attrs, n);
+	assert_int_equal(fake_kernel_config_debounce(cfg), us);
+	for (i = 0; i < cfg->num_attrs; i++) {
+		assert_int_equal(cfg->attrs[i].mask, 1);
+		if (cfg->attrs[i].attr.id == GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES)
+			assert_int_equal(cfg->attrs[i].attr.values,
+					 (uint64_t)value);
+		else
+			assert_int_equal(cfg->attrs[i].attr.id,
+					 GPIO_V2_LINE_ATTR_ID_DEBOUNCE);
+	}
+	assert_int_equal(fake_kernel_flags_validate(cfg->flags), 0);
+}
+
+static void test_line_config_with_settings(void **state)
+{
+	struct gpio_line_settings s = {
+		.set = GPIO_LINE_SET_BIAS | GPIO_LINE_SET_DRIVE |
+		       GPIO_LINE_SET_ACTIVE_LOW | GPIO_LINE_SET_DEBOUNCE,
+		.bias = GPIO_LINE_BIAS_PULL_UP,
+		.drive = GPIO_LINE_DRIVE_OPEN_DRAIN,
+		.active_low = true,
+		.debounce_us = 10000};
+	const uint64_t low_up =
+		GPIO_V2_LINE_FLAG_ACTIVE_LOW | GPIO_V2_LINE_FLAG_BIAS_PULL_UP;
+	struct gpio_v2_line_config cfg, plain;
+
+	/* An input: no drive; the debounce period as an attribute. */
+	memset(&cfg, 0xff, sizeof(cfg));
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_IN, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	check_config(&cfg, GPIO_V2_LINE_FLAG_INPUT | low_up, 10000, -1);
+	assert_int_equal(cfg.padding[0], 0);
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_IN, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH, &cfg);
+	check_config(&cfg, GPIO_V2_LINE_FLAG_INPUT | low_up | BOTH_EDGES, 10000,
+		     -1);
+	/* An output: the drive, no debounce period. */
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_OUT, 1,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	check_config(&cfg,
+		     GPIO_V2_LINE_FLAG_OUTPUT | low_up |
+			     GPIO_V2_LINE_FLAG_OPEN_DRAIN,
+		     0, 1);
+	/* "As is": only active-low goes without a direction. */
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_NONE, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	check_config(&cfg, GPIO_V2_LINE_FLAG_ACTIVE_LOW, 0, -1);
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_NONE, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING, &cfg);
+	check_config(&cfg,
+		     GPIO_V2_LINE_FLAG_INPUT | low_up |
+			     GPIO_V2_LINE_FLAG_EDGE_RISING,
+		     10000, -1);
+
+	/* Each bias and drive. */
+	s.bias = GPIO_LINE_BIAS_PULL_DOWN;
+	s.drive = GPIO_LINE_DRIVE_OPEN_SOURCE;
+	s.active_low = false;
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_OUT, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	check_config(&cfg,
+		     GPIO_V2_LINE_FLAG_OUTPUT |
+			     GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN |
+			     GPIO_V2_LINE_FLAG_OPEN_SOURCE,
+		     0, 0);
+	s.bias = GPIO_LINE_BIAS_DISABLED;
+	s.drive = GPIO_LINE_DRIVE_PUSH_PULL;
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_OUT, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	check_config(&cfg,
+		     GPIO_V2_LINE_FLAG_OUTPUT | GPIO_V2_LINE_FLAG_BIAS_DISABLED,
+		     0, 0);
+	/* A period of 0 is none. */
+	s.debounce_us = 0;
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_IN, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	check_config(&cfg,
+		     GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_BIAS_DISABLED,
+		     0, -1);
+
+	/* Fields not given count for nothing; no settings, as before. */
+	s.set = 0;
+	s.active_low = true;
+	s.debounce_us = 5;
+	gpio_cdev_line_config_with(&s, GPIO_DIRECTION_IN, 0,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	gpio_cdev_line_config(GPIO_DIRECTION_IN, 0, VIRTIO_GPIO_IRQ_TYPE_NONE,
+			      &plain);
+	assert_memory_equal(&cfg, &plain, sizeof(cfg));
+	gpio_cdev_line_config_with(NULL, GPIO_DIRECTION_OUT, 1,
+				   VIRTIO_GPIO_IRQ_TYPE_NONE, &cfg);
+	gpio_cdev_line_config(GPIO_DIRECTION_OUT, 1, VIRTIO_GPIO_IRQ_TYPE_NONE,
+			      &plain);
+	assert_memory_equal(&cfg, &plain, sizeof(cfg));
+}
+
+/* @l's line info as the kernel reports it: its flags and debounce period. */
+static void check_line_info(struct gpio_backend *be, unsigned int chip,
+			    unsigned int offset, uint64_t flags, uint32_t us)
+{
+	struct fake_line *l = &kernel.chips[chip].lines[offset];
+
+	assert_int_equal(l->flags & ~BOTH_EDGES, flags);
+	assert_int_equal(l->debounce_us, us);
+}
+
+/* Every request and reconfiguration carries what applies of the settings. */
+static void test_settings_in_requests(void **state)
+{
+	struct gpio_backend *be =
+		open_ok("0[LED_A(pull-up,debounce=10ms),LED_B(active-low),"
+			"BTN_1(open-drain,pull-down)]");
+	const uint64_t in = GPIO_V2_LINE_FLAG_INPUT;
+	const uint64_t out = GPIO_V2_LINE_FLAG_OUTPUT;
+	uint8_t v;
+
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_IN, 0),
+			 0);
+	check_config(&kernel.last_request.config,
+		     in | GPIO_V2_LINE_FLAG_BIAS_PULL_UP, 10000, -1);
+	check_line_info(be, 0, 0, in | GPIO_V2_LINE_FLAG_BIAS_PULL_UP, 10000);
+	/* Made an output: the bias stays, the debounce period goes. */
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
+			 0);
+	check_config(&kernel.last_config, out | GPIO_V2_LINE_FLAG_BIAS_PULL_UP,
+		     0, 1);
+	check_line_info(be, 0, 0, out | GPIO_V2_LINE_FLAG_BIAS_PULL_UP, 0);
+	/* An input again, with edges: the period is back. */
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_IN, 0),
+			 0);
+	assert_int_equal(
+		be->ops->set_irq_type(be, 0, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
+		0);
+	check_config(&kernel.last_config,
+		     in | GPIO_V2_LINE_FLAG_BIAS_PULL_UP | BOTH_EDGES, 10000,
+		     -1);
+	assert_int_equal(
+		be->ops->set_irq_type(be, 0, VIRTIO_GPIO_IRQ_TYPE_NONE), 0);
+	check_config(&kernel.last_config, in | GPIO_V2_LINE_FLAG_BIAS_PULL_UP,
+		     10000, -1);
+	assert_int_equal(kernel.chips[0].lines[0].requests, 1);
+
+	/* Active-low goes "as is" too, and with every direction. */
+	assert_int_equal(be->ops->get_value(be, 1, &v), 0);
+	check_config(&kernel.last_request.config, GPIO_V2_LINE_FLAG_ACTIVE_LOW,
+		     0, -1);
+	assert_int_equal(be->ops->set_value(be, 1, 1), 0);
+	check_config(&kernel.last_config, out | GPIO_V2_LINE_FLAG_ACTIVE_LOW, 0,
+		     1);
+
+	/* The drive with an output only. */
+	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 0),
+			 0);
+	check_config(&kernel.last_request.config,
+		     out | GPIO_V2_LINE_FLAG_OPEN_DRAIN |
+			     GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN,
+		     0, 0);
+	check_line_info(be, 0, 2,
+			out | GPIO_V2_LINE_FLAG_OPEN_DRAIN |
+				GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN,
+			0);
+	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_IN, 0),
+			 0);
+	check_config(&kernel.last_config, in | GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN,
+		     0, -1);
+
+	/* After a disconnect, the next guest's requests carry them again. */
+	be->ops->reset(be);
+	assert_string_equal(kernel.chips[0].lines[0].consumer, "");
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_IN, 0),
+			 0);
+	check_config(&kernel.last_request.config,
+		     in | GPIO_V2_LINE_FLAG_BIAS_PULL_UP, 10000, -1);
+	assert_int_equal(kernel.chips[0].lines[0].requests, 2);
+	assert_untouched_except(0, 0x7);
+	gpio_backend_destroy(be);
+}
+
+/*
+ * A line read before the guest set its direction: a host input with a bias
+ * or a debounce period becomes an input with them; a host output stays as
+ * it is until the guest drives it.
+ */
+static void test_settings_as_is(void **state)
+{
+	struct gpio_backend *be = open_ok("1(pull-up,debounce=1ms)");
+	struct fake_line *l0 = &kernel.chips[1].lines[0],
+			 *l1 = &kernel.chips[1].lines[1];
+	uint8_t v;
+
+	assert_int_equal(be->ops->get_value(be, 0, &v), 0);
+	check_config(&kernel.last_request.config,
+		     GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_BIAS_PULL_UP,
+		     1000, -1);
+	assert_false(l0->is_out);
+	l1->is_out = true;
+	l1->value = 1;
+	assert_int_equal(be->ops->get_value(be, 1, &v), 0);
+	assert_int_equal(v, 1);
+	check_config(&kernel.last_request.config, 0, 0, -1);
+	assert_true(l1->is_out);
+	assert_int_equal(be->ops->set_value(be, 1, 0), 0);
+	check_config(&kernel.last_config,
+		     GPIO_V2_LINE_FLAG_OUTPUT | GPIO_V2_LINE_FLAG_BIAS_PULL_UP,
+		     0, 0);
+	gpio_backend_destroy(be);
+
+	/* Nothing that wants an input: "as is", no line info read for it. */
+	be = open_ok("1[2(active-low,open-drain)]");
+	l0 = &kernel.chips[1].lines[2];
+	l0->info_reads = 0;
+	assert_int_equal(be->ops->get_value(be, 0, &v), 0);
+	check_config(&kernel.last_request.config, GPIO_V2_LINE_FLAG_ACTIVE_LOW,
+		     0, -1);
+	assert_int_equal(l0->info_reads, 0);
+	gpio_backend_destroy(be);
+}
+
+/* gpio_cdev_check_settings on the one entry @text: its return value. */
+static int check_settings_of(const char *text, char *err, size_t size)
+{
+	struct gpio_backend *be = open_ok(text);
+	int ret = gpio_cdev_check_settings(be, err, size);
+
+	gpio_backend_destroy(be);
+	return ret;
+}
+
+/* Whether the kernel takes a bias and a debounce period, tried at start. */
+static void test_check_settings(void **state)
+{
+	const char *text = "1[0(pull-up,debounce=10ms),1(debounce=5ms),"
+			   "2(pull-up),3(active-low,open-drain)]";
+	struct fake_line *l = kernel.chips[1].lines;
+	char err[256] = "stale", expected[256];
+	unsigned int i;
+
+	/* Without a bias or a period nothing is tried. */
+	assert_int_equal(
+		check_settings_of("1(active-low,open-drain)", err, sizeof(err)),
+		0);
+	assert_string_equal(err, "");
+	for (i = 0; i < 4; i++)
+		assert_int_equal(l[i].requests, 0);
+
+	/* Each line with them is requested once, as an input, and freed. */
+	assert_int_equal(check_settings_of(text, err, sizeof(err)), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(l[i].requests, 1);
+		assert_string_equal(l[i].consumer, "");
+		assert_false(l[i].is_out);
+	}
+	assert_int_equal(l[3].requests, 0);
+	assert_int_equal(kernel.last_request.config.flags,
+			 GPIO_V2_LINE_FLAG_INPUT |
+				 GPIO_V2_LINE_FLAG_BIAS_PULL_UP);
+
+	/* A period the driver refuses. */
+	kernel.chips[1].debounce_errno = EINVAL;
+	assert_int_equal(check_settings_of(text, err, sizeof(err)), -EINVAL);
+	snprintf(expected, sizeof(expected),
+		 "%s/gpiochip1 line 0 (guest line 0): the kernel refuses a "
+		 "debounce period of 10000 us: Invalid argument",
+		 kernel.dir);
+	assert_string_equal(err, expected);
+	assert_int_equal(check_settings_of("1[2(pull-up),1(debounce=5ms)]", err,
+					   sizeof(err)),
+			 -EINVAL);
+	snprintf(expected, sizeof(expected),
+		 "%s/gpiochip1 line 1 (guest line 1): the kernel refuses a "
+		 "debounce period of 5000 us: Invalid argument",
+		 kernel.dir);
+	assert_string_equal(err, expected);
+	/* The same line held by another program, or an output: not tried. */
+	strcpy(l[0].consumer, "gpiomon");
+	l[1].is_out = true;
+	assert_int_equal(check_settings_of(text, err, sizeof(err)), 0);
+	assert_string_equal(l[0].consumer, "gpiomon");
+	assert_true(l[1].is_out);
+	l[0].consumer[0] = '\0';
+	l[1].is_out = false;
+	kernel.chips[1].debounce_errno = 0;
+
+	/* A bias the driver refuses. */
+	kernel.chips[1].bias_errno = EIO;
+	assert_int_equal(check_settings_of(text, err, sizeof(err)), -EIO);
+	snprintf(expected, sizeof(expected),
+		 "%s/gpiochip1 line 0 (guest line 0): the kernel refuses its "
+		 "bias: Input/output error",
+		 kernel.dir);
+	assert_string_equal(err, expected);
+	assert_int_equal(
+		check_settings_of("1[1(debounce=5ms)]", err, sizeof(err)), 0);
+	kernel.chips[1].bias_errno = 0;
+	assert_int_equal(kernel.open_fds, 0);
+}
+
+/* @text fails with -EINVAL and exactly @expected as its message. */
+static void open_fails_exactly(const char *text, const char *expected)
+{
+	struct device_list list;
+	struct gpio_backend *be = (void *)1;
+	char err[512];
+
+	parse(text, &list);
+	assert_int_equal(cdev_new(&list, "c", &be, err, sizeof(err)), -EINVAL);
+	assert_null(be);
+	assert_string_equal(err, expected);
+	device_list_free(&list);
+	assert_int_equal(kernel.open_fds, 0);
+}
+
+/* name= replaces the host's name; a clash with another line's is refused. */
+static void test_given_names(void **state)
+{
+	char expected[512];
+	struct gpio_backend *be = open_ok("0[LED_A(name=led),LED_B,3(name=),"
+					  "5(name=LED_A)]");
+
+	assert_int_equal(be->ngpio, 4);
+	assert_string_equal(be->names[0], "led");
+	assert_string_equal(be->names[1], "LED_B");
+	assert_null(be->names[2]);
+	assert_string_equal(be->names[3], "LED_A");
+	gpio_backend_destroy(be);
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"0[LED_A(name=LED_B),LED_B]\": guest line 0 "
+		 "(%s/gpiochip0 line 0) is given the name \"LED_B\", which "
+		 "guest line 1 (%s/gpiochip0 line 1) has from the host; give "
+		 "that line another name too",
+		 kernel.dir, kernel.dir);
+	open_fails_exactly("0[LED_A(name=LED_B),LED_B]", expected);
+	be = open_ok("0[LED_A(name=LED_B),LED_B(name=LED_A)]");
+	assert_string_equal(be->names[0], "LED_B");
+	assert_string_equal(be->names[1], "LED_A");
+	gpio_backend_destroy(be);
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"0[1(name=x),2(name=x)]\": guest lines 0 "
+		 "(%s/gpiochip0 line 1) and 1 (%s/gpiochip0 line 2) are both "
+		 "given the name \"x\"",
+		 kernel.dir, kernel.dir);
+	open_fails_exactly("0[1(name=x),2(name=x)]", expected);
+}
+
+/*
+ * One guest chip from several host chips.
+ */
+
+/* gpio_cdev_new_joined() for the one entry @text, as device_backends does. */
+static int joined_new(const char *text, struct gpio_backend **be, char *err,
+		      size_t err_size)
+{
+	struct gpio_cdev_spec parts[8];
+	struct device_list list;
+	unsigned int i, n;
+	char why[512];
+	int ret;
+
+	parse(text, &list);
+	n = device_spec_nparts(&list.specs[0]);
+	assert_true(n <= 8);
+	for (i = 0; i < n; i++) {
+		const struct device_spec *part =
+			device_spec_part(&list.specs[0], i);
+
+		parts[i] = (struct gpio_cdev_spec){device_spec_chip(part),
+						   device_spec_lines(part)};
+	}
+	ret = gpio_cdev_new_joined(parts, n, "vhost-gpio:test0", be, why,
+				   sizeof(why));
+	if (ret < 0)
+		device_spec_error(&list.specs[0], err, err_size, "%s", why);
+	device_list_free(&list);
+	return ret;
+}
+
+static struct gpio_backend *joined_ok(const char *text)
+{
+	struct gpio_backend *be;
+	char err[512] = "";
+
+	if (joined_new(text, &be, err, sizeof(err)) != 0)
+		fail_msg("%s: %s", text, err);
+	assert_string_equal(err, "");
+	be->level_changed = on_level;
+	be->watcher = &watcher;
+	return be;
+}
+
+static void joined_fails(const char *text, int ret, const char *expected)
+{
+	struct gpio_backend *be = (void *)1;
+	char err[512];
+
+	assert_int_equal(joined_new(text, &be, err, sizeof(err)), ret);
+	assert_null(be);
+	if (expected)
+		assert_string_equal(err, expected);
+	assert_int_equal(kernel.open_fds, 0);
+}
+
+/* @text opens, and releases every chip again. */
+static void joined_opens(const char *text)
+{
+	gpio_backend_destroy(joined_ok(text));
+	assert_int_equal(kernel.open_fds, 0);
+}
+
+static void test_joined_chips(void **state)
+{
+	struct gpio_backend *be =
+		joined_ok("0[LED_A,BTN_1(ro)]+1[2,0](pull-up)+@twin[1]");
+	char path[PATH_MAX];
+	uint8_t v;
+	int fd;
+
+	assert_int_equal(be->ngpio, 5);
+	assert_int_equal(gpio_cdev_num_chips(be), 3);
+	snprintf(path, sizeof(path), "%s/gpiochip1", kernel.dir);
+	assert_string_equal(gpio_cdev_chip_path_at(be, 1), path);
+	assert_string_equal(gpio_cdev_line_chip_path(be, 3), path);
+	assert_null(gpio_cdev_chip_path_at(be, 3));
+	assert_null(gpio_cdev_line_chip_path(be, 5));
+	snprintf(path, sizeof(path), "%s/gpiochip2", kernel.dir);
+	assert_string_equal(gpio_cdev_line_chip_path(be, 4), path);
+	/* Names and read-only marks line by line, whatever the chip. */
+	assert_string_equal(be->names[0], "LED_A");
+	assert_string_equal(be->names[1], "BTN_1");
+	assert_null(be->names[2]);
+	assert_null(be->names[4]);
+	assert_non_null(be->read_only);
+	assert_memory_equal(be->read_only, ((uint8_t[]){0, 1, 0, 0, 0}), 5);
+
+	/* Guest line 2 is chip 1's line 2, with chip 1's settings. */
+	assert_int_equal(be->ops->set_direction(be, 2, GPIO_DIRECTION_OUT, 1),
+			 0);
+	assert_int_equal(kernel.last_request.offsets[0], 2);
+	check_config(&kernel.last_request.config,
+		     GPIO_V2_LINE_FLAG_OUTPUT | GPIO_V2_LINE_FLAG_BIAS_PULL_UP,
+		     0, 1);
+	assert_true(kernel.chips[1].lines[2].is_out);
+	assert_int_equal(kernel.chips[1].lines[2].value, 1);
+	/* Guest line 0 is chip 0's line 0, without them. */
+	assert_int_equal(be->ops->set_direction(be, 0, GPIO_DIRECTION_OUT, 1),
+			 0);
+	check_config(&kernel.last_request.config, GPIO_V2_LINE_FLAG_OUTPUT, 0,
+		     1);
+	assert_int_equal(kernel.chips[0].lines[0].value, 1);
+	/* Values from chip 1 line 0 and interrupts from chip 2 line 1. */
+	kernel.chips[1].lines[0].value = 1;
+	assert_int_equal(be->ops->get_value(be, 3, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(
+		be->ops->set_irq_type(be, 4, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH),
+		0);
+	fd = fake_kernel_request_fd(2, 1);
+	assert_true(watched(fd));
+	fake_kernel_queue_event(2, 1, GPIO_V2_LINE_EVENT_RISING_EDGE);
+	fire(fd);
+	assert_int_equal(reports.count, 1);
+	assert_int_equal(reports.lines[0], 4);
+	assert_int_equal(reports.levels[0], 1);
+	/* A reset releases the lines of every chip. */
+	be->ops->reset(be);
+	assert_false(watched(fd));
+	assert_int_equal(fake_kernel_request_fd(0, 0), -1);
+	assert_int_equal(fake_kernel_request_fd(1, 2), -1);
+	assert_int_equal(fake_kernel_request_fd(2, 1), -1);
+	assert_untouched_except(0, 1u << 0);
+	assert_untouched_except(1, 1u << 0 | 1u << 2);
+	assert_untouched_except(2, 1u << 1);
+	gpio_backend_destroy(be);
+
+	/* One chip twice, other lines of it: as one selection. */
+	be = joined_ok("0[1]+0[2]");
+	assert_int_equal(be->ngpio, 2);
+	assert_int_equal(gpio_cdev_num_chips(be), 2);
+	assert_string_equal(be->names[1], "BTN_1");
+	assert_null(be->read_only);
+	gpio_backend_destroy(be);
+}
+
+static void test_joined_errors(void **state)
+{
+	char expected[512];
+
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"0[1]+0[3,1]\": host line 1 of %s/gpiochip0 is "
+		 "selected twice (guest lines 0 and 2)",
+		 kernel.dir);
+	joined_fails("0[1]+0[3,1]", -EINVAL, expected);
+	joined_opens("0[1]+0[3,2]");
+	/* Chip 2 is chip 0 under another name (device number). */
+	kernel.chips[2].rdev = kernel.chips[0].rdev;
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"1+0[1]+2[1]\": %s/gpiochip0 line 1 (guest line 4) "
+		 "and %s/gpiochip2 line 1 (guest line 5) are the same host "
+		 "line",
+		 kernel.dir, kernel.dir);
+	joined_fails("1+0[1]+2[1]", -EINVAL, expected);
+	joined_opens("1+0[1]+2[0]");
+	kernel.chips[2].rdev = RDEV_CHIP(2);
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"0[1]+3[1]\": %s/gpiochip3 does not exist",
+		 kernel.dir);
+	joined_fails("0[1]+3[1]", -ENOENT, expected);
+	joined_opens("0[1]+2[1]");
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"0[1]+1[4]\": line 4 is not on %s/gpiochip1, which "
+		 "has 4 lines",
+		 kernel.dir);
+	joined_fails("0[1]+1[4]", -EINVAL, expected);
+	joined_opens("0[1]+1[3]");
+	/* Names are the guest's: unique across the chips. */
+	snprintf(expected, sizeof(expected),
+		 "entry 1 \"0[LED_A]+1[0(name=LED_A)]\": guest line 1 "
+		 "(%s/gpiochip1 line 0) is given the name \"LED_A\", which "
+		 "guest line 0 (%s/gpiochip0 line 0) has from the host; give "
+		 "that line another name too",
+		 kernel.dir, kernel.dir);
+	joined_fails("0[LED_A]+1[0(name=LED_A)]", -EINVAL, expected);
+	joined_opens("0[LED_A]+1[0(name=LED_Z)]");
+}
+
+/* Host names repeated across the chips: later ones unnamed, as in one. */
+static void test_joined_duplicate_names(void **state)
+{
+	struct gpio_backend *be;
+
+	strcpy(kernel.chips[1].lines[3].name, "LED_B");
+	be = joined_ok("0[LED_B]+1[3]");
+	assert_string_equal(be->names[0], "LED_B");
+	assert_null(be->names[1]);
+	gpio_backend_destroy(be);
+}
+
+static void test_joined_shares_line(void **state)
+{
+	struct gpio_backend *a = joined_ok("0[3]+1[1,2]");
+	struct gpio_backend *b = open_ok("1[2]");
+	struct gpio_backend *c = joined_ok("0[4]+1[3]");
+	unsigned int la, lb;
+	uint32_t offset;
+	char path[PATH_MAX];
+
+	assert_true(gpio_cdev_shares_line(a, b, &la, &lb, &offset));
+	assert_int_equal(la, 2);
+	assert_int_equal(lb, 0);
+	assert_int_equal(offset, 2);
+	snprintf(path, sizeof(path), "%s/gpiochip1", kernel.dir);
+	assert_string_equal(gpio_cdev_line_chip_path(a, la), path);
+	assert_true(gpio_cdev_shares_line(b, a, &la, &lb, &offset));
+	assert_int_equal(la, 0);
+	assert_int_equal(lb, 2);
+	assert_false(gpio_cdev_shares_line(a, c, &la, &lb, &offset));
+	gpio_backend_destroy(a);
+	gpio_backend_destroy(b);
+	gpio_backend_destroy(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -992,6 +1565,23 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_only_selected_lines_touched, setup, teardown),
+		cmocka_unit_test(test_line_config_with_settings),
+		cmocka_unit_test_setup_teardown(test_settings_in_requests,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_settings_as_is, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_check_settings, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_given_names, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_joined_chips, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_joined_errors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_joined_duplicate_names,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_joined_shares_line, setup,
+						teardown),
 	};
 
 	/* Warnings about refused requests are expected here. */

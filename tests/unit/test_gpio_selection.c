@@ -262,6 +262,162 @@ static void test_guest_names_warnings(void **state)
 		"sees the line unnamed\n");
 }
 
+/*
+ * Line settings and given names.
+ */
+
+static void test_select_settings(void **state)
+{
+	struct gpio_selection sel;
+	const struct gpio_line_settings *s;
+	char err[256] = "";
+
+	assert_int_equal(select_on("0[1(pull-up),2-3,LED_A(debounce=1ms,"
+				   "active-high)](pull-down,active-low)",
+				   8, &sel, err, sizeof(err)),
+			 0);
+	assert_int_equal(sel.count, 4);
+	assert_non_null(sel.settings);
+	s = &sel.settings[0];
+	assert_int_equal(s->set, GPIO_LINE_SET_BIAS | GPIO_LINE_SET_ACTIVE_LOW);
+	assert_int_equal(s->bias, GPIO_LINE_BIAS_PULL_UP);
+	assert_true(s->active_low);
+	for (s = &sel.settings[1]; s <= &sel.settings[2]; s++) {
+		assert_int_equal(s->bias, GPIO_LINE_BIAS_PULL_DOWN);
+		assert_true(s->active_low);
+		assert_int_equal(s->debounce_us, 0);
+	}
+	s = &sel.settings[3];
+	assert_int_equal(s->set, GPIO_LINE_SET_BIAS | GPIO_LINE_SET_ACTIVE_LOW |
+					 GPIO_LINE_SET_DEBOUNCE);
+	assert_int_equal(s->bias, GPIO_LINE_BIAS_PULL_DOWN);
+	assert_false(s->active_low);
+	assert_int_equal(s->debounce_us, 1000);
+	assert_null(sel.guest_names);
+	gpio_selection_free(&sel);
+	assert_null(sel.settings);
+
+	/* A whole chip's defaults are every line's. */
+	assert_int_equal(select_on("0(open-drain)", 8, &sel, err, sizeof(err)),
+			 0);
+	assert_int_equal(sel.count, 8);
+	assert_int_equal(sel.settings[7].set, GPIO_LINE_SET_DRIVE);
+	assert_int_equal(sel.settings[7].drive, GPIO_LINE_DRIVE_OPEN_DRAIN);
+	gpio_selection_free(&sel);
+
+	/* Nothing given: no array. */
+	assert_int_equal(select_on("0[1,2(ro)]", 8, &sel, err, sizeof(err)), 0);
+	assert_null(sel.settings);
+	assert_null(sel.guest_names);
+	gpio_selection_free(&sel);
+}
+
+static void test_select_guest_names(void **state)
+{
+	struct gpio_selection sel;
+	struct gpio_selection_spec spec;
+	struct gpio_line_item item = {.first = 1, .last = 2, .guest_name = "x"};
+	char err[256] = "";
+
+	assert_int_equal(select_on("0[1(name=a),2-3,LED_A(name=)]", 8, &sel,
+				   err, sizeof(err)),
+			 0);
+	assert_int_equal(sel.count, 4);
+	assert_non_null(sel.guest_names);
+	assert_string_equal(sel.guest_names[0], "a");
+	assert_null(sel.guest_names[1]);
+	assert_null(sel.guest_names[2]);
+	assert_string_equal(sel.guest_names[3], "");
+	assert_null(sel.settings);
+	gpio_selection_free(&sel);
+	assert_null(sel.guest_names);
+
+	/* The parser never makes one, but a name for two lines is refused. */
+	spec = (struct gpio_selection_spec){.items = &item, .nitems = 1};
+	assert_int_equal(gpio_selection_resolve(&spec, "/dev/gpiochip0", 8,
+						NULL, &sel, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "lines 1-2 of /dev/gpiochip0 cannot all have "
+				 "one name");
+	assert_null(sel.offsets);
+}
+
+/* Given names replace the host's; one given twice, or also a host name,
+ * is an error naming both lines. */
+static void test_guest_names_given(void **state)
+{
+	const char *chips[] = {"/dev/gpiochip0", "/dev/gpiochip1",
+			       "/dev/gpiochip0", "/dev/gpiochip1"};
+	uint32_t offsets[] = {10, 11, 12, 13};
+	const char *host[] = {"A", "B", "C", "D"};
+	char err[256] = "";
+	char **names;
+
+	assert_int_equal(gpio_selection_guest_names_given(
+				 chips, host,
+				 (const char *[]){NULL, "X", "", "D"}, offsets,
+				 4, false, &names, err, sizeof(err)),
+			 0);
+	assert_string_equal(names[0], "A");
+	assert_string_equal(names[1], "X");
+	assert_null(names[2]);		    /* "" leaves it unnamed */
+	assert_string_equal(names[3], "D"); /* its own host name */
+	gpio_selection_names_free(names, 4);
+	assert_string_equal(err, "");
+
+	/* Without given names: as gpio_selection_guest_names. */
+	assert_int_equal(gpio_selection_guest_names_given(
+				 chips, (const char *[]){"A", "B", "A", NULL},
+				 NULL, offsets, 4, false, &names, err,
+				 sizeof(err)),
+			 0);
+	assert_string_equal(names[0], "A");
+	assert_null(names[2]);
+	gpio_selection_names_free(names, 4);
+
+	assert_int_equal(gpio_selection_guest_names_given(
+				 chips, host,
+				 (const char *[]){NULL, "A", NULL, NULL},
+				 offsets, 4, false, &names, err, sizeof(err)),
+			 -EINVAL);
+	assert_null(names);
+	assert_string_equal(err, "guest line 1 (/dev/gpiochip1 line 11) is "
+				 "given the name \"A\", which guest line 0 "
+				 "(/dev/gpiochip0 line 10) has from the host; "
+				 "give that line another name too");
+	/* Renaming that line too settles it. */
+	assert_int_equal(gpio_selection_guest_names_given(
+				 chips, host,
+				 (const char *[]){"B", "A", NULL, NULL},
+				 offsets, 4, false, &names, err, sizeof(err)),
+			 0);
+	gpio_selection_names_free(names, 4);
+
+	assert_int_equal(gpio_selection_guest_names_given(
+				 chips, host,
+				 (const char *[]){NULL, "Q", NULL, "Q"},
+				 offsets, 4, false, &names, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "guest lines 1 (/dev/gpiochip1 line 11) and "
+				 "3 (/dev/gpiochip1 line 13) are both given "
+				 "the name \"Q\"");
+	assert_int_equal(gpio_selection_guest_names_given(
+				 chips, host,
+				 (const char *[]){NULL, "Q", NULL, "R"},
+				 offsets, 4, false, &names, err, sizeof(err)),
+			 0);
+	gpio_selection_names_free(names, 4);
+
+	assert_int_equal(gpio_selection_guest_names_given(
+				 chips, host,
+				 (const char *[]){"\x01", NULL, NULL, NULL},
+				 offsets, 4, false, &names, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "the name given to guest line 0 "
+				 "(/dev/gpiochip0 line 10) is not printable "
+				 "ASCII");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +428,9 @@ int main(void)
 		cmocka_unit_test(test_selections_overlap),
 		cmocka_unit_test(test_guest_names),
 		cmocka_unit_test(test_guest_names_warnings),
+		cmocka_unit_test(test_select_settings),
+		cmocka_unit_test(test_select_guest_names),
+		cmocka_unit_test(test_guest_names_given),
 	};
 
 	/* test_guest_names asks for warnings; only one test reads them. */
