@@ -15,6 +15,7 @@
  *   guest.c     request round trip, throughput, interrupt latency (vmm.h),
  *               with the baseline interleaved
  *   pingpong.c  the eventfd baseline
+ *   play.c      the timing error of played edges
  *   daemon.c    starting, pinning, inspecting (/proc) and stopping a daemon
  *   figures.c   samples -> median/p99, the figure table, text and JSON output
  *   run.c       what a run shares: configuration, failures, log, clock
@@ -38,6 +39,7 @@
 #include "daemon.h"
 #include "figures.h"
 #include "fleet.h"
+#include "play.h"
 #include "guest.h"
 #include "poll.h"
 #include "run.h"
@@ -434,6 +436,7 @@ int main(int argc, char **argv)
 		pin_self(cfg.cpu_a);
 		bench_scale(&cmds[d], set);
 		bench_footprint(&cmds[d], set);
+		bench_play(&cmds[d], set);
 		note_thread_independence(set);
 		compute_ratios(&res[d]);
 	}

@@ -19,6 +19,8 @@ FIGURES = [
     "throughput_get_rps", "throughput_set_rps",
     "scale_threads", "scale_rss_kb", "scale_idle_wakeups",
     "idle_rss_kb", "ready_ms",
+    # issue 15: the timing error of played edges
+    "play_late_us",
     # issue 17: the same daemon with --poll-us
     "request_rtt_us_cross_poll", "request_rtt_us_same_poll",
     "throughput_get_rps_cross_poll", "irq_latency_us_cross_poll",

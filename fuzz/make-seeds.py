@@ -46,6 +46,12 @@ for i, (n, cfg, text) in enumerate([
     (255, 0xff, "get 255\nset 255 1\nget 256\nset 00 1\nset 1  1 x\n"),
     (3, 0x02, "get\t1\r\nset 2 1\nlist extra\n  list  \n"),
     (7, 0x00, "set 2 1\0garbage\nget 2\n\0\nset 1 1\x1b\nget \xc3\xa9\n"),
+    (3, 0x00, "trace\nwatch\ntrace 1\n trace\t\ntrace\0\n"),
+    (7, 0x00, "play-step 0 1 1\nplay-step 0 2 1\nplay-step 5 1 0\n"
+              "play-start 1 5\nplay-step 0 9 1\nplay-start 0 0\n"
+              "play-step 3 1 2\nplay-step 01 1 1\nplay-start 2 10\n"),
+    (7, 0x00, "wire 1 2\nwire 2 1\nwire 0:1 3\nset 2 1\nunwire 2\n"
+              "set 2 1\nwire 1:1 2\nwire sim-3 4\nunwire 9\nlist\n"),
 ]):
     write("sim_control", "seed-%02d" % i, bytes([n, cfg]) + text.encode())
 

@@ -20,11 +20,12 @@ struct control_client {
 	char line[CONTROL_SOCKET_MAX_LINE + 1];
 	size_t line_len;
 	bool line_too_long; /* discarding until the next newline */
-	bool subscribed;    /* receives control_socket_broadcast() text */
+	unsigned int channels; /* receives broadcasts on these (a mask) */
 	bool broken;	    /* a broadcast could not be stored: to be closed */
 	bool eof;	    /* the client sends nothing more */
 	struct text_buf reply;
 	uint32_t events; /* what the event loop watches for */
+	unsigned int id; /* never 0; reused only after 2^32 - 1 others */
 	struct control_client *next;
 };
 
@@ -38,6 +39,8 @@ struct control_socket {
 	struct control_client *clients;
 	unsigned int nclients;
 	struct control_client *running; /* whose command runs, if any */
+	unsigned int last_id;
+	control_close_fn on_close; /* may be NULL */
 };
 
 static void client_close(struct control_client *client)
@@ -52,6 +55,8 @@ static void client_close(struct control_client *client)
 		}
 	}
 	cs->nclients--;
+	if (cs->on_close)
+		cs->on_close(cs->opaque, client->id);
 	event_loop_remove(cs->loop, client->fd);
 	close(client->fd);
 	text_buf_free(&client->reply);
@@ -122,8 +127,8 @@ static int client_execute(struct control_client *client)
 	cs->running = client;
 	ret = cs->command(cs->opaque, client->line, len, &client->reply);
 	cs->running = NULL;
-	if (ret == CONTROL_SOCKET_SUBSCRIBE) {
-		client->subscribed = true;
+	if (ret > 0) {
+		client->channels |= (unsigned int)ret;
 		ret = 0;
 	}
 	return ret;
@@ -242,6 +247,10 @@ static void on_listen(void *opaque, uint32_t events)
 	client->cs = cs;
 	client->fd = fd;
 	client->events = EPOLLIN;
+	/* 0 means "no client": skipped when the count wraps. */
+	if (++cs->last_id == 0)
+		cs->last_id = 1;
+	client->id = cs->last_id;
 	if (event_loop_add(cs->loop, fd, EPOLLIN, on_client, client) < 0) {
 		close(fd);
 		free(client);
@@ -293,17 +302,56 @@ err_close:
 	return ret;
 }
 
-bool control_socket_has_subscribers(const struct control_socket *cs)
+bool control_socket_has_subscribers_on(const struct control_socket *cs,
+				       unsigned int channels)
 {
 	const struct control_client *client;
 
 	for (client = cs ? cs->clients : NULL; client; client = client->next)
-		if (client->subscribed && !client->broken)
+		if ((client->channels & channels) && !client->broken)
 			return true;
 	return false;
 }
 
+bool control_socket_has_subscribers(const struct control_socket *cs)
+{
+	return control_socket_has_subscribers_on(cs, CONTROL_SOCKET_SUBSCRIBE);
+}
+
 void control_socket_broadcast(struct control_socket *cs, const char *text)
+{
+	control_socket_broadcast_on(cs, CONTROL_SOCKET_SUBSCRIBE, text);
+}
+
+/*
+ * Appends @text (@len bytes) to @client's replies, or marks it broken when
+ * it is too far behind or gone: the client whose command runs is closed
+ * when the command returns (see on_client); any other at once, which
+ * frees its backlog now rather than at its next event, which may never
+ * come.
+ */
+static void client_deliver(struct control_client *client, const char *text,
+			   size_t len)
+{
+	struct control_socket *cs = client->cs;
+
+	if (text_buf_pending(&client->reply) + len <=
+		    CONTROL_SOCKET_MAX_BACKLOG &&
+	    text_buf_printf(&client->reply, "%s", text) == 0) {
+		/*
+		 * One already waiting for writability gets it then: no
+		 * send() per broadcast to a client not reading.
+		 */
+		if ((client->events & EPOLLOUT) || client_flush(client) == 0)
+			return;
+	}
+	client->broken = true;
+	if (client != cs->running)
+		client_close(client);
+}
+
+void control_socket_broadcast_on(struct control_socket *cs,
+				 unsigned int channels, const char *text)
 {
 	struct control_client *client, *next;
 	size_t len = strlen(text);
@@ -312,29 +360,34 @@ void control_socket_broadcast(struct control_socket *cs, const char *text)
 		return;
 	for (client = cs->clients; client; client = next) {
 		next = client->next;
-		if (!client->subscribed || client->broken)
-			continue;
-		if (text_buf_pending(&client->reply) + len <=
-			    CONTROL_SOCKET_MAX_BACKLOG &&
-		    text_buf_printf(&client->reply, "%s", text) == 0) {
-			/*
-			 * One already waiting for writability gets it then:
-			 * no send() per broadcast to a client not reading.
-			 */
-			if ((client->events & EPOLLOUT) ||
-			    client_flush(client) == 0)
-				continue;
-		}
-		/*
-		 * Too far behind, or gone.  The client whose command made
-		 * this broadcast is closed when the command returns (see
-		 * on_client); any other at once, which frees its backlog
-		 * now rather than at its next event, which may never come.
-		 */
-		client->broken = true;
-		if (client != cs->running)
-			client_close(client);
+		if ((client->channels & channels) && !client->broken)
+			client_deliver(client, text, len);
 	}
+}
+
+unsigned int control_socket_running_client(const struct control_socket *cs)
+{
+	return cs && cs->running ? cs->running->id : 0;
+}
+
+int control_socket_send_to(struct control_socket *cs, unsigned int id,
+			   const char *text)
+{
+	struct control_client *client;
+
+	for (client = cs ? cs->clients : NULL; client; client = client->next) {
+		if (client->id != id || client->broken)
+			continue;
+		client_deliver(client, text, strlen(text));
+		return 0;
+	}
+	return -ENOENT;
+}
+
+void control_socket_set_close_handler(struct control_socket *cs,
+				      control_close_fn fn)
+{
+	cs->on_close = fn;
 }
 
 int control_socket_new(struct event_loop *loop, const char *path,

@@ -58,11 +58,13 @@
 struct control_socket;
 
 /*
- * Appends the reply to @line to @out; 0, -ENOMEM, or
- * CONTROL_SOCKET_SUBSCRIBE to also make this client receive every later
- * control_socket_broadcast() (until it disconnects).  @line is the @len
- * bytes the client sent before its newline (and a carriage return just
- * before it), as they came: it may hold NUL bytes.  A NUL follows them.
+ * Appends the reply to @line to @out; 0, -ENOMEM, or a positive mask of
+ * channels (bits) to subscribe this client to: it then also receives every
+ * later broadcast on them (until it disconnects).
+ * CONTROL_SOCKET_SUBSCRIBE is the channel of control_socket_broadcast().
+ * @line is the @len bytes the client sent before its newline (and a
+ * carriage return just before it), as they came: it may hold NUL bytes.
+ * A NUL follows them.
  */
 #define CONTROL_SOCKET_SUBSCRIBE 1
 typedef int (*control_command_fn)(void *opaque, const char *line, size_t len,
@@ -89,6 +91,32 @@ void control_socket_broadcast(struct control_socket *cs, const char *text);
  * text.  Same thread rule as control_socket_broadcast().
  */
 bool control_socket_has_subscribers(const struct control_socket *cs);
+
+/*
+ * The same on the channels of the mask @channels: a client subscribed to
+ * any of them receives @text once.  Same rules and thread.
+ */
+void control_socket_broadcast_on(struct control_socket *cs,
+				 unsigned int channels, const char *text);
+bool control_socket_has_subscribers_on(const struct control_socket *cs,
+				       unsigned int channels);
+
+/*
+ * Clients by number, for a command that answers later: the client whose
+ * command is running (0 outside a command), and @text sent to client @id
+ * by the same rules as a broadcast (-ENOENT: it is gone).
+ */
+unsigned int control_socket_running_client(const struct control_socket *cs);
+int control_socket_send_to(struct control_socket *cs, unsigned int id,
+			   const char *text);
+
+/*
+ * Called (with the command callback's opaque) when client @id goes, also
+ * at control_socket_free(): what it left running can stop.
+ */
+typedef void (*control_close_fn)(void *opaque, unsigned int id);
+void control_socket_set_close_handler(struct control_socket *cs,
+				      control_close_fn fn);
 
 /*
  * Serves @listen_fd, a listening socket someone else made (systemd): taken

@@ -65,6 +65,24 @@ struct gpio_backend_ops {
 };
 
 /*
+ * Whoever records what happens on the lines (a trace, gpio_trace.h): the
+ * device model tells it every change it applies or hears of, on the
+ * thread that serves the device.  Installed only while someone records,
+ * so that nobody pays for it otherwise.
+ */
+struct gpio_tracer {
+	/*
+	 * @line may have changed: it is now @dir and carries @level, since
+	 * @ns (CLOCK_MONOTONIC; 0: now).  Also called when nothing changed.
+	 */
+	void (*line_state)(void *opaque, unsigned int line,
+			   enum gpio_direction dir, uint8_t level, uint64_t ns);
+	/* @line's interrupt was given to the guest (a pair went back VALID). */
+	void (*irq_delivered)(void *opaque, unsigned int line);
+	void *opaque;
+};
+
+/*
  * Where a back-end reports that a line's level changed (an edge): set by the
  * device model, called on the thread that serves the device.
  */
@@ -100,7 +118,14 @@ struct gpio_backend {
 	/* Set by the functions below; the back-end only reads them. */
 	gpio_level_fn level_changed; /* NULL: nobody listens */
 	void *level_opaque;
+	/*
+	 * While a gpio_backend_report_level_at() report runs: when the edge
+	 * happened (CLOCK_MONOTONIC ns, as the kernel stamped it); 0 for
+	 * "now", the time of the report.
+	 */
+	uint64_t report_ns;
 	const struct gpio_fd_watcher *watcher; /* NULL: none yet */
+	const struct gpio_tracer *tracer;	/* NULL: nobody records */
 };
 
 /* Where @be reports level changes from now on (NULL @fn: nowhere). */
@@ -120,11 +145,28 @@ gpio_backend_set_fd_watcher(struct gpio_backend *be,
 	be->watcher = watcher;
 }
 
+/* Who records @be's lines from now on (NULL: nobody; borrowed). */
+static inline void gpio_backend_set_tracer(struct gpio_backend *be,
+					   const struct gpio_tracer *tracer)
+{
+	be->tracer = tracer;
+}
+
 static inline void gpio_backend_report_level(struct gpio_backend *be,
 					     unsigned int line, uint8_t level)
 {
 	if (be->level_changed)
 		be->level_changed(be->level_opaque, line, level);
+}
+
+/* The same for an edge that happened at @ns (CLOCK_MONOTONIC), not now. */
+static inline void gpio_backend_report_level_at(struct gpio_backend *be,
+						unsigned int line,
+						uint8_t level, uint64_t ns)
+{
+	be->report_ns = ns;
+	gpio_backend_report_level(be, line, level);
+	be->report_ns = 0;
 }
 
 static inline void gpio_backend_destroy(struct gpio_backend *be)

@@ -121,7 +121,9 @@ static void line_ready(void *arg)
 			uint8_t level =
 				events[i].id == GPIO_V2_LINE_EVENT_RISING_EDGE;
 
-			gpio_backend_report_level(&c->be, line, level);
+			/* CLOCK_MONOTONIC: no EVENT_CLOCK flag is asked for. */
+			gpio_backend_report_level_at(&c->be, line, level,
+						     events[i].timestamp_ns);
 			/* Whoever listened may have released the line. */
 			if (l->fd != fd || !l->watched)
 				return;

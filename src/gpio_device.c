@@ -70,6 +70,7 @@ static uint8_t line_set_direction(struct gpio_device *dev, unsigned int gpio,
 	}
 	line->direction = (uint8_t)value;
 	line->configured = value != VIRTIO_GPIO_DIRECTION_NONE;
+	gpio_device_trace_line(dev, gpio);
 	*resp_value = 0;
 	return VIRTIO_GPIO_STATUS_OK;
 }
@@ -100,9 +101,11 @@ static uint8_t line_set_value(struct gpio_device *dev, unsigned int gpio,
 	 * Not an output yet: only remember the value (Linux sends SET_VALUE
 	 * before SET_DIRECTION OUT so that the line never glitches).
 	 */
-	if (line->direction == GPIO_DIRECTION_OUT &&
-	    be->ops->set_value(be, gpio, (uint8_t)value))
-		return VIRTIO_GPIO_STATUS_ERR;
+	if (line->direction == GPIO_DIRECTION_OUT) {
+		if (be->ops->set_value(be, gpio, (uint8_t)value))
+			return VIRTIO_GPIO_STATUS_ERR;
+		gpio_device_trace_line(dev, gpio);
+	}
 	line->out_value = (uint8_t)value;
 	*resp_value = 0;
 	return VIRTIO_GPIO_STATUS_OK;
@@ -204,14 +207,33 @@ static void lines_init(struct gpio_device *dev)
 	unsigned int i;
 
 	memset(dev->lines, 0, be->ngpio * sizeof(*dev->lines));
-	if (!be->ops->get_direction)
-		return;
-	for (i = 0; i < be->ngpio; i++) {
+	for (i = 0; i < be->ngpio && be->ops->get_direction; i++) {
 		if (be->ops->get_direction(be, i, &dir))
 			continue;
 		if (dir == GPIO_DIRECTION_OUT || dir == GPIO_DIRECTION_IN)
 			dev->lines[i].direction = (uint8_t)dir;
 	}
+	gpio_device_trace_lines(dev);
+}
+
+void gpio_device_trace_line(struct gpio_device *dev, unsigned int gpio)
+{
+	const struct gpio_tracer *tracer = dev->be->tracer;
+	uint8_t level = 0;
+
+	if (!tracer || dev->be->ops->get_value(dev->be, gpio, &level))
+		return;
+	tracer->line_state(tracer->opaque, gpio,
+			   (enum gpio_direction)dev->lines[gpio].direction,
+			   level != 0, 0);
+}
+
+void gpio_device_trace_lines(struct gpio_device *dev)
+{
+	unsigned int i;
+
+	for (i = 0; dev->be->tracer && i < dev->be->ngpio; i++)
+		gpio_device_trace_line(dev, i);
 }
 
 int gpio_device_new(struct gpio_backend *be, struct gpio_device **out)
@@ -351,6 +373,7 @@ int gpio_device_resume(struct gpio_device *dev)
 		gpio_device_irq_latch_missed_edge(dev, i, line);
 		line->level_at_suspend = 0;
 		dev->lines[i] = *line;
+		gpio_device_trace_line(dev, i);
 	}
 	free(saved);
 	return failed ? -EIO : 0;

@@ -73,6 +73,13 @@ bool gpio_device_is_suspended(const struct gpio_device *dev);
 
 uint16_t gpio_device_ngpio(const struct gpio_device *dev);
 
+/*
+ * Tells the back-end's tracer (gpio_backend_set_tracer), if any, every
+ * line's direction and level now: where a new trace starts.  The device
+ * tells it each change from then on by itself.
+ */
+void gpio_device_trace_lines(struct gpio_device *dev);
+
 /* The 8-byte config space, little-endian, as the guest reads it. */
 void gpio_device_get_config(const struct gpio_device *dev,
 			    struct virtio_gpio_config *config);

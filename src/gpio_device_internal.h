@@ -63,6 +63,12 @@ struct gpio_device {
 typedef uint8_t (*line_request_fn)(struct gpio_device *dev, unsigned int gpio,
 				   uint32_t value, uint8_t *resp_value);
 
+/*
+ * Tells the back-end's tracer, if any, @gpio's direction and level (read
+ * from the back-end) now.
+ */
+void gpio_device_trace_line(struct gpio_device *dev, unsigned int gpio);
+
 /* gpio_device_irq.c, for gpio_device.c: */
 
 /* Whether VIRTIO_GPIO_IRQ_TYPE_* @type is an edge type. */

@@ -54,8 +54,13 @@ static void irq_return(struct gpio_device *dev, uint16_t token, uint8_t status)
 static void irq_complete(struct gpio_device *dev, struct gpio_line *line,
 			 uint8_t status)
 {
+	const struct gpio_tracer *tracer = dev->be->tracer;
+
 	line->irq_pending = 0;
 	irq_return(dev, line->irq_token, status);
+	if (tracer && status == VIRTIO_GPIO_IRQ_STATUS_VALID)
+		tracer->irq_delivered(tracer->opaque,
+				      (unsigned int)(line - dev->lines));
 }
 
 /* A level type fires whenever it is unmasked while the line is active. */
@@ -85,11 +90,17 @@ void gpio_device_irq_level_changed(void *opaque, unsigned int gpio,
 				   uint8_t level)
 {
 	struct gpio_device *dev = opaque;
+	const struct gpio_tracer *tracer = dev->be->tracer;
 	struct gpio_line *line;
 
 	if (gpio >= dev->be->ngpio)
 		return;
 	line = &dev->lines[gpio];
+	/* Before the interrupt it may cause: the edge comes first in time. */
+	if (tracer)
+		tracer->line_state(tracer->opaque, gpio,
+				   (enum gpio_direction)line->direction, level,
+				   dev->be->report_ns);
 	if (irq_edge_matches(line->irq_type, level)) {
 		if (line->irq_pending)
 			irq_complete(dev, line, VIRTIO_GPIO_IRQ_STATUS_VALID);

@@ -25,9 +25,11 @@
 #include "event_loop.h"
 #include "gpio_backend.h"
 #include "gpio_sim.h"
+#include "gpio_trace.h"
 #include "gpio_vhost.h"
 #include "log.h"
 #include "sim_control.h"
+#include "sim_play.h"
 #include "unix_socket.h"
 
 struct gpio_server {
@@ -43,8 +45,14 @@ struct gpio_server {
 	struct gpio_server_gate *gate; /* waited for before serving */
 	struct event_loop *loop;
 	struct gpio_vhost *gv;
-	struct gpio_backend *sim;	    /* the device's, if simulated */
+	struct gpio_backend *be;	    /* the device's (borrowed) */
+	struct gpio_backend *sim;	    /* the same, if simulated */
 	struct control_socket *sim_control; /* PATH.sim for a simulated chip */
+	struct gpio_trace *trace; /* the lines' trace for its `trace` clients */
+	struct sim_player *player; /* timed stimulus (`play-*` commands) */
+	struct wire_hub *hub;	    /* the daemon's wires, if any */
+	unsigned int index;	    /* this device's number in them */
+	struct wire_port *wires;    /* this chip's place in them */
 	gpio_server_connection_fn on_connection; /* may be NULL */
 	void *connection_opaque;
 	int64_t poll_ns;    /* --poll-us: 0, never poll */
@@ -67,15 +75,67 @@ static void on_disconnected(void *opaque)
 		server->on_connection(server->connection_opaque, false);
 }
 
+/* The control socket's broadcast channels: `watch`, `trace`. */
+#define CHANNEL_WATCH ((unsigned int)CONTROL_SOCKET_SUBSCRIBE)
+#define CHANNEL_TRACE 2u
+
+/* `trace`: the stream's head now, every change from then on. */
+static int start_trace(struct gpio_server *server, struct text_buf *out)
+{
+	int ret = gpio_trace_begin(server->trace);
+
+	if (ret < 0)
+		return ret;
+	gpio_vhost_trace_lines(server->gv);
+	ret = gpio_trace_header(server->trace, out);
+	return ret < 0 ? ret : (int)CHANNEL_TRACE;
+}
+
+/* `list` ends with the wires that touch this chip, before its "end". */
+static int list_wires(struct gpio_server *server, struct text_buf *out)
+{
+	int ret;
+
+	if (out->len < 4 || memcmp(out->data + out->len - 4, "end\n", 4))
+		return 0;
+	out->len -= 4;
+	ret = wire_port_list(server->wires, out);
+	return ret < 0 ? ret : text_buf_printf(out, "end\n");
+}
+
 /* A line of the .sim control socket; its edges may return eventq pairs. */
 static int sim_command(void *opaque, const char *line, size_t len,
 		       struct text_buf *out)
 {
 	struct gpio_server *server = opaque;
-	int ret = sim_control_execute(server->sim, line, len, out);
+	int ret;
+
+	if (!server->sim && ((len > 5 && !memcmp(line, "play-", 5)) ||
+			     (len > 5 && !memcmp(line, "wire ", 5)) ||
+			     (len > 7 && !memcmp(line, "unwire ", 7))))
+		return text_buf_printf(out, "error a host chip's lines are "
+					    "read-only here\n");
+	if (len > 5 && !memcmp(line, "play-", 5))
+		return sim_player_execute(
+			server->player,
+			control_socket_running_client(server->sim_control),
+			line, len, out);
+	if ((len > 5 && !memcmp(line, "wire ", 5)) ||
+	    (len > 7 && !memcmp(line, "unwire ", 7)))
+		return server->wires
+			       ? wire_port_execute(server->wires, line, len, out)
+			       : text_buf_printf(out, "error no wires here\n");
+	ret = sim_control_execute(server->be, line, len, out);
+	if (ret == 0 && len == 4 && !memcmp(line, "list", 4) &&
+	    server->wires)
+		ret = list_wires(server, out);
 
 	gpio_vhost_flush_events(server->gv);
-	return ret == SIM_CONTROL_WATCH ? CONTROL_SOCKET_SUBSCRIBE : ret;
+	if (ret == SIM_CONTROL_WATCH)
+		return (int)CHANNEL_WATCH;
+	if (ret == SIM_CONTROL_TRACE)
+		return start_trace(server, out);
+	return ret;
 }
 
 /* Streams a line's new state to the control socket's `watch` clients. */
@@ -84,13 +144,64 @@ static void sim_line_changed(void *opaque, unsigned int line)
 	struct gpio_server *server = opaque;
 	struct text_buf text = {0};
 
+	wire_port_line_changed(server->wires, line);
 	/* Every guest SET_VALUE that changes a level lands here: stay cheap. */
-	if (!control_socket_has_subscribers(server->sim_control))
+	if (!control_socket_has_subscribers_on(server->sim_control,
+					       CHANNEL_WATCH))
 		return;
 	if (sim_control_line_state(server->sim, line, &text) == 0 && text.len)
-		control_socket_broadcast(server->sim_control, text.data);
+		control_socket_broadcast_on(server->sim_control, CHANNEL_WATCH,
+					    text.data);
 	text_buf_free(&text);
 }
+
+/* A control client went: the play it started stops. */
+static void sim_client_gone(void *opaque, unsigned int client)
+{
+	struct gpio_server *server = opaque;
+
+	sim_player_client_gone(server->player, client);
+}
+
+/* A trace shows the changes of one instant at one time, as played. */
+static void play_apply(void *opaque, unsigned int line, uint8_t value,
+		       uint64_t ns)
+{
+	struct gpio_server *server = opaque;
+
+	gpio_trace_set_instant(server->trace, ns);
+	gpio_sim_set_input(server->sim, line, value);
+}
+
+/* One instant's changes are in: the eventq pairs they fired go back. */
+static void play_settle(void *opaque)
+{
+	struct gpio_server *server = opaque;
+
+	gpio_trace_set_instant(server->trace, 0);
+	gpio_vhost_flush_events(server->gv);
+}
+
+static void play_send(void *opaque, unsigned int client, const char *text)
+{
+	struct gpio_server *server = opaque;
+
+	control_socket_send_to(server->sim_control, client, text);
+}
+
+/* The wires' changes of one mailbox turn are in: as play_settle. */
+static void wires_settle(void *opaque)
+{
+	struct gpio_server *server = opaque;
+
+	gpio_vhost_flush_events(server->gv);
+}
+
+static const struct sim_play_ops play_ops = {
+	.apply = play_apply,
+	.settle = play_settle,
+	.send = play_send,
+};
 
 static void on_listen(void *opaque, uint32_t events)
 {
@@ -239,7 +350,7 @@ static int open_sim_control(struct gpio_server *server, int sim_fd, char *err,
 					     server, &server->sim_control);
 	if (!server->path[0]) {
 		log_warn("%s: an unnamed socket has no PATH.sim; the "
-			 "simulated chip has no control socket",
+			 "device has no control socket",
 			 server->name);
 		return 0;
 	}
@@ -247,8 +358,8 @@ static int open_sim_control(struct gpio_server *server, int sim_fd, char *err,
 	ret = control_socket_new(server->loop, control_path, sim_command,
 				 server, &server->sim_control);
 	if (ret < 0 && !server->owns_path) {
-		log_warn("%s: cannot create %s (%s); the simulated chip has "
-			 "no control socket",
+		log_warn("%s: cannot create %s (%s); the device has no "
+			 "control socket",
 			 server->name, control_path, unix_socket_strerror(ret));
 		return 0;
 	}
@@ -340,6 +451,54 @@ static void server_close_loop(struct gpio_server *server)
 	close(server->stop_fd);
 }
 
+/* Undoes control_open(): the clients first, their going stops plays. */
+static void control_close(struct gpio_server *server)
+{
+	wire_port_detach(server->wires);
+	server->wires = NULL;
+	control_socket_free(server->sim_control);
+	server->sim_control = NULL;
+	sim_player_free(server->player);
+	server->player = NULL;
+	gpio_trace_free(server->trace);
+	server->trace = NULL;
+	gpio_sim_set_watch(server->sim, NULL, NULL);
+}
+
+/*
+ * The control socket and what serves it: the trace of every device; for a
+ * simulated chip also its watchers, the player and the wires.  Returns 0
+ * or -errno (@err set), with everything undone.
+ */
+static int control_open(struct gpio_server *server, int sim_fd, char *err,
+			size_t err_size)
+{
+	int ret = open_sim_control(server, sim_fd, err, err_size);
+
+	if (ret < 0)
+		return ret;
+	ret = gpio_trace_new(server->be, server->sim_control, CHANNEL_TRACE,
+			     &server->trace);
+	if (ret < 0 || !server->sim)
+		goto out;
+	gpio_sim_set_watch(server->sim, sim_line_changed, server);
+	ret = sim_player_new(server->loop, server->sim->ngpio, &play_ops,
+			     server, &server->player);
+	if (ret < 0)
+		goto out;
+	if (server->sim_control)
+		control_socket_set_close_handler(server->sim_control,
+						 sim_client_gone);
+	if (server->hub)
+		ret = wire_hub_attach(server->hub, server->index, server->sim,
+				      server->loop, wires_settle, server,
+				      &server->wires);
+out:
+	if (ret < 0)
+		control_close(server);
+	return ret;
+}
+
 /*
  * The simulated chip's control socket first (PATH.sim: once the device
  * socket appears, which is what VMMs, scripts and tests wait for, the
@@ -353,12 +512,9 @@ static int server_listen(struct gpio_server *server, int listen_fd, int sim_fd,
 	int ret;
 
 	server->owns_path = listen_fd < 0;
-	if (server->sim) {
-		ret = open_sim_control(server, sim_fd, err, err_size);
-		if (ret < 0)
-			goto err_close_listen;
-		gpio_sim_set_watch(server->sim, sim_line_changed, server);
-	}
+	ret = control_open(server, sim_fd, err, err_size);
+	if (ret < 0)
+		goto err_close_listen;
 	if (listen_fd < 0) {
 		ret = unix_socket_listen(server->path, &server->file);
 		if (ret < 0) {
@@ -383,9 +539,7 @@ err_remove_socket:
 	if (server->owns_path)
 		unix_socket_remove(server->path, &server->file);
 err_free_sim:
-	gpio_sim_set_watch(server->sim, NULL, NULL);
-	control_socket_free(server->sim_control);
-	server->sim_control = NULL;
+	control_close(server);
 err_close_listen:
 	if (listen_fd >= 0)
 		close(listen_fd);
@@ -416,20 +570,16 @@ int gpio_server_new(const struct gpio_server_socket *sock,
 	server = calloc(1, sizeof(*server));
 	if (!server)
 		goto err_destroy_backend;
+	server->be = be;
 	server->sim = sim ? be : NULL;
 	server->listen_fd = -1;
+	server->hub = sock->wires;
+	server->index = sock->index;
 	set_names(server, sock, path);
 	ret = server_open_loop(server, be, label, err, err_size);
 	be = NULL; /* the device's, or gone */
 	if (ret < 0)
 		goto err_free_server;
-	if (!sim && sim_fd >= 0) {
-		log_info("%s: not a simulated chip: control socket fd %d not "
-			 "used",
-			 label, sim_fd);
-		close(sim_fd);
-		sim_fd = -1;
-	}
 	ret = server_listen(server, listen_fd, sim_fd, err, err_size);
 	listen_fd = sim_fd = -1; /* taken over, also on failure */
 	if (ret < 0)
@@ -491,8 +641,7 @@ void gpio_server_free(struct gpio_server *server)
 			log_error("cannot stop the thread of %s", server->path);
 		pthread_join(server->thread, NULL);
 	}
-	gpio_sim_set_watch(server->sim, NULL, NULL);
-	control_socket_free(server->sim_control);
+	control_close(server);
 	close(server->listen_fd);
 	/*
 	 * A socket we were given is not ours to remove, nor whatever someone

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "gpio_backend.h"
+#include "wire_hub.h"
 
 struct gpio_server;
 
@@ -41,6 +42,12 @@ struct gpio_server_socket {
 	 * PATH.sim that cannot be created is a warning, not a failure.
 	 */
 	int sim_fd;
+	/*
+	 * The daemon's wires between simulated chips (borrowed; NULL: none)
+	 * and this socket's index, the device number wires name.
+	 */
+	struct wire_hub *wires;
+	unsigned int index;
 };
 
 /*

@@ -15,6 +15,8 @@ struct sim_line {
 	uint8_t direction; /* enum gpio_direction */
 	uint8_t out_value; /* driven while an output */
 	uint8_t in_level;  /* presented while not an output */
+	/* The input level is a wire's (wire_hub.h): any thread sets it. */
+	uint8_t wired;
 };
 
 struct gpio_sim {
@@ -245,6 +247,32 @@ int gpio_sim_set_input(struct gpio_backend *be, unsigned int line,
 {
 	struct sim_line *l = sim_line_get(be, line);
 
+	if (l && __atomic_load_n(&l->wired, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	return gpio_sim_drive_input(be, line, level);
+}
+
+int gpio_sim_set_wired(struct gpio_backend *be, unsigned int line, bool wired)
+{
+	struct sim_line *l = sim_line_get(be, line);
+
+	if (!l)
+		return -EINVAL;
+	__atomic_store_n(&l->wired, wired, __ATOMIC_RELEASE);
+	return 0;
+}
+
+bool gpio_sim_is_wired(struct gpio_backend *be, unsigned int line)
+{
+	struct sim_line *l = sim_line_get(be, line);
+
+	return l && __atomic_load_n(&l->wired, __ATOMIC_ACQUIRE);
+}
+
+int gpio_sim_drive_input(struct gpio_backend *be, unsigned int line,
+			 uint8_t level)
+{
+	struct sim_line *l = sim_line_get(be, line);
 	uint8_t old_level;
 
 	if (!l || level > 1)

@@ -24,11 +24,25 @@ int gpio_sim_new(unsigned int nlines, struct gpio_backend **out);
 
 /*
  * Sets the level that @line presents when it is an input (0 or 1).  Returns 0,
- * -EINVAL for a bad line or level.  Safe to call whatever the line's direction:
- * an output keeps driving its own value until it becomes an input again.
+ * -EINVAL for a bad line or level, -EBUSY for a line a wire drives.  Safe to
+ * call whatever the line's direction: an output keeps driving its own value
+ * until it becomes an input again.
  */
 int gpio_sim_set_input(struct gpio_backend *be, unsigned int line,
 		       uint8_t level);
+
+/*
+ * A wire (wire_hub.h) drives @line's input level from now on (or, @wired
+ * false, no longer): gpio_sim_set_input() then refuses it, and the wire
+ * sets it with gpio_sim_drive_input() (the same, without that check).
+ * gpio_sim_set_wired() and gpio_sim_is_wired() may be called from any
+ * thread (the flag is atomic), so that a wire made or cut from another
+ * device's thread holds at once; everything else only on the chip's.
+ */
+int gpio_sim_set_wired(struct gpio_backend *be, unsigned int line, bool wired);
+bool gpio_sim_is_wired(struct gpio_backend *be, unsigned int line);
+int gpio_sim_drive_input(struct gpio_backend *be, unsigned int line,
+			 uint8_t level);
 
 /*
  * Called after any change of a line's direction or of the value a `get`

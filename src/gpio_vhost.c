@@ -397,6 +397,11 @@ void gpio_vhost_flush_events(struct gpio_vhost *gv)
 	notify_events(gv);
 }
 
+void gpio_vhost_trace_lines(struct gpio_vhost *gv)
+{
+	gpio_device_trace_lines(gv->device);
+}
+
 bool gpio_vhost_take_served(struct gpio_vhost *gv)
 {
 	bool served = gv->served;

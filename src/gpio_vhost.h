@@ -59,6 +59,9 @@ void gpio_vhost_guard_thread(struct gpio_vhost *gv);
  */
 void gpio_vhost_flush_events(struct gpio_vhost *gv);
 
+/* gpio_device_trace_lines() of the device: where a trace starts. */
+void gpio_vhost_trace_lines(struct gpio_vhost *gv);
+
 /*
  * Polling, for a thread that keeps looking at the rings for a while after
  * serving them (gpio_server.c, --poll-us):

@@ -49,6 +49,7 @@
 #include "service_status.h"
 #include "systemd.h"
 #include "unix_socket.h"
+#include "wire_hub.h"
 
 /*
  * Exit status for a command line or device list we cannot accept, and for
@@ -132,7 +133,7 @@ static void configure(int argc, char **argv, struct options *opts,
  */
 static int create_servers(struct endpoint *eps, const struct device_list *list,
 			  struct gpio_backend **backends,
-			  struct gpio_server **servers)
+			  struct wire_hub *hub, struct gpio_server **servers)
 {
 	unsigned int i;
 	int ret = 0;
@@ -145,6 +146,8 @@ static int create_servers(struct endpoint *eps, const struct device_list *list,
 			.name = eps[i].path[0] ? NULL : eps[i].name,
 			.listen_fd = eps[i].fd,
 			.sim_fd = eps[i].sim_fd,
+			.wires = hub,
+			.index = i,
 		};
 		char what[PATH_MAX + 64], err[PATH_MAX + 128];
 
@@ -164,6 +167,28 @@ static int create_servers(struct endpoint *eps, const struct device_list *list,
 		while (i-- > 0)
 			gpio_server_free(servers[i]);
 	return ret;
+}
+
+/*
+ * --wire's wires, once every device is there: each end must be a line of
+ * a simulated chip.  0, or -EINVAL (logged).
+ */
+static int connect_wires(struct wire_hub *hub, const struct options *opts)
+{
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < opts->wires.count; i++) {
+		const struct wire *w = &opts->wires.wires[i];
+
+		if (wire_hub_connect(hub, w->src, w->dst, err, sizeof(err))) {
+			log_error("--wire %u:%u=%u:%u: %s (see --help)",
+				  w->src.dev, w->src.line, w->dst.dev,
+				  w->dst.line, err);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -258,6 +283,7 @@ int main(int argc, char **argv)
 	char err[1100];
 	sigset_t stop_signals;
 	struct gpio_server_gate gate = GPIO_SERVER_GATE_INIT;
+	struct wire_hub *hub = NULL;
 	int ret, sig, exit_status = EXIT_FAILURE;
 
 	/*
@@ -280,7 +306,7 @@ int main(int argc, char **argv)
 	service_status_open(&status, getenv("NOTIFY_SOCKET"), list.count);
 
 	servers = calloc(list.count, sizeof(*servers));
-	if (!servers) {
+	if (!servers || wire_hub_new(list.count, &hub) < 0) {
 		log_error("out of memory");
 		device_backends_free(backends, list.count);
 		ret = -ENOMEM;
@@ -288,12 +314,17 @@ int main(int argc, char **argv)
 	}
 	ret = unix_socket_set_permissions(opts.socket_mode, opts.socket_group);
 	if (ret == 0)
-		ret = create_servers(eps, &list, backends, servers);
+		ret = create_servers(eps, &list, backends, hub, servers);
 	device_backends_free(backends, list.count);
 	if (ret < 0) {
 		/* A socket path with something in the way, say: one line. */
 		exit_status = EXIT_USAGE;
 		goto out_free;
+	}
+	if (connect_wires(hub, &opts) < 0) {
+		exit_status = EXIT_USAGE;
+		ret = -EINVAL;
+		goto out_free_servers;
 	}
 	/*
 	 * The threads exist before the filter goes in (it forbids making
@@ -311,10 +342,13 @@ int main(int argc, char **argv)
 		log_info("%s: stopping", strsignal(sig));
 		service_status_stopping(&status);
 	}
+out_free_servers:
 	for (i = 0; i < list.count; i++)
 		gpio_server_free(servers[i]);
 out_free:
 	free(servers);
+	wire_hub_free(hub);
+	options_free(&opts);
 	endpoints_free(eps, count);
 	device_list_free(&list);
 	service_status_close(&status);

@@ -43,6 +43,10 @@ static const char usage[] =
 	"                           off: lower latency for up to N us "
 	"of a busy core\n"
 	"                           per burst (default 0: sleep at once)\n"
+	"      --wire=SRC=DST[,DST] simulated line SRC drives input(s) "
+	"DST: each\n"
+	"                           DEVICE:LINE (socket index, line "
+	"number); repeatable\n"
 	"  -v, --verbose            log every request (debug level)\n"
 	"  -h, --help               show this help and exit\n"
 	"  -V, --version            show the version and exit\n"
@@ -116,6 +120,10 @@ static const char capabilities[] = "{\n"
 				   "    \"irq-edge\",\n"
 				   "    \"irq-level\",\n"
 				   "    \"sim-control-socket\",\n"
+				   "    \"host-control-socket\",\n"
+				   "    \"trace\",\n"
+				   "    \"play\",\n"
+				   "    \"wire\",\n"
 				   "    \"socket-mode\",\n"
 				   "    \"socket-group\",\n"
 				   "    \"seccomp\",\n"
@@ -251,6 +259,7 @@ enum {
 	OPT_NO_SECCOMP,
 	OPT_FD,
 	OPT_POLL_US,
+	OPT_WIRE,
 };
 
 static const struct option long_options[] = {
@@ -266,8 +275,56 @@ static const struct option long_options[] = {
 	{"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
 	{"fd", required_argument, NULL, OPT_FD},
 	{"poll-us", required_argument, NULL, OPT_POLL_US},
+	{"wire", required_argument, NULL, OPT_WIRE},
 	{0},
 };
+
+/* "0:3=1:5,1:6": 0:3 drives 1:5 and 1:6. */
+static int parse_wire(const char *text, struct wire_graph *g, char *err,
+		      size_t err_size)
+{
+	char copy[256], *eq, *dst, *save = NULL;
+	struct wire_end src, end;
+	int ret;
+
+	if (strlen(text) >= sizeof(copy))
+		return options_usage_error(err, err_size, "--wire: too long");
+	strcpy(copy, text);
+	eq = strchr(copy, '=');
+	if (eq)
+		*eq = '\0';
+	if (!eq || wire_end_parse(copy, 0, &src) < 0 || !strchr(copy, ':'))
+		return options_usage_error(err, err_size,
+					   "--wire \"%s\": expected "
+					   "DEVICE:LINE=DEVICE:LINE[,...]",
+					   text);
+	for (dst = strtok_r(eq + 1, ",", &save); dst;
+	     dst = strtok_r(NULL, ",", &save)) {
+		if (wire_end_parse(dst, 0, &end) < 0 || !strchr(dst, ':'))
+			return options_usage_error(
+				err, err_size,
+				"--wire \"%s\": \"%s\" is not DEVICE:LINE",
+				text, dst);
+		if (g->count == OPTIONS_MAX_WIRES)
+			return options_usage_error(err, err_size,
+						   "--wire: more than %u wires",
+						   OPTIONS_MAX_WIRES);
+		ret = wire_graph_add(g, src, end);
+		if (ret == -EEXIST)
+			return options_usage_error(
+				err, err_size, "--wire: %u:%u is wired twice",
+				end.dev, end.line);
+		if (ret == -ELOOP)
+			return options_usage_error(
+				err, err_size,
+				"--wire: %u:%u to %u:%u would close a loop",
+				src.dev, src.line, end.dev, end.line);
+		if (ret < 0)
+			return options_usage_error(err, err_size,
+						   "--wire: out of memory");
+	}
+	return 0;
+}
 
 /*
  * One option getopt_long() returned as @c (with optarg): a value stored
@@ -304,6 +361,8 @@ static int parse_option(int c, char **argv, struct options *opts, char *err,
 		return parse_fd(optarg, &opts->fd, err, err_size);
 	case OPT_POLL_US:
 		return parse_poll_us(optarg, &opts->poll_us, err, err_size);
+	case OPT_WIRE:
+		return parse_wire(optarg, &opts->wires, err, err_size);
 	case OPT_PRINT_CAPABILITIES: /* an abbreviation of it */
 		return OPTIONS_CAPABILITIES;
 	case ':':
@@ -315,6 +374,9 @@ static int parse_option(int c, char **argv, struct options *opts, char *err,
 					   argv[optind - 1]);
 	}
 }
+
+static int options_check(int argc, char **argv, struct options *opts,
+			 char *err, size_t err_size);
 
 int options_parse(int argc, char **argv, struct options *opts, char *err,
 		  size_t err_size)
@@ -338,9 +400,26 @@ int options_parse(int argc, char **argv, struct options *opts, char *err,
 	while ((c = getopt_long(argc, argv, ":s:c:l:vhV", long_options,
 				NULL)) != -1) {
 		ret = parse_option(c, argv, opts, err, err_size);
-		if (ret != 0)
+		if (ret != 0) {
+			options_free(opts);
 			return ret;
+		}
 	}
+	ret = options_check(argc, argv, opts, err, err_size);
+	if (ret < 0)
+		options_free(opts);
+	return ret;
+}
+
+void options_free(struct options *opts)
+{
+	wire_graph_free(&opts->wires);
+}
+
+/* What needs the whole command line. */
+static int options_check(int argc, char **argv, struct options *opts,
+			 char *err, size_t err_size)
+{
 	if (optind < argc)
 		return options_usage_error(err, err_size,
 					   "unexpected argument \"%s\"",

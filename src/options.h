@@ -12,8 +12,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "wire_graph.h"
+
 /* --socket-count's highest value. */
 #define OPTIONS_MAX_SOCKETS 1024
+/* Wires --wire may make, all together. */
+#define OPTIONS_MAX_WIRES 256
 /* --poll-us's highest value: a second. */
 #define OPTIONS_MAX_POLL_US 1000000
 
@@ -28,7 +32,15 @@ struct options {
 	bool seccomp;		 /* no --no-seccomp */
 	unsigned int poll_us;	 /* --poll-us, or 0: never poll */
 	bool verbose;		 /* -v */
+	/*
+	 * --wire: no line driven twice, no loop (checked here); whether the
+	 * devices exist and are simulated is main()'s to check.
+	 */
+	struct wire_graph wires;
 };
+
+/* Frees what options_parse() allocated (the wires). */
+void options_free(struct options *opts);
 
 /* What the command line asks for. */
 enum options_action {
@@ -41,7 +53,7 @@ enum options_action {
 /*
  * Parses @argv (@argc words; getopt_long may reorder them).  Returns an
  * enum options_action with @opts filled for OPTIONS_SERVE, or -EINVAL with
- * one sentence in @err ending in " (see --help)".  --print-capabilities
+ * one sentence in @err ending in " (see --help)" (and @opts freed).  --print-capabilities
  * wins whatever else is on the command line (a management tool asks with
  * the options it would start the daemon with); -h and -V win over what
  * comes after them.  A group name is looked up (getgrnam).

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "sim_playback.h"
+#include "sim_record.h"
 
 #define EXIT_REPLY_ERROR 1
 #define EXIT_USAGE	 2
@@ -36,6 +39,18 @@ static void usage(FILE *out)
 		"direction\n"
 		"                 or value changes, until the daemon stops "
 		"or Ctrl-C\n"
+		"  record FILE.vcd [SECONDS]\n"
+		"                 write every line's level, direction and "
+		"interrupts\n"
+		"                 to FILE.vcd (GTKWave, PulseView) until "
+		"Ctrl-C or for\n"
+		"                 SECONDS\n"
+		"  play FILE [--loop N]\n"
+		"                 drive inputs from a timed script (text "
+		"\"TIME LINE VALUE\"\n"
+		"                 lines, or VCD), N times (0: until Ctrl-C); "
+		"the daemon\n"
+		"                 keeps the time\n"
 		"\n"
 		"Example: vhost-device-gpio-sim /tmp/vhost-gpio.sock0.sim "
 		"set 5 1\n"
@@ -82,6 +97,61 @@ static int send_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+/* `record FILE [SECONDS]`: not a command the daemon reads as is. */
+static int record(int argc, char **argv)
+{
+	int64_t ms = 0;
+	int fd;
+
+	if (argc < 4 || argc > 5 ||
+	    (argc == 5 && sim_record_parse_seconds(argv[4], &ms) < 0)) {
+		fprintf(stderr, "vhost-device-gpio-sim: usage: %s SOCKET "
+				"record FILE.vcd [SECONDS]\n",
+			argv[0]);
+		return EXIT_USAGE;
+	}
+	fd = connect_to(argv[1]);
+	if (fd < 0) {
+		fprintf(stderr,
+			"vhost-device-gpio-sim: cannot connect to %s: "
+			"%s\n",
+			argv[1], strerror(errno));
+		return EXIT_USAGE;
+	}
+	return sim_record(fd, argv[3], ms);
+}
+
+/* `play FILE [--loop N]`: the script is sent, not the command. */
+static int play(int argc, char **argv)
+{
+	unsigned long loops = 1;
+	char *end = NULL;
+	bool ok = argc == 4;
+	int fd;
+
+	if (argc == 6 && !strcmp(argv[4], "--loop") && argv[5][0] >= '0' &&
+	    argv[5][0] <= '9') {
+		errno = 0;
+		loops = strtoul(argv[5], &end, 10);
+		ok = !errno && !*end && loops <= UINT32_MAX;
+	}
+	if (!ok) {
+		fprintf(stderr, "vhost-device-gpio-sim: usage: %s SOCKET play "
+				"FILE [--loop N]\n",
+			argv[0]);
+		return EXIT_USAGE;
+	}
+	fd = connect_to(argv[1]);
+	if (fd < 0) {
+		fprintf(stderr,
+			"vhost-device-gpio-sim: cannot connect to %s: "
+			"%s\n",
+			argv[1], strerror(errno));
+		return EXIT_USAGE;
+	}
+	return sim_playback(fd, argv[3], loops);
+}
+
 int main(int argc, char **argv)
 {
 	char command[512] = "";
@@ -105,6 +175,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (!strcmp(argv[2], "record"))
+		return record(argc, argv);
+	if (!strcmp(argv[2], "play"))
+		return play(argc, argv);
 	for (i = 2; i < argc; i++) {
 		int n = snprintf(command + len, sizeof(command) - len, "%s%s",
 				 i > 2 ? " " : "", argv[i]);

@@ -52,10 +52,24 @@ static bool parse_number(const char *text, unsigned long limit,
 	return true;
 }
 
+/* A host chip's direction is the kernel's (the line info), NONE unknown. */
+static enum gpio_direction line_direction(struct gpio_backend *be,
+					  unsigned int line)
+{
+	enum gpio_direction dir = GPIO_DIRECTION_NONE;
+
+	if (gpio_sim_is(be))
+		return gpio_sim_get_direction(be, line);
+	if (!be->ops->get_direction || be->ops->get_direction(be, line, &dir) ||
+	    (unsigned int)dir > GPIO_DIRECTION_IN)
+		return GPIO_DIRECTION_NONE;
+	return dir;
+}
+
 int sim_control_line_state(struct gpio_backend *sim, unsigned int line,
 			   struct text_buf *out)
 {
-	enum gpio_direction dir = gpio_sim_get_direction(sim, line);
+	enum gpio_direction dir = line_direction(sim, line);
 	uint8_t value = 0;
 
 	if (sim->ops->get_value(sim, line, &value) < 0)
@@ -95,8 +109,18 @@ static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
 	if (!strcmp(words[0], "watch")) {
 		if (n != 1)
 			return text_buf_printf(out, "error usage: watch\n");
+		if (!gpio_sim_is(sim))
+			return text_buf_printf(out, "error watch is for "
+						    "simulated chips (trace "
+						    "shows a host chip's "
+						    "changes)\n");
 		ret = reply_list(sim, out);
 		return ret < 0 ? ret : SIM_CONTROL_WATCH;
+	}
+	if (!strcmp(words[0], "trace")) {
+		if (n != 1)
+			return text_buf_printf(out, "error usage: trace\n");
+		return SIM_CONTROL_TRACE;
 	}
 	if (!strcmp(words[0], "get")) {
 		if (n != 2)
@@ -118,14 +142,25 @@ static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
 		if (!parse_number(words[2], 2, &level))
 			return text_buf_printf(out,
 					       "error level must be 0 or 1\n");
-		if (gpio_sim_set_input(sim, (unsigned int)line,
-				       (uint8_t)level) < 0)
+		if (!gpio_sim_is(sim))
+			return text_buf_printf(out,
+					       "error line %lu is a host "
+					       "chip's: read-only here\n",
+					       line);
+		ret = gpio_sim_set_input(sim, (unsigned int)line,
+					 (uint8_t)level);
+		if (ret == -EBUSY)
+			return text_buf_printf(out,
+					       "error line %lu is wired: "
+					       "unwire it first\n",
+					       line);
+		if (ret < 0)
 			return text_buf_printf(out, "error cannot set line\n");
 		return text_buf_printf(out, "ok\n");
 	}
 	return text_buf_printf(out,
 			       "error unknown command \"%.16s\" "
-			       "(get, set, list, watch)\n",
+			       "(get, set, list, watch, trace)\n",
 			       words[0]);
 }
 

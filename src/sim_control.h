@@ -9,6 +9,8 @@
  *   watch          ->  as `list`, then a `get` reply for a line each time
  *                      its direction or value changes, until the client
  *                      goes (the caller streams them: see the return value)
+ *   trace          ->  the trace stream (gpio_trace.h), written by the
+ *                      caller: see the return value
  *   anything else  ->  error REASON
  *
  * A command is printable ASCII: words separated by spaces or tabs (a
@@ -19,7 +21,10 @@
  * word, so every reply is printable ASCII too.
  *
  * VALUE is what the guest would read: the driven value of an output, the
- * input level otherwise.  No sockets here: the caller reads lines and sends
+ * input level otherwise.  A host chip's device (gpio_cdev) takes the same
+ * language read-only: `set` and `watch` are errors there, DIRECTION is the
+ * kernel's (line info), and reading a line the guest never configured
+ * requests it, as the guest's own read would.  No sockets here: the caller reads lines and sends
  * what lands in the output buffer.
  */
 #ifndef VDG_SIM_CONTROL_H
@@ -33,13 +38,17 @@
 
 /* sim_control_execute's answer to `watch`: subscribe this client. */
 #define SIM_CONTROL_WATCH 1
+/* Its answer to `trace` (nothing written): the caller starts the stream. */
+#define SIM_CONTROL_TRACE 2
 
 /*
  * Executes @command, @len bytes (one line, no newline; NUL bytes are part
- * of it and need not end it), on the simulated chip @sim and appends the
+ * of it and need not end it), on the chip @sim (simulated or a host
+ * chip's device) and appends the
  * reply line(s) to @out.  Returns 0, SIM_CONTROL_WATCH when the command was
  * `watch` (the caller then sends the client sim_control_line_state() of
- * every line that changes), or -ENOMEM when the reply could not be stored.
+ * every line that changes), SIM_CONTROL_TRACE for `trace` (the caller
+ * replies), or -ENOMEM when the reply could not be stored.
  */
 int sim_control_execute(struct gpio_backend *sim, const char *command,
 			size_t len, struct text_buf *out);

@@ -23,6 +23,10 @@
 #   mon3-armed     two lines at once: line 2 falling edges only, line 5 both
 #                  edges; the host makes 2:1 5:1 2:0 5:0, the guest must see
 #                  one falling edge on 2 and rising, falling on 5
+#   mon4-armed     line 4, both edges; the host plays a timed pattern of 20
+#                  edges, 130 to 170 ms apart (`vhost-device-gpio-sim play`,
+#                  the daemon's timerfd keeping the time): the guest must
+#                  see all 20, rising and falling in turn
 #
 # gpiomon 1.6 is run as `gpiomon -b --num-events=N [-r|-f] --format='%o %e'
 # CHIP LINE`: one line "OFFSET TYPE" per event, TYPE 1 = rising and
@@ -73,6 +77,14 @@ selftest_host() {
       # shellcheck disable=SC2086 # "line value"
       sim_set $lv
       sleep 0.5
+    done
+    ;;
+  mon4-armed)
+    k=0
+    while [ $k -lt 20 ]; do
+      sim_set 4 $(((k + 1) % 2))
+      sleep 0.15
+      k=$((k + 1))
     done
     ;;
   esac
@@ -132,7 +144,7 @@ watch_line1() {
   events_are "$events_desc" "/tmp/$sync" "$expected"
 }
 
-tap_plan 12
+tap_plan 14
 
 # 1: the chip, by label.
 expect_chip 8
@@ -182,7 +194,16 @@ events_are "gpiomon saw the falling edge of line 2 only" /tmp/mon3a "2 0"
 events_are "gpiomon saw line 5 rise, then fall" /tmp/mon3b \
   "$(printf '5 1\n5 0')"
 
-# 11-12: everything released.
+# 11-12: a timed pattern the host plays: 20 edges, none lost, in order.
+monitor /tmp/mon4 --num-events=20 "$chip" 4
+mon=$!
+armed "gpiomon has the interrupt of line 4 (both edges)" 4 "$mon"
+sync_point mon4-armed
+wait "$mon"
+events_are "gpiomon saw the 20 played edges of line 4, in order" /tmp/mon4 \
+  "$(k=0; while [ $k -lt 20 ]; do echo "4 $(((k + 1) % 2))"; k=$((k + 1)); done)"
+
+# 13-14: everything released.
 if retry "$wait_s" no_gpiomon_irq; then
   tap_ok "no interrupt is left requested after gpiomon exits"
 else

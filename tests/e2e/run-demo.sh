@@ -93,10 +93,11 @@ else
     else
       qemu_env=(VDG_QEMU="${qemu_cmd[0]}")
     fi
-    env "${qemu_env[@]}" VDG_BUILD_DIR="$build" timeout 600 \
+    env "${qemu_env[@]}" VDG_DEMO_TRACE="$tmp/demo.vcd" \
+      VDG_BUILD_DIR="$build" timeout 600 \
       "$repo/scripts/run" </dev/null >"$out" 2>&1 || rc=$?
   else
-    VDG_BUILD_DIR=$build timeout 600 \
+    VDG_DEMO_TRACE=$tmp/demo.vcd VDG_BUILD_DIR=$build timeout 600 \
       "$repo/scripts/run" </dev/null >"$out" 2>&1 || rc=$?
   fi
   tap_check "scripts/run exited 0 (status $rc, $((SECONDS - start)) s)" \
@@ -147,6 +148,13 @@ else
     in_order "$out" '^guest: done, powering off$' \
     '^run: +the guest powered off; stopping the daemon$' \
     '^view:  the daemon stopped$' '^run: +demo finished in [0-9]+ s$'
+  tap_check "it says where the trace is and how to open it" \
+    grep -q "^run: *  open it with: gtkwave $tmp/demo.vcd" "$out"
+  # sim_1's code is "$": the host's 1 0 1 0 are its changes after #0's.
+  changes=$(sed -n '/^\$end$/,$p' "$tmp/demo.vcd" 2>/dev/null |
+    grep -E '^[01]\$$' | tr -d '$\n' || true)
+  tap_check "the trace has the host's input line 1 go 1, 0, 1, 0 (${changes:-nothing})" \
+    test "${changes:-}" = 01010
   dir=$(sed -n 's/^run: *daemon: a simulated 8-line chip on \(.*\)\/gpio.sock0 .*/\1/p' "$out")
   tap_check "its run directory was removed (${dir:-none named})" \
     test -n "$dir" -a ! -e "$dir"

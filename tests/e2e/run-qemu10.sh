@@ -55,7 +55,8 @@ usage() {
 e2e_options 2 "$@"
 # The sync points the default guest script must reach, in order; a script
 # given with --guest-script may use any of them or none.
-sync_points=(out3-held out3-released mon1-armed mon2-armed mon3-armed)
+sync_points=(out3-held out3-released mon1-armed mon2-armed mon3-armed
+  mon4-armed)
 [[ $guest_script == "$here/guest-gpio-irq.sh" ]] || sync_points=()
 if ((!no_device)); then
   daemon=$(realpath "${e2e_args[0]}")
@@ -163,6 +164,20 @@ host_action() {
     ;;
   mon1-armed | mon2-armed) edges 1 1 1 0 1 1 1 0 ;;
   mon3-armed) edges 2 1 5 1 2 0 5 0 ;;
+  mon4-armed)
+    # A played pattern: 20 edges on line 4, timed by the daemon, 130 to
+    # 170 ms apart (k * 150 ms + (k mod 3) * 20 ms): wider than the
+    # lateness of a daemon under valgrind (up to 90 ms seen), which would
+    # apply two late edges as one instant the guest sees as one.
+    local k script=$run/play4.txt rc=0
+    for ((k = 0; k < 20; k++)); do
+      echo "$((k * 150 + k % 3 * 20))ms 4 $(((k + 1) % 2))"
+    done >"$script"
+    sim_out=$(timeout 20 "$sim_client" "$sim_sock" play "$script" 2>&1) || rc=$?
+    hlog "sim play $script -> [$sim_out] status $rc"
+    tap_check "control client played 20 edges into line 4 ($sim_out)" \
+      test "$rc" = 0
+    ;;
   *) echo "# no host action for sync point $1" ;;
   esac
 }

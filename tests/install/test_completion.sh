@@ -52,6 +52,8 @@ check "--socket-group completes groups" "$group " \
 check "--socket-group=GROUP too" "$group " \
 	$d --socket-group = "$group"
 check "--fd completes nothing" "" $d --fd ""
+check "--wire completes nothing" "" $d --wire ""
+check "options starting --w" "--wire " $d --w
 check "--socket-count completes nothing" "" $d -c ""
 check "--device-list offers a simulated chip" "s8 " $d -l s
 check "the next device-list entry too" "s8 " \
@@ -69,7 +71,9 @@ check "no setting after a closed group" "" $d -l "0[3(ro),4"
 s=vhost-device-gpio-sim
 check "sim: socket argument is a .sim file or a directory" \
 	"$tmp/guest1.sock.sim $tmp/sub " $s "$tmp/"
-check "sim: commands" "get list set watch " $s "$tmp/guest1.sock.sim" ""
+check "sim: commands" "get list play record set watch " $s "$tmp/guest1.sock.sim" ""
+check "sim: record FILE completes files" "$tmp/other " $s "$tmp/guest1.sock.sim" record "$tmp/ot"
+check "sim: play FILE --loop" "--loop " $s "$tmp/guest1.sock.sim" play x ""
 check "sim: command starting s" "set " $s "$tmp/guest1.sock.sim" s
 check "sim: set LINE level" "0 1 " $s "$tmp/guest1.sock.sim" set 5 ""
 check "sim: get LINE has nothing more" "" $s "$tmp/guest1.sock.sim" get 5 ""

@@ -9,6 +9,7 @@
  *   fixture.c  the daemon process, /proc readers, the cmocka fixture, main
  *   guest.c    the guest's side: GPIO requests, interrupts, reconnects
  *   ctl.c      the simulated chip's control socket (PATH<i>.sim)
+ *   recording.c  VCD files read back, the client and tools run, `record`
  *
  * Environment (read before the tests run):
  *   VDG_DAEMON_WRAPPER   command prefixed to the daemon, split on spaces,
@@ -510,5 +511,59 @@ void ctl_expect_silent_at(struct ctl *c, int line);
 /* One command on a connection of its own to the control socket at @path. */
 void ctl_once_at(struct fx *fx, const char *path, const char *cmd,
 		 const char *want, int line);
+
+/* ---- recordings and the programs around them (recording.c) ---- */
+
+#define MAX_CHANGES 256
+
+/* One signal's changes, times in microseconds. */
+struct signal_trace {
+	unsigned int n;
+	uint64_t t_us[MAX_CHANGES];
+	char value[MAX_CHANGES]; /* '0', '1', 'x', 'z' */
+};
+
+/*
+ * The changes of the signal named @name in the VCD text @text (any
+ * layout): its value at each time it was written with a new one.  Fails
+ * the test if there is no such signal.
+ */
+void vcd_signal(const char *text, const char *name, struct signal_trace *st);
+/* The signal's values in order, as a string ("x01"), in @buf. */
+const char *vcd_values(const struct signal_trace *st, char *buf);
+/* The whole file (freed by the caller); fails the test if unreadable. */
+char *read_whole_file(const char *path);
+/* CLOCK_MONOTONIC in microseconds. */
+int64_t clock_us(void);
+
+/* Starts @argv with stdout and stderr into a pipe, whose end is *@out. */
+pid_t tool_spawn(const char *const *argv, int *out);
+/* Reads @fd into @buf (NUL-terminated, appended to) until it holds @want. */
+bool tool_read_until(int fd, char *buf, size_t cap, const char *want,
+		int timeout_ms);
+/* Waits for @pid; its exit status, or -1 (killed after the timeout). */
+int tool_wait_exit(pid_t pid, int timeout_ms);
+/* Runs @argv to its end (30 s, scaled); its exit status, output in @out. */
+int tool_run(const char *const *argv, char *out, size_t cap);
+
+/* The client (argv[2]) recording socket 0's device into @vcd. */
+struct recorder {
+	pid_t pid;
+	int out;
+	char text[4096];
+};
+
+/* Starts it and waits until it records. */
+void record_start(struct fx *fx, struct recorder *r, const char *vcd);
+/* Ctrl-C: it must complete the file and exit 0. */
+void record_stop(struct recorder *r);
+
+/* @name in the daemon's directory (removed by teardown), in @buf. */
+void vcd_path(struct fx *fx, const char *name, char *buf, size_t len);
+/*
+ * Whether argv[@arg] is "-" (@tool not installed): the test then says so
+ * and returns (cmocka's skip() would fail the TAP meson reads).
+ */
+bool tool_missing(unsigned int arg, const char *tool);
 
 #endif

@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/gpio.h>
 #include <sys/ioctl.h>
@@ -1625,6 +1626,66 @@ static void test_settings_startup_errors(void **state)
 
 /* ------------------------------------------------------------------ */
 
+/* CLOCK_MONOTONIC in ns: the clock the kernel stamps line events with. */
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A host chip's device has a control socket too, read-only: get, list
+ * and trace work, set, watch, play and wires are refused; the trace
+ * carries the kernel's own time stamp of an edge on an armed line, and
+ * the interrupt it gave the guest after it.
+ */
+static void test_control_socket_read_only(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = irq_session(fx);
+	unsigned long long edge_ns, irq_ns;
+	char line[256];
+	uint64_t before, after;
+	unsigned int i;
+	struct ctl c;
+
+	ctl_open(fx, 0, &c);
+	CTL_EXPECT(&c, "get 3", "3 in 0");
+	CTL_EXPECT(&c, "set 3 1", "error line 3 is a host chip's: read-only "
+				  "here");
+	CTL_EXPECT(&c, "wire 3 4", "error a host chip's lines are read-only "
+				   "here");
+	CTL_EXPECT(&c, "play-step 0 3 1", "error a host chip's lines are "
+					  "read-only here");
+	ctl_send(&c, "watch\n");
+	ctl_expect_error_line(&c, "watch on a host chip", __LINE__);
+	ARM(v, 2, T_BOTH);
+	UNMASK(v, 2);
+	CTL_EXPECT(&c, "trace", "trace 8");
+	for (i = 0; i < 16; i++) /* names, then every line's state */
+		OK(ctl_read_line(&c, line, sizeof(line), EVENT_MS * g_scale));
+	before = monotonic_ns();
+	PULL(&g_a, 2, 1);
+	EXPECT_VALID(v, 2);
+	after = monotonic_ns();
+	OK(ctl_read_line(&c, line, sizeof(line), EVENT_MS * g_scale));
+	if (sscanf(line, "@%llu 2 in 1", &edge_ns) != 1)
+		fail_msg("trace line \"%s\", expected \"@NS 2 in 1\"", line);
+	OK(ctl_read_line(&c, line, sizeof(line), EVENT_MS * g_scale));
+	if (sscanf(line, "@%llu 2 irq", &irq_ns) != 1)
+		fail_msg("trace line \"%s\", expected \"@NS 2 irq\"", line);
+	if (edge_ns < before || edge_ns > after || irq_ns < edge_ns ||
+	    irq_ns > after)
+		fail_msg("edge at %llu, interrupt at %llu: not within the "
+			 "pull's %llu .. %llu",
+			 edge_ns, irq_ns, (unsigned long long)before,
+			 (unsigned long long)after);
+	print_message("# kernel stamp to interrupt: %llu us\n",
+		      (irq_ns - edge_ns) / 1000);
+}
+
 #define T(f, s) cmocka_unit_test_setup_teardown(f, s, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -1662,6 +1723,8 @@ static const struct CMUnitTest tests[] = {
 	T(test_debounced_input, setup_a_debounced),
 	T(test_joined_chips, setup_joined),
 	T(test_settings_startup_errors, setup_chips_and_link),
+	/* the control socket */
+	T(test_control_socket_read_only, setup_a),
 };
 
 int main(int argc, char **argv)

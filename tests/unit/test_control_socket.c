@@ -103,6 +103,12 @@ static int on_command(void *opaque, const char *line, size_t len,
 
 		return ret < 0 ? ret : CONTROL_SOCKET_SUBSCRIBE;
 	}
+	if (!strcmp(line, "sub2") || !strcmp(line, "sub3")) {
+		/* Channel 2, or channels 1 and 2. */
+		int ret = text_buf_printf(out, "subscribed\n");
+
+		return ret < 0 ? ret : line[3] - '0' == 2 ? 2 : 3;
+	}
 	if (!strncmp(line, "cast ", 5)) {
 		/* A broadcast from inside a command, as a `set` makes. */
 		char text[64];
@@ -733,6 +739,40 @@ static void test_broadcast(void **state)
 	close(c);
 }
 
+/*
+ * Channels: a broadcast on a channel reaches the clients subscribed to it
+ * only, once each, whatever else they subscribed to.
+ */
+static void test_broadcast_channels(void **state)
+{
+	struct fixture *fx = *state;
+	int one = client_new(fx), two = client_new(fx), both = client_new(fx);
+
+	client_send(one, "sub\n");
+	expect_reply(fx, one, "subscribed\n");
+	client_send(two, "sub2\n");
+	expect_reply(fx, two, "subscribed\n");
+	assert_false(control_socket_has_subscribers_on(fx->cs, 4));
+	assert_true(control_socket_has_subscribers_on(fx->cs, 2));
+	close(one);
+	pump(fx);
+	assert_false(control_socket_has_subscribers(fx->cs));
+	one = client_new(fx);
+	client_send(one, "sub\n");
+	expect_reply(fx, one, "subscribed\n");
+	client_send(both, "sub3\n");
+	expect_reply(fx, both, "subscribed\n");
+	control_socket_broadcast_on(fx->cs, 2, "to two\n");
+	control_socket_broadcast(fx->cs, "to one\n");
+	control_socket_broadcast_on(fx->cs, 3, "to all\n");
+	expect_reply(fx, one, "to one\nto all\n");
+	expect_reply(fx, two, "to two\nto all\n");
+	expect_reply(fx, both, "to two\nto one\nto all\n");
+	close(one);
+	close(two);
+	close(both);
+}
+
 /* A subscriber that never reads is dropped once too far behind. */
 static void test_broadcast_reader_never_reads(void **state)
 {
@@ -828,6 +868,7 @@ int main(void)
 		TEST(test_new_refuses_regular_file),
 		TEST(test_new_refuses_live_socket),
 		TEST(test_broadcast),
+		TEST(test_broadcast_channels),
 		TEST(test_broadcast_reader_never_reads),
 		TEST(test_subscriber_dropped_past_backlog),
 	};

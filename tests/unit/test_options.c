@@ -162,6 +162,8 @@ static void test_capabilities(void **state)
 			    "    \"irq-edge\",\n"
 			    "    \"irq-level\",\n"
 			    "    \"sim-control-socket\",\n"
+			    "    \"host-control-socket\",\n"
+			    "    \"trace\",\n    \"play\",\n    \"wire\",\n"
 			    "    \"socket-mode\",\n    \"socket-group\",\n"
 			    "    \"seccomp\",\n    \"poll-us\"\n  ]\n}\n");
 }
@@ -232,6 +234,37 @@ static void test_command_line_errors(void **state)
 }
 
 /* A message that does not fit is cut, and always terminated. */
+/* --wire: one driver a line, no loop, checked on the command line. */
+static void test_wires(void **state)
+{
+	struct options opts;
+	char err[256] = "stale";
+
+	assert_int_equal(PARSE(&opts, err, "-s", "/tmp/g", "-c", "2", "-l",
+			       "s8:s8", "--wire=0:3=1:5,1:6",
+			       "--wire", "1:6=0:sim-4"),
+			 OPTIONS_SERVE);
+	assert_int_equal(opts.wires.count, 3);
+	assert_int_equal(opts.wires.wires[2].src.dev, 1);
+	assert_int_equal(opts.wires.wires[2].src.line, 6);
+	assert_int_equal(opts.wires.wires[2].dst.line, 4);
+	options_free(&opts);
+	assert_int_equal(opts.wires.count, 0);
+	CHECK_ERROR("--wire: 1:5 is wired twice (see --help)", "-l", "s8",
+		    "--wire=0:3=1:5", "--wire=0:2=1:5");
+	CHECK_ERROR("--wire: 0:4 to 0:3 would close a loop (see --help)",
+		    "-l", "s8", "--wire=0:3=0:4", "--wire=0:4=0:3");
+	CHECK_ERROR("--wire \"3=4\": expected DEVICE:LINE=DEVICE:LINE[,...] "
+		    "(see --help)",
+		    "-l", "s8", "--wire=3=4");
+	CHECK_ERROR("--wire \"0:3=0:4,x\": \"x\" is not DEVICE:LINE (see "
+		    "--help)",
+		    "-l", "s8", "--wire=0:3=0:4,x");
+	CHECK_ERROR("--wire \"0:3\": expected DEVICE:LINE=DEVICE:LINE[,...] "
+		    "(see --help)",
+		    "-l", "s8", "--wire=0:3");
+}
+
 static void test_usage_error_cut(void **state)
 {
 	char err[16];
@@ -256,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_value_errors),
 		cmocka_unit_test(test_command_line_errors),
 		cmocka_unit_test(test_usage_error_cut),
+		cmocka_unit_test(test_wires),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

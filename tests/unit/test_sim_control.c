@@ -73,7 +73,7 @@ struct reply_case {
 
 #define LIST_REPLY "0 none 0\n1 in 0\n2 out 1\nend\n"
 #define UNKNOWN(word) \
-	"error unknown command \"" word "\" (get, set, list, watch)\n"
+	"error unknown command \"" word "\" (get, set, list, watch, trace)\n"
 #define NO_LINE(word) "error no line \"" word "\" (0..2)\n"
 
 static const struct reply_case get_each_direction[] = {
@@ -235,6 +235,58 @@ static void test_watch(void **state)
 	check_reply("watch 1", "error usage: watch\n");
 }
 
+/* `trace` writes nothing: the caller starts the stream (gpio_trace.h). */
+static void test_trace(void **state)
+{
+	struct gpio_backend *be = chip_new();
+	struct text_buf out = {0};
+
+	assert_int_equal(exec(be, "trace", &out), SIM_CONTROL_TRACE);
+	assert_int_equal(out.len, 0);
+	text_buf_free(&out);
+	gpio_backend_destroy(be);
+	check_reply("trace 1", "error usage: trace\n");
+}
+
+/* A host chip's device, as far as the language sees it: line 1 an output. */
+static int host_get_value(struct gpio_backend *be, unsigned int line,
+			  uint8_t *value)
+{
+	*value = line == 1;
+	return 0;
+}
+
+static int host_get_direction(struct gpio_backend *be, unsigned int line,
+			      enum gpio_direction *dir)
+{
+	*dir = line == 1 ? GPIO_DIRECTION_OUT : GPIO_DIRECTION_IN;
+	return 0;
+}
+
+/* The same language, read-only: what changes lines is refused. */
+static void test_host_chip_read_only(void **state)
+{
+	static const struct gpio_backend_ops ops = {
+		.get_value = host_get_value,
+		.get_direction = host_get_direction,
+	};
+	struct gpio_backend be = {.ops = &ops, .ngpio = 2};
+	struct text_buf out = {0};
+
+	assert_int_equal(exec(&be, "list", &out), 0);
+	assert_text(&out, "0 in 0\n1 out 1\nend\n");
+	text_buf_free(&out);
+	assert_int_equal(exec(&be, "set 0 1", &out), 0);
+	assert_text(&out, "error line 0 is a host chip's: read-only here\n");
+	text_buf_free(&out);
+	assert_int_equal(exec(&be, "watch", &out), 0);
+	assert_text(&out, "error watch is for simulated chips (trace shows "
+			  "a host chip's changes)\n");
+	text_buf_free(&out);
+	assert_int_equal(exec(&be, "trace", &out), SIM_CONTROL_TRACE);
+	text_buf_free(&out);
+}
+
 static void test_error_bad_line_leaves_chip(void **state)
 {
 	struct gpio_backend *be = chip_new();
@@ -349,7 +401,7 @@ static void test_errors_from_backend(void **state)
 	assert_int_equal(exec(&be, "set 1 1", &out), 0);
 	assert_int_equal(exec(&be, "list", &out), 0);
 	assert_text(&out, "error cannot read line 1\n"
-			  "error cannot set line\n"
+			  "error line 1 is a host chip's: read-only here\n"
 			  "error cannot read line 0\n"
 			  "error cannot read line 1\n"
 			  "end\n");
@@ -368,6 +420,8 @@ int main(void)
 		REPLIES(get_each_direction),
 		REPLIES(list),
 		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_trace),
+		cmocka_unit_test(test_host_chip_read_only),
 		REPLIES(blanks_around_words),
 		cmocka_unit_test(test_set_reaches_chip),
 		cmocka_unit_test(test_set_on_output),

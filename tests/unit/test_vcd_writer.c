@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VCD writer of the control client's `record`: the header viewers
+ * read, signal names, identifier codes, times in microseconds that never
+ * go back, and only changes written.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vcd_writer.h"
+
+#define T0 5000000000ull /* ns: any CLOCK_MONOTONIC time */
+#define US 1000ull
+
+struct dump {
+	char *text;
+	size_t size;
+	FILE *file;
+	struct vcd_writer *w;
+};
+
+static void dump_open(struct dump *d, unsigned int nlines)
+{
+	memset(d, 0, sizeof(*d));
+	d->file = open_memstream(&d->text, &d->size);
+	assert_non_null(d->file);
+	assert_int_equal(vcd_writer_new(d->file, nlines, &d->w), 0);
+}
+
+/* Everything written after "$enddefinitions $end\n". */
+static const char *dump_body(struct dump *d)
+{
+	const char *p;
+
+	fflush(d->file);
+	p = strstr(d->text, "$enddefinitions $end\n");
+	assert_non_null(p);
+	return p + strlen("$enddefinitions $end\n");
+}
+
+static void dump_close(struct dump *d)
+{
+	vcd_writer_free(d->w);
+	fclose(d->file);
+	free(d->text);
+}
+
+static void test_header(void **state)
+{
+	struct dump d;
+
+	dump_open(&d, 2);
+	assert_int_equal(vcd_writer_set_name(d.w, 0, "led"), 0);
+	assert_int_equal(vcd_writer_begin(d.w, T0), 0);
+	fflush(d.file);
+	assert_non_null(strstr(d.text, "$timescale 1us $end\n"
+				       "$scope module gpio $end\n"
+				       "$var wire 1 ! led $end\n"
+				       "$var wire 1 \" led_dir $end\n"
+				       "$var wire 1 # led_irq $end\n"
+				       "$var wire 1 $ line1 $end\n"
+				       "$var wire 1 % line1_dir $end\n"
+				       "$var wire 1 & line1_irq $end\n"
+				       "$upscope $end\n"));
+	/* Levels and directions unknown until the daemon says; no irq. */
+	assert_string_equal(dump_body(&d), "#0\n$dumpvars\nx!\nx\"\n0#\n"
+					   "x$\nx%\n0&\n$end\n");
+	dump_close(&d);
+}
+
+static void test_changes_in_microseconds(void **state)
+{
+	struct dump d;
+
+	dump_open(&d, 1);
+	assert_int_equal(vcd_writer_begin(d.w, T0), 0);
+	/* The state at the start: at time 0, no second "#0". */
+	assert_int_equal(vcd_writer_line(d.w, T0, 0, VCD_DIR_IN, 0), 0);
+	assert_int_equal(
+		vcd_writer_line(d.w, T0 + 250 * US + 999, 0, VCD_DIR_IN, 1), 0);
+	/* Nothing changed: nothing written, not even the time. */
+	assert_int_equal(vcd_writer_line(d.w, T0 + 300 * US, 0, VCD_DIR_IN, 1),
+			 0);
+	assert_int_equal(
+		vcd_writer_line(d.w, T0 + 1500000 * US, 0, VCD_DIR_OUT, 0), 0);
+	assert_int_equal(vcd_writer_end(d.w, T0 + 2000000 * US), 0);
+	assert_string_equal(strstr(dump_body(&d), "$end\n"),
+			    "$end\n0!\n0\"\n#250\n1!\n#1500000\n0!\n1\"\n"
+			    "#2000000\n");
+	dump_close(&d);
+}
+
+static void test_time_never_goes_back(void **state)
+{
+	struct dump d;
+
+	dump_open(&d, 2);
+	assert_int_equal(vcd_writer_begin(d.w, T0), 0);
+	assert_int_equal(vcd_writer_line(d.w, T0 + 100 * US, 0, VCD_DIR_IN, 1),
+			 0);
+	/* A kernel stamp older than what was written: at the last time. */
+	assert_int_equal(vcd_writer_line(d.w, T0 + 40 * US, 1, VCD_DIR_IN, 1),
+			 0);
+	/* Older than the recording itself: at time 0 at the latest. */
+	assert_int_equal(vcd_writer_line(d.w, T0 - 7 * US, 1, VCD_DIR_IN, 0),
+			 0);
+	assert_int_equal(vcd_writer_end(d.w, T0 + 50 * US), 0);
+	assert_string_equal(strstr(dump_body(&d), "$end\n"),
+			    "$end\n#100\n1!\n0\"\n1$\n0%\n0$\n");
+	dump_close(&d);
+}
+
+static void test_directions_and_irq(void **state)
+{
+	struct dump d;
+
+	dump_open(&d, 1);
+	assert_int_equal(vcd_writer_begin(d.w, T0), 0);
+	assert_int_equal(vcd_writer_line(d.w, T0 + 1 * US, 0, VCD_DIR_NONE, 0),
+			 0);
+	assert_int_equal(vcd_writer_irq(d.w, T0 + 2 * US, 0), 0);
+	assert_int_equal(vcd_writer_irq(d.w, T0 + 3 * US, 0), 0);
+	assert_int_equal(vcd_writer_line(d.w, T0 + 4 * US, 0, VCD_DIR_IN, 0),
+			 0);
+	assert_string_equal(strstr(dump_body(&d), "$end\n"),
+			    "$end\n#1\n0!\nz\"\n#2\n1#\n#3\n0#\n#4\n0\"\n");
+	dump_close(&d);
+}
+
+static void test_names_made_valid_and_unique(void **state)
+{
+	struct dump d;
+
+	dump_open(&d, 5);
+	assert_int_equal(vcd_writer_set_name(d.w, 0, "sim-0"), 0);
+	assert_int_equal(vcd_writer_set_name(d.w, 1, "sim_0"), 0);
+	assert_int_equal(vcd_writer_set_name(d.w, 2, "a b"), 0);
+	assert_int_equal(vcd_writer_set_name(d.w, 3, ""), 0);
+	assert_int_equal(vcd_writer_set_name(d.w, 4, "sim.0"), 0);
+	assert_int_equal(vcd_writer_begin(d.w, T0), 0);
+	fflush(d.file);
+	assert_non_null(strstr(d.text, " sim_0_0 $end\n"));
+	assert_non_null(strstr(d.text, " sim_0_1 $end\n"));
+	assert_non_null(strstr(d.text, " sim_0_4 $end\n"));
+	assert_non_null(strstr(d.text, " a_b $end\n"));
+	assert_non_null(strstr(d.text, " line3 $end\n"));
+	assert_non_null(strstr(d.text, " line3_irq $end\n"));
+	assert_null(strstr(d.text, " sim_0 $end\n"));
+	dump_close(&d);
+}
+
+/* Past 94 signals the codes take two characters, all different. */
+static void test_identifier_codes(void **state)
+{
+	struct dump d;
+	unsigned int i;
+
+	dump_open(&d, 40);
+	assert_int_equal(vcd_writer_begin(d.w, T0), 0);
+	fflush(d.file);
+	/* Signal 93 is "~", 94 is "!\"" (least significant digit first). */
+	assert_non_null(strstr(d.text, "$var wire 1 ~ line31 $end\n"));
+	assert_non_null(strstr(d.text, "$var wire 1 !\" line31_dir $end\n"));
+	assert_non_null(strstr(d.text, "$var wire 1 \"\" line31_irq $end\n"));
+	for (i = 0; i < 40; i++)
+		assert_int_equal(vcd_writer_line(d.w, T0, i, VCD_DIR_OUT, 1),
+				 0);
+	assert_non_null(strstr(dump_body(&d), "\n1~\n1!\"\n"));
+	dump_close(&d);
+}
+
+static void test_refused_calls(void **state)
+{
+	struct dump d;
+	struct vcd_writer *w;
+
+	assert_int_equal(vcd_writer_new(stdout, 0, &w), -EINVAL);
+	assert_int_equal(vcd_writer_new(stdout, 65536, &w), -EINVAL);
+	dump_open(&d, 2);
+	assert_int_equal(vcd_writer_line(d.w, T0, 0, VCD_DIR_IN, 0), -EINVAL);
+	assert_int_equal(vcd_writer_end(d.w, T0), -EINVAL);
+	assert_int_equal(vcd_writer_set_name(d.w, 2, "x"), -EINVAL);
+	assert_int_equal(vcd_writer_begin(d.w, T0), 0);
+	assert_int_equal(vcd_writer_begin(d.w, T0), -EINVAL);
+	assert_int_equal(vcd_writer_set_name(d.w, 0, "late"), -EINVAL);
+	assert_int_equal(vcd_writer_line(d.w, T0, 2, VCD_DIR_IN, 0), -EINVAL);
+	assert_int_equal(vcd_writer_line(d.w, T0, 0, VCD_DIR_IN, 2), -EINVAL);
+	assert_int_equal(vcd_writer_line(d.w, T0, 0, (enum vcd_direction)3, 0),
+			 -EINVAL);
+	assert_int_equal(vcd_writer_irq(d.w, T0, 2), -EINVAL);
+	/* Nothing of the refused calls reached the file. */
+	assert_string_equal(strstr(dump_body(&d), "$end\n"), "$end\n");
+	dump_close(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_changes_in_microseconds),
+		cmocka_unit_test(test_time_never_goes_back),
+		cmocka_unit_test(test_directions_and_irq),
+		cmocka_unit_test(test_names_made_valid_and_unique),
+		cmocka_unit_test(test_identifier_codes),
+		cmocka_unit_test(test_refused_calls),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
