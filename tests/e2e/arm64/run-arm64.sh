@@ -92,7 +92,8 @@ basic)
 irq)
   ((qemu_want == 10)) || bail_out "the irq scenario needs QEMU 10"
   guest_script=$here/../guest-gpio-irq.sh
-  sync_points=(out3-held out3-released mon1-armed mon2-armed mon3-armed)
+  sync_points=(out3-held out3-released mon1-armed mon2-armed mon3-armed
+    mon4-armed)
   ;;
 consumers)
   guest_script=$here/guest-consumers.sh
@@ -317,6 +318,18 @@ host_action() {
     ;;
   mon1-armed | mon2-armed) edges 1 1 1 0 1 1 1 0 ;;
   mon3-armed) edges 2 1 5 1 2 0 5 0 ;;
+  mon4-armed)
+    # A played pattern, as ../run-qemu10.sh plays it: 20 edges on line 4,
+    # timed by the daemon, 130 to 170 ms apart.
+    local k script=$run/play4.txt rc=0
+    for ((k = 0; k < 20; k++)); do
+      echo "$((k * 150 + k % 3 * 20))ms 4 $(((k + 1) % 2))"
+    done >"$script"
+    sim_out=$(timeout 20 "$sim_client" "$sim_sock" play "$script" 2>&1) || rc=$?
+    hlog "sim play $script -> [$sim_out] status $rc"
+    tap_check "control client played 20 edges into line 4 ($sim_out)" \
+      test "$rc" = 0
+    ;;
   # --- consumers ---
   leds-probed)
     # gpio-leds made line 3 an output at its default state, off.
