@@ -286,6 +286,12 @@ for release in "${releases[@]}"; do
     mapfile -t pkgs < <(fresh_in "$dir" "$tree/scripts/install-deps" \
       --list --$what 2>&1)
     printf '%s\n' "${pkgs[@]}" >"$tmp/$label-$what.list"
+    # PKG:arm64 (the arm64 build's) needs dpkg's foreign architecture arm64
+    # and its lists, as install-deps --test itself arranges.
+    if grep -q ':arm64$' "$tmp/$label-$what.list"; then
+      fresh_in "$dir" sh -c 'dpkg --add-architecture arm64 && apt-get update -q' \
+        >"$tmp/$label-arm64-$what.log" 2>&1 || true
+    fi
     step "$label: apt-get install --simulate of install-deps --$what's ${#pkgs[@]} packages" \
       "$tmp/$label-sim-$what.log" \
       fresh_in "$dir" apt-get install --simulate --no-install-recommends \
