@@ -234,8 +234,16 @@ void vu_dev_remap_queues(struct vu_dev *dev)
 
 		if (!vq->num || !vq->desc_uva)
 			continue;
-		if (vq_map(vq, &dev->mem) < 0)
+		if (vq_map(vq, &dev->mem) < 0) {
 			log_warn("queue %u: rings are not in guest memory", i);
+			continue;
+		}
+		/*
+		 * A poll window that ended while the rings were unmapped could
+		 * not turn the driver's kicks back on: the driver may be
+		 * waiting for us.  Look at the rings as a kick would.
+		 */
+		vu_dev_kick_if_ready(dev, i);
 	}
 }
 

@@ -273,6 +273,26 @@ static void test_poll_eventq_without_irq(void **state)
 		fail_msg("a request to a sleeping daemon needed no kick");
 }
 
+/*
+ * The rings' memory goes away while the daemon polls and comes back after
+ * its window ended (QEMU removes and re-adds regions on memory hotplug):
+ * kicks, off when the rings went, are on again and the next request of a
+ * driver that kicks only when asked is answered.
+ */
+static void run_remap_after_window(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = fx->v[0];
+
+	request(v);
+	OK(vmm_rem_mem_reg(v, 0));
+	/* The 200 ms window ends while the rings are unmapped. */
+	sleep_ms(400);
+	OK(vmm_add_mem_reg(v, 0));
+	request(v);
+	expect_asleep(fx, v);
+}
+
 static const struct CMUnitTest tests[] = {
 	TPOLL("test_poll_kicks_off_then_on_event_idx", run_kicks_off_then_on,
 	      &long_idx),
@@ -285,6 +305,10 @@ static const struct CMUnitTest tests[] = {
 	      &long_idx),
 	TPOLL("test_poll_control_socket_no_event_idx",
 	      run_control_while_polling, &long_plain),
+	TPOLL("test_poll_remap_after_window_event_idx",
+	      run_remap_after_window, &long_idx),
+	TPOLL("test_poll_remap_after_window_no_event_idx",
+	      run_remap_after_window, &long_plain),
 	TPOLL("test_poll_eventq_without_irq", test_poll_eventq_without_irq,
 	      &short_idx),
 };
