@@ -10,7 +10,8 @@
 #   processes    process_alive, term_wait, stop_process
 #   exit trap    e2e_traps: stops QEMU and the daemon, removes or keeps the
 #                run's directory
-#   options      e2e_options (the guest scenarios' command line)
+#   options      e2e_options (the guest scenarios' command line),
+#                e2e_parse_options (any harness's options)
 #   guest        guest_build (build-guest.sh's kernel and initramfs),
 #                guest_files (those with the scenario added as /test.sh)
 #   daemon       daemon_launch; daemon_start, daemon_stop (with their TAP
@@ -22,7 +23,7 @@
 #                results, renumbered)
 #   host's part  sim, sim_set, sim_get_until, edges (the control client),
 #                irq_host_action (guest-gpio-irq.sh's sync points), on_sync,
-#                sync_points_check, sim_sets_check
+#                sync_points_check, sim_sets_check, e2e_failure_tails
 
 e2e_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/e2e/tap.sh
@@ -139,6 +140,44 @@ e2e_options() {
     extra_append="VDG_SELFTEST=gpio-sim $extra_append"
   fi
   ((${#e2e_args[@]} == n)) || usage
+}
+
+# e2e_parse_options SPEC ARG...: a harness's command line, its options
+# given by SPEC's words: NAME=VAR (--NAME VALUE sets VAR) or NAME:VAR=VALUE
+# (the flag --NAME sets VAR to VALUE); the other arguments into $e2e_args.
+# An unknown option or a missing value calls `usage` (the script's).
+e2e_parse_options() {
+  local spec=$1 word found
+  shift
+  e2e_args=()
+  while (($#)); do
+    case $1 in
+    --?*)
+      found=0
+      for word in $spec; do
+        if [[ $word == "${1#--}:"* ]]; then
+          word=${word#*:}
+          printf -v "${word%%=*}" '%s' "${word#*=}"
+          found=1
+          shift
+          break
+        elif [[ $word == "${1#--}="* ]]; then
+          (($# >= 2)) || usage
+          printf -v "${word#*=}" '%s' "$2"
+          found=1
+          shift 2
+          break
+        fi
+      done
+      ((found)) || usage
+      ;;
+    -*) usage ;;
+    *)
+      e2e_args+=("$1")
+      shift
+      ;;
+    esac
+  done
 }
 
 # --- the guest's kernel and initramfs ---
@@ -570,4 +609,14 @@ sim_sets_check() {
     tap_not_ok "control client answered 'ok' to all $sim_sets set commands"
     printf '# %s\n' "${sim_set_errors[@]}"
   fi
+}
+
+# e2e_failure_tails N: when a check failed, the last lines of $console and
+# $host_log (40) and of the daemon's log (N, none if 0).
+e2e_failure_tails() {
+  ((tap_failures)) || return 0
+  tap_diag_tail "$console" 40 "the console"
+  # shellcheck disable=SC2154 # the script's
+  tap_diag_tail "$host_log" 40 "the host's timeline"
+  (($1 == 0)) || tap_diag_tail "$run/daemon.log" "$1" "the daemon log"
 }

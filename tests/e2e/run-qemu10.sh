@@ -121,10 +121,6 @@ if ((!no_device)); then
     test ! -e "$sock" -a ! -e "$sim_sock"
 fi
 
-if ((tap_failures)); then
-  tap_diag_tail "$console" 40 "the console"
-  tap_diag_tail "$host_log" 40 "the host's timeline"
-  ((no_device)) || tap_diag_tail "$run/daemon.log" 40 "the daemon log"
-fi
+e2e_failure_tails "$((no_device ? 0 : 40))"
 
 tap_done

@@ -26,7 +26,7 @@
 #
 # QEMU: this system's qemu-system-aarch64 when it is the version asked for
 # (7.2 on Debian 12, 10 on Debian 13), else the other release's from a
-# cached root through chroot (debian13-arm-root.sh, debian12-arm-root.sh).
+# cached root through chroot (debian-arm-root.sh 13|12).
 # Host and guest meet as in ../run-qemu10.sh: the guest prints
 # "VDG-SYNC <name>" on its console, this script polls the console file and
 # acts on each new one; when the guest must wait for the host, the host
@@ -53,35 +53,12 @@ usage() {
   exit 2
 }
 
-positional=()
-while (($#)); do
-  case $1 in
-  --qemu)
-    (($# >= 2)) || usage
-    qemu_want=$2
-    shift 2
-    ;;
-  --append)
-    (($# >= 2)) || usage
-    extra_append=$2
-    shift 2
-    ;;
-  --keep)
-    keep=1
-    shift
-    ;;
-  -*) usage ;;
-  *)
-    positional+=("$1")
-    shift
-    ;;
-  esac
-done
-((${#positional[@]} == 3)) || usage
+e2e_parse_options 'qemu=qemu_want append=extra_append keep:keep=1' "$@"
+((${#e2e_args[@]} == 3)) || usage
 [[ $qemu_want == 7 || $qemu_want == 10 ]] || usage
-scenario=${positional[0]}
-daemon=$(realpath "${positional[1]}")
-sim_client=$(realpath "${positional[2]}")
+scenario=${e2e_args[0]}
+daemon=$(realpath "${e2e_args[1]}")
+sim_client=$(realpath "${e2e_args[2]}")
 
 dt_fragments=("$here/dt/virtio-gpio.dtsi")
 case $scenario in
@@ -111,18 +88,16 @@ esac
 
 # --- QEMU: arm64_qemu_select MAJOR, as ../lib.sh's qemu_select ---
 arm64_qemu_select() {
-  local want=$1 script
+  local want=$1 release
   qemu_root=""
   if (($(qemu_major qemu-system-aarch64) == want)); then
     qemu_cmd=(qemu-system-aarch64)
     return 0
   fi
-  case $want in
-  7) script=debian12-arm-root.sh ;;
-  10) script=debian13-arm-root.sh ;;
-  esac
-  qemu_root=$("$here/$script") ||
-    bail_out "this system has no qemu-system-aarch64 $want and $script could not build a root with it (see stderr)"
+  release=13
+  ((want == 10)) || release=12
+  qemu_root=$("$here/debian-arm-root.sh" "$release") ||
+    bail_out "this system has no qemu-system-aarch64 $want and debian-arm-root.sh $release could not build a root with it (see stderr)"
   qemu_cmd=(chroot "$qemu_root" qemu-system-aarch64)
 }
 arm64_qemu_select "$qemu_want"
@@ -354,9 +329,5 @@ daemon_stop
 tap_check "socket files gpio.sock0 and gpio.sock0.sim removed" \
   test ! -e "$sock" -a ! -e "$sim_sock"
 
-if ((tap_failures)); then
-  tap_diag_tail "$console" 40 "the console"
-  tap_diag_tail "$host_log" 40 "the host's timeline"
-  tap_diag_tail "$run/daemon.log" 20 "the daemon log"
-fi
+e2e_failure_tails 20
 tap_done

@@ -46,31 +46,9 @@ usage() {
   echo "usage: $0 [--keep] [--filter PATTERN] [--no-unit] BUILD_DIR" >&2
   exit 2
 }
-args=()
-while (($#)); do
-  case $1 in
-  --keep)
-    keep=1
-    shift
-    ;;
-  --filter)
-    (($# >= 2)) || usage
-    filter=$2
-    shift 2
-    ;;
-  --no-unit)
-    unit=0
-    shift
-    ;;
-  -*) usage ;;
-  *)
-    args+=("$1")
-    shift
-    ;;
-  esac
-done
-((${#args[@]} == 1)) || usage
-build=$(realpath -e "${args[0]}") || bail_out "${args[0]}: no such directory"
+e2e_parse_options 'keep:keep=1 filter=filter no-unit:unit=0' "$@"
+((${#e2e_args[@]} == 1)) || usage
+build=$(realpath -e "${e2e_args[0]}") || bail_out "${e2e_args[0]}: no such directory"
 [[ -z $filter || $filter != *[[:space:]]* ]] || bail_out "--filter: no spaces"
 
 # --- the arm64 programs ---
