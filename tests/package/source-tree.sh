@@ -1,7 +1,11 @@
 # shellcheck shell=bash
-# The source tree as a user has it, for the packages' tests
-# (tests/package/test-package.sh, tests/e2e/arm64/package-arm64.sh): they
-# source it after tests/e2e/lib.sh (bail_out). Only a function.
+# What the packages' tests share (tests/package/test-package.sh,
+# tests/e2e/arm64/package-arm64.sh): tests/e2e/lib.sh, their command line
+# and the source tree as a user has it. They source it after
+# `set -euo pipefail`; it only defines functions and variables.
+
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
 
 # source_tree_copy SRC DIR: $version (meson.build's) and $tree, SRC's tree
 # copied to DIR/vhost-device-gpio-$version (as dpkg-buildpackage wants it).
@@ -27,4 +31,25 @@ source_tree_copy() {
     tar -C "$src" --exclude='./build*' --exclude=./.git -cf - . |
       tar -C "$tree" -xf -
   fi
+}
+
+# package_options DEFAULT_SRC ARG...: their command line, [--keep]
+# [SOURCE_DIR]: $keep (default $VDG_PKG_KEEP, else 0) and $src (default
+# DEFAULT_SRC), absolute.
+# shellcheck disable=SC2034 # keep: the script's
+package_options() {
+  keep=${VDG_PKG_KEEP:-0}
+  src=$(cd "$1" && pwd)
+  shift
+  while (($#)); do
+    case $1 in
+    --keep) keep=1 ;;
+    -*)
+      echo "usage: $0 [--keep] [SOURCE_DIR]" >&2
+      exit 2
+      ;;
+    *) src=$(cd "$1" && pwd) ;;
+    esac
+    shift
+  done
 }

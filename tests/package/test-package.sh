@@ -30,25 +30,10 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/e2e/lib.sh
-source "$here/../e2e/lib.sh"
 # shellcheck source=tests/package/source-tree.sh
 source "$here/source-tree.sh"
-keep=${VDG_PKG_KEEP:-0}
 boot_timeout=${VDG_PKG_TIMEOUT:-180}
-src=$(cd "$here/../.." && pwd)
-
-while (($#)); do
-	case $1 in
-	--keep) keep=1 ;;
-	-*)
-		echo "usage: $0 [--keep] [SOURCE_DIR]" >&2
-		exit 2
-		;;
-	*) src=$(cd "$1" && pwd) ;;
-	esac
-	shift
-done
+package_options "$here/../.." "$@"
 
 log() { printf 'test-package: %s\n' "$*" >&2; }
 

@@ -14,23 +14,9 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/e2e/lib.sh
-source "$here/../lib.sh"
 # shellcheck source=tests/package/source-tree.sh
 source "$here/../../package/source-tree.sh"
-keep=${VDG_PKG_KEEP:-0}
-src=$(cd "$here/../../.." && pwd)
-while (($#)); do
-  case $1 in
-  --keep) keep=1 ;;
-  -*)
-    echo "usage: $0 [--keep] [SOURCE_DIR]" >&2
-    exit 2
-    ;;
-  *) src=$(cd "$1" && pwd) ;;
-  esac
-  shift
-done
+package_options "$here/../../.." "$@"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vdg-package-arm64.XXXXXX")
 e2e_traps "$tmp" "$keep"
