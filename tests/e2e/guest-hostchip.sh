@@ -37,7 +37,6 @@ uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 root=/mnt
 bin=/tmp/vdg-hc-bin
-cfg=/sys/kernel/config/gpio-sim
 echo "# guest-hostchip: start at uptime $(uptime_s) s"
 
 # --- the host's root over 9p ---
@@ -70,31 +69,8 @@ binaries_visible() {
 }
 tap_check "daemon and test program visible through 9p" binaries_visible
 
-# --- the gpio-sim chips, through configfs ---
-# sim_chip DIR LABEL NAME...: make_sim_chip, then print the device and chip
-# it became: /sys/devices/platform/DEV/CHIP.
-sim_chip() {
-  make_sim_chip "$@" || return 1
-  echo "$2: $(cat "$cfg/$1/dev_name")/$(cat "$cfg/$1/gpio-bank0/chip_name")"
-}
-make_chips() {
-  sim_chip hc-a vdg-hc-a hc-a0 hc-a1 hc-a2 hc-a3 hc-a4 hc-a5 - hc-a7 &&
-    sim_chip hc-b vdg-hc-b LED_A BTN_1 LED_B BTN_2
-}
-if out=$(make_chips 2>&1); then
-  tap_ok "gpio-sim chips vdg-hc-a (8 lines) and vdg-hc-b (4 lines) created"
-else
-  tap_not_ok "gpio-sim chips vdg-hc-a (8 lines) and vdg-hc-b (4 lines) created"
-fi
-tap_diag "$out"
-# gpiodetect prints "gpiochipN [label] (N lines)".
-chips_listed() {
-  out=$(gpiodetect) || return 1
-  echo "$out"
-  echo "$out" | grep -q '\[vdg-hc-a\] (8 lines)' &&
-    echo "$out" | grep -q '\[vdg-hc-b\] (4 lines)'
-}
-tap_check "gpiodetect lists both chips" chips_listed
+# --- the gpio-sim chips, through configfs (guest-lib.sh's hc_*) ---
+hc_chips_checked
 # Every simulated line has its pull and value attributes in sysfs.
 sim_attrs() {
   count=0
@@ -141,23 +117,6 @@ tap_check "gpiodetect in the chroot sees both chips" \
     echo "$out" | grep -q "\[vdg-hc-b\] (4 lines)"'
 echo "# guest-hostchip: set-up done at uptime $(uptime_s) s"
 
-# --- afterwards: nothing left behind ---
-leftover_daemons() {
-  for p in /proc/[0-9]*; do
-    if [ "$(cat "$p/comm" 2>/dev/null)" = vhost-device-gp ]; then
-      echo "daemon still running: pid ${p#/proc/}"
-      return 1
-    fi
-  done
-}
-lines_free() {
-  out=$(gpioinfo vdg-hc-a && gpioinfo vdg-hc-b) || return 1
-  if echo "$out" | grep -q '"vhost-gpio\|"vdg-test'; then
-    echo "$out"
-    return 1
-  fi
-}
-
 # --- the test program ---
 # Its TAP lines are renumbered into ours; its plan is remembered; anything
 # else (cmocka's error lines, the daemon logs printed on failure) becomes a
@@ -190,8 +149,8 @@ rm -f "$status_file"
   fi
   echo "# guest-hostchip: test program ran $(awk "BEGIN { print $(uptime_s) - $start }") s"
 
-  tap_check "no daemon process left running" leftover_daemons
-  tap_check "gpioinfo shows no line left requested" lines_free
+  tap_check "no daemon process left running" no_daemon_left
+  tap_check "gpioinfo shows no line left requested" hc_lines_free
   echo "# guest-hostchip: end at uptime $(uptime_s) s"
   tap_done
 }

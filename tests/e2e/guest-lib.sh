@@ -16,6 +16,9 @@
 #   line_held, irqs_requested, wait_irqs   what gpioinfo and
 #                                 /proc/interrupts say about lines
 #   sync_point NAME               tell the host the guest reached NAME
+#   hc_chips_checked, hc_lines_free, no_daemon_left
+#                                 the host-chip scenarios' gpio-sim chips
+#                                 (guest-hostchip.sh, arm64/guest-hostchip.sh)
 #
 # Environment (NAME=value words on the kernel command line):
 #   VDG_WAIT        seconds for each bounded wait (default 20)
@@ -165,4 +168,66 @@ sync_hook=""
 sync_point() {
   echo "VDG-SYNC <$1>"
   [ -z "$sync_hook" ] || $sync_hook "$1"
+}
+
+# --- the host-chip scenarios (guest-hostchip.sh, arm64/guest-hostchip.sh) ---
+# The chips test_cdev.c finds by label and checks names and sizes:
+#   vdg-hc-a  8 lines named hc-a0 .. hc-a7, except line 6 (unnamed)
+#   vdg-hc-b  4 lines named LED_A, BTN_1, LED_B, BTN_2
+
+# sim_chip DIR LABEL NAME...: make_sim_chip, then print the device and chip
+# it became: /sys/devices/platform/DEV/CHIP.
+sim_chip() {
+  local cfg=/sys/kernel/config/gpio-sim
+  make_sim_chip "$@" || return 1
+  echo "$2: $(cat "$cfg/$1/dev_name")/$(cat "$cfg/$1/gpio-bank0/chip_name")"
+}
+
+# hc_make_chips: both chips, through configfs.
+hc_make_chips() {
+  sim_chip hc-a vdg-hc-a hc-a0 hc-a1 hc-a2 hc-a3 hc-a4 hc-a5 - hc-a7 &&
+    sim_chip hc-b vdg-hc-b LED_A BTN_1 LED_B BTN_2
+}
+
+# hc_chips_listed: gpiodetect ("gpiochipN [label] (N lines)") lists both.
+hc_chips_listed() {
+  local out
+  out=$(gpiodetect) || return 1
+  echo "$out"
+  echo "$out" | grep -q '\[vdg-hc-a\] (8 lines)' &&
+    echo "$out" | grep -q '\[vdg-hc-b\] (4 lines)'
+}
+
+# hc_chips_checked: both chips made, as two TAP checks (made; listed).
+hc_chips_checked() {
+  local out
+  if out=$(hc_make_chips 2>&1); then
+    tap_ok "gpio-sim chips vdg-hc-a (8 lines) and vdg-hc-b (4 lines) created"
+  else
+    tap_not_ok "gpio-sim chips vdg-hc-a (8 lines) and vdg-hc-b (4 lines) created"
+  fi
+  tap_diag "$out"
+  tap_check "gpiodetect lists both chips" hc_chips_listed
+}
+
+# hc_lines_free: gpioinfo shows no line of either chip held by the daemon
+# or the test program.
+hc_lines_free() {
+  local out
+  out=$(gpioinfo vdg-hc-a && gpioinfo vdg-hc-b) || return 1
+  if echo "$out" | grep -q '"vhost-gpio\|"vdg-test'; then
+    echo "$out"
+    return 1
+  fi
+}
+
+# no_daemon_left: no vhost-device-gpio process is running.
+no_daemon_left() {
+  local p
+  for p in /proc/[0-9]*; do
+    if [ "$(cat "$p/comm" 2>/dev/null)" = vhost-device-gp ]; then
+      echo "daemon still running: pid ${p#/proc/}"
+      return 1
+    fi
+  done
 }

@@ -10,7 +10,8 @@
 #   processes    process_alive, term_wait, stop_process
 #   exit trap    e2e_traps: stops QEMU and the daemon, removes or keeps the
 #                run's directory
-#   options      e2e_options (the guest scenarios' command line)
+#   options      e2e_options (the guest scenarios' command line),
+#                e2e_parse_options (any harness's options)
 #   guest        guest_build (build-guest.sh's kernel and initramfs),
 #                guest_files (those with the scenario added as /test.sh)
 #   daemon       daemon_launch; daemon_start, daemon_stop (with their TAP
@@ -20,6 +21,9 @@
 #                (under timeout(1); the guest's console as it comes, and the
 #                host's part at each sync point), guest_tap (the guest's
 #                results, renumbered)
+#   host's part  sim, sim_set, sim_get_until, edges (the control client),
+#                irq_host_action (guest-gpio-irq.sh's sync points), on_sync,
+#                sync_points_check, sim_sets_check, e2e_failure_tails
 
 e2e_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/e2e/tap.sh
@@ -136,6 +140,44 @@ e2e_options() {
     extra_append="VDG_SELFTEST=gpio-sim $extra_append"
   fi
   ((${#e2e_args[@]} == n)) || usage
+}
+
+# e2e_parse_options SPEC ARG...: a harness's command line, its options
+# given by SPEC's words: NAME=VAR (--NAME VALUE sets VAR) or NAME:VAR=VALUE
+# (the flag --NAME sets VAR to VALUE); the other arguments into $e2e_args.
+# An unknown option or a missing value calls `usage` (the script's).
+e2e_parse_options() {
+  local spec=$1 word found
+  shift
+  e2e_args=()
+  while (($#)); do
+    case $1 in
+    --?*)
+      found=0
+      for word in $spec; do
+        if [[ $word == "${1#--}:"* ]]; then
+          word=${word#*:}
+          printf -v "${word%%=*}" '%s' "${word#*=}"
+          found=1
+          shift
+          break
+        elif [[ $word == "${1#--}="* ]]; then
+          (($# >= 2)) || usage
+          printf -v "${word#*=}" '%s' "$2"
+          found=1
+          shift 2
+          break
+        fi
+      done
+      ((found)) || usage
+      ;;
+    -*) usage ;;
+    *)
+      e2e_args+=("$1")
+      shift
+      ;;
+    esac
+  done
 }
 
 # --- the guest's kernel and initramfs ---
@@ -432,4 +474,149 @@ guest_tap() {
     ((relay_failures)) || tap_not_ok "guest script exited 0"
   fi
   return 0
+}
+
+# --- the host's part: the control client at the guest's sync points ---
+# For the scenarios whose guest stops at sync points (run-qemu10.sh,
+# arm64/run-arm64.sh). They set $sim_client, $sim_sock (the daemon's
+# control socket), $run, $edge_gap, $qemu_pid and define hlog TEXT (the
+# host's timeline) and host_action NAME (what to do at sync point NAME).
+
+# sim ARGS...: run the control client; its output (stdout and stderr, one
+# line) is left in $sim_out, its status is returned. A poll repeating the
+# previous `get` and its answer is not logged again.
+sim_out=""
+sim_last=""
+sim() {
+  local rc=0 entry
+  # shellcheck disable=SC2154 # the script's
+  sim_out=$(timeout 10 "$sim_client" "$sim_sock" "$@" 2>&1) || rc=$?
+  sim_out=${sim_out//$'\n'/ | }
+  entry="sim $* -> [$sim_out] status $rc"
+  [[ $1 == get && $entry == "$sim_last" ]] || hlog "$entry"
+  sim_last=$entry
+  return "$rc"
+}
+
+# sim_set LINE VALUE: drive a simulated input; it must answer "ok"
+# (sim_sets_check).
+sim_sets=0
+sim_set_errors=()
+sim_set() {
+  sim_sets=$((sim_sets + 1))
+  if ! sim set "$1" "$2" || [[ $sim_out != ok ]]; then
+    sim_set_errors+=("set $1 $2: [$sim_out]")
+  fi
+}
+
+# sim_get_until LINE REGEX SECONDS: poll `get LINE` every 0.1 s until its
+# output matches REGEX.
+sim_get_until() {
+  local line=$1 re=$2 tries=$(($3 * 10))
+  while ((tries-- > 0)); do
+    sim get "$line" && [[ $sim_out =~ $re ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# edges LINE VALUE [LINE VALUE...]: drive the lines in turn, $edge_gap apart.
+edges() {
+  while (($# >= 2)); do
+    sim_set "$1" "$2"
+    shift 2
+    # shellcheck disable=SC2154 # the script's
+    sleep "$edge_gap"
+  done
+}
+
+# irq_host_action NAME: the host's part at guest-gpio-irq.sh's sync point
+# NAME (its list: run-qemu10.sh's sync_points); false for any other name.
+irq_host_action() {
+  local k script=$run/play4.txt rc=0
+  case $1 in
+  out3-held)
+    # The guest holds line 3 high until we answer on line 7.
+    if sim_get_until 3 '^3 out 1$' 5; then
+      tap_ok "control client reads '3 out 1' while the guest drives line 3"
+    else
+      tap_not_ok "control client reads '3 out 1' while the guest drives line 3"
+      echo "# last answer to 'get 3': [$sim_out]"
+    fi
+    sim_set 7 1
+    ;;
+  out3-released)
+    # gpio-virtio's free() sets the direction to NONE when gpioset exits.
+    if sim_get_until 3 '^3 none [01]$' 5; then
+      tap_ok "control client reads line 3 as released ('none') after gpioset exits"
+    else
+      tap_not_ok "control client reads line 3 as released ('none') after gpioset exits"
+      echo "# last answer to 'get 3': [$sim_out]"
+    fi
+    sim_set 7 0
+    ;;
+  mon1-armed | mon2-armed) edges 1 1 1 0 1 1 1 0 ;;
+  mon3-armed) edges 2 1 5 1 2 0 5 0 ;;
+  mon4-armed)
+    # A played pattern: 20 edges on line 4, timed by the daemon, 130 to
+    # 170 ms apart (k * 150 ms + (k mod 3) * 20 ms): wider than the
+    # lateness of a daemon under valgrind (up to 90 ms seen), which would
+    # apply two late edges as one instant the guest sees as one.
+    for ((k = 0; k < 20; k++)); do
+      echo "$((k * 150 + k % 3 * 20))ms 4 $(((k + 1) % 2))"
+    done >"$script"
+    sim_out=$(timeout 20 "$sim_client" "$sim_sock" play "$script" 2>&1) || rc=$?
+    hlog "sim play $script -> [$sim_out] status $rc"
+    tap_check "control client played 20 edges into line 4 ($sim_out)" \
+      test "$rc" = 0
+    ;;
+  *) return 1 ;;
+  esac
+}
+
+# on_sync NAME: the guest reached sync point NAME (set on_guest_sync=on_sync
+# for qemu_run): recorded in $synced, then host_action NAME unless QEMU has
+# exited or $no_device is 1 (no daemon to act through).
+synced=()
+on_sync() {
+  synced+=("$1")
+  hlog "guest reached sync point $1"
+  tap_ok "guest reached sync point $1"
+  if ! process_alive "$qemu_pid"; then
+    echo "# QEMU had exited: no host action for $1"
+  elif ((!${no_device:-0})); then
+    host_action "$1"
+  fi
+}
+
+# sync_points_check NAME...: the guest went through exactly these sync
+# points, in order (none given: no check).
+sync_points_check() {
+  (($#)) || return 0
+  if [[ ${synced[*]} == "$*" ]]; then
+    tap_ok "guest went through the sync points $*"
+  else
+    tap_not_ok "guest went through the sync points $*"
+    echo "# seen: ${synced[*]:-none}"
+  fi
+}
+
+# sim_sets_check: every sim_set was answered "ok".
+sim_sets_check() {
+  if ((${#sim_set_errors[@]} == 0)); then
+    tap_ok "control client answered 'ok' to all $sim_sets set commands"
+  else
+    tap_not_ok "control client answered 'ok' to all $sim_sets set commands"
+    printf '# %s\n' "${sim_set_errors[@]}"
+  fi
+}
+
+# e2e_failure_tails N: when a check failed, the last lines of $console and
+# $host_log (40) and of the daemon's log (N, none if 0).
+e2e_failure_tails() {
+  ((tap_failures)) || return 0
+  tap_diag_tail "$console" 40 "the console"
+  # shellcheck disable=SC2154 # the script's
+  tap_diag_tail "$host_log" 40 "the host's timeline"
+  (($1 == 0)) || tap_diag_tail "$run/daemon.log" "$1" "the daemon log"
 }

@@ -43,26 +43,8 @@ usage() {
   exit 2
 }
 
-args=()
-while (($#)); do
-  case $1 in
-  --keep)
-    keep=1
-    shift
-    ;;
-  --filter)
-    (($# >= 2)) || usage
-    filter=$2
-    shift 2
-    ;;
-  -*) usage ;;
-  *)
-    args+=("$1")
-    shift
-    ;;
-  esac
-done
-((${#args[@]} == 2)) || usage
+e2e_parse_options 'keep:keep=1 filter=filter' "$@"
+((${#e2e_args[@]} == 2)) || usage
 
 # The guest sees the host's files at the same absolute paths (inside its
 # chroot), and receives them as kernel command line words: no spaces.
@@ -73,8 +55,8 @@ abs_binary() {
   [[ $p != *[[:space:]]* ]] || bail_out "$p: a path with spaces cannot be passed to the guest"
   printf '%s\n' "$p"
 }
-daemon=$(abs_binary "${args[0]}")
-test_prog=$(abs_binary "${args[1]}")
+daemon=$(abs_binary "${e2e_args[0]}")
+test_prog=$(abs_binary "${e2e_args[1]}")
 [[ -z $filter || $filter != *[[:space:]]* ]] || bail_out "--filter: no spaces"
 
 # --- temporary files and QEMU, always cleaned up; the guest's files ---

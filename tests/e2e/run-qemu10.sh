@@ -93,106 +93,9 @@ if ((!no_device)); then
   tap_check "daemon created the control socket gpio.sock0.sim" test -S "$sim_sock"
 fi
 
-# --- control client ---
-# sim ARGS...: run the control client; its output (stdout and stderr, one
-# line) is left in $sim_out, its status is returned. A poll repeating the
-# previous `get` and its answer is not logged again.
-sim_out=""
-sim_last=""
-sim() {
-  local rc=0 entry
-  sim_out=$(timeout 10 "$sim_client" "$sim_sock" "$@" 2>&1) || rc=$?
-  sim_out=${sim_out//$'\n'/ | }
-  entry="sim $* -> [$sim_out] status $rc"
-  [[ $1 == get && $entry == "$sim_last" ]] || hlog "$entry"
-  sim_last=$entry
-  return "$rc"
-}
-
-# sim_set LINE VALUE: drive a simulated input; it must answer "ok".
-sim_sets=0
-sim_set_errors=()
-sim_set() {
-  sim_sets=$((sim_sets + 1))
-  if ! sim set "$1" "$2" || [[ $sim_out != ok ]]; then
-    sim_set_errors+=("set $1 $2: [$sim_out]")
-  fi
-}
-
-# sim_get_until LINE REGEX SECONDS: poll `get LINE` every 0.1 s until its
-# output matches REGEX.
-sim_get_until() {
-  local line=$1 re=$2 tries=$(($3 * 10))
-  while ((tries-- > 0)); do
-    sim get "$line" && [[ $sim_out =~ $re ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-# edges LINE VALUE [LINE VALUE...]: drive the lines in turn, $edge_gap apart.
-edges() {
-  while (($# >= 2)); do
-    sim_set "$1" "$2"
-    shift 2
-    sleep "$edge_gap"
-  done
-}
-
-# The host's part at each sync point.
+# --- the host's part (lib.sh's sim, irq_host_action, on_sync) ---
 host_action() {
-  case $1 in
-  out3-held)
-    # The guest holds line 3 high until we answer on line 7.
-    if sim_get_until 3 '^3 out 1$' 5; then
-      tap_ok "control client reads '3 out 1' while the guest drives line 3"
-    else
-      tap_not_ok "control client reads '3 out 1' while the guest drives line 3"
-      echo "# last answer to 'get 3': [$sim_out]"
-    fi
-    sim_set 7 1
-    ;;
-  out3-released)
-    # gpio-virtio's free() sets the direction to NONE when gpioset exits.
-    if sim_get_until 3 '^3 none [01]$' 5; then
-      tap_ok "control client reads line 3 as released ('none') after gpioset exits"
-    else
-      tap_not_ok "control client reads line 3 as released ('none') after gpioset exits"
-      echo "# last answer to 'get 3': [$sim_out]"
-    fi
-    sim_set 7 0
-    ;;
-  mon1-armed | mon2-armed) edges 1 1 1 0 1 1 1 0 ;;
-  mon3-armed) edges 2 1 5 1 2 0 5 0 ;;
-  mon4-armed)
-    # A played pattern: 20 edges on line 4, timed by the daemon, 130 to
-    # 170 ms apart (k * 150 ms + (k mod 3) * 20 ms): wider than the
-    # lateness of a daemon under valgrind (up to 90 ms seen), which would
-    # apply two late edges as one instant the guest sees as one.
-    local k script=$run/play4.txt rc=0
-    for ((k = 0; k < 20; k++)); do
-      echo "$((k * 150 + k % 3 * 20))ms 4 $(((k + 1) % 2))"
-    done >"$script"
-    sim_out=$(timeout 20 "$sim_client" "$sim_sock" play "$script" 2>&1) || rc=$?
-    hlog "sim play $script -> [$sim_out] status $rc"
-    tap_check "control client played 20 edges into line 4 ($sim_out)" \
-      test "$rc" = 0
-    ;;
-  *) echo "# no host action for sync point $1" ;;
-  esac
-}
-
-# on_sync NAME: the guest reached sync point NAME (qemu_run calls it).
-synced=()
-on_sync() {
-  synced+=("$1")
-  hlog "guest reached sync point $1"
-  tap_ok "guest reached sync point $1"
-  if ! process_alive "$qemu_pid"; then
-    echo "# QEMU had exited: no host action for $1"
-  elif ((!no_device)); then
-    host_action "$1"
-  fi
+  irq_host_action "$1" || echo "# no host action for sync point $1"
 }
 
 # --- guest run ---
@@ -205,23 +108,8 @@ on_guest_sync=on_sync
 qemu_run "$console" "$run/qemu.log" "${qemu_cmd[@]}" "${qemu_args[@]}"
 hlog "QEMU exited with $qemu_rc"
 # The default scenario must have gone through all its sync points in order.
-if ((${#sync_points[@]})); then
-  if [[ ${synced[*]} == "${sync_points[*]}" ]]; then
-    tap_ok "guest went through the sync points ${sync_points[*]}"
-  else
-    tap_not_ok "guest went through the sync points ${sync_points[*]}"
-    echo "# seen: ${synced[*]:-none}"
-  fi
-fi
-
-if ((!no_device)); then
-  if ((${#sim_set_errors[@]} == 0)); then
-    tap_ok "control client answered 'ok' to all $sim_sets set commands"
-  else
-    tap_not_ok "control client answered 'ok' to all $sim_sets set commands"
-    printf '# %s\n' "${sim_set_errors[@]}"
-  fi
-fi
+sync_points_check "${sync_points[@]}"
+((no_device)) || sim_sets_check
 
 # --- the guest's results, from the serial console ---
 guest_tap "$console" "$run/qemu.log" 0
@@ -233,10 +121,6 @@ if ((!no_device)); then
     test ! -e "$sock" -a ! -e "$sim_sock"
 fi
 
-if ((tap_failures)); then
-  tap_diag_tail "$console" 40 "the console"
-  tap_diag_tail "$host_log" 40 "the host's timeline"
-  ((no_device)) || tap_diag_tail "$run/daemon.log" 40 "the daemon log"
-fi
+e2e_failure_tails "$((no_device ? 0 : 40))"
 
 tap_done

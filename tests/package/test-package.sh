@@ -30,23 +30,10 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/e2e/lib.sh
-source "$here/../e2e/lib.sh"
-keep=${VDG_PKG_KEEP:-0}
+# shellcheck source=tests/package/source-tree.sh
+source "$here/source-tree.sh"
 boot_timeout=${VDG_PKG_TIMEOUT:-180}
-src=$(cd "$here/../.." && pwd)
-
-while (($#)); do
-	case $1 in
-	--keep) keep=1 ;;
-	-*)
-		echo "usage: $0 [--keep] [SOURCE_DIR]" >&2
-		exit 2
-		;;
-	*) src=$(cd "$1" && pwd) ;;
-	esac
-	shift
-done
+package_options "$here/../.." "$@"
 
 log() { printf 'test-package: %s\n' "$*" >&2; }
 
@@ -63,25 +50,8 @@ stop_container() {
 }
 e2e_traps "$tmp" "$keep" stop_container
 
-# --- the source tree, copied as a user would have it ---
-version=$(sed -n "s/^[[:space:]]*version: '\([^']*\)'.*/\1/p" \
-	"$src/meson.build" | head -n 1)
-[[ -n $version ]] || bail_out "no project version in $src/meson.build"
-tree=$tmp/src/vhost-device-gpio-$version
-mkdir -p "$tree"
-if git -C "$src" rev-parse --show-toplevel >/dev/null 2>&1 &&
-	[[ $(git -C "$src" rev-parse --show-toplevel) == "$src" ]]; then
-	# Tracked files as they are in the working tree (edits included, deleted
-	# ones skipped) and new files git does not ignore.
-	git -C "$src" ls-files -z --cached --others --exclude-standard |
-		while IFS= read -r -d '' f; do
-			[[ -e $src/$f || -L $src/$f ]] && printf '%s\0' "$f"
-		done |
-		tar -C "$src" --null -T - -cf - | tar -C "$tree" -xf -
-else
-	tar -C "$src" --exclude='./build*' --exclude=./.git -cf - . |
-		tar -C "$tree" -xf -
-fi
+# --- the source tree, copied as a user would have it (source-tree.sh) ---
+source_tree_copy "$src" "$tmp/src"
 [[ -f $tree/debian/control ]] || bail_out "no debian/control in $src"
 
 # --- dpkg-buildpackage ---

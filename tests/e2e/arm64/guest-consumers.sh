@@ -16,47 +16,17 @@
 # on the host may take, default 20).
 #
 # Only `set -u`: a failed check prints "not ok" and the script goes on.
+# TAP, sync_point and $wait_s are guest-lib.sh's (with tap.sh, beside
+# /test.sh in the initramfs: lib.sh's guest_files).
 set -u
 
-n=0
-failures=0
-irq=${VDG_ARM64_IRQ:-0}
-wait_s=${VDG_WAIT:-20}
+# shellcheck source=tests/e2e/guest-lib.sh
+. "${0%/*}/guest-lib.sh"
 
-ok() {
-  n=$((n + 1))
-  echo "ok $n - $1"
-}
-not_ok() {
-  n=$((n + 1))
-  failures=$((failures + 1))
-  echo "not ok $n - $1"
-}
-diag() {
-  printf '%s\n' "$1" | sed 's/^/#   /'
-}
-# check DESC CMD...: ok if CMD succeeds, else its output as diagnostics.
-check() {
-  desc=$1
-  shift
-  if out=$("$@" 2>&1); then
-    ok "$desc"
-  else
-    not_ok "$desc"
-    diag "\$ $*"
-    diag "$out"
-  fi
-}
-finish() {
-  echo "1..$n"
-  [ "$failures" -eq 0 ]
-  exit
-}
+irq=${VDG_ARM64_IRQ:-0}
 
 # Milliseconds since boot (10 ms resolution).
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
-
-sync_point() { echo "VDG-SYNC <$1>"; }
 
 # The host's answers on line 7: each flips it; wait for the next.
 ack_level=0
@@ -100,10 +70,10 @@ press_release() {
   events=$(grep ' key ' "$2")
   if [ "$(echo "$events" | awk '{ print $3, $4 }' | tr '\n' ' ')" = "$3 1 $3 0 " ]; then
     held=$(echo "$events" | awk 'NR == 1 { p = $1 } NR == 2 { print $1 - p }')
-    ok "$1 (press, then release $held ms later)"
+    tap_ok "$1 (press, then release $held ms later)"
   else
-    not_ok "$1"
-    diag "$(cat "$2")"
+    tap_not_ok "$1"
+    tap_diag "$(cat "$2")"
   fi
 }
 
@@ -113,11 +83,11 @@ echo "# guest-consumers: QEMU interrupts: $irq"
 chip=$(gpiodetect | sed -n 's/^\(gpiochip[0-9]*\) \[virtio[0-9]*\] (8 lines)$/\1/p' |
   head -n 1)
 if [ -n "$chip" ]; then
-  ok "gpiodetect lists the virtio chip ($chip, 8 lines)"
+  tap_ok "gpiodetect lists the virtio chip ($chip, 8 lines)"
 else
-  not_ok "gpiodetect lists the virtio chip"
-  diag "$(gpiodetect 2>&1)"
-  finish
+  tap_not_ok "gpiodetect lists the virtio chip"
+  tap_diag "$(gpiodetect 2>&1)"
+  tap_done
 fi
 of_node_ok() {
   node=$(readlink -f "/sys/bus/gpio/devices/$chip/of_node") || return 1
@@ -125,7 +95,7 @@ of_node_ok() {
   [ "${node#/sys/firmware/devicetree/base}" = /virtio_mmio@a003e00/gpio ] &&
     [ "$(tr -d '\0' <"$node/compatible")" = virtio,device29 ]
 }
-check "the chip is the device-tree node /virtio_mmio@a003e00/gpio (virtio,device29)" \
+tap_check "the chip is the device-tree node /virtio_mmio@a003e00/gpio (virtio,device29)" \
   of_node_ok
 
 # gpioinfo: "line N: "NAME" "CONSUMER" DIRECTION ..."
@@ -135,10 +105,10 @@ held_by() {
 info=$(gpioinfo "$chip" 2>&1)
 held() {
   if held_by "$1" "$2" "$3"; then
-    ok "gpioinfo: line $1 is held by \"$2\" as an $3"
+    tap_ok "gpioinfo: line $1 is held by \"$2\" as an $3"
   else
-    not_ok "gpioinfo: line $1 is held by \"$2\" as an $3"
-    diag "$info"
+    tap_not_ok "gpioinfo: line $1 is held by \"$2\" as an $3"
+    tap_diag "$info"
   fi
 }
 held 2 vdg-polled-button input
@@ -146,55 +116,55 @@ held 3 vdg-led output
 if [ "$irq" = 1 ]; then
   held 0 vdg-button input
   # An interrupt-only key requests no line, only its interrupt.
-  check "gpioinfo: line 1 is used as an interrupt" held_by 1 interrupt input
+  tap_check "gpioinfo: line 1 is used as an interrupt" held_by 1 interrupt input
 fi
 
 # --- the LED ---
 led=/sys/class/leds/vdg-led
-check "LED vdg-led exists, off, max_brightness 1" \
+tap_check "LED vdg-led exists, off, max_brightness 1" \
   sh -c "[ \"\$(cat $led/brightness)\" = 0 ] && [ \"\$(cat $led/max_brightness)\" = 1 ]"
 sync_point leds-probed
-wait_ack || not_ok "the host answered after leds-probed"
+wait_ack || tap_not_ok "the host answered after leds-probed"
 for level in 1 0; do
-  check "brightness $level written" sh -c "echo $level >$led/brightness"
+  tap_check "brightness $level written" sh -c "echo $level >$led/brightness"
   if [ $level = 1 ]; then sync_point led-on; else sync_point led-off; fi
-  wait_ack || not_ok "the host answered after brightness $level"
+  wait_ack || tap_not_ok "the host answered after brightness $level"
 done
-check "the timer trigger blinks the LED, 100 ms on, 100 ms off" sh -c "
+tap_check "the timer trigger blinks the LED, 100 ms on, 100 ms off" sh -c "
   grep -q timer $led/trigger && echo timer >$led/trigger &&
   echo 100 >$led/delay_on && echo 100 >$led/delay_off"
 sync_point led-blink-start
 sleep 2.5
-check "trigger none stops it" sh -c "echo none >$led/trigger"
+tap_check "trigger none stops it" sh -c "echo none >$led/trigger"
 sync_point led-blink-stop
-wait_ack || not_ok "the host answered after the blinking"
+wait_ack || tap_not_ok "the host answered after the blinking"
 
 # --- the polled button ---
 if dev=$(input_dev vdg-polled-keys); then
-  ok "input device vdg-polled-keys is $dev"
+  tap_ok "input device vdg-polled-keys is $dev"
   start_reader "$dev" /tmp/polled.ev
   sync_point polled-armed
   press_release "gpio-keys-polled: BTN_2 pressed and released as the host set line 2" \
     /tmp/polled.ev 258
 else
-  not_ok "input device vdg-polled-keys exists"
+  tap_not_ok "input device vdg-polled-keys exists"
   sync_point polled-armed
 fi
 
 if [ "$irq" != 1 ]; then
-  check "no gpio-keys input device without interrupts" \
+  tap_check "no gpio-keys input device without interrupts" \
     sh -c '! grep -qx vdg-keys /sys/class/input/event*/device/name'
-  finish
+  tap_done
 fi
 
 # --- the edge button (QEMU 10) ---
 if ! dev=$(input_dev vdg-keys); then
-  not_ok "input device vdg-keys exists"
-  diag "$(cat /sys/class/input/event*/device/name 2>&1)"
+  tap_not_ok "input device vdg-keys exists"
+  tap_diag "$(cat /sys/class/input/event*/device/name 2>&1)"
   sync_point button-armed
-  finish
+  tap_done
 fi
-ok "input device vdg-keys is $dev"
+tap_ok "input device vdg-keys is $dev"
 start_reader "$dev" /tmp/button.ev
 sync_point button-armed
 press_release "gpio-keys: BTN_0 pressed and released on the host's edges on line 0" \
@@ -212,11 +182,11 @@ irq_count() {
 key1() { vdg-evdev key "$dev" 257; }
 c0=$(irq_count)
 if [ "$c0" -ge 0 ] && [ "$(key1)" = 0 ]; then
-  ok "level key: interrupt in /proc/interrupts ($c0 so far), key up"
-  diag "$(grep vdg-level-key /proc/interrupts)"
+  tap_ok "level key: interrupt in /proc/interrupts ($c0 so far), key up"
+  tap_diag "$(grep vdg-level-key /proc/interrupts)"
 else
-  not_ok "level key: interrupt in /proc/interrupts, key up"
-  diag "$(cat /proc/interrupts)"
+  tap_not_ok "level key: interrupt in /proc/interrupts, key up"
+  tap_diag "$(cat /proc/interrupts)"
 fi
 start_reader "$dev" /tmp/level.ev
 sync_point level-armed
@@ -232,9 +202,9 @@ c2=$(irq_count)
 fired=$((c2 - c1))
 rate=$((fired * 1000 / (t2 - t1 > 0 ? t2 - t1 : 1)))
 if [ "$fired" -ge 5 ] && [ "$(key1)" = 1 ]; then
-  ok "level key: while line 1 is high the interrupt keeps firing ($fired in $((t2 - t1)) ms, $rate/s) and the key is down"
+  tap_ok "level key: while line 1 is high the interrupt keeps firing ($fired in $((t2 - t1)) ms, $rate/s) and the key is down"
 else
-  not_ok "level key: while line 1 is high the interrupt keeps firing ($fired in $((t2 - t1)) ms) and the key is down"
+  tap_not_ok "level key: while line 1 is high the interrupt keeps firing ($fired in $((t2 - t1)) ms) and the key is down"
 fi
 echo "# level interrupt re-fire rate: $rate per second"
 # The guest stays responsive: another line's request goes through.
@@ -242,9 +212,9 @@ ta=$(now_ms)
 v=$(gpioget "$chip" 5 2>&1)
 tb=$(now_ms)
 if [ "$v" = 0 ] && [ $((tb - ta)) -lt 2000 ]; then
-  ok "gpioget of line 5 during the level interrupts reads 0 ($((tb - ta)) ms)"
+  tap_ok "gpioget of line 5 during the level interrupts reads 0 ($((tb - ta)) ms)"
 else
-  not_ok "gpioget of line 5 during the level interrupts reads 0 ([$v], $((tb - ta)) ms)"
+  tap_not_ok "gpioget of line 5 during the level interrupts reads 0 ([$v], $((tb - ta)) ms)"
 fi
 sync_point level-measured
 # Until the key is released: when did the count last change?
@@ -264,16 +234,16 @@ c3=$(irq_count)
 sleep 1
 c4=$(irq_count)
 if [ "$(key1)" = 0 ] && [ "$c3" = "$c4" ]; then
-  ok "level key: once line 1 is low the count stops ($c3, and $c4 a second later)"
+  tap_ok "level key: once line 1 is low the count stops ($c3, and $c4 a second later)"
 else
-  not_ok "level key: once line 1 is low the count stops ($c3, then $c4 a second later; key $(key1))"
+  tap_not_ok "level key: once line 1 is low the count stops ($c3, then $c4 a second later; key $(key1))"
 fi
 gap=$((rel_t - last_t))
 if [ "$gap" -ge 100 ] && [ "$gap" -le 2000 ]; then
-  ok "level key: released $gap ms after its last interrupt was seen (debounce-interval 200 ms)"
+  tap_ok "level key: released $gap ms after its last interrupt was seen (debounce-interval 200 ms)"
 else
-  not_ok "level key: released $gap ms after its last interrupt was seen (debounce-interval 200 ms)"
+  tap_not_ok "level key: released $gap ms after its last interrupt was seen (debounce-interval 200 ms)"
 fi
 press_release "level key: BTN_1 pressed once and released once" /tmp/level.ev 257
 
-finish
+tap_done

@@ -17,37 +17,11 @@
 # test_cdev), VDG_TIME_SCALE, VDG_HC_TIMEOUT (seconds test_cdev may run,
 # default 400).
 set -u
+# TAP and the chips are guest-lib.sh's (with tap.sh: run-hostchip.sh puts
+# them beside /test.sh, through lib.sh's guest_files).
+# shellcheck source=tests/e2e/guest-lib.sh
+. "${0%/*}/guest-lib.sh"
 
-n=0
-failures=0
-ok() {
-  n=$((n + 1))
-  echo "ok $n - $1"
-}
-not_ok() {
-  n=$((n + 1))
-  failures=$((failures + 1))
-  echo "not ok $n - $1"
-}
-diag() {
-  printf '%s\n' "$1" | sed 's/^/#   /'
-}
-check() {
-  desc=$1
-  shift
-  if out=$("$@" 2>&1); then
-    ok "$desc"
-  else
-    not_ok "$desc"
-    diag "\$ $*"
-    diag "$out"
-  fi
-}
-finish() {
-  echo "1..$n"
-  [ "$failures" -eq 0 ]
-  exit
-}
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 bin=/vdg
@@ -56,43 +30,11 @@ bin=/vdg
 mkdir -p /etc
 [ -e /etc/passwd ] || echo 'root:x:0:0:root:/root:/bin/sh' >/etc/passwd
 [ -e /etc/group ] || echo 'root:x:0:' >/etc/group
-cfg=/sys/kernel/config/gpio-sim
 echo "# guest-hostchip (arm64): $(uname -m), start at uptime $(uptime_s) s"
-check "the arm64 daemon starts here (--version)" "$bin/vhost-device-gpio" --version
+tap_check "the arm64 daemon starts here (--version)" "$bin/vhost-device-gpio" --version
 
-# --- the gpio-sim chips (as ../guest-hostchip.sh) ---
-make_chip() {
-  d=$cfg/$1
-  label=$2
-  shift 2
-  mkdir "$d" "$d/gpio-bank0" || return 1
-  echo $# >"$d/gpio-bank0/num_lines" || return 1
-  echo "$label" >"$d/gpio-bank0/label" || return 1
-  i=0
-  for name in "$@"; do
-    if [ "$name" != - ]; then
-      mkdir "$d/gpio-bank0/line$i" &&
-        echo "$name" >"$d/gpio-bank0/line$i/name" || return 1
-    fi
-    i=$((i + 1))
-  done
-  echo 1 >"$d/live" || return 1
-  echo "$label: $(cat "$d/dev_name")/$(cat "$d/gpio-bank0/chip_name")"
-}
-make_chips() {
-  make_chip hc-a vdg-hc-a hc-a0 hc-a1 hc-a2 hc-a3 hc-a4 hc-a5 - hc-a7 &&
-    make_chip hc-b vdg-hc-b LED_A BTN_1 LED_B BTN_2
-}
-if out=$(make_chips 2>&1); then
-  ok "gpio-sim chips vdg-hc-a (8 lines) and vdg-hc-b (4 lines) created"
-  diag "$out"
-else
-  not_ok "gpio-sim chips vdg-hc-a (8 lines) and vdg-hc-b (4 lines) created"
-  diag "$out"
-fi
-check "gpiodetect lists both chips" sh -c 'out=$(gpiodetect) && echo "$out" &&
-  echo "$out" | grep -q "\[vdg-hc-a\] (8 lines)" &&
-  echo "$out" | grep -q "\[vdg-hc-b\] (4 lines)"'
+# --- the gpio-sim chips (as ../guest-hostchip.sh: guest-lib.sh's hc_*) ---
+hc_chips_checked
 
 # --- the daemon under its filter, on arm64 ---
 # Serving vdg-hc-b's lines: Seccomp 2 (filter) in its status once it
@@ -124,7 +66,7 @@ filtered_daemon() {
   cat /tmp/sc.log
   [ "$mode" = 2 ] && [ "$rc" = 0 ]
 }
-check "the daemon serves a host chip under its seccomp filter (Seccomp: 2) and exits 0 on SIGTERM" \
+tap_check "the daemon serves a host chip under its seccomp filter (Seccomp: 2) and exits 0 on SIGTERM" \
   filtered_daemon
 echo "# guest-hostchip: set-up done at uptime $(uptime_s) s"
 
@@ -141,28 +83,16 @@ run_tap() {
     timeout -k 5 "$limit" env CMOCKA_MESSAGE_OUTPUT=TAP "$@" 2>&1
     echo $? >"$status_file"
   } >/tmp/vdg-tap.out
-  plan="" results=0
+  relay_results=0 relay_failures=0 relay_plan=""
   while IFS= read -r line; do
-    case $line in
-    "ok "* | "not ok "*)
-      results=$((results + 1))
-      rest=$(printf '%s\n' "$line" | sed 's/^\(not \)\{0,1\}ok [0-9]* *-\{0,1\} *//')
-      case $line in
-      ok*) ok "$prefix$rest" ;;
-      *) not_ok "$prefix$rest" ;;
-      esac
-      ;;
-    1..*) plan=${line#1..} ;;
-    "#"*) echo "$line" ;;
-    "") ;;
-    *) echo "# $line" ;;
-    esac
+    tap_relay_line "$prefix" "$line" || [ -z "$line" ] || echo "# $line"
   done </tmp/vdg-tap.out
+  plan=$relay_plan results=$relay_results
   status=$(cat "$status_file" 2>/dev/null || echo "?")
   if [ -n "$plan" ] && [ "$plan" = "$results" ] && [ "$status" = 0 ]; then
-    ok "${prefix}all $plan planned results, exit 0 ($(awk "BEGIN { print $(uptime_s) - $start }") s)"
+    tap_ok "${prefix}all $plan planned results, exit 0 ($(awk "BEGIN { print $(uptime_s) - $start }") s)"
   else
-    not_ok "${prefix}all planned results, exit 0 ($results of ${plan:-no plan}, status $status)"
+    tap_not_ok "${prefix}all planned results, exit 0 ($results of ${plan:-no plan}, status $status)"
     [ "$status" = 124 ] && echo "# killed after $limit s"
   fi
 }
@@ -173,18 +103,8 @@ run_tap "cdev: " "${VDG_HC_TIMEOUT:-400}" \
   ${VDG_HC_FILTER:+VDG_TEST_FILTER="$VDG_HC_FILTER"} \
   "$bin/test_cdev" "$bin/vhost-device-gpio"
 
-leftover_daemons() {
-  for p in /proc/[0-9]*; do
-    if [ "$(cat "$p/comm" 2>/dev/null)" = vhost-device-gp ]; then
-      echo "daemon still running: pid ${p#/proc/}"
-      return 1
-    fi
-  done
-}
-check "no daemon process left running" leftover_daemons
-check "gpioinfo shows no line left requested" sh -c '
-  out=$(gpioinfo vdg-hc-a && gpioinfo vdg-hc-b) || exit 1
-  ! echo "$out" | grep -q "\"vhost-gpio\|\"vdg-test"'
+tap_check "no daemon process left running" no_daemon_left
+tap_check "gpioinfo shows no line left requested" hc_lines_free
 
 # --- the unit tests ---
 cd /tmp || true
@@ -193,4 +113,4 @@ for t in "$bin"/unit/test_*; do
   run_tap "unit ${t##*/}: " 120 "$t"
 done
 echo "# guest-hostchip: end at uptime $(uptime_s) s"
-finish
+tap_done

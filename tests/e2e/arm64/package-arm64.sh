@@ -14,41 +14,15 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/e2e/lib.sh
-source "$here/../lib.sh"
-keep=${VDG_PKG_KEEP:-0}
-src=$(cd "$here/../../.." && pwd)
-while (($#)); do
-  case $1 in
-  --keep) keep=1 ;;
-  -*)
-    echo "usage: $0 [--keep] [SOURCE_DIR]" >&2
-    exit 2
-    ;;
-  *) src=$(cd "$1" && pwd) ;;
-  esac
-  shift
-done
+# shellcheck source=tests/package/source-tree.sh
+source "$here/../../package/source-tree.sh"
+package_options "$here/../../.." "$@"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vdg-package-arm64.XXXXXX")
 e2e_traps "$tmp" "$keep"
 
-version=$(sed -n "s/^[[:space:]]*version: '\([^']*\)'.*/\1/p" \
-  "$src/meson.build" | head -n 1)
-[[ -n $version ]] || bail_out "no project version in $src/meson.build"
-tree=$tmp/src/vhost-device-gpio-$version
-mkdir -p "$tree"
-if git -C "$src" rev-parse --show-toplevel >/dev/null 2>&1 &&
-  [[ $(git -C "$src" rev-parse --show-toplevel) == "$src" ]]; then
-  git -C "$src" ls-files -z --cached --others --exclude-standard |
-    while IFS= read -r -d '' f; do
-      [[ -e $src/$f || -L $src/$f ]] && printf '%s\0' "$f"
-    done |
-    tar -C "$src" --null -T - -cf - | tar -C "$tree" -xf -
-else
-  tar -C "$src" --exclude='./build*' --exclude=./.git -cf - . |
-    tar -C "$tree" -xf -
-fi
+# The source tree as a user has it (../../package/source-tree.sh).
+source_tree_copy "$src" "$tmp/src"
 
 # The build dependencies for arm64.
 profiles=cross,nocheck

@@ -26,7 +26,7 @@
 #
 # QEMU: this system's qemu-system-aarch64 when it is the version asked for
 # (7.2 on Debian 12, 10 on Debian 13), else the other release's from a
-# cached root through chroot (debian13-arm-root.sh, debian12-arm-root.sh).
+# cached root through chroot (debian-arm-root.sh 13|12).
 # Host and guest meet as in ../run-qemu10.sh: the guest prints
 # "VDG-SYNC <name>" on its console, this script polls the console file and
 # acts on each new one; when the guest must wait for the host, the host
@@ -53,35 +53,12 @@ usage() {
   exit 2
 }
 
-positional=()
-while (($#)); do
-  case $1 in
-  --qemu)
-    (($# >= 2)) || usage
-    qemu_want=$2
-    shift 2
-    ;;
-  --append)
-    (($# >= 2)) || usage
-    extra_append=$2
-    shift 2
-    ;;
-  --keep)
-    keep=1
-    shift
-    ;;
-  -*) usage ;;
-  *)
-    positional+=("$1")
-    shift
-    ;;
-  esac
-done
-((${#positional[@]} == 3)) || usage
+e2e_parse_options 'qemu=qemu_want append=extra_append keep:keep=1' "$@"
+((${#e2e_args[@]} == 3)) || usage
 [[ $qemu_want == 7 || $qemu_want == 10 ]] || usage
-scenario=${positional[0]}
-daemon=$(realpath "${positional[1]}")
-sim_client=$(realpath "${positional[2]}")
+scenario=${e2e_args[0]}
+daemon=$(realpath "${e2e_args[1]}")
+sim_client=$(realpath "${e2e_args[2]}")
 
 dt_fragments=("$here/dt/virtio-gpio.dtsi")
 case $scenario in
@@ -111,18 +88,16 @@ esac
 
 # --- QEMU: arm64_qemu_select MAJOR, as ../lib.sh's qemu_select ---
 arm64_qemu_select() {
-  local want=$1 script
+  local want=$1 release
   qemu_root=""
   if (($(qemu_major qemu-system-aarch64) == want)); then
     qemu_cmd=(qemu-system-aarch64)
     return 0
   fi
-  case $want in
-  7) script=debian12-arm-root.sh ;;
-  10) script=debian13-arm-root.sh ;;
-  esac
-  qemu_root=$("$here/$script") ||
-    bail_out "this system has no qemu-system-aarch64 $want and $script could not build a root with it (see stderr)"
+  release=13
+  ((want == 10)) || release=12
+  qemu_root=$("$here/debian-arm-root.sh" "$release") ||
+    bail_out "this system has no qemu-system-aarch64 $want and debian-arm-root.sh $release could not build a root with it (see stderr)"
   qemu_cmd=(chroot "$qemu_root" qemu-system-aarch64)
 }
 arm64_qemu_select "$qemu_want"
@@ -207,41 +182,7 @@ tap_check "daemon created the control socket gpio.sock0.sim" test -S "$sim_sock"
 done >"$watch_log" &
 watch_pid=$!
 
-# --- control client (as ../run-qemu10.sh) ---
-sim_out=""
-sim_last=""
-sim() {
-  local rc=0 entry
-  sim_out=$(timeout 10 "$sim_client" "$sim_sock" "$@" 2>&1) || rc=$?
-  sim_out=${sim_out//$'\n'/ | }
-  entry="sim $* -> [$sim_out] status $rc"
-  [[ $1 == get && $entry == "$sim_last" ]] || hlog "$entry"
-  sim_last=$entry
-  return "$rc"
-}
-sim_sets=0
-sim_set_errors=()
-sim_set() {
-  sim_sets=$((sim_sets + 1))
-  if ! sim set "$1" "$2" || [[ $sim_out != ok ]]; then
-    sim_set_errors+=("set $1 $2: [$sim_out]")
-  fi
-}
-sim_get_until() {
-  local line=$1 re=$2 tries=$(($3 * 10))
-  while ((tries-- > 0)); do
-    sim get "$line" && [[ $sim_out =~ $re ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
-edges() {
-  while (($# >= 2)); do
-    sim_set "$1" "$2"
-    shift 2
-    sleep "$edge_gap"
-  done
-}
+# --- the host's part (lib.sh's sim, irq_host_action, on_sync) ---
 # The guest waits on line 7 for the host: each answer flips it.
 ack_level=0
 ack() {
@@ -295,41 +236,10 @@ blink_report() {
 
 blink_mark=0
 host_action() {
-  local mark t0 t1 worst
+  local t0 t1 worst
+  # irq: ../run-qemu10.sh's host part.
+  ! irq_host_action "$1" || return 0
   case $1 in
-  # --- irq: ../run-qemu10.sh's host part ---
-  out3-held)
-    if sim_get_until 3 '^3 out 1$' 5; then
-      tap_ok "control client reads '3 out 1' while the guest drives line 3"
-    else
-      tap_not_ok "control client reads '3 out 1' while the guest drives line 3"
-      echo "# last answer to 'get 3': [$sim_out]"
-    fi
-    sim_set 7 1
-    ;;
-  out3-released)
-    if sim_get_until 3 '^3 none [01]$' 5; then
-      tap_ok "control client reads line 3 as released ('none') after gpioset exits"
-    else
-      tap_not_ok "control client reads line 3 as released ('none') after gpioset exits"
-      echo "# last answer to 'get 3': [$sim_out]"
-    fi
-    sim_set 7 0
-    ;;
-  mon1-armed | mon2-armed) edges 1 1 1 0 1 1 1 0 ;;
-  mon3-armed) edges 2 1 5 1 2 0 5 0 ;;
-  mon4-armed)
-    # A played pattern, as ../run-qemu10.sh plays it: 20 edges on line 4,
-    # timed by the daemon, 130 to 170 ms apart.
-    local k script=$run/play4.txt rc=0
-    for ((k = 0; k < 20; k++)); do
-      echo "$((k * 150 + k % 3 * 20))ms 4 $(((k + 1) % 2))"
-    done >"$script"
-    sim_out=$(timeout 20 "$sim_client" "$sim_sock" play "$script" 2>&1) || rc=$?
-    hlog "sim play $script -> [$sim_out] status $rc"
-    tap_check "control client played 20 edges into line 4 ($sim_out)" \
-      test "$rc" = 0
-    ;;
   # --- consumers ---
   leds-probed)
     # gpio-leds made line 3 an output at its default state, off.
@@ -391,20 +301,6 @@ host_action() {
 }
 mark_before_led=0
 
-# on_sync NAME: the guest reached sync point NAME (lib.sh's qemu_run calls
-# it as the console comes).
-synced=()
-on_sync() {
-  synced+=("$1")
-  hlog "guest reached sync point $1"
-  tap_ok "guest reached sync point $1"
-  if ! process_alive "$qemu_pid"; then
-    echo "# QEMU had exited: no host action for $1"
-  else
-    host_action "$1"
-  fi
-}
-
 # --- the guest ---
 # shellcheck disable=SC2054 # the commas are inside QEMU option values
 qemu_args=(
@@ -421,25 +317,11 @@ qemu_args=(
 hlog "starting QEMU"
 on_guest_sync=on_sync
 qemu_run "$console" "$run/qemu.log" "${qemu_cmd[@]}" "${qemu_args[@]}"
-if ((${#sync_points[@]})); then
-  if [[ ${synced[*]} == "${sync_points[*]}" ]]; then
-    tap_ok "guest went through the sync points ${sync_points[*]}"
-  else
-    tap_not_ok "guest went through the sync points ${sync_points[*]}"
-    echo "# seen: ${synced[*]:-none}"
-  fi
-fi
+sync_points_check "${sync_points[@]}"
 hlog "QEMU exited with $qemu_rc"
 echo "# the guest ran $qemu_elapsed s"
 
-if ((sim_sets)); then
-  if ((${#sim_set_errors[@]} == 0)); then
-    tap_ok "control client answered 'ok' to all $sim_sets set commands"
-  else
-    tap_not_ok "control client answered 'ok' to all $sim_sets set commands"
-    printf '# %s\n' "${sim_set_errors[@]}"
-  fi
-fi
+((!sim_sets)) || sim_sets_check
 
 guest_tap "$console" "$run/qemu.log" 0
 
@@ -447,9 +329,5 @@ daemon_stop
 tap_check "socket files gpio.sock0 and gpio.sock0.sim removed" \
   test ! -e "$sock" -a ! -e "$sim_sock"
 
-if ((tap_failures)); then
-  tap_diag_tail "$console" 40 "the console"
-  tap_diag_tail "$host_log" 40 "the host's timeline"
-  tap_diag_tail "$run/daemon.log" 20 "the daemon log"
-fi
+e2e_failure_tails 20
 tap_done

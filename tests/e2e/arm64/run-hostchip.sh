@@ -46,31 +46,9 @@ usage() {
   echo "usage: $0 [--keep] [--filter PATTERN] [--no-unit] BUILD_DIR" >&2
   exit 2
 }
-args=()
-while (($#)); do
-  case $1 in
-  --keep)
-    keep=1
-    shift
-    ;;
-  --filter)
-    (($# >= 2)) || usage
-    filter=$2
-    shift 2
-    ;;
-  --no-unit)
-    unit=0
-    shift
-    ;;
-  -*) usage ;;
-  *)
-    args+=("$1")
-    shift
-    ;;
-  esac
-done
-((${#args[@]} == 1)) || usage
-build=$(realpath -e "${args[0]}") || bail_out "${args[0]}: no such directory"
+e2e_parse_options 'keep:keep=1 filter=filter no-unit:unit=0' "$@"
+((${#e2e_args[@]} == 1)) || usage
+build=$(realpath -e "${e2e_args[0]}") || bail_out "${e2e_args[0]}: no such directory"
 [[ -z $filter || $filter != *[[:space:]]* ]] || bail_out "--filter: no spaces"
 
 # --- the arm64 programs ---
@@ -95,15 +73,15 @@ kernel=$(sed -n 's/^KERNEL=//p' <<<"$guest")
 initrd=$(sed -n 's/^INITRD=//p' <<<"$guest")
 [[ -f $kernel && -f $initrd ]] || bail_out "no arm64 guest kernel/initrd"
 
-# The scenario and the programs, appended to the cached initramfs.
-extra=$tmp/extra
-mkdir -p "$extra/vdg/unit"
-install -m 0755 "$here/guest-hostchip.sh" "$extra/test.sh"
-install -m 0755 "${programs[@]}" "$extra/vdg/"
-((${#units[@]} == 0)) || install -m 0755 "${units[@]}" "$extra/vdg/unit/"
-(cd "$extra" && find . -mindepth 1 | LC_ALL=C sort |
-  cpio -o -H newc -R 0:0 --quiet) >"$tmp/extra.cpio"
-cat "$initrd" "$tmp/extra.cpio" >"$tmp/initrd.cpio"
+# The scenario with guest-lib.sh and tap.sh (lib.sh's guest_files), then the
+# programs, appended to the cached initramfs.
+guest_files "$tmp" "$here/guest-hostchip.sh"
+progs=$tmp/programs
+mkdir -p "$progs/vdg/unit"
+install -m 0755 "${programs[@]}" "$progs/vdg/"
+((${#units[@]} == 0)) || install -m 0755 "${units[@]}" "$progs/vdg/unit/"
+(cd "$progs" && find . -mindepth 1 | LC_ALL=C sort |
+  cpio -o -H newc -R 0:0 --quiet) >>"$tmp/initrd.cpio"
 
 append="console=ttyAMA0 quiet panic=-1 oops=panic"
 append+=" VDG_TIME_SCALE=${VDG_TIME_SCALE:-1}"
