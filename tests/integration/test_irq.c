@@ -1145,51 +1145,13 @@ static void test_ctl_socket_per_chip(void **state)
 static int run_client(const char *const *args, char *out, size_t cap)
 {
 	const char *argv[16];
-	int pipefd[2], status;
-	int64_t deadline = now_ms() + 10000 * g_scale;
 	unsigned int n = 0;
-	size_t len = 0;
-	pid_t pid;
 
 	argv[n++] = fixture_arg(2);
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(pipefd[1], STDOUT_FILENO);
-		dup2(pipefd[1], STDERR_FILENO);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	for (;;) {
-		struct pollfd pfd = {.fd = pipefd[0], .events = POLLIN};
-		ssize_t r;
-		int64_t left = deadline - now_ms();
-
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-			break;
-		r = read(pipefd[0], out + len, cap - 1 - len);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		if (len == cap - 1)
-			break;
-	}
-	out[len] = 0;
-	close(pipefd[0]);
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		sleep_ms(5);
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return tool_run(argv, out, cap);
 }
 
 static void client_expect_at(const char *const *args, int want_status,
