@@ -274,49 +274,38 @@ static void test_irq_type_without_feature(void **state)
 /* Edge interrupts                                                      */
 /* ------------------------------------------------------------------ */
 
-/* An interrupt type with its line's idle and active level. */
-struct irq_case {
-	uint32_t type;
-	unsigned int idle, active;
+/*
+ * A test that is only a STEPS script on the guest's socket 0, in a table
+ * (SCRIPT); a failure names the line of its SCRIPT.
+ */
+struct steps_script {
+	const char *steps;
+	int line;
 };
 
-static const struct irq_case edge_rising = {T_RISE, 0, 1};
-static const struct irq_case edge_falling = {T_FALL, 1, 0};
-static const struct irq_case level_high = {T_HIGH, 0, 1};
-static const struct irq_case level_low = {T_LOW, 1, 0};
+#define SCRIPT(name, steps) \
+	static const struct steps_script name = {steps, __LINE__}
 
-/* test_edge_rising, test_edge_falling */
-static void run_edge(void **state)
+static void run_script(void **state)
 {
 	struct fx *fx = *state;
-	const struct irq_case *c = fx->param;
-	struct vmm *v = fx->v[0];
+	const struct steps_script *c = fx->param;
 
-	/* Enabled while idle: enabling is not an edge. */
-	SIM_SET(fx, 0, c->idle);
-	ARM(v, 0, c->type);
-	STEPS(fx, v, "u0 q");
-	SIM_SET(fx, 0, c->active);
-	STEPS(fx, v, "v0 q");
-	/* Unmasked while active: no edge, nothing. */
-	STEPS(fx, v, "u0 q");
-	/* Same level again: no edge.  The other edge: ignored. */
-	SIM_SET(fx, 0, c->active);
-	SIM_SET(fx, 0, c->idle);
-	SIM_SET(fx, 0, c->idle);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, c->active);
-	STEPS(fx, v, "v0 q");
+	steps_at(fx, fx->v[0], c->steps, c->line);
 }
 
-static void test_edge_both(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = fx->v[0];
+/*
+ * Rising, then falling: enabled while idle (enabling is not an edge), the
+ * edge; unmasked while active: no edge, nothing; the same level again (no
+ * edge), the other edge (ignored); the edge again.
+ */
+SCRIPT(edge_rising, "s0=0 a0=rise u0 q s0=1 v0 q u0 q "
+		    "s0=1 s0=0 s0=0 q s0=1 v0 q");
+SCRIPT(edge_falling, "s0=1 a0=fall u0 q s0=0 v0 q u0 q "
+		     "s0=0 s0=1 s0=1 q s0=0 v0 q");
 
-	STEPS(fx, v, "a0=both u0 q s0=1 v0 u0 s0=1 q s0=0 v0 u0 s0=0 q");
-	STEPS(fx, v, "s0=1 v0 q");
-}
+SCRIPT(edge_both, "a0=both u0 q s0=1 v0 u0 s0=1 q s0=0 v0 u0 s0=0 q "
+		  "s0=1 v0 q");
 
 /* Edges on one line reach only that line's pair. */
 static void test_lines_independent(void **state)
@@ -350,101 +339,58 @@ static void test_lines_independent(void **state)
 /* Edge latching while masked                                           */
 /* ------------------------------------------------------------------ */
 
-static void test_edge_latch_rising(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = fx->v[0];
+SCRIPT(edge_latch_rising,
+       /* An edge before the interrupt is enabled is not latched. */
+       "s0=1 s0=0 a0=rise u0 q s0=1 v0 "
+       /* Masked: only falling edges, nothing to deliver. */
+       "s0=0 u0 q s0=1 v0 "
+       /* Masked: two rising edges make one latch, delivered at once. */
+       "s0=0 s0=1 s0=0 s0=1 s0=0 q u0 v0 u0 q "
+       /* And the line still works. */
+       "s0=1 v0 q");
 
-	/* An edge before the interrupt is enabled is not latched. */
-	STEPS(fx, v, "s0=1 s0=0 a0=rise u0 q s0=1 v0");
-	/* Masked: only falling edges, nothing to deliver. */
-	STEPS(fx, v, "s0=0 u0 q s0=1 v0");
-	/* Masked: two rising edges make one latch, delivered at once. */
-	STEPS(fx, v, "s0=0 s0=1 s0=0 s0=1 s0=0 q u0 v0 u0 q");
-	/* And the line still works. */
-	STEPS(fx, v, "s0=1 v0 q");
-}
+SCRIPT(edge_latch_falling,
+       /* Masked (never unmasked yet): a rising edge is not latched. */
+       "a0=fall s0=1 u0 q s0=0 v0 "
+       /* Masked: two falling edges, one latch. */
+       "s0=1 s0=0 s0=1 s0=0 q u0 v0 u0 q "
+       /* Masked before the first unmask: a falling edge is latched. */
+       "a1=fall s1=1 s1=0 u1 v1 q");
 
-static void test_edge_latch_falling(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = fx->v[0];
-
-	ARM(v, 0, T_FALL);
-	/* Masked (never unmasked yet): a rising edge is not latched. */
-	STEPS(fx, v, "s0=1 u0 q s0=0 v0");
-	/* Masked: two falling edges, one latch. */
-	STEPS(fx, v, "s0=1 s0=0 s0=1 s0=0 q u0 v0 u0 q");
-	/* Masked before the first unmask: a falling edge is latched. */
-	STEPS(fx, v, "a1=fall s1=1 s1=0 u1 v1 q");
-}
-
-static void test_edge_latch_both(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = fx->v[0];
-
-	ARM(v, 0, T_BOTH);
-	SIM_SET(fx, 0, 1); /* rising, latched */
-	STEPS(fx, v, "q u0 v0");
-	SIM_SET(fx, 0, 0); /* falling, latched */
-	STEPS(fx, v, "u0 v0");
-	/* Several edges while masked: one latch. */
-	STEPS(fx, v, "s0=1 s0=0 s0=1 u0 v0 u0 q s0=0 v0 q");
-}
+SCRIPT(edge_latch_both,
+       /* Rising, latched; falling, latched. */
+       "a0=both s0=1 q u0 v0 s0=0 u0 v0 "
+       /* Several edges while masked: one latch. */
+       "s0=1 s0=0 s0=1 u0 v0 u0 q s0=0 v0 q");
 
 /* ------------------------------------------------------------------ */
 /* Level interrupts                                                     */
 /* ------------------------------------------------------------------ */
 
-/* test_level_high, test_level_low */
-static void run_level(void **state)
-{
-	struct fx *fx = *state;
-	const struct irq_case *c = fx->param;
-	struct vmm *v = fx->v[0];
-
-	SIM_SET(fx, 0, c->idle);
-	ARM(v, 0, c->type);
-	STEPS(fx, v, "u0 q");
-	SIM_SET(fx, 0, c->active);
-	STEPS(fx, v, "v0 q");
-	SIM_SET(fx, 0, c->idle);
-	STEPS(fx, v, "u0 q");
-	SIM_SET(fx, 0, c->idle);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, c->active);
-	STEPS(fx, v, "v0 q");
-	/* Active: the pair comes back as soon as it is queued. */
-	STEPS(fx, v, "u0 v0 q");
-}
+/*
+ * High, then low: armed while idle, nothing; active: delivered; idle,
+ * unmasked: nothing, and idle again nothing; active: delivered, and while
+ * active the pair comes back as soon as it is queued.
+ */
+SCRIPT(level_high, "s0=0 a0=high u0 q s0=1 v0 q s0=0 u0 q s0=0 q "
+		   "s0=1 v0 q u0 v0 q");
+SCRIPT(level_low, "s0=1 a0=low u0 q s0=0 v0 q s0=1 u0 q s0=1 q "
+		  "s0=0 v0 q u0 v0 q");
 
 /* Unmasked again while still active: fires again, every time. */
-static void test_level_refire_while_active(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = fx->v[0];
-	unsigned int i;
-
-	STEPS(fx, v, "s0=1 a0=high a1=low");
-	for (i = 0; i < 5; i++)
-		STEPS(fx, v, "u0 v0 q u1 v1 q");
-	/* Inactive, then active again while masked: active at unmask. */
-	STEPS(fx, v, "s0=0 s0=1 u0 v0 q");
-}
+SCRIPT(level_refire_while_active,
+       "s0=1 a0=high a1=low "
+       "u0 v0 q u1 v1 q u0 v0 q u1 v1 q u0 v0 q u1 v1 q "
+       "u0 v0 q u1 v1 q u0 v0 q u1 v1 q "
+       /* Inactive, then active again while masked: active at unmask. */
+       "s0=0 s0=1 u0 v0 q");
 
 /* Nothing is latched for level types while masked. */
-static void test_level_not_latched(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = fx->v[0];
-
-	STEPS(fx, v, "a0=high s0=1 s0=0 u0 q");
-	/* After a delivery too. */
-	STEPS(fx, v, "s0=1 v0 s0=0 u0 q");
-
-	STEPS(fx, v, "s1=1 a1=low s1=0 s1=1 u1 q s1=0 v1 s1=1 u1 q");
-}
+SCRIPT(level_not_latched,
+       "a0=high s0=1 s0=0 u0 q "
+       /* After a delivery too. */
+       "s0=1 v0 s0=0 u0 q "
+       "s1=1 a1=low s1=0 s1=1 u1 q s1=0 v1 s1=1 u1 q");
 
 /* ------------------------------------------------------------------ */
 /* Disabling                                                            */
@@ -1950,8 +1896,7 @@ static void test_stderr_pipe_not_read(void **state)
 /* test_@param: @f run with &@param as fx->param, after setup_guest. */
 #define TC(f, param) \
 	{"test_" #param, f, setup_guest, teardown, (void *)&(param)}
-#define EDGE(c)	 TC(run_edge, c)
-#define LEVEL(c) TC(run_level, c)
+#define SCRIPTED(c) TC(run_script, c)
 #define T2(f)  cmocka_unit_test_setup_teardown(f, setup_s4_s8, teardown)
 #define T1K(f) cmocka_unit_test_setup_teardown(f, setup_s1024, teardown)
 #define TFL(f) cmocka_unit_test_setup_teardown(f, setup_s65535, teardown_flood)
@@ -1963,18 +1908,18 @@ static const struct CMUnitTest tests[] = {
 	T(test_irq_type_values),
 	T0(test_irq_type_without_feature),
 	/* edges */
-	EDGE(edge_rising),
-	EDGE(edge_falling),
-	T(test_edge_both),
+	SCRIPTED(edge_rising),
+	SCRIPTED(edge_falling),
+	SCRIPTED(edge_both),
 	T(test_lines_independent),
-	T(test_edge_latch_rising),
-	T(test_edge_latch_falling),
-	T(test_edge_latch_both),
+	SCRIPTED(edge_latch_rising),
+	SCRIPTED(edge_latch_falling),
+	SCRIPTED(edge_latch_both),
 	/* levels */
-	LEVEL(level_high),
-	LEVEL(level_low),
-	T(test_level_refire_while_active),
-	T(test_level_not_latched),
+	SCRIPTED(level_high),
+	SCRIPTED(level_low),
+	SCRIPTED(level_refire_while_active),
+	SCRIPTED(level_not_latched),
 	/* disabling */
 	T(test_disarm_returns_pending_pair),
 	T(test_disarm_drops_latch),
