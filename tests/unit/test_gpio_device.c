@@ -830,6 +830,29 @@ static void steps_at(struct device_fx *t, const char *steps, int line)
 
 #define STEPS(t, steps) steps_at(t, steps, __LINE__)
 
+/*
+ * An interrupt test that is only a STEPS script (SCRIPT), run on
+ * irq_device_new()'s device (IRQ_SCRIPT); a failure names the line of its
+ * SCRIPT.
+ */
+struct steps_script {
+	const char *steps;
+	int line;
+};
+
+#define SCRIPT(name, steps) \
+	static const struct steps_script name = {steps, __LINE__}
+
+static void run_script(void **state)
+{
+	struct device_fx *t = *state;
+	const struct steps_script *c = t->param;
+
+	steps_at(t, c->steps, c->line);
+}
+
+#define IRQ_SCRIPT(c) IRQ_CASE("test_" #c, run_script, &(c))
+
 static const uint32_t irq_types_valid[] = {
 	T_NONE, T_RISE, T_FALL, T_BOTH, T_HIGH, T_LOW,
 };
@@ -1001,23 +1024,14 @@ static void test_irq_type_without_backend_op(void **state)
 	assert_last_irq(&t->log, 1, 9, VALID);
 }
 
-static void test_irq_unmask_without_irq_type(void **state)
-{
-	struct device_fx *t = *state;
+SCRIPT(irq_unmask_without_irq_type,
+       "u2@5 i5 "
+       /* Nothing is held that an edge could fire. */
+       "r2=1 r2=0 q");
 
-	STEPS(t, "u2@5 i5");
-	/* Nothing is held that an edge could fire. */
-	STEPS(t, "r2=1 r2=0 q");
-}
-
-static void test_irq_unmask_twice(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=rise u0@1 q u0@2 i2");
-	/* The first pair is still the one held. */
-	STEPS(t, "r0=1 v1");
-}
+SCRIPT(irq_unmask_twice, "a0=rise u0@1 q u0@2 i2 "
+			 /* The first pair is still the one held. */
+			 "r0=1 v1");
 
 static void test_irq_unmask_bad_gpio(void **state)
 {
@@ -1069,21 +1083,12 @@ static void run_irq_edge(void **state)
 	STEPS(t, "v2");
 }
 
-static void test_irq_edge_both(void **state)
-{
-	struct device_fx *t = *state;
+SCRIPT(irq_edge_both, "a3=both u3@1 r3=1 v1 u3@2 q r3=0 v2");
 
-	STEPS(t, "a3=both u3@1 r3=1 v1 u3@2 q r3=0 v2");
-}
-
-static void test_irq_edge_only_on_its_line(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=both a1=both u0@100 u1@101 r1=1 v101");
-	/* Line 2 has no interrupt and line 0 must not see line 2's edge. */
-	STEPS(t, "r2=0 q r0=0 v100");
-}
+SCRIPT(irq_edge_only_on_its_line,
+       "a0=both a1=both u0@100 u1@101 r1=1 v101 "
+       /* Line 2 has no interrupt and line 0 must not see line 2's edge. */
+       "r2=0 q r0=0 v100");
 
 static void test_irq_edge_latched_while_masked(void **state)
 {
@@ -1109,12 +1114,7 @@ static void test_irq_edge_latched_while_masked(void **state)
 	assert_last_irq(&t->log, 3, 3, VALID);
 }
 
-static void test_irq_edge_before_irq_type_not_latched(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "r0=1 a0=rise u0@1 q");
-}
+SCRIPT(irq_edge_before_irq_type_not_latched, "r0=1 a0=rise u0@1 q");
 
 /* A level type and its line's active level. */
 struct level_case {
@@ -1202,12 +1202,7 @@ static void test_irq_type_none_returns_held_pair(void **state)
 	STEPS(t, "i1 r0=1 q u0@2 i2");
 }
 
-static void test_irq_type_none_drops_latch(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=rise r0=1 a0=none a0=rise u0@1 q");
-}
+SCRIPT(irq_type_none_drops_latch, "a0=rise r0=1 a0=none a0=rise u0@1 q");
 
 /* Disabling works whatever the back-end says: nothing fires any more. */
 static void test_irq_type_none_backend_failure(void **state)
@@ -1348,20 +1343,11 @@ static void test_irq_reset_drops_held_pairs(void **state)
 	STEPS(t, "a2=rise u2@4 q");
 }
 
-static void test_irq_type_change_between_edges_drops_latch(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=both r0=1 a0=rise u0@1 q");
-}
+SCRIPT(irq_type_change_between_edges_drops_latch,
+       "a0=both r0=1 a0=rise u0@1 q");
 
 /* Linux may send the same type again (irq_bus_sync_unlock): no news. */
-static void test_irq_type_same_type_keeps_latch(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=rise r0=1 a0=rise u0@1 v1");
-}
+SCRIPT(irq_type_same_type_keeps_latch, "a0=rise r0=1 a0=rise u0@1 v1");
 
 static void test_irq_report_bad_line_ignored(void **state)
 {
@@ -1678,15 +1664,15 @@ int main(void)
 		IRQ_TEST(test_irq_type_invalid_values),
 		IRQ_TEST(test_irq_type_invalid_keeps_old_type),
 		T(test_irq_type_without_backend_op),
-		IRQ_TEST(test_irq_unmask_without_irq_type),
-		IRQ_TEST(test_irq_unmask_twice),
+		IRQ_SCRIPT(irq_unmask_without_irq_type),
+		IRQ_SCRIPT(irq_unmask_twice),
 		IRQ_TEST(test_irq_unmask_bad_gpio),
 		IRQ_CASE("test_irq_edge_rising", run_irq_edge, &edge_rising),
 		IRQ_CASE("test_irq_edge_falling", run_irq_edge, &edge_falling),
-		IRQ_TEST(test_irq_edge_both),
-		IRQ_TEST(test_irq_edge_only_on_its_line),
+		IRQ_SCRIPT(irq_edge_both),
+		IRQ_SCRIPT(irq_edge_only_on_its_line),
 		IRQ_TEST(test_irq_edge_latched_while_masked),
-		IRQ_TEST(test_irq_edge_before_irq_type_not_latched),
+		IRQ_SCRIPT(irq_edge_before_irq_type_not_latched),
 		IRQ_CASE("test_irq_level_high_active_at_unmask",
 			 run_irq_level_active_at_unmask, &level_high),
 		IRQ_CASE("test_irq_level_low_active_at_unmask",
@@ -1699,7 +1685,7 @@ int main(void)
 		IRQ_TEST(test_irq_level_unreadable_at_unmask),
 		IRQ_TEST(test_irq_type_change_to_active_level),
 		IRQ_TEST(test_irq_type_none_returns_held_pair),
-		IRQ_TEST(test_irq_type_none_drops_latch),
+		IRQ_SCRIPT(irq_type_none_drops_latch),
 		IRQ_TEST(test_irq_type_none_backend_failure),
 		IRQ_TEST(test_set_direction_none_returns_held_pair),
 		IRQ_TEST(test_set_direction_keeps_held_pair),
@@ -1709,8 +1695,8 @@ int main(void)
 		IRQ_TEST(test_irq_flush_returns_held_pairs),
 		IRQ_TEST(test_irq_flush_keeps_latch),
 		IRQ_TEST(test_irq_reset_drops_held_pairs),
-		IRQ_TEST(test_irq_type_change_between_edges_drops_latch),
-		IRQ_TEST(test_irq_type_same_type_keeps_latch),
+		IRQ_SCRIPT(irq_type_change_between_edges_drops_latch),
+		IRQ_SCRIPT(irq_type_same_type_keeps_latch),
 		IRQ_TEST(test_irq_report_bad_line_ignored),
 		cmocka_unit_test(test_irq_over_simulated_chip),
 		IRQ_TEST(test_suspend_resets_device),
