@@ -787,6 +787,7 @@ static void expect_next_pair(struct device_fx *t, uint16_t token,
  *   v1, i1   one more pair given back, the last so far: token 1, VALID or
  *            INVALID (assert_last_irq)
  *   q        no pair given back since the last v or i
+ *   suspend, resume   gpio_device_suspend(), gpio_device_resume(): 0
  * A failure names the line of the STEPS.
  */
 static void steps_at(struct device_fx *t, const char *steps, int line)
@@ -822,6 +823,11 @@ static void steps_at(struct device_fx *t, const char *steps, int line)
 				fail_msg("line %d: %u pairs given back, "
 					 "expected %u",
 					 line, log->ncalls, t->seen);
+		} else if (!strcmp(word, "suspend") || !strcmp(word, "resume")) {
+			reply = word[0] == 's' ? gpio_device_suspend(t->dev)
+					       : gpio_device_resume(t->dev);
+			if (reply)
+				fail_msg("line %d: %s: %d", line, word, reply);
 		} else {
 			fail_msg("line %d: no step \"%s\"", line, word);
 		}
@@ -1445,15 +1451,7 @@ static void test_resume_restores_lines(void **state)
 	STEPS(t, "u3@1 v1 u0@2 r0=0 r0=1 v2");
 }
 
-static void test_resume_restores_latch(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=rise r0=1");
-	assert_int_equal(gpio_device_suspend(t->dev), 0);
-	assert_int_equal(gpio_device_resume(t->dev), 0);
-	STEPS(t, "u0@1 v1");
-}
+SCRIPT(resume_restores_latch, "a0=rise r0=1 suspend resume u0@1 v1");
 
 /*
  * An edge that came while no front-end was connected (nobody watched the
@@ -1510,31 +1508,16 @@ static void test_resume_unknown_level_latches_nothing(void **state)
 }
 
 /* The new front-end hands the held pair in again: it is not a second one. */
-static void test_resume_forgets_held_pair(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=rise u0@1");
-	assert_int_equal(gpio_device_suspend(t->dev), 0);
-	assert_int_equal(gpio_device_resume(t->dev), 0);
-	STEPS(t, "u0@2 q r0=1 v2");
-}
+SCRIPT(resume_forgets_held_pair,
+       "a0=rise u0@1 suspend resume u0@2 q r0=1 v2");
 
 /*
  * A pair queued between suspend and resume (found by fuzz_gpio_device): the
  * restored line state must not overwrite it unanswered; it goes back INVALID
  * and the driver queues it again.
  */
-static void test_resume_gives_back_pair_held_meanwhile(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=rise");
-	assert_int_equal(gpio_device_suspend(t->dev), 0);
-	STEPS(t, "a1=rise u1@7 q");
-	assert_int_equal(gpio_device_resume(t->dev), 0);
-	STEPS(t, "i7");
-}
+SCRIPT(resume_gives_back_pair_held_meanwhile,
+       "a0=rise suspend a1=rise u1@7 q resume i7");
 
 static void test_resume_without_suspend(void **state)
 {
@@ -1701,11 +1684,11 @@ int main(void)
 		cmocka_unit_test(test_irq_over_simulated_chip),
 		IRQ_TEST(test_suspend_resets_device),
 		IRQ_TEST(test_resume_restores_lines),
-		IRQ_TEST(test_resume_restores_latch),
+		IRQ_SCRIPT(resume_restores_latch),
 		cmocka_unit_test(test_resume_latches_edge_missed_meanwhile),
 		IRQ_TEST(test_resume_unknown_level_latches_nothing),
-		IRQ_TEST(test_resume_forgets_held_pair),
-		IRQ_TEST(test_resume_gives_back_pair_held_meanwhile),
+		IRQ_SCRIPT(resume_forgets_held_pair),
+		IRQ_SCRIPT(resume_gives_back_pair_held_meanwhile),
 		IRQ_TEST(test_resume_without_suspend),
 		IRQ_TEST(test_reset_forgets_suspended_state),
 		IRQ_TEST(test_suspend_twice_keeps_guest_state),
