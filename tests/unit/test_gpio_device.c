@@ -823,7 +823,8 @@ static void steps_at(struct device_fx *t, const char *steps, int line)
 				fail_msg("line %d: %u pairs given back, "
 					 "expected %u",
 					 line, log->ncalls, t->seen);
-		} else if (!strcmp(word, "suspend") || !strcmp(word, "resume")) {
+		} else if (!strcmp(word, "suspend") ||
+			   !strcmp(word, "resume")) {
 			reply = word[0] == 's' ? gpio_device_suspend(t->dev)
 					       : gpio_device_resume(t->dev);
 			if (reply)
@@ -1508,8 +1509,7 @@ static void test_resume_unknown_level_latches_nothing(void **state)
 }
 
 /* The new front-end hands the held pair in again: it is not a second one. */
-SCRIPT(resume_forgets_held_pair,
-       "a0=rise u0@1 suspend resume u0@2 q r0=1 v2");
+SCRIPT(resume_forgets_held_pair, "a0=rise u0@1 suspend resume u0@2 q r0=1 v2");
 
 /*
  * A pair queued between suspend and resume (found by fuzz_gpio_device): the
