@@ -134,30 +134,54 @@ static void test_config_bytes_without_names(void **state)
 	gpio_device_free(dev);
 }
 
+/* The device of a fake of @ngpio lines named @names (none: NULL). */
+static struct gpio_device *named_device(uint16_t ngpio, char **names)
+{
+	struct gpio_device *dev;
+	struct fake *f = fake_new(ngpio, names, 0);
+
+	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
+	return dev;
+}
+
+/* @dev's config space is @expect's 8 bytes. */
+static void assert_config(struct gpio_device *dev, const uint8_t *expect)
+{
+	struct virtio_gpio_config config;
+
+	gpio_device_get_config(dev, &config);
+	assert_memory_equal(&config, expect, sizeof(config));
+}
+
+/*
+ * GET_NAMES with a reply buffer of @size bytes at @resp, poisoned first:
+ * gpio_device_handle_request()'s return, the reply's length in *@len.
+ */
+static int get_names(struct gpio_device *dev, uint8_t *resp, size_t size,
+		     size_t *len)
+{
+	struct virtio_gpio_request req = {
+		.type = htole16(VIRTIO_GPIO_MSG_GET_NAMES),
+	};
+
+	memset(resp, POISON, size);
+	return gpio_device_handle_request(dev, &req, sizeof(req), resp, size,
+					  len);
+}
+
 static void test_names_block_exact(void **state)
 {
 	static const char block[] = "MMC-CD\0\0\0Red LED Vdd\0~ !\0";
 	char *names[] = {"MMC-CD", NULL, "", "Red LED Vdd", "~ !"};
 	const uint8_t expect_config[8] = {5, 0, 0, 0, sizeof(block) - 1,
 					  0, 0, 0};
-	struct virtio_gpio_request req = {
-		.type = htole16(VIRTIO_GPIO_MSG_GET_NAMES),
-	};
-	struct virtio_gpio_config config;
-	struct gpio_device *dev;
-	struct fake *f = fake_new(5, names, 0);
+	struct gpio_device *dev = named_device(5, names);
 	uint8_t resp[64];
 	size_t len = 0;
 
-	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
-	gpio_device_get_config(dev, &config);
-	assert_memory_equal(&config, expect_config, sizeof(expect_config));
+	assert_config(dev, expect_config);
 	assert_int_equal(gpio_device_max_response_size(dev), sizeof(block));
-
-	memset(resp, POISON, sizeof(resp));
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
-						    resp, sizeof(resp), &len),
-			 0);
+	assert_int_equal(get_names(dev, resp, sizeof(resp), &len), 0);
 	assert_int_equal(len, sizeof(block));
 	assert_int_equal(resp[0], OK);
 	assert_memory_equal(resp + 1, block, sizeof(block) - 1);
@@ -244,19 +268,11 @@ static void test_names_exact_buffer_and_lenient_fields(void **state)
 static void test_names_buffer_too_small(void **state)
 {
 	char *names[] = {"a", "b"};
-	struct virtio_gpio_request req = {
-		.type = htole16(VIRTIO_GPIO_MSG_GET_NAMES),
-	};
-	struct gpio_device *dev;
-	struct fake *f = fake_new(2, names, 0);
+	struct gpio_device *dev = named_device(2, names);
 	uint8_t resp[5];
 	size_t len = 99;
 
-	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
-	memset(resp, POISON, sizeof(resp));
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
-						    resp, 4, &len),
-			 -ENOBUFS);
+	assert_int_equal(get_names(dev, resp, 4, &len), -ENOBUFS);
 	assert_int_equal(len, 0);
 	assert_int_equal(resp[0], POISON);
 	gpio_device_free(dev);
@@ -266,35 +282,20 @@ static void test_names_buffer_too_small(void **state)
 static void check_no_names(char **names)
 {
 	static const uint8_t expect_config[8] = {3, 0, 0, 0, 0, 0, 0, 0};
-	struct virtio_gpio_request req = {
-		.type = htole16(VIRTIO_GPIO_MSG_GET_NAMES),
-	};
-	struct virtio_gpio_config config;
-	struct gpio_device *dev;
-	struct fake *f = fake_new(3, names, 0);
+	struct gpio_device *dev = named_device(3, names);
 	uint8_t resp[4];
 	size_t len = 0;
 
-	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
-	gpio_device_get_config(dev, &config);
-	assert_memory_equal(&config, expect_config, sizeof(expect_config));
-
-	memset(resp, POISON, sizeof(resp));
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
-						    resp, sizeof(resp), &len),
-			 0);
+	assert_config(dev, expect_config);
+	assert_int_equal(get_names(dev, resp, sizeof(resp), &len), 0);
 	assert_int_equal(len, 1);
 	assert_int_equal(resp[0], ERR);
 	assert_int_equal(resp[1], POISON);
 
 	/* One byte of room is enough for that reply. */
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
-						    resp, 1, &len),
-			 0);
+	assert_int_equal(get_names(dev, resp, 1, &len), 0);
 	assert_int_equal(len, 1);
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
-						    resp, 0, &len),
-			 -ENOBUFS);
+	assert_int_equal(get_names(dev, resp, 0, &len), -ENOBUFS);
 	gpio_device_free(dev);
 }
 
