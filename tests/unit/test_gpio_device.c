@@ -843,20 +843,20 @@ static void steps_at(struct device_fx *t, const char *steps, int line)
  * irq_device_new()'s device (IRQ_SCRIPT); a failure names the line of its
  * SCRIPT.
  */
-struct steps_script {
+struct device_script {
+	int line; /* of the SCRIPT */
 	const char *steps;
-	int line;
 };
 
 #define SCRIPT(name, steps) \
-	static const struct steps_script name = {steps, __LINE__}
+	static const struct device_script name = {__LINE__, steps}
 
 static void run_script(void **state)
 {
 	struct device_fx *t = *state;
-	const struct steps_script *c = t->param;
+	const struct device_script *script = t->param;
 
-	steps_at(t, c->steps, c->line);
+	steps_at(t, script->steps, script->line);
 }
 
 #define IRQ_SCRIPT(c) IRQ_CASE("test_" #c, run_script, &(c))
