@@ -68,6 +68,21 @@ static void sim_set_at(struct fx *fx, unsigned int gpio, unsigned int val,
 
 #define SIM_SET(fx, gpio, val) sim_set_at(fx, gpio, val, __LINE__)
 
+/* @name (none, in, out) as a VIRTIO_GPIO_DIRECTION_* in *@dir. */
+static int direction_named(const char *name, uint32_t *dir)
+{
+	static const char *const names[] = {
+		[DIR_NONE] = "none", [DIR_IN] = "in", [DIR_OUT] = "out"};
+	uint32_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i] && !strcmp(name, names[i])) {
+			*dir = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 /*
  * STEPS(fx, v, "s0=1 a0=rise u0 q"): the host's and the guest's moves on
  * socket 0's chip and what must come back on @v's eventq after them, one
@@ -75,6 +90,9 @@ static void sim_set_at(struct fx *fx, unsigned int gpio, unsigned int val,
  *   s3=1     the host sets line 3's input level to 1 (SIM_SET)
  *   a3=rise  the guest sets line 3's interrupt type: none, rise, fall,
  *            both, high or low (ARM)
+ *   o3=1     the guest sets line 3's value to 1 (SET_VALUE, accepted)
+ *   d3=out   the guest sets line 3's direction: none, in or out
+ *            (SET_DIRECTION, accepted)
  *   u3       the guest queues an unmask pair for line 3 (UNMASK)
  *   v3, i3   line 3's pair comes back VALID, INVALID (EXPECT_VALID,
  *            EXPECT_INVALID)
@@ -98,6 +116,14 @@ static void steps_at(struct fx *fx, struct vmm *v, const char *steps, int line)
 		else if (word[0] == 'a' && end[0] == '=' &&
 			 !irq_type_named(end + 1, &type))
 			req_expect(v, IRQ_TYPE, (uint16_t)gpio, type,
+				   VIRTIO_GPIO_STATUS_OK, 0, line);
+		else if (word[0] == 'o' && end[0] == '=' &&
+			 strchr("01", end[1]) && end[1] && !end[2])
+			req_expect(v, SET_VAL, (uint16_t)gpio, end[1] == '1',
+				   VIRTIO_GPIO_STATUS_OK, 0, line);
+		else if (word[0] == 'd' && end[0] == '=' &&
+			 !direction_named(end + 1, &type))
+			req_expect(v, SET_DIR, (uint16_t)gpio, type,
 				   VIRTIO_GPIO_STATUS_OK, 0, line);
 		else if (word[0] == 'u' && !*end)
 			unmask_at(v, (uint16_t)gpio, line);
@@ -230,8 +256,7 @@ static void test_irq_type_values(void **state)
 	unsigned int i, line;
 
 	/* Line 0 stays an input, line 1 becomes an output, line 2 none. */
-	REQ_OK(v, SET_DIR, 1, DIR_OUT, 0);
-	REQ_OK(v, SET_DIR, 2, DIR_NONE, 0);
+	STEPS(fx, v, "d1=out d2=none");
 	for (line = 0; line < 3; line++) {
 		for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 			/* Changing the type goes through NONE. */
@@ -469,18 +494,14 @@ static void test_direction_none_returns_pending_pair(void **state)
 	ARM(v, 3, T_BOTH);
 	head = UNMASK(v, 3);
 	EXPECT_QUIET(v);
-	REQ_OK(v, SET_DIR, 3, DIR_NONE, 0);
+	STEPS(fx, v, "d3=none");
 	EXPECT_RETURNED_BY_NOW(v, 3, head, INVALID, "SET_DIRECTION NONE");
 	STEPS(fx, v, "q s3=1 q u3 i3 q");
 
 	/* A latched edge is dropped too. */
-	STEPS(fx, v, "a4=rise s4=1");
-	REQ_OK(v, SET_DIR, 4, DIR_NONE, 0);
-	REQ_OK(v, SET_DIR, 4, DIR_IN, 0);
-	STEPS(fx, v, "a4=rise u4 q");
+	STEPS(fx, v, "a4=rise s4=1 d4=none d4=in a4=rise u4 q");
 	/* Other directions keep the interrupt. */
-	REQ_OK(v, SET_DIR, 4, DIR_IN, 0);
-	STEPS(fx, v, "s4=0 s4=1 v4 q");
+	STEPS(fx, v, "d4=in s4=0 s4=1 v4 q");
 }
 
 /* ------------------------------------------------------------------ */
@@ -686,10 +707,7 @@ static void test_reconnect_continues_guest(void **state)
 	struct fx *fx = *state;
 	struct vmm *v = fx->v[0];
 
-	STEPS(fx, v, "a0=rise a1=both a4=high");
-	REQ_OK(v, SET_VAL, 2, 1, 0);
-	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
-	STEPS(fx, v, "u0 u1 q");
+	STEPS(fx, v, "a0=rise a1=both a4=high o2=1 d2=out u0 u1 q");
 	vmm_drop_connection(v);
 	irq_session_resume(fx, v);
 	/* The held pairs are taken again, and nothing fires by itself. */
@@ -790,30 +808,22 @@ static void test_output_driven_edges(void **state)
 	struct fx *fx = *state;
 	struct vmm *v = fx->v[0];
 
-	REQ_OK(v, SET_DIR, 4, DIR_OUT, 0);
-	STEPS(fx, v, "a4=rise u4 q");
-	REQ_OK(v, SET_VAL, 4, 1, 0);
+	STEPS(fx, v, "d4=out a4=rise u4 q o4=1");
 	EXPECT_VALID(v, 4);
 	CTL_EXPECT(ctl0(fx), "get 4", "4 out 1");
 	UNMASK(v, 4);
-	REQ_OK(v, SET_VAL, 4, 1, 0);
-	REQ_OK(v, SET_VAL, 4, 0, 0);
+	STEPS(fx, v, "o4=1 o4=0");
 	EXPECT_QUIET(v);
-	REQ_OK(v, SET_VAL, 4, 1, 0);
+	STEPS(fx, v, "o4=1");
 	EXPECT_VALID(v, 4);
 
-	STEPS(fx, v, "a4=none a4=fall u4 q");
-	REQ_OK(v, SET_VAL, 4, 0, 0);
+	STEPS(fx, v, "a4=none a4=fall u4 q o4=0");
 	EXPECT_VALID(v, 4);
 	/* Latched while masked, as for inputs. */
-	REQ_OK(v, SET_VAL, 4, 1, 0);
-	REQ_OK(v, SET_VAL, 4, 0, 0);
-	STEPS(fx, v, "u4 v4");
+	STEPS(fx, v, "o4=1 o4=0 u4 v4");
 
 	/* Level: driven high, active at once. */
-	STEPS(fx, v, "a4=none a4=high");
-	REQ_OK(v, SET_VAL, 4, 1, 0);
-	STEPS(fx, v, "u4 v4 q");
+	STEPS(fx, v, "a4=none a4=high o4=1 u4 v4 q");
 }
 
 /* The simulated input level does not move an output's level. */
@@ -822,13 +832,10 @@ static void test_output_ignores_sim_input(void **state)
 	struct fx *fx = *state;
 	struct vmm *v = fx->v[0];
 
-	REQ_OK(v, SET_VAL, 5, 1, 0);
-	REQ_OK(v, SET_DIR, 5, DIR_OUT, 0);
-	STEPS(fx, v, "a5=both u5 q s5=0 s5=1 s5=0 q");
+	STEPS(fx, v, "o5=1 d5=out a5=both u5 q s5=0 s5=1 s5=0 q");
 	CTL_EXPECT(ctl0(fx), "get 5", "5 out 1");
 	REQ_OK(v, GET_VAL, 5, 0, 1);
-	REQ_OK(v, SET_VAL, 5, 0, 0);
-	STEPS(fx, v, "v5 q");
+	STEPS(fx, v, "o5=0 v5 q");
 }
 
 /*
@@ -842,21 +849,19 @@ static void test_direction_change_edges(void **state)
 
 	STEPS(fx, v, "a2=rise u2");
 	/* Linux's direction_output: SET_VALUE first, then SET_DIRECTION. */
-	REQ_OK(v, SET_VAL, 2, 1, 0);
+	STEPS(fx, v, "o2=1");
 	EXPECT_QUIET(v);
-	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
+	STEPS(fx, v, "d2=out");
 	EXPECT_VALID(v, 2);
 	CTL_EXPECT(ctl0(fx), "get 2", "2 out 1");
-	STEPS(fx, v, "a2=none a2=both u2 q");
-	REQ_OK(v, SET_DIR, 2, DIR_IN, 0);
+	STEPS(fx, v, "a2=none a2=both u2 q d2=in");
 	EXPECT_VALID(v, 2);
 	CTL_EXPECT(ctl0(fx), "get 2", "2 in 0");
 	/* Same level across the change: no edge. */
 	STEPS(fx, v, "s2=1 u2");
 	EXPECT_VALID(v, 2); /* the rising edge latched by the set */
 	UNMASK(v, 2);
-	REQ_OK(v, SET_VAL, 2, 1, 0);
-	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
+	STEPS(fx, v, "o2=1 d2=out");
 	EXPECT_QUIET(v);
 }
 
@@ -887,13 +892,12 @@ static void test_ctl_get_set_list(void **state)
 	CTL_EXPECT(c, "set 5 1", "ok");
 	CTL_EXPECT(c, "set 5 1", "ok");
 	/* The guest's side: an output shows its driven value. */
-	REQ_OK(v, SET_DIR, 3, DIR_OUT, 0);
-	REQ_OK(v, SET_VAL, 3, 1, 0);
+	STEPS(fx, v, "d3=out o3=1");
 	CTL_EXPECT(c, "get 3", "3 out 1");
-	REQ_OK(v, SET_VAL, 3, 0, 0);
+	STEPS(fx, v, "o3=0");
 	CTL_EXPECT(c, "get 3", "3 out 0");
 	CTL_EXPECT(c, "set 2 1", "ok");
-	REQ_OK(v, SET_DIR, 2, DIR_NONE, 0);
+	STEPS(fx, v, "d2=none");
 	CTL_EXPECT(c, "get 2", "2 none 1");
 	CTL_EXPECT(c, "get 7", "7 in 0");
 
@@ -1209,12 +1213,11 @@ static void test_ctl_watch(void **state)
 	ctl_expect_silent_at(&w, __LINE__);
 
 	/* The guest: Linux's direction_output, then driving the line. */
-	REQ_OK(v, SET_VAL, 3, 1, 0);
-	REQ_OK(v, SET_DIR, 3, DIR_OUT, 0);
+	STEPS(fx, v, "o3=1 d3=out");
 	CTL_NEXT(&w, "3 out 1");
-	REQ_OK(v, SET_VAL, 3, 0, 0);
+	STEPS(fx, v, "o3=0");
 	CTL_NEXT(&w, "3 out 0");
-	REQ_OK(v, SET_VAL, 3, 0, 0);
+	STEPS(fx, v, "o3=0");
 	REQ_OK(v, GET_VAL, 6, 0, 1);
 	ctl_expect_silent_at(&w, __LINE__);
 
@@ -1227,7 +1230,7 @@ static void test_ctl_watch(void **state)
 	ctl_expect_silent_at(ctl0(fx), __LINE__);
 
 	/* Released: no longer driven, it shows the input level again. */
-	REQ_OK(v, SET_DIR, 3, DIR_NONE, 0);
+	STEPS(fx, v, "d3=none");
 	CTL_NEXT(&w, "3 none 1");
 	/* A watcher's own commands are answered in the stream. */
 	ctl_send(&w, "get 1\n");
@@ -1244,7 +1247,7 @@ static void test_ctl_watch(void **state)
 	CTL_NEXT(&w2, "0 in 1");
 
 	/* A disconnecting guest's lines go back to inputs. */
-	REQ_OK(v, SET_DIR, 4, DIR_OUT, 0);
+	STEPS(fx, v, "d4=out");
 	CTL_NEXT(&w, "4 out 0");
 	CTL_NEXT(&w2, "4 out 0");
 	vmm_disconnect(v);
