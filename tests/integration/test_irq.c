@@ -350,7 +350,7 @@ static void test_lines_independent(void **state)
 	STEPS(fx, v, "q s6=1");
 	expect_irq_at(v, 6, heads[6], VALID, 1, __LINE__);
 	SIM_SET(fx, 3, 0); /* masked: latched for 3 */
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	for (i = 0; i < 8; i++) {
 		if (i == 3 || i == 6)
 			continue;
@@ -430,20 +430,20 @@ static void test_disarm_returns_pending_pair(void **state)
 	unsigned int i;
 
 	/* Lines 0..3 low, 4 high: no type is active at unmask. */
-	SIM_SET(fx, 4, 1);
+	STEPS(fx, v, "s4=1");
 	for (i = 0; i < 5; i++) {
 		uint16_t line = (uint16_t)i;
 		uint16_t head;
 
 		ARM(v, line, types[i]);
 		head = UNMASK(v, line);
-		EXPECT_QUIET(v);
+		STEPS(fx, v, "q");
 		ARM(v, line, T_NONE);
 		EXPECT_RETURNED_BY_NOW(v, line, head, INVALID, "IRQ_TYPE NONE");
-		EXPECT_QUIET(v);
+		STEPS(fx, v, "q");
 		/* Disabled: an event gives nothing, a new pair bounces. */
 		SIM_SET(fx, line, i == 4 ? 0 : 1);
-		EXPECT_QUIET(v);
+		STEPS(fx, v, "q");
 		UNMASK(v, line);
 		EXPECT_INVALID(v, line);
 	}
@@ -467,15 +467,15 @@ static void test_disarm_drops_latch(void **state)
 		ARM(v, line, types[i]);
 		SIM_SET(fx, line, types[i] == T_FALL ? 0 : 1); /* latched */
 		ARM(v, line, T_NONE);
-		EXPECT_QUIET(v);
+		STEPS(fx, v, "q");
 		ARM(v, line, types[i]);
 		UNMASK(v, line);
-		EXPECT_QUIET(v);
+		STEPS(fx, v, "q");
 		/* The line works again. */
 		SIM_SET(fx, line, types[i] == T_FALL ? 1 : 0);
 		SIM_SET(fx, line, types[i] == T_FALL ? 0 : 1);
 		EXPECT_VALID(v, line);
-		EXPECT_QUIET(v);
+		STEPS(fx, v, "q");
 	}
 	/* A latch made after a delivery is dropped too. */
 	STEPS(fx, v, "a5=both s5=1 u5 v5");
@@ -491,10 +491,9 @@ static void test_direction_none_returns_pending_pair(void **state)
 	struct vmm *v = fx->v[0];
 	uint16_t head;
 
-	ARM(v, 3, T_BOTH);
+	STEPS(fx, v, "a3=both");
 	head = UNMASK(v, 3);
-	EXPECT_QUIET(v);
-	STEPS(fx, v, "d3=none");
+	STEPS(fx, v, "q d3=none");
 	EXPECT_RETURNED_BY_NOW(v, 3, head, INVALID, "SET_DIRECTION NONE");
 	STEPS(fx, v, "q s3=1 q u3 i3 q");
 
@@ -519,7 +518,7 @@ static void test_pair_for_disabled_line(void **state)
 
 		expect_irq_at(v, (uint16_t)i, head, INVALID, 1, __LINE__);
 	}
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	/* Disabled after having been enabled. */
 	STEPS(fx, v, "a2=rise a2=none u2 i2 q");
 }
@@ -530,16 +529,16 @@ static void test_second_pair_same_line(void **state)
 	struct vmm *v = fx->v[0];
 	uint16_t first, second;
 
-	ARM(v, 1, T_RISE);
+	STEPS(fx, v, "a1=rise");
 	first = UNMASK(v, 1);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	second = UNMASK(v, 1);
 	expect_irq_at(v, 1, second, INVALID, 1, __LINE__);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	/* The first one is still pending and fires. */
-	SIM_SET(fx, 1, 1);
+	STEPS(fx, v, "s1=1");
 	expect_irq_at(v, 1, first, VALID, 1, __LINE__);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	/* Both queued in one kick: the later one bounces. */
 	OK(vmm_gpio_irq_add(v, 1, &first));
 	OK(vmm_gpio_irq_add(v, 1, &second));
@@ -547,7 +546,7 @@ static void test_second_pair_same_line(void **state)
 	expect_irq_at(v, 1, second, INVALID, 1, __LINE__);
 	STEPS(fx, v, "q s1=0 s1=1");
 	expect_irq_at(v, 1, first, VALID, 1, __LINE__);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 }
 
 static void test_pair_bad_gpio(void **state)
@@ -562,7 +561,7 @@ static void test_pair_bad_gpio(void **state)
 
 		expect_irq_at(v, bad[i], head, INVALID, 1, __LINE__);
 	}
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	/* The eventq still works. */
 	STEPS(fx, v, "a7=rise u7 s7=1 v7 q");
 }
@@ -577,7 +576,7 @@ static void test_pair_malformed(void **state)
 	unsigned int i;
 
 	/* Enabled and active: a good pair would fire at once. */
-	ARM(v, 1, T_LOW);
+	STEPS(fx, v, "a1=low");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uint16_t head;
 
@@ -585,7 +584,7 @@ static void test_pair_malformed(void **state)
 		assert_true(vmm_queue_kick(v, EVQ) >= 0);
 		expect_irq_at(v, 1, head, INVALID, 0, __LINE__);
 	}
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	/* The eventq still works. */
 	STEPS(fx, v, "u1 v1 q");
 }
@@ -600,12 +599,12 @@ static void test_pair_larger_buffers(void **state)
 	OK(vmm_gpio_irq_add_raw(v, 2, 8, 8, &head));
 	assert_true(vmm_queue_kick(v, EVQ) >= 0);
 	expect_irq_at(v, 2, head, INVALID, 1, __LINE__);
-	ARM(v, 2, T_RISE);
+	STEPS(fx, v, "a2=rise");
 	OK(vmm_gpio_irq_add_raw(v, 2, 4, 2, &head));
 	assert_true(vmm_queue_kick(v, EVQ) >= 0);
 	STEPS(fx, v, "q s2=1");
 	expect_irq_at(v, 2, head, VALID, 1, __LINE__);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 }
 
 /* ------------------------------------------------------------------ */
@@ -627,7 +626,7 @@ static uint32_t stop_eventq_with_pairs(struct fx *fx, struct vmm *v)
 		ARM(v, i, T_RISE);
 		OK(vmm_gpio_irq_add(v, (uint16_t)i, NULL));
 	}
-	ARM(v, 5, T_HIGH);
+	STEPS(fx, v, "a5=high");
 	/* Line 7 is disabled: its pair bounces, proving the four before it
 	 * were taken. */
 	STEPS(fx, v, "u7 i7 q");
@@ -711,7 +710,7 @@ static void test_reconnect_continues_guest(void **state)
 	vmm_drop_connection(v);
 	irq_session_resume(fx, v);
 	/* The held pairs are taken again, and nothing fires by itself. */
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	REQ_OK(v, GET_DIR, 2, 0, DIR_OUT);
 	REQ_OK(v, GET_VAL, 2, 0, 1);
 	STEPS(fx, v, "s0=1 v0 s1=1 v1");
@@ -739,7 +738,7 @@ static void test_reconnect_delivers_edge_from_the_gap(void **state)
 	irq_session_resume(fx, v);
 	STEPS(fx, v, "v0 v1");
 	/* A pulse that came and went within the gap cannot be seen. */
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 }
 
 static void test_disconnect_with_pending_pairs(void **state)
@@ -757,9 +756,9 @@ static void test_disconnect_with_pending_pairs(void **state)
 		ARM(v, i, types[i]);
 		UNMASK(v, (uint16_t)i);
 	}
-	ARM(v, 5, T_RISE);
+	STEPS(fx, v, "a5=rise");
 	SIM_SET(fx, 5, 1); /* latched */
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	vmm_disconnect(v);
 	/* Edges with nobody connected. */
 	STEPS(fx, v, "s0=1 s3=1");
@@ -771,7 +770,7 @@ static void test_disconnect_with_pending_pairs(void **state)
 		UNMASK(v, (uint16_t)i);
 		EXPECT_INVALID(v, (uint16_t)i);
 	}
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	/* The simulated levels are host state: kept. */
 	REQ_OK(v, GET_VAL, 6, 0, 1);
 	REQ_OK(v, GET_VAL, 7, 0, 0);
@@ -808,17 +807,11 @@ static void test_output_driven_edges(void **state)
 	struct fx *fx = *state;
 	struct vmm *v = fx->v[0];
 
-	STEPS(fx, v, "d4=out a4=rise u4 q o4=1");
-	EXPECT_VALID(v, 4);
+	STEPS(fx, v, "d4=out a4=rise u4 q o4=1 v4");
 	CTL_EXPECT(ctl0(fx), "get 4", "4 out 1");
-	UNMASK(v, 4);
-	STEPS(fx, v, "o4=1 o4=0");
-	EXPECT_QUIET(v);
-	STEPS(fx, v, "o4=1");
-	EXPECT_VALID(v, 4);
+	STEPS(fx, v, "u4 o4=1 o4=0 q o4=1 v4");
 
-	STEPS(fx, v, "a4=none a4=fall u4 q o4=0");
-	EXPECT_VALID(v, 4);
+	STEPS(fx, v, "a4=none a4=fall u4 q o4=0 v4");
 	/* Latched while masked, as for inputs. */
 	STEPS(fx, v, "o4=1 o4=0 u4 v4");
 
@@ -849,20 +842,14 @@ static void test_direction_change_edges(void **state)
 
 	STEPS(fx, v, "a2=rise u2");
 	/* Linux's direction_output: SET_VALUE first, then SET_DIRECTION. */
-	STEPS(fx, v, "o2=1");
-	EXPECT_QUIET(v);
-	STEPS(fx, v, "d2=out");
-	EXPECT_VALID(v, 2);
+	STEPS(fx, v, "o2=1 q d2=out v2");
 	CTL_EXPECT(ctl0(fx), "get 2", "2 out 1");
-	STEPS(fx, v, "a2=none a2=both u2 q d2=in");
-	EXPECT_VALID(v, 2);
+	STEPS(fx, v, "a2=none a2=both u2 q d2=in v2");
 	CTL_EXPECT(ctl0(fx), "get 2", "2 in 0");
 	/* Same level across the change: no edge. */
 	STEPS(fx, v, "s2=1 u2");
 	EXPECT_VALID(v, 2); /* the rising edge latched by the set */
-	UNMASK(v, 2);
-	STEPS(fx, v, "o2=1 d2=out");
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "u2 o2=1 d2=out q");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1022,11 +1009,11 @@ static void test_ctl_two_clients(void **state)
 	ctl_open(fx, 0, &b);
 	STEPS(fx, v, "a6=both u6");
 	CTL_EXPECT(&a, "set 6 1", "ok");
-	EXPECT_VALID(v, 6);
+	STEPS(fx, v, "v6");
 	CTL_EXPECT(&b, "get 6", "6 in 1");
-	UNMASK(v, 6);
+	STEPS(fx, v, "u6");
 	CTL_EXPECT(&b, "set 6 0", "ok");
-	EXPECT_VALID(v, 6);
+	STEPS(fx, v, "v6");
 	CTL_EXPECT(&a, "get 6", "6 in 0");
 	/* Interleaved partial commands do not mix. */
 	ctl_send(&a, "get ");
@@ -1135,7 +1122,7 @@ static void test_client_binary(void **state)
 	daemon_sim_sock(&fx->d, 0, sock, sizeof(sock));
 	STEPS(fx, v, "a5=rise u5");
 	CLIENT_EXPECT(0, "ok\n", sock, "set", "5", "1");
-	EXPECT_VALID(v, 5);
+	STEPS(fx, v, "v5");
 	CLIENT_EXPECT(0, "5 in 1\n", sock, "get", "5");
 	list[0] = 0;
 	for (i = 0; i < 8; i++)
@@ -1183,7 +1170,7 @@ static void test_client_binary(void **state)
 	}
 	/* Nothing above moved a line but 5. */
 	CLIENT_EXPECT(0, "1 in 0\n", sock, "get", "1");
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	assert_true(daemon_alive(&fx->d));
 }
 
@@ -1202,7 +1189,7 @@ static void test_ctl_watch(void **state)
 	unsigned int i;
 	char want[32];
 
-	SIM_SET(fx, 6, 1);
+	STEPS(fx, v, "s6=1");
 	ctl_open(fx, 0, &w);
 	ctl_send(&w, "watch\n");
 	for (i = 0; i < 8; i++) {
@@ -1222,9 +1209,9 @@ static void test_ctl_watch(void **state)
 	ctl_expect_silent_at(&w, __LINE__);
 
 	/* The host; the setting client sees only its "ok". */
-	SIM_SET(fx, 1, 1);
+	STEPS(fx, v, "s1=1");
 	CTL_NEXT(&w, "1 in 1");
-	SIM_SET(fx, 1, 1);
+	STEPS(fx, v, "s1=1");
 	SIM_SET(fx, 3, 1); /* an output: its value does not move */
 	ctl_expect_silent_at(&w, __LINE__);
 	ctl_expect_silent_at(ctl0(fx), __LINE__);
@@ -1242,7 +1229,7 @@ static void test_ctl_watch(void **state)
 	for (i = 0; i < 8; i++)
 		ctl_read_line(&w2, want, sizeof(want), g_event_ms * g_scale);
 	CTL_NEXT(&w2, "end");
-	SIM_SET(fx, 0, 1);
+	STEPS(fx, v, "s0=1");
 	CTL_NEXT(&w, "0 in 1");
 	CTL_NEXT(&w2, "0 in 1");
 
@@ -1257,7 +1244,7 @@ static void test_ctl_watch(void **state)
 
 	/* A watcher that went away: the others go on. */
 	ctl_close(fx, &w);
-	SIM_SET(fx, 0, 0);
+	STEPS(fx, v, "s0=0");
 	CTL_NEXT(&w2, "3 in 1");
 	CTL_NEXT(&w2, "4 in 0");
 	CTL_NEXT(&w2, "0 in 0");
@@ -1357,7 +1344,7 @@ static void test_1024_lines_all_armed(void **state)
 		OK(vmm_gpio_irq_add(v, (uint16_t)i, &last_head));
 	assert_int_equal(vmm_queue_free_descs(v, EVQ), 0);
 	assert_true(vmm_queue_kick(v, EVQ) >= 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	sleep_ms(quiet_ms(200));
 	threads1 = proc_thread_count(fx->d.pid);
 	if (threads1 != threads0)
@@ -1374,7 +1361,7 @@ static void test_1024_lines_all_armed(void **state)
 		fail_msg("daemon woke up %lld times in 1 s of idleness with "
 			 "1024 interrupts armed",
 			 sw1 - sw0);
-	SIM_SET(fx, 1023, 1);
+	STEPS(fx, v, "s1023=1");
 	expect_irq_at(v, 1023, last_head, VALID, 1, __LINE__);
 	STEPS(fx, v, "q s0=1 v0 q");
 	assert_int_equal(proc_thread_count(fx->d.pid), threads0);
@@ -1413,14 +1400,14 @@ static void test_irq_latency(void **state)
 		n = 1;
 	samples = calloc((size_t)n, sizeof(*samples));
 	assert_non_null(samples);
-	ARM(v, 0, T_BOTH);
+	STEPS(fx, v, "a0=both");
 	for (i = 0; i < n; i++) {
 		struct vmm_gpio_irq ev;
 		char cmd[32];
 		int64_t t0;
 		int ret;
 
-		UNMASK(v, 0);
+		STEPS(fx, v, "u0");
 		/* A round trip so that the daemon has seen the pair. */
 		ctl_cmd_at(c, "get 1", reply, sizeof(reply), __LINE__);
 		snprintf(cmd, sizeof(cmd), "set 0 %d\n", (i + 1) % 2);
@@ -1443,7 +1430,7 @@ static void test_irq_latency(void **state)
 				 ret ? "" : reply, ret);
 		}
 	}
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	qsort(samples, (size_t)n, sizeof(*samples), cmp_i64);
 	print_message("# irq latency (set on the control socket -> used "
 		      "eventq entry): %d iterations, median %.1f us, p99 "
