@@ -16,45 +16,15 @@
 # a-armed with `set 7 1` on device 1. Every wait is bounded.
 set -u
 
-n=0
-failures=0
+# shellcheck source=tests/e2e/guest-lib.sh
+. "${0%/*}/guest-lib.sh"
+
 wait_s=${VDG_WAIT:-60}
 role=${VDG_ROLE:-}
 
-ok() {
-  n=$((n + 1))
-  echo "ok $n - $role: $1"
-}
-
-not_ok() {
-  n=$((n + 1))
-  failures=$((failures + 1))
-  echo "not ok $n - $role: $1"
-}
-
-diag() {
-  printf '%s\n' "$1" | sed 's/^/#   /'
-}
-
-retry() {
-  tries=$(($1 * 10))
-  shift
-  while [ "$tries" -gt 0 ]; do
-    "$@" && return 0
-    sleep 0.1
-    tries=$((tries - 1))
-  done
-  return 1
-}
-
+# shellcheck disable=SC2317 # called through retry
 line_reads() {
   [ "$(gpioget "$1" "$2" 2>/dev/null)" = "$3" ]
-}
-
-# As guest-gpio-irq.sh: gpiomon holds line $1's interrupt (its hwirq).
-irq_requested() {
-  grep -Eq "[[:space:]]${1}[[:space:]]+([A-Za-z]+[[:space:]]+)?gpiomon[[:space:]]*\$" \
-    /proc/interrupts
 }
 
 # monitor LINE FILE: gpiomon for two events (both edges); $! its pid.
@@ -63,47 +33,45 @@ monitor() {
     >"$2" 2>&1 &
 }
 
+# armed PID LINE: gpiomon (PID) holds line LINE's interrupt (wait_irqs).
 armed() {
-  if retry "$wait_s" irq_requested "$1"; then
-    ok "gpiomon has the interrupt of line $1"
-    sleep 0.5 # the IRQ_TYPE request and the eventq buffer reach the device
+  if wait_irqs "$1" "$2"; then
+    tap_ok "$role: gpiomon has the interrupt of line $2"
   else
-    not_ok "gpiomon has the interrupt of line $1"
-    diag "$(grep -i -E 'gpio|virtio' /proc/interrupts)"
+    tap_not_ok "$role: gpiomon has the interrupt of line $2"
+    tap_diag "$(grep -i -E 'gpio|virtio' /proc/interrupts)"
   fi
 }
 
 events_are() {
   got=$(cat "$2" 2>&1)
   if [ "$got" = "$3" ]; then
-    ok "$1"
+    tap_ok "$role: $1"
   else
-    not_ok "$1"
-    diag "gpiomon printed: $got"
+    tap_not_ok "$role: $1"
+    tap_diag "gpiomon printed: $got"
   fi
 }
 
 wait_go() {
   if retry "$wait_s" line_reads "$chip" 7 1; then
-    ok "the host's go (line 7 high)"
+    tap_ok "$role: the host's go (line 7 high)"
   else
-    not_ok "the host's go (line 7 high)"
+    tap_not_ok "$role: the host's go (line 7 high)"
   fi
 }
 
 # drive LINE: high for a second, then released (it falls back to 0).
 drive() {
   if gpioset --mode=time --sec=1 "$chip" "$1"=1; then
-    ok "gpioset drove line $1 high for a second"
+    tap_ok "$role: gpioset drove line $1 high for a second"
   else
-    not_ok "gpioset drove line $1 high for a second"
+    tap_not_ok "$role: gpioset drove line $1 high for a second"
   fi
 }
 
-echo "1..4"
-chip=$(gpiodetect 2>/dev/null | sed -n 's/^\(gpiochip[0-9]*\) \[virtio.*/\1/p' |
-  head -n 1)
-if [ -z "$chip" ]; then
+tap_plan 4
+if ! find_chip "virtio*"; then
   echo "# no virtio GPIO chip: $(gpiodetect 2>&1)"
   exit 1
 fi
@@ -111,8 +79,8 @@ case $role in
 b)
   monitor 5 /tmp/mon
   mon=$!
-  armed 5
-  echo "VDG-SYNC <b-armed>"
+  armed "$mon" 5
+  sync_point b-armed
   wait "$mon"
   events_are "guest A's output 3 rose then fell on wired line 5" /tmp/mon \
     "$(printf '5 1\n5 0')"
@@ -124,8 +92,8 @@ a)
   drive 3
   monitor 6 /tmp/mon
   mon=$!
-  armed 6
-  echo "VDG-SYNC <a-armed>"
+  armed "$mon" 6
+  sync_point a-armed
   wait "$mon"
   events_are "guest B's output 2 rose then fell on wired line 6" /tmp/mon \
     "$(printf '6 1\n6 0')"
@@ -135,4 +103,4 @@ a)
   exit 1
   ;;
 esac
-[ "$failures" -eq 0 ]
+tap_done

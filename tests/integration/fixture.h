@@ -438,6 +438,11 @@ void fx_irq_negotiate(struct fx *fx, struct vmm *v, unsigned int sock,
 struct vmm *fx_irq_session(struct fx *fx, unsigned int slot,
 			   unsigned int sock,
 			   const struct vmm_negotiate_options *no);
+/*
+ * cmocka setup: a daemon serving the one device @list (setup_with) and a
+ * guest in slot 0 negotiated with VIRTIO_GPIO_F_IRQ (fx_irq_session).
+ */
+int setup_irq_guest(void **state, const char *list);
 
 #define ARM(v, gpio, type) REQ_OK(v, IRQ_TYPE, gpio, type, 0)
 

@@ -129,6 +129,14 @@ struct vmm *fx_irq_session(struct fx *fx, unsigned int slot,
 	return v;
 }
 
+int setup_irq_guest(void **state, const char *list)
+{
+	int ret = setup_with(state, 1, list);
+
+	fx_irq_session(*state, 0, 0, NULL);
+	return ret;
+}
+
 uint16_t unmask_at(struct vmm *v, uint16_t gpio, int line)
 {
 	uint16_t head;

@@ -68,6 +68,21 @@ static void sim_set_at(struct fx *fx, unsigned int gpio, unsigned int val,
 
 #define SIM_SET(fx, gpio, val) sim_set_at(fx, gpio, val, __LINE__)
 
+/* @name (none, in, out) as a VIRTIO_GPIO_DIRECTION_* in *@dir. */
+static int direction_named(const char *name, uint32_t *dir)
+{
+	static const char *const names[] = {
+		[DIR_NONE] = "none", [DIR_IN] = "in", [DIR_OUT] = "out"};
+	uint32_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i] && !strcmp(name, names[i])) {
+			*dir = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 /*
  * STEPS(fx, v, "s0=1 a0=rise u0 q"): the host's and the guest's moves on
  * socket 0's chip and what must come back on @v's eventq after them, one
@@ -75,6 +90,9 @@ static void sim_set_at(struct fx *fx, unsigned int gpio, unsigned int val,
  *   s3=1     the host sets line 3's input level to 1 (SIM_SET)
  *   a3=rise  the guest sets line 3's interrupt type: none, rise, fall,
  *            both, high or low (ARM)
+ *   o3=1     the guest sets line 3's value to 1 (SET_VALUE, accepted)
+ *   d3=out   the guest sets line 3's direction: none, in or out
+ *            (SET_DIRECTION, accepted)
  *   u3       the guest queues an unmask pair for line 3 (UNMASK)
  *   v3, i3   line 3's pair comes back VALID, INVALID (EXPECT_VALID,
  *            EXPECT_INVALID)
@@ -98,6 +116,14 @@ static void steps_at(struct fx *fx, struct vmm *v, const char *steps, int line)
 		else if (word[0] == 'a' && end[0] == '=' &&
 			 !irq_type_named(end + 1, &type))
 			req_expect(v, IRQ_TYPE, (uint16_t)gpio, type,
+				   VIRTIO_GPIO_STATUS_OK, 0, line);
+		else if (word[0] == 'o' && end[0] == '=' &&
+			 strchr("01", end[1]) && end[1] && !end[2])
+			req_expect(v, SET_VAL, (uint16_t)gpio, end[1] == '1',
+				   VIRTIO_GPIO_STATUS_OK, 0, line);
+		else if (word[0] == 'd' && end[0] == '=' &&
+			 !direction_named(end + 1, &type))
+			req_expect(v, SET_DIR, (uint16_t)gpio, type,
 				   VIRTIO_GPIO_STATUS_OK, 0, line);
 		else if (word[0] == 'u' && !*end)
 			unmask_at(v, (uint16_t)gpio, line);
@@ -230,8 +256,7 @@ static void test_irq_type_values(void **state)
 	unsigned int i, line;
 
 	/* Line 0 stays an input, line 1 becomes an output, line 2 none. */
-	REQ_OK(v, SET_DIR, 1, DIR_OUT, 0);
-	REQ_OK(v, SET_DIR, 2, DIR_NONE, 0);
+	STEPS(fx, v, "d1=out d2=none");
 	for (line = 0; line < 3; line++) {
 		for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 			/* Changing the type goes through NONE. */
@@ -274,49 +299,38 @@ static void test_irq_type_without_feature(void **state)
 /* Edge interrupts                                                      */
 /* ------------------------------------------------------------------ */
 
-/* An interrupt type with its line's idle and active level. */
-struct irq_case {
-	uint32_t type;
-	unsigned int idle, active;
+/*
+ * A test that is only a STEPS script on the guest's socket 0, in a table
+ * (SCRIPT); a failure names the line of its SCRIPT.
+ */
+struct steps_script {
+	const char *steps;
+	int line;
 };
 
-static const struct irq_case edge_rising = {T_RISE, 0, 1};
-static const struct irq_case edge_falling = {T_FALL, 1, 0};
-static const struct irq_case level_high = {T_HIGH, 0, 1};
-static const struct irq_case level_low = {T_LOW, 1, 0};
+#define SCRIPT(name, steps) \
+	static const struct steps_script name = {steps, __LINE__}
 
-/* test_edge_rising, test_edge_falling */
-static void run_edge(void **state)
+static void run_script(void **state)
 {
 	struct fx *fx = *state;
-	const struct irq_case *c = fx->param;
-	struct vmm *v = fx->v[0];
+	const struct steps_script *c = fx->param;
 
-	/* Enabled while idle: enabling is not an edge. */
-	SIM_SET(fx, 0, c->idle);
-	ARM(v, 0, c->type);
-	STEPS(fx, v, "u0 q");
-	SIM_SET(fx, 0, c->active);
-	STEPS(fx, v, "v0 q");
-	/* Unmasked while active: no edge, nothing. */
-	STEPS(fx, v, "u0 q");
-	/* Same level again: no edge.  The other edge: ignored. */
-	SIM_SET(fx, 0, c->active);
-	SIM_SET(fx, 0, c->idle);
-	SIM_SET(fx, 0, c->idle);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, c->active);
-	STEPS(fx, v, "v0 q");
+	steps_at(fx, fx->v[0], c->steps, c->line);
 }
 
-static void test_edge_both(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = fx->v[0];
+/*
+ * Rising, then falling: enabled while idle (enabling is not an edge), the
+ * edge; unmasked while active: no edge, nothing; the same level again (no
+ * edge), the other edge (ignored); the edge again.
+ */
+SCRIPT(edge_rising, "s0=0 a0=rise u0 q s0=1 v0 q u0 q "
+		    "s0=1 s0=0 s0=0 q s0=1 v0 q");
+SCRIPT(edge_falling, "s0=1 a0=fall u0 q s0=0 v0 q u0 q "
+		     "s0=0 s0=1 s0=1 q s0=0 v0 q");
 
-	STEPS(fx, v, "a0=both u0 q s0=1 v0 u0 s0=1 q s0=0 v0 u0 s0=0 q");
-	STEPS(fx, v, "s0=1 v0 q");
-}
+SCRIPT(edge_both, "a0=both u0 q s0=1 v0 u0 s0=1 q s0=0 v0 u0 s0=0 q "
+		  "s0=1 v0 q");
 
 /* Edges on one line reach only that line's pair. */
 static void test_lines_independent(void **state)
@@ -336,7 +350,7 @@ static void test_lines_independent(void **state)
 	STEPS(fx, v, "q s6=1");
 	expect_irq_at(v, 6, heads[6], VALID, 1, __LINE__);
 	SIM_SET(fx, 3, 0); /* masked: latched for 3 */
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	for (i = 0; i < 8; i++) {
 		if (i == 3 || i == 6)
 			continue;
@@ -350,101 +364,58 @@ static void test_lines_independent(void **state)
 /* Edge latching while masked                                           */
 /* ------------------------------------------------------------------ */
 
-static void test_edge_latch_rising(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = fx->v[0];
+SCRIPT(edge_latch_rising,
+       /* An edge before the interrupt is enabled is not latched. */
+       "s0=1 s0=0 a0=rise u0 q s0=1 v0 "
+       /* Masked: only falling edges, nothing to deliver. */
+       "s0=0 u0 q s0=1 v0 "
+       /* Masked: two rising edges make one latch, delivered at once. */
+       "s0=0 s0=1 s0=0 s0=1 s0=0 q u0 v0 u0 q "
+       /* And the line still works. */
+       "s0=1 v0 q");
 
-	/* An edge before the interrupt is enabled is not latched. */
-	STEPS(fx, v, "s0=1 s0=0 a0=rise u0 q s0=1 v0");
-	/* Masked: only falling edges, nothing to deliver. */
-	STEPS(fx, v, "s0=0 u0 q s0=1 v0");
-	/* Masked: two rising edges make one latch, delivered at once. */
-	STEPS(fx, v, "s0=0 s0=1 s0=0 s0=1 s0=0 q u0 v0 u0 q");
-	/* And the line still works. */
-	STEPS(fx, v, "s0=1 v0 q");
-}
+SCRIPT(edge_latch_falling,
+       /* Masked (never unmasked yet): a rising edge is not latched. */
+       "a0=fall s0=1 u0 q s0=0 v0 "
+       /* Masked: two falling edges, one latch. */
+       "s0=1 s0=0 s0=1 s0=0 q u0 v0 u0 q "
+       /* Masked before the first unmask: a falling edge is latched. */
+       "a1=fall s1=1 s1=0 u1 v1 q");
 
-static void test_edge_latch_falling(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = fx->v[0];
-
-	ARM(v, 0, T_FALL);
-	/* Masked (never unmasked yet): a rising edge is not latched. */
-	STEPS(fx, v, "s0=1 u0 q s0=0 v0");
-	/* Masked: two falling edges, one latch. */
-	STEPS(fx, v, "s0=1 s0=0 s0=1 s0=0 q u0 v0 u0 q");
-	/* Masked before the first unmask: a falling edge is latched. */
-	STEPS(fx, v, "a1=fall s1=1 s1=0 u1 v1 q");
-}
-
-static void test_edge_latch_both(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = fx->v[0];
-
-	ARM(v, 0, T_BOTH);
-	SIM_SET(fx, 0, 1); /* rising, latched */
-	STEPS(fx, v, "q u0 v0");
-	SIM_SET(fx, 0, 0); /* falling, latched */
-	STEPS(fx, v, "u0 v0");
-	/* Several edges while masked: one latch. */
-	STEPS(fx, v, "s0=1 s0=0 s0=1 u0 v0 u0 q s0=0 v0 q");
-}
+SCRIPT(edge_latch_both,
+       /* Rising, latched; falling, latched. */
+       "a0=both s0=1 q u0 v0 s0=0 u0 v0 "
+       /* Several edges while masked: one latch. */
+       "s0=1 s0=0 s0=1 u0 v0 u0 q s0=0 v0 q");
 
 /* ------------------------------------------------------------------ */
 /* Level interrupts                                                     */
 /* ------------------------------------------------------------------ */
 
-/* test_level_high, test_level_low */
-static void run_level(void **state)
-{
-	struct fx *fx = *state;
-	const struct irq_case *c = fx->param;
-	struct vmm *v = fx->v[0];
-
-	SIM_SET(fx, 0, c->idle);
-	ARM(v, 0, c->type);
-	STEPS(fx, v, "u0 q");
-	SIM_SET(fx, 0, c->active);
-	STEPS(fx, v, "v0 q");
-	SIM_SET(fx, 0, c->idle);
-	STEPS(fx, v, "u0 q");
-	SIM_SET(fx, 0, c->idle);
-	EXPECT_QUIET(v);
-	SIM_SET(fx, 0, c->active);
-	STEPS(fx, v, "v0 q");
-	/* Active: the pair comes back as soon as it is queued. */
-	STEPS(fx, v, "u0 v0 q");
-}
+/*
+ * High, then low: armed while idle, nothing; active: delivered; idle,
+ * unmasked: nothing, and idle again nothing; active: delivered, and while
+ * active the pair comes back as soon as it is queued.
+ */
+SCRIPT(level_high, "s0=0 a0=high u0 q s0=1 v0 q s0=0 u0 q s0=0 q "
+		   "s0=1 v0 q u0 v0 q");
+SCRIPT(level_low, "s0=1 a0=low u0 q s0=0 v0 q s0=1 u0 q s0=1 q "
+		  "s0=0 v0 q u0 v0 q");
 
 /* Unmasked again while still active: fires again, every time. */
-static void test_level_refire_while_active(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = fx->v[0];
-	unsigned int i;
-
-	STEPS(fx, v, "s0=1 a0=high a1=low");
-	for (i = 0; i < 5; i++)
-		STEPS(fx, v, "u0 v0 q u1 v1 q");
-	/* Inactive, then active again while masked: active at unmask. */
-	STEPS(fx, v, "s0=0 s0=1 u0 v0 q");
-}
+SCRIPT(level_refire_while_active,
+       "s0=1 a0=high a1=low "
+       "u0 v0 q u1 v1 q u0 v0 q u1 v1 q u0 v0 q u1 v1 q "
+       "u0 v0 q u1 v1 q u0 v0 q u1 v1 q "
+       /* Inactive, then active again while masked: active at unmask. */
+       "s0=0 s0=1 u0 v0 q");
 
 /* Nothing is latched for level types while masked. */
-static void test_level_not_latched(void **state)
-{
-	struct fx *fx = *state;
-	struct vmm *v = fx->v[0];
-
-	STEPS(fx, v, "a0=high s0=1 s0=0 u0 q");
-	/* After a delivery too. */
-	STEPS(fx, v, "s0=1 v0 s0=0 u0 q");
-
-	STEPS(fx, v, "s1=1 a1=low s1=0 s1=1 u1 q s1=0 v1 s1=1 u1 q");
-}
+SCRIPT(level_not_latched,
+       "a0=high s0=1 s0=0 u0 q "
+       /* After a delivery too. */
+       "s0=1 v0 s0=0 u0 q "
+       "s1=1 a1=low s1=0 s1=1 u1 q s1=0 v1 s1=1 u1 q");
 
 /* ------------------------------------------------------------------ */
 /* Disabling                                                            */
@@ -459,20 +430,20 @@ static void test_disarm_returns_pending_pair(void **state)
 	unsigned int i;
 
 	/* Lines 0..3 low, 4 high: no type is active at unmask. */
-	SIM_SET(fx, 4, 1);
+	STEPS(fx, v, "s4=1");
 	for (i = 0; i < 5; i++) {
 		uint16_t line = (uint16_t)i;
 		uint16_t head;
 
 		ARM(v, line, types[i]);
 		head = UNMASK(v, line);
-		EXPECT_QUIET(v);
+		STEPS(fx, v, "q");
 		ARM(v, line, T_NONE);
 		EXPECT_RETURNED_BY_NOW(v, line, head, INVALID, "IRQ_TYPE NONE");
-		EXPECT_QUIET(v);
+		STEPS(fx, v, "q");
 		/* Disabled: an event gives nothing, a new pair bounces. */
 		SIM_SET(fx, line, i == 4 ? 0 : 1);
-		EXPECT_QUIET(v);
+		STEPS(fx, v, "q");
 		UNMASK(v, line);
 		EXPECT_INVALID(v, line);
 	}
@@ -496,15 +467,15 @@ static void test_disarm_drops_latch(void **state)
 		ARM(v, line, types[i]);
 		SIM_SET(fx, line, types[i] == T_FALL ? 0 : 1); /* latched */
 		ARM(v, line, T_NONE);
-		EXPECT_QUIET(v);
+		STEPS(fx, v, "q");
 		ARM(v, line, types[i]);
 		UNMASK(v, line);
-		EXPECT_QUIET(v);
+		STEPS(fx, v, "q");
 		/* The line works again. */
 		SIM_SET(fx, line, types[i] == T_FALL ? 1 : 0);
 		SIM_SET(fx, line, types[i] == T_FALL ? 0 : 1);
 		EXPECT_VALID(v, line);
-		EXPECT_QUIET(v);
+		STEPS(fx, v, "q");
 	}
 	/* A latch made after a delivery is dropped too. */
 	STEPS(fx, v, "a5=both s5=1 u5 v5");
@@ -520,21 +491,16 @@ static void test_direction_none_returns_pending_pair(void **state)
 	struct vmm *v = fx->v[0];
 	uint16_t head;
 
-	ARM(v, 3, T_BOTH);
+	STEPS(fx, v, "a3=both");
 	head = UNMASK(v, 3);
-	EXPECT_QUIET(v);
-	REQ_OK(v, SET_DIR, 3, DIR_NONE, 0);
+	STEPS(fx, v, "q d3=none");
 	EXPECT_RETURNED_BY_NOW(v, 3, head, INVALID, "SET_DIRECTION NONE");
 	STEPS(fx, v, "q s3=1 q u3 i3 q");
 
 	/* A latched edge is dropped too. */
-	STEPS(fx, v, "a4=rise s4=1");
-	REQ_OK(v, SET_DIR, 4, DIR_NONE, 0);
-	REQ_OK(v, SET_DIR, 4, DIR_IN, 0);
-	STEPS(fx, v, "a4=rise u4 q");
+	STEPS(fx, v, "a4=rise s4=1 d4=none d4=in a4=rise u4 q");
 	/* Other directions keep the interrupt. */
-	REQ_OK(v, SET_DIR, 4, DIR_IN, 0);
-	STEPS(fx, v, "s4=0 s4=1 v4 q");
+	STEPS(fx, v, "d4=in s4=0 s4=1 v4 q");
 }
 
 /* ------------------------------------------------------------------ */
@@ -552,7 +518,7 @@ static void test_pair_for_disabled_line(void **state)
 
 		expect_irq_at(v, (uint16_t)i, head, INVALID, 1, __LINE__);
 	}
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	/* Disabled after having been enabled. */
 	STEPS(fx, v, "a2=rise a2=none u2 i2 q");
 }
@@ -563,16 +529,16 @@ static void test_second_pair_same_line(void **state)
 	struct vmm *v = fx->v[0];
 	uint16_t first, second;
 
-	ARM(v, 1, T_RISE);
+	STEPS(fx, v, "a1=rise");
 	first = UNMASK(v, 1);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	second = UNMASK(v, 1);
 	expect_irq_at(v, 1, second, INVALID, 1, __LINE__);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	/* The first one is still pending and fires. */
-	SIM_SET(fx, 1, 1);
+	STEPS(fx, v, "s1=1");
 	expect_irq_at(v, 1, first, VALID, 1, __LINE__);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	/* Both queued in one kick: the later one bounces. */
 	OK(vmm_gpio_irq_add(v, 1, &first));
 	OK(vmm_gpio_irq_add(v, 1, &second));
@@ -580,7 +546,7 @@ static void test_second_pair_same_line(void **state)
 	expect_irq_at(v, 1, second, INVALID, 1, __LINE__);
 	STEPS(fx, v, "q s1=0 s1=1");
 	expect_irq_at(v, 1, first, VALID, 1, __LINE__);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 }
 
 static void test_pair_bad_gpio(void **state)
@@ -595,7 +561,7 @@ static void test_pair_bad_gpio(void **state)
 
 		expect_irq_at(v, bad[i], head, INVALID, 1, __LINE__);
 	}
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	/* The eventq still works. */
 	STEPS(fx, v, "a7=rise u7 s7=1 v7 q");
 }
@@ -610,7 +576,7 @@ static void test_pair_malformed(void **state)
 	unsigned int i;
 
 	/* Enabled and active: a good pair would fire at once. */
-	ARM(v, 1, T_LOW);
+	STEPS(fx, v, "a1=low");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uint16_t head;
 
@@ -618,7 +584,7 @@ static void test_pair_malformed(void **state)
 		assert_true(vmm_queue_kick(v, EVQ) >= 0);
 		expect_irq_at(v, 1, head, INVALID, 0, __LINE__);
 	}
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	/* The eventq still works. */
 	STEPS(fx, v, "u1 v1 q");
 }
@@ -633,12 +599,12 @@ static void test_pair_larger_buffers(void **state)
 	OK(vmm_gpio_irq_add_raw(v, 2, 8, 8, &head));
 	assert_true(vmm_queue_kick(v, EVQ) >= 0);
 	expect_irq_at(v, 2, head, INVALID, 1, __LINE__);
-	ARM(v, 2, T_RISE);
+	STEPS(fx, v, "a2=rise");
 	OK(vmm_gpio_irq_add_raw(v, 2, 4, 2, &head));
 	assert_true(vmm_queue_kick(v, EVQ) >= 0);
 	STEPS(fx, v, "q s2=1");
 	expect_irq_at(v, 2, head, VALID, 1, __LINE__);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 }
 
 /* ------------------------------------------------------------------ */
@@ -660,7 +626,7 @@ static uint32_t stop_eventq_with_pairs(struct fx *fx, struct vmm *v)
 		ARM(v, i, T_RISE);
 		OK(vmm_gpio_irq_add(v, (uint16_t)i, NULL));
 	}
-	ARM(v, 5, T_HIGH);
+	STEPS(fx, v, "a5=high");
 	/* Line 7 is disabled: its pair bounces, proving the four before it
 	 * were taken. */
 	STEPS(fx, v, "u7 i7 q");
@@ -740,14 +706,11 @@ static void test_reconnect_continues_guest(void **state)
 	struct fx *fx = *state;
 	struct vmm *v = fx->v[0];
 
-	STEPS(fx, v, "a0=rise a1=both a4=high");
-	REQ_OK(v, SET_VAL, 2, 1, 0);
-	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
-	STEPS(fx, v, "u0 u1 q");
+	STEPS(fx, v, "a0=rise a1=both a4=high o2=1 d2=out u0 u1 q");
 	vmm_drop_connection(v);
 	irq_session_resume(fx, v);
 	/* The held pairs are taken again, and nothing fires by itself. */
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	REQ_OK(v, GET_DIR, 2, 0, DIR_OUT);
 	REQ_OK(v, GET_VAL, 2, 0, 1);
 	STEPS(fx, v, "s0=1 v0 s1=1 v1");
@@ -775,7 +738,7 @@ static void test_reconnect_delivers_edge_from_the_gap(void **state)
 	irq_session_resume(fx, v);
 	STEPS(fx, v, "v0 v1");
 	/* A pulse that came and went within the gap cannot be seen. */
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 }
 
 static void test_disconnect_with_pending_pairs(void **state)
@@ -793,9 +756,9 @@ static void test_disconnect_with_pending_pairs(void **state)
 		ARM(v, i, types[i]);
 		UNMASK(v, (uint16_t)i);
 	}
-	ARM(v, 5, T_RISE);
+	STEPS(fx, v, "a5=rise");
 	SIM_SET(fx, 5, 1); /* latched */
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	vmm_disconnect(v);
 	/* Edges with nobody connected. */
 	STEPS(fx, v, "s0=1 s3=1");
@@ -807,7 +770,7 @@ static void test_disconnect_with_pending_pairs(void **state)
 		UNMASK(v, (uint16_t)i);
 		EXPECT_INVALID(v, (uint16_t)i);
 	}
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	/* The simulated levels are host state: kept. */
 	REQ_OK(v, GET_VAL, 6, 0, 1);
 	REQ_OK(v, GET_VAL, 7, 0, 0);
@@ -844,30 +807,16 @@ static void test_output_driven_edges(void **state)
 	struct fx *fx = *state;
 	struct vmm *v = fx->v[0];
 
-	REQ_OK(v, SET_DIR, 4, DIR_OUT, 0);
-	STEPS(fx, v, "a4=rise u4 q");
-	REQ_OK(v, SET_VAL, 4, 1, 0);
-	EXPECT_VALID(v, 4);
+	STEPS(fx, v, "d4=out a4=rise u4 q o4=1 v4");
 	CTL_EXPECT(ctl0(fx), "get 4", "4 out 1");
-	UNMASK(v, 4);
-	REQ_OK(v, SET_VAL, 4, 1, 0);
-	REQ_OK(v, SET_VAL, 4, 0, 0);
-	EXPECT_QUIET(v);
-	REQ_OK(v, SET_VAL, 4, 1, 0);
-	EXPECT_VALID(v, 4);
+	STEPS(fx, v, "u4 o4=1 o4=0 q o4=1 v4");
 
-	STEPS(fx, v, "a4=none a4=fall u4 q");
-	REQ_OK(v, SET_VAL, 4, 0, 0);
-	EXPECT_VALID(v, 4);
+	STEPS(fx, v, "a4=none a4=fall u4 q o4=0 v4");
 	/* Latched while masked, as for inputs. */
-	REQ_OK(v, SET_VAL, 4, 1, 0);
-	REQ_OK(v, SET_VAL, 4, 0, 0);
-	STEPS(fx, v, "u4 v4");
+	STEPS(fx, v, "o4=1 o4=0 u4 v4");
 
 	/* Level: driven high, active at once. */
-	STEPS(fx, v, "a4=none a4=high");
-	REQ_OK(v, SET_VAL, 4, 1, 0);
-	STEPS(fx, v, "u4 v4 q");
+	STEPS(fx, v, "a4=none a4=high o4=1 u4 v4 q");
 }
 
 /* The simulated input level does not move an output's level. */
@@ -876,13 +825,10 @@ static void test_output_ignores_sim_input(void **state)
 	struct fx *fx = *state;
 	struct vmm *v = fx->v[0];
 
-	REQ_OK(v, SET_VAL, 5, 1, 0);
-	REQ_OK(v, SET_DIR, 5, DIR_OUT, 0);
-	STEPS(fx, v, "a5=both u5 q s5=0 s5=1 s5=0 q");
+	STEPS(fx, v, "o5=1 d5=out a5=both u5 q s5=0 s5=1 s5=0 q");
 	CTL_EXPECT(ctl0(fx), "get 5", "5 out 1");
 	REQ_OK(v, GET_VAL, 5, 0, 1);
-	REQ_OK(v, SET_VAL, 5, 0, 0);
-	STEPS(fx, v, "v5 q");
+	STEPS(fx, v, "o5=0 v5 q");
 }
 
 /*
@@ -896,22 +842,14 @@ static void test_direction_change_edges(void **state)
 
 	STEPS(fx, v, "a2=rise u2");
 	/* Linux's direction_output: SET_VALUE first, then SET_DIRECTION. */
-	REQ_OK(v, SET_VAL, 2, 1, 0);
-	EXPECT_QUIET(v);
-	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
-	EXPECT_VALID(v, 2);
+	STEPS(fx, v, "o2=1 q d2=out v2");
 	CTL_EXPECT(ctl0(fx), "get 2", "2 out 1");
-	STEPS(fx, v, "a2=none a2=both u2 q");
-	REQ_OK(v, SET_DIR, 2, DIR_IN, 0);
-	EXPECT_VALID(v, 2);
+	STEPS(fx, v, "a2=none a2=both u2 q d2=in v2");
 	CTL_EXPECT(ctl0(fx), "get 2", "2 in 0");
 	/* Same level across the change: no edge. */
 	STEPS(fx, v, "s2=1 u2");
 	EXPECT_VALID(v, 2); /* the rising edge latched by the set */
-	UNMASK(v, 2);
-	REQ_OK(v, SET_VAL, 2, 1, 0);
-	REQ_OK(v, SET_DIR, 2, DIR_OUT, 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "u2 o2=1 d2=out q");
 }
 
 /* ------------------------------------------------------------------ */
@@ -941,13 +879,12 @@ static void test_ctl_get_set_list(void **state)
 	CTL_EXPECT(c, "set 5 1", "ok");
 	CTL_EXPECT(c, "set 5 1", "ok");
 	/* The guest's side: an output shows its driven value. */
-	REQ_OK(v, SET_DIR, 3, DIR_OUT, 0);
-	REQ_OK(v, SET_VAL, 3, 1, 0);
+	STEPS(fx, v, "d3=out o3=1");
 	CTL_EXPECT(c, "get 3", "3 out 1");
-	REQ_OK(v, SET_VAL, 3, 0, 0);
+	STEPS(fx, v, "o3=0");
 	CTL_EXPECT(c, "get 3", "3 out 0");
 	CTL_EXPECT(c, "set 2 1", "ok");
-	REQ_OK(v, SET_DIR, 2, DIR_NONE, 0);
+	STEPS(fx, v, "d2=none");
 	CTL_EXPECT(c, "get 2", "2 none 1");
 	CTL_EXPECT(c, "get 7", "7 in 0");
 
@@ -1072,11 +1009,11 @@ static void test_ctl_two_clients(void **state)
 	ctl_open(fx, 0, &b);
 	STEPS(fx, v, "a6=both u6");
 	CTL_EXPECT(&a, "set 6 1", "ok");
-	EXPECT_VALID(v, 6);
+	STEPS(fx, v, "v6");
 	CTL_EXPECT(&b, "get 6", "6 in 1");
-	UNMASK(v, 6);
+	STEPS(fx, v, "u6");
 	CTL_EXPECT(&b, "set 6 0", "ok");
-	EXPECT_VALID(v, 6);
+	STEPS(fx, v, "v6");
 	CTL_EXPECT(&a, "get 6", "6 in 0");
 	/* Interleaved partial commands do not mix. */
 	ctl_send(&a, "get ");
@@ -1145,51 +1082,13 @@ static void test_ctl_socket_per_chip(void **state)
 static int run_client(const char *const *args, char *out, size_t cap)
 {
 	const char *argv[16];
-	int pipefd[2], status;
-	int64_t deadline = now_ms() + 10000 * g_scale;
 	unsigned int n = 0;
-	size_t len = 0;
-	pid_t pid;
 
 	argv[n++] = fixture_arg(2);
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(pipefd[1], STDOUT_FILENO);
-		dup2(pipefd[1], STDERR_FILENO);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	for (;;) {
-		struct pollfd pfd = {.fd = pipefd[0], .events = POLLIN};
-		ssize_t r;
-		int64_t left = deadline - now_ms();
-
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-			break;
-		r = read(pipefd[0], out + len, cap - 1 - len);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		if (len == cap - 1)
-			break;
-	}
-	out[len] = 0;
-	close(pipefd[0]);
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		sleep_ms(5);
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return tool_run(argv, out, cap);
 }
 
 static void client_expect_at(const char *const *args, int want_status,
@@ -1223,7 +1122,7 @@ static void test_client_binary(void **state)
 	daemon_sim_sock(&fx->d, 0, sock, sizeof(sock));
 	STEPS(fx, v, "a5=rise u5");
 	CLIENT_EXPECT(0, "ok\n", sock, "set", "5", "1");
-	EXPECT_VALID(v, 5);
+	STEPS(fx, v, "v5");
 	CLIENT_EXPECT(0, "5 in 1\n", sock, "get", "5");
 	list[0] = 0;
 	for (i = 0; i < 8; i++)
@@ -1271,7 +1170,7 @@ static void test_client_binary(void **state)
 	}
 	/* Nothing above moved a line but 5. */
 	CLIENT_EXPECT(0, "1 in 0\n", sock, "get", "1");
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	assert_true(daemon_alive(&fx->d));
 }
 
@@ -1290,7 +1189,7 @@ static void test_ctl_watch(void **state)
 	unsigned int i;
 	char want[32];
 
-	SIM_SET(fx, 6, 1);
+	STEPS(fx, v, "s6=1");
 	ctl_open(fx, 0, &w);
 	ctl_send(&w, "watch\n");
 	for (i = 0; i < 8; i++) {
@@ -1301,25 +1200,24 @@ static void test_ctl_watch(void **state)
 	ctl_expect_silent_at(&w, __LINE__);
 
 	/* The guest: Linux's direction_output, then driving the line. */
-	REQ_OK(v, SET_VAL, 3, 1, 0);
-	REQ_OK(v, SET_DIR, 3, DIR_OUT, 0);
+	STEPS(fx, v, "o3=1 d3=out");
 	CTL_NEXT(&w, "3 out 1");
-	REQ_OK(v, SET_VAL, 3, 0, 0);
+	STEPS(fx, v, "o3=0");
 	CTL_NEXT(&w, "3 out 0");
-	REQ_OK(v, SET_VAL, 3, 0, 0);
+	STEPS(fx, v, "o3=0");
 	REQ_OK(v, GET_VAL, 6, 0, 1);
 	ctl_expect_silent_at(&w, __LINE__);
 
 	/* The host; the setting client sees only its "ok". */
-	SIM_SET(fx, 1, 1);
+	STEPS(fx, v, "s1=1");
 	CTL_NEXT(&w, "1 in 1");
-	SIM_SET(fx, 1, 1);
+	STEPS(fx, v, "s1=1");
 	SIM_SET(fx, 3, 1); /* an output: its value does not move */
 	ctl_expect_silent_at(&w, __LINE__);
 	ctl_expect_silent_at(ctl0(fx), __LINE__);
 
 	/* Released: no longer driven, it shows the input level again. */
-	REQ_OK(v, SET_DIR, 3, DIR_NONE, 0);
+	STEPS(fx, v, "d3=none");
 	CTL_NEXT(&w, "3 none 1");
 	/* A watcher's own commands are answered in the stream. */
 	ctl_send(&w, "get 1\n");
@@ -1331,12 +1229,12 @@ static void test_ctl_watch(void **state)
 	for (i = 0; i < 8; i++)
 		ctl_read_line(&w2, want, sizeof(want), g_event_ms * g_scale);
 	CTL_NEXT(&w2, "end");
-	SIM_SET(fx, 0, 1);
+	STEPS(fx, v, "s0=1");
 	CTL_NEXT(&w, "0 in 1");
 	CTL_NEXT(&w2, "0 in 1");
 
 	/* A disconnecting guest's lines go back to inputs. */
-	REQ_OK(v, SET_DIR, 4, DIR_OUT, 0);
+	STEPS(fx, v, "d4=out");
 	CTL_NEXT(&w, "4 out 0");
 	CTL_NEXT(&w2, "4 out 0");
 	vmm_disconnect(v);
@@ -1346,7 +1244,7 @@ static void test_ctl_watch(void **state)
 
 	/* A watcher that went away: the others go on. */
 	ctl_close(fx, &w);
-	SIM_SET(fx, 0, 0);
+	STEPS(fx, v, "s0=0");
 	CTL_NEXT(&w2, "3 in 1");
 	CTL_NEXT(&w2, "4 in 0");
 	CTL_NEXT(&w2, "0 in 0");
@@ -1446,7 +1344,7 @@ static void test_1024_lines_all_armed(void **state)
 		OK(vmm_gpio_irq_add(v, (uint16_t)i, &last_head));
 	assert_int_equal(vmm_queue_free_descs(v, EVQ), 0);
 	assert_true(vmm_queue_kick(v, EVQ) >= 0);
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	sleep_ms(quiet_ms(200));
 	threads1 = proc_thread_count(fx->d.pid);
 	if (threads1 != threads0)
@@ -1463,7 +1361,7 @@ static void test_1024_lines_all_armed(void **state)
 		fail_msg("daemon woke up %lld times in 1 s of idleness with "
 			 "1024 interrupts armed",
 			 sw1 - sw0);
-	SIM_SET(fx, 1023, 1);
+	STEPS(fx, v, "s1023=1");
 	expect_irq_at(v, 1023, last_head, VALID, 1, __LINE__);
 	STEPS(fx, v, "q s0=1 v0 q");
 	assert_int_equal(proc_thread_count(fx->d.pid), threads0);
@@ -1502,14 +1400,14 @@ static void test_irq_latency(void **state)
 		n = 1;
 	samples = calloc((size_t)n, sizeof(*samples));
 	assert_non_null(samples);
-	ARM(v, 0, T_BOTH);
+	STEPS(fx, v, "a0=both");
 	for (i = 0; i < n; i++) {
 		struct vmm_gpio_irq ev;
 		char cmd[32];
 		int64_t t0;
 		int ret;
 
-		UNMASK(v, 0);
+		STEPS(fx, v, "u0");
 		/* A round trip so that the daemon has seen the pair. */
 		ctl_cmd_at(c, "get 1", reply, sizeof(reply), __LINE__);
 		snprintf(cmd, sizeof(cmd), "set 0 %d\n", (i + 1) % 2);
@@ -1532,7 +1430,7 @@ static void test_irq_latency(void **state)
 				 ret ? "" : reply, ret);
 		}
 	}
-	EXPECT_QUIET(v);
+	STEPS(fx, v, "q");
 	qsort(samples, (size_t)n, sizeof(*samples), cmp_i64);
 	print_message("# irq latency (set on the control socket -> used "
 		      "eventq entry): %d iterations, median %.1f us, p99 "
@@ -1988,8 +1886,7 @@ static void test_stderr_pipe_not_read(void **state)
 /* test_@param: @f run with &@param as fx->param, after setup_guest. */
 #define TC(f, param) \
 	{"test_" #param, f, setup_guest, teardown, (void *)&(param)}
-#define EDGE(c)	 TC(run_edge, c)
-#define LEVEL(c) TC(run_level, c)
+#define SCRIPTED(c) TC(run_script, c)
 #define T2(f)  cmocka_unit_test_setup_teardown(f, setup_s4_s8, teardown)
 #define T1K(f) cmocka_unit_test_setup_teardown(f, setup_s1024, teardown)
 #define TFL(f) cmocka_unit_test_setup_teardown(f, setup_s65535, teardown_flood)
@@ -2001,18 +1898,18 @@ static const struct CMUnitTest tests[] = {
 	T(test_irq_type_values),
 	T0(test_irq_type_without_feature),
 	/* edges */
-	EDGE(edge_rising),
-	EDGE(edge_falling),
-	T(test_edge_both),
+	SCRIPTED(edge_rising),
+	SCRIPTED(edge_falling),
+	SCRIPTED(edge_both),
 	T(test_lines_independent),
-	T(test_edge_latch_rising),
-	T(test_edge_latch_falling),
-	T(test_edge_latch_both),
+	SCRIPTED(edge_latch_rising),
+	SCRIPTED(edge_latch_falling),
+	SCRIPTED(edge_latch_both),
 	/* levels */
-	LEVEL(level_high),
-	LEVEL(level_low),
-	T(test_level_refire_while_active),
-	T(test_level_not_latched),
+	SCRIPTED(level_high),
+	SCRIPTED(level_low),
+	SCRIPTED(level_refire_while_active),
+	SCRIPTED(level_not_latched),
 	/* disabling */
 	T(test_disarm_returns_pending_pair),
 	T(test_disarm_drops_latch),

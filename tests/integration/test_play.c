@@ -25,10 +25,7 @@
 
 static int setup_guest32(void **state)
 {
-	int ret = setup_with(state, 1, "s32");
-
-	fx_irq_session(*state, 0, 0, NULL);
-	return ret;
+	return setup_irq_guest(state, "s32");
 }
 
 static void write_text(const char *path, const char *text)

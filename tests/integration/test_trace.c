@@ -52,10 +52,7 @@ static void expect_gap(uint64_t recorded_us, const struct span *a,
 
 static int setup_guest(void **state)
 {
-	int ret = setup_with(state, 1, "s8");
-
-	fx_irq_session(*state, 0, 0, NULL);
-	return ret;
+	return setup_irq_guest(state, "s8");
 }
 
 /*

@@ -59,10 +59,7 @@ static void wait_state_at(struct ctl *c, const char *get, const char *want,
 
 static int setup_guest(void **state)
 {
-	int ret = setup_with(state, 1, "s8");
-
-	fx_irq_session(*state, 0, 0, NULL);
-	return ret;
+	return setup_irq_guest(state, "s8");
 }
 
 /*

@@ -437,13 +437,18 @@ int fake_kernel_request_fd(int chip, unsigned int offset)
 
 void fake_kernel_message(const char *message, char *out, size_t size)
 {
-	const char *at = strstr(message, "DIR");
+	const char *at;
+	size_t len = 0;
 
-	if (at)
-		snprintf(out, size, "%.*s%s%s", (int)(at - message), message,
-			 kernel.dir, at + 3);
-	else
-		snprintf(out, size, "%s", message);
+	out[0] = '\0';
+	while ((at = strstr(message, "DIR")) && len < size) {
+		len += (size_t)snprintf(out + len, size - len, "%.*s%s",
+					(int)(at - message), message,
+					kernel.dir);
+		message = at + 3;
+	}
+	if (len < size)
+		snprintf(out + len, size - len, "%s", message);
 }
 
 static void create_dev_file(const char *name)

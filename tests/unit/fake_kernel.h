@@ -117,7 +117,7 @@ int fake_kernel_queue_event(int chip, unsigned int offset, uint32_t id);
 int fake_kernel_request_fd(int chip, unsigned int offset);
 
 /*
- * @message, in which "DIR" (once at most) stands for the fake /dev, as the
+ * @message, in which each "DIR" stands for the fake /dev, as the
  * back-end says it: in @out of @size bytes.
  */
 void fake_kernel_message(const char *message, char *out, size_t size);

@@ -544,25 +544,42 @@ static void test_spec_error(void **state)
  * Line settings.
  */
 
-static void check_settings(const struct gpio_line_settings *s, uint8_t set,
-			   uint8_t bias, uint8_t drive, bool active_low,
-			   uint32_t debounce_us)
+/* @s sets exactly the fields @want sets, to @want's values. */
+static void check_settings(const struct gpio_line_settings *s,
+			   const struct gpio_line_settings *want)
 {
-	assert_int_equal(s->set, set);
-	if (set & GPIO_LINE_SET_BIAS)
-		assert_int_equal(s->bias, bias);
-	if (set & GPIO_LINE_SET_DRIVE)
-		assert_int_equal(s->drive, drive);
-	if (set & GPIO_LINE_SET_ACTIVE_LOW)
-		assert_int_equal(s->active_low, active_low);
-	if (set & GPIO_LINE_SET_DEBOUNCE)
-		assert_int_equal(s->debounce_us, debounce_us);
+	assert_int_equal(s->set, want->set);
+	if (want->set & GPIO_LINE_SET_BIAS)
+		assert_int_equal(s->bias, want->bias);
+	if (want->set & GPIO_LINE_SET_DRIVE)
+		assert_int_equal(s->drive, want->drive);
+	if (want->set & GPIO_LINE_SET_ACTIVE_LOW)
+		assert_int_equal(s->active_low, want->active_low);
+	if (want->set & GPIO_LINE_SET_DEBOUNCE)
+		assert_int_equal(s->debounce_us, want->debounce_us);
 }
+
+/* The settings of @spec's first @n items, against @want[0..@n-1]. */
+static void check_items_settings(const struct device_spec *spec,
+				 const struct gpio_line_settings *want,
+				 size_t n)
+{
+	size_t i;
+
+	assert_true(spec->nitems >= n);
+	for (i = 0; i < n; i++)
+		check_settings(&spec->items[i].settings, &want[i]);
+}
+
+/* Expected settings: WANT(.set = SET_BIAS, .bias = ...), NO_SETTINGS. */
+#define WANT(...)   (&(const struct gpio_line_settings){__VA_ARGS__})
+#define NO_SETTINGS WANT(.set = 0)
 
 #define SET_BIAS     GPIO_LINE_SET_BIAS
 #define SET_DRIVE    GPIO_LINE_SET_DRIVE
 #define SET_ACTIVE   GPIO_LINE_SET_ACTIVE_LOW
 #define SET_DEBOUNCE GPIO_LINE_SET_DEBOUNCE
+#define SET_ALL	     (SET_BIAS | SET_DRIVE | SET_ACTIVE | SET_DEBOUNCE)
 
 /* The README's examples: a button, a reset line, a shared line. */
 static void test_settings_of_lines(void **state)
@@ -572,21 +589,23 @@ static void test_settings_of_lines(void **state)
 		&list, "@pinctrl-bcm2711[GPIO17(pull-up,debounce=10ms,"
 		       "name=button),GPIO27(active-low,name=reset),"
 		       "GPIO22(open-drain),4(ro,bias-disabled)]");
+	static const struct gpio_line_settings want[] = {
+		{.set = SET_BIAS | SET_DEBOUNCE,
+		 .bias = GPIO_LINE_BIAS_PULL_UP,
+		 .debounce_us = 10000},
+		{.set = SET_ACTIVE, .active_low = true},
+		{.set = SET_DRIVE, .drive = GPIO_LINE_DRIVE_OPEN_DRAIN},
+		{.set = SET_BIAS, .bias = GPIO_LINE_BIAS_DISABLED},
+	};
 
 	assert_int_equal(spec->nitems, 4);
 	check_item(&spec->items[0], "GPIO17", 0, 0, false);
-	check_settings(&spec->items[0].settings, SET_BIAS | SET_DEBOUNCE,
-		       GPIO_LINE_BIAS_PULL_UP, 0, false, 10000);
+	check_items_settings(spec, want, 4);
 	assert_string_equal(spec->items[0].guest_name, "button");
-	check_settings(&spec->items[1].settings, SET_ACTIVE, 0, 0, true, 0);
 	assert_string_equal(spec->items[1].guest_name, "reset");
-	check_settings(&spec->items[2].settings, SET_DRIVE, 0,
-		       GPIO_LINE_DRIVE_OPEN_DRAIN, false, 0);
 	assert_null(spec->items[2].guest_name);
 	check_item(&spec->items[3], NULL, 4, 4, true);
-	check_settings(&spec->items[3].settings, SET_BIAS,
-		       GPIO_LINE_BIAS_DISABLED, 0, false, 0);
-	check_settings(&spec->defaults, 0, 0, 0, false, 0);
+	check_settings(&spec->defaults, NO_SETTINGS);
 	assert_false(spec->read_only);
 	device_list_free(&list);
 }
@@ -594,6 +613,13 @@ static void test_settings_of_lines(void **state)
 /* Defaults after the chip; an item's own settings override them. */
 static void test_settings_defaults(void **state)
 {
+	static const struct gpio_line_settings item_overrides[] = {
+		{.set = SET_BIAS, .bias = GPIO_LINE_BIAS_PULL_UP},
+		{.set = SET_DRIVE, .drive = GPIO_LINE_DRIVE_PUSH_PULL},
+		{.set = SET_ACTIVE, .active_low = false},
+		{.set = SET_DEBOUNCE, .debounce_us = 0},
+		{.set = 0},
+	};
 	struct device_list list;
 	struct device_spec *spec;
 
@@ -602,25 +628,19 @@ static void test_settings_defaults(void **state)
 	assert_null(spec->items);
 	assert_true(spec->read_only);
 	check_settings(&spec->defaults,
-		       SET_BIAS | SET_DRIVE | SET_ACTIVE | SET_DEBOUNCE,
-		       GPIO_LINE_BIAS_PULL_DOWN, GPIO_LINE_DRIVE_OPEN_SOURCE,
-		       true, 500);
+		       WANT(.set = SET_ALL, .bias = GPIO_LINE_BIAS_PULL_DOWN,
+			    .drive = GPIO_LINE_DRIVE_OPEN_SOURCE,
+			    .active_low = true, .debounce_us = 500));
 	device_list_free(&list);
 
 	spec = parse_one(&list, "0[1(pull-up),2(push-pull),3(active-high),"
 				"4(debounce=0us),5](pull-down,open-drain,"
 				"active-low,debounce=1ms)");
 	check_settings(&spec->defaults,
-		       SET_BIAS | SET_DRIVE | SET_ACTIVE | SET_DEBOUNCE,
-		       GPIO_LINE_BIAS_PULL_DOWN, GPIO_LINE_DRIVE_OPEN_DRAIN,
-		       true, 1000);
-	check_settings(&spec->items[0].settings, SET_BIAS,
-		       GPIO_LINE_BIAS_PULL_UP, 0, false, 0);
-	check_settings(&spec->items[1].settings, SET_DRIVE, 0,
-		       GPIO_LINE_DRIVE_PUSH_PULL, false, 0);
-	check_settings(&spec->items[2].settings, SET_ACTIVE, 0, 0, false, 0);
-	check_settings(&spec->items[3].settings, SET_DEBOUNCE, 0, 0, false, 0);
-	check_settings(&spec->items[4].settings, 0, 0, 0, false, 0);
+		       WANT(.set = SET_ALL, .bias = GPIO_LINE_BIAS_PULL_DOWN,
+			    .drive = GPIO_LINE_DRIVE_OPEN_DRAIN,
+			    .active_low = true, .debounce_us = 1000));
+	check_items_settings(spec, item_overrides, 5);
 	device_list_free(&list);
 
 	/* The longest periods the kernel takes. */
@@ -861,8 +881,8 @@ static void test_joined_chips(void **state)
 	part = device_spec_part(spec, 1);
 	assert_false(part->read_only);
 	assert_null(part->items);
-	check_settings(&part->defaults, SET_BIAS, GPIO_LINE_BIAS_PULL_UP, 0,
-		       false, 0);
+	check_settings(&part->defaults,
+		       WANT(.set = SET_BIAS, .bias = GPIO_LINE_BIAS_PULL_UP));
 	part = device_spec_part(spec, 2);
 	assert_int_equal(part->chip_ref, GPIO_CHIP_REF_PATH);
 	assert_string_equal(part->chip_name, "/dev/gpiochip2");

@@ -494,15 +494,11 @@ static void test_open_label_skips_other_devices(void **state)
 
 static void test_open_label_ambiguous(void **state)
 {
-	char message[512];
-
 	strcpy(kernel.chips[2].label, "gpio-sim.0-node0");
-	snprintf(message, sizeof(message),
-		 "entry 1 \"@gpio-sim.0-node0\": %s/gpiochip0 and "
-		 "%s/gpiochip2 are both labelled \"gpio-sim.0-node0\"; name "
-		 "the chip by path",
-		 kernel.dir, kernel.dir);
-	open_fails("@gpio-sim.0-node0", -EINVAL, message);
+	open_fails("@gpio-sim.0-node0", -EINVAL,
+		   "entry 1 \"@gpio-sim.0-node0\": DIR/gpiochip0 and "
+		   "DIR/gpiochip2 are both labelled \"gpio-sim.0-node0\"; name "
+		   "the chip by path");
 }
 
 static void test_open_label_cut_by_kernel(void **state)
@@ -1183,13 +1179,23 @@ static int check_settings_of(const char *text, char *err, size_t size)
 	return ret;
 }
 
+/* check_settings_of(@text) returns @want, @why its message after the dir. */
+static void check_settings_refused(const char *text, int want, const char *why)
+{
+	char err[256], expected[256];
+
+	assert_int_equal(check_settings_of(text, err, sizeof(err)), want);
+	snprintf(expected, sizeof(expected), "%s/%s", kernel.dir, why);
+	assert_string_equal(err, expected);
+}
+
 /* Whether the kernel takes a bias and a debounce period, tried at start. */
 static void test_check_settings(void **state)
 {
 	const char *text = "1[0(pull-up,debounce=10ms),1(debounce=5ms),"
 			   "2(pull-up),3(active-low,open-drain)]";
 	struct fake_line *l = kernel.chips[1].lines;
-	char err[256] = "stale", expected[256];
+	char err[256] = "stale";
 	unsigned int i;
 
 	/* Without a bias or a period nothing is tried. */
@@ -1214,20 +1220,14 @@ static void test_check_settings(void **state)
 
 	/* A period the driver refuses. */
 	kernel.chips[1].debounce_errno = EINVAL;
-	assert_int_equal(check_settings_of(text, err, sizeof(err)), -EINVAL);
-	snprintf(expected, sizeof(expected),
-		 "%s/gpiochip1 line 0 (guest line 0): the kernel refuses a "
-		 "debounce period of 10000 us: Invalid argument",
-		 kernel.dir);
-	assert_string_equal(err, expected);
-	assert_int_equal(check_settings_of("1[2(pull-up),1(debounce=5ms)]", err,
-					   sizeof(err)),
-			 -EINVAL);
-	snprintf(expected, sizeof(expected),
-		 "%s/gpiochip1 line 1 (guest line 1): the kernel refuses a "
-		 "debounce period of 5000 us: Invalid argument",
-		 kernel.dir);
-	assert_string_equal(err, expected);
+	check_settings_refused(text, -EINVAL,
+			       "gpiochip1 line 0 (guest line 0): the kernel "
+			       "refuses a debounce period of 10000 us: Invalid "
+			       "argument");
+	check_settings_refused("1[2(pull-up),1(debounce=5ms)]", -EINVAL,
+			       "gpiochip1 line 1 (guest line 1): the kernel "
+			       "refuses a debounce period of 5000 us: Invalid "
+			       "argument");
 	/* The same line held by another program, or an output: not tried. */
 	strcpy(l[0].consumer, "gpiomon");
 	l[1].is_out = true;
@@ -1240,28 +1240,26 @@ static void test_check_settings(void **state)
 
 	/* A bias the driver refuses. */
 	kernel.chips[1].bias_errno = EIO;
-	assert_int_equal(check_settings_of(text, err, sizeof(err)), -EIO);
-	snprintf(expected, sizeof(expected),
-		 "%s/gpiochip1 line 0 (guest line 0): the kernel refuses its "
-		 "bias: Input/output error",
-		 kernel.dir);
-	assert_string_equal(err, expected);
+	check_settings_refused(text, -EIO,
+			       "gpiochip1 line 0 (guest line 0): the kernel "
+			       "refuses its bias: Input/output error");
 	assert_int_equal(
 		check_settings_of("1[1(debounce=5ms)]", err, sizeof(err)), 0);
 	kernel.chips[1].bias_errno = 0;
 	assert_int_equal(kernel.open_fds, 0);
 }
 
-/* @text fails with -EINVAL and exactly @expected as its message. */
-static void open_fails_exactly(const char *text, const char *expected)
+/* @text fails with -EINVAL and exactly @message ("DIR": the fake /dev). */
+static void open_fails_exactly(const char *text, const char *message)
 {
 	struct device_list list;
 	struct gpio_backend *be = (void *)1;
-	char err[512];
+	char err[512], expected[512];
 
 	parse(text, &list);
 	assert_int_equal(cdev_new(&list, "c", &be, err, sizeof(err)), -EINVAL);
 	assert_null(be);
+	fake_kernel_message(message, expected, sizeof(expected));
 	assert_string_equal(err, expected);
 	device_list_free(&list);
 	assert_int_equal(kernel.open_fds, 0);
@@ -1270,7 +1268,6 @@ static void open_fails_exactly(const char *text, const char *expected)
 /* name= replaces the host's name; a clash with another line's is refused. */
 static void test_given_names(void **state)
 {
-	char expected[512];
 	struct gpio_backend *be = open_ok("0[LED_A(name=led),LED_B,3(name=),"
 					  "5(name=LED_A)]");
 
@@ -1280,23 +1277,21 @@ static void test_given_names(void **state)
 	assert_null(be->names[2]);
 	assert_string_equal(be->names[3], "LED_A");
 	gpio_backend_destroy(be);
-	snprintf(expected, sizeof(expected),
-		 "entry 1 \"0[LED_A(name=LED_B),LED_B]\": guest line 0 "
-		 "(%s/gpiochip0 line 0) is given the name \"LED_B\", which "
-		 "guest line 1 (%s/gpiochip0 line 1) has from the host; give "
-		 "that line another name too",
-		 kernel.dir, kernel.dir);
-	open_fails_exactly("0[LED_A(name=LED_B),LED_B]", expected);
+	open_fails_exactly(
+		"0[LED_A(name=LED_B),LED_B]",
+		"entry 1 \"0[LED_A(name=LED_B),LED_B]\": guest line 0 "
+		"(DIR/gpiochip0 line 0) is given the name \"LED_B\", which "
+		"guest line 1 (DIR/gpiochip0 line 1) has from the host; give "
+		"that line another name too");
 	be = open_ok("0[LED_A(name=LED_B),LED_B(name=LED_A)]");
 	assert_string_equal(be->names[0], "LED_B");
 	assert_string_equal(be->names[1], "LED_A");
 	gpio_backend_destroy(be);
-	snprintf(expected, sizeof(expected),
-		 "entry 1 \"0[1(name=x),2(name=x)]\": guest lines 0 "
-		 "(%s/gpiochip0 line 1) and 1 (%s/gpiochip0 line 2) are both "
-		 "given the name \"x\"",
-		 kernel.dir, kernel.dir);
-	open_fails_exactly("0[1(name=x),2(name=x)]", expected);
+	open_fails_exactly(
+		"0[1(name=x),2(name=x)]",
+		"entry 1 \"0[1(name=x),2(name=x)]\": guest lines 0 "
+		"(DIR/gpiochip0 line 1) and 1 (DIR/gpiochip0 line 2) are both "
+		"given the name \"x\"");
 }
 
 /*
@@ -1344,15 +1339,18 @@ static struct gpio_backend *joined_ok(const char *text)
 	return be;
 }
 
-static void joined_fails(const char *text, int ret, const char *expected)
+/* Messages may name the fake /dev: written as "DIR" here. */
+static void joined_fails(const char *text, int ret, const char *message)
 {
 	struct gpio_backend *be = (void *)1;
-	char err[512];
+	char err[512], expected[512];
 
 	assert_int_equal(joined_new(text, &be, err, sizeof(err)), ret);
 	assert_null(be);
-	if (expected)
+	if (message) {
+		fake_kernel_message(message, expected, sizeof(expected));
 		assert_string_equal(err, expected);
+	}
 	assert_int_equal(kernel.open_fds, 0);
 }
 
@@ -1439,43 +1437,34 @@ static void test_joined_chips(void **state)
 
 static void test_joined_errors(void **state)
 {
-	char expected[512];
-
-	snprintf(expected, sizeof(expected),
-		 "entry 1 \"0[1]+0[3,1]\": host line 1 of %s/gpiochip0 is "
-		 "selected twice (guest lines 0 and 2)",
-		 kernel.dir);
-	joined_fails("0[1]+0[3,1]", -EINVAL, expected);
+	joined_fails("0[1]+0[3,1]", -EINVAL,
+		     "entry 1 \"0[1]+0[3,1]\": host line 1 of DIR/gpiochip0 is "
+		     "selected twice (guest lines 0 and 2)");
 	joined_opens("0[1]+0[3,2]");
 	/* Chip 2 is chip 0 under another name (device number). */
 	kernel.chips[2].rdev = kernel.chips[0].rdev;
-	snprintf(expected, sizeof(expected),
-		 "entry 1 \"1+0[1]+2[1]\": %s/gpiochip0 line 1 (guest line 4) "
-		 "and %s/gpiochip2 line 1 (guest line 5) are the same host "
-		 "line",
-		 kernel.dir, kernel.dir);
-	joined_fails("1+0[1]+2[1]", -EINVAL, expected);
+	joined_fails(
+		"1+0[1]+2[1]", -EINVAL,
+		"entry 1 \"1+0[1]+2[1]\": DIR/gpiochip0 line 1 (guest line 4) "
+		"and DIR/gpiochip2 line 1 (guest line 5) are the same host "
+		"line");
 	joined_opens("1+0[1]+2[0]");
 	kernel.chips[2].rdev = RDEV_CHIP(2);
-	snprintf(expected, sizeof(expected),
-		 "entry 1 \"0[1]+3[1]\": %s/gpiochip3 does not exist",
-		 kernel.dir);
-	joined_fails("0[1]+3[1]", -ENOENT, expected);
+	joined_fails("0[1]+3[1]", -ENOENT,
+		     "entry 1 \"0[1]+3[1]\": DIR/gpiochip3 does not exist");
 	joined_opens("0[1]+2[1]");
-	snprintf(expected, sizeof(expected),
-		 "entry 1 \"0[1]+1[4]\": line 4 is not on %s/gpiochip1, which "
-		 "has 4 lines",
-		 kernel.dir);
-	joined_fails("0[1]+1[4]", -EINVAL, expected);
+	joined_fails(
+		"0[1]+1[4]", -EINVAL,
+		"entry 1 \"0[1]+1[4]\": line 4 is not on DIR/gpiochip1, which "
+		"has 4 lines");
 	joined_opens("0[1]+1[3]");
 	/* Names are the guest's: unique across the chips. */
-	snprintf(expected, sizeof(expected),
-		 "entry 1 \"0[LED_A]+1[0(name=LED_A)]\": guest line 1 "
-		 "(%s/gpiochip1 line 0) is given the name \"LED_A\", which "
-		 "guest line 0 (%s/gpiochip0 line 0) has from the host; give "
-		 "that line another name too",
-		 kernel.dir, kernel.dir);
-	joined_fails("0[LED_A]+1[0(name=LED_A)]", -EINVAL, expected);
+	joined_fails(
+		"0[LED_A]+1[0(name=LED_A)]", -EINVAL,
+		"entry 1 \"0[LED_A]+1[0(name=LED_A)]\": guest line 1 "
+		"(DIR/gpiochip1 line 0) is given the name \"LED_A\", which "
+		"guest line 0 (DIR/gpiochip0 line 0) has from the host; give "
+		"that line another name too");
 	joined_opens("0[LED_A]+1[0(name=LED_Z)]");
 }
 

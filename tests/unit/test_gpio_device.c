@@ -134,30 +134,54 @@ static void test_config_bytes_without_names(void **state)
 	gpio_device_free(dev);
 }
 
+/* The device of a fake of @ngpio lines named @names (none: NULL). */
+static struct gpio_device *named_device(uint16_t ngpio, char **names)
+{
+	struct gpio_device *dev;
+	struct fake *f = fake_new(ngpio, names, 0);
+
+	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
+	return dev;
+}
+
+/* @dev's config space is @expect's 8 bytes. */
+static void assert_config(struct gpio_device *dev, const uint8_t *expect)
+{
+	struct virtio_gpio_config config;
+
+	gpio_device_get_config(dev, &config);
+	assert_memory_equal(&config, expect, sizeof(config));
+}
+
+/*
+ * GET_NAMES with a reply buffer of @size bytes at @resp, poisoned first:
+ * gpio_device_handle_request()'s return, the reply's length in *@len.
+ */
+static int get_names(struct gpio_device *dev, uint8_t *resp, size_t size,
+		     size_t *len)
+{
+	struct virtio_gpio_request req = {
+		.type = htole16(VIRTIO_GPIO_MSG_GET_NAMES),
+	};
+
+	memset(resp, POISON, size);
+	return gpio_device_handle_request(dev, &req, sizeof(req), resp, size,
+					  len);
+}
+
 static void test_names_block_exact(void **state)
 {
 	static const char block[] = "MMC-CD\0\0\0Red LED Vdd\0~ !\0";
 	char *names[] = {"MMC-CD", NULL, "", "Red LED Vdd", "~ !"};
 	const uint8_t expect_config[8] = {5, 0, 0, 0, sizeof(block) - 1,
 					  0, 0, 0};
-	struct virtio_gpio_request req = {
-		.type = htole16(VIRTIO_GPIO_MSG_GET_NAMES),
-	};
-	struct virtio_gpio_config config;
-	struct gpio_device *dev;
-	struct fake *f = fake_new(5, names, 0);
+	struct gpio_device *dev = named_device(5, names);
 	uint8_t resp[64];
 	size_t len = 0;
 
-	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
-	gpio_device_get_config(dev, &config);
-	assert_memory_equal(&config, expect_config, sizeof(expect_config));
+	assert_config(dev, expect_config);
 	assert_int_equal(gpio_device_max_response_size(dev), sizeof(block));
-
-	memset(resp, POISON, sizeof(resp));
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
-						    resp, sizeof(resp), &len),
-			 0);
+	assert_int_equal(get_names(dev, resp, sizeof(resp), &len), 0);
 	assert_int_equal(len, sizeof(block));
 	assert_int_equal(resp[0], OK);
 	assert_memory_equal(resp + 1, block, sizeof(block) - 1);
@@ -244,19 +268,11 @@ static void test_names_exact_buffer_and_lenient_fields(void **state)
 static void test_names_buffer_too_small(void **state)
 {
 	char *names[] = {"a", "b"};
-	struct virtio_gpio_request req = {
-		.type = htole16(VIRTIO_GPIO_MSG_GET_NAMES),
-	};
-	struct gpio_device *dev;
-	struct fake *f = fake_new(2, names, 0);
+	struct gpio_device *dev = named_device(2, names);
 	uint8_t resp[5];
 	size_t len = 99;
 
-	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
-	memset(resp, POISON, sizeof(resp));
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
-						    resp, 4, &len),
-			 -ENOBUFS);
+	assert_int_equal(get_names(dev, resp, 4, &len), -ENOBUFS);
 	assert_int_equal(len, 0);
 	assert_int_equal(resp[0], POISON);
 	gpio_device_free(dev);
@@ -266,35 +282,20 @@ static void test_names_buffer_too_small(void **state)
 static void check_no_names(char **names)
 {
 	static const uint8_t expect_config[8] = {3, 0, 0, 0, 0, 0, 0, 0};
-	struct virtio_gpio_request req = {
-		.type = htole16(VIRTIO_GPIO_MSG_GET_NAMES),
-	};
-	struct virtio_gpio_config config;
-	struct gpio_device *dev;
-	struct fake *f = fake_new(3, names, 0);
+	struct gpio_device *dev = named_device(3, names);
 	uint8_t resp[4];
 	size_t len = 0;
 
-	assert_int_equal(gpio_device_new(&f->be, &dev), 0);
-	gpio_device_get_config(dev, &config);
-	assert_memory_equal(&config, expect_config, sizeof(expect_config));
-
-	memset(resp, POISON, sizeof(resp));
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
-						    resp, sizeof(resp), &len),
-			 0);
+	assert_config(dev, expect_config);
+	assert_int_equal(get_names(dev, resp, sizeof(resp), &len), 0);
 	assert_int_equal(len, 1);
 	assert_int_equal(resp[0], ERR);
 	assert_int_equal(resp[1], POISON);
 
 	/* One byte of room is enough for that reply. */
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
-						    resp, 1, &len),
-			 0);
+	assert_int_equal(get_names(dev, resp, 1, &len), 0);
 	assert_int_equal(len, 1);
-	assert_int_equal(gpio_device_handle_request(dev, &req, sizeof(req),
-						    resp, 0, &len),
-			 -ENOBUFS);
+	assert_int_equal(get_names(dev, resp, 0, &len), -ENOBUFS);
 	gpio_device_free(dev);
 }
 
@@ -787,6 +788,7 @@ static void expect_next_pair(struct device_fx *t, uint16_t token,
  *   v1, i1   one more pair given back, the last so far: token 1, VALID or
  *            INVALID (assert_last_irq)
  *   q        no pair given back since the last v or i
+ *   suspend, resume   gpio_device_suspend(), gpio_device_resume(): 0
  * A failure names the line of the STEPS.
  */
 static void steps_at(struct device_fx *t, const char *steps, int line)
@@ -822,6 +824,12 @@ static void steps_at(struct device_fx *t, const char *steps, int line)
 				fail_msg("line %d: %u pairs given back, "
 					 "expected %u",
 					 line, log->ncalls, t->seen);
+		} else if (!strcmp(word, "suspend") ||
+			   !strcmp(word, "resume")) {
+			reply = word[0] == 's' ? gpio_device_suspend(t->dev)
+					       : gpio_device_resume(t->dev);
+			if (reply)
+				fail_msg("line %d: %s: %d", line, word, reply);
 		} else {
 			fail_msg("line %d: no step \"%s\"", line, word);
 		}
@@ -829,6 +837,29 @@ static void steps_at(struct device_fx *t, const char *steps, int line)
 }
 
 #define STEPS(t, steps) steps_at(t, steps, __LINE__)
+
+/*
+ * An interrupt test that is only a STEPS script (SCRIPT), run on
+ * irq_device_new()'s device (IRQ_SCRIPT); a failure names the line of its
+ * SCRIPT.
+ */
+struct device_script {
+	int line; /* of the SCRIPT */
+	const char *steps;
+};
+
+#define SCRIPT(name, steps) \
+	static const struct device_script name = {__LINE__, steps}
+
+static void run_script(void **state)
+{
+	struct device_fx *t = *state;
+	const struct device_script *script = t->param;
+
+	steps_at(t, script->steps, script->line);
+}
+
+#define IRQ_SCRIPT(c) IRQ_CASE("test_" #c, run_script, &(c))
 
 static const uint32_t irq_types_valid[] = {
 	T_NONE, T_RISE, T_FALL, T_BOTH, T_HIGH, T_LOW,
@@ -1001,23 +1032,14 @@ static void test_irq_type_without_backend_op(void **state)
 	assert_last_irq(&t->log, 1, 9, VALID);
 }
 
-static void test_irq_unmask_without_irq_type(void **state)
-{
-	struct device_fx *t = *state;
+SCRIPT(irq_unmask_without_irq_type,
+       "u2@5 i5 "
+       /* Nothing is held that an edge could fire. */
+       "r2=1 r2=0 q");
 
-	STEPS(t, "u2@5 i5");
-	/* Nothing is held that an edge could fire. */
-	STEPS(t, "r2=1 r2=0 q");
-}
-
-static void test_irq_unmask_twice(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=rise u0@1 q u0@2 i2");
-	/* The first pair is still the one held. */
-	STEPS(t, "r0=1 v1");
-}
+SCRIPT(irq_unmask_twice, "a0=rise u0@1 q u0@2 i2 "
+			 /* The first pair is still the one held. */
+			 "r0=1 v1");
 
 static void test_irq_unmask_bad_gpio(void **state)
 {
@@ -1069,21 +1091,12 @@ static void run_irq_edge(void **state)
 	STEPS(t, "v2");
 }
 
-static void test_irq_edge_both(void **state)
-{
-	struct device_fx *t = *state;
+SCRIPT(irq_edge_both, "a3=both u3@1 r3=1 v1 u3@2 q r3=0 v2");
 
-	STEPS(t, "a3=both u3@1 r3=1 v1 u3@2 q r3=0 v2");
-}
-
-static void test_irq_edge_only_on_its_line(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=both a1=both u0@100 u1@101 r1=1 v101");
-	/* Line 2 has no interrupt and line 0 must not see line 2's edge. */
-	STEPS(t, "r2=0 q r0=0 v100");
-}
+SCRIPT(irq_edge_only_on_its_line,
+       "a0=both a1=both u0@100 u1@101 r1=1 v101 "
+       /* Line 2 has no interrupt and line 0 must not see line 2's edge. */
+       "r2=0 q r0=0 v100");
 
 static void test_irq_edge_latched_while_masked(void **state)
 {
@@ -1109,12 +1122,7 @@ static void test_irq_edge_latched_while_masked(void **state)
 	assert_last_irq(&t->log, 3, 3, VALID);
 }
 
-static void test_irq_edge_before_irq_type_not_latched(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "r0=1 a0=rise u0@1 q");
-}
+SCRIPT(irq_edge_before_irq_type_not_latched, "r0=1 a0=rise u0@1 q");
 
 /* A level type and its line's active level. */
 struct level_case {
@@ -1202,12 +1210,7 @@ static void test_irq_type_none_returns_held_pair(void **state)
 	STEPS(t, "i1 r0=1 q u0@2 i2");
 }
 
-static void test_irq_type_none_drops_latch(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=rise r0=1 a0=none a0=rise u0@1 q");
-}
+SCRIPT(irq_type_none_drops_latch, "a0=rise r0=1 a0=none a0=rise u0@1 q");
 
 /* Disabling works whatever the back-end says: nothing fires any more. */
 static void test_irq_type_none_backend_failure(void **state)
@@ -1348,20 +1351,11 @@ static void test_irq_reset_drops_held_pairs(void **state)
 	STEPS(t, "a2=rise u2@4 q");
 }
 
-static void test_irq_type_change_between_edges_drops_latch(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=both r0=1 a0=rise u0@1 q");
-}
+SCRIPT(irq_type_change_between_edges_drops_latch,
+       "a0=both r0=1 a0=rise u0@1 q");
 
 /* Linux may send the same type again (irq_bus_sync_unlock): no news. */
-static void test_irq_type_same_type_keeps_latch(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=rise r0=1 a0=rise u0@1 v1");
-}
+SCRIPT(irq_type_same_type_keeps_latch, "a0=rise r0=1 a0=rise u0@1 v1");
 
 static void test_irq_report_bad_line_ignored(void **state)
 {
@@ -1459,15 +1453,7 @@ static void test_resume_restores_lines(void **state)
 	STEPS(t, "u3@1 v1 u0@2 r0=0 r0=1 v2");
 }
 
-static void test_resume_restores_latch(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=rise r0=1");
-	assert_int_equal(gpio_device_suspend(t->dev), 0);
-	assert_int_equal(gpio_device_resume(t->dev), 0);
-	STEPS(t, "u0@1 v1");
-}
+SCRIPT(resume_restores_latch, "a0=rise r0=1 suspend resume u0@1 v1");
 
 /*
  * An edge that came while no front-end was connected (nobody watched the
@@ -1524,31 +1510,15 @@ static void test_resume_unknown_level_latches_nothing(void **state)
 }
 
 /* The new front-end hands the held pair in again: it is not a second one. */
-static void test_resume_forgets_held_pair(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=rise u0@1");
-	assert_int_equal(gpio_device_suspend(t->dev), 0);
-	assert_int_equal(gpio_device_resume(t->dev), 0);
-	STEPS(t, "u0@2 q r0=1 v2");
-}
+SCRIPT(resume_forgets_held_pair, "a0=rise u0@1 suspend resume u0@2 q r0=1 v2");
 
 /*
  * A pair queued between suspend and resume (found by fuzz_gpio_device): the
  * restored line state must not overwrite it unanswered; it goes back INVALID
  * and the driver queues it again.
  */
-static void test_resume_gives_back_pair_held_meanwhile(void **state)
-{
-	struct device_fx *t = *state;
-
-	STEPS(t, "a0=rise");
-	assert_int_equal(gpio_device_suspend(t->dev), 0);
-	STEPS(t, "a1=rise u1@7 q");
-	assert_int_equal(gpio_device_resume(t->dev), 0);
-	STEPS(t, "i7");
-}
+SCRIPT(resume_gives_back_pair_held_meanwhile,
+       "a0=rise suspend a1=rise u1@7 q resume i7");
 
 static void test_resume_without_suspend(void **state)
 {
@@ -1678,15 +1648,15 @@ int main(void)
 		IRQ_TEST(test_irq_type_invalid_values),
 		IRQ_TEST(test_irq_type_invalid_keeps_old_type),
 		T(test_irq_type_without_backend_op),
-		IRQ_TEST(test_irq_unmask_without_irq_type),
-		IRQ_TEST(test_irq_unmask_twice),
+		IRQ_SCRIPT(irq_unmask_without_irq_type),
+		IRQ_SCRIPT(irq_unmask_twice),
 		IRQ_TEST(test_irq_unmask_bad_gpio),
 		IRQ_CASE("test_irq_edge_rising", run_irq_edge, &edge_rising),
 		IRQ_CASE("test_irq_edge_falling", run_irq_edge, &edge_falling),
-		IRQ_TEST(test_irq_edge_both),
-		IRQ_TEST(test_irq_edge_only_on_its_line),
+		IRQ_SCRIPT(irq_edge_both),
+		IRQ_SCRIPT(irq_edge_only_on_its_line),
 		IRQ_TEST(test_irq_edge_latched_while_masked),
-		IRQ_TEST(test_irq_edge_before_irq_type_not_latched),
+		IRQ_SCRIPT(irq_edge_before_irq_type_not_latched),
 		IRQ_CASE("test_irq_level_high_active_at_unmask",
 			 run_irq_level_active_at_unmask, &level_high),
 		IRQ_CASE("test_irq_level_low_active_at_unmask",
@@ -1699,7 +1669,7 @@ int main(void)
 		IRQ_TEST(test_irq_level_unreadable_at_unmask),
 		IRQ_TEST(test_irq_type_change_to_active_level),
 		IRQ_TEST(test_irq_type_none_returns_held_pair),
-		IRQ_TEST(test_irq_type_none_drops_latch),
+		IRQ_SCRIPT(irq_type_none_drops_latch),
 		IRQ_TEST(test_irq_type_none_backend_failure),
 		IRQ_TEST(test_set_direction_none_returns_held_pair),
 		IRQ_TEST(test_set_direction_keeps_held_pair),
@@ -1709,17 +1679,17 @@ int main(void)
 		IRQ_TEST(test_irq_flush_returns_held_pairs),
 		IRQ_TEST(test_irq_flush_keeps_latch),
 		IRQ_TEST(test_irq_reset_drops_held_pairs),
-		IRQ_TEST(test_irq_type_change_between_edges_drops_latch),
-		IRQ_TEST(test_irq_type_same_type_keeps_latch),
+		IRQ_SCRIPT(irq_type_change_between_edges_drops_latch),
+		IRQ_SCRIPT(irq_type_same_type_keeps_latch),
 		IRQ_TEST(test_irq_report_bad_line_ignored),
 		cmocka_unit_test(test_irq_over_simulated_chip),
 		IRQ_TEST(test_suspend_resets_device),
 		IRQ_TEST(test_resume_restores_lines),
-		IRQ_TEST(test_resume_restores_latch),
+		IRQ_SCRIPT(resume_restores_latch),
 		cmocka_unit_test(test_resume_latches_edge_missed_meanwhile),
 		IRQ_TEST(test_resume_unknown_level_latches_nothing),
-		IRQ_TEST(test_resume_forgets_held_pair),
-		IRQ_TEST(test_resume_gives_back_pair_held_meanwhile),
+		IRQ_SCRIPT(resume_forgets_held_pair),
+		IRQ_SCRIPT(resume_gives_back_pair_held_meanwhile),
 		IRQ_TEST(test_resume_without_suspend),
 		IRQ_TEST(test_reset_forgets_suspended_state),
 		IRQ_TEST(test_suspend_twice_keeps_guest_state),

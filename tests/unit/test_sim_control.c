@@ -38,6 +38,17 @@ static void assert_text(const struct text_buf *out, const char *expect)
 	assert_memory_equal(out->data, expect, out->len);
 }
 
+/* @command on @be returns @ret and replies exactly @expect. */
+static void expect_exec(struct gpio_backend *be, const char *command, int ret,
+			const char *expect)
+{
+	struct text_buf out = {0};
+
+	assert_int_equal(exec(be, command, &out), ret);
+	assert_text(&out, expect);
+	text_buf_free(&out);
+}
+
 /*
  * Runs the @len bytes of @command (NULs included) on a fresh chip and
  * checks the whole reply, and that line 1 still reads 0: none of the
@@ -271,20 +282,15 @@ static void test_host_chip_read_only(void **state)
 		.get_direction = host_get_direction,
 	};
 	struct gpio_backend be = {.ops = &ops, .ngpio = 2};
-	struct text_buf out = {0};
 
-	assert_int_equal(exec(&be, "list", &out), 0);
-	assert_text(&out, "0 in 0\n1 out 1\nend\n");
-	text_buf_free(&out);
-	assert_int_equal(exec(&be, "set 0 1", &out), 0);
-	assert_text(&out, "error line 0 is a host chip's: read-only here\n");
-	text_buf_free(&out);
-	assert_int_equal(exec(&be, "watch", &out), 0);
-	assert_text(&out, "error watch is for simulated chips (trace shows "
-			  "a host chip's changes)\n");
-	text_buf_free(&out);
-	assert_int_equal(exec(&be, "trace", &out), SIM_CONTROL_TRACE);
-	text_buf_free(&out);
+	expect_exec(&be, "list", 0, "0 in 0\n1 out 1\nend\n");
+	expect_exec(&be, "set 0 1", 0,
+		    "error line 0 is a host chip's: read-only here\n");
+	expect_exec(&be, "watch", 0,
+		    "error watch is for simulated chips (trace shows a host "
+		    "chip's changes)\n");
+	/* `trace` writes nothing: the caller starts the stream. */
+	expect_exec(&be, "trace", SIM_CONTROL_TRACE, "");
 }
 
 static void test_error_bad_line_leaves_chip(void **state)

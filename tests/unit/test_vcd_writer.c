@@ -76,64 +76,86 @@ static void test_header(void **state)
 	dump_close(&d);
 }
 
-static void test_changes_in_microseconds(void **state)
+/* One call of the writer after vcd_writer_begin(T0), at T0 + @dt_ns. */
+struct vcd_call {
+	enum { CALL_LINE = 1, CALL_IRQ, CALL_END } kind;
+	int64_t dt_ns;
+	unsigned int line;
+	enum vcd_direction dir;
+	unsigned int value;
+};
+
+/* A recording of @nlines lines: its calls, and the body they write. */
+struct vcd_case {
+	unsigned int nlines;
+	struct vcd_call calls[8];
+	const char *want; /* from the "$end\n" closing $dumpvars */
+};
+
+static int vcd_call_run(struct vcd_writer *w, const struct vcd_call *c)
 {
+	uint64_t t = T0 + c->dt_ns;
+
+	switch (c->kind) {
+	case CALL_LINE:
+		return vcd_writer_line(w, t, c->line, c->dir, c->value);
+	case CALL_IRQ:
+		return vcd_writer_irq(w, t, c->line);
+	default:
+		return vcd_writer_end(w, t);
+	}
+}
+
+static void run_vcd_case(void **state)
+{
+	const struct vcd_case *c = *state;
+	const struct vcd_call *call;
 	struct dump d;
 
-	dump_open(&d, 1);
+	dump_open(&d, c->nlines);
 	assert_int_equal(vcd_writer_begin(d.w, T0), 0);
-	/* The state at the start: at time 0, no second "#0". */
-	assert_int_equal(vcd_writer_line(d.w, T0, 0, VCD_DIR_IN, 0), 0);
-	assert_int_equal(
-		vcd_writer_line(d.w, T0 + 250 * US + 999, 0, VCD_DIR_IN, 1), 0);
-	/* Nothing changed: nothing written, not even the time. */
-	assert_int_equal(vcd_writer_line(d.w, T0 + 300 * US, 0, VCD_DIR_IN, 1),
-			 0);
-	assert_int_equal(
-		vcd_writer_line(d.w, T0 + 1500000 * US, 0, VCD_DIR_OUT, 0), 0);
-	assert_int_equal(vcd_writer_end(d.w, T0 + 2000000 * US), 0);
-	assert_string_equal(strstr(dump_body(&d), "$end\n"),
-			    "$end\n0!\n0\"\n#250\n1!\n#1500000\n0!\n1\"\n"
-			    "#2000000\n");
+	for (call = c->calls; call->kind; call++)
+		assert_int_equal(vcd_call_run(d.w, call), 0);
+	assert_string_equal(strstr(dump_body(&d), "$end\n"), c->want);
 	dump_close(&d);
 }
 
-static void test_time_never_goes_back(void **state)
-{
-	struct dump d;
+#define LINE(us, line, dir, value) {CALL_LINE, (us), (line), (dir), (value)}
+#define IRQ(us, line)              {CALL_IRQ, (us), (line), 0, 0}
+#define END(us)                    {CALL_END, (us), 0, 0, 0}
 
-	dump_open(&d, 2);
-	assert_int_equal(vcd_writer_begin(d.w, T0), 0);
-	assert_int_equal(vcd_writer_line(d.w, T0 + 100 * US, 0, VCD_DIR_IN, 1),
-			 0);
-	/* A kernel stamp older than what was written: at the last time. */
-	assert_int_equal(vcd_writer_line(d.w, T0 + 40 * US, 1, VCD_DIR_IN, 1),
-			 0);
-	/* Older than the recording itself: at time 0 at the latest. */
-	assert_int_equal(vcd_writer_line(d.w, T0 - 7 * US, 1, VCD_DIR_IN, 0),
-			 0);
-	assert_int_equal(vcd_writer_end(d.w, T0 + 50 * US), 0);
-	assert_string_equal(strstr(dump_body(&d), "$end\n"),
-			    "$end\n#100\n1!\n0\"\n1$\n0%\n0$\n");
-	dump_close(&d);
-}
+static const struct vcd_case changes_in_microseconds = {
+	.nlines = 1,
+	.calls = {/* The state at the start: at time 0, no second "#0". */
+		  LINE(0, 0, VCD_DIR_IN, 0),
+		  LINE(250 * US + 999, 0, VCD_DIR_IN, 1),
+		  /* Nothing changed: nothing written, not even the time. */
+		  LINE(300 * US, 0, VCD_DIR_IN, 1),
+		  LINE(1500000 * US, 0, VCD_DIR_OUT, 0),
+		  END(2000000 * US)},
+	.want = "$end\n0!\n0\"\n#250\n1!\n#1500000\n0!\n1\"\n#2000000\n",
+};
 
-static void test_directions_and_irq(void **state)
-{
-	struct dump d;
+static const struct vcd_case time_never_goes_back = {
+	.nlines = 2,
+	.calls = {LINE(100 * US, 0, VCD_DIR_IN, 1),
+		  /* A kernel stamp older than what was written: at the last
+		   * time. */
+		  LINE(40 * US, 1, VCD_DIR_IN, 1),
+		  /* Older than the recording itself: at time 0 at the latest. */
+		  LINE(-7 * (int64_t)US, 1, VCD_DIR_IN, 0),
+		  END(50 * US)},
+	.want = "$end\n#100\n1!\n0\"\n1$\n0%\n0$\n",
+};
 
-	dump_open(&d, 1);
-	assert_int_equal(vcd_writer_begin(d.w, T0), 0);
-	assert_int_equal(vcd_writer_line(d.w, T0 + 1 * US, 0, VCD_DIR_NONE, 0),
-			 0);
-	assert_int_equal(vcd_writer_irq(d.w, T0 + 2 * US, 0), 0);
-	assert_int_equal(vcd_writer_irq(d.w, T0 + 3 * US, 0), 0);
-	assert_int_equal(vcd_writer_line(d.w, T0 + 4 * US, 0, VCD_DIR_IN, 0),
-			 0);
-	assert_string_equal(strstr(dump_body(&d), "$end\n"),
-			    "$end\n#1\n0!\nz\"\n#2\n1#\n#3\n0#\n#4\n0\"\n");
-	dump_close(&d);
-}
+static const struct vcd_case directions_and_irq = {
+	.nlines = 1,
+	.calls = {LINE(1 * US, 0, VCD_DIR_NONE, 0),
+		  IRQ(2 * US, 0),
+		  IRQ(3 * US, 0),
+		  LINE(4 * US, 0, VCD_DIR_IN, 0)},
+	.want = "$end\n#1\n0!\nz\"\n#2\n1#\n#3\n0#\n#4\n0\"\n",
+};
 
 static void test_names_made_valid_and_unique(void **state)
 {
@@ -201,13 +223,16 @@ static void test_refused_calls(void **state)
 	dump_close(&d);
 }
 
+/* test_@c: run_vcd_case() of the vcd_case @c. */
+#define VCD(c) {"test_" #c, run_vcd_case, NULL, NULL, (void *)&(c)}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header),
-		cmocka_unit_test(test_changes_in_microseconds),
-		cmocka_unit_test(test_time_never_goes_back),
-		cmocka_unit_test(test_directions_and_irq),
+		VCD(changes_in_microseconds),
+		VCD(time_never_goes_back),
+		VCD(directions_and_irq),
 		cmocka_unit_test(test_names_made_valid_and_unique),
 		cmocka_unit_test(test_identifier_codes),
 		cmocka_unit_test(test_refused_calls),
