@@ -19,9 +19,9 @@
 #include "play.h"
 #include "run.h"
 
-#define EDGES	 200
-#define GAP_NS	 2000000 /* 2 ms between edges: 0.4 s in all */
-#define FIGURE	 "play_late_us"
+#define EDGES  200
+#define GAP_NS 2000000 /* 2 ms between edges: 0.4 s in all */
+#define FIGURE "play_late_us"
 
 /* Reads one line from @fd into @line within @timeout_ms; 0 or -1. */
 static int read_line(int fd, char *line, size_t cap, int timeout_ms)
@@ -88,12 +88,14 @@ void bench_play(const struct daemon_cmd *cmd, struct figures *set)
 	int fd;
 
 	if (daemon_start(cmd, "play", 1, "s8", &d) < 0) {
-		figure_set_missing(set, FIGURE, "us", "the daemon did not start");
+		figure_set_missing(set, FIGURE, "us",
+				   "the daemon did not start");
 		return;
 	}
 	fd = connect_control(&d);
 	if (fd < 0 || play_edges(fd, played, sizeof(played)) < 0 ||
-	    sscanf(played, "played %lu late median %lu us p99 %lu us max %lu us",
+	    sscanf(played,
+		   "played %lu late median %lu us p99 %lu us max %lu us",
 		   &steps, &median, &p99, &max) != 4) {
 		figure_set_missing(set, FIGURE, "us",
 				   "no timed stimulus (play-step/play-start) "
@@ -103,10 +105,11 @@ void bench_play(const struct daemon_cmd *cmd, struct figures *set)
 		f->median = (double)median;
 		f->p99 = (double)p99;
 		f->n = steps;
-		figure_note(set, FIGURE,
-			    "%d edges 2 ms apart played by the daemon's timerfd: "
-			    "applied minus scheduled; max %lu us",
-			    EDGES, max);
+		figure_note(
+			set, FIGURE,
+			"%d edges 2 ms apart played by the daemon's timerfd: "
+			"applied minus scheduled; max %lu us",
+			EDGES, max);
 	}
 	if (fd >= 0)
 		close(fd);

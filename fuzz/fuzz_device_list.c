@@ -22,9 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Settings only say what they were given, within their ranges. */
 static void check_settings(const struct gpio_line_settings *st)
 {
-	assert(!(st->set & ~(GPIO_LINE_SET_BIAS | GPIO_LINE_SET_DRIVE |
-			     GPIO_LINE_SET_ACTIVE_LOW |
-			     GPIO_LINE_SET_DEBOUNCE)));
+	assert(!(st->set &
+		 ~(GPIO_LINE_SET_BIAS | GPIO_LINE_SET_DRIVE |
+		   GPIO_LINE_SET_ACTIVE_LOW | GPIO_LINE_SET_DEBOUNCE)));
 	if (st->set & GPIO_LINE_SET_BIAS)
 		assert(st->bias >= GPIO_LINE_BIAS_PULL_UP &&
 		       st->bias <= GPIO_LINE_BIAS_DISABLED);

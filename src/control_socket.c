@@ -19,10 +19,10 @@ struct control_client {
 	size_t in_pos, in_len;		   /* in[in_pos..in_len) is left */
 	char line[CONTROL_SOCKET_MAX_LINE + 1];
 	size_t line_len;
-	bool line_too_long; /* discarding until the next newline */
+	bool line_too_long;    /* discarding until the next newline */
 	unsigned int channels; /* receives broadcasts on these (a mask) */
-	bool broken;	    /* a broadcast could not be stored: to be closed */
-	bool eof;	    /* the client sends nothing more */
+	bool broken; /* a broadcast could not be stored: to be closed */
+	bool eof;    /* the client sends nothing more */
 	struct text_buf reply;
 	uint32_t events; /* what the event loop watches for */
 	unsigned int id; /* never 0; reused only after 2^32 - 1 others */

@@ -125,7 +125,7 @@ struct gpio_backend {
 	 */
 	uint64_t report_ns;
 	const struct gpio_fd_watcher *watcher; /* NULL: none yet */
-	const struct gpio_tracer *tracer;	/* NULL: nobody records */
+	const struct gpio_tracer *tracer;      /* NULL: nobody records */
 };
 
 /* Where @be reports level changes from now on (NULL @fn: nowhere). */

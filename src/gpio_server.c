@@ -50,9 +50,9 @@ struct gpio_server {
 	struct control_socket *sim_control; /* PATH.sim for a simulated chip */
 	struct gpio_trace *trace; /* the lines' trace for its `trace` clients */
 	struct sim_player *player; /* timed stimulus (`play-*` commands) */
-	struct wire_hub *hub;	    /* the daemon's wires, if any */
-	unsigned int index;	    /* this device's number in them */
-	struct wire_port *wires;    /* this chip's place in them */
+	struct wire_hub *hub;	   /* the daemon's wires, if any */
+	unsigned int index;	   /* this device's number in them */
+	struct wire_port *wires;   /* this chip's place in them */
 	gpio_server_connection_fn on_connection; /* may be NULL */
 	void *connection_opaque;
 	int64_t poll_ns;    /* --poll-us: 0, never poll */
@@ -123,11 +123,11 @@ static int sim_command(void *opaque, const char *line, size_t len,
 	if ((len > 5 && !memcmp(line, "wire ", 5)) ||
 	    (len > 7 && !memcmp(line, "unwire ", 7)))
 		return server->wires
-			       ? wire_port_execute(server->wires, line, len, out)
+			       ? wire_port_execute(server->wires, line, len,
+						   out)
 			       : text_buf_printf(out, "error no wires here\n");
 	ret = sim_control_execute(server->be, line, len, out);
-	if (ret == 0 && len == 4 && !memcmp(line, "list", 4) &&
-	    server->wires)
+	if (ret == 0 && len == 4 && !memcmp(line, "list", 4) && server->wires)
 		ret = list_wires(server, out);
 
 	gpio_vhost_flush_events(server->gv);
@@ -306,8 +306,8 @@ static void *serve(void *opaque)
 	log_set_thread_tag(server->name);
 	gpio_vhost_guard_thread(server->gv);
 	while (!server->stopping) {
-		int ret = event_loop_dispatch(server->loop,
-					      next_wait_ms(server));
+		int ret =
+			event_loop_dispatch(server->loop, next_wait_ms(server));
 
 		if (ret < 0 && ret != -EINTR) {
 			log_error("event loop: %s", strerror(-ret));

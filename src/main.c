@@ -132,8 +132,8 @@ static void configure(int argc, char **argv, struct options *opts,
  * on failure); on failure frees those built and returns -errno.
  */
 static int create_servers(struct endpoint *eps, const struct device_list *list,
-			  struct gpio_backend **backends,
-			  struct wire_hub *hub, struct gpio_server **servers)
+			  struct gpio_backend **backends, struct wire_hub *hub,
+			  struct gpio_server **servers)
 {
 	unsigned int i;
 	int ret = 0;

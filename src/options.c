@@ -375,8 +375,8 @@ static int parse_option(int c, char **argv, struct options *opts, char *err,
 	}
 }
 
-static int options_check(int argc, char **argv, struct options *opts,
-			 char *err, size_t err_size);
+static int options_check(int argc, char **argv, struct options *opts, char *err,
+			 size_t err_size);
 
 int options_parse(int argc, char **argv, struct options *opts, char *err,
 		  size_t err_size)
@@ -417,8 +417,8 @@ void options_free(struct options *opts)
 }
 
 /* What needs the whole command line. */
-static int options_check(int argc, char **argv, struct options *opts,
-			 char *err, size_t err_size)
+static int options_check(int argc, char **argv, struct options *opts, char *err,
+			 size_t err_size)
 {
 	if (optind < argc)
 		return options_usage_error(err, err_size,

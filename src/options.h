@@ -53,10 +53,10 @@ enum options_action {
 /*
  * Parses @argv (@argc words; getopt_long may reorder them).  Returns an
  * enum options_action with @opts filled for OPTIONS_SERVE, or -EINVAL with
- * one sentence in @err ending in " (see --help)" (and @opts freed).  --print-capabilities
- * wins whatever else is on the command line (a management tool asks with
- * the options it would start the daemon with); -h and -V win over what
- * comes after them.  A group name is looked up (getgrnam).
+ * one sentence in @err ending in " (see --help)" (and @opts freed).
+ * --print-capabilities wins whatever else is on the command line (a management
+ * tool asks with the options it would start the daemon with); -h and -V win
+ * over what comes after them.  A group name is looked up (getgrnam).
  */
 int options_parse(int argc, char **argv, struct options *opts, char *err,
 		  size_t err_size);

@@ -105,8 +105,9 @@ static int record(int argc, char **argv)
 
 	if (argc < 4 || argc > 5 ||
 	    (argc == 5 && sim_record_parse_seconds(argv[4], &ms) < 0)) {
-		fprintf(stderr, "vhost-device-gpio-sim: usage: %s SOCKET "
-				"record FILE.vcd [SECONDS]\n",
+		fprintf(stderr,
+			"vhost-device-gpio-sim: usage: %s SOCKET "
+			"record FILE.vcd [SECONDS]\n",
 			argv[0]);
 		return EXIT_USAGE;
 	}
@@ -136,8 +137,9 @@ static int play(int argc, char **argv)
 		ok = !errno && !*end && loops <= UINT32_MAX;
 	}
 	if (!ok) {
-		fprintf(stderr, "vhost-device-gpio-sim: usage: %s SOCKET play "
-				"FILE [--loop N]\n",
+		fprintf(stderr,
+			"vhost-device-gpio-sim: usage: %s SOCKET play "
+			"FILE [--loop N]\n",
 			argv[0]);
 		return EXIT_USAGE;
 	}

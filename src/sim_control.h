@@ -24,8 +24,8 @@
  * input level otherwise.  A host chip's device (gpio_cdev) takes the same
  * language read-only: `set` and `watch` are errors there, DIRECTION is the
  * kernel's (line info), and reading a line the guest never configured
- * requests it, as the guest's own read would.  No sockets here: the caller reads lines and sends
- * what lands in the output buffer.
+ * requests it, as the guest's own read would.  No sockets here: the caller
+ * reads lines and sends what lands in the output buffer.
  */
 #ifndef VDG_SIM_CONTROL_H
 #define VDG_SIM_CONTROL_H

@@ -114,8 +114,8 @@ int ctl_read_line(struct ctl *c, char *line, size_t cap, int timeout_ms)
 }
 
 /* The next line, within g_event_ms; fails (naming @what) if none comes. */
-static void next_line(struct ctl *c, char *reply, size_t cap,
-		      const char *what, int line)
+static void next_line(struct ctl *c, char *reply, size_t cap, const char *what,
+		      int line)
 {
 	int ret = ctl_read_line(c, reply, cap, g_event_ms * g_scale);
 

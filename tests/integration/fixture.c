@@ -469,8 +469,8 @@ int daemon_run(struct daemon *d, const char *const *args,
 	return daemon_log_lines(d, first, cap);
 }
 
-void args_expand(const char *const *tmpl, const char *value,
-		 char (*bufs)[256], const char **argv, unsigned int n)
+void args_expand(const char *const *tmpl, const char *value, char (*bufs)[256],
+		 const char **argv, unsigned int n)
 {
 	unsigned int k;
 
@@ -701,9 +701,9 @@ long proc_cpu_ms(pid_t pid)
 	buf[n] = '\0';
 	/* The command name may hold spaces: fields count from its ')'. */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2,
-			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			 &utime, &stime) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &utime, &stime) != 2)
 		return -1;
 	return (long)((utime + stime) * 1000 / (unsigned long)ticks);
 }

@@ -61,7 +61,10 @@ struct fx_tests {
 	size_t count;
 };
 
-#define FX_TESTS(array) {(array), sizeof(array) / sizeof((array)[0])}
+#define FX_TESTS(array)                                     \
+	{                                                   \
+		(array), sizeof(array) / sizeof((array)[0]) \
+	}
 
 /*
  * A test program's main(): checks that argv holds the words of @usage
@@ -74,11 +77,11 @@ int fixture_main(int argc, char **argv, const char *usage, const char *name,
 		 const struct fx_tests *tables, size_t ntables);
 
 /* The main() of a program whose tests are the one array @tests. */
-#define FIXTURE_MAIN(usage, name, tests)                                  \
-	int main(int argc, char **argv)                                   \
-	{                                                                 \
-		const struct fx_tests fx_tests_ = FX_TESTS(tests);        \
-                                                                          \
+#define FIXTURE_MAIN(usage, name, tests)                                     \
+	int main(int argc, char **argv)                                      \
+	{                                                                    \
+		const struct fx_tests fx_tests_ = FX_TESTS(tests);           \
+                                                                             \
 		return fixture_main(argc, argv, usage, name, &fx_tests_, 1); \
 	}
 
@@ -232,8 +235,8 @@ int daemon_run(struct daemon *d, const char *const *args,
  * @tmpl, "%s" in a word replaced by @value; the words are written to
  * @bufs.
  */
-void args_expand(const char *const *tmpl, const char *value,
-		 char (*bufs)[256], const char **argv, unsigned int n);
+void args_expand(const char *const *tmpl, const char *value, char (*bufs)[256],
+		 const char **argv, unsigned int n);
 
 /* Prints the daemon's output to stderr, headed by @why. */
 void print_log(const struct daemon *d, const char *why);
@@ -435,8 +438,7 @@ void irq_options_init(struct vmm_negotiate_options *no);
 void fx_irq_negotiate(struct fx *fx, struct vmm *v, unsigned int sock,
 		      const struct vmm_negotiate_options *no);
 /* fx_irq_negotiate() of a fresh vmm in slot @slot. */
-struct vmm *fx_irq_session(struct fx *fx, unsigned int slot,
-			   unsigned int sock,
+struct vmm *fx_irq_session(struct fx *fx, unsigned int slot, unsigned int sock,
 			   const struct vmm_negotiate_options *no);
 /*
  * cmocka setup: a daemon serving the one device @list (setup_with) and a
@@ -545,7 +547,7 @@ int64_t clock_us(void);
 pid_t tool_spawn(const char *const *argv, int *out);
 /* Reads @fd into @buf (NUL-terminated, appended to) until it holds @want. */
 bool tool_read_until(int fd, char *buf, size_t cap, const char *want,
-		int timeout_ms);
+		     int timeout_ms);
 /* Waits for @pid; its exit status, or -1 (killed after the timeout). */
 int tool_wait_exit(pid_t pid, int timeout_ms);
 /* Runs @argv to its end (30 s, scaled); its exit status, output in @out. */

@@ -119,8 +119,7 @@ void fx_irq_negotiate(struct fx *fx, struct vmm *v, unsigned int sock,
 			 (unsigned long long)vmm_offered_features(v));
 }
 
-struct vmm *fx_irq_session(struct fx *fx, unsigned int slot,
-			   unsigned int sock,
+struct vmm *fx_irq_session(struct fx *fx, unsigned int slot, unsigned int sock,
 			   const struct vmm_negotiate_options *no)
 {
 	struct vmm *v = fx_vmm(fx, slot, NULL);

@@ -1653,12 +1653,15 @@ static void test_control_socket_read_only(void **state)
 
 	ctl_open(fx, 0, &c);
 	CTL_EXPECT(&c, "get 3", "3 in 0");
-	CTL_EXPECT(&c, "set 3 1", "error line 3 is a host chip's: read-only "
-				  "here");
-	CTL_EXPECT(&c, "wire 3 4", "error a host chip's lines are read-only "
-				   "here");
-	CTL_EXPECT(&c, "play-step 0 3 1", "error a host chip's lines are "
-					  "read-only here");
+	CTL_EXPECT(&c, "set 3 1",
+		   "error line 3 is a host chip's: read-only "
+		   "here");
+	CTL_EXPECT(&c, "wire 3 4",
+		   "error a host chip's lines are read-only "
+		   "here");
+	CTL_EXPECT(&c, "play-step 0 3 1",
+		   "error a host chip's lines are "
+		   "read-only here");
 	ctl_send(&c, "watch\n");
 	ctl_expect_error_line(&c, "watch on a host chip", __LINE__);
 	ARM(v, 2, T_BOTH);

@@ -53,7 +53,7 @@ struct child_env {
 };
 
 struct conv {
-	struct fx fx; /* fx.d: the daemon, started by each test */
+	struct fx fx;		    /* fx.d: the daemon, started by each test */
 	char given[MAX_GIVEN][160]; /* socket files the test made */
 	unsigned int ngiven;
 	int notify_fd;
@@ -496,7 +496,7 @@ static void test_activation_abstract_named(void **state)
 	env.fdnames = "vm-abstract";
 	spawn_ready(c, args, &env, false, 1);
 	expect_log(&c->fx.d, "warning: vm-abstract: an unnamed socket has no "
-			  "PATH.sim");
+			     "PATH.sim");
 	client = fx_socket(&c->fx, SOCK_STREAM);
 	assert_int_equal(unit_connect(client, path), 0);
 	expect_notify(c, "STATUS=serving 1 device, 1 connected");

@@ -113,8 +113,8 @@ void expect_close(struct fx *fx, const char *what, uint32_t request,
 		fail_msg("%s: daemon died", what);
 }
 
-void desc_set(struct vring_desc *d, uint64_t addr, uint32_t len,
-	      uint16_t flags, uint16_t next)
+void desc_set(struct vring_desc *d, uint64_t addr, uint32_t len, uint16_t flags,
+	      uint16_t next)
 {
 	d->addr = htole64(addr);
 	d->len = htole32(len);

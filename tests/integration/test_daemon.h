@@ -47,7 +47,10 @@ int setup_multi(void **state);
 #define TM(f) cmocka_unit_test_setup_teardown(f, setup_multi, teardown)
 #define TN(f) cmocka_unit_test_setup_teardown(f, setup_none, teardown)
 /* The test named test_@param: @f run after setup_s8, &@param as fx->param. */
-#define TP(f, param) {"test_" #param, f, setup_s8, teardown, (void *)&(param)}
+#define TP(f, param)                                                    \
+	{                                                               \
+		"test_" #param, f, setup_s8, teardown, (void *)&(param) \
+	}
 
 /* The direction a line reports before anyone touched it (NONE or IN). */
 uint8_t get_direction(struct vmm *v, uint16_t gpio);
@@ -74,8 +77,8 @@ void expect_close(struct fx *fx, const char *what, uint32_t request,
 		  const int *fds, unsigned int nfds);
 
 /* Writes descriptor @d (little-endian fields). */
-void desc_set(struct vring_desc *d, uint64_t addr, uint32_t len,
-	      uint16_t flags, uint16_t next);
+void desc_set(struct vring_desc *d, uint64_t addr, uint32_t len, uint16_t flags,
+	      uint16_t next);
 
 extern const struct fx_tests daemon_negotiation_tests;
 extern const struct fx_tests daemon_requests_tests;

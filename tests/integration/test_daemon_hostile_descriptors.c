@@ -43,10 +43,14 @@ struct hd_desc {
 	int next;
 };
 
-#define RING(i, base, off, len, flags, next) \
-	{false, i, base, off, len, flags, next}
-#define TABLE(i, base, off, len, flags, next) \
-	{true, i, base, off, len, flags, next}
+#define RING(i, base, off, len, flags, next)          \
+	{                                             \
+		false, i, base, off, len, flags, next \
+	}
+#define TABLE(i, base, off, len, flags, next)        \
+	{                                            \
+		true, i, base, off, len, flags, next \
+	}
 /* The request (8 bytes, readable, next: 1), the response (2, writable). */
 #define REQ_OF(ring_or_table, i)  ring_or_table(i, AT_REQ, 0, 8, R | N, 1)
 #define RESP_OF(ring_or_table, i) ring_or_table(i, AT_RESP, 0, 2, W, 0)
@@ -440,36 +444,21 @@ static void run_hostile_desc(void **state)
 #define TD(n) TP(run_hostile_desc, desc_##n)
 
 static const struct CMUnitTest tests[] = {
-	TD(HEAD_OOR),
-	TD(HEAD_FFFF),
-	TD(NEXT_LOOP),
-	TD(SELF_LOOP),
-	TD(ZERO_LEN_LOOP),
-	TD(NEXT_OOR),
-	TD(ADDR_BEYOND),
-	TD(ADDR_ZERO),
-	TD(ADDR_WRAP),
-	TD(ADDR_STRADDLE_END),
-	TD(RESP_OUTSIDE),
-	TD(RESP_STRADDLE_START),
-	TD(HUGE_LEN),
-	TD(WRITE_BEFORE_READ),
-	TD(IND_LEN0),
-	TD(IND_LEN15),
-	TD(IND_LEN_HUGE),
-	TD(IND_OUTSIDE),
-	TD(IND_NESTED),
-	TD(IND_NEXT_OOR),
-	TD(IND_LOOP),
-	TD(IND_WRITE_BEFORE_READ),
-	TD(AVAIL_JUMP),
-	TD(TOO_MANY_SEGS),
-	TD(LONG_CHAIN_NUM),
-	TD(RESP_1BYTE),
-	TD(REQ_4BYTES),
-	TD(NO_RESP),
-	TD(NO_REQ),
-	TD(ZERO_LEN_RESP),
+	TD(HEAD_OOR),	    TD(HEAD_FFFF),
+	TD(NEXT_LOOP),	    TD(SELF_LOOP),
+	TD(ZERO_LEN_LOOP),  TD(NEXT_OOR),
+	TD(ADDR_BEYOND),    TD(ADDR_ZERO),
+	TD(ADDR_WRAP),	    TD(ADDR_STRADDLE_END),
+	TD(RESP_OUTSIDE),   TD(RESP_STRADDLE_START),
+	TD(HUGE_LEN),	    TD(WRITE_BEFORE_READ),
+	TD(IND_LEN0),	    TD(IND_LEN15),
+	TD(IND_LEN_HUGE),   TD(IND_OUTSIDE),
+	TD(IND_NESTED),	    TD(IND_NEXT_OOR),
+	TD(IND_LOOP),	    TD(IND_WRITE_BEFORE_READ),
+	TD(AVAIL_JUMP),	    TD(TOO_MANY_SEGS),
+	TD(LONG_CHAIN_NUM), TD(RESP_1BYTE),
+	TD(REQ_4BYTES),	    TD(NO_RESP),
+	TD(NO_REQ),	    TD(ZERO_LEN_RESP),
 };
 
 const struct fx_tests daemon_hostile_descriptors_tests = FX_TESTS(tests);

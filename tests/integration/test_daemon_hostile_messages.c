@@ -32,14 +32,13 @@ expect_refusal(int ret, const char *fmt, ...)
 }
 
 /* A refused SET_VRING_NUM without NEED_REPLY closes the connection. */
-static void expect_vring_num_closes(struct fx *fx, uint32_t index,
-				    uint32_t num)
+static void expect_vring_num_closes(struct fx *fx, uint32_t index, uint32_t num)
 {
 	struct vmm_vu_vring_state st = {index, num};
 	char what[64];
 
-	snprintf(what, sizeof(what),
-		 "SET_VRING_NUM(%u, %u) without NEED_REPLY", index, num);
+	snprintf(what, sizeof(what), "SET_VRING_NUM(%u, %u) without NEED_REPLY",
+		 index, num);
 	expect_close(fx, what, VMM_VU_SET_VRING_NUM, VMM_VU_VERSION, &st,
 		     sizeof(st), NULL, 0);
 }

@@ -90,13 +90,13 @@ static void settle(struct vmm *v)
 enum fd_kind {
 	FD_EVENTFD,
 	FD_EVENTFD_NONBLOCK,
-	FD_EVENTFD_AT_LIMIT,	 /* blocking, counter 2^64 - 2: a write blocks */
-	FD_EVENTFD_SEMAPHORE,	 /* readable whatever is read from it */
-	FD_PIPE_READ_EMPTY,	 /* a read would block */
-	FD_PIPE_READ_FULL,	 /* readable for ever */
+	FD_EVENTFD_AT_LIMIT,  /* blocking, counter 2^64 - 2: a write blocks */
+	FD_EVENTFD_SEMAPHORE, /* readable whatever is read from it */
+	FD_PIPE_READ_EMPTY,   /* a read would block */
+	FD_PIPE_READ_FULL,    /* readable for ever */
 	FD_PIPE_WRITE_EMPTY,
-	FD_PIPE_WRITE_FULL,	 /* a write would block */
-	FD_SOCKET_LISTENING,	 /* with a connection pending: read is EINVAL */
+	FD_PIPE_WRITE_FULL,  /* a write would block */
+	FD_SOCKET_LISTENING, /* with a connection pending: read is EINVAL */
 	FD_SOCKET_CONNECTED,
 	FD_REGULAR_FILE,
 	FD_DIRECTORY,
@@ -206,9 +206,9 @@ static void hostile_fd_make(struct fx *fx, enum fd_kind kind,
 		unlink(path);
 		break;
 	case FD_SOCKET_CONNECTED:
-		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
-					    0, p),
-				 0);
+		assert_int_equal(
+			socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p),
+			0);
 		h->fd = p[0];
 		h->keep[0] = p[1];
 		h->write_end = p[1];
@@ -230,10 +230,10 @@ static void hostile_fd_make(struct fx *fx, enum fd_kind kind,
 		break;
 	case FD_MEMFD:
 	case FD_MEMFD_SEALED:
-		h->fd = memfd_create("hostile", MFD_CLOEXEC |
-							(kind == FD_MEMFD_SEALED
-								 ? MFD_ALLOW_SEALING
-								 : 0));
+		h->fd = memfd_create("hostile",
+				     MFD_CLOEXEC | (kind == FD_MEMFD_SEALED
+							    ? MFD_ALLOW_SEALING
+							    : 0));
 		assert_int_equal(ftruncate(h->fd, 4096), 0);
 		if (kind == FD_MEMFD_SEALED)
 			assert_int_equal(fcntl(h->fd, F_ADD_SEALS,
@@ -295,12 +295,12 @@ static void send_with_fd(struct vmm *v, enum fd_message msg, int fd)
 		/* A second region just above the first one. */
 		single.region.gpa += single.region.size;
 		single.region.uva += single.region.size;
-		vmm_request(v, VMM_VU_ADD_MEM_REG, &single, sizeof(single),
-			    &fd, 1, true);
+		vmm_request(v, VMM_VU_ADD_MEM_REG, &single, sizeof(single), &fd,
+			    1, true);
 		break;
 	case MSG_REM_MEM_REG:
-		vmm_request(v, VMM_VU_REM_MEM_REG, &single, sizeof(single),
-			    &fd, 1, true);
+		vmm_request(v, VMM_VU_REM_MEM_REG, &single, sizeof(single), &fd,
+			    1, true);
 		break;
 	case MSG_SET_VRING_KICK:
 		vmm_set_vring_kick(v, 0, fd);
@@ -451,9 +451,8 @@ static void test_call_fd_at_limit_never_blocks(void **state)
 	for (i = 0; i < 4; i++)
 		vmm_gpio_request(v, GET_VAL, 0, 0, &res);
 	settle(v);
-	assert_int_equal((uint16_t)(vmm_queue_device_used_idx(v, 0) -
-				    used_before),
-			 4);
+	assert_int_equal(
+		(uint16_t)(vmm_queue_device_used_idx(v, 0) - used_before), 4);
 	EXPECT_HEALTHY(healthy, "call fd at its limit");
 	EXPECT_IDLE(fx, "call fd at its limit");
 	hostile_fd_close(&h);

@@ -411,11 +411,10 @@ SCRIPT(level_refire_while_active,
        "s0=0 s0=1 u0 v0 q");
 
 /* Nothing is latched for level types while masked. */
-SCRIPT(level_not_latched,
-       "a0=high s0=1 s0=0 u0 q "
-       /* After a delivery too. */
-       "s0=1 v0 s0=0 u0 q "
-       "s1=1 a1=low s1=0 s1=1 u1 q s1=0 v1 s1=1 u1 q");
+SCRIPT(level_not_latched, "a0=high s0=1 s0=0 u0 q "
+			  /* After a delivery too. */
+			  "s0=1 v0 s0=0 u0 q "
+			  "s1=1 a1=low s1=0 s1=1 u1 q s1=0 v1 s1=1 u1 q");
 
 /* ------------------------------------------------------------------ */
 /* Disabling                                                            */
@@ -1881,16 +1880,18 @@ static void test_stderr_pipe_not_read(void **state)
 /* ------------------------------------------------------------------ */
 
 /* T: a daemon and a guest (setup_guest); T0: the daemon only. */
-#define T(f)   cmocka_unit_test_setup_teardown(f, setup_guest, teardown)
-#define T0(f)  cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
+#define T(f)  cmocka_unit_test_setup_teardown(f, setup_guest, teardown)
+#define T0(f) cmocka_unit_test_setup_teardown(f, setup_s8, teardown)
 /* test_@param: @f run with &@param as fx->param, after setup_guest. */
-#define TC(f, param) \
-	{"test_" #param, f, setup_guest, teardown, (void *)&(param)}
+#define TC(f, param)                                                       \
+	{                                                                  \
+		"test_" #param, f, setup_guest, teardown, (void *)&(param) \
+	}
 #define SCRIPTED(c) TC(run_script, c)
-#define T2(f)  cmocka_unit_test_setup_teardown(f, setup_s4_s8, teardown)
-#define T1K(f) cmocka_unit_test_setup_teardown(f, setup_s1024, teardown)
-#define TFL(f) cmocka_unit_test_setup_teardown(f, setup_s65535, teardown_flood)
-#define TN(f)  cmocka_unit_test_setup_teardown(f, setup_no_daemon, teardown)
+#define T2(f)	    cmocka_unit_test_setup_teardown(f, setup_s4_s8, teardown)
+#define T1K(f)	    cmocka_unit_test_setup_teardown(f, setup_s1024, teardown)
+#define TFL(f)	    cmocka_unit_test_setup_teardown(f, setup_s65535, teardown_flood)
+#define TN(f)	    cmocka_unit_test_setup_teardown(f, setup_no_daemon, teardown)
 
 static const struct CMUnitTest tests[] = {
 	/* feature and IRQ_TYPE */

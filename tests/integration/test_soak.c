@@ -218,9 +218,8 @@ static void measure(struct fx *fx, const struct footprint *want,
 	out->rss_kb = proc_status(fx->d.pid, "VmRSS");
 }
 
-static void check(struct fx *fx, const char *phase,
-		  const struct footprint *f0, const struct footprint *f1,
-		  long slack)
+static void check(struct fx *fx, const char *phase, const struct footprint *f0,
+		  const struct footprint *f1, long slack)
 {
 	print_message("# after %s: fds %d -> %d, threads %d -> %d, VmRSS "
 		      "%ld -> %ld kB\n",
@@ -232,8 +231,7 @@ static void check(struct fx *fx, const char *phase,
 	if (f1->threads != f0->threads)
 		fail_msg("%s: daemon thread count %d, %d before", phase,
 			 f1->threads, f0->threads);
-	if (f1->rss_kb > f0->rss_kb + slack &&
-	    daemon_rss_is_meaningful(&fx->d))
+	if (f1->rss_kb > f0->rss_kb + slack && daemon_rss_is_meaningful(&fx->d))
 		fail_msg("%s: daemon VmRSS grew from %ld to %ld kB (allowed "
 			 "+%ld kB)",
 			 phase, f0->rss_kb, f1->rss_kb, slack);

@@ -353,8 +353,8 @@ static void test_chip_other_devices(void **state)
 		print_message("# mknod %s: %s: not tried\n", node,
 			      strerror(errno));
 
-	master = fx_keep_fd(&t->fx,
-			    posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+	master =
+		fx_keep_fd(&t->fx, posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
 	assert_int_equal(grantpt(master), 0);
 	assert_int_equal(unlockpt(master), 0);
 	expect_not_a_chip(t, ptsname(master));
@@ -515,7 +515,7 @@ static void test_replaced_files_stay(void **state)
 	assert_int_equal(inode_of(sim), sim_ino);
 	assert_true(connects(sim));
 	if (daemon_log_count(&t->fx.d, ": not removed: it is no longer the "
-				    "socket file this daemon made") != 2) {
+				       "socket file this daemon made") != 2) {
 		print_log(&t->fx.d, "warnings");
 		fail_msg("expected a warning for each file left");
 	}
@@ -683,8 +683,11 @@ static void test_error_to_closed_pipe(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, st_setup, st_teardown)
 /* test_@c: run_in_the_way() with &@c as fx.param. */
-#define IN_THE_WAY(c) \
-	{"test_" #c, run_in_the_way, st_setup, st_teardown, (void *)&(c)}
+#define IN_THE_WAY(c)                                              \
+	{                                                          \
+		"test_" #c, run_in_the_way, st_setup, st_teardown, \
+			(void *)&(c)                               \
+	}
 
 static const struct CMUnitTest tests[] = {
 	IN_THE_WAY(squatter_at_sim),

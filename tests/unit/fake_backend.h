@@ -96,9 +96,8 @@ static inline void fake_reset(struct gpio_backend *be)
 	fake_record(be, FAKE_RESET, 0, 0, 0);
 }
 
-static inline int fake_set_direction(struct gpio_backend *be,
-				     unsigned int line, enum gpio_direction dir,
-				     uint8_t out_value)
+static inline int fake_set_direction(struct gpio_backend *be, unsigned int line,
+				     enum gpio_direction dir, uint8_t out_value)
 {
 	fake_record(be, FAKE_SET_DIRECTION, line, (int)dir, out_value);
 	return to_fake(be)->set_direction_ret;
@@ -123,8 +122,7 @@ static inline int fake_set_value(struct gpio_backend *be, unsigned int line,
 	return to_fake(be)->set_value_ret;
 }
 
-static inline int fake_get_direction(struct gpio_backend *be,
-				     unsigned int line,
+static inline int fake_get_direction(struct gpio_backend *be, unsigned int line,
 				     enum gpio_direction *dir)
 {
 	struct fake *f = to_fake(be);
@@ -138,8 +136,8 @@ static inline int fake_get_direction(struct gpio_backend *be,
 	return 0;
 }
 
-static inline int fake_set_irq_type(struct gpio_backend *be,
-				    unsigned int line, uint8_t type)
+static inline int fake_set_irq_type(struct gpio_backend *be, unsigned int line,
+				    uint8_t type)
 {
 	fake_record(be, FAKE_SET_IRQ_TYPE, line, 0, type);
 	return to_fake(be)->set_irq_type_ret;
@@ -183,8 +181,7 @@ static inline void fake_set_levels(struct fake *f, uint8_t level)
 }
 
 /* Line @line now reads @level, and the fake reports it to the device. */
-static inline void fake_report(struct fake *f, unsigned int line,
-			       uint8_t level)
+static inline void fake_report(struct fake *f, unsigned int line, uint8_t level)
 {
 	if (line < FAKE_MAX_LINES)
 		f->level[line] = level;
@@ -216,8 +213,8 @@ static inline void assert_call(const struct fake *f, unsigned int i,
  * Sends one request and checks the call succeeded with a 2-byte reply and
  * nothing written past it.  Returns status << 8 | value.
  */
-static inline int request(struct gpio_device *dev, uint16_t type,
-			  uint16_t gpio, uint32_t value)
+static inline int request(struct gpio_device *dev, uint16_t type, uint16_t gpio,
+			  uint32_t value)
 {
 	struct virtio_gpio_request req = {
 		.type = htole16(type),
@@ -281,8 +278,8 @@ struct irq_done_log {
 	unsigned int ncalls;
 };
 
-static inline void on_irq_done(void *opaque, uint16_t token,
-			       const void *resp, size_t resp_len, bool fired)
+static inline void on_irq_done(void *opaque, uint16_t token, const void *resp,
+			       size_t resp_len, bool fired)
 {
 	struct irq_done_log *log = opaque;
 	uint8_t status = *(const uint8_t *)resp;

@@ -331,8 +331,10 @@ static void run_steps(void **state)
 }
 
 /* test_@steps: run_steps() of the steps @steps. */
-#define STEPS(steps) \
-	{"test_" #steps, run_steps, setup, teardown, (void *)(steps)}
+#define STEPS(steps)                                                        \
+	{                                                                   \
+		"test_" #steps, run_steps, setup, teardown, (void *)(steps) \
+	}
 
 static void test_longest_line(void **state)
 {
@@ -468,7 +470,10 @@ static void run_leaving(void **state)
 }
 
 /* test_@c: run_leaving() of the struct leaving @c. */
-#define LEAVING(c) {"test_" #c, run_leaving, setup, teardown, (void *)&(c)}
+#define LEAVING(c)                                                     \
+	{                                                              \
+		"test_" #c, run_leaving, setup, teardown, (void *)&(c) \
+	}
 
 /* Bytes queued on @fd for its reader (sent by the server, not yet read). */
 static size_t queued_for(int fd)

@@ -135,9 +135,9 @@ static void test_consumer_per_socket(void **state)
 	struct device_list list;
 	char err[256];
 
-	assert_int_equal(open_list("s2:0[1]:0[2]", &list, &backends, err,
-				   sizeof(err)),
-			 0);
+	assert_int_equal(
+		open_list("s2:0[1]:0[2]", &list, &backends, err, sizeof(err)),
+		0);
 	assert_int_equal(be_set_dir(backends[1], 0, GPIO_DIRECTION_OUT, 1), 0);
 	assert_int_equal(be_set_dir(backends[2], 0, GPIO_DIRECTION_IN, 0), 0);
 	assert_string_equal(kernel.chips[0].lines[1].consumer,

@@ -211,9 +211,8 @@ static struct gpio_backend *open_ok(const char *text)
 	char err[256] = "";
 
 	parse(text, &list);
-	assert_int_equal(cdev_new(&list, "vhost-gpio:test0", &be, err,
-				  sizeof(err)),
-			 0);
+	assert_int_equal(
+		cdev_new(&list, "vhost-gpio:test0", &be, err, sizeof(err)), 0);
 	assert_string_equal(err, "");
 	device_list_free(&list);
 	be->level_changed = on_level;

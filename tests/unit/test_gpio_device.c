@@ -85,7 +85,10 @@ static int teardown(void **state)
 #define T(f)	    cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define IRQ_TEST(f) cmocka_unit_test_setup_teardown(f, irq_setup, teardown)
 /* An interrupt test named @name: @f run with *@param as t->param. */
-#define IRQ_CASE(name, f, param) {name, f, irq_setup, teardown, (void *)(param)}
+#define IRQ_CASE(name, f, param)                              \
+	{                                                     \
+		name, f, irq_setup, teardown, (void *)(param) \
+	}
 
 static void test_new_rejects_null_backend(void **state)
 {

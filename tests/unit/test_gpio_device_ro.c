@@ -27,9 +27,8 @@
  */
 static struct gpio_device *device_new(struct fake **out, bool with_ro)
 {
-	struct fake *f = fake_new(NLINES, NULL,
-				  FAKE_HAS_GET_DIRECTION |
-					  FAKE_HAS_SET_IRQ_TYPE);
+	struct fake *f = fake_new(
+		NLINES, NULL, FAKE_HAS_GET_DIRECTION | FAKE_HAS_SET_IRQ_TYPE);
 	unsigned int i;
 
 	for (i = 0; i < NLINES; i++)

@@ -28,8 +28,7 @@ static struct gpio_backend *sim_new(unsigned int nlines)
 }
 
 /* The host sets line @line's input to @level (gpio_sim_set_input). */
-static void host_sets(struct gpio_backend *be, unsigned int line,
-		      uint8_t level)
+static void host_sets(struct gpio_backend *be, unsigned int line, uint8_t level)
 {
 	assert_int_equal(gpio_sim_set_input(be, line, level), 0);
 }

@@ -496,7 +496,10 @@ static void test_socket_reader_gone(void **state)
 }
 
 /* test_@c: run_capture() of the struct capture_case @c. */
-#define CAPTURE(c) {"test_" #c, run_capture, NULL, NULL, (void *)&(c)}
+#define CAPTURE(c)                                                \
+	{                                                         \
+		"test_" #c, run_capture, NULL, NULL, (void *)&(c) \
+	}
 
 int main(void)
 {

@@ -241,8 +241,8 @@ static void test_wires(void **state)
 	char err[256] = "stale";
 
 	assert_int_equal(PARSE(&opts, err, "-s", "/tmp/g", "-c", "2", "-l",
-			       "s8:s8", "--wire=0:3=1:5,1:6",
-			       "--wire", "1:6=0:sim-4"),
+			       "s8:s8", "--wire=0:3=1:5,1:6", "--wire",
+			       "1:6=0:sim-4"),
 			 OPTIONS_SERVE);
 	assert_int_equal(opts.wires.count, 3);
 	assert_int_equal(opts.wires.wires[2].src.dev, 1);
@@ -252,8 +252,8 @@ static void test_wires(void **state)
 	assert_int_equal(opts.wires.count, 0);
 	CHECK_ERROR("--wire: 1:5 is wired twice (see --help)", "-l", "s8",
 		    "--wire=0:3=1:5", "--wire=0:2=1:5");
-	CHECK_ERROR("--wire: 0:4 to 0:3 would close a loop (see --help)",
-		    "-l", "s8", "--wire=0:3=0:4", "--wire=0:4=0:3");
+	CHECK_ERROR("--wire: 0:4 to 0:3 would close a loop (see --help)", "-l",
+		    "s8", "--wire=0:3=0:4", "--wire=0:4=0:3");
 	CHECK_ERROR("--wire \"3=4\": expected DEVICE:LINE=DEVICE:LINE[,...] "
 		    "(see --help)",
 		    "-l", "s8", "--wire=3=4");

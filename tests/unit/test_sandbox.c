@@ -220,7 +220,10 @@ static void run_call(void **state)
 }
 
 /* test_@c: run_call() of the struct sandboxed_call @c. */
-#define CALL(c) {"test_" #c, run_call, NULL, NULL, (void *)&(c)}
+#define CALL(c)                                                \
+	{                                                      \
+		"test_" #c, run_call, NULL, NULL, (void *)&(c) \
+	}
 
 int main(void)
 {

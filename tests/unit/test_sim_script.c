@@ -192,7 +192,10 @@ static void test_too_many_changes(void **state)
 }
 
 /* test_@c: run_parse_case() of the parse_case @c. */
-#define PARSE(c) {"test_" #c, run_parse_case, NULL, NULL, (void *)&(c)}
+#define PARSE(c)                                                     \
+	{                                                            \
+		"test_" #c, run_parse_case, NULL, NULL, (void *)&(c) \
+	}
 
 int main(void)
 {

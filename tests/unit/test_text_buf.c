@@ -89,7 +89,10 @@ struct compact_step {
 };
 
 #define STEPS_END -2
-#define END_STEPS {NULL, STEPS_END, 0, NULL}
+#define END_STEPS                        \
+	{                                \
+		NULL, STEPS_END, 0, NULL \
+	}
 
 static const struct compact_step compact_drops_sent_prefix[] = {
 	{"hello world", 6, 0, "world"},
@@ -140,8 +143,10 @@ static void run_compact(void **state)
 }
 
 /* test_@steps: run_compact() of the steps @steps. */
-#define COMPACT(steps) \
-	{"test_" #steps, run_compact, NULL, NULL, (void *)(steps)}
+#define COMPACT(steps)                                                   \
+	{                                                                \
+		"test_" #steps, run_compact, NULL, NULL, (void *)(steps) \
+	}
 
 /* Nor more than TEXT_BUF_KEEP consumed bytes, however much is left. */
 static void test_compact_keeps_little_consumed(void **state)

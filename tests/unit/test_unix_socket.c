@@ -592,9 +592,15 @@ static void test_adopt(void **state)
 
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 /* test_@c: run_listen() of the struct listen_case @c. */
-#define LISTEN(c) {"test_" #c, run_listen, setup, teardown, (void *)&(c)}
+#define LISTEN(c)                                                     \
+	{                                                             \
+		"test_" #c, run_listen, setup, teardown, (void *)&(c) \
+	}
 /* test_@c: run_refusal() of the struct refusal @c. */
-#define REFUSAL(c) {"test_" #c, run_refusal, setup, teardown, (void *)&(c)}
+#define REFUSAL(c)                                                     \
+	{                                                              \
+		"test_" #c, run_refusal, setup, teardown, (void *)&(c) \
+	}
 
 int main(void)
 {

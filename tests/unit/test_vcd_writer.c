@@ -120,40 +120,47 @@ static void run_vcd_case(void **state)
 	dump_close(&d);
 }
 
-#define LINE(us, line, dir, value) {CALL_LINE, (us), (line), (dir), (value)}
-#define IRQ(us, line)              {CALL_IRQ, (us), (line), 0, 0}
-#define END(us)                    {CALL_END, (us), 0, 0, 0}
+#define LINE(us, line, dir, value)                      \
+	{                                               \
+		CALL_LINE, (us), (line), (dir), (value) \
+	}
+#define IRQ(us, line)                        \
+	{                                    \
+		CALL_IRQ, (us), (line), 0, 0 \
+	}
+#define END(us)                         \
+	{                               \
+		CALL_END, (us), 0, 0, 0 \
+	}
 
 static const struct vcd_case changes_in_microseconds = {
 	.nlines = 1,
-	.calls = {/* The state at the start: at time 0, no second "#0". */
-		  LINE(0, 0, VCD_DIR_IN, 0),
-		  LINE(250 * US + 999, 0, VCD_DIR_IN, 1),
-		  /* Nothing changed: nothing written, not even the time. */
-		  LINE(300 * US, 0, VCD_DIR_IN, 1),
-		  LINE(1500000 * US, 0, VCD_DIR_OUT, 0),
-		  END(2000000 * US)},
+	.calls =
+		{/* The state at the start: at time 0, no second "#0". */
+		 LINE(0, 0, VCD_DIR_IN, 0),
+		 LINE(250 * US + 999, 0, VCD_DIR_IN, 1),
+		 /* Nothing changed: nothing written, not even the time. */
+		 LINE(300 * US, 0, VCD_DIR_IN, 1),
+		 LINE(1500000 * US, 0, VCD_DIR_OUT, 0), END(2000000 * US)},
 	.want = "$end\n0!\n0\"\n#250\n1!\n#1500000\n0!\n1\"\n#2000000\n",
 };
 
 static const struct vcd_case time_never_goes_back = {
 	.nlines = 2,
-	.calls = {LINE(100 * US, 0, VCD_DIR_IN, 1),
-		  /* A kernel stamp older than what was written: at the last
-		   * time. */
-		  LINE(40 * US, 1, VCD_DIR_IN, 1),
-		  /* Older than the recording itself: at time 0 at the latest. */
-		  LINE(-7 * (int64_t)US, 1, VCD_DIR_IN, 0),
-		  END(50 * US)},
+	.calls =
+		{LINE(100 * US, 0, VCD_DIR_IN, 1),
+		 /* A kernel stamp older than what was written: at the last
+		  * time. */
+		 LINE(40 * US, 1, VCD_DIR_IN, 1),
+		 /* Older than the recording itself: at time 0 at the latest. */
+		 LINE(-7 * (int64_t)US, 1, VCD_DIR_IN, 0), END(50 * US)},
 	.want = "$end\n#100\n1!\n0\"\n1$\n0%\n0$\n",
 };
 
 static const struct vcd_case directions_and_irq = {
 	.nlines = 1,
-	.calls = {LINE(1 * US, 0, VCD_DIR_NONE, 0),
-		  IRQ(2 * US, 0),
-		  IRQ(3 * US, 0),
-		  LINE(4 * US, 0, VCD_DIR_IN, 0)},
+	.calls = {LINE(1 * US, 0, VCD_DIR_NONE, 0), IRQ(2 * US, 0),
+		  IRQ(3 * US, 0), LINE(4 * US, 0, VCD_DIR_IN, 0)},
 	.want = "$end\n#1\n0!\nz\"\n#2\n1#\n#3\n0#\n#4\n0\"\n",
 };
 
@@ -224,7 +231,10 @@ static void test_refused_calls(void **state)
 }
 
 /* test_@c: run_vcd_case() of the vcd_case @c. */
-#define VCD(c) {"test_" #c, run_vcd_case, NULL, NULL, (void *)&(c)}
+#define VCD(c)                                                     \
+	{                                                          \
+		"test_" #c, run_vcd_case, NULL, NULL, (void *)&(c) \
+	}
 
 int main(void)
 {

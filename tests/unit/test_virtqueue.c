@@ -1405,19 +1405,36 @@ static void test_kicks_on_broken_queue_write_nothing(void **state)
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define T64(fn) cmocka_unit_test_setup_teardown(fn, setup64, teardown)
 /* test_@c: run_chain() of the struct chain @c. */
-#define CHAIN(c) {"test_" #c, run_chain, setup, teardown, (void *)&(c)}
+#define CHAIN(c)                                                     \
+	{                                                            \
+		"test_" #c, run_chain, setup, teardown, (void *)&(c) \
+	}
 /* test_@c: run_ring_addr() of the struct ring_addr @c. */
-#define MAP(c) {"test_" #c, run_ring_addr, setup, teardown, (void *)&(c)}
+#define MAP(c)                                                           \
+	{                                                                \
+		"test_" #c, run_ring_addr, setup, teardown, (void *)&(c) \
+	}
 /* test_@c: run_notify() of the struct notify_case @c. */
-#define NOTIFY(c) {"test_" #c, run_notify, setup, teardown, (void *)&(c)}
+#define NOTIFY(c)                                                     \
+	{                                                             \
+		"test_" #c, run_notify, setup, teardown, (void *)&(c) \
+	}
 /* test_@c: run_kicks() of the struct kicks_case @c. */
-#define KICKS(c) {"test_" #c, run_kicks, setup, teardown, (void *)&(c)}
+#define KICKS(c)                                                     \
+	{                                                            \
+		"test_" #c, run_kicks, setup, teardown, (void *)&(c) \
+	}
 /* test_ring_size_@n: run_ring_size() of a ring of @n entries. */
-#define RING_SIZE(n) \
-	{"test_ring_size_" #n, run_ring_size, setup, teardown, (void *)(n)}
+#define RING_SIZE(n)                                                  \
+	{                                                             \
+		"test_ring_size_" #n, run_ring_size, setup, teardown, \
+			(void *)(n)                                   \
+	}
 /* @name: run_table_at() with the table at guest-physical address @gpa. */
-#define TABLE_AT(name, gpa) \
-	{name, run_table_at, setup, teardown, (void *)(uintptr_t)(gpa)}
+#define TABLE_AT(name, gpa)                                                   \
+	{                                                                     \
+		name, run_table_at, setup, teardown, (void *)(uintptr_t)(gpa) \
+	}
 
 int main(void)
 {

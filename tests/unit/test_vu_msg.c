@@ -281,7 +281,10 @@ static void test_send_to_closed_peer(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 /* A test named @name: @fn with @param as pair->param. */
-#define TC(name, fn, param) {name, fn, setup, teardown, (void *)(param)}
+#define TC(name, fn, param)                                \
+	{                                                  \
+		name, fn, setup, teardown, (void *)(param) \
+	}
 
 int main(void)
 {

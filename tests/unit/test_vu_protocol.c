@@ -597,9 +597,8 @@ static unsigned int make_non_eventfds(int *fds, const char **names)
 	fds[n++] = pipe_fds[0];
 	names[n] = "pipe write end";
 	fds[n++] = pipe_fds[1];
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-				    pair),
-			 0);
+	assert_int_equal(
+		socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
 	names[n] = "socket";
 	fds[n++] = pair[0];
 	close(pair[1]);
@@ -622,9 +621,8 @@ static unsigned int make_non_eventfds(int *fds, const char **names)
 
 static void test_vring_fds_must_be_eventfds(void **state)
 {
-	static const uint32_t requests[] = {VU_SET_VRING_KICK,
-					    VU_SET_VRING_CALL,
-					    VU_SET_VRING_ERR};
+	static const uint32_t requests[] = {
+		VU_SET_VRING_KICK, VU_SET_VRING_CALL, VU_SET_VRING_ERR};
 	struct fixture *f = *state;
 	const char *names[16];
 	int fds[16];
@@ -638,8 +636,7 @@ static void test_vring_fds_must_be_eventfds(void **state)
 			send_msg(f, requests[r], VU_FLAG_NEED_REPLY, &index, 8,
 				 &fds[i], 1);
 			assert_int_equal(vu_dev_handle_message(f->dev), 0);
-			assert_int_not_equal(read_reply_u64(f, requests[r]),
-					     0);
+			assert_int_not_equal(read_reply_u64(f, requests[r]), 0);
 		}
 	}
 	assert_int_equal(queue(f, 0).kick_fd, -1);
@@ -652,9 +649,8 @@ static void test_vring_fds_must_be_eventfds(void **state)
 /* A blocking eventfd is taken, and made non-blocking for good. */
 static void test_vring_fds_made_non_blocking(void **state)
 {
-	static const uint32_t requests[] = {VU_SET_VRING_KICK,
-					    VU_SET_VRING_CALL,
-					    VU_SET_VRING_ERR};
+	static const uint32_t requests[] = {
+		VU_SET_VRING_KICK, VU_SET_VRING_CALL, VU_SET_VRING_ERR};
 	struct fixture *f = *state;
 	uint64_t index = 0;
 	unsigned int r;
@@ -663,8 +659,7 @@ static void test_vring_fds_made_non_blocking(void **state)
 		int fd = eventfd(0, EFD_CLOEXEC);
 
 		assert_false(fcntl(fd, F_GETFL) & O_NONBLOCK);
-		send_msg(f, requests[r], VU_FLAG_NEED_REPLY, &index, 8, &fd,
-			 1);
+		send_msg(f, requests[r], VU_FLAG_NEED_REPLY, &index, 8, &fd, 1);
 		assert_int_equal(vu_dev_handle_message(f->dev), 0);
 		assert_int_equal(read_reply_u64(f, requests[r]), 0);
 		/* Our copy shares the file description with the daemon's. */
@@ -787,7 +782,10 @@ static void test_trickled_message_never_waits(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 /* A test named @name: @fn with @param as f->param. */
-#define TC(name, fn, param) {name, fn, setup, teardown, (void *)(param)}
+#define TC(name, fn, param)                                \
+	{                                                  \
+		name, fn, setup, teardown, (void *)(param) \
+	}
 
 int main(void)
 {
