@@ -17,19 +17,36 @@ static const char *const direction_names[] = {
 	[GPIO_DIRECTION_IN] = "in",
 };
 
-/* Splits @line in place at blanks; returns the number of words. */
-static unsigned int split_words(char *line, char **words)
+/* Printable ASCII, or a blank sim_control_split() splits at. */
+static bool allowed_byte(unsigned char c)
+{
+	return ascii_is_printable(c) || c == '\t' || c == '\r';
+}
+
+int sim_control_split(const char *command, size_t len, char *line, size_t size,
+		      char **words, unsigned int max, size_t *bad)
 {
 	unsigned int n = 0;
 	char *save = NULL, *word;
+	size_t i;
 
+	if (len >= size)
+		return -E2BIG;
+	for (i = 0; i < len; i++) {
+		if (!allowed_byte((unsigned char)command[i])) {
+			*bad = i;
+			return -EILSEQ;
+		}
+	}
+	memcpy(line, command, len);
+	line[len] = '\0';
 	for (word = strtok_r(line, " \t\r", &save); word;
 	     word = strtok_r(NULL, " \t\r", &save)) {
-		if (n == MAX_WORDS)
-			return MAX_WORDS + 1;
+		if (n == max)
+			return (int)max + 1;
 		words[n++] = word;
 	}
-	return n;
+	return (int)n;
 }
 
 /* Decimal without sign, spaces or leading zeros; false if not below @limit. */
@@ -164,33 +181,24 @@ static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
 			       words[0]);
 }
 
-/* Printable ASCII, or a blank split_words() knows. */
-static bool allowed_byte(unsigned char c)
-{
-	return ascii_is_printable(c) || c == '\t' || c == '\r';
-}
-
 int sim_control_execute(struct gpio_backend *sim, const char *command,
 			size_t len, struct text_buf *out)
 {
 	char line[SIM_CONTROL_MAX_LINE + 1];
 	char *words[MAX_WORDS];
-	unsigned int n;
-	size_t i;
+	size_t bad = 0;
+	int n;
 
-	if (len > SIM_CONTROL_MAX_LINE)
+	n = sim_control_split(command, len, line, sizeof(line), words,
+			      MAX_WORDS, &bad);
+	if (n == -E2BIG)
 		return text_buf_printf(out, "error line too long\n");
-	for (i = 0; i < len; i++)
-		if (!allowed_byte((unsigned char)command[i]))
-			return text_buf_printf(
-				out,
-				"error byte 0x%02x at column %zu: "
-				"commands are printable ASCII\n",
-				(unsigned char)command[i], i + 1);
-	memcpy(line, command, len);
-	line[len] = '\0';
-	n = split_words(line, words);
+	if (n < 0)
+		return text_buf_printf(out,
+				       "error byte 0x%02x at column %zu: "
+				       "commands are printable ASCII\n",
+				       (unsigned char)command[bad], bad + 1);
 	if (n > MAX_WORDS)
 		return text_buf_printf(out, "error too many words\n");
-	return execute_words(sim, words, n, out);
+	return execute_words(sim, words, (unsigned int)n, out);
 }

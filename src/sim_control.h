@@ -42,12 +42,23 @@
 #define SIM_CONTROL_TRACE 2
 
 /*
+ * A control command's words: @command (@len bytes, no newline) must be
+ * printable ASCII (tab and CR count as blanks) and shorter than @size; it
+ * is copied into @line (@size bytes) and split there at blanks, @words
+ * (room for @max) pointing at the words.  Returns the number of words
+ * (@max + 1 when there are more), -E2BIG when too long, or -EILSEQ with
+ * the offset of the first byte refused in *@bad.
+ */
+int sim_control_split(const char *command, size_t len, char *line, size_t size,
+		      char **words, unsigned int max, size_t *bad);
+
+/*
  * Executes @command, @len bytes (one line, no newline; NUL bytes are part
  * of it and need not end it), on the chip @sim (simulated or a host
- * chip's device) and appends the
- * reply line(s) to @out.  Returns 0, SIM_CONTROL_WATCH when the command was
- * `watch` (the caller then sends the client sim_control_line_state() of
- * every line that changes), SIM_CONTROL_TRACE for `trace` (the caller
+ * chip's device) and appends the reply line(s) to @out.  Returns 0,
+ * SIM_CONTROL_WATCH when the command was `watch` (the caller then sends
+ * the client sim_control_line_state() of every line that changes),
+ * SIM_CONTROL_TRACE for `trace` (the caller
  * replies), or -ENOMEM when the reply could not be stored.
  */
 int sim_control_execute(struct gpio_backend *sim, const char *command,

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ascii.h"
 #include "control_socket.h"
+#include "sim_control.h"
 
 /* Lateness histogram: one bucket a microsecond, then one for the rest. */
 #define LATE_BUCKETS 4096u
@@ -311,23 +311,17 @@ static bool parse_number(const char *word, uint64_t limit, uint64_t *value)
 int sim_player_execute(struct sim_player *p, unsigned int client,
 		       const char *line, size_t len, struct text_buf *out)
 {
-	char text[128], *words[5], *save = NULL, *w;
+	char text[128], *words[4];
 	uint64_t a, b, c;
-	unsigned int n = 0;
-	size_t i;
+	size_t bad;
+	int n = sim_control_split(line, len, text, sizeof(text), words, 4,
+				  &bad);
 
-	if (len >= sizeof(text))
+	if (n == -E2BIG)
 		return text_buf_printf(out, "error line too long\n");
-	for (i = 0; i < len; i++)
-		if (!ascii_is_printable((unsigned char)line[i]) &&
-		    line[i] != '\t' && line[i] != '\r')
-			return text_buf_printf(out, "error commands are "
-						    "printable ASCII\n");
-	memcpy(text, line, len);
-	text[len] = '\0';
-	for (w = strtok_r(text, " \t\r", &save); w && n < 5;
-	     w = strtok_r(NULL, " \t\r", &save))
-		words[n++] = w;
+	if (n < 0)
+		return text_buf_printf(out,
+				       "error commands are printable ASCII\n");
 	if (n == 4 && !strcmp(words[0], "play-step") &&
 	    parse_number(words[1], UINT64_MAX / 4, &a) &&
 	    parse_number(words[2], UINT16_MAX, &b) &&

@@ -15,8 +15,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "ascii.h"
 #include "gpio_sim.h"
+#include "sim_control.h"
 
 enum wire_msg_kind {
 	MSG_SET,  /* a wire drives the line to level */
@@ -334,23 +334,17 @@ out:
 int wire_port_execute(struct wire_port *port, const char *line, size_t len,
 		      struct text_buf *out)
 {
-	char text[128], err[128], *words[4], *save = NULL, *w;
+	char text[128], err[128], *words[3];
 	struct wire_end src, dst;
-	unsigned int n = 0;
-	size_t i;
+	size_t bad;
+	int n = sim_control_split(line, len, text, sizeof(text), words, 3,
+				  &bad);
 
-	if (len >= sizeof(text))
+	if (n == -E2BIG)
 		return text_buf_printf(out, "error line too long\n");
-	for (i = 0; i < len; i++)
-		if (!ascii_is_printable((unsigned char)line[i]) &&
-		    line[i] != '\t' && line[i] != '\r')
-			return text_buf_printf(out, "error commands are "
-						    "printable ASCII\n");
-	memcpy(text, line, len);
-	text[len] = '\0';
-	for (w = strtok_r(text, " \t\r", &save); w && n < 4;
-	     w = strtok_r(NULL, " \t\r", &save))
-		words[n++] = w;
+	if (n < 0)
+		return text_buf_printf(out,
+				       "error commands are printable ASCII\n");
 	if (n == 3 && !strcmp(words[0], "wire") &&
 	    !wire_end_parse(words[1], port->index, &src) &&
 	    !wire_end_parse(words[2], port->index, &dst)) {
