@@ -121,6 +121,7 @@ int vq_map(struct virtqueue *vq, const struct guest_mem *mem)
 	 */
 	vq->used_idx = le16toh(READ_ONCE(vq->used->idx));
 	vq->signalled_used_valid = false;
+	vq->avail_idx_seen = vq->last_avail_idx;
 	return 0;
 }
 
@@ -366,8 +367,19 @@ int vq_pop(struct virtqueue *vq, const struct guest_mem *mem,
 	if (!vq_mapped(vq))
 		return 0;
 
-	avail_idx = read_avail_idx(vq);
+	/*
+	 * The driver writes avail->idx for every buffer it adds: read it
+	 * again only when the entries known from the last read are used up,
+	 * so that a batch costs one transfer of that cache line, not one per
+	 * entry (Linux vhost keeps the same shadow).
+	 */
+	avail_idx = vq->avail_idx_seen;
 	pending = (uint16_t)(avail_idx - vq->last_avail_idx);
+	if (pending == 0 || pending > vq->num) {
+		avail_idx = read_avail_idx(vq);
+		vq->avail_idx_seen = avail_idx;
+		pending = (uint16_t)(avail_idx - vq->last_avail_idx);
+	}
 	if (pending == 0)
 		return 0;
 	if (pending > vq->num)
@@ -398,6 +410,13 @@ int vq_read_chain(struct virtqueue *vq, const struct guest_mem *mem,
 	return fill_elem(vq, mem, head, elem);
 }
 
+static void publish_used_idx(struct virtqueue *vq)
+{
+	/* The entries, and the data written to the buffers, before the idx. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	WRITE_ONCE(vq->used->idx, htole16(vq->used_idx));
+}
+
 void vq_push_head(struct virtqueue *vq, uint16_t head, uint32_t len)
 {
 	struct vring_used_elem *slot;
@@ -413,10 +432,23 @@ void vq_push_head(struct virtqueue *vq, uint16_t head, uint32_t len)
 	slot = &vq->used->ring[vq->used_idx & (vq->num - 1)];
 	WRITE_ONCE(slot->id, htole32(head));
 	WRITE_ONCE(slot->len, htole32(len));
-	/* The entry, and the data written to the buffers, before the idx. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	vq->used_idx++;
-	WRITE_ONCE(vq->used->idx, htole16(vq->used_idx));
+	if (!vq->used_batch)
+		publish_used_idx(vq);
+}
+
+void vq_batch_begin(struct virtqueue *vq)
+{
+	vq->used_batch++;
+}
+
+void vq_batch_end(struct virtqueue *vq)
+{
+	if (!vq->used_batch)
+		return;
+	/* Even on a queue broken since: what was pushed is the driver's. */
+	if (--vq->used_batch == 0 && vq_mapped(vq))
+		publish_used_idx(vq);
 }
 
 void vq_push(struct virtqueue *vq, const struct vq_elem *elem, uint32_t len)

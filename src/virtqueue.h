@@ -58,11 +58,22 @@ struct virtqueue {
 	struct vring_avail *avail;
 	struct vring_used *used;
 	uint16_t last_avail_idx; /* next avail entry we will look at */
+	uint16_t avail_idx_seen; /* avail->idx when we last read it */
 	uint16_t used_idx;	 /* next used entry we will fill */
+	uint16_t used_batch;	 /* > 0: vq_push() leaves used->idx alone */
 	uint16_t signalled_used; /* used_idx at the last notification */
 	bool signalled_used_valid;
 	bool broken; /* a rule was broken; reset to recover */
 };
+
+/*
+ * Between vq_batch_begin() and vq_batch_end() (which may nest), vq_push()
+ * fills used entries but used->idx is published once, at the end: the
+ * driver's side then sees a batch with one transfer of that cache line
+ * instead of one per entry.  Notify only after the end.
+ */
+void vq_batch_begin(struct virtqueue *vq);
+void vq_batch_end(struct virtqueue *vq);
 
 /* Zeroes the queue: no size, no addresses, fds -1, not broken. */
 void vq_init(struct virtqueue *vq);

@@ -271,8 +271,10 @@ int vu_dev_queue_drain(struct vu_dev *dev, unsigned int index,
 		return -EINVAL;
 	while (more) {
 		vq_disable_kicks(&q->vq);
+		vq_batch_begin(&q->vq);
 		while ((ret = vq_pop(&q->vq, &dev->mem, &elem)) == 1)
 			fn(opaque, &elem);
+		vq_batch_end(&q->vq);
 		if (ret < 0)
 			return ret;
 		/* While the device polls, it looks again by itself. */

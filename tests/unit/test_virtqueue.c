@@ -1059,6 +1059,78 @@ static void test_push_head_out_of_range_writes_nothing(void **state)
 	assert_int_equal(vq_inflight(&f->vq), 1);
 }
 
+/* In a batch the entries are written at once, used->idx at the end. */
+static void test_batch_publishes_used_idx_at_end(void **state)
+{
+	struct fixture *f = *state;
+
+	take_chains(f, 3);
+	vq_batch_begin(&f->vq);
+	for (uint16_t i = 0; i < 3; i++)
+		vq_push_head(&f->vq, i, i);
+	assert_used_elem(f, 2, 2, 2);
+	assert_int_equal(used_idx(f), 0);
+	assert_int_equal(vq_inflight(&f->vq), 0);
+	vq_batch_end(&f->vq);
+	assert_int_equal(used_idx(f), 3);
+	/* Outside a batch, each entry is shown at once again. */
+	take(f, 7);
+	vq_push_head(&f->vq, 7, 0);
+	assert_int_equal(used_idx(f), 4);
+}
+
+static void test_batch_nests(void **state)
+{
+	struct fixture *f = *state;
+
+	take_chains(f, 2);
+	vq_batch_begin(&f->vq);
+	vq_batch_begin(&f->vq);
+	vq_push_head(&f->vq, 0, 0);
+	vq_batch_end(&f->vq);
+	assert_int_equal(used_idx(f), 0);
+	vq_push_head(&f->vq, 1, 0);
+	vq_batch_end(&f->vq);
+	assert_int_equal(used_idx(f), 2);
+	/* An end too many changes nothing. */
+	vq_batch_end(&f->vq);
+	assert_int_equal(used_idx(f), 2);
+}
+
+/* What was served before the driver broke the queue is still its. */
+static void test_batch_end_shows_entries_of_a_broken_queue(void **state)
+{
+	struct fixture *f = *state;
+
+	take(f, 0);
+	vq_batch_begin(&f->vq);
+	vq_push_head(&f->vq, 0, 2);
+	set_avail_idx(f, (uint16_t)(f->avail_idx + f->num + 1));
+	assert_int_equal(pop(f), -EIO);
+	vq_batch_end(&f->vq);
+	assert_int_equal(used_idx(f), 1);
+	assert_used_elem(f, 0, 0, 2);
+}
+
+/*
+ * avail->idx is read again only when the entries known from the last read
+ * are taken: the driver's later store is seen then.
+ */
+static void test_avail_idx_reread_after_known_entries(void **state)
+{
+	struct fixture *f = *state;
+
+	add_simple_chain(f, 0, 4);
+	add_simple_chain(f, 1, 4);
+	assert_int_equal(pop(f), 1);
+	add_simple_chain(f, 2, 4);
+	assert_int_equal(pop(f), 1);
+	assert_int_equal(f->elem.head, 1);
+	assert_int_equal(pop(f), 1);
+	assert_int_equal(f->elem.head, 2);
+	assert_int_equal(pop(f), 0);
+}
+
 static void test_push_on_broken_queue_writes_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -1487,6 +1559,10 @@ int main(void)
 		CHAIN(buffer_wrapping_into_low_memory),
 		CHAIN(buffer_ending_at_top_of_memory),
 		T(test_broken_until_init),
+		T(test_batch_publishes_used_idx_at_end),
+		T(test_batch_nests),
+		T(test_batch_end_shows_entries_of_a_broken_queue),
+		T(test_avail_idx_reread_after_known_entries),
 
 		TABLE_AT("test_indirect_table", TABLE),
 		CHAIN(indirect_write_flag_ignored),
