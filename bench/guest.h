@@ -32,8 +32,9 @@ struct guest {
 	struct vmm *vmm;
 	int epfd;
 	int call_fd[VMM_MAX_QUEUES];
-	bool irq;      /* the eventq is set up */
-	bool indirect; /* chains use indirect tables (1 descriptor each) */
+	bool irq;	/* the eventq is set up */
+	bool indirect;	/* chains use indirect tables (1 descriptor each) */
+	bool ctl_quiet; /* the control socket sends no "ok" (`quiet on`) */
 	uint64_t offered;
 	unsigned int capacity; /* requests the requestq holds at once */
 	uint16_t ngpio;

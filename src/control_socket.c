@@ -23,6 +23,7 @@ struct control_client {
 	unsigned int channels; /* receives broadcasts on these (a mask) */
 	bool broken; /* a broadcast could not be stored: to be closed */
 	bool eof;    /* the client sends nothing more */
+	bool quiet;  /* "ok" replies are not sent */
 	struct text_buf reply;
 	uint32_t events; /* what the event loop watches for */
 	unsigned int id; /* never 0; reused only after 2^32 - 1 others */
@@ -117,7 +118,7 @@ static int client_flush(struct control_client *client)
 static int client_execute(struct control_client *client)
 {
 	struct control_socket *cs = client->cs;
-	size_t len = client->line_len;
+	size_t len = client->line_len, before;
 	int ret;
 
 	if (len && client->line[len - 1] == '\r')
@@ -125,8 +126,14 @@ static int client_execute(struct control_client *client)
 	client->line[len] = '\0';
 	client->line_len = 0;
 	cs->running = client;
+	before = client->reply.len;
 	ret = cs->command(cs->opaque, client->line, len, &client->reply);
 	cs->running = NULL;
+	if (client->quiet && client->reply.len - before == 3 &&
+	    !memcmp(client->reply.data + before, "ok\n", 3)) {
+		client->reply.len = before;
+		client->reply.data[before] = '\0';
+	}
 	if (ret > 0) {
 		client->channels |= (unsigned int)ret;
 		ret = 0;
@@ -363,6 +370,12 @@ void control_socket_broadcast_on(struct control_socket *cs,
 		if ((client->channels & channels) && !client->broken)
 			client_deliver(client, text, len);
 	}
+}
+
+void control_socket_set_quiet(struct control_socket *cs, bool quiet)
+{
+	if (cs->running)
+		cs->running->quiet = quiet;
 }
 
 unsigned int control_socket_running_client(const struct control_socket *cs)

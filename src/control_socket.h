@@ -111,6 +111,15 @@ int control_socket_send_to(struct control_socket *cs, unsigned int id,
 			   const char *text);
 
 /*
+ * A quiet client is not sent the replies that are exactly "ok": one that
+ * drives lines at a high rate then costs the daemon no write per command
+ * (the fourth system call of an interrupt it causes) and still hears of
+ * every error.  Sets it for the client whose command is running; nothing
+ * outside a command.
+ */
+void control_socket_set_quiet(struct control_socket *cs, bool quiet);
+
+/*
  * Called (with the command callback's opaque) when client @id goes, also
  * at control_socket_free(): what it left running can stop.
  */

@@ -104,6 +104,27 @@ static int list_wires(struct gpio_server *server, struct text_buf *out)
 }
 
 /* A line of the .sim control socket; its edges may return eventq pairs. */
+/* `quiet on|off`: this client's "ok" replies are left out, or sent again. */
+static int quiet_command(struct gpio_server *server, const char *line,
+			 size_t len, struct text_buf *out)
+{
+	char text[32], *words[3];
+	size_t bad;
+	int n = sim_control_split(line, len, text, sizeof(text), words, 3,
+				  &bad);
+	bool quiet;
+
+	if (n == 2 && !strcmp(words[1], "on"))
+		quiet = true;
+	else if (n == 2 && !strcmp(words[1], "off"))
+		quiet = false;
+	else
+		return text_buf_printf(out, "error usage: quiet on|off\n");
+	control_socket_set_quiet(server->sim_control, quiet);
+	/* Not "ok": the answer to this command is always sent. */
+	return text_buf_printf(out, "quiet %s\n", quiet ? "on" : "off");
+}
+
 static int sim_command(void *opaque, const char *line, size_t len,
 		       struct text_buf *out)
 {
@@ -115,6 +136,9 @@ static int sim_command(void *opaque, const char *line, size_t len,
 			     (len > 7 && !memcmp(line, "unwire ", 7))))
 		return text_buf_printf(out, "error a host chip's lines are "
 					    "read-only here\n");
+	if (len >= 5 && !memcmp(line, "quiet", 5) &&
+	    (len == 5 || line[5] == ' '))
+		return quiet_command(server, line, len, out);
 	if (len > 5 && !memcmp(line, "play-", 5))
 		return sim_player_execute(
 			server->player,

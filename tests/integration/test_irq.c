@@ -1036,6 +1036,38 @@ static void test_ctl_two_clients(void **state)
 	ctl_expect_silent_at(&b, __LINE__);
 }
 
+/*
+ * `quiet on`: the edges of `set` still reach the guest, without the "ok"
+ * per command; errors still come back; `quiet off` brings "ok" back.
+ */
+static void test_ctl_quiet(void **state)
+{
+	struct fx *fx = *state;
+	struct vmm *v = fx->v[0];
+	struct ctl a, b;
+
+	ctl_open(fx, 0, &a);
+	ctl_open(fx, 0, &b);
+	CTL_EXPECT(&a, "quiet on", "quiet on");
+	STEPS(fx, v, "a6=both u6");
+	ctl_send(&a, "set 6 1\n");
+	STEPS(fx, v, "v6 u6");
+	ctl_send(&a, "set 6 0\n");
+	STEPS(fx, v, "v6");
+	ctl_expect_silent_at(&a, __LINE__);
+	CTL_EXPECT(&a, "get 6", "6 in 0");
+	ctl_send(&a, "set 99 1\n");
+	ctl_expect_error_line(&a, "set 99 1", __LINE__);
+	ctl_send(&a, "quiet\n");
+	ctl_expect_error_line(&a, "quiet", __LINE__);
+	/* The other client was never quiet. */
+	CTL_EXPECT(&b, "set 6 1", "ok");
+	CTL_EXPECT(&a, "quiet  off", "quiet off");
+	CTL_EXPECT(&a, "set 6 0", "ok");
+	ctl_close(fx, &a);
+	ctl_close(fx, &b);
+}
+
 /* One control socket per simulated chip, owner-only, removed on exit. */
 static void test_ctl_socket_per_chip(void **state)
 {
@@ -1936,6 +1968,7 @@ static const struct CMUnitTest tests[] = {
 	T0(test_ctl_errors),
 	T(test_ctl_nul_byte),
 	T(test_ctl_two_clients),
+	T(test_ctl_quiet),
 	T2(test_ctl_socket_per_chip),
 	T(test_client_binary),
 	T(test_ctl_watch),

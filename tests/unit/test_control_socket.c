@@ -109,6 +109,12 @@ static int on_command(void *opaque, const char *line, size_t len,
 
 		return ret < 0 ? ret : line[3] - '0' == 2 ? 2 : 3;
 	}
+	if (!strcmp(line, "quiet on") || !strcmp(line, "quiet off")) {
+		control_socket_set_quiet(fx->cs, line[7] == 'n');
+		return text_buf_printf(out, "%s\n", line);
+	}
+	if (!strcmp(line, "ok and more"))
+		return text_buf_printf(out, "ok\nmore\n");
 	if (!strncmp(line, "cast ", 5)) {
 		/* A broadcast from inside a command, as a `set` makes. */
 		char text[64];
@@ -397,6 +403,28 @@ static void test_clients_are_independent(void **state)
 	client_send(a, "echo from");
 	ask(fx, b, "echo other\n", "[other]\n");
 	ask(fx, a, " a\n", "[from a]\n");
+	close(a);
+	close(b);
+}
+
+/*
+ * A quiet client is not sent the replies that are just "ok"; errors and
+ * other replies still come, other clients are not quiet, and "off" ends it.
+ */
+static void test_quiet_client_gets_no_ok(void **state)
+{
+	struct fixture *fx = *state;
+	int a = client_new(fx);
+	int b = client_new(fx);
+
+	ask(fx, a, "quiet on\n", "quiet on\n");
+	ask(fx, a, "set 0 1\nset 9 1\nset 0 0\nok and more\necho x\n",
+	    "error no line \"9\" (0..2)\nok\nmore\n[x]\n");
+	ask(fx, b, "set 0 1\n", "ok\n");
+	ask(fx, a, "quiet off\nset 0 0\n", "quiet off\nok\n");
+	/* Outside a command, nobody is made quiet. */
+	control_socket_set_quiet(fx->cs, true);
+	ask(fx, b, "set 0 1\n", "ok\n");
 	close(a);
 	close(b);
 }
@@ -860,6 +888,7 @@ int main(void)
 		TEST(test_line_too_long),
 		TEST(test_very_long_line_in_pieces),
 		TEST(test_clients_are_independent),
+		TEST(test_quiet_client_gets_no_ok),
 		TEST(test_seventeenth_client_refused),
 		LEAVING(disconnect_mid_line),
 		LEAVING(disconnect_with_reply_pending),
