@@ -219,12 +219,18 @@ static void add_simple_chain(struct fixture *f, uint16_t head, uint32_t len)
 
 static int pop(struct fixture *f);
 
+/* The next chain taken is the one with head @head. */
+static void expect_pop(struct fixture *f, uint16_t head)
+{
+	assert_int_equal(pop(f), 1);
+	assert_int_equal(f->elem.head, head);
+}
+
 /* Such a chain with head @head made available, and taken. */
 static void take(struct fixture *f, uint16_t head)
 {
 	add_simple_chain(f, head, 4);
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(f->elem.head, head);
+	expect_pop(f, head);
 }
 
 /* Chains 0 to @n - 1 made available, then all taken in that order. */
@@ -607,10 +613,8 @@ static void test_pop_in_ring_order(void **state)
 
 	add_simple_chain(f, 3, 4);
 	add_simple_chain(f, 0, 4);
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(f->elem.head, 3);
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(f->elem.head, 0);
+	expect_pop(f, 3);
+	expect_pop(f, 0);
 	assert_int_equal(pop(f), 0);
 	assert_int_equal(vq_inflight(&f->vq), 2);
 }
@@ -1122,12 +1126,10 @@ static void test_avail_idx_reread_after_known_entries(void **state)
 
 	add_simple_chain(f, 0, 4);
 	add_simple_chain(f, 1, 4);
-	assert_int_equal(pop(f), 1);
+	expect_pop(f, 0);
 	add_simple_chain(f, 2, 4);
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(f->elem.head, 1);
-	assert_int_equal(pop(f), 1);
-	assert_int_equal(f->elem.head, 2);
+	expect_pop(f, 1);
+	expect_pop(f, 2);
 	assert_int_equal(pop(f), 0);
 }
 
