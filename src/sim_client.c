@@ -58,27 +58,26 @@ static void usage(FILE *out)
 		"2 usage or connection error.\n");
 }
 
+/* The connected socket, or -1 with the reason on stderr. */
 static int connect_to(const char *path)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd;
+	int fd = -1;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
 		errno = ENAMETOOLONG;
-		return -1;
+		goto fail;
 	}
 	strcpy(addr.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		int err = errno;
-
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+		return fd;
+fail:
+	fprintf(stderr, "vhost-device-gpio-sim: cannot connect to %s: %s\n",
+		path, strerror(errno));
+	if (fd >= 0)
 		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
+	return -1;
 }
 
 static int send_all(int fd, const char *data, size_t len)
@@ -112,13 +111,8 @@ static int record(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	fd = connect_to(argv[1]);
-	if (fd < 0) {
-		fprintf(stderr,
-			"vhost-device-gpio-sim: cannot connect to %s: "
-			"%s\n",
-			argv[1], strerror(errno));
+	if (fd < 0)
 		return EXIT_USAGE;
-	}
 	return sim_record(fd, argv[3], ms);
 }
 
@@ -144,13 +138,8 @@ static int play(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	fd = connect_to(argv[1]);
-	if (fd < 0) {
-		fprintf(stderr,
-			"vhost-device-gpio-sim: cannot connect to %s: "
-			"%s\n",
-			argv[1], strerror(errno));
+	if (fd < 0)
 		return EXIT_USAGE;
-	}
 	return sim_playback(fd, argv[3], loops);
 }
 
@@ -200,13 +189,8 @@ int main(int argc, char **argv)
 	command[len++] = '\n';
 
 	fd = connect_to(argv[1]);
-	if (fd < 0) {
-		fprintf(stderr,
-			"vhost-device-gpio-sim: cannot connect to %s: "
-			"%s\n",
-			argv[1], strerror(errno));
+	if (fd < 0)
 		return EXIT_USAGE;
-	}
 	if (send_all(fd, command, len) < 0) {
 		fprintf(stderr, "vhost-device-gpio-sim: cannot send: %s\n",
 			strerror(errno));

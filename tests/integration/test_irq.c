@@ -1180,7 +1180,14 @@ static void test_client_binary(void **state)
 		assert_int_equal(run_client(a, out, sizeof(out)), 2);
 	}
 	CLIENT_EXPECT(2, NULL, sock);
-	CLIENT_EXPECT(2, NULL, "/nonexistent/vdg-test.sock0.sim", "get", "0");
+	/* No daemon: each way in names the socket and the reason. */
+#define NO_SOCK "/nonexistent/vdg-test.sock0.sim"
+#define NO_SOCK_SAYS                                                     \
+	"vhost-device-gpio-sim: cannot connect to " NO_SOCK ": No such " \
+	"file or directory\n"
+	CLIENT_EXPECT(2, NO_SOCK_SAYS, NO_SOCK, "get", "0");
+	CLIENT_EXPECT(2, NO_SOCK_SAYS, NO_SOCK, "record", "/dev/null");
+	CLIENT_EXPECT(2, NO_SOCK_SAYS, NO_SOCK, "play", "/dev/null");
 	{
 		char notsock[200];
 		int fd;
