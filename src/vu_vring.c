@@ -155,13 +155,30 @@ static int vring_file(struct vu_dev *dev, struct vu_msg *msg,
 	return 0;
 }
 
+/*
+ * The same, with the fd (if any) checked to be an eventfd and made
+ * non-blocking (vu_dev_adopt_event_fd); it is closed if it is not one.
+ */
+static int vring_event_fd(struct vu_dev *dev, struct vu_msg *msg,
+			  const char *what, struct vu_queue **q, int *fd)
+{
+	int ret = vring_file(dev, msg, q, fd);
+
+	if (ret < 0 || *fd < 0)
+		return ret;
+	ret = vu_dev_adopt_event_fd(*q, what, *fd);
+	if (ret < 0)
+		close(*fd);
+	return ret;
+}
+
 int vu_vring_set_kick(struct vu_dev *dev, struct vu_msg *msg,
 		      struct vu_msg *reply)
 {
 	struct vu_queue *q;
 	int fd, ret;
 
-	ret = vring_file(dev, msg, &q, &fd);
+	ret = vring_event_fd(dev, msg, "kick", &q, &fd);
 	if (ret < 0)
 		return ret;
 	if (fd < 0) {
@@ -169,11 +186,6 @@ int vu_vring_set_kick(struct vu_dev *dev, struct vu_msg *msg,
 		log_warn("queue %u: kick without fd is not supported",
 			 q->index);
 		return -EINVAL;
-	}
-	ret = vu_dev_adopt_event_fd(q, "kick", fd);
-	if (ret < 0) {
-		close(fd);
-		return ret;
 	}
 	return vu_dev_start_queue(dev, q, fd);
 }
@@ -184,13 +196,9 @@ int vu_vring_set_call(struct vu_dev *dev, struct vu_msg *msg,
 	struct vu_queue *q;
 	int fd, ret;
 
-	ret = vring_file(dev, msg, &q, &fd);
+	ret = vring_event_fd(dev, msg, "call", &q, &fd);
 	if (ret < 0)
 		return ret;
-	if (fd >= 0 && (ret = vu_dev_adopt_event_fd(q, "call", fd)) < 0) {
-		close(fd);
-		return ret;
-	}
 	if (q->vq.call_fd >= 0)
 		close(q->vq.call_fd);
 	q->vq.call_fd = fd;
@@ -210,13 +218,9 @@ int vu_vring_set_err(struct vu_dev *dev, struct vu_msg *msg,
 	struct vu_queue *q;
 	int fd, ret;
 
-	ret = vring_file(dev, msg, &q, &fd);
+	ret = vring_event_fd(dev, msg, "error", &q, &fd);
 	if (ret < 0)
 		return ret;
-	if (fd >= 0 && (ret = vu_dev_adopt_event_fd(q, "error", fd)) < 0) {
-		close(fd);
-		return ret;
-	}
 	if (q->err_fd >= 0)
 		close(q->err_fd);
 	q->err_fd = fd;
