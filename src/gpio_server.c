@@ -103,7 +103,6 @@ static int list_wires(struct gpio_server *server, struct text_buf *out)
 	return ret < 0 ? ret : text_buf_printf(out, "end\n");
 }
 
-/* A line of the .sim control socket; its edges may return eventq pairs. */
 /* `quiet on|off`: this client's "ok" replies are left out, or sent again. */
 static int quiet_command(struct gpio_server *server, const char *line,
 			 size_t len, struct text_buf *out)
@@ -125,6 +124,7 @@ static int quiet_command(struct gpio_server *server, const char *line,
 	return text_buf_printf(out, "quiet %s\n", quiet ? "on" : "off");
 }
 
+/* A line of the .sim control socket; its edges may return eventq pairs. */
 static int sim_command(void *opaque, const char *line, size_t len,
 		       struct text_buf *out)
 {
@@ -137,7 +137,7 @@ static int sim_command(void *opaque, const char *line, size_t len,
 		return text_buf_printf(out, "error a host chip's lines are "
 					    "read-only here\n");
 	if (len >= 5 && !memcmp(line, "quiet", 5) &&
-	    (len == 5 || line[5] == ' '))
+	    (len == 5 || line[5] == ' ' || line[5] == '\t'))
 		return quiet_command(server, line, len, out);
 	if (len > 5 && !memcmp(line, "play-", 5))
 		return sim_player_execute(

@@ -1048,7 +1048,7 @@ static void test_ctl_quiet(void **state)
 
 	ctl_open(fx, 0, &a);
 	ctl_open(fx, 0, &b);
-	CTL_EXPECT(&a, "quiet on", "quiet on");
+	CTL_EXPECT(&a, "quiet\ton", "quiet on");
 	STEPS(fx, v, "a6=both u6");
 	ctl_send(&a, "set 6 1\n");
 	STEPS(fx, v, "v6 u6");
