@@ -58,6 +58,14 @@ static void usage(FILE *out)
 		"2 usage or connection error.\n");
 }
 
+/* One command's usage on stderr; the exit status for it. */
+static int usage_of(const char *argv0, const char *command)
+{
+	fprintf(stderr, "vhost-device-gpio-sim: usage: %s SOCKET %s\n", argv0,
+		command);
+	return EXIT_USAGE;
+}
+
 /* The connected socket, or -1 with the reason on stderr. */
 static int connect_to(const char *path)
 {
@@ -104,11 +112,7 @@ static int record(int argc, char **argv)
 
 	if (argc < 4 || argc > 5 ||
 	    (argc == 5 && sim_record_parse_seconds(argv[4], &ms) < 0)) {
-		fprintf(stderr,
-			"vhost-device-gpio-sim: usage: %s SOCKET "
-			"record FILE.vcd [SECONDS]\n",
-			argv[0]);
-		return EXIT_USAGE;
+		return usage_of(argv[0], "record FILE.vcd [SECONDS]");
 	}
 	fd = connect_to(argv[1]);
 	if (fd < 0)
@@ -131,11 +135,7 @@ static int play(int argc, char **argv)
 		ok = !errno && !*end && loops <= UINT32_MAX;
 	}
 	if (!ok) {
-		fprintf(stderr,
-			"vhost-device-gpio-sim: usage: %s SOCKET play "
-			"FILE [--loop N]\n",
-			argv[0]);
-		return EXIT_USAGE;
+		return usage_of(argv[0], "play FILE [--loop N]");
 	}
 	fd = connect_to(argv[1]);
 	if (fd < 0)

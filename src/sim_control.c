@@ -181,6 +181,22 @@ static int execute_words(struct gpio_backend *sim, char **words, unsigned int n,
 			       words[0]);
 }
 
+int sim_control_words(const char *command, size_t len, char *line, size_t size,
+		      char **words, unsigned int max, struct text_buf *out,
+		      bool *replied)
+{
+	size_t bad;
+	int n = sim_control_split(command, len, line, size, words, max, &bad);
+
+	*replied = n < 0;
+	if (n == -E2BIG)
+		return text_buf_printf(out, "error line too long\n");
+	if (n < 0)
+		return text_buf_printf(out,
+				       "error commands are printable ASCII\n");
+	return n;
+}
+
 int sim_control_execute(struct gpio_backend *sim, const char *command,
 			size_t len, struct text_buf *out)
 {

@@ -30,6 +30,9 @@
 #ifndef VDG_SIM_CONTROL_H
 #define VDG_SIM_CONTROL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "gpio_backend.h"
 #include "text_buf.h"
 
@@ -51,6 +54,16 @@
  */
 int sim_control_split(const char *command, size_t len, char *line, size_t size,
 		      char **words, unsigned int max, size_t *bad);
+
+/*
+ * The same for a command that answers a refused line itself: such a line
+ * gets "error line too long" or "error commands are printable ASCII" on
+ * @out and *@replied is set; return the value then returned (0 or
+ * -ENOMEM).  Otherwise the number of words, as above.
+ */
+int sim_control_words(const char *command, size_t len, char *line, size_t size,
+		      char **words, unsigned int max, struct text_buf *out,
+		      bool *replied);
 
 /*
  * Executes @command, @len bytes (one line, no newline; NUL bytes are part

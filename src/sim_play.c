@@ -313,15 +313,12 @@ int sim_player_execute(struct sim_player *p, unsigned int client,
 {
 	char text[128], *words[4];
 	uint64_t a, b, c;
-	size_t bad;
-	int n = sim_control_split(line, len, text, sizeof(text), words, 4,
-				  &bad);
+	bool replied;
+	int n = sim_control_words(line, len, text, sizeof(text), words, 4, out,
+				  &replied);
 
-	if (n == -E2BIG)
-		return text_buf_printf(out, "error line too long\n");
-	if (n < 0)
-		return text_buf_printf(out,
-				       "error commands are printable ASCII\n");
+	if (replied)
+		return n;
 	if (n == 4 && !strcmp(words[0], "play-step") &&
 	    parse_number(words[1], UINT64_MAX / 4, &a) &&
 	    parse_number(words[2], UINT16_MAX, &b) &&

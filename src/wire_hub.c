@@ -336,15 +336,12 @@ int wire_port_execute(struct wire_port *port, const char *line, size_t len,
 {
 	char text[128], err[128], *words[3];
 	struct wire_end src, dst;
-	size_t bad;
-	int n = sim_control_split(line, len, text, sizeof(text), words, 3,
-				  &bad);
+	bool replied;
+	int n = sim_control_words(line, len, text, sizeof(text), words, 3, out,
+				  &replied);
 
-	if (n == -E2BIG)
-		return text_buf_printf(out, "error line too long\n");
-	if (n < 0)
-		return text_buf_printf(out,
-				       "error commands are printable ASCII\n");
+	if (replied)
+		return n;
 	if (n == 3 && !strcmp(words[0], "wire") &&
 	    !wire_end_parse(words[1], port->index, &src) &&
 	    !wire_end_parse(words[2], port->index, &dst)) {
